@@ -1,0 +1,914 @@
+use crate::documents::{Document, DocumentKind, Upload, UploadError};
+use crate::lifecycle::{self, Action, Actor, Holder, Status};
+use crate::result_pdf::{self, ResultContext};
+use chrono::NaiveDate;
+use serde::Serialize;
+use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
+use sqlx::any::AnyRow;
+use sqlx::Row;
+use yagona_calendar::Calendar;
+use yagona_core::{format_timestamp, now, tashkent_date, ReferenceNumber};
+use yagona_db::{is_unique_violation, Db, DbError, Migration};
+use yagona_forms::{FieldError, FormDefinition, Widget};
+
+const SQLITE: &str = "
+CREATE TABLE applications (
+    id TEXT PRIMARY KEY,
+    reference TEXT NOT NULL UNIQUE,
+    applicant_pinfl TEXT NOT NULL,
+    applicant_name TEXT NOT NULL,
+    service_code TEXT NOT NULL,
+    service_version BIGINT NOT NULL,
+    agency_code TEXT NOT NULL,
+    status TEXT NOT NULL,
+    answers TEXT NOT NULL,
+    officer_id TEXT,
+    officer_name TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    submitted_at TEXT,
+    decision_due TEXT,
+    decided_at TEXT,
+    FOREIGN KEY (service_code, service_version) REFERENCES registry_service_versions (code, version)
+);
+CREATE INDEX applications_by_applicant ON applications (applicant_pinfl, updated_at);
+CREATE INDEX applications_by_agency ON applications (agency_code, status, submitted_at);
+CREATE TABLE application_events (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    application_id TEXT NOT NULL REFERENCES applications (id),
+    at TEXT NOT NULL,
+    actor_kind TEXT NOT NULL,
+    actor_id TEXT NOT NULL,
+    actor_name TEXT NOT NULL,
+    action TEXT NOT NULL,
+    from_status TEXT,
+    to_status TEXT NOT NULL,
+    comment TEXT
+);
+CREATE INDEX application_events_by_application ON application_events (application_id, id);
+CREATE TABLE documents (
+    id TEXT PRIMARY KEY,
+    application_id TEXT NOT NULL REFERENCES applications (id),
+    kind TEXT NOT NULL,
+    field TEXT NOT NULL,
+    file_name TEXT NOT NULL,
+    media_type TEXT NOT NULL,
+    size BIGINT NOT NULL,
+    sha256 TEXT NOT NULL,
+    content BLOB NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE INDEX documents_by_application ON documents (application_id);
+";
+
+// The same tables; PostgreSQL spells auto-increment and binary columns differently.
+const POSTGRES: &str = "
+CREATE TABLE applications (
+    id TEXT PRIMARY KEY,
+    reference TEXT NOT NULL UNIQUE,
+    applicant_pinfl TEXT NOT NULL,
+    applicant_name TEXT NOT NULL,
+    service_code TEXT NOT NULL,
+    service_version BIGINT NOT NULL,
+    agency_code TEXT NOT NULL,
+    status TEXT NOT NULL,
+    answers TEXT NOT NULL,
+    officer_id TEXT,
+    officer_name TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    submitted_at TEXT,
+    decision_due TEXT,
+    decided_at TEXT,
+    FOREIGN KEY (service_code, service_version) REFERENCES registry_service_versions (code, version)
+);
+CREATE INDEX applications_by_applicant ON applications (applicant_pinfl, updated_at);
+CREATE INDEX applications_by_agency ON applications (agency_code, status, submitted_at);
+CREATE TABLE application_events (
+    id BIGSERIAL PRIMARY KEY,
+    application_id TEXT NOT NULL REFERENCES applications (id),
+    at TEXT NOT NULL,
+    actor_kind TEXT NOT NULL,
+    actor_id TEXT NOT NULL,
+    actor_name TEXT NOT NULL,
+    action TEXT NOT NULL,
+    from_status TEXT,
+    to_status TEXT NOT NULL,
+    comment TEXT
+);
+CREATE INDEX application_events_by_application ON application_events (application_id, id);
+CREATE TABLE documents (
+    id TEXT PRIMARY KEY,
+    application_id TEXT NOT NULL REFERENCES applications (id),
+    kind TEXT NOT NULL,
+    field TEXT NOT NULL,
+    file_name TEXT NOT NULL,
+    media_type TEXT NOT NULL,
+    size BIGINT NOT NULL,
+    sha256 TEXT NOT NULL,
+    content BYTEA NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE INDEX documents_by_application ON documents (application_id);
+";
+
+pub const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    name: "applications",
+    sqlite: SQLITE,
+    postgres: POSTGRES,
+}];
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApplicationError {
+    #[error(transparent)]
+    Db(#[from] DbError),
+    #[error("no such application")]
+    NotFound,
+    #[error("{action:?} is not possible while the application is {status:?}")]
+    NotAllowed { status: Status, action: Action },
+    #[error("the application was changed by someone else meanwhile; reload and try again")]
+    Conflict,
+    #[error("the answers are not complete or not valid")]
+    Invalid(Vec<FieldError>),
+    #[error("upload refused: {0}")]
+    Upload(UploadError),
+    #[error("the form has no file field {0:?}")]
+    UnknownField(String),
+    #[error("a reason is required")]
+    CommentRequired,
+    #[error("the service's form cannot be used: {0}")]
+    BrokenForm(String),
+}
+
+impl From<sqlx::Error> for ApplicationError {
+    fn from(e: sqlx::Error) -> Self {
+        ApplicationError::Db(DbError::Sqlx(e))
+    }
+}
+
+/// Who is reading: every query is scoped by it, so nobody can read past their scope by guessing.
+#[derive(Debug, Clone, Copy)]
+pub enum Viewer<'a> {
+    Applicant(&'a str),
+    Agency(&'a str),
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Application {
+    pub id: String,
+    pub reference: String,
+    pub applicant_pinfl: String,
+    pub applicant_name: String,
+    pub service_code: String,
+    pub service_version: i64,
+    pub agency_code: String,
+    pub status: Status,
+    pub answers: Map<String, Value>,
+    pub officer_id: Option<String>,
+    pub officer_name: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+    pub submitted_at: Option<String>,
+    pub decision_due: Option<NaiveDate>,
+    pub decided_at: Option<String>,
+}
+
+impl Application {
+    pub fn holder(&self) -> Holder {
+        match self.status {
+            Status::Draft | Status::Returned => Holder::Applicant,
+            Status::Submitted => Holder::Agency {
+                agency: self.agency_code.clone(),
+            },
+            Status::InReview => Holder::Officer {
+                agency: self.agency_code.clone(),
+                name: self.officer_name.clone().unwrap_or_default(),
+            },
+            Status::Approved | Status::Rejected => Holder::Closed,
+        }
+    }
+
+    /// Whether the agency has passed its statutory deadline (on `today`, Tashkent time).
+    pub fn overdue(&self, today: NaiveDate) -> bool {
+        !self.status.is_final()
+            && self.status != Status::Returned
+            && self.decision_due.is_some_and(|d| today > d)
+    }
+
+    fn from_row(row: &AnyRow) -> Result<Self, sqlx::Error> {
+        let status: String = row.try_get("status")?;
+        let answers: String = row.try_get("answers")?;
+        let due: Option<String> = row.try_get("decision_due")?;
+        let bad = |what: &str| {
+            sqlx::Error::Decode(format!("application row has an invalid {what}").into())
+        };
+        Ok(Application {
+            id: row.try_get("id")?,
+            reference: row.try_get("reference")?,
+            applicant_pinfl: row.try_get("applicant_pinfl")?,
+            applicant_name: row.try_get("applicant_name")?,
+            service_code: row.try_get("service_code")?,
+            service_version: row.try_get("service_version")?,
+            agency_code: row.try_get("agency_code")?,
+            status: Status::parse(&status).ok_or_else(|| bad("status"))?,
+            answers: serde_json::from_str(&answers).map_err(|_| bad("answers"))?,
+            officer_id: row.try_get("officer_id")?,
+            officer_name: row.try_get("officer_name")?,
+            created_at: row.try_get("created_at")?,
+            updated_at: row.try_get("updated_at")?,
+            submitted_at: row.try_get("submitted_at")?,
+            decision_due: due
+                .map(|d| d.parse().map_err(|_| bad("decision_due")))
+                .transpose()?,
+            decided_at: row.try_get("decided_at")?,
+        })
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ApplicationEvent {
+    pub at: String,
+    pub actor_kind: String,
+    pub actor_id: String,
+    pub actor_name: String,
+    pub action: String,
+    pub from_status: Option<String>,
+    pub to_status: String,
+    pub comment: Option<String>,
+}
+
+/// An officer's decision on an application.
+pub struct Decision {
+    pub action: Action,
+    pub comment: Option<String>,
+    /// For an approval: the result document the officer attached; without one the platform
+    /// generates a PDF from the context.
+    pub result: Option<Upload>,
+    pub context: Option<ResultContextOwned>,
+}
+
+/// What the generated result document says.
+pub type ResultContextOwned = ResultContext;
+
+/// Filters of the officer's list.
+#[derive(Debug, Default, Clone)]
+pub struct OfficerFilter {
+    pub status: Option<Status>,
+    pub service: Option<String>,
+    /// Reference number or applicant PINFL, exact.
+    pub query: Option<String>,
+    pub overdue_on: Option<NaiveDate>,
+}
+
+pub struct ApplicationStore<'a> {
+    pub db: &'a Db,
+}
+
+const COLUMNS: &str = "id, reference, applicant_pinfl, applicant_name, service_code, service_version, agency_code, status, answers, officer_id, officer_name, created_at, updated_at, submitted_at, decision_due, decided_at";
+
+type Tx<'c> = sqlx::Transaction<'c, sqlx::Any>;
+
+impl<'a> ApplicationStore<'a> {
+    pub async fn migrate(db: &Db) -> Result<(), DbError> {
+        db.migrate("applications", MIGRATIONS).await
+    }
+
+    /// Starts an application, or returns the applicant's unfinished draft for the same service
+    /// (so that pressing "Start" twice does not leave two drafts behind).
+    pub async fn create_draft(
+        &self,
+        applicant: &Actor,
+        service_code: &str,
+        service_version: i64,
+        agency_code: &str,
+    ) -> Result<Application, ApplicationError> {
+        let existing = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM applications WHERE applicant_pinfl = $1 AND service_code = $2 AND status = 'draft' ORDER BY created_at DESC LIMIT 1"
+        ))
+        .bind(applicant.id())
+        .bind(service_code)
+        .fetch_optional(&self.db.pool)
+        .await?;
+        if let Some(row) = existing {
+            return Ok(Application::from_row(&row)?);
+        }
+        let id = uuid::Uuid::now_v7().to_string();
+        let at = format_timestamp(&now());
+        for _ in 0..5 {
+            let reference = ReferenceNumber::generate();
+            let mut tx = self.db.writer.begin().await?;
+            let inserted = sqlx::query(
+                "INSERT INTO applications (id, reference, applicant_pinfl, applicant_name, service_code, service_version, agency_code, status, answers, created_at, updated_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, 'draft', '{}', $8, $8)",
+            )
+            .bind(&id)
+            .bind(reference.as_str())
+            .bind(applicant.id())
+            .bind(applicant.name())
+            .bind(service_code)
+            .bind(service_version)
+            .bind(agency_code)
+            .bind(&at)
+            .execute(&mut *tx)
+            .await;
+            match inserted {
+                Err(e) if is_unique_violation(&e) => continue,
+                Err(e) => return Err(e.into()),
+                Ok(_) => {}
+            }
+            record(
+                &mut tx,
+                &id,
+                &at,
+                applicant,
+                Action::Create,
+                None,
+                Status::Draft,
+                None,
+            )
+            .await?;
+            tx.commit().await?;
+            return self
+                .get(reference.as_str(), Viewer::Applicant(applicant.id()))
+                .await?
+                .ok_or(ApplicationError::NotFound);
+        }
+        Err(ApplicationError::Conflict)
+    }
+
+    /// The application with this reference, if the viewer may see it.
+    pub async fn get(
+        &self,
+        reference: &str,
+        viewer: Viewer<'_>,
+    ) -> Result<Option<Application>, ApplicationError> {
+        let (clause, scope) = match viewer {
+            Viewer::Applicant(p) => ("applicant_pinfl = $2", p),
+            Viewer::Agency(a) => ("agency_code = $2 AND status <> 'draft'", a),
+        };
+        let row = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM applications WHERE reference = $1 AND {clause}"
+        ))
+        .bind(reference)
+        .bind(scope)
+        .fetch_optional(&self.db.pool)
+        .await?;
+        Ok(row.as_ref().map(Application::from_row).transpose()?)
+    }
+
+    pub async fn list_for_applicant(
+        &self,
+        pinfl: &str,
+    ) -> Result<Vec<Application>, ApplicationError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM applications WHERE applicant_pinfl = $1 ORDER BY updated_at DESC LIMIT 500"
+        ))
+        .bind(pinfl)
+        .fetch_all(&self.db.pool)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(Application::from_row)
+            .collect::<Result<_, _>>()?)
+    }
+
+    /// The agency's applications (never drafts, which are the applicant's private business).
+    pub async fn list_for_agency(
+        &self,
+        agency: &str,
+        filter: &OfficerFilter,
+    ) -> Result<Vec<Application>, ApplicationError> {
+        let mut sql = format!(
+            "SELECT {COLUMNS} FROM applications WHERE agency_code = $1 AND status <> 'draft'"
+        );
+        let mut binds: Vec<String> = vec![agency.to_owned()];
+        if let Some(s) = filter.status {
+            binds.push(s.code().to_owned());
+            sql.push_str(&format!(" AND status = ${}", binds.len()));
+        }
+        if let Some(s) = &filter.service {
+            binds.push(s.clone());
+            sql.push_str(&format!(" AND service_code = ${}", binds.len()));
+        }
+        if let Some(q) = &filter.query {
+            binds.push(q.clone());
+            let n = binds.len();
+            sql.push_str(&format!(
+                " AND (reference = ${n} OR applicant_pinfl = ${n})"
+            ));
+        }
+        if let Some(day) = filter.overdue_on {
+            binds.push(day.to_string());
+            sql.push_str(&format!(
+                " AND status IN ('submitted', 'in-review') AND decision_due IS NOT NULL AND decision_due < ${}",
+                binds.len()
+            ));
+        }
+        sql.push_str(" ORDER BY decision_due IS NULL, decision_due, submitted_at LIMIT 500");
+        let mut q = sqlx::query(&sql);
+        for b in &binds {
+            q = q.bind(b);
+        }
+        let rows = q.fetch_all(&self.db.pool).await?;
+        Ok(rows
+            .iter()
+            .map(Application::from_row)
+            .collect::<Result<_, _>>()?)
+    }
+
+    pub async fn events(
+        &self,
+        application_id: &str,
+    ) -> Result<Vec<ApplicationEvent>, ApplicationError> {
+        let rows = sqlx::query(
+            "SELECT at, actor_kind, actor_id, actor_name, action, from_status, to_status, comment FROM application_events WHERE application_id = $1 ORDER BY id",
+        )
+        .bind(application_id)
+        .fetch_all(&self.db.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(ApplicationEvent {
+                    at: r.try_get("at")?,
+                    actor_kind: r.try_get("actor_kind")?,
+                    actor_id: r.try_get("actor_id")?,
+                    actor_name: r.try_get("actor_name")?,
+                    action: r.try_get("action")?,
+                    from_status: r.try_get("from_status")?,
+                    to_status: r.try_get("to_status")?,
+                    comment: r.try_get("comment")?,
+                })
+            })
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(Into::into)
+    }
+
+    pub async fn documents(&self, application_id: &str) -> Result<Vec<Document>, ApplicationError> {
+        let rows = sqlx::query(
+            "SELECT id, application_id, kind, field, file_name, media_type, size, sha256, created_at FROM documents WHERE application_id = $1 ORDER BY created_at",
+        )
+        .bind(application_id)
+        .fetch_all(&self.db.pool)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(document_from_row)
+            .collect::<Result<_, _>>()?)
+    }
+
+    /// A document and its content, if the viewer may see the application it belongs to.
+    pub async fn document(
+        &self,
+        id: &str,
+        viewer: Viewer<'_>,
+    ) -> Result<Option<(Document, Vec<u8>)>, ApplicationError> {
+        let (clause, scope) = match viewer {
+            Viewer::Applicant(p) => ("a.applicant_pinfl = $2", p),
+            Viewer::Agency(a) => ("a.agency_code = $2 AND a.status <> 'draft'", a),
+        };
+        let row = sqlx::query(&format!(
+            "SELECT d.id, d.application_id, d.kind, d.field, d.file_name, d.media_type, d.size, d.sha256, d.created_at, d.content
+             FROM documents d JOIN applications a ON a.id = d.application_id WHERE d.id = $1 AND {clause}"
+        ))
+        .bind(id)
+        .bind(scope)
+        .fetch_optional(&self.db.pool)
+        .await?;
+        match row {
+            Some(r) => Ok(Some((document_from_row(&r)?, r.try_get("content")?))),
+            None => Ok(None),
+        }
+    }
+
+    /// Saves some answers of a draft or returned application (one step of the form).
+    pub async fn save_answers(
+        &self,
+        reference: &str,
+        applicant: &Actor,
+        answers: Map<String, Value>,
+    ) -> Result<Application, ApplicationError> {
+        let app = self
+            .get(reference, Viewer::Applicant(applicant.id()))
+            .await?
+            .ok_or(ApplicationError::NotFound)?;
+        if !app.status.editable_by_applicant() {
+            return Err(ApplicationError::NotAllowed {
+                status: app.status,
+                action: Action::Submit,
+            });
+        }
+        let mut merged = app.answers.clone();
+        for (k, v) in answers {
+            if v.is_null() {
+                merged.remove(&k);
+            } else {
+                merged.insert(k, v);
+            }
+        }
+        let at = format_timestamp(&now());
+        let mut tx = self.db.writer.begin().await?;
+        let done = sqlx::query("UPDATE applications SET answers = $1, updated_at = $2 WHERE id = $3 AND updated_at = $4")
+            .bind(Value::Object(merged).to_string())
+            .bind(&at)
+            .bind(&app.id)
+            .bind(&app.updated_at)
+            .execute(&mut *tx)
+            .await?;
+        if done.rows_affected() != 1 {
+            return Err(ApplicationError::Conflict);
+        }
+        tx.commit().await?;
+        self.get(reference, Viewer::Applicant(applicant.id()))
+            .await?
+            .ok_or(ApplicationError::NotFound)
+    }
+
+    /// Stores an uploaded file for a file field of the form and records it as that field's
+    /// answer. A refused file leaves nothing behind.
+    pub async fn attach(
+        &self,
+        reference: &str,
+        applicant: &Actor,
+        form: &FormDefinition,
+        upload: Upload,
+    ) -> Result<Document, ApplicationError> {
+        let field = form
+            .field(&upload.field)
+            .filter(|f| f.widget == Widget::File)
+            .ok_or_else(|| ApplicationError::UnknownField(upload.field.clone()))?;
+        let media_type = upload
+            .check(&field.accept, field.max_bytes())
+            .map_err(ApplicationError::Upload)?;
+        let app = self
+            .get(reference, Viewer::Applicant(applicant.id()))
+            .await?
+            .ok_or(ApplicationError::NotFound)?;
+        if !app.status.editable_by_applicant() {
+            return Err(ApplicationError::NotAllowed {
+                status: app.status,
+                action: Action::Submit,
+            });
+        }
+        let at = format_timestamp(&now());
+        let mut tx = self.db.writer.begin().await?;
+        // A draft's earlier file for the field is replaced; once submitted, files stay as evidence.
+        if app.status == Status::Draft {
+            if let Some(Value::String(old)) = app.answers.get(&upload.field) {
+                sqlx::query("DELETE FROM documents WHERE id = $1 AND application_id = $2")
+                    .bind(old)
+                    .bind(&app.id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
+        let doc = insert_document(
+            &mut tx,
+            &app.id,
+            DocumentKind::Upload,
+            &upload.field,
+            &upload.clean_name(),
+            &media_type,
+            &upload.bytes,
+            &at,
+        )
+        .await?;
+        let mut answers = app.answers.clone();
+        answers.insert(upload.field.clone(), Value::String(doc.id.clone()));
+        let done = sqlx::query("UPDATE applications SET answers = $1, updated_at = $2 WHERE id = $3 AND updated_at = $4")
+            .bind(Value::Object(answers).to_string())
+            .bind(&at)
+            .bind(&app.id)
+            .bind(&app.updated_at)
+            .execute(&mut *tx)
+            .await?;
+        if done.rows_affected() != 1 {
+            return Err(ApplicationError::Conflict);
+        }
+        tx.commit().await?;
+        Ok(doc)
+    }
+
+    /// Submits (or resubmits after correction) an application: checks every answer against the
+    /// form, counts the agency's deadline on the calendar and records it, all in one transaction.
+    /// Invalid answers change nothing.
+    pub async fn submit(
+        &self,
+        reference: &str,
+        applicant: &Actor,
+        form: &FormDefinition,
+        calendar: &Calendar,
+        deadline_working_days: u32,
+    ) -> Result<Application, ApplicationError> {
+        let app = self
+            .get(reference, Viewer::Applicant(applicant.id()))
+            .await?
+            .ok_or(ApplicationError::NotFound)?;
+        let action = if app.status == Status::Returned {
+            Action::Resubmit
+        } else {
+            Action::Submit
+        };
+        let to =
+            lifecycle::next(app.status, action, applicant).ok_or(ApplicationError::NotAllowed {
+                status: app.status,
+                action,
+            })?;
+        let compiled = form
+            .compile()
+            .map_err(|e| ApplicationError::BrokenForm(e.to_string()))?;
+        let mut errors = compiled.validate(&app.answers);
+        // A file answer must name a document of this very application.
+        let docs = self.documents(&app.id).await?;
+        for f in form
+            .steps()
+            .iter()
+            .flat_map(|s| &s.fields)
+            .filter(|f| f.widget == Widget::File)
+        {
+            if let Some(Value::String(id)) = app.answers.get(&f.name) {
+                if !docs.iter().any(|d| &d.id == id && d.field == f.name)
+                    && !errors.iter().any(|e| e.field == f.name)
+                {
+                    errors.push(FieldError {
+                        field: f.name.clone(),
+                        keyword: "required".into(),
+                        limit: None,
+                    });
+                }
+            }
+        }
+        if !errors.is_empty() {
+            return Err(ApplicationError::Invalid(errors));
+        }
+        let at_ts = now();
+        let at = format_timestamp(&at_ts);
+        let due = match calendar.add_working_days(tashkent_date(&at_ts), deadline_working_days) {
+            Ok(d) => Some(d.to_string()),
+            Err(e) => {
+                // The application is still accepted; the missing calendar year is reported, not guessed.
+                tracing::error!(reference, error = %e, "decision deadline cannot be counted");
+                None
+            }
+        };
+        let mut tx = self.db.writer.begin().await?;
+        let done = sqlx::query(
+            "UPDATE applications SET status = $1, submitted_at = $2, decision_due = $3, updated_at = $2, officer_id = NULL, officer_name = NULL
+             WHERE id = $4 AND status = $5 AND updated_at = $6",
+        )
+        .bind(to.code())
+        .bind(&at)
+        .bind(&due)
+        .bind(&app.id)
+        .bind(app.status.code())
+        .bind(&app.updated_at)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() != 1 {
+            return Err(ApplicationError::Conflict);
+        }
+        record(
+            &mut tx,
+            &app.id,
+            &at,
+            applicant,
+            action,
+            Some(app.status),
+            to,
+            None,
+        )
+        .await?;
+        tx.commit().await?;
+        self.get(reference, Viewer::Applicant(applicant.id()))
+            .await?
+            .ok_or(ApplicationError::NotFound)
+    }
+
+    /// An officer takes an application from the agency queue to work on it.
+    pub async fn take(
+        &self,
+        reference: &str,
+        officer: &Actor,
+    ) -> Result<Application, ApplicationError> {
+        self.decide(
+            reference,
+            officer,
+            Decision {
+                action: Action::Take,
+                comment: None,
+                result: None,
+                context: None,
+            },
+        )
+        .await
+    }
+
+    /// An officer's action on an application of their agency: take, approve (with an attached
+    /// or generated result document), reject with a reason, or return for correction with a
+    /// comment. Recorded with who and when, in the same transaction as the change.
+    pub async fn decide(
+        &self,
+        reference: &str,
+        officer: &Actor,
+        decision: Decision,
+    ) -> Result<Application, ApplicationError> {
+        let Actor::Officer {
+            user_id,
+            name,
+            agency,
+        } = officer
+        else {
+            return Err(ApplicationError::NotFound);
+        };
+        let app = self
+            .get(reference, Viewer::Agency(agency))
+            .await?
+            .ok_or(ApplicationError::NotFound)?;
+        let to = lifecycle::next(app.status, decision.action, officer).ok_or(
+            ApplicationError::NotAllowed {
+                status: app.status,
+                action: decision.action,
+            },
+        )?;
+        let comment = decision
+            .comment
+            .map(|c| c.trim().to_owned())
+            .filter(|c| !c.is_empty());
+        if decision.action.needs_comment() && comment.is_none() {
+            return Err(ApplicationError::CommentRequired);
+        }
+        let at = format_timestamp(&now());
+        // Prepare the result document before the transaction: a refused file changes nothing.
+        let result_doc = if decision.action == Action::Approve {
+            Some(match decision.result {
+                Some(upload) => {
+                    let accept = vec!["application/pdf".to_owned()];
+                    let media = upload
+                        .check(&accept, 10 * 1024 * 1024)
+                        .map_err(ApplicationError::Upload)?;
+                    (upload.clean_name(), media, upload.bytes)
+                }
+                None => {
+                    let ctx = decision
+                        .context
+                        .ok_or_else(|| ApplicationError::BrokenForm("no result context".into()))?;
+                    let bytes = result_pdf::generate(&ctx, &app, name, &at).map_err(|e| {
+                        ApplicationError::BrokenForm(format!("result document: {e}"))
+                    })?;
+                    (
+                        format!("{}.pdf", app.reference),
+                        "application/pdf".to_owned(),
+                        bytes,
+                    )
+                }
+            })
+        } else {
+            None
+        };
+        let mut tx = self.db.writer.begin().await?;
+        let (officer_id, officer_name) = match to {
+            Status::Returned => (None, None),
+            _ => (Some(user_id.as_str()), Some(name.as_str())),
+        };
+        let decided_at = to.is_final().then_some(at.as_str());
+        let done = sqlx::query(
+            "UPDATE applications SET status = $1, officer_id = $2, officer_name = $3, decided_at = $4, updated_at = $5
+             WHERE id = $6 AND status = $7 AND updated_at = $8",
+        )
+        .bind(to.code())
+        .bind(officer_id)
+        .bind(officer_name)
+        .bind(decided_at)
+        .bind(&at)
+        .bind(&app.id)
+        .bind(app.status.code())
+        .bind(&app.updated_at)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() != 1 {
+            return Err(ApplicationError::Conflict);
+        }
+        if let Some((file_name, media, bytes)) = result_doc {
+            insert_document(
+                &mut tx,
+                &app.id,
+                DocumentKind::Result,
+                "",
+                &file_name,
+                &media,
+                &bytes,
+                &at,
+            )
+            .await?;
+        }
+        record(
+            &mut tx,
+            &app.id,
+            &at,
+            officer,
+            decision.action,
+            Some(app.status),
+            to,
+            comment.as_deref(),
+        )
+        .await?;
+        tx.commit().await?;
+        self.get(reference, Viewer::Agency(agency))
+            .await?
+            .ok_or(ApplicationError::NotFound)
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn record(
+    tx: &mut Tx<'_>,
+    application_id: &str,
+    at: &str,
+    actor: &Actor,
+    action: Action,
+    from: Option<Status>,
+    to: Status,
+    comment: Option<&str>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO application_events (application_id, at, actor_kind, actor_id, actor_name, action, from_status, to_status, comment)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(application_id)
+    .bind(at)
+    .bind(actor.kind())
+    .bind(actor.id())
+    .bind(actor.name())
+    .bind(action.code())
+    .bind(from.map(Status::code))
+    .bind(to.code())
+    .bind(comment)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn insert_document(
+    tx: &mut Tx<'_>,
+    application_id: &str,
+    kind: DocumentKind,
+    field: &str,
+    file_name: &str,
+    media_type: &str,
+    bytes: &[u8],
+    at: &str,
+) -> Result<Document, sqlx::Error> {
+    let id = uuid::Uuid::new_v4().to_string();
+    let sha256: String = Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    sqlx::query(
+        "INSERT INTO documents (id, application_id, kind, field, file_name, media_type, size, sha256, content, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    )
+    .bind(&id)
+    .bind(application_id)
+    .bind(kind.code())
+    .bind(field)
+    .bind(file_name)
+    .bind(media_type)
+    .bind(bytes.len() as i64)
+    .bind(&sha256)
+    .bind(bytes.to_vec())
+    .bind(at)
+    .execute(&mut **tx)
+    .await?;
+    Ok(Document {
+        id,
+        application_id: application_id.to_owned(),
+        kind,
+        field: field.to_owned(),
+        file_name: file_name.to_owned(),
+        media_type: media_type.to_owned(),
+        size: bytes.len() as i64,
+        sha256,
+        created_at: at.to_owned(),
+    })
+}
+
+fn document_from_row(r: &AnyRow) -> Result<Document, sqlx::Error> {
+    let kind: String = r.try_get("kind")?;
+    Ok(Document {
+        id: r.try_get("id")?,
+        application_id: r.try_get("application_id")?,
+        kind: if kind == "result" {
+            DocumentKind::Result
+        } else {
+            DocumentKind::Upload
+        },
+        field: r.try_get("field")?,
+        file_name: r.try_get("file_name")?,
+        media_type: r.try_get("media_type")?,
+        size: r.try_get("size")?,
+        sha256: r.try_get("sha256")?,
+        created_at: r.try_get("created_at")?,
+    })
+}

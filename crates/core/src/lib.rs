@@ -1,0 +1,20 @@
+//! Yagona's shared domain vocabulary: the small types every component speaks.
+//!
+//! Each type here is parsed once at the edge (a form, a file, an API call) and is valid from then
+//! on: a [`Pinfl`] always has 14 digits, a [`Code`] is always a safe lower-case identifier, an
+//! [`I18nText`] always has all four languages.
+
+mod ids;
+mod locale;
+mod money;
+mod reference;
+pub mod text;
+mod time;
+
+pub use ids::{Code, ParseError, Pinfl, Stir};
+pub use locale::{I18nText, Locale};
+pub use money::{group_thousands, Fee};
+pub use reference::ReferenceNumber;
+pub use time::{
+    format_timestamp, now, parse_timestamp, tashkent_date, tashkent_display, Timestamp,
+};

@@ -1,0 +1,204 @@
+//! Storage: one code path for SQLite (the embedded default) and PostgreSQL (production).
+//!
+//! Queries are written once with `$1` placeholders, which both databases accept, and run through
+//! sqlx's `Any` driver. Values cross the boundary as integers, text and blobs only: timestamps are
+//! RFC 3339 text in UTC, JSON is text, identifiers are text. Each component owns its tables and
+//! hands its migrations to [`Db::migrate`]; this crate only applies them, in order, once.
+
+use sqlx::any::{AnyPoolOptions, AnyQueryResult};
+use sqlx::{AnyPool, Executor};
+use std::path::Path;
+use std::time::Duration;
+
+pub use sqlx;
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("database: {0}")]
+    Sqlx(#[from] sqlx::Error),
+    #[error("unsupported database address {0:?}: use sqlite://FILE or postgres://…")]
+    UnsupportedUrl(String),
+    #[error("migration {component}/{version} ({name}) failed: {source}")]
+    Migration {
+        component: &'static str,
+        version: i64,
+        name: &'static str,
+        source: sqlx::Error,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// One schema change of one component, written for both databases.
+#[derive(Debug, Clone, Copy)]
+pub struct Migration {
+    pub version: i64,
+    pub name: &'static str,
+    pub sqlite: &'static str,
+    pub postgres: &'static str,
+}
+
+/// The database handle every store takes. Reads go to `pool`; writes go to `writer`, which on
+/// SQLite is a single connection, so that writers queue in the process instead of failing with
+/// `SQLITE_BUSY` (SQLite allows one writer at a time anyway).
+#[derive(Clone, Debug)]
+pub struct Db {
+    pub pool: AnyPool,
+    pub writer: AnyPool,
+    pub backend: Backend,
+}
+
+impl Db {
+    /// Opens `sqlite://PATH` (created if missing) or `postgres://…`.
+    pub async fn connect(url: &str) -> Result<Db, DbError> {
+        sqlx::any::install_default_drivers();
+        if url.starts_with("sqlite:") {
+            let url = if url.contains('?') {
+                url.to_owned()
+            } else {
+                format!("{url}?mode=rwc")
+            };
+            let writer = AnyPoolOptions::new()
+                .max_connections(1)
+                .acquire_timeout(Duration::from_secs(30))
+                .after_connect(sqlite_pragmas)
+                .connect(&url)
+                .await?;
+            let pool = AnyPoolOptions::new()
+                .max_connections(8)
+                .acquire_timeout(Duration::from_secs(30))
+                .after_connect(sqlite_pragmas)
+                .connect(&url)
+                .await?;
+            Ok(Db {
+                pool,
+                writer,
+                backend: Backend::Sqlite,
+            })
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            let pool = AnyPoolOptions::new()
+                .max_connections(20)
+                .acquire_timeout(Duration::from_secs(30))
+                .connect(url)
+                .await?;
+            Ok(Db {
+                writer: pool.clone(),
+                pool,
+                backend: Backend::Postgres,
+            })
+        } else {
+            Err(DbError::UnsupportedUrl(url.to_owned()))
+        }
+    }
+
+    /// The SQLite address of the default database file in a data folder.
+    pub fn sqlite_url_in(dir: &Path) -> String {
+        format!("sqlite://{}", dir.join("yagona.db").display())
+    }
+
+    /// Applies the component's migrations that this database has not seen yet, each in its own
+    /// transaction. On PostgreSQL an advisory lock keeps nodes starting together from racing.
+    pub async fn migrate(
+        &self,
+        component: &'static str,
+        migrations: &[Migration],
+    ) -> Result<(), DbError> {
+        let mut conn = self.writer.acquire().await?;
+        conn.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (
+                component TEXT NOT NULL, version BIGINT NOT NULL, name TEXT NOT NULL,
+                applied_at TEXT NOT NULL, PRIMARY KEY (component, version))",
+        )
+        .await?;
+        if self.backend == Backend::Postgres {
+            conn.execute("SELECT pg_advisory_lock(7261746)").await?;
+        }
+        let result = async {
+            for m in migrations {
+                let done: Option<i64> = sqlx::query_scalar(
+                    "SELECT version FROM schema_migrations WHERE component = $1 AND version = $2",
+                )
+                .bind(component)
+                .bind(m.version)
+                .fetch_optional(&mut *conn)
+                .await?;
+                if done.is_some() {
+                    continue;
+                }
+                let sql = match self.backend {
+                    Backend::Sqlite => m.sqlite,
+                    Backend::Postgres => m.postgres,
+                };
+                let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+                let applied = async {
+                    sqlx::raw_sql(sql).execute(&mut *tx).await?;
+                    sqlx::query("INSERT INTO schema_migrations (component, version, name, applied_at) VALUES ($1, $2, $3, $4)")
+                        .bind(component)
+                        .bind(m.version)
+                        .bind(m.name)
+                        .bind(chrono::Utc::now().to_rfc3339())
+                        .execute(&mut *tx)
+                        .await?;
+                    Ok::<_, sqlx::Error>(())
+                }
+                .await;
+                match applied {
+                    Ok(()) => tx.commit().await?,
+                    Err(source) => {
+                        return Err(DbError::Migration { component, version: m.version, name: m.name, source })
+                    }
+                }
+                tracing::info!(component, version = m.version, name = m.name, "migration applied");
+            }
+            Ok(())
+        }
+        .await;
+        if self.backend == Backend::Postgres {
+            conn.execute("SELECT pg_advisory_unlock(7261746)").await?;
+        }
+        result
+    }
+
+    /// Whether the database answers; used by `/healthz`.
+    pub async fn ping(&self) -> bool {
+        sqlx::query("SELECT 1").execute(&self.pool).await.is_ok()
+    }
+}
+
+type BoxFuture<'c, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'c>>;
+
+/// Every SQLite connection: write-ahead log (readers never block the writer), a busy timeout
+/// instead of immediate failure, and foreign keys enforced (SQLite leaves them off by default).
+fn sqlite_pragmas<'c>(
+    conn: &'c mut sqlx::AnyConnection,
+    _: sqlx::pool::PoolConnectionMetadata,
+) -> BoxFuture<'c, Result<(), sqlx::Error>> {
+    Box::pin(async move {
+        conn.execute(
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
+        )
+        .await?;
+        Ok(())
+    })
+}
+
+/// True when an error is a unique-constraint violation (a duplicate key), on either database.
+pub fn is_unique_violation(err: &sqlx::Error) -> bool {
+    match err {
+        sqlx::Error::Database(e) => {
+            matches!(e.kind(), sqlx::error::ErrorKind::UniqueViolation)
+                || e.code().as_deref() == Some("23505")
+                || e.message().contains("UNIQUE constraint failed")
+        }
+        _ => false,
+    }
+}
+
+/// Rows touched, for callers that need to know whether an update matched.
+pub fn rows(r: &AnyQueryResult) -> u64 {
+    r.rows_affected()
+}

@@ -1,0 +1,261 @@
+# Yagona interface text — English.
+# Message ids are shared by all four files; `cargo test -p yagona-i18n` checks that every file has every id.
+
+## Frame
+skip-to-content = Skip to main content
+demo-tag = Demo
+demo-banner = This is a demonstration of Yagona. Sign-in uses made-up people; nothing you do here reaches a real agency.
+demo-banner-label = Demonstration notice
+language-switcher = Language
+nav-label = Service navigation
+nav-menu = Menu
+nav-services = Services
+nav-my-applications = My applications
+nav-staff = Applications to process
+nav-admin = Registry
+nav-sign-in = Sign in
+nav-sign-out = Sign out
+footer-heading = Support links
+footer-api = API for developers
+footer-licences = Licences
+footer-text = Yagona — an open-source platform for public services.
+back = Back
+go-home = Go to the home page
+optional = (optional)
+warning = Warning
+answer-yes = Yes
+answer-no = No
+
+## Home and catalogue
+home-title = Public services online
+home-heading = Public services online
+home-lead = { $count ->
+    [one] Find { $count } public service, apply online and follow your application until the result.
+   *[other] Find any of { $count } public services, apply online and follow your application until the result.
+}
+search-label = Search for a service
+search-hint = Type in any language, in Latin or Cyrillic script, for example “birth”, “tugʻilish” or “паспорт”.
+search-button = Search
+life-events-heading = Services by life event
+popular-heading = Services
+all-services-link = See all services
+services-count = { $count ->
+    [one] { $count } service
+   *[other] { $count } services
+}
+catalogue-title = Catalogue of public services
+search-results-title = Search results for “{ $query }”
+services-found = { $count ->
+    [0] No services found
+    [one] { $count } service found
+   *[other] { $count } services found
+}
+no-results = Check the spelling or try other words. You can also browse services by life event.
+filter-life-event = Life event
+filter-agency = Agency
+filter-all = All
+filter-apply = Apply filters
+
+## Service passport
+back-to-catalogue = All services
+passport-fee = Fee
+passport-deadline = Decision within
+passport-who = Who can apply
+passport-result = What you receive
+passport-channels = Where to apply
+passport-agency = Responsible agency
+passport-legal-basis = Legal basis
+passport-documents = Documents you need
+passport-no-documents = No documents are needed.
+passport-life-events = Part of
+passport-offline = This service cannot be applied for online yet. Apply through one of the channels above.
+start-now = Start now
+start-sign-in-note = You will be asked to sign in first.
+fee-free = Free
+fee-amount = { $amount } soʻm
+fee-bhm = { $amount } soʻm ({ $multiple } × BHM)
+fee-unknown = Depends on the base calculation amount in force
+working-days = { $count ->
+    [one] { $count } working day
+   *[other] { $count } working days
+}
+channel-online = Online on this portal
+channel-public-service-centre = Public Service Centre
+channel-agency-office = The agency’s office
+channel-mobile-app = Mobile app
+channel-post = By post
+
+## Applying
+step-of = Step { $number } of { $total }
+save-continue = Save and continue
+save-draft = Save as draft
+select-placeholder = Choose…
+file-current = Uploaded: { $name }. Choose another file to replace it.
+file-limits = PDF, JPG or PNG, up to { $size } MB.
+reference-label = Reference number
+check-title = Check your answers before sending your application
+not-answered = Not answered
+change = Change
+declaration-heading = Now send your application
+declaration-text = By sending this application you confirm that, to the best of your knowledge, the details you are providing are correct.
+submit-button = Accept and send
+resubmit-button = Send corrected application
+confirmation-title = Application sent
+confirmation-reference = Your reference number
+confirmation-service = We have sent your application for “{ $service }” to the responsible agency.
+what-next = What happens next
+confirmation-next = { $holder }. You can follow every step on the application page.
+confirmation-due = The agency must decide by { $date } ({ $deadline } by law).
+follow-application = Follow your application
+
+## Errors in forms
+error-title-prefix = Error
+error-summary-title = There is a problem
+error-required = Enter { $label }
+error-choose = Select { $label }
+error-upload = Upload { $label }
+error-confirm = Confirm: { $label }
+error-min-length = { $label } must be { $limit } characters or more
+error-max-length = { $label } must be { $limit } characters or fewer
+error-minimum = { $label } must be { $limit } or more
+error-maximum = { $label } must be { $limit } or less
+error-pattern = Enter { $label } in the correct format
+error-date = { $label } must be a real date, for example 2024-03-27
+error-email = Enter { $label } as an email address, like name@example.uz
+error-number = { $label } must be a number
+error-invalid = Check { $label }
+upload-empty = The selected file for { $label } is empty
+upload-too-large = The file for { $label } must be smaller than { $limit } MB
+upload-wrong-type = The file for { $label } must be a PDF, JPG or PNG
+
+## Following applications
+my-applications-title = My applications
+no-applications = You have no applications yet.
+find-service = Find a service
+service-label = Service
+status-label = Status
+due-label = Decision due by
+holder-label = Who has it now
+submitted-label = Sent
+applicant-label = Applicant
+application-heading = Application { $reference }
+overdue = Overdue
+saved-title = Saved
+saved-text = Your draft is saved. You can come back to it at any time from “My applications”.
+returned-text = The agency has sent your application back for correction.
+correct-button = Correct your application
+continue-draft = Continue your application
+reject-reason-heading = Reason for the decision
+result-heading = Result
+download-result = Download { $name } ({ $size } KB)
+history-heading = History
+your-answers = Your answers
+pinfl-label = PINFL
+status-draft = Draft
+status-submitted = Sent
+status-in-review = Being reviewed
+status-returned = Returned for correction
+status-approved = Approved
+status-rejected = Rejected
+holder-applicant = You: the application waits for you
+holder-agency = { $agency }: waiting for an officer
+holder-officer = { $officer }, { $agency }
+holder-closed = Nobody: a decision has been made
+action-create = Application started
+action-submit = Application sent
+action-resubmit = Corrected application sent
+action-take = Taken for review
+action-approve = Approved
+action-reject = Rejected
+action-return = Returned for correction
+actor-applicant = Applicant
+actor-officer = Officer
+
+## Months (as in “27 November 2026”)
+month-1 = January
+month-2 = February
+month-3 = March
+month-4 = April
+month-5 = May
+month-6 = June
+month-7 = July
+month-8 = August
+month-9 = September
+month-10 = October
+month-11 = November
+month-12 = December
+
+## Sign-in
+sign-in-title = Sign in
+sign-in-demo-warning = Demonstration identity provider: choose a made-up person to sign in as. A real deployment signs people in through OneID.
+sign-in-citizens = Citizens
+sign-in-officers = Agency officers
+sign-in-admins = e-Government Centre
+sign-in-button = Sign in
+
+## Officers
+staff-title = Applications to process
+staff-search = Reference number or PINFL
+staff-overdue-only = Only overdue
+staff-count = { $count ->
+    [one] { $count } application
+   *[other] { $count } applications
+}
+staff-empty = No applications match.
+take-button = Take for review
+decision-heading = Decision
+decision-label = What is your decision?
+decision-approve = Approve and issue the result
+decision-return = Send back to the applicant for correction
+decision-reject = Reject
+decision-comment = Reason or comment for the applicant
+decision-comment-hint = Required when you reject or send back. The applicant will see it.
+decision-result-file = Result document (optional)
+decision-result-hint = A PDF. If you attach none, the platform issues the result document itself.
+decision-button = Record decision
+decision-choose = Select a decision
+decision-reason-required = Enter the reason: the applicant must know why
+decision-result-pdf = The result document must be a PDF smaller than 10 MB
+decision-not-allowed = This decision is no longer possible: the application has changed. Check its status.
+documents-heading = Documents
+
+## Administration
+admin-title = Registry of services
+admin-version = Registry version { $version }.
+admin-services = Services
+admin-agencies = Agencies
+admin-calendar = Working-day calendar
+admin-code = Code
+admin-service-version = Version
+admin-year = Year
+admin-holidays = Holidays
+admin-days-off = Extra days off
+admin-working-days = Working days off-cycle
+admin-provisional = Provisional
+
+## API page
+api-title = Yagona API
+api-intro = JSON over HTTPS. Errors are RFC 9457 problem documents. The machine-readable description is at
+api-parameters = Parameters
+api-responses = Responses
+api-name = Name
+api-in = In
+api-description = Description
+api-status = Status
+api-schemas = Schemas
+
+## Error pages
+error-not-found-title = Page not found
+error-not-found-text = If you typed the address, check it is correct. If you followed a link to an application, it may belong to someone else.
+error-forbidden-title = You cannot open this page
+error-forbidden-text = Your account does not give access to this page.
+error-csrf-title = The form has expired
+error-csrf-text = For your security the form could not be accepted. Go back, reload the page and try again.
+error-bad-request-title = The request could not be read
+error-bad-request-text = Go back and try again.
+error-too-large-title = The file is too large
+error-too-large-text = Go back and choose a smaller file.
+error-conflict-title = Someone changed this meanwhile
+error-conflict-text = Go back, reload the page and try again.
+error-internal-title = Sorry, there is a problem with the service
+error-internal-text = Try again later. Your saved answers are kept.

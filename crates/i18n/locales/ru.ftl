@@ -1,0 +1,281 @@
+# Тексты интерфейса Yagona — русский язык.
+# Идентификаторы сообщений одинаковы во всех четырёх файлах; `cargo test -p yagona-i18n` проверяет, что в каждом файле есть все идентификаторы.
+
+## Каркас страницы
+skip-to-content = Перейти к основному содержанию
+demo-tag = Демо
+demo-banner = Это демонстрационная версия Yagona. Для входа используются вымышленные люди; ничего из того, что вы здесь делаете, не попадает в настоящее ведомство.
+demo-banner-label = Предупреждение о демонстрационном режиме
+language-switcher = Язык
+nav-label = Навигация по сайту
+nav-menu = Меню
+nav-services = Услуги
+nav-my-applications = Мои заявки
+nav-staff = Заявки на рассмотрение
+nav-admin = Реестр
+nav-sign-in = Войти
+nav-sign-out = Выйти
+footer-heading = Полезные ссылки
+footer-api = API для разработчиков
+footer-licences = Лицензии
+footer-text = Yagona — платформа для государственных услуг с открытым исходным кодом.
+back = Назад
+go-home = На главную страницу
+optional = (необязательно)
+warning = Внимание
+answer-yes = Да
+answer-no = Нет
+
+## Главная страница и каталог
+home-title = Госуслуги онлайн
+home-heading = Государственные услуги онлайн
+home-lead = { $count ->
+    [one] На портале { $count } государственная услуга. Найдите нужную, подайте заявку онлайн и следите за ней до получения результата.
+    [few] На портале { $count } государственные услуги. Найдите нужную, подайте заявку онлайн и следите за ней до получения результата.
+    [many] На портале { $count } государственных услуг. Найдите нужную, подайте заявку онлайн и следите за ней до получения результата.
+   *[other] На портале { $count } государственной услуги. Найдите нужную, подайте заявку онлайн и следите за ней до получения результата.
+}
+search-label = Поиск услуги
+search-hint = Пишите на любом языке, латиницей или кириллицей, например: «паспорт», «tugʻilish» или «birth».
+search-button = Найти
+life-events-heading = Услуги по жизненным ситуациям
+popular-heading = Услуги
+all-services-link = Все услуги
+services-count = { $count ->
+    [one] { $count } услуга
+    [few] { $count } услуги
+    [many] { $count } услуг
+   *[other] { $count } услуги
+}
+catalogue-title = Каталог государственных услуг
+search-results-title = Результаты поиска по запросу «{ $query }»
+services-found = { $count ->
+    [0] Услуги не найдены
+    [one] Найдена { $count } услуга
+    [few] Найдено { $count } услуги
+    [many] Найдено { $count } услуг
+   *[other] Найдено { $count } услуги
+}
+no-results = Проверьте написание или попробуйте другие слова. Услуги также можно найти по жизненным ситуациям.
+filter-life-event = Жизненная ситуация
+filter-agency = Ведомство
+filter-all = Все
+filter-apply = Применить фильтры
+
+## Паспорт услуги
+back-to-catalogue = Все услуги
+passport-fee = Стоимость
+passport-deadline = Срок рассмотрения
+passport-who = Кто может подать заявку
+passport-result = Что вы получите
+passport-channels = Где подать заявку
+passport-agency = Ответственное ведомство
+passport-legal-basis = Правовое основание
+passport-documents = Необходимые документы
+passport-no-documents = Документы не требуются.
+passport-life-events = Жизненные ситуации
+passport-offline = Онлайн подать заявку на эту услугу пока нельзя. Обратитесь одним из указанных выше способов.
+start-now = Начать
+start-sign-in-note = Сначала нужно будет войти в систему.
+fee-free = Бесплатно
+fee-amount = { $amount } сум
+fee-bhm = { $amount } сум ({ $multiple } × БРВ)
+fee-unknown = Зависит от действующей базовой расчётной величины
+working-days = { $count ->
+    [one] { $count } рабочий день
+    [few] { $count } рабочих дня
+    [many] { $count } рабочих дней
+   *[other] { $count } рабочего дня
+}
+channel-online = Онлайн на этом портале
+channel-public-service-centre = Центр государственных услуг
+channel-agency-office = В офисе ведомства
+channel-mobile-app = Мобильное приложение
+channel-post = По почте
+
+## Подача заявки
+step-of = Шаг { $number } из { $total }
+save-continue = Сохранить и продолжить
+save-draft = Сохранить как черновик
+select-placeholder = Выберите…
+file-current = Загружен файл: { $name }. Чтобы заменить его, выберите другой файл.
+file-limits = PDF, JPG или PNG, не более { $size } МБ.
+reference-label = Номер заявки
+check-title = Проверьте ответы перед отправкой заявки
+not-answered = Не заполнено
+change = Изменить
+declaration-heading = Теперь отправьте заявку
+declaration-text = Отправляя заявку, вы подтверждаете, что, насколько вам известно, указанные вами сведения верны.
+submit-button = Подтвердить и отправить
+resubmit-button = Отправить исправленную заявку
+confirmation-title = Заявка отправлена
+confirmation-reference = Номер вашей заявки
+confirmation-service = Ваша заявка на услугу «{ $service }» направлена в ответственное ведомство.
+what-next = Что дальше
+confirmation-next = { $holder }. Каждый этап можно отслеживать на странице заявки.
+confirmation-due = Ведомство обязано принять решение до { $date } (срок по закону — { $deadline }).
+follow-application = Отслеживать заявку
+
+## Ошибки в формах
+error-title-prefix = Ошибка
+error-summary-title = Обнаружена ошибка
+error-required = Заполните поле «{ $label }»
+error-choose = Выберите вариант в поле «{ $label }»
+error-upload = Загрузите файл в поле «{ $label }»
+error-confirm = Подтвердите: { $label }
+error-min-length = { $limit ->
+    [one] Поле «{ $label }» должно содержать не менее { $limit } символа
+    [few] Поле «{ $label }» должно содержать не менее { $limit } символов
+    [many] Поле «{ $label }» должно содержать не менее { $limit } символов
+   *[other] Поле «{ $label }» должно содержать не менее { $limit } символов
+}
+error-max-length = { $limit ->
+    [one] Поле «{ $label }» должно содержать не более { $limit } символа
+    [few] Поле «{ $label }» должно содержать не более { $limit } символов
+    [many] Поле «{ $label }» должно содержать не более { $limit } символов
+   *[other] Поле «{ $label }» должно содержать не более { $limit } символов
+}
+error-minimum = Значение поля «{ $label }» должно быть не меньше { $limit }
+error-maximum = Значение поля «{ $label }» должно быть не больше { $limit }
+error-pattern = Заполните поле «{ $label }» в правильном формате
+error-date = В поле «{ $label }» должна быть существующая дата, например 2024-03-27
+error-email = Укажите в поле «{ $label }» адрес электронной почты, например name@example.uz
+error-number = В поле «{ $label }» должно быть число
+error-invalid = Проверьте поле «{ $label }»
+upload-empty = Файл, выбранный в поле «{ $label }», пуст
+upload-too-large = Размер файла в поле «{ $label }» должен быть меньше { $limit } МБ
+upload-wrong-type = Файл в поле «{ $label }» должен быть в формате PDF, JPG или PNG
+
+## Отслеживание заявок
+my-applications-title = Мои заявки
+no-applications = У вас пока нет заявок.
+find-service = Найти услугу
+service-label = Услуга
+status-label = Статус
+due-label = Срок принятия решения
+holder-label = У кого сейчас заявка
+submitted-label = Дата отправки
+applicant-label = Заявитель
+application-heading = Заявка № { $reference }
+overdue = Просрочено
+saved-title = Сохранено
+saved-text = Черновик сохранён. Вернуться к нему можно в любое время в разделе «Мои заявки».
+returned-text = Ведомство вернуло вашу заявку на доработку.
+correct-button = Исправить заявку
+continue-draft = Продолжить заполнение заявки
+reject-reason-heading = Причина решения
+result-heading = Результат
+download-result = Скачать { $name } ({ $size } КБ)
+history-heading = История
+your-answers = Ваши ответы
+pinfl-label = ПИНФЛ
+status-draft = Черновик
+status-submitted = Отправлена
+status-in-review = На рассмотрении
+status-returned = Возвращена на доработку
+status-approved = Одобрена
+status-rejected = Отклонена
+holder-applicant = Вы: заявка ждёт ваших действий
+holder-agency = { $agency }: ожидает рассмотрения сотрудником
+holder-officer = { $officer }, { $agency }
+holder-closed = Ни у кого: решение принято
+action-create = Начато заполнение заявки
+action-submit = Заявка отправлена
+action-resubmit = Отправлена исправленная заявка
+action-take = Принята на рассмотрение
+action-approve = Одобрена
+action-reject = Отклонена
+action-return = Возвращена на доработку
+actor-applicant = Заявитель
+actor-officer = Сотрудник
+
+## Месяцы (в форме после числа, как в «27 ноября 2026»)
+month-1 = января
+month-2 = февраля
+month-3 = марта
+month-4 = апреля
+month-5 = мая
+month-6 = июня
+month-7 = июля
+month-8 = августа
+month-9 = сентября
+month-10 = октября
+month-11 = ноября
+month-12 = декабря
+
+## Вход
+sign-in-title = Вход
+sign-in-demo-warning = Демонстрационный провайдер идентификации: чтобы войти, выберите одного из вымышленных людей. В рабочей системе вход выполняется через OneID.
+sign-in-citizens = Граждане
+sign-in-officers = Сотрудники ведомств
+sign-in-admins = Центр электронного правительства
+sign-in-button = Войти
+
+## Для сотрудников
+staff-title = Заявки на рассмотрение
+staff-search = Номер заявки или ПИНФЛ
+staff-overdue-only = Только просроченные
+staff-count = { $count ->
+    [one] { $count } заявка
+    [few] { $count } заявки
+    [many] { $count } заявок
+   *[other] { $count } заявки
+}
+staff-empty = Подходящих заявок нет.
+take-button = Взять на рассмотрение
+decision-heading = Решение
+decision-label = Какое решение вы принимаете?
+decision-approve = Одобрить и выдать результат
+decision-return = Вернуть заявителю на доработку
+decision-reject = Отклонить
+decision-comment = Причина или комментарий для заявителя
+decision-comment-hint = Обязательно при отклонении или возврате на доработку. Заявитель увидит этот текст.
+decision-result-file = Документ-результат (необязательно)
+decision-result-hint = Файл PDF. Если вы ничего не приложите, платформа сама сформирует документ-результат.
+decision-button = Зафиксировать решение
+decision-choose = Выберите решение
+decision-reason-required = Укажите причину: заявитель должен знать, чем вызвано решение
+decision-result-pdf = Документ-результат должен быть файлом PDF размером меньше 10 МБ
+decision-not-allowed = Это решение больше невозможно: заявка изменилась. Проверьте её статус.
+documents-heading = Документы
+
+## Администрирование
+admin-title = Реестр услуг
+admin-version = Версия реестра: { $version }.
+admin-services = Услуги
+admin-agencies = Ведомства
+admin-calendar = Календарь рабочих дней
+admin-code = Код
+admin-service-version = Версия
+admin-year = Год
+admin-holidays = Праздничные дни
+admin-days-off = Дополнительные выходные дни
+admin-working-days = Перенесённые рабочие дни
+admin-provisional = Предварительный
+
+## Страница API
+api-title = Yagona API
+api-intro = JSON поверх HTTPS. Ошибки возвращаются в формате RFC 9457 (problem details). Машиночитаемое описание доступно по адресу
+api-parameters = Параметры
+api-responses = Ответы
+api-name = Имя
+api-in = Расположение
+api-description = Описание
+api-status = Код статуса
+api-schemas = Схемы
+
+## Страницы ошибок
+error-not-found-title = Страница не найдена
+error-not-found-text = Если вы вводили адрес вручную, проверьте, правильно ли он написан. Если вы перешли по ссылке на заявку, возможно, она принадлежит другому человеку.
+error-forbidden-title = Эта страница вам недоступна
+error-forbidden-text = Ваша учётная запись не даёт доступа к этой странице.
+error-csrf-title = Срок действия формы истёк
+error-csrf-text = В целях безопасности форма не была принята. Вернитесь назад, обновите страницу и попробуйте ещё раз.
+error-bad-request-title = Не удалось обработать запрос
+error-bad-request-text = Вернитесь назад и попробуйте ещё раз.
+error-too-large-title = Файл слишком большой
+error-too-large-text = Вернитесь назад и выберите файл меньшего размера.
+error-conflict-title = Пока вы работали, кто-то изменил эти данные
+error-conflict-text = Вернитесь назад, обновите страницу и попробуйте ещё раз.
+error-internal-title = Извините, в работе сервиса произошла ошибка
+error-internal-text = Попробуйте позже. Сохранённые ответы не пропадут.

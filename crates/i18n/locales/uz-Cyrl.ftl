@@ -1,0 +1,261 @@
+# Ягона интерфейси матнлари — ўзбек тили (кирилл ёзуви).
+# Хабар идентификаторлари тўртала файлда бир хил; `cargo test -p yagona-i18n` ҳар бир файлда барча идентификаторлар борлигини текширади.
+
+## Умумий қисм
+skip-to-content = Асосий мазмунга ўтиш
+demo-tag = Демо
+demo-banner = Бу — Ягона порталининг намойиш версияси. Тизимга кириш учун ўйлаб топилган шахслардан фойдаланилади; бу ерда бажарган ҳеч бир амалингиз ҳақиқий идорага етиб бормайди.
+demo-banner-label = Намойиш ҳақида огоҳлантириш
+language-switcher = Тил
+nav-label = Сайт бўйлаб навигация
+nav-menu = Меню
+nav-services = Хизматлар
+nav-my-applications = Аризаларим
+nav-staff = Кўриб чиқиладиган аризалар
+nav-admin = Реестр
+nav-sign-in = Кириш
+nav-sign-out = Чиқиш
+footer-heading = Фойдали ҳаволалар
+footer-api = Дастурчилар учун API
+footer-licences = Лицензиялар
+footer-text = Ягона — давлат хизматлари учун очиқ кодли платформа.
+back = Орқага
+go-home = Бош саҳифага ўтиш
+optional = (ихтиёрий)
+warning = Диққат
+answer-yes = Ҳа
+answer-no = Йўқ
+
+## Бош саҳифа ва каталог
+home-title = Давлат хизматлари онлайн
+home-heading = Давлат хизматлари онлайн
+home-lead = { $count ->
+    [one] Порталдаги { $count } та давлат хизматини топинг, онлайн ариза юборинг ва аризангизни натижани олгунингизча кузатиб боринг.
+   *[other] Порталдаги { $count } та давлат хизматидан кераклисини топинг, онлайн ариза юборинг ва аризангизни натижани олгунингизча кузатиб боринг.
+}
+search-label = Хизматни қидириш
+search-hint = Исталган тилда, лотин ёки кирилл ёзувида ёзинг, масалан: «туғилиш», «birth» ёки «паспорт».
+search-button = Қидириш
+life-events-heading = Ҳаётий вазиятлар бўйича хизматлар
+popular-heading = Хизматлар
+all-services-link = Барча хизматларни кўриш
+services-count = { $count ->
+    [one] { $count } та хизмат
+   *[other] { $count } та хизмат
+}
+catalogue-title = Давлат хизматлари каталоги
+search-results-title = «{ $query }» бўйича қидирув натижалари
+services-found = { $count ->
+    [0] Ҳеч қандай хизмат топилмади
+    [one] { $count } та хизмат топилди
+   *[other] { $count } та хизмат топилди
+}
+no-results = Сўзларнинг ёзилишини текширинг ёки бошқа сўзлар билан қидириб кўринг. Хизматларни ҳаётий вазиятлар бўйича ҳам кўриб чиқишингиз мумкин.
+filter-life-event = Ҳаётий вазият
+filter-agency = Идора
+filter-all = Барчаси
+filter-apply = Фильтрларни қўллаш
+
+## Хизмат паспорти
+back-to-catalogue = Барча хизматлар
+passport-fee = Хизмат нархи
+passport-deadline = Кўриб чиқиш муддати
+passport-who = Ким ариза бериши мумкин
+passport-result = Натижада нима оласиз
+passport-channels = Қаерда ариза бериш мумкин
+passport-agency = Масъул идора
+passport-legal-basis = Ҳуқуқий асос
+passport-documents = Керакли ҳужжатлар
+passport-no-documents = Ҳужжатлар талаб қилинмайди.
+passport-life-events = Ҳаётий вазиятлар
+passport-offline = Бу хизмат учун ҳозирча онлайн ариза бериб бўлмайди. Юқорида кўрсатилган усуллардан бири орқали ариза беринг.
+start-now = Бошлаш
+start-sign-in-note = Аввал тизимга киришингиз сўралади.
+fee-free = Бепул
+fee-amount = { $amount } сўм
+fee-bhm = { $amount } сўм ({ $multiple } × БҲМ)
+fee-unknown = Амалдаги базавий ҳисоблаш миқдорига боғлиқ
+working-days = { $count ->
+    [one] { $count } иш куни
+   *[other] { $count } иш куни
+}
+channel-online = Ушбу порталда онлайн
+channel-public-service-centre = Давлат хизматлари маркази
+channel-agency-office = Идора биносида
+channel-mobile-app = Мобил илова
+channel-post = Почта орқали
+
+## Ариза бериш
+step-of = { $total } қадамдан { $number }-қадам
+save-continue = Сақлаш ва давом этиш
+save-draft = Қоралама сифатида сақлаш
+select-placeholder = Танланг…
+file-current = Юкланган: { $name }. Уни алмаштириш учун бошқа файл танланг.
+file-limits = PDF, JPG ёки PNG, ҳажми кўпи билан { $size } МБ.
+reference-label = Ариза рақами
+check-title = Аризани юборишдан олдин жавобларингизни текширинг
+not-answered = Тўлдирилмаган
+change = Ўзгартириш
+declaration-heading = Энди аризангизни юборинг
+declaration-text = Ушбу аризани юбориш орқали сиз тақдим этаётган маълумотлар, билишингизча, тўғри эканини тасдиқлайсиз.
+submit-button = Тасдиқлаш ва юбориш
+resubmit-button = Тузатилган аризани юбориш
+confirmation-title = Ариза юборилди
+confirmation-reference = Аризангиз рақами
+confirmation-service = «{ $service }» хизмати бўйича аризангиз масъул идорага юборилди.
+what-next = Кейин нима бўлади
+confirmation-next = { $holder }. Аризанинг ҳар бир босқичини унинг саҳифасида кузатиб боришингиз мумкин.
+confirmation-due = Идора { $date } санасига қадар қарор қабул қилиши шарт (қонунга кўра муддат — { $deadline }).
+follow-application = Аризани кузатиш
+
+## Шакллардаги хатолар
+error-title-prefix = Хато
+error-summary-title = Хатолик аниқланди
+error-required = «{ $label }» майдонини тўлдиринг
+error-choose = «{ $label }» майдонида вариантни танланг
+error-upload = «{ $label }» майдонига файл юкланг
+error-confirm = Тасдиқланг: { $label }
+error-min-length = «{ $label }» камида { $limit } та белгидан иборат бўлиши керак
+error-max-length = «{ $label }» кўпи билан { $limit } та белгидан иборат бўлиши керак
+error-minimum = «{ $label }» камида { $limit } бўлиши керак
+error-maximum = «{ $label }» кўпи билан { $limit } бўлиши керак
+error-pattern = «{ $label }» майдонини тўғри форматда тўлдиринг
+error-date = «{ $label }» мавжуд сана бўлиши керак, масалан: 2024-03-27
+error-email = «{ $label }» майдонига электрон почта манзилини киритинг, масалан: name@example.uz
+error-number = «{ $label }» майдонига сон киритинг
+error-invalid = «{ $label }» майдонини текширинг
+upload-empty = «{ $label }» учун танланган файл бўш
+upload-too-large = «{ $label }» учун файл ҳажми { $limit } МБ дан кичик бўлиши керак
+upload-wrong-type = «{ $label }» учун файл PDF, JPG ёки PNG форматида бўлиши керак
+
+## Аризаларни кузатиш
+my-applications-title = Аризаларим
+no-applications = Сизда ҳали аризалар йўқ.
+find-service = Хизматни топиш
+service-label = Хизмат
+status-label = Ҳолати
+due-label = Қарор қабул қилиш муддати
+holder-label = Ариза ҳозир кимда
+submitted-label = Юборилган сана
+applicant-label = Ариза берувчи
+application-heading = Ариза № { $reference }
+overdue = Муддати ўтган
+saved-title = Сақланди
+saved-text = Қоралама сақланди. Унга исталган вақтда «Аризаларим» бўлимидан қайтишингиз мумкин.
+returned-text = Идора аризангизни тузатиш учун қайтарди.
+correct-button = Аризани тузатиш
+continue-draft = Аризани тўлдиришни давом эттириш
+reject-reason-heading = Қарор сабаби
+result-heading = Натижа
+download-result = Юклаб олиш: { $name } ({ $size } КБ)
+history-heading = Тарих
+your-answers = Жавобларингиз
+pinfl-label = ЖШШИР
+status-draft = Қоралама
+status-submitted = Юборилган
+status-in-review = Кўриб чиқилмоқда
+status-returned = Тузатиш учун қайтарилган
+status-approved = Маъқулланган
+status-rejected = Рад этилган
+holder-applicant = Сиз: ариза сизнинг ҳаракатингизни кутмоқда
+holder-agency = { $agency }: ходим томонидан кўриб чиқилишини кутмоқда
+holder-officer = { $officer }, { $agency }
+holder-closed = Ҳеч кимда: қарор қабул қилинган
+action-create = Ариза тўлдириш бошланди
+action-submit = Ариза юборилди
+action-resubmit = Тузатилган ариза юборилди
+action-take = Кўриб чиқишга олинди
+action-approve = Маъқулланди
+action-reject = Рад этилди
+action-return = Тузатиш учун қайтарилди
+actor-applicant = Ариза берувчи
+actor-officer = Ходим
+
+## Ойлар (санадан кейинги шакл, масалан: «27 ноябр 2026»)
+month-1 = январ
+month-2 = феврал
+month-3 = март
+month-4 = апрел
+month-5 = май
+month-6 = июн
+month-7 = июл
+month-8 = август
+month-9 = сентябр
+month-10 = октябр
+month-11 = ноябр
+month-12 = декабр
+
+## Тизимга кириш
+sign-in-title = Кириш
+sign-in-demo-warning = Намойиш учун идентификация провайдери: тизимга кириш учун ўйлаб топилган шахслардан бирини танланг. Ҳақиқий тизимда фойдаланувчилар OneID орқали киради.
+sign-in-citizens = Фуқаролар
+sign-in-officers = Идора ходимлари
+sign-in-admins = Электрон ҳукумат маркази
+sign-in-button = Кириш
+
+## Ходимлар учун
+staff-title = Кўриб чиқиладиган аризалар
+staff-search = Ариза рақами ёки ЖШШИР
+staff-overdue-only = Фақат муддати ўтганлар
+staff-count = { $count ->
+    [one] { $count } та ариза
+   *[other] { $count } та ариза
+}
+staff-empty = Мос аризалар топилмади.
+take-button = Кўриб чиқишга олиш
+decision-heading = Қарор
+decision-label = Қарорингиз қандай?
+decision-approve = Маъқуллаш ва натижани бериш
+decision-return = Тузатиш учун ариза берувчига қайтариш
+decision-reject = Рад этиш
+decision-comment = Ариза берувчи учун сабаб ёки изоҳ
+decision-comment-hint = Рад этганда ёки қайтарганда тўлдириш мажбурий. Ариза берувчи уни кўради.
+decision-result-file = Натижа ҳужжати (ихтиёрий)
+decision-result-hint = PDF файл. Агар ҳеч нарса бириктирмасангиз, натижа ҳужжатини платформанинг ўзи шакллантиради.
+decision-button = Қарорни қайд этиш
+decision-choose = Қарорни танланг
+decision-reason-required = Сабабни киритинг: ариза берувчи сабабини билиши керак
+decision-result-pdf = Натижа ҳужжати ҳажми 10 МБ дан кичик PDF файл бўлиши керак
+decision-not-allowed = Бу қарорни энди қабул қилиб бўлмайди: ариза ўзгарган. Унинг ҳолатини текширинг.
+documents-heading = Ҳужжатлар
+
+## Бошқарув
+admin-title = Хизматлар реестри
+admin-version = Реестр версияси: { $version }.
+admin-services = Хизматлар
+admin-agencies = Идоралар
+admin-calendar = Иш кунлари тақвими
+admin-code = Код
+admin-service-version = Версия
+admin-year = Йил
+admin-holidays = Байрам кунлари
+admin-days-off = Қўшимча дам олиш кунлари
+admin-working-days = Кўчирилган иш кунлари
+admin-provisional = Дастлабки
+
+## API саҳифаси
+api-title = Ягона API
+api-intro = HTTPS орқали JSON. Хатолар RFC 9457 форматидаги муаммо ҳужжатлари сифатида қайтарилади. Машина ўқий оладиган тавсиф манзили:
+api-parameters = Параметрлар
+api-responses = Жавоблар
+api-name = Номи
+api-in = Жойлашуви
+api-description = Тавсиф
+api-status = Статус коди
+api-schemas = Схемалар
+
+## Хато саҳифалари
+error-not-found-title = Саҳифа топилмади
+error-not-found-text = Агар манзилни ўзингиз киритган бўлсангиз, унинг тўғрилигини текширинг. Агар аризага ҳавола орқали келган бўлсангиз, у бошқа шахсга тегишли бўлиши мумкин.
+error-forbidden-title = Сиз бу саҳифани оча олмайсиз
+error-forbidden-text = Ҳисобингиз бу саҳифага кириш ҳуқуқини бермайди.
+error-csrf-title = Шаклнинг амал қилиш муддати тугади
+error-csrf-text = Хавфсизлик мақсадида шакл қабул қилинмади. Орқага қайтинг, саҳифани янгиланг ва қайтадан уриниб кўринг.
+error-bad-request-title = Сўровни ўқиб бўлмади
+error-bad-request-text = Орқага қайтинг ва қайтадан уриниб кўринг.
+error-too-large-title = Файл жуда катта
+error-too-large-text = Орқага қайтинг ва кичикроқ файл танланг.
+error-conflict-title = Бу орада кимдир маълумотларни ўзгартирди
+error-conflict-text = Орқага қайтинг, саҳифани янгиланг ва қайтадан уриниб кўринг.
+error-internal-title = Кечирасиз, хизматда носозлик юз берди
+error-internal-text = Кейинроқ қайта уриниб кўринг. Сақланган жавобларингиз ўчиб кетмайди.

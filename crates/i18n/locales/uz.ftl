@@ -1,0 +1,261 @@
+# Yagona interfeysi matnlari — oʻzbek tili (lotin yozuvi).
+# Xabar identifikatorlari toʻrtala faylda bir xil; `cargo test -p yagona-i18n` har bir faylda barcha identifikatorlar borligini tekshiradi.
+
+## Umumiy qism
+skip-to-content = Asosiy mazmunga oʻtish
+demo-tag = Demo
+demo-banner = Bu — Yagona portalining namoyish versiyasi. Tizimga kirish uchun oʻylab topilgan shaxslardan foydalaniladi; bu yerda bajargan hech bir amalingiz haqiqiy idoraga yetib bormaydi.
+demo-banner-label = Namoyish haqida ogohlantirish
+language-switcher = Til
+nav-label = Sayt boʻylab navigatsiya
+nav-menu = Menyu
+nav-services = Xizmatlar
+nav-my-applications = Arizalarim
+nav-staff = Koʻrib chiqiladigan arizalar
+nav-admin = Reyestr
+nav-sign-in = Kirish
+nav-sign-out = Chiqish
+footer-heading = Foydali havolalar
+footer-api = Dasturchilar uchun API
+footer-licences = Litsenziyalar
+footer-text = Yagona — davlat xizmatlari uchun ochiq kodli platforma.
+back = Orqaga
+go-home = Bosh sahifaga oʻtish
+optional = (ixtiyoriy)
+warning = Diqqat
+answer-yes = Ha
+answer-no = Yoʻq
+
+## Bosh sahifa va katalog
+home-title = Davlat xizmatlari onlayn
+home-heading = Davlat xizmatlari onlayn
+home-lead = { $count ->
+    [one] Portaldagi { $count } ta davlat xizmatini toping, onlayn ariza yuboring va arizangizni natijani olguningizcha kuzatib boring.
+   *[other] Portaldagi { $count } ta davlat xizmatidan keraklisini toping, onlayn ariza yuboring va arizangizni natijani olguningizcha kuzatib boring.
+}
+search-label = Xizmatni qidirish
+search-hint = Istalgan tilda, lotin yoki kirill yozuvida yozing, masalan: «tugʻilish», «birth» yoki «паспорт».
+search-button = Qidirish
+life-events-heading = Hayotiy vaziyatlar boʻyicha xizmatlar
+popular-heading = Xizmatlar
+all-services-link = Barcha xizmatlarni koʻrish
+services-count = { $count ->
+    [one] { $count } ta xizmat
+   *[other] { $count } ta xizmat
+}
+catalogue-title = Davlat xizmatlari katalogi
+search-results-title = «{ $query }» boʻyicha qidiruv natijalari
+services-found = { $count ->
+    [0] Hech qanday xizmat topilmadi
+    [one] { $count } ta xizmat topildi
+   *[other] { $count } ta xizmat topildi
+}
+no-results = Soʻzlarning yozilishini tekshiring yoki boshqa soʻzlar bilan qidirib koʻring. Xizmatlarni hayotiy vaziyatlar boʻyicha ham koʻrib chiqishingiz mumkin.
+filter-life-event = Hayotiy vaziyat
+filter-agency = Idora
+filter-all = Barchasi
+filter-apply = Filtrlarni qoʻllash
+
+## Xizmat pasporti
+back-to-catalogue = Barcha xizmatlar
+passport-fee = Xizmat narxi
+passport-deadline = Koʻrib chiqish muddati
+passport-who = Kim ariza berishi mumkin
+passport-result = Natijada nima olasiz
+passport-channels = Qayerda ariza berish mumkin
+passport-agency = Masʼul idora
+passport-legal-basis = Huquqiy asos
+passport-documents = Kerakli hujjatlar
+passport-no-documents = Hujjatlar talab qilinmaydi.
+passport-life-events = Hayotiy vaziyatlar
+passport-offline = Bu xizmat uchun hozircha onlayn ariza berib boʻlmaydi. Yuqorida koʻrsatilgan usullardan biri orqali ariza bering.
+start-now = Boshlash
+start-sign-in-note = Avval tizimga kirishingiz soʻraladi.
+fee-free = Bepul
+fee-amount = { $amount } soʻm
+fee-bhm = { $amount } soʻm ({ $multiple } × BHM)
+fee-unknown = Amaldagi bazaviy hisoblash miqdoriga bogʻliq
+working-days = { $count ->
+    [one] { $count } ish kuni
+   *[other] { $count } ish kuni
+}
+channel-online = Ushbu portalda onlayn
+channel-public-service-centre = Davlat xizmatlari markazi
+channel-agency-office = Idora binosida
+channel-mobile-app = Mobil ilova
+channel-post = Pochta orqali
+
+## Ariza berish
+step-of = { $total } qadamdan { $number }-qadam
+save-continue = Saqlash va davom etish
+save-draft = Qoralama sifatida saqlash
+select-placeholder = Tanlang…
+file-current = Yuklangan: { $name }. Uni almashtirish uchun boshqa fayl tanlang.
+file-limits = PDF, JPG yoki PNG, hajmi koʻpi bilan { $size } MB.
+reference-label = Ariza raqami
+check-title = Arizani yuborishdan oldin javoblaringizni tekshiring
+not-answered = Toʻldirilmagan
+change = Oʻzgartirish
+declaration-heading = Endi arizangizni yuboring
+declaration-text = Ushbu arizani yuborish orqali siz taqdim etayotgan maʼlumotlar, bilishingizcha, toʻgʻri ekanini tasdiqlaysiz.
+submit-button = Tasdiqlash va yuborish
+resubmit-button = Tuzatilgan arizani yuborish
+confirmation-title = Ariza yuborildi
+confirmation-reference = Arizangiz raqami
+confirmation-service = «{ $service }» xizmati boʻyicha arizangiz masʼul idoraga yuborildi.
+what-next = Keyin nima boʻladi
+confirmation-next = { $holder }. Arizaning har bir bosqichini uning sahifasida kuzatib borishingiz mumkin.
+confirmation-due = Idora { $date } sanasiga qadar qaror qabul qilishi shart (qonunga koʻra muddat — { $deadline }).
+follow-application = Arizani kuzatish
+
+## Shakllardagi xatolar
+error-title-prefix = Xato
+error-summary-title = Xatolik aniqlandi
+error-required = «{ $label }» maydonini toʻldiring
+error-choose = «{ $label }» maydonida variantni tanlang
+error-upload = «{ $label }» maydoniga fayl yuklang
+error-confirm = Tasdiqlang: { $label }
+error-min-length = «{ $label }» kamida { $limit } ta belgidan iborat boʻlishi kerak
+error-max-length = «{ $label }» koʻpi bilan { $limit } ta belgidan iborat boʻlishi kerak
+error-minimum = «{ $label }» kamida { $limit } boʻlishi kerak
+error-maximum = «{ $label }» koʻpi bilan { $limit } boʻlishi kerak
+error-pattern = «{ $label }» maydonini toʻgʻri formatda toʻldiring
+error-date = «{ $label }» mavjud sana boʻlishi kerak, masalan: 2024-03-27
+error-email = «{ $label }» maydoniga elektron pochta manzilini kiriting, masalan: name@example.uz
+error-number = «{ $label }» maydoniga son kiriting
+error-invalid = «{ $label }» maydonini tekshiring
+upload-empty = «{ $label }» uchun tanlangan fayl boʻsh
+upload-too-large = «{ $label }» uchun fayl hajmi { $limit } MB dan kichik boʻlishi kerak
+upload-wrong-type = «{ $label }» uchun fayl PDF, JPG yoki PNG formatida boʻlishi kerak
+
+## Arizalarni kuzatish
+my-applications-title = Arizalarim
+no-applications = Sizda hali arizalar yoʻq.
+find-service = Xizmatni topish
+service-label = Xizmat
+status-label = Holati
+due-label = Qaror qabul qilish muddati
+holder-label = Ariza hozir kimda
+submitted-label = Yuborilgan sana
+applicant-label = Ariza beruvchi
+application-heading = Ariza № { $reference }
+overdue = Muddati oʻtgan
+saved-title = Saqlandi
+saved-text = Qoralama saqlandi. Unga istalgan vaqtda «Arizalarim» boʻlimidan qaytishingiz mumkin.
+returned-text = Idora arizangizni tuzatish uchun qaytardi.
+correct-button = Arizani tuzatish
+continue-draft = Arizani toʻldirishni davom ettirish
+reject-reason-heading = Qaror sababi
+result-heading = Natija
+download-result = Yuklab olish: { $name } ({ $size } KB)
+history-heading = Tarix
+your-answers = Javoblaringiz
+pinfl-label = JShShIR
+status-draft = Qoralama
+status-submitted = Yuborilgan
+status-in-review = Koʻrib chiqilmoqda
+status-returned = Tuzatish uchun qaytarilgan
+status-approved = Maʼqullangan
+status-rejected = Rad etilgan
+holder-applicant = Siz: ariza sizning harakatingizni kutmoqda
+holder-agency = { $agency }: xodim tomonidan koʻrib chiqilishini kutmoqda
+holder-officer = { $officer }, { $agency }
+holder-closed = Hech kimda: qaror qabul qilingan
+action-create = Ariza toʻldirish boshlandi
+action-submit = Ariza yuborildi
+action-resubmit = Tuzatilgan ariza yuborildi
+action-take = Koʻrib chiqishga olindi
+action-approve = Maʼqullandi
+action-reject = Rad etildi
+action-return = Tuzatish uchun qaytarildi
+actor-applicant = Ariza beruvchi
+actor-officer = Xodim
+
+## Oylar (sanadan keyingi shakl, masalan: «27 noyabr 2026»)
+month-1 = yanvar
+month-2 = fevral
+month-3 = mart
+month-4 = aprel
+month-5 = may
+month-6 = iyun
+month-7 = iyul
+month-8 = avgust
+month-9 = sentabr
+month-10 = oktabr
+month-11 = noyabr
+month-12 = dekabr
+
+## Tizimga kirish
+sign-in-title = Kirish
+sign-in-demo-warning = Namoyish uchun identifikatsiya provayderi: tizimga kirish uchun oʻylab topilgan shaxslardan birini tanlang. Haqiqiy tizimda foydalanuvchilar OneID orqali kiradi.
+sign-in-citizens = Fuqarolar
+sign-in-officers = Idora xodimlari
+sign-in-admins = Elektron hukumat markazi
+sign-in-button = Kirish
+
+## Xodimlar uchun
+staff-title = Koʻrib chiqiladigan arizalar
+staff-search = Ariza raqami yoki JShShIR
+staff-overdue-only = Faqat muddati oʻtganlar
+staff-count = { $count ->
+    [one] { $count } ta ariza
+   *[other] { $count } ta ariza
+}
+staff-empty = Mos arizalar topilmadi.
+take-button = Koʻrib chiqishga olish
+decision-heading = Qaror
+decision-label = Qaroringiz qanday?
+decision-approve = Maʼqullash va natijani berish
+decision-return = Tuzatish uchun ariza beruvchiga qaytarish
+decision-reject = Rad etish
+decision-comment = Ariza beruvchi uchun sabab yoki izoh
+decision-comment-hint = Rad etganda yoki qaytarganda toʻldirish majburiy. Ariza beruvchi uni koʻradi.
+decision-result-file = Natija hujjati (ixtiyoriy)
+decision-result-hint = PDF fayl. Agar hech narsa biriktirmasangiz, natija hujjatini platformaning oʻzi shakllantiradi.
+decision-button = Qarorni qayd etish
+decision-choose = Qarorni tanlang
+decision-reason-required = Sababni kiriting: ariza beruvchi sababini bilishi kerak
+decision-result-pdf = Natija hujjati hajmi 10 MB dan kichik PDF fayl boʻlishi kerak
+decision-not-allowed = Bu qarorni endi qabul qilib boʻlmaydi: ariza oʻzgargan. Uning holatini tekshiring.
+documents-heading = Hujjatlar
+
+## Boshqaruv
+admin-title = Xizmatlar reyestri
+admin-version = Reyestr versiyasi: { $version }.
+admin-services = Xizmatlar
+admin-agencies = Idoralar
+admin-calendar = Ish kunlari taqvimi
+admin-code = Kod
+admin-service-version = Versiya
+admin-year = Yil
+admin-holidays = Bayram kunlari
+admin-days-off = Qoʻshimcha dam olish kunlari
+admin-working-days = Koʻchirilgan ish kunlari
+admin-provisional = Dastlabki
+
+## API sahifasi
+api-title = Yagona API
+api-intro = HTTPS orqali JSON. Xatolar RFC 9457 formatidagi muammo hujjatlari sifatida qaytariladi. Mashina oʻqiy oladigan tavsif manzili:
+api-parameters = Parametrlar
+api-responses = Javoblar
+api-name = Nomi
+api-in = Joylashuvi
+api-description = Tavsif
+api-status = Status kodi
+api-schemas = Sxemalar
+
+## Xato sahifalari
+error-not-found-title = Sahifa topilmadi
+error-not-found-text = Agar manzilni oʻzingiz kiritgan boʻlsangiz, uning toʻgʻriligini tekshiring. Agar arizaga havola orqali kelgan boʻlsangiz, u boshqa shaxsga tegishli boʻlishi mumkin.
+error-forbidden-title = Siz bu sahifani ocha olmaysiz
+error-forbidden-text = Hisobingiz bu sahifaga kirish huquqini bermaydi.
+error-csrf-title = Shaklning amal qilish muddati tugadi
+error-csrf-text = Xavfsizlik maqsadida shakl qabul qilinmadi. Orqaga qayting, sahifani yangilang va qaytadan urinib koʻring.
+error-bad-request-title = Soʻrovni oʻqib boʻlmadi
+error-bad-request-text = Orqaga qayting va qaytadan urinib koʻring.
+error-too-large-title = Fayl juda katta
+error-too-large-text = Orqaga qayting va kichikroq fayl tanlang.
+error-conflict-title = Bu orada kimdir maʼlumotlarni oʻzgartirdi
+error-conflict-text = Orqaga qayting, sahifani yangilang va qaytadan urinib koʻring.
+error-internal-title = Kechirasiz, xizmatda nosozlik yuz berdi
+error-internal-text = Keyinroq qayta urinib koʻring. Saqlangan javoblaringiz oʻchib ketmaydi.

@@ -1,0 +1,447 @@
+//! The registry as files: reading a folder (with every problem located), and writing one.
+//!
+//! The format is documented in `registry/README.md` at the repository root.
+
+use crate::model::*;
+use serde::de::DeserializeOwned;
+use std::collections::BTreeSet;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use yagona_calendar::YearCalendar;
+use yagona_core::{Code, I18nText};
+use yagona_forms::{FormDefinition, Presentation};
+
+/// One thing wrong with a registry folder: which file, where in it, and what.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Problem {
+    pub file: PathBuf,
+    /// `line:column` for syntax and type errors, a key path (`name.ru`, `step[0].field[2]`) for
+    /// rules across keys; empty when the problem is the file as a whole.
+    pub location: String,
+    pub message: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.location.is_empty() {
+            write!(f, "{}: {}", self.file.display(), self.message)
+        } else {
+            write!(
+                f,
+                "{}:{}: {}",
+                self.file.display(),
+                self.location,
+                self.message
+            )
+        }
+    }
+}
+
+struct Reader<'a> {
+    root: &'a Path,
+    problems: Vec<Problem>,
+}
+
+fn line_col(source: &str, offset: usize) -> (usize, usize) {
+    let before = &source[..offset.min(source.len())];
+    let line = before.matches('\n').count() + 1;
+    let col = before
+        .rsplit('\n')
+        .next()
+        .map(|l| l.chars().count())
+        .unwrap_or(0)
+        + 1;
+    (line, col)
+}
+
+impl Reader<'_> {
+    fn rel(&self, path: &Path) -> PathBuf {
+        path.strip_prefix(self.root).unwrap_or(path).to_path_buf()
+    }
+
+    fn problem(&mut self, path: &Path, location: impl Into<String>, message: impl Into<String>) {
+        let file = self.rel(path);
+        self.problems.push(Problem {
+            file,
+            location: location.into(),
+            message: message.into(),
+        });
+    }
+
+    fn read(&mut self, path: &Path) -> Option<String> {
+        match std::fs::read_to_string(path) {
+            Ok(s) => Some(s),
+            Err(e) => {
+                self.problem(path, "", format!("cannot read: {e}"));
+                None
+            }
+        }
+    }
+
+    fn toml<T: DeserializeOwned>(&mut self, path: &Path) -> Option<T> {
+        let source = self.read(path)?;
+        match toml::from_str::<T>(&source) {
+            Ok(v) => Some(v),
+            Err(e) => {
+                let location = e
+                    .span()
+                    .map(|s| {
+                        let (l, c) = line_col(&source, s.start);
+                        format!("{l}:{c}")
+                    })
+                    .unwrap_or_default();
+                self.problem(path, location, e.message().to_owned());
+                None
+            }
+        }
+    }
+
+    fn json(&mut self, path: &Path) -> Option<serde_json::Value> {
+        let source = self.read(path)?;
+        match serde_json::from_str(&source) {
+            Ok(v) => Some(v),
+            Err(e) => {
+                self.problem(path, format!("{}:{}", e.line(), e.column()), e.to_string());
+                None
+            }
+        }
+    }
+
+    fn texts(&mut self, path: &Path, items: &[(&str, Option<&I18nText>)]) {
+        for (key, text) in items {
+            if let Some(text) = text {
+                for l in text.missing() {
+                    self.problem(
+                        path,
+                        format!("{key}.{}", l.tag()),
+                        "text is missing in this language",
+                    );
+                }
+            }
+        }
+    }
+
+    fn code_matches(&mut self, path: &Path, code: &Code, expected: &str) {
+        if code.as_str() != expected {
+            self.problem(
+                path,
+                "code",
+                format!(
+                    "code {:?} must match the file or folder name {expected:?}",
+                    code.as_str()
+                ),
+            );
+        }
+    }
+}
+
+fn sorted_entries(dir: &Path) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect())
+        .unwrap_or_default();
+    v.sort();
+    v
+}
+
+/// Reads a registry folder. Returns the registry only when it has no problems at all; otherwise
+/// every problem found (reading goes on past the first, so one run shows them all).
+pub fn read_dir(root: &Path) -> Result<Registry, Vec<Problem>> {
+    let mut r = Reader {
+        root,
+        problems: Vec::new(),
+    };
+    let mut reg = Registry::default();
+    if !root.is_dir() {
+        r.problem(root, "", "not a folder");
+        return Err(r.problems);
+    }
+
+    for path in sorted_entries(&root.join("agencies")) {
+        if path.extension().and_then(|e| e.to_str()) != Some("toml") {
+            continue;
+        }
+        if let Some(a) = r.toml::<Agency>(&path) {
+            let stem = path
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .unwrap_or("")
+                .to_owned();
+            r.code_matches(&path, &a.code, &stem);
+            r.texts(
+                &path,
+                &[
+                    ("name", Some(&a.name)),
+                    ("short_name", a.short_name.as_ref()),
+                ],
+            );
+            if let Some(p) = &a.phone {
+                let ok = p.len() == 13
+                    && p.starts_with("+998")
+                    && p[4..].bytes().all(|b| b.is_ascii_digit());
+                if !ok {
+                    r.problem(&path, "phone", "a phone number is +998 and 9 digits");
+                }
+            }
+            reg.agencies.push(a);
+        }
+    }
+    if reg.agencies.is_empty() && r.problems.is_empty() {
+        r.problem(
+            &root.join("agencies"),
+            "",
+            "no agencies: the folder is missing or empty",
+        );
+    }
+
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct LifeEvents {
+        life_event: Vec<LifeEvent>,
+    }
+    let le_path = root.join("life-events.toml");
+    if let Some(le) = r.toml::<LifeEvents>(&le_path) {
+        for (i, e) in le.life_event.iter().enumerate() {
+            r.texts(
+                &le_path,
+                &[
+                    (&format!("life_event[{i}].name"), Some(&e.name)),
+                    (
+                        &format!("life_event[{i}].description"),
+                        Some(&e.description),
+                    ),
+                ],
+            );
+        }
+        reg.life_events = le.life_event;
+    }
+
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Bhm {
+        amount: Vec<BhmAmount>,
+    }
+    let bhm_path = root.join("bhm.toml");
+    if let Some(b) = r.toml::<Bhm>(&bhm_path) {
+        for (i, a) in b.amount.iter().enumerate() {
+            if a.uzs <= 0 {
+                r.problem(
+                    &bhm_path,
+                    format!("amount[{i}].uzs"),
+                    "the amount must be positive",
+                );
+            }
+        }
+        reg.bhm = b.amount;
+    }
+
+    for path in sorted_entries(&root.join("calendar")) {
+        if path.extension().and_then(|e| e.to_str()) != Some("toml") {
+            continue;
+        }
+        if let Some(y) = r.toml::<YearCalendar>(&path) {
+            let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("");
+            if stem != y.year.to_string() {
+                r.problem(
+                    &path,
+                    "year",
+                    format!("year {} must match the file name", y.year),
+                );
+            }
+            for p in y.problems() {
+                let (loc, msg) = p.split_once(": ").unwrap_or(("", &p));
+                r.problem(&path, loc.to_owned(), msg.to_owned());
+            }
+            let mut texts: Vec<(String, &I18nText)> = Vec::new();
+            texts.extend(
+                y.holidays
+                    .iter()
+                    .enumerate()
+                    .map(|(i, h)| (format!("holiday[{i}].name"), &h.name)),
+            );
+            texts.extend(
+                y.days_off
+                    .iter()
+                    .enumerate()
+                    .map(|(i, h)| (format!("day_off[{i}].reason"), &h.reason)),
+            );
+            texts.extend(
+                y.working_days
+                    .iter()
+                    .enumerate()
+                    .map(|(i, h)| (format!("working_day[{i}].reason"), &h.reason)),
+            );
+            let items: Vec<(&str, Option<&I18nText>)> =
+                texts.iter().map(|(k, t)| (k.as_str(), Some(*t))).collect();
+            r.texts(&path, &items);
+            reg.calendar.push(y);
+        }
+    }
+
+    let agency_codes: BTreeSet<&str> = reg.agencies.iter().map(|a| a.code.as_str()).collect();
+    let event_codes: BTreeSet<&str> = reg.life_events.iter().map(|e| e.code.as_str()).collect();
+    let mut services = Vec::new();
+    for dir in sorted_entries(&root.join("services")) {
+        if !dir.is_dir() {
+            continue;
+        }
+        let name = dir
+            .file_name()
+            .and_then(|s| s.to_str())
+            .unwrap_or("")
+            .to_owned();
+        let pp = dir.join("passport.toml");
+        let passport = r.toml::<ServicePassport>(&pp);
+        let schema = r.json(&dir.join("form.schema.json"));
+        let presentation = r.toml::<Presentation>(&dir.join("form.toml"));
+        if let Some(p) = &passport {
+            r.code_matches(&pp, &p.code, &name);
+            if !agency_codes.contains(p.agency.as_str()) {
+                r.problem(
+                    &pp,
+                    "agency",
+                    format!("no agency {:?} in agencies/", p.agency.as_str()),
+                );
+            }
+            if p.life_events.is_empty() {
+                r.problem(
+                    &pp,
+                    "life_events",
+                    "a service belongs to at least one life event",
+                );
+            }
+            for (i, e) in p.life_events.iter().enumerate() {
+                if !event_codes.contains(e.as_str()) {
+                    r.problem(
+                        &pp,
+                        format!("life_events[{i}]"),
+                        format!("no life event {:?} in life-events.toml", e.as_str()),
+                    );
+                }
+            }
+            if p.deadline_working_days == 0 {
+                r.problem(
+                    &pp,
+                    "deadline_working_days",
+                    "the statutory deadline is at least 1 working day",
+                );
+            }
+            if p.channels.is_empty() {
+                r.problem(&pp, "channels", "name at least one channel");
+            }
+            match &p.fee {
+                yagona_core::Fee::Fixed { uzs } if *uzs <= 0 => r.problem(
+                    &pp,
+                    "fee.uzs",
+                    "a fixed fee is a positive amount (use kind = \"free\")",
+                ),
+                yagona_core::Fee::Bhm { multiple }
+                    if !(*multiple > 0.0 && multiple.is_finite()) =>
+                {
+                    r.problem(&pp, "fee.multiple", "a BHM multiple is a positive number")
+                }
+                _ => {}
+            }
+            let docs: Vec<(String, &I18nText)> = p
+                .documents
+                .iter()
+                .enumerate()
+                .map(|(i, d)| (format!("document[{i}].name"), &d.name))
+                .collect();
+            let mut items: Vec<(&str, Option<&I18nText>)> = vec![
+                ("name", Some(&p.name)),
+                ("description", Some(&p.description)),
+                ("who_may_apply", Some(&p.who_may_apply)),
+                ("legal_basis", Some(&p.legal_basis)),
+                ("result", Some(&p.result)),
+                ("keywords", p.keywords.as_ref()),
+            ];
+            items.extend(docs.iter().map(|(k, t)| (k.as_str(), Some(*t))));
+            r.texts(&pp, &items);
+        }
+        if let (Some(passport), Some(schema), Some(presentation)) = (passport, schema, presentation)
+        {
+            let form = FormDefinition {
+                schema,
+                presentation,
+            };
+            for p in form.problems() {
+                let (loc, msg) = p.split_once(": ").unwrap_or(("", &p));
+                let file = if loc.starts_with("schema") {
+                    "form.schema.json"
+                } else {
+                    "form.toml"
+                };
+                r.problem(&dir.join(file), loc.to_owned(), msg.to_owned());
+            }
+            services.push(Service { passport, form });
+        }
+    }
+    reg.services = services;
+    if reg.calendar.is_empty() {
+        r.problem(
+            &root.join("calendar"),
+            "",
+            "no calendar years: deadlines cannot be counted",
+        );
+    }
+    if r.problems.is_empty() {
+        Ok(reg)
+    } else {
+        Err(r.problems)
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum WriteError {
+    #[error("cannot write {0}: {1}")]
+    Io(PathBuf, std::io::Error),
+    #[error("cannot encode {0}: {1}")]
+    Encode(PathBuf, String),
+}
+
+fn write(path: &Path, content: &str) -> Result<(), WriteError> {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).map_err(|e| WriteError::Io(parent.to_path_buf(), e))?;
+    }
+    std::fs::write(path, content).map_err(|e| WriteError::Io(path.to_path_buf(), e))
+}
+
+fn to_toml<T: serde::Serialize>(path: &Path, v: &T) -> Result<(), WriteError> {
+    let s = toml::to_string_pretty(v)
+        .map_err(|e| WriteError::Encode(path.to_path_buf(), e.to_string()))?;
+    write(path, &s)
+}
+
+/// Writes a registry in the folder format; [`read_dir`] reads it back to the same registry.
+pub fn write_dir(reg: &Registry, root: &Path) -> Result<(), WriteError> {
+    for a in &reg.agencies {
+        to_toml(&root.join("agencies").join(format!("{}.toml", a.code)), a)?;
+    }
+    #[derive(serde::Serialize)]
+    struct LifeEvents<'a> {
+        life_event: &'a [LifeEvent],
+    }
+    to_toml(
+        &root.join("life-events.toml"),
+        &LifeEvents {
+            life_event: &reg.life_events,
+        },
+    )?;
+    #[derive(serde::Serialize)]
+    struct Bhm<'a> {
+        amount: &'a [BhmAmount],
+    }
+    to_toml(&root.join("bhm.toml"), &Bhm { amount: &reg.bhm })?;
+    for y in &reg.calendar {
+        to_toml(&root.join("calendar").join(format!("{}.toml", y.year)), y)?;
+    }
+    for s in &reg.services {
+        let dir = root.join("services").join(s.passport.code.as_str());
+        to_toml(&dir.join("passport.toml"), &s.passport)?;
+        let schema = serde_json::to_string_pretty(&s.form.schema)
+            .map_err(|e| WriteError::Encode(dir.clone(), e.to_string()))?;
+        write(&dir.join("form.schema.json"), &(schema + "\n"))?;
+        to_toml(&dir.join("form.toml"), &s.form.presentation)?;
+    }
+    Ok(())
+}

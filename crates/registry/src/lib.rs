@@ -1,0 +1,15 @@
+//! The unified registry of public services and forms.
+//!
+//! Agencies, life events, service passports, their forms, the BHM and the working-day calendar
+//! are data: kept as files ([`files`]: the format documented in `registry/README.md`), stored in
+//! the database with a version per service ([`store`]), and read by everyone else through the
+//! [`Catalogue`], an in-memory read model with search across four languages and both scripts.
+
+mod catalogue;
+pub mod files;
+mod model;
+mod store;
+
+pub use catalogue::{Catalogue, SearchHit};
+pub use model::*;
+pub use store::{ImportReport, RegistryStore, ServiceVersion};

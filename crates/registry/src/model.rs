@@ -1,0 +1,142 @@
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use yagona_core::{Code, Fee, I18nText, Stir};
+use yagona_forms::FormDefinition;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AgencyKind {
+    Ministry,
+    Committee,
+    Agency,
+    Inspection,
+    Khokimiyat,
+    Centre,
+    Other,
+}
+
+/// A state body that provides services (an exchange *member* in later components).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Agency {
+    pub code: Code,
+    pub kind: AgencyKind,
+    pub stir: Stir,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub website: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+    pub name: I18nText,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub short_name: Option<I18nText>,
+}
+
+impl Agency {
+    /// The short name where there is one, for lists and tags.
+    pub fn display_name(&self) -> &I18nText {
+        self.short_name.as_ref().unwrap_or(&self.name)
+    }
+}
+
+/// A situation in life that groups services ("birth of a child", "starting a business").
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LifeEvent {
+    pub code: Code,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub icon: Option<String>,
+    pub name: I18nText,
+    pub description: I18nText,
+}
+
+/// The base calculation amount (BHM) from a given day.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BhmAmount {
+    pub from: NaiveDate,
+    pub uzs: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Channel {
+    Online,
+    PublicServiceCentre,
+    AgencyOffice,
+    MobileApp,
+    Post,
+}
+
+impl Channel {
+    pub fn code(self) -> &'static str {
+        match self {
+            Channel::Online => "online",
+            Channel::PublicServiceCentre => "public-service-centre",
+            Channel::AgencyOffice => "agency-office",
+            Channel::MobileApp => "mobile-app",
+            Channel::Post => "post",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RequiredDocument {
+    pub required: bool,
+    pub name: I18nText,
+}
+
+/// The service passport: what a citizen needs to know before applying.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServicePassport {
+    pub code: Code,
+    pub agency: Code,
+    pub life_events: Vec<Code>,
+    pub deadline_working_days: u32,
+    pub channels: Vec<Channel>,
+    #[serde(default = "default_true")]
+    pub online: bool,
+    pub fee: Fee,
+    pub name: I18nText,
+    pub description: I18nText,
+    pub who_may_apply: I18nText,
+    pub legal_basis: I18nText,
+    pub result: I18nText,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keywords: Option<I18nText>,
+    #[serde(default, rename = "document", skip_serializing_if = "Vec::is_empty")]
+    pub documents: Vec<RequiredDocument>,
+}
+
+fn default_true() -> bool {
+    true
+}
+
+/// A service: its passport and its application form.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Service {
+    pub passport: ServicePassport,
+    pub form: FormDefinition,
+}
+
+/// The whole registry as read from files or from the database.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Registry {
+    pub agencies: Vec<Agency>,
+    pub life_events: Vec<LifeEvent>,
+    pub bhm: Vec<BhmAmount>,
+    pub calendar: Vec<yagona_calendar::YearCalendar>,
+    pub services: Vec<Service>,
+}
+
+impl Registry {
+    /// The BHM in force on a day.
+    pub fn bhm_on(amounts: &[BhmAmount], day: NaiveDate) -> Option<i64> {
+        amounts
+            .iter()
+            .filter(|a| a.from <= day)
+            .max_by_key(|a| a.from)
+            .map(|a| a.uzs)
+    }
+}

@@ -1,0 +1,153 @@
+//! Who is asking and in which language: settled once per request, before any handler.
+
+use crate::AppState;
+use axum::extract::{FromRequestParts, Request, State};
+use axum::http::header::{ACCEPT_LANGUAGE, COOKIE, SET_COOKIE};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue};
+use axum::middleware::Next;
+use axum::response::Response;
+use std::convert::Infallible;
+use std::sync::Arc;
+use yagona_core::Locale;
+use yagona_identity::{random_token, IdentityStore, Role, User};
+
+pub const SESSION_COOKIE: &str = "yagona_sid";
+pub const LANG_COOKIE: &str = "yagona_lang";
+
+/// The request's context: the browser's session id, the page language, the signed-in user.
+#[derive(Clone)]
+pub struct Ctx {
+    /// The session cookie's value: a signed-in session's token, or an anonymous id that CSRF
+    /// tokens are bound to before sign-in.
+    pub sid: String,
+    pub locale: Locale,
+    pub user: Option<User>,
+    /// Path and query of the request, for the language switcher and sign-in redirects.
+    pub path: String,
+    pub query: String,
+}
+
+impl Ctx {
+    pub fn citizen(&self) -> Option<&User> {
+        self.user
+            .as_ref()
+            .filter(|u| u.role == Role::Citizen && u.pinfl.is_some())
+    }
+    pub fn officer(&self) -> Option<(&User, &str)> {
+        self.user
+            .as_ref()
+            .filter(|u| u.role == Role::Officer)
+            .and_then(|u| u.agency.as_deref().map(|a| (u, a)))
+    }
+    pub fn admin(&self) -> Option<&User> {
+        self.user.as_ref().filter(|u| u.role == Role::Admin)
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Ctx {
+    type Rejection = Infallible;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Infallible> {
+        Ok(parts
+            .extensions
+            .get::<Ctx>()
+            .cloned()
+            .expect("session_layer runs before every handler"))
+    }
+}
+
+pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+/// A `Set-Cookie` value with the platform's attributes: HttpOnly, SameSite=Lax, Secure.
+pub fn set_cookie(state: &AppState, name: &str, value: &str, max_age_secs: i64) -> HeaderValue {
+    let secure = if state.config.secure_cookies {
+        "; Secure"
+    } else {
+        ""
+    };
+    HeaderValue::from_str(&format!(
+        "{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{secure}"
+    ))
+    .expect("cookie values are URL-safe")
+}
+
+fn query_param<'a>(query: &'a str, name: &str) -> Option<&'a str> {
+    query
+        .split('&')
+        .filter_map(|kv| kv.split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+/// Establishes [`Ctx`] for every request, and sets the session and language cookies it needs.
+pub async fn session_layer(
+    State(state): State<Arc<AppState>>,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    let headers = req.headers();
+    let query = req.uri().query().unwrap_or("").to_owned();
+    let chosen = query_param(&query, "lang").and_then(Locale::parse);
+    let remembered = cookie(headers, LANG_COOKIE).and_then(Locale::parse);
+    let negotiated = headers
+        .get(ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(Locale::negotiate);
+    let locale = chosen.or(remembered).or(negotiated).unwrap_or(Locale::Uz);
+    let existing = cookie(headers, SESSION_COOKIE)
+        .filter(|s| {
+            s.len() >= 32
+                && s.len() <= 64
+                && s.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        })
+        .map(str::to_owned);
+    let sid = existing.clone().unwrap_or_else(random_token);
+    let user = match &existing {
+        Some(token) => IdentityStore { db: &state.db }
+            .session_user(token)
+            .await
+            .unwrap_or_else(|e| {
+                tracing::error!(error = %e, "session lookup failed");
+                None
+            }),
+        None => None,
+    };
+    let ctx = Ctx {
+        sid: sid.clone(),
+        locale,
+        user,
+        path: req.uri().path().to_owned(),
+        query,
+    };
+    req.extensions_mut().insert(ctx);
+    let mut resp = next.run(req).await;
+    let handler_set_session = resp.headers().get_all(SET_COOKIE).iter().any(|v| {
+        v.to_str()
+            .is_ok_and(|v| v.starts_with(&format!("{SESSION_COOKIE}=")))
+    });
+    if existing.is_none() && !handler_set_session {
+        resp.headers_mut().append(
+            SET_COOKIE,
+            set_cookie(&state, SESSION_COOKIE, &sid, 60 * 60 * 24 * 30),
+        );
+    }
+    if let Some(l) = chosen {
+        if Some(l) != remembered {
+            resp.headers_mut().append(
+                SET_COOKIE,
+                set_cookie(&state, LANG_COOKIE, l.tag(), 60 * 60 * 24 * 365),
+            );
+        }
+    }
+    resp
+}

@@ -1,0 +1,193 @@
+//! The web layer: the citizen portal, the officers' workspace, the JSON API and the operational
+//! endpoints, all server-rendered and working without JavaScript.
+//!
+//! Handlers parse the request, call a domain component, and render the answer; they hold no
+//! business rules. Who is asking is settled by the [`context::Ctx`] extractor before any
+//! handler runs; every POST is checked for its CSRF token by [`form::VerifiedForm`].
+
+mod api;
+mod auth;
+pub mod context;
+mod form;
+mod metrics;
+mod portal;
+mod render;
+mod staff;
+mod view;
+
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+use axum::Router;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use yagona_db::Db;
+use yagona_i18n::I18n;
+use yagona_identity::{Csrf, IdentityStore};
+use yagona_registry::{Catalogue, RegistryStore};
+
+pub use metrics::Metrics;
+
+/// Settings of the web layer.
+#[derive(Debug, Clone)]
+pub struct WebConfig {
+    /// Mark cookies `Secure`. Browsers accept secure cookies on `http://localhost`, so this stays
+    /// on in the demo too; turn it off only behind a plain-HTTP test harness.
+    pub secure_cookies: bool,
+    /// Show the demo identity provider (persona sign-in).
+    pub demo_sign_in: bool,
+    /// The largest request body accepted (uploads included), in bytes.
+    pub max_body_bytes: usize,
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        WebConfig {
+            secure_cookies: true,
+            demo_sign_in: true,
+            max_body_bytes: 25 * 1024 * 1024,
+        }
+    }
+}
+
+/// What every request handler can reach.
+pub struct AppState {
+    pub db: Db,
+    pub i18n: Arc<I18n>,
+    pub csrf: Csrf,
+    pub config: WebConfig,
+    pub metrics: Metrics,
+    templates: minijinja::Environment<'static>,
+    catalogue: Mutex<(Arc<Catalogue>, Instant)>,
+}
+
+/// How often a node looks for registry changes made by an import or by another node.
+const CATALOGUE_CHECK: Duration = Duration::from_secs(2);
+
+impl AppState {
+    pub async fn new(db: Db, config: WebConfig) -> anyhow::Result<Arc<AppState>> {
+        let csrf = Csrf::new(IdentityStore { db: &db }.secret("csrf").await?);
+        let catalogue = RegistryStore { db: &db }.catalogue().await?;
+        let i18n = Arc::new(I18n::new());
+        Ok(Arc::new(AppState {
+            templates: render::environment(i18n.clone()),
+            i18n,
+            csrf,
+            config,
+            metrics: Metrics::new(),
+            catalogue: Mutex::new((Arc::new(catalogue), Instant::now())),
+            db,
+        }))
+    }
+
+    /// The current catalogue, rebuilt when the registry version has changed.
+    pub async fn catalogue(&self) -> Arc<Catalogue> {
+        let (current, checked) = {
+            let guard = self.catalogue.lock().unwrap_or_else(|e| e.into_inner());
+            (guard.0.clone(), guard.1)
+        };
+        if checked.elapsed() < CATALOGUE_CHECK {
+            return current;
+        }
+        let store = RegistryStore { db: &self.db };
+        let fresh = match store.version().await {
+            Ok(v) if v == current.version => None,
+            Ok(_) => match store.catalogue().await {
+                Ok(c) => Some(Arc::new(c)),
+                Err(e) => {
+                    tracing::error!(error = %e, "catalogue reload failed; serving the previous one");
+                    None
+                }
+            },
+            Err(e) => {
+                tracing::error!(error = %e, "registry version check failed");
+                None
+            }
+        };
+        let mut guard = self.catalogue.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(c) = fresh {
+            guard.0 = c;
+        }
+        guard.1 = Instant::now();
+        guard.0.clone()
+    }
+}
+
+/// The whole HTTP surface of a node.
+pub fn router(state: Arc<AppState>) -> Router {
+    let body_limit = state.config.max_body_bytes;
+    Router::new()
+        .route("/", get(portal::home))
+        .route("/services", get(portal::catalogue))
+        .route("/services/{code}", get(portal::passport))
+        .route("/services/{code}/apply", post(portal::start_application))
+        .route("/applications", get(portal::my_applications))
+        .route("/applications/{reference}", get(portal::application))
+        .route(
+            "/applications/{reference}/steps/{step}",
+            get(portal::step).post(portal::save_step),
+        )
+        .route(
+            "/applications/{reference}/check",
+            get(portal::check_answers),
+        )
+        .route("/applications/{reference}/submit", post(portal::submit))
+        .route(
+            "/applications/{reference}/confirmation",
+            get(portal::confirmation),
+        )
+        .route("/documents/{id}", get(portal::download))
+        .route("/sign-in", get(auth::sign_in_page).post(auth::sign_in))
+        .route("/sign-out", post(auth::sign_out))
+        .route("/staff", get(staff::home))
+        .route("/staff/applications", get(staff::list))
+        .route("/staff/applications/{reference}", get(staff::application))
+        .route("/staff/applications/{reference}/take", post(staff::take))
+        .route(
+            "/staff/applications/{reference}/decision",
+            post(staff::decide),
+        )
+        .route("/admin", get(staff::admin))
+        .merge(api::routes())
+        .route("/healthz", get(metrics::healthz))
+        .route("/metrics", get(metrics::metrics))
+        .route("/static/{*path}", get(render::static_file))
+        .route("/favicon.ico", get(render::favicon))
+        .fallback(render::not_found)
+        .layer(DefaultBodyLimit::max(body_limit))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            context::session_layer,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            metrics::track,
+        ))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+            render::panic_response,
+        ))
+        .with_state(state)
+}
+
+/// Serves the router until Ctrl-C or SIGTERM, finishing requests in flight.
+pub async fn serve(state: Arc<AppState>, listener: tokio::net::TcpListener) -> anyhow::Result<()> {
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}

@@ -1,0 +1,861 @@
+//! The citizen portal: find a service, read its passport, apply step by step, follow the
+//! application, download the result.
+
+use crate::context::Ctx;
+use crate::form::VerifiedForm;
+use crate::metrics::ServiceLabels;
+use crate::render::{error_page, page, page_with_status, sign_in_redirect, PageError};
+use crate::view;
+use crate::AppState;
+use axum::extract::{Path, Query, State};
+use axum::http::header::{
+    CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE, X_CONTENT_TYPE_OPTIONS,
+};
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+use std::collections::HashMap;
+use std::sync::Arc;
+use yagona_applications::{
+    Actor, Application, ApplicationError, ApplicationStore, DocumentKind, Status, Upload, Viewer,
+};
+use yagona_core::{now, tashkent_date, Locale, ReferenceNumber};
+use yagona_forms::{FieldError, FormDefinition, Widget};
+use yagona_identity::User;
+use yagona_registry::{RegistryStore, ServiceVersion};
+
+fn today() -> chrono::NaiveDate {
+    tashkent_date(&now())
+}
+
+pub async fn home(State(state): State<Arc<AppState>>, ctx: Ctx) -> Response {
+    let cat = state.catalogue().await;
+    let l = ctx.locale;
+    let events: Vec<Value> = cat
+        .registry
+        .life_events
+        .iter()
+        .map(|e| {
+            json!({
+                "code": e.code.as_str(), "name": e.name.get(l), "description": e.description.get(l),
+                "count": cat.services_for_life_event(e.code.as_str()).len(),
+            })
+        })
+        .collect();
+    let popular: Vec<Value> = cat
+        .services()
+        .iter()
+        .take(6)
+        .map(|s| view::service_card(&state.i18n, l, &cat, s, today()))
+        .collect();
+    page(
+        &state,
+        &ctx,
+        "home.html",
+        json!({"life_events": events, "popular": popular, "service_count": cat.services().len()}),
+    )
+}
+
+#[derive(Deserialize, Default)]
+pub struct CatalogueQuery {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    life_event: String,
+    #[serde(default)]
+    agency: String,
+}
+
+pub async fn catalogue(
+    State(state): State<Arc<AppState>>,
+    ctx: Ctx,
+    Query(query): Query<CatalogueQuery>,
+) -> Response {
+    let cat = state.catalogue().await;
+    let l = ctx.locale;
+    let q = query.q.trim();
+    let mut services: Vec<&yagona_registry::Service> = if q.is_empty() {
+        let mut all: Vec<_> = cat.services().iter().collect();
+        all.sort_by(|a, b| a.passport.name.get(l).cmp(b.passport.name.get(l)));
+        all
+    } else {
+        cat.search(q, 200).into_iter().map(|h| h.service).collect()
+    };
+    if !query.life_event.is_empty() {
+        services.retain(|s| {
+            s.passport
+                .life_events
+                .iter()
+                .any(|e| e.as_str() == query.life_event)
+        });
+    }
+    if !query.agency.is_empty() {
+        services.retain(|s| s.passport.agency.as_str() == query.agency);
+    }
+    let cards: Vec<Value> = services
+        .iter()
+        .map(|s| view::service_card(&state.i18n, l, &cat, s, today()))
+        .collect();
+    let life_events: Vec<Value> = cat
+        .registry
+        .life_events
+        .iter()
+        .map(|e| json!({"code": e.code.as_str(), "name": e.name.get(l), "selected": e.code.as_str() == query.life_event}))
+        .collect();
+    let agencies: Vec<Value> = cat
+        .registry
+        .agencies
+        .iter()
+        .map(|a| json!({"code": a.code.as_str(), "name": a.display_name().get(l), "selected": a.code.as_str() == query.agency}))
+        .collect();
+    let heading = cat
+        .life_event(&query.life_event)
+        .map(|e| e.name.get(l).to_owned());
+    page(
+        &state,
+        &ctx,
+        "catalogue.html",
+        json!({
+            "q": q, "services": cards, "count": cards.len(), "life_events": life_events, "agencies": agencies,
+            "life_event": query.life_event, "agency": query.agency, "heading": heading,
+        }),
+    )
+}
+
+pub async fn passport(
+    State(state): State<Arc<AppState>>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+) -> Response {
+    let cat = state.catalogue().await;
+    let Some(s) = cat.service(&code) else {
+        return error_page(&state, &ctx, PageError::NotFound);
+    };
+    let l = ctx.locale;
+    let p = &s.passport;
+    let agency = cat.agency(p.agency.as_str());
+    let documents: Vec<Value> = p
+        .documents
+        .iter()
+        .map(|d| json!({"name": d.name.get(l), "required": d.required}))
+        .collect();
+    let channels: Vec<String> = p
+        .channels
+        .iter()
+        .map(|c| state.i18n.t(l, &format!("channel-{}", c.code()), None))
+        .collect();
+    let life_events: Vec<Value> = p
+        .life_events
+        .iter()
+        .filter_map(|e| cat.life_event(e.as_str()))
+        .map(|e| json!({"code": e.code.as_str(), "name": e.name.get(l)}))
+        .collect();
+    page(
+        &state,
+        &ctx,
+        "passport.html",
+        json!({
+            "service": view::service_card(&state.i18n, l, &cat, s, today()),
+            "who_may_apply": p.who_may_apply.get(l),
+            "legal_basis": p.legal_basis.get(l),
+            "result": p.result.get(l),
+            "documents": documents,
+            "channels": channels,
+            "life_events": life_events,
+            "agency_name": agency.map(|a| a.name.get(l)),
+            "agency_website": agency.and_then(|a| a.website.clone()),
+            "agency_phone": agency.and_then(|a| a.phone.clone()),
+            "can_apply": p.online,
+        }),
+    )
+}
+
+fn applicant(user: &User) -> Actor {
+    Actor::Applicant {
+        pinfl: user
+            .pinfl
+            .as_ref()
+            .map(|p| p.as_str().to_owned())
+            .unwrap_or_default(),
+        name: user.name.clone(),
+    }
+}
+
+pub async fn start_application(
+    State(state): State<Arc<AppState>>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+    _form: VerifiedForm,
+) -> Response {
+    let Some(user) = ctx.citizen() else {
+        return sign_in_redirect(&Ctx {
+            path: format!("/services/{code}"),
+            query: String::new(),
+            ..ctx.clone()
+        });
+    };
+    let cat = state.catalogue().await;
+    let (Some(s), Some(version)) = (cat.service(&code), cat.service_version(&code)) else {
+        return error_page(&state, &ctx, PageError::NotFound);
+    };
+    if !s.passport.online {
+        return error_page(&state, &ctx, PageError::NotFound);
+    }
+    let store = ApplicationStore { db: &state.db };
+    match store
+        .create_draft(&applicant(user), &code, version, s.passport.agency.as_str())
+        .await
+    {
+        Ok(app) => {
+            let first = s
+                .form
+                .steps()
+                .first()
+                .map(|st| st.id.as_str().to_owned())
+                .unwrap_or_default();
+            Redirect::to(&format!("/applications/{}/steps/{first}", app.reference)).into_response()
+        }
+        Err(e) => internal(&state, &ctx, e),
+    }
+}
+
+fn internal(state: &AppState, ctx: &Ctx, e: ApplicationError) -> Response {
+    match e {
+        ApplicationError::NotFound => error_page(state, ctx, PageError::NotFound),
+        ApplicationError::Conflict => error_page(state, ctx, PageError::Conflict),
+        other => {
+            tracing::error!(error = %other, "application operation failed");
+            error_page(state, ctx, PageError::Internal)
+        }
+    }
+}
+
+/// The signed-in citizen's application with this reference and the form it is made under;
+/// anything else (not signed in, not theirs, malformed number) ends the request here.
+async fn citizen_application(
+    state: &AppState,
+    ctx: &Ctx,
+    reference: &str,
+) -> Result<(User, Application, ServiceVersion), Response> {
+    let Some(user) = ctx.citizen().cloned() else {
+        return Err(sign_in_redirect(ctx));
+    };
+    let Ok(reference) = ReferenceNumber::parse(reference) else {
+        return Err(error_page(state, ctx, PageError::NotFound));
+    };
+    let pinfl = user
+        .pinfl
+        .as_ref()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_default();
+    let app = match (ApplicationStore { db: &state.db })
+        .get(reference.as_str(), Viewer::Applicant(&pinfl))
+        .await
+    {
+        Ok(Some(a)) => a,
+        Ok(None) => return Err(error_page(state, ctx, PageError::NotFound)),
+        Err(e) => return Err(internal(state, ctx, e)),
+    };
+    match (RegistryStore { db: &state.db })
+        .service_version(&app.service_code, app.service_version)
+        .await
+    {
+        Ok(Some(sv)) => Ok((user, app, sv)),
+        Ok(None) => Err(error_page(state, ctx, PageError::NotFound)),
+        Err(e) => {
+            tracing::error!(error = %e, "service version lookup failed");
+            Err(error_page(state, ctx, PageError::Internal))
+        }
+    }
+}
+
+async fn file_names(state: &AppState, app: &Application) -> HashMap<String, String> {
+    let docs = (ApplicationStore { db: &state.db })
+        .documents(&app.id)
+        .await
+        .unwrap_or_default();
+    docs.into_iter()
+        .filter(|d| d.kind == DocumentKind::Upload)
+        .map(|d| (d.id, d.file_name))
+        .collect()
+}
+
+#[derive(Deserialize, Default)]
+pub struct StepQuery {
+    #[serde(default)]
+    r#return: String,
+}
+
+pub async fn step(
+    State(state): State<Arc<AppState>>,
+    ctx: Ctx,
+    Path((reference, step_id)): Path<(String, String)>,
+    Query(q): Query<StepQuery>,
+) -> Response {
+    let (_, app, sv) = match citizen_application(&state, &ctx, &reference).await {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    if !app.status.editable_by_applicant() {
+        return Redirect::to(&format!("/applications/{}", app.reference)).into_response();
+    }
+    let names = file_names(&state, &app).await;
+    render_step(
+        &state,
+        &ctx,
+        &app,
+        &sv,
+        &step_id,
+        &app.answers,
+        &HashMap::new(),
+        &names,
+        q.r#return == "check",
+        StatusCode::OK,
+    )
+}
+
+#[allow(clippy::too_many_arguments)]
+fn render_step(
+    state: &AppState,
+    ctx: &Ctx,
+    app: &Application,
+    sv: &ServiceVersion,
+    step_id: &str,
+    values: &Map<String, Value>,
+    errors: &HashMap<String, String>,
+    file_names: &HashMap<String, String>,
+    back_to_check: bool,
+    status: StatusCode,
+) -> Response {
+    let form = &sv.service.form;
+    let Some((index, step)) = form.step(step_id) else {
+        return error_page(state, ctx, PageError::NotFound);
+    };
+    let l = ctx.locale;
+    let fields: Vec<Value> = step
+        .fields
+        .iter()
+        .map(|f| {
+            let v = values.get(&f.name);
+            let file_name = match (f.widget, v) {
+                (Widget::File, Some(Value::String(id))) => file_names.get(id).cloned(),
+                _ => None,
+            };
+            view::field(
+                l,
+                f,
+                v,
+                errors.get(&f.name).cloned(),
+                form.is_required(&f.name),
+                file_name,
+            )
+        })
+        .collect();
+    let summary: Vec<Value> = step
+        .fields
+        .iter()
+        .filter_map(|f| {
+            errors
+                .get(&f.name)
+                .map(|m| json!({"field": f.name, "message": m}))
+        })
+        .collect();
+    let back = if index == 0 {
+        format!("/services/{}", app.service_code)
+    } else {
+        format!(
+            "/applications/{}/steps/{}",
+            app.reference,
+            form.steps()[index - 1].id
+        )
+    };
+    let has_files = step.fields.iter().any(|f| f.widget == Widget::File);
+    page_with_status(
+        state,
+        ctx,
+        status,
+        "step.html",
+        json!({
+            "application": {"reference": app.reference, "status": app.status.code()},
+            "service_name": sv.service.passport.name.get(l),
+            "step": {"id": step.id.as_str(), "title": step.title.get(l), "number": index + 1, "total": form.steps().len()},
+            "fields": fields,
+            "errors": summary,
+            "back": back,
+            "multipart": has_files,
+            "return_to_check": back_to_check,
+        }),
+    )
+}
+
+/// Messages for failed rules, keyed by field, in the page's language.
+fn messages(
+    state: &AppState,
+    l: Locale,
+    form: &FormDefinition,
+    errors: &[FieldError],
+) -> HashMap<String, String> {
+    errors
+        .iter()
+        .filter_map(|e| {
+            form.field(&e.field)
+                .map(|f| (e.field.clone(), view::field_error(&state.i18n, l, f, e)))
+        })
+        .collect()
+}
+
+pub async fn save_step(
+    State(state): State<Arc<AppState>>,
+    ctx: Ctx,
+    Path((reference, step_id)): Path<(String, String)>,
+    submitted: VerifiedForm,
+) -> Response {
+    let (user, app, sv) = match citizen_application(&state, &ctx, &reference).await {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    if !app.status.editable_by_applicant() {
+        return Redirect::to(&format!("/applications/{}", app.reference)).into_response();
+    }
+    let form = &sv.service.form;
+    let Some((index, step)) = form.step(&step_id) else {
+        return error_page(&state, &ctx, PageError::NotFound);
+    };
+    let l = ctx.locale;
+    let saving_draft = submitted.get("action") == Some("save");
+    let back_to_check = submitted.get("return") == Some("check");
+    let store = ApplicationStore { db: &state.db };
+    let actor = applicant(&user);
+
+    // 1. What was typed, as the schema's types. Nothing is stored yet.
+    let mut typed = Map::new();
+    for f in step.fields.iter().filter(|f| f.widget != Widget::File) {
+        typed.insert(
+            f.name.clone(),
+            form.coerce(f, submitted.get(&f.name))
+                .unwrap_or(Value::Null),
+        );
+    }
+    // 2. Uploads checked for type and size before anything is kept.
+    let mut errors: HashMap<String, String> = HashMap::new();
+    let mut uploads = Vec::new();
+    for file in &submitted.files {
+        let Some(f) = step
+            .fields
+            .iter()
+            .find(|f| f.name == file.field && f.widget == Widget::File)
+        else {
+            continue;
+        };
+        let upload = Upload {
+            field: file.field.clone(),
+            file_name: file.file_name.clone(),
+            bytes: file.bytes.clone(),
+        };
+        match upload.check(&f.accept, f.max_bytes()) {
+            Ok(_) => uploads.push(upload),
+            Err(e) => {
+                let id = match e {
+                    yagona_applications::UploadError::Empty => "upload-empty",
+                    yagona_applications::UploadError::TooLarge { .. } => "upload-too-large",
+                    yagona_applications::UploadError::WrongType => "upload-wrong-type",
+                };
+                let mut args = yagona_i18n::Args::new();
+                args.set("label", f.label.get(l).to_owned());
+                args.set("limit", format!("{}", f.max_bytes() / 1_048_576));
+                errors.insert(f.name.clone(), state.i18n.t(l, id, Some(&args)));
+            }
+        }
+    }
+    // 3. The step's rules, against the answers as they would be after this step.
+    let mut merged = app.answers.clone();
+    for (k, v) in &typed {
+        if v.is_null() {
+            merged.remove(k);
+        } else {
+            merged.insert(k.clone(), v.clone());
+        }
+    }
+    for u in &uploads {
+        merged.insert(u.field.clone(), Value::String("pending-upload".into()));
+    }
+    if !saving_draft {
+        match form.compile() {
+            Ok(compiled) => {
+                for (k, v) in messages(
+                    &state,
+                    l,
+                    form,
+                    &compiled.validate_fields(&merged, &step.fields),
+                ) {
+                    errors.entry(k).or_insert(v);
+                }
+            }
+            Err(e) => {
+                tracing::error!(service = %app.service_code, error = %e, "form schema does not compile");
+                return error_page(&state, &ctx, PageError::Internal);
+            }
+        }
+    }
+    if !errors.is_empty() {
+        let names = file_names(&state, &app).await;
+        let mut shown = app.answers.clone();
+        shown.extend(typed.into_iter());
+        return render_step(
+            &state,
+            &ctx,
+            &app,
+            &sv,
+            &step_id,
+            &shown,
+            &errors,
+            &names,
+            back_to_check,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        );
+    }
+    // 4. Keep it: files first (each its own transaction), then the answers.
+    for u in uploads {
+        if let Err(e) = store.attach(&app.reference, &actor, form, u).await {
+            return internal(&state, &ctx, e);
+        }
+    }
+    if let Err(e) = store.save_answers(&app.reference, &actor, typed).await {
+        return internal(&state, &ctx, e);
+    }
+    let next = if saving_draft {
+        format!("/applications/{}?saved=1", app.reference)
+    } else if back_to_check || index + 1 == form.steps().len() {
+        format!("/applications/{}/check", app.reference)
+    } else {
+        format!(
+            "/applications/{}/steps/{}",
+            app.reference,
+            form.steps()[index + 1].id
+        )
+    };
+    Redirect::to(&next).into_response()
+}
+
+fn check_rows(
+    state: &AppState,
+    l: Locale,
+    app: &Application,
+    form: &FormDefinition,
+    names: &HashMap<String, String>,
+) -> Value {
+    let yes = state.i18n.t(l, "answer-yes", None);
+    let sections: Vec<Value> = form
+        .steps()
+        .iter()
+        .map(|step| {
+            let rows: Vec<Value> = step
+                .fields
+                .iter()
+                .map(|f| {
+                    let v = app.answers.get(&f.name);
+                    let file_name = match v {
+                        Some(Value::String(id)) => names.get(id).map(String::as_str),
+                        _ => None,
+                    };
+                    json!({
+                        "field": f.name,
+                        "label": f.label.get(l),
+                        "answer": view::answer_text(l, f, v, file_name, &yes),
+                        "change": format!("/applications/{}/steps/{}?return=check#{}", app.reference, step.id, f.name),
+                    })
+                })
+                .collect();
+            json!({"title": step.title.get(l), "rows": rows})
+        })
+        .collect();
+    json!(sections)
+}
+
+pub async fn check_answers(
+    State(state): State<Arc<AppState>>,
+    ctx: Ctx,
+    Path(reference): Path<String>,
+) -> Response {
+    let (_, app, sv) = match citizen_application(&state, &ctx, &reference).await {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    if !app.status.editable_by_applicant() {
+        return Redirect::to(&format!("/applications/{}", app.reference)).into_response();
+    }
+    render_check(&state, &ctx, &app, &sv, &[], StatusCode::OK).await
+}
+
+async fn render_check(
+    state: &AppState,
+    ctx: &Ctx,
+    app: &Application,
+    sv: &ServiceVersion,
+    errors: &[FieldError],
+    status: StatusCode,
+) -> Response {
+    let l = ctx.locale;
+    let form = &sv.service.form;
+    let names = file_names(state, app).await;
+    let msgs = messages(state, l, form, errors);
+    let summary: Vec<Value> = form
+        .steps()
+        .iter()
+        .flat_map(|s| s.fields.iter().map(move |f| (s, f)))
+        .filter_map(|(s, f)| {
+            msgs.get(&f.name).map(|m| json!({"message": m, "href": format!("/applications/{}/steps/{}?return=check#{}", app.reference, s.id, f.name)}))
+        })
+        .collect();
+    page_with_status(
+        state,
+        ctx,
+        status,
+        "check.html",
+        json!({
+            "application": {"reference": app.reference, "resubmission": app.status == Status::Returned},
+            "service_name": sv.service.passport.name.get(l),
+            "sections": check_rows(state, l, app, form, &names),
+            "errors": summary,
+        }),
+    )
+}
+
+pub async fn submit(
+    State(state): State<Arc<AppState>>,
+    ctx: Ctx,
+    Path(reference): Path<String>,
+    _form: VerifiedForm,
+) -> Response {
+    let (user, app, sv) = match citizen_application(&state, &ctx, &reference).await {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    if matches!(app.status, Status::Submitted | Status::InReview) {
+        // Pressed twice, or the browser retried: the application is already in; nothing to do.
+        return Redirect::to(&format!("/applications/{}/confirmation", app.reference))
+            .into_response();
+    }
+    let cat = state.catalogue().await;
+    let store = ApplicationStore { db: &state.db };
+    let result = store
+        .submit(
+            &app.reference,
+            &applicant(&user),
+            &sv.service.form,
+            &cat.calendar,
+            sv.service.passport.deadline_working_days,
+        )
+        .await;
+    match result {
+        Ok(done) => {
+            state
+                .metrics
+                .applications_submitted
+                .get_or_create(&ServiceLabels {
+                    service: done.service_code.clone(),
+                })
+                .inc();
+            Redirect::to(&format!("/applications/{}/confirmation", done.reference)).into_response()
+        }
+        Err(ApplicationError::Invalid(errors)) => {
+            render_check(
+                &state,
+                &ctx,
+                &app,
+                &sv,
+                &errors,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(ApplicationError::NotAllowed { .. }) => {
+            Redirect::to(&format!("/applications/{}", app.reference)).into_response()
+        }
+        Err(e) => internal(&state, &ctx, e),
+    }
+}
+
+pub async fn confirmation(
+    State(state): State<Arc<AppState>>,
+    ctx: Ctx,
+    Path(reference): Path<String>,
+) -> Response {
+    let (_, app, sv) = match citizen_application(&state, &ctx, &reference).await {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    if app.status == Status::Draft {
+        return Redirect::to(&format!("/applications/{}/check", app.reference)).into_response();
+    }
+    let cat = state.catalogue().await;
+    let l = ctx.locale;
+    page(
+        &state,
+        &ctx,
+        "confirmation.html",
+        json!({
+            "application": view::application(&state.i18n, l, &cat, &app, today()),
+            "service_name": sv.service.passport.name.get(l),
+            "deadline": view::deadline(&state.i18n, l, sv.service.passport.deadline_working_days),
+        }),
+    )
+}
+
+pub async fn my_applications(State(state): State<Arc<AppState>>, ctx: Ctx) -> Response {
+    let Some(user) = ctx.citizen() else {
+        return sign_in_redirect(&ctx);
+    };
+    let pinfl = user.pinfl.as_ref().map(|p| p.as_str()).unwrap_or_default();
+    let apps = match (ApplicationStore { db: &state.db })
+        .list_for_applicant(pinfl)
+        .await
+    {
+        Ok(a) => a,
+        Err(e) => return internal(&state, &ctx, e),
+    };
+    let cat = state.catalogue().await;
+    let rows: Vec<Value> = apps
+        .iter()
+        .map(|a| view::application(&state.i18n, ctx.locale, &cat, a, today()))
+        .collect();
+    page(
+        &state,
+        &ctx,
+        "my_applications.html",
+        json!({"applications": rows}),
+    )
+}
+
+#[derive(Deserialize, Default)]
+pub struct ApplicationQuery {
+    #[serde(default)]
+    saved: Option<String>,
+}
+
+pub async fn application(
+    State(state): State<Arc<AppState>>,
+    ctx: Ctx,
+    Path(reference): Path<String>,
+    Query(q): Query<ApplicationQuery>,
+) -> Response {
+    let (_, app, sv) = match citizen_application(&state, &ctx, &reference).await {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let store = ApplicationStore { db: &state.db };
+    let (events, docs) = match (store.events(&app.id).await, store.documents(&app.id).await) {
+        (Ok(e), Ok(d)) => (e, d),
+        (Err(e), _) | (_, Err(e)) => return internal(&state, &ctx, e),
+    };
+    let cat = state.catalogue().await;
+    let l = ctx.locale;
+    let names: HashMap<String, String> = docs
+        .iter()
+        .map(|d| (d.id.clone(), d.file_name.clone()))
+        .collect();
+    let return_comment = events
+        .iter()
+        .rev()
+        .find(|e| e.action == "return")
+        .and_then(|e| e.comment.clone());
+    let reject_reason = events
+        .iter()
+        .rev()
+        .find(|e| e.action == "reject")
+        .and_then(|e| e.comment.clone());
+    let first_step = sv
+        .service
+        .form
+        .steps()
+        .first()
+        .map(|s| s.id.as_str().to_owned())
+        .unwrap_or_default();
+    page(
+        &state,
+        &ctx,
+        "application.html",
+        json!({
+            "application": view::application(&state.i18n, l, &cat, &app, today()),
+            "service_name": sv.service.passport.name.get(l),
+            "events": view::events(&state.i18n, l, &events),
+            "documents": view::documents(&docs),
+            "results": view::documents(&docs.iter().filter(|d| d.kind == DocumentKind::Result).cloned().collect::<Vec<_>>()),
+            "answers": check_rows(&state, l, &app, &sv.service.form, &names),
+            "return_comment": return_comment,
+            "reject_reason": reject_reason,
+            "first_step": format!("/applications/{}/steps/{first_step}", app.reference),
+            "saved": q.saved.is_some(),
+        }),
+    )
+}
+
+/// A document, to its applicant or to an officer of the agency handling the application.
+pub async fn download(
+    State(state): State<Arc<AppState>>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Response {
+    let pinfl;
+    let viewer = if let Some(u) = ctx.citizen() {
+        pinfl = u
+            .pinfl
+            .as_ref()
+            .map(|p| p.as_str().to_owned())
+            .unwrap_or_default();
+        Viewer::Applicant(&pinfl)
+    } else if let Some((_, agency)) = ctx.officer() {
+        Viewer::Agency(agency)
+    } else {
+        return sign_in_redirect(&ctx);
+    };
+    match (ApplicationStore { db: &state.db })
+        .document(&id, viewer)
+        .await
+    {
+        Ok(Some((doc, bytes))) => {
+            let ascii: String = doc
+                .file_name
+                .chars()
+                .map(|c| {
+                    if c.is_ascii_alphanumeric() || ".-_".contains(c) {
+                        c
+                    } else {
+                        '_'
+                    }
+                })
+                .collect();
+            let encoded: String = doc
+                .file_name
+                .bytes()
+                .map(|b| {
+                    if b.is_ascii_alphanumeric() || b".-_".contains(&b) {
+                        (b as char).to_string()
+                    } else {
+                        format!("%{b:02X}")
+                    }
+                })
+                .collect();
+            let disposition =
+                format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}");
+            let mut resp = bytes.into_response();
+            let h = resp.headers_mut();
+            h.insert(
+                CONTENT_TYPE,
+                HeaderValue::from_str(&doc.media_type)
+                    .unwrap_or(HeaderValue::from_static("application/octet-stream")),
+            );
+            h.insert(
+                CONTENT_DISPOSITION,
+                HeaderValue::from_str(&disposition)
+                    .unwrap_or(HeaderValue::from_static("attachment")),
+            );
+            h.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+            h.insert(CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+            resp
+        }
+        Ok(None) => error_page(&state, &ctx, PageError::NotFound),
+        Err(e) => internal(&state, &ctx, e),
+    }
+}

@@ -1,0 +1,260 @@
+//! Pages: the template environment, the frame every page shares, error pages and static files.
+
+use crate::context::Ctx;
+use crate::AppState;
+use axum::extract::{Path, State};
+use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use minijinja::value::Kwargs;
+use minijinja::Environment;
+use serde_json::{json, Map, Value};
+use std::sync::Arc;
+use yagona_core::Locale;
+use yagona_i18n::{Args, I18n};
+
+const TEMPLATES: &[(&str, &str)] = &[
+    ("layout.html", include_str!("../templates/layout.html")),
+    ("field.html", include_str!("../templates/field.html")),
+    ("cards.html", include_str!("../templates/cards.html")),
+    ("history.html", include_str!("../templates/history.html")),
+    (
+        "error_summary.html",
+        include_str!("../templates/error_summary.html"),
+    ),
+    ("home.html", include_str!("../templates/home.html")),
+    (
+        "catalogue.html",
+        include_str!("../templates/catalogue.html"),
+    ),
+    ("passport.html", include_str!("../templates/passport.html")),
+    ("step.html", include_str!("../templates/step.html")),
+    ("check.html", include_str!("../templates/check.html")),
+    (
+        "confirmation.html",
+        include_str!("../templates/confirmation.html"),
+    ),
+    (
+        "my_applications.html",
+        include_str!("../templates/my_applications.html"),
+    ),
+    (
+        "application.html",
+        include_str!("../templates/application.html"),
+    ),
+    ("sign_in.html", include_str!("../templates/sign_in.html")),
+    (
+        "staff_list.html",
+        include_str!("../templates/staff_list.html"),
+    ),
+    (
+        "staff_application.html",
+        include_str!("../templates/staff_application.html"),
+    ),
+    ("admin.html", include_str!("../templates/admin.html")),
+    ("error.html", include_str!("../templates/error.html")),
+    ("api_docs.html", include_str!("../templates/api_docs.html")),
+];
+
+pub fn environment(i18n: Arc<I18n>) -> Environment<'static> {
+    let mut env = Environment::new();
+    for (name, source) in TEMPLATES {
+        env.add_template(name, source)
+            .unwrap_or_else(|e| panic!("template {name}: {e}"));
+    }
+    // `t("message-id", name=value…)`: interface text in the page's language.
+    env.add_function(
+        "t",
+        move |state: &minijinja::State,
+              id: String,
+              kwargs: Kwargs|
+              -> Result<String, minijinja::Error> {
+            let locale = state
+                .lookup("lang")
+                .and_then(|v| v.as_str().and_then(Locale::parse))
+                .unwrap_or(Locale::Uz);
+            let mut args = Args::new();
+            for name in kwargs.args() {
+                let v: minijinja::Value = kwargs.get(name)?;
+                if let Some(n) = v.as_i64() {
+                    args.set(name.to_owned(), n);
+                } else {
+                    args.set(name.to_owned(), v.to_string());
+                }
+            }
+            Ok(i18n.t(locale, &id, Some(&args)))
+        },
+    );
+    env
+}
+
+/// The frame every page shares: language, switcher links, the signed-in person, CSRF token.
+fn frame(state: &AppState, ctx: &Ctx) -> Map<String, Value> {
+    let other_query: Vec<&str> = ctx
+        .query
+        .split('&')
+        .filter(|kv| !kv.is_empty() && !kv.starts_with("lang="))
+        .collect();
+    let languages: Vec<Value> = Locale::ALL
+        .iter()
+        .map(|l| {
+            let mut q = other_query.clone();
+            let lang = format!("lang={}", l.tag());
+            q.push(&lang);
+            json!({"tag": l.tag(), "name": l.native_name(), "href": format!("{}?{}", ctx.path, q.join("&")), "current": *l == ctx.locale})
+        })
+        .collect();
+    let user = ctx
+        .user
+        .as_ref()
+        .map(|u| json!({"name": u.name, "role": u.role.code(), "agency": u.agency}));
+    let mut m = Map::new();
+    m.insert("lang".into(), json!(ctx.locale.tag()));
+    m.insert("languages".into(), json!(languages));
+    m.insert("user".into(), user.unwrap_or(Value::Null));
+    m.insert("csrf".into(), json!(state.csrf.token(&ctx.sid)));
+    m.insert("demo".into(), json!(state.config.demo_sign_in));
+    m.insert("path".into(), json!(ctx.path));
+    m
+}
+
+/// Renders a page with the shared frame. A template error is a defect: logged, and the person
+/// gets the generic error page rather than half a page.
+pub fn page(state: &AppState, ctx: &Ctx, template: &str, data: Value) -> Response {
+    page_with_status(state, ctx, StatusCode::OK, template, data)
+}
+
+pub fn page_with_status(
+    state: &AppState,
+    ctx: &Ctx,
+    status: StatusCode,
+    template: &str,
+    data: Value,
+) -> Response {
+    let mut m = frame(state, ctx);
+    if let Value::Object(d) = data {
+        m.extend(d);
+    }
+    match state
+        .templates
+        .get_template(template)
+        .and_then(|t| t.render(Value::Object(m)))
+    {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(e) => {
+            tracing::error!(template, error = ?e, "template failed");
+            error_page(state, ctx, PageError::Internal).into_response()
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PageError {
+    NotFound,
+    Forbidden,
+    Csrf,
+    BadRequest,
+    TooLarge,
+    Conflict,
+    Internal,
+}
+
+impl PageError {
+    fn status(self) -> StatusCode {
+        match self {
+            PageError::NotFound => StatusCode::NOT_FOUND,
+            PageError::Forbidden | PageError::Csrf => StatusCode::FORBIDDEN,
+            PageError::BadRequest => StatusCode::BAD_REQUEST,
+            PageError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            PageError::Conflict => StatusCode::CONFLICT,
+            PageError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+    fn key(self) -> &'static str {
+        match self {
+            PageError::NotFound => "not-found",
+            PageError::Forbidden => "forbidden",
+            PageError::Csrf => "csrf",
+            PageError::BadRequest => "bad-request",
+            PageError::TooLarge => "too-large",
+            PageError::Conflict => "conflict",
+            PageError::Internal => "internal",
+        }
+    }
+}
+
+pub fn error_page(state: &AppState, ctx: &Ctx, e: PageError) -> Response {
+    let mut m = frame(state, ctx);
+    m.insert("error".into(), json!(e.key()));
+    let html = state
+        .templates
+        .get_template("error.html")
+        .and_then(|t| t.render(Value::Object(m)))
+        .unwrap_or_else(|err| {
+            tracing::error!(error = ?err, "error template failed");
+            "<!doctype html><html lang=\"en\"><title>Error</title><h1>Something went wrong</h1></html>".into()
+        });
+    (e.status(), Html(html)).into_response()
+}
+
+/// Where a page needs a signed-in person of some role: send them to sign in and back.
+pub fn sign_in_redirect(ctx: &Ctx) -> Response {
+    let next = if ctx.query.is_empty() {
+        ctx.path.clone()
+    } else {
+        format!("{}?{}", ctx.path, ctx.query)
+    };
+    let encoded: String = serde_urlencoded::to_string([("next", next)]).unwrap_or_default();
+    Redirect::to(&format!("/sign-in?{encoded}")).into_response()
+}
+
+pub async fn not_found(State(state): State<Arc<AppState>>, ctx: Ctx) -> Response {
+    error_page(&state, &ctx, PageError::NotFound)
+}
+
+pub fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    tracing::error!("a request handler panicked");
+    (StatusCode::INTERNAL_SERVER_ERROR, Html("<!doctype html><html lang=\"en\"><title>Error</title><h1>Something went wrong</h1><p>Please try again later.</p></html>")).into_response()
+}
+
+const STATIC: &[(&str, &[u8])] = &[
+    ("yagona.css", include_bytes!("../static/yagona.css")),
+    (
+        "govuk-frontend.min.js",
+        include_bytes!("../static/govuk-frontend.min.js"),
+    ),
+    (
+        "yagona-logo.svg",
+        include_bytes!("../static/yagona-logo.svg"),
+    ),
+    ("favicon.svg", include_bytes!("../static/favicon.svg")),
+    (
+        "LICENSE-govuk-frontend.txt",
+        include_bytes!("../static/LICENSE-govuk-frontend.txt"),
+    ),
+];
+
+fn static_response(path: &str) -> Option<Response> {
+    let (_, bytes) = STATIC.iter().find(|(p, _)| *p == path)?;
+    let mime = mime_guess::from_path(path).first_or_octet_stream();
+    let mut resp = (*bytes).into_response();
+    resp.headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_str(mime.as_ref()).ok()?);
+    resp.headers_mut().insert(
+        CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=86400"),
+    );
+    Some(resp)
+}
+
+pub async fn static_file(
+    State(state): State<Arc<AppState>>,
+    ctx: Ctx,
+    Path(path): Path<String>,
+) -> Response {
+    static_response(&path).unwrap_or_else(|| error_page(&state, &ctx, PageError::NotFound))
+}
+
+pub async fn favicon() -> Response {
+    static_response("favicon.svg").unwrap_or_else(|| StatusCode::NOT_FOUND.into_response())
+}

@@ -1,0 +1,261 @@
+//! View models: domain values turned into what a page or the API shows, in one language.
+
+use chrono::{Datelike, NaiveDate};
+use serde_json::{json, Value};
+use yagona_applications::{Application, ApplicationEvent, Document, Holder, Status};
+use yagona_core::{group_thousands, parse_timestamp, tashkent_display, Fee, Locale};
+use yagona_forms::{Field, FieldError, Widget};
+use yagona_i18n::{Args, I18n};
+use yagona_registry::{Catalogue, Service};
+
+/// `27 noyabr 2026`, `27 ноября 2026`, `27 November 2026`.
+pub fn date(i18n: &I18n, l: Locale, d: NaiveDate) -> String {
+    let month = i18n.t(l, &format!("month-{}", d.month()), None);
+    format!("{} {} {}", d.day(), month, d.year())
+}
+
+/// A stored timestamp in Tashkent time.
+pub fn moment(stored: &str) -> String {
+    parse_timestamp(stored)
+        .map(|t| tashkent_display(&t))
+        .unwrap_or_else(|| stored.to_owned())
+}
+
+pub fn fee(
+    i18n: &I18n,
+    l: Locale,
+    catalogue: &Catalogue,
+    service: &Service,
+    today: NaiveDate,
+) -> String {
+    match (&service.passport.fee, catalogue.fee_uzs(service, today)) {
+        (Fee::Free, _) => i18n.t(l, "fee-free", None),
+        (Fee::Bhm { multiple }, Some(amount)) => {
+            let mut args = Args::new();
+            args.set("amount", group_thousands(amount));
+            args.set("multiple", multiple.to_string());
+            i18n.t(l, "fee-bhm", Some(&args))
+        }
+        (_, Some(amount)) => {
+            let mut args = Args::new();
+            args.set("amount", group_thousands(amount));
+            i18n.t(l, "fee-amount", Some(&args))
+        }
+        (_, None) => i18n.t(l, "fee-unknown", None),
+    }
+}
+
+pub fn deadline(i18n: &I18n, l: Locale, days: u32) -> String {
+    i18n.count(l, "working-days", "count", days as i64)
+}
+
+/// A service as a card in lists and search results.
+pub fn service_card(
+    i18n: &I18n,
+    l: Locale,
+    catalogue: &Catalogue,
+    s: &Service,
+    today: NaiveDate,
+) -> Value {
+    let p = &s.passport;
+    let agency = catalogue
+        .agency(p.agency.as_str())
+        .map(|a| a.display_name().get(l).to_owned())
+        .unwrap_or_default();
+    json!({
+        "code": p.code.as_str(),
+        "name": p.name.get(l),
+        "description": p.description.get(l),
+        "agency": agency,
+        "fee": fee(i18n, l, catalogue, s, today),
+        "deadline": deadline(i18n, l, p.deadline_working_days),
+        "online": p.online,
+    })
+}
+
+pub fn status(i18n: &I18n, l: Locale, s: Status) -> Value {
+    let class = match s {
+        Status::Draft => "draft",
+        Status::Submitted => "submitted",
+        Status::InReview => "in-review",
+        Status::Returned => "action-required",
+        Status::Approved => "approved",
+        Status::Rejected => "rejected",
+    };
+    json!({"code": s.code(), "label": i18n.t(l, &format!("status-{}", s.code()), None), "class": class})
+}
+
+pub fn holder(i18n: &I18n, l: Locale, catalogue: &Catalogue, h: &Holder) -> String {
+    let agency_name = |code: &str| {
+        catalogue
+            .agency(code)
+            .map(|a| a.name.get(l).to_owned())
+            .unwrap_or_else(|| code.to_owned())
+    };
+    let mut args = Args::new();
+    match h {
+        Holder::Applicant => i18n.t(l, "holder-applicant", None),
+        Holder::Agency { agency } => {
+            args.set("agency", agency_name(agency));
+            i18n.t(l, "holder-agency", Some(&args))
+        }
+        Holder::Officer { agency, name } => {
+            args.set("agency", agency_name(agency));
+            args.set("officer", name.clone());
+            i18n.t(l, "holder-officer", Some(&args))
+        }
+        Holder::Closed => i18n.t(l, "holder-closed", None),
+    }
+}
+
+/// An application in lists and on its page.
+pub fn application(
+    i18n: &I18n,
+    l: Locale,
+    catalogue: &Catalogue,
+    app: &Application,
+    today: NaiveDate,
+) -> Value {
+    let service = catalogue.service(&app.service_code);
+    let service_name = service
+        .map(|s| s.passport.name.get(l).to_owned())
+        .unwrap_or_else(|| app.service_code.clone());
+    json!({
+        "reference": app.reference,
+        "service_code": app.service_code,
+        "service_name": service_name,
+        "applicant_name": app.applicant_name,
+        "applicant_pinfl": app.applicant_pinfl,
+        "status": status(i18n, l, app.status),
+        "holder": holder(i18n, l, catalogue, &app.holder()),
+        "submitted_at": app.submitted_at.as_deref().map(moment),
+        "updated_at": moment(&app.updated_at),
+        "decision_due": app.decision_due.map(|d| date(i18n, l, d)),
+        "decision_due_iso": app.decision_due.map(|d| d.to_string()),
+        "overdue": app.overdue(today),
+        "editable": app.status.editable_by_applicant(),
+        "final": app.status.is_final(),
+    })
+}
+
+pub fn events(i18n: &I18n, l: Locale, events: &[ApplicationEvent]) -> Value {
+    let rows: Vec<Value> = events
+        .iter()
+        .rev()
+        .map(|e| {
+            json!({
+                "at": moment(&e.at),
+                "action": i18n.t(l, &format!("action-{}", e.action), None),
+                "actor": e.actor_name,
+                "actor_kind": i18n.t(l, &format!("actor-{}", e.actor_kind), None),
+                "status": Status::parse(&e.to_status).map(|s| status(i18n, l, s)),
+                "comment": e.comment,
+            })
+        })
+        .collect();
+    json!(rows)
+}
+
+pub fn documents(docs: &[Document]) -> Value {
+    json!(docs
+        .iter()
+        .map(|d| json!({
+            "id": d.id, "kind": d.kind.code(), "field": d.field, "file_name": d.file_name,
+            "media_type": d.media_type, "size_kb": (d.size + 1023) / 1024, "created_at": moment(&d.created_at),
+        }))
+        .collect::<Vec<_>>())
+}
+
+/// The message for a failed rule on a field: the form's own wording if it has one for the rule,
+/// otherwise the platform's, naming the field.
+pub fn field_error(i18n: &I18n, l: Locale, field: &Field, e: &FieldError) -> String {
+    if let Some(custom) = field.errors.get(&e.keyword) {
+        return custom.get(l).to_owned();
+    }
+    let id = match (e.keyword.as_str(), field.widget) {
+        ("required", Widget::Select | Widget::Radios) => "error-choose",
+        ("required", Widget::File) => "error-upload",
+        ("required", Widget::Checkbox) | ("const", Widget::Checkbox) => "error-confirm",
+        ("required", _) => "error-required",
+        ("minLength", _) => "error-min-length",
+        ("maxLength", _) => "error-max-length",
+        ("minimum", _) => "error-minimum",
+        ("maximum", _) => "error-maximum",
+        ("pattern", _) => "error-pattern",
+        ("format", Widget::Date) | ("type", Widget::Date) => "error-date",
+        ("format", Widget::Email) => "error-email",
+        ("type", Widget::Number) => "error-number",
+        ("enum", _) => "error-choose",
+        _ => "error-invalid",
+    };
+    let mut args = Args::new();
+    args.set("label", field.label.get(l).to_owned());
+    if let Some(limit) = &e.limit {
+        match limit.parse::<i64>() {
+            Ok(n) => args.set("limit", n),
+            Err(_) => args.set("limit", limit.clone()),
+        }
+    }
+    i18n.t(l, id, Some(&args))
+}
+
+/// A form field ready for the template: labels, current value, options, error.
+pub fn field(
+    l: Locale,
+    f: &Field,
+    value: Option<&Value>,
+    error: Option<String>,
+    required: bool,
+    file_name: Option<String>,
+) -> Value {
+    let value_str = match value {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Bool(b)) => b.to_string(),
+        Some(Value::Number(n)) => n.to_string(),
+        _ => String::new(),
+    };
+    let options: Vec<Value> = f
+        .options
+        .iter()
+        .map(|o| json!({"value": o.value, "label": o.label.get(l), "selected": o.value == value_str}))
+        .collect();
+    json!({
+        "name": f.name,
+        "widget": serde_json::to_value(f.widget).unwrap_or(Value::Null),
+        "label": f.label.get(l),
+        "hint": f.hint.as_ref().map(|h| h.get(l)),
+        "autocomplete": f.autocomplete,
+        "value": value_str,
+        "checked": value == Some(&Value::Bool(true)),
+        "options": options,
+        "accept": f.accept.join(","),
+        "max_size_mb": (f.max_bytes() as f64 / 1_048_576.0 * 10.0).round() / 10.0,
+        "error": error,
+        "required": required,
+        "file_name": file_name,
+    })
+}
+
+/// An answer as the "check your answers" page shows it.
+pub fn answer_text(
+    l: Locale,
+    f: &Field,
+    value: Option<&Value>,
+    file_name: Option<&str>,
+    yes: &str,
+) -> String {
+    match (f.widget, value) {
+        (_, None) => String::new(),
+        (Widget::File, Some(_)) => file_name.unwrap_or_default().to_owned(),
+        (Widget::Checkbox, Some(Value::Bool(true))) => yes.to_owned(),
+        (Widget::Checkbox, Some(_)) => String::new(),
+        (Widget::Select | Widget::Radios, Some(Value::String(v))) => f
+            .options
+            .iter()
+            .find(|o| &o.value == v)
+            .map(|o| o.label.get(l).to_owned())
+            .unwrap_or_else(|| v.clone()),
+        (_, Some(Value::String(s))) => s.clone(),
+        (_, Some(v)) => v.to_string(),
+    }
+}

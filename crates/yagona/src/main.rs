@@ -1,0 +1,273 @@
+//! `yagona`: one binary for the whole platform. See `yagona --help`.
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use serde::Deserialize;
+use std::path::PathBuf;
+use yagona_db::Db;
+use yagona_identity::{demo, Role};
+use yagona_registry::{files, RegistryStore};
+use yagona_web::{AppState, WebConfig};
+
+#[derive(Parser)]
+#[command(
+    name = "yagona",
+    version,
+    about = "Yagona: an open-source e-Government platform in one binary"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Where the data lives: a PostgreSQL address, or else an SQLite file in the data folder.
+#[derive(clap::Args, Clone)]
+struct Storage {
+    /// Database address: postgres://… for production; default: SQLite in --data.
+    #[arg(long, env = "YAGONA_DATABASE")]
+    database: Option<String>,
+    /// Folder for the embedded SQLite database and demo files.
+    #[arg(long, default_value = "data", env = "YAGONA_DATA")]
+    data: PathBuf,
+}
+
+impl Storage {
+    async fn open(&self) -> anyhow::Result<Db> {
+        let url = match &self.database {
+            Some(u) => u.clone(),
+            None => {
+                std::fs::create_dir_all(&self.data)
+                    .with_context(|| format!("creating {}", self.data.display()))?;
+                Db::sqlite_url_in(&self.data)
+            }
+        };
+        let db = Db::connect(&url)
+            .await
+            .with_context(|| format!("opening the database {}", redact(&url)))?;
+        yagona::migrate(&db).await?;
+        Ok(db)
+    }
+}
+
+/// A database address without its password, for messages.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.find('@')) {
+        (Some(s), Some(at)) if at > s => format!("{}://…{}", &url[..s], &url[at..]),
+        _ => url.to_owned(),
+    }
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run everything with the demo registry and demo people (SQLite in --data by default).
+    Demo {
+        #[arg(long, default_value_t = 8080)]
+        port: u16,
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1")]
+        host: String,
+        #[command(flatten)]
+        storage: Storage,
+    },
+    /// Run a node for a real deployment, configured by a TOML file.
+    Serve {
+        #[arg(long)]
+        config: PathBuf,
+    },
+    /// Apply database migrations and exit.
+    Migrate {
+        #[command(flatten)]
+        storage: Storage,
+    },
+    /// The registry of services and forms as files.
+    Registry {
+        #[command(subcommand)]
+        command: RegistryCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum RegistryCommand {
+    /// Check a registry folder and report every problem with its file and location.
+    Validate { dir: PathBuf },
+    /// Load a registry folder into the database (importing the same files again changes nothing).
+    Import {
+        dir: PathBuf,
+        #[command(flatten)]
+        storage: Storage,
+    },
+    /// Write the database's registry into a folder, in the same format.
+    Export {
+        dir: PathBuf,
+        #[command(flatten)]
+        storage: Storage,
+    },
+}
+
+/// `yagona serve --config FILE`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ServeConfig {
+    /// e.g. "0.0.0.0:8080"
+    listen: String,
+    /// postgres://… or sqlite://FILE
+    database: String,
+    /// A registry folder to import at start (optional).
+    registry: Option<PathBuf>,
+    #[serde(default = "yes")]
+    secure_cookies: bool,
+    /// Offer the demo identity provider (never in production).
+    #[serde(default)]
+    demo_sign_in: bool,
+    /// Largest request accepted, in megabytes.
+    #[serde(default = "default_body_mb")]
+    max_body_mb: usize,
+}
+
+fn yes() -> bool {
+    true
+}
+fn default_body_mb() -> usize {
+    25
+}
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,sqlx=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match run(Cli::parse()).await {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
+    match cli.command {
+        Command::Demo {
+            port,
+            host,
+            storage,
+        } => {
+            let db = storage.open().await?;
+            let report =
+                yagona::import_demo_registry(&db, &storage.data.join("demo-registry")).await?;
+            tracing::info!(?report, "demo registry imported");
+            yagona::seed_demo_people(&db).await?;
+            let listener = tokio::net::TcpListener::bind((host.as_str(), port))
+                .await
+                .with_context(|| format!("listening on {host}:{port}"))?;
+            let state = AppState::new(db.clone(), WebConfig::default()).await?;
+            print_demo_banner(&db, &host, listener.local_addr()?.port()).await?;
+            yagona_web::serve(state, listener).await?;
+        }
+        Command::Serve { config } => {
+            let text = std::fs::read_to_string(&config)
+                .with_context(|| format!("reading {}", config.display()))?;
+            let cfg: ServeConfig =
+                toml::from_str(&text).with_context(|| format!("in {}", config.display()))?;
+            let db = Db::connect(&cfg.database)
+                .await
+                .with_context(|| format!("opening {}", redact(&cfg.database)))?;
+            yagona::migrate(&db).await?;
+            if let Some(dir) = &cfg.registry {
+                let report = yagona::import_registry(&db, dir).await?;
+                tracing::info!(?report, "registry imported");
+            }
+            if cfg.demo_sign_in {
+                yagona::seed_demo_people(&db).await?;
+            }
+            let web = WebConfig {
+                secure_cookies: cfg.secure_cookies,
+                demo_sign_in: cfg.demo_sign_in,
+                max_body_bytes: cfg.max_body_mb * 1024 * 1024,
+            };
+            let listener = tokio::net::TcpListener::bind(&cfg.listen)
+                .await
+                .with_context(|| format!("listening on {}", cfg.listen))?;
+            tracing::info!(listen = %cfg.listen, "serving");
+            yagona_web::serve(AppState::new(db, web).await?, listener).await?;
+        }
+        Command::Migrate { storage } => {
+            storage.open().await?;
+            println!("migrations applied");
+        }
+        Command::Registry { command } => match command {
+            RegistryCommand::Validate { dir } => match files::read_dir(&dir) {
+                Ok(reg) => {
+                    println!(
+                        "{}: valid — {} agencies, {} life events, {} services, {} calendar years",
+                        dir.display(),
+                        reg.agencies.len(),
+                        reg.life_events.len(),
+                        reg.services.len(),
+                        reg.calendar.len()
+                    );
+                }
+                Err(problems) => {
+                    for p in &problems {
+                        println!("{p}");
+                    }
+                    eprintln!("{} problem(s) found", problems.len());
+                    return Ok(std::process::ExitCode::FAILURE);
+                }
+            },
+            RegistryCommand::Import { dir, storage } => {
+                let db = storage.open().await?;
+                let r = yagona::import_registry(&db, &dir).await?;
+                if r.changed_anything() {
+                    println!(
+                        "imported: {} agencies, {} life events, {} calendar years, {} BHM amounts changed; {} services published, {} withdrawn",
+                        r.agencies_changed, r.life_events_changed, r.calendar_years_changed, r.bhm_changed, r.services_published, r.services_withdrawn
+                    );
+                } else {
+                    println!("nothing to change: the database already holds this registry");
+                }
+            }
+            RegistryCommand::Export { dir, storage } => {
+                let db = storage.open().await?;
+                let reg = RegistryStore { db: &db }.load().await?;
+                files::write_dir(&reg, &dir)?;
+                println!(
+                    "exported {} services to {}",
+                    reg.services.len(),
+                    dir.display()
+                );
+            }
+        },
+    }
+    Ok(std::process::ExitCode::SUCCESS)
+}
+
+async fn print_demo_banner(db: &Db, host: &str, port: u16) -> anyhow::Result<()> {
+    let people = yagona_identity::IdentityStore { db }
+        .users_of(demo::IDP)
+        .await?;
+    let shown_host = if host == "0.0.0.0" || host == "127.0.0.1" {
+        "localhost"
+    } else {
+        host
+    };
+    println!("\nYagona demo is running: open http://{shown_host}:{port}/\n");
+    println!("Sign in at http://{shown_host}:{port}/sign-in as one of these demo people:");
+    for role in [Role::Citizen, Role::Officer, Role::Admin] {
+        for u in people.iter().filter(|u| u.role == role) {
+            let detail = u
+                .pinfl
+                .as_ref()
+                .map(|p| format!("PINFL {p}"))
+                .or_else(|| u.agency.clone())
+                .unwrap_or_default();
+            println!("  {:<8} {:<28} {}", role.code(), u.name, detail);
+        }
+    }
+    println!("\nPress Ctrl-C to stop.");
+    Ok(())
+}
