@@ -1,0 +1,322 @@
+//! The citizen's whole path and the officer's decisions, black-box over HTTP, on both databases.
+
+mod common;
+use common::*;
+use reqwest::StatusCode;
+
+on_both_databases!(
+    citizen_applies_is_sent_back_corrects_and_downloads_the_result,
+    validation_errors_are_shown_in_the_users_language_and_nothing_is_saved,
+    a_draft_is_saved_without_checks_and_continued_later,
+    an_officer_must_give_a_reason_to_reject,
+    officer_filters_find_applications_by_status_and_reference,
+);
+
+async fn citizen_applies_is_sent_back_corrects_and_downloads_the_result(app: TestApp) {
+    let mut citizen = app.signed_in(CITIZEN_A).await;
+    let reference = apply_for_birth_registration(&mut citizen).await;
+
+    // Confirmation: the reference number, and the deadline counted in working days.
+    let confirmation = citizen
+        .get(&format!("/applications/{reference}/confirmation"))
+        .await;
+    assert_eq!(confirmation.status, StatusCode::OK);
+    assert!(confirmation.contains(&reference));
+    assert!(
+        confirmation.contains("The agency must decide by"),
+        "{}",
+        confirmation.body
+    );
+
+    // The application page: status, who has it, the date by which the agency must decide.
+    let page = citizen.get(&format!("/applications/{reference}")).await;
+    assert!(page.contains("id=\"status\">Sent<"), "{}", page.body);
+    assert!(page.contains("waiting for an officer"));
+    assert!(page.contains("id=\"decision-due\""));
+    assert!(citizen.get("/applications").await.contains(&reference));
+
+    // The civil registry officer sees it and sends it back with a comment.
+    let mut officer = app.signed_in(CIVIL_REGISTRY_OFFICER).await;
+    let list = officer.get("/staff/applications").await;
+    assert!(list.contains(&reference), "{}", list.body);
+    let staff_page = format!("/staff/applications/{reference}");
+    let details = officer.get(&staff_page).await;
+    assert!(
+        details.contains("Temur") && details.contains("tibbiy-guvohnoma.pdf"),
+        "officer sees answers and documents"
+    );
+    let p = officer
+        .submit(
+            &staff_page,
+            &format!("{staff_page}/decision"),
+            &[
+                ("decision", "return"),
+                (
+                    "comment",
+                    "Tugʻilgan joy toʻliq emas: tugʻruqxona manzilini yozing",
+                ),
+            ],
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
+
+    // The citizen sees why, corrects one answer and sends it again.
+    let page = citizen.get(&format!("/applications/{reference}")).await;
+    assert!(page.contains("Returned for correction"));
+    assert!(page.contains("tugʻruqxona manzilini yozing"));
+    let step = format!("/applications/{reference}/steps/birth");
+    let p = citizen
+        .submit(
+            &format!("{step}?return=check"),
+            &step,
+            &[
+                ("birth_date", "2026-11-20"),
+                ("birth_region", "tashkent-city"),
+                (
+                    "birth_place",
+                    "Toshkent, Chilonzor tumani, 1-son tugʻruqxona",
+                ),
+                ("return", "check"),
+                ("action", "continue"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        p.location.as_deref(),
+        Some(format!("/applications/{reference}/check").as_str())
+    );
+    let check = format!("/applications/{reference}/check");
+    assert!(citizen
+        .get(&check)
+        .await
+        .contains("Send corrected application"));
+    let p = citizen
+        .submit(&check, &format!("/applications/{reference}/submit"), &[])
+        .await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER);
+
+    // The officer takes it and approves without attaching a file: the platform issues a PDF.
+    let p = officer
+        .submit(&staff_page, &format!("{staff_page}/take"), &[])
+        .await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER);
+    assert!(officer.get(&staff_page).await.contains("Being reviewed"));
+    let p = officer
+        .submit(
+            &staff_page,
+            &format!("{staff_page}/decision"),
+            &[("decision", "approve")],
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
+
+    let page = citizen.get(&format!("/applications/{reference}")).await;
+    assert!(page.contains(">Approved<"));
+    assert!(
+        page.contains("Nodira Xolmatova"),
+        "the history names the officer"
+    );
+    for action in [
+        "Application started",
+        "Application sent",
+        "Returned for correction",
+        "Corrected application sent",
+        "Taken for review",
+        "Approved",
+    ] {
+        assert!(page.contains(action), "history lacks {action}");
+    }
+    let link_start = page.body.find("href=\"/documents/").expect("a result link") + "href=\"".len();
+    let link = &page.body[link_start..link_start + page.body[link_start..].find('"').unwrap()];
+    let pdf = citizen.get(link).await;
+    assert_eq!(pdf.status, StatusCode::OK);
+    assert_eq!(pdf.content_type, "application/pdf");
+    assert!(pdf.bytes.starts_with(b"%PDF"), "a real PDF");
+    assert!(pdf.bytes.len() > 1000);
+
+    // Decisions are final.
+    let p = officer
+        .submit(
+            &staff_page,
+            &format!("{staff_page}/decision"),
+            &[("decision", "reject"), ("comment", "x")],
+        )
+        .await;
+    assert_ne!(p.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM application_events WHERE action = 'reject'")
+            .await,
+        0
+    );
+}
+
+async fn validation_errors_are_shown_in_the_users_language_and_nothing_is_saved(app: TestApp) {
+    let mut citizen = app.signed_in(CITIZEN_A).await;
+    citizen.accept_language = "ru-RU,ru;q=0.9".into();
+    let reference = start_birth_registration(&mut citizen).await;
+    let step = format!("/applications/{reference}/steps/child");
+    let p = citizen
+        .submit(
+            &step,
+            &step,
+            &[
+                ("child_surname", ""),
+                ("child_given_name", "Temur"),
+                ("action", "continue"),
+            ],
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(p.contains("<html lang=\"ru\""));
+    assert!(p.contains("govuk-error-summary"));
+    assert!(p.contains("Заполните поле"), "{}", p.body);
+    assert!(
+        p.contains("href=\"#child_surname\""),
+        "the summary links to the field"
+    );
+    assert!(
+        p.contains("id=\"child_surname-error\""),
+        "the field shows its own message"
+    );
+    assert!(
+        p.contains("value=\"Temur\""),
+        "what was typed is kept on the page"
+    );
+    let stored: String =
+        sqlx::query_scalar("SELECT answers FROM applications WHERE reference = $1")
+            .bind(&reference)
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(stored, "{}", "a step with errors saves nothing");
+
+    // A form's own message for a rule, in the chosen language (Uzbek Cyrillic here).
+    let parents = format!("/applications/{reference}/steps/parents");
+    let p = citizen
+        .submit(
+            &format!("{parents}?lang=uz-Cyrl"),
+            &parents,
+            &[("other_parent_pinfl", "12345"), ("action", "continue")],
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(p.contains("<html lang=\"uz-Cyrl\""));
+    assert!(p.contains("14 хонали ЖШШИРни киритинг"), "{}", p.body);
+
+    // Sending incomplete answers from "check your answers" is refused with links to fix them.
+    let check = format!("/applications/{reference}/check");
+    let p = citizen
+        .submit(&check, &format!("/applications/{reference}/submit"), &[])
+        .await;
+    assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(p.contains(&format!(
+        "/applications/{reference}/steps/child?return=check#child_surname"
+    )));
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM applications WHERE status = 'submitted'")
+            .await,
+        0
+    );
+}
+
+async fn a_draft_is_saved_without_checks_and_continued_later(app: TestApp) {
+    let mut citizen = app.signed_in(CITIZEN_B).await;
+    let reference = start_birth_registration(&mut citizen).await;
+    let step = format!("/applications/{reference}/steps/child");
+    let p = citizen
+        .submit(
+            &step,
+            &step,
+            &[("child_surname", "Abdullayev"), ("action", "save")],
+        )
+        .await;
+    assert_eq!(
+        p.location.as_deref(),
+        Some(format!("/applications/{reference}?saved=1").as_str())
+    );
+    let page = citizen
+        .get(&format!("/applications/{reference}?saved=1"))
+        .await;
+    assert!(page.contains("Your draft is saved"));
+    assert!(page.contains(">Draft<"));
+    assert!(citizen.get(&step).await.contains("value=\"Abdullayev\""));
+    // Starting the same service again continues the draft instead of opening a second one.
+    assert_eq!(start_birth_registration(&mut citizen).await, reference);
+    // Officers never see drafts.
+    let mut officer = app.signed_in(CIVIL_REGISTRY_OFFICER).await;
+    assert!(!officer
+        .get("/staff/applications")
+        .await
+        .contains(&reference));
+    assert_eq!(
+        officer
+            .get(&format!("/staff/applications/{reference}"))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+async fn an_officer_must_give_a_reason_to_reject(app: TestApp) {
+    let mut citizen = app.signed_in(CITIZEN_A).await;
+    let reference = apply_for_birth_registration(&mut citizen).await;
+    let mut officer = app.signed_in(CIVIL_REGISTRY_OFFICER).await;
+    let page = format!("/staff/applications/{reference}");
+    let p = officer
+        .submit(
+            &page,
+            &format!("{page}/decision"),
+            &[("decision", "reject"), ("comment", "   ")],
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(p.contains("Enter the reason"));
+    assert!(
+        citizen
+            .get(&format!("/applications/{reference}"))
+            .await
+            .contains(">Sent<"),
+        "nothing changed"
+    );
+    let p = officer
+        .submit(
+            &page,
+            &format!("{page}/decision"),
+            &[
+                ("decision", "reject"),
+                (
+                    "comment",
+                    "Bola boshqa FHDYo boʻlimida roʻyxatdan oʻtkazilgan",
+                ),
+            ],
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER);
+    let mine = citizen.get(&format!("/applications/{reference}")).await;
+    assert!(mine.contains(">Rejected<"));
+    assert!(mine.contains("boshqa FHDYo"));
+}
+
+async fn officer_filters_find_applications_by_status_and_reference(app: TestApp) {
+    let mut a = app.signed_in(CITIZEN_A).await;
+    let first = apply_for_birth_registration(&mut a).await;
+    let mut b = app.signed_in(CITIZEN_B).await;
+    let second = apply_for_birth_registration(&mut b).await;
+    let mut officer = app.signed_in(CIVIL_REGISTRY_OFFICER).await;
+    let page = format!("/staff/applications/{second}");
+    officer.submit(&page, &format!("{page}/take"), &[]).await;
+
+    let in_review = officer.get("/staff/applications?status=in-review").await;
+    assert!(in_review.contains(&second) && !in_review.contains(&first));
+    let by_reference = officer
+        .get(&format!("/staff/applications?q={}", first.to_lowercase()))
+        .await;
+    assert!(
+        by_reference.contains(&first) && !by_reference.contains(&second),
+        "reference search ignores case"
+    );
+    let by_pinfl = officer
+        .get(&format!("/staff/applications?q={CITIZEN_B}"))
+        .await;
+    assert!(by_pinfl.contains(&second) && !by_pinfl.contains(&first));
+}

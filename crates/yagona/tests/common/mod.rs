@@ -1,0 +1,429 @@
+//! The test harness: a real node on a random port with a fresh database (SQLite in a temporary
+//! folder, or a fresh schema in the PostgreSQL named by `YAGONA_TEST_POSTGRES`), and a client
+//! that behaves like a browser without JavaScript: it keeps cookies and posts forms with the
+//! page's CSRF token.
+#![allow(dead_code)]
+
+use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
+use reqwest::redirect::Policy;
+use reqwest::{Response, StatusCode};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use yagona_db::Db;
+use yagona_web::{AppState, WebConfig};
+
+pub struct TestApp {
+    pub address: String,
+    pub db: Db,
+    pub backend: &'static str,
+    _dir: Option<tempfile::TempDir>,
+}
+
+pub fn registry_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../registry")
+}
+
+fn under_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0")
+}
+
+/// Runs a test body against SQLite, and against PostgreSQL when `YAGONA_TEST_POSTGRES` is set.
+/// Under CI, a missing PostgreSQL fails the test instead of skipping it.
+#[macro_export]
+macro_rules! on_both_databases {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$name($crate::common::TestApp::sqlite().await).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                if let Some(app) = $crate::common::TestApp::postgres().await {
+                    super::$name(app).await
+                }
+            }
+        }
+    )*};
+}
+
+impl TestApp {
+    pub async fn sqlite() -> TestApp {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let db = Db::connect(&Db::sqlite_url_in(dir.path()))
+            .await
+            .expect("sqlite opens");
+        Self::start(db, "sqlite", Some(dir)).await
+    }
+
+    /// `None` when no PostgreSQL is configured (outside CI only).
+    pub async fn postgres() -> Option<TestApp> {
+        let Ok(url) = std::env::var("YAGONA_TEST_POSTGRES") else {
+            if under_ci() {
+                panic!("CI is set but YAGONA_TEST_POSTGRES is not: the PostgreSQL tests must run under CI");
+            }
+            eprintln!(
+                "skipping the PostgreSQL variant: set YAGONA_TEST_POSTGRES=postgres://… to run it"
+            );
+            return None;
+        };
+        // Each test gets its own schema, so tests run in parallel and leave nothing behind that
+        // another test could see.
+        let schema = format!("t_{}", rand::random::<u64>());
+        let admin = Db::connect(&url)
+            .await
+            .expect("YAGONA_TEST_POSTGRES must be reachable");
+        sqlx::query(&format!("CREATE SCHEMA {schema}"))
+            .execute(&admin.pool)
+            .await
+            .expect("create schema");
+        admin.pool.close().await;
+        let sep = if url.contains('?') { '&' } else { '?' };
+        let scoped = format!("{url}{sep}options=-c%20search_path%3D{schema}");
+        let db = Db::connect(&scoped)
+            .await
+            .expect("connect to the test schema");
+        Some(Self::start(db, "postgres", None).await)
+    }
+
+    async fn start(db: Db, backend: &'static str, dir: Option<tempfile::TempDir>) -> TestApp {
+        yagona::migrate(&db).await.expect("migrations apply");
+        yagona::import_registry(&db, &registry_dir())
+            .await
+            .expect("the demo registry imports");
+        yagona::seed_demo_people(&db).await.expect("demo people");
+        let state = AppState::new(db.clone(), WebConfig::default())
+            .await
+            .expect("state");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let address = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(yagona_web::serve(state, listener));
+        TestApp {
+            address,
+            db,
+            backend,
+            _dir: dir,
+        }
+    }
+
+    pub fn client(&self) -> Browser {
+        Browser {
+            base: self.address.clone(),
+            http: reqwest::Client::builder()
+                .redirect(Policy::none())
+                .build()
+                .unwrap(),
+            cookies: BTreeMap::new(),
+            accept_language: "en".into(),
+        }
+    }
+
+    /// A browser already signed in as the demo persona with this subject.
+    pub async fn signed_in(&self, persona: &str) -> Browser {
+        let mut b = self.client();
+        b.sign_in(persona).await;
+        b
+    }
+
+    pub async fn count(&self, sql: &str) -> i64 {
+        sqlx::query_scalar::<_, i64>(sql)
+            .fetch_one(&self.db.pool)
+            .await
+            .expect("count query")
+    }
+}
+
+pub const CITIZEN_A: &str = "31505901234567";
+pub const CITIZEN_B: &str = "30912850420017";
+pub const CIVIL_REGISTRY_OFFICER: &str = "officer-civil-registry";
+pub const INTERIOR_OFFICER: &str = "officer-interior";
+
+/// A page as the test sees it.
+pub struct Page {
+    pub status: StatusCode,
+    pub location: Option<String>,
+    pub content_type: String,
+    pub body: String,
+    pub bytes: Vec<u8>,
+}
+
+impl Page {
+    pub fn csrf(&self) -> String {
+        let marker = "name=\"csrf_token\" value=\"";
+        let start = self
+            .body
+            .find(marker)
+            .expect("the page has a form with a CSRF token")
+            + marker.len();
+        let end = self.body[start..].find('"').unwrap() + start;
+        self.body[start..end].to_owned()
+    }
+
+    /// Whether the page says `text`, reading HTML entities as a browser does.
+    pub fn contains(&self, text: &str) -> bool {
+        self.text().contains(text)
+    }
+
+    pub fn text(&self) -> String {
+        self.body
+            .replace("&#x2f;", "/")
+            .replace("&#x27;", "'")
+            .replace("&quot;", "\"")
+            .replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&amp;", "&")
+    }
+}
+
+pub struct Browser {
+    pub base: String,
+    pub http: reqwest::Client,
+    pub cookies: BTreeMap<String, String>,
+    pub accept_language: String,
+}
+
+pub enum Part<'a> {
+    Text(&'a str, &'a str),
+    File(&'a str, &'a str, Vec<u8>),
+}
+
+impl Browser {
+    fn cookie_header(&self) -> String {
+        self.cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    async fn read(&mut self, resp: Response) -> Page {
+        for v in resp.headers().get_all(SET_COOKIE) {
+            let v = v.to_str().unwrap();
+            let pair = v.split(';').next().unwrap();
+            if let Some((k, val)) = pair.split_once('=') {
+                self.cookies.insert(k.to_owned(), val.to_owned());
+            }
+        }
+        let status = resp.status();
+        let location = resp
+            .headers()
+            .get(LOCATION)
+            .map(|l| l.to_str().unwrap().to_owned());
+        let content_type = resp
+            .headers()
+            .get("content-type")
+            .map(|c| c.to_str().unwrap().to_owned())
+            .unwrap_or_default();
+        let bytes = resp.bytes().await.unwrap().to_vec();
+        Page {
+            status,
+            location,
+            content_type,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+            bytes,
+        }
+    }
+
+    pub async fn get(&mut self, path: &str) -> Page {
+        let resp = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .header(COOKIE, self.cookie_header())
+            .header("accept-language", &self.accept_language)
+            .send()
+            .await
+            .unwrap();
+        self.read(resp).await
+    }
+
+    /// Follows redirects like a browser, up to ten.
+    pub async fn visit(&mut self, path: &str) -> Page {
+        let mut page = self.get(path).await;
+        for _ in 0..10 {
+            match (&page.status, &page.location) {
+                (s, Some(l)) if s.is_redirection() => {
+                    let l = l.clone();
+                    page = self.get(&l).await;
+                }
+                _ => break,
+            }
+        }
+        page
+    }
+
+    pub async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Page {
+        let resp = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header(COOKIE, self.cookie_header())
+            .header("accept-language", &self.accept_language)
+            .form(fields)
+            .send()
+            .await
+            .unwrap();
+        self.read(resp).await
+    }
+
+    pub async fn post_multipart(&mut self, path: &str, parts: Vec<Part<'_>>) -> Page {
+        let mut form = reqwest::multipart::Form::new();
+        for p in parts {
+            form = match p {
+                Part::Text(k, v) => form.text(k.to_owned(), v.to_owned()),
+                Part::File(k, name, bytes) => form.part(
+                    k.to_owned(),
+                    reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned()),
+                ),
+            };
+        }
+        let resp = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header(COOKIE, self.cookie_header())
+            .header("accept-language", &self.accept_language)
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        self.read(resp).await
+    }
+
+    /// Gets a page with a form and posts the fields with that page's CSRF token.
+    pub async fn submit(&mut self, form_page: &str, action: &str, fields: &[(&str, &str)]) -> Page {
+        let token = self.get(form_page).await.csrf();
+        let mut all = fields.to_vec();
+        all.push(("csrf_token", &token));
+        self.post(action, &all).await
+    }
+
+    pub async fn sign_in(&mut self, persona: &str) {
+        let token = self.get("/sign-in").await.csrf();
+        let page = self
+            .post("/sign-in", &[("persona", persona), ("csrf_token", &token)])
+            .await;
+        assert_eq!(
+            page.status,
+            StatusCode::SEE_OTHER,
+            "sign-in redirects: {}",
+            page.body
+        );
+    }
+}
+
+/// A tiny but real PDF (by its signature), as an applicant would upload.
+pub fn pdf(content: &str) -> Vec<u8> {
+    format!("%PDF-1.4\n% {content}\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n").into_bytes()
+}
+
+/// Starts a birth registration as the signed-in citizen; returns its reference number.
+pub async fn start_birth_registration(b: &mut Browser) -> String {
+    let token = b.get("/services/birth-registration").await.csrf();
+    let page = b
+        .post(
+            "/services/birth-registration/apply",
+            &[("csrf_token", &token)],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    let location = page.location.expect("redirect to the first step");
+    let reference = location.split('/').nth(2).unwrap().to_owned();
+    assert!(reference.starts_with("YG-"), "{location}");
+    reference
+}
+
+/// Fills every step of the birth registration with valid answers and reaches "check answers".
+pub async fn fill_birth_registration(b: &mut Browser, reference: &str) {
+    let steps = format!("/applications/{reference}/steps");
+    let p = b
+        .submit(
+            &format!("{steps}/child"),
+            &format!("{steps}/child"),
+            &[
+                ("child_surname", "Karimov"),
+                ("child_given_name", "Temur"),
+                ("child_sex", "male"),
+                ("action", "continue"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        p.location.as_deref(),
+        Some(format!("{steps}/birth").as_str()),
+        "{}",
+        p.body
+    );
+    let p = b
+        .submit(
+            &format!("{steps}/birth"),
+            &format!("{steps}/birth"),
+            &[
+                ("birth_date", "2026-11-20"),
+                ("birth_region", "tashkent-city"),
+                ("birth_place", "Toshkent shahar 1-son tugʻruqxonasi"),
+                ("action", "continue"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        p.location.as_deref(),
+        Some(format!("{steps}/parents").as_str()),
+        "{}",
+        p.body
+    );
+    let p = b
+        .submit(
+            &format!("{steps}/parents"),
+            &format!("{steps}/parents"),
+            &[
+                ("other_parent_pinfl", "30912850420017"),
+                ("action", "continue"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        p.location.as_deref(),
+        Some(format!("{steps}/documents").as_str()),
+        "{}",
+        p.body
+    );
+    let token = b.get(&format!("{steps}/documents")).await.csrf();
+    let p = b
+        .post_multipart(
+            &format!("{steps}/documents"),
+            vec![
+                Part::Text("csrf_token", &token),
+                Part::Text("declaration", "true"),
+                Part::Text("action", "continue"),
+                Part::File(
+                    "medical_birth_certificate",
+                    "tibbiy-guvohnoma.pdf",
+                    pdf("birth certificate"),
+                ),
+            ],
+        )
+        .await;
+    assert_eq!(
+        p.location.as_deref(),
+        Some(format!("/applications/{reference}/check").as_str()),
+        "{}",
+        p.body
+    );
+}
+
+/// Applies for a birth registration from start to confirmation; returns the reference.
+pub async fn apply_for_birth_registration(b: &mut Browser) -> String {
+    let reference = start_birth_registration(b).await;
+    fill_birth_registration(b, &reference).await;
+    let check = format!("/applications/{reference}/check");
+    let p = b
+        .submit(&check, &format!("/applications/{reference}/submit"), &[])
+        .await;
+    assert_eq!(
+        p.location.as_deref(),
+        Some(format!("/applications/{reference}/confirmation").as_str()),
+        "{}",
+        p.body
+    );
+    reference
+}
