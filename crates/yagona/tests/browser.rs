@@ -1,0 +1,272 @@
+//! A citizen applies for a service end to end in headless Chromium (Debian's `chromium` and
+//! `chromedriver`), and axe-core checks every page of the path for accessibility problems.
+//!
+//! Without Chromium the test is skipped with a note; under CI (`CI` set) it fails instead.
+
+mod common;
+use common::*;
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{json, Value};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+const AXE: &str = include_str!("support/axe.min.js");
+
+struct Driver {
+    child: Child,
+    port: u16,
+    _profile: tempfile::TempDir,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn find(binary: &str) -> Option<String> {
+    ["/usr/bin/", "/usr/local/bin/", "/usr/lib/chromium/"]
+        .iter()
+        .map(|d| format!("{d}{binary}"))
+        .find(|p| std::path::Path::new(p).exists())
+}
+
+async fn start_driver() -> Option<(Driver, Client)> {
+    let (Some(chromedriver), Some(chromium)) = (find("chromedriver"), find("chromium")) else {
+        if std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false") {
+            panic!("CI is set but chromium/chromedriver are missing: .ci/run must install them");
+        }
+        eprintln!(
+            "skipping the browser test: install Debian's chromium and chromium-driver to run it"
+        );
+        return None;
+    };
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = Command::new(chromedriver)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("chromedriver starts");
+    let profile = tempfile::tempdir().unwrap();
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        json!({
+            "binary": chromium,
+            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
+                     "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                     "--window-size=1280,1000", format!("--user-data-dir={}", profile.path().display())]
+        }),
+    );
+    let driver = Driver {
+        child,
+        port,
+        _profile: profile,
+    };
+    let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+    for _ in 0..50 {
+        match ClientBuilder::new(connector.clone())
+            .capabilities(caps.clone())
+            .connect(&format!("http://127.0.0.1:{}", driver.port))
+            .await
+        {
+            Ok(c) => return Some((driver, c)),
+            Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
+        }
+    }
+    panic!("chromedriver did not answer");
+}
+
+/// Runs axe-core on the current page and fails with the violations, if any.
+async fn assert_accessible(c: &Client, what: &str) {
+    c.execute(AXE, vec![]).await.expect("axe loads");
+    let script = "const done = arguments[arguments.length - 1];
+        axe.run(document).then(r => done(JSON.stringify(r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map(n => n.target.join(' '))})))))
+          .catch(e => done(JSON.stringify([{id: 'axe-error', help: String(e)}])));";
+    let out = c.execute_async(script, vec![]).await.expect("axe runs");
+    let violations: Vec<Value> = serde_json::from_str(out.as_str().unwrap_or("[]")).unwrap();
+    assert!(
+        violations.is_empty(),
+        "axe-core found problems on {what} ({}):\n{}",
+        c.current_url().await.unwrap(),
+        serde_json::to_string_pretty(&violations).unwrap()
+    );
+}
+
+async fn fill(c: &Client, id: &str, text: &str) {
+    let el = c
+        .find(Locator::Id(id))
+        .await
+        .unwrap_or_else(|_| panic!("field {id}"));
+    el.clear().await.ok();
+    el.send_keys(text).await.unwrap();
+}
+
+async fn click(c: &Client, css: &str) {
+    c.find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|_| panic!("element {css}"))
+        .click()
+        .await
+        .unwrap();
+}
+
+/// Clicks something that loads a new page, and waits until the new page has replaced the old.
+async fn navigate(c: &Client, css: &str) {
+    let old = c.find(Locator::Css("html")).await.unwrap();
+    click(c, css).await;
+    for _ in 0..200 {
+        if old.tag_name().await.is_err() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    for _ in 0..200 {
+        if c.execute("return document.readyState", vec![])
+            .await
+            .ok()
+            .and_then(|v| v.as_str().map(|s| s == "complete"))
+            == Some(true)
+        {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("the page after clicking {css} did not load");
+}
+
+async fn heading(c: &Client) -> String {
+    c.find(Locator::Css("h1"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_citizen_applies_in_a_browser_and_every_page_is_accessible() {
+    let Some((_driver, c)) = start_driver().await else {
+        return;
+    };
+    let app = TestApp::sqlite().await;
+    // Browsers accept Secure cookies over plain HTTP only on localhost.
+    let base = app.address.replace("127.0.0.1", "localhost");
+    let result = async {
+        c.goto(&format!("{base}/?lang=en")).await.unwrap();
+        assert_accessible(&c, "the home page").await;
+        fill(&c, "q", "tug'ilish").await;
+        navigate(&c, "form[role=search] button").await;
+        assert_accessible(&c, "search results").await;
+        navigate(&c, "a[href='/services/birth-registration']").await;
+        assert_accessible(&c, "the service passport").await;
+        navigate(&c, "button.govuk-button--start").await;
+        // Not signed in yet: the demo identity provider.
+        assert_eq!(heading(&c).await, "Sign in");
+        assert_accessible(&c, "the sign-in page").await;
+        click(&c, &format!("#persona-{CITIZEN_A}")).await;
+        navigate(&c, "form[action='/sign-in'] button[type=submit]").await;
+        navigate(&c, "button.govuk-button--start").await;
+
+        // Step 1, first with a mistake: the error summary must be accessible too.
+        navigate(&c, "button[value=continue]").await;
+        assert!(c.find(Locator::Css(".govuk-error-summary")).await.is_ok());
+        assert_accessible(&c, "a step with errors").await;
+        fill(&c, "child_surname", "Karimov").await;
+        fill(&c, "child_given_name", "Temur").await;
+        click(&c, "#child_sex").await;
+        assert_accessible(&c, "step 1").await;
+        navigate(&c, "button[value=continue]").await;
+        c.execute(
+            "document.getElementById('birth_date').value = '2026-11-20';",
+            vec![],
+        )
+        .await
+        .unwrap();
+        c.find(Locator::Css("#birth_region option[value='tashkent-city']"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        fill(&c, "birth_place", "Toshkent shahar 1-son tugʻruqxonasi").await;
+        assert_accessible(&c, "step 2").await;
+        navigate(&c, "button[value=continue]").await;
+        assert_accessible(&c, "step 3").await;
+        navigate(&c, "button[value=continue]").await;
+        let file = tempfile::Builder::new().suffix(".pdf").tempfile().unwrap();
+        std::fs::write(file.path(), pdf("medical birth certificate")).unwrap();
+        c.find(Locator::Id("medical_birth_certificate"))
+            .await
+            .unwrap()
+            .send_keys(file.path().to_str().unwrap())
+            .await
+            .unwrap();
+        click(&c, "#declaration").await;
+        assert_accessible(&c, "step 4 (upload)").await;
+        navigate(&c, "button[value=continue]").await;
+
+        assert!(heading(&c).await.starts_with("Check your answers"));
+        assert_accessible(&c, "check your answers").await;
+        navigate(&c, "form[action$='/submit'] button").await;
+        assert_eq!(heading(&c).await, "Application sent");
+        let reference = c
+            .find(Locator::Id("reference"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(reference.starts_with("YG-"));
+        assert_accessible(&c, "the confirmation page").await;
+        c.goto(&format!("{base}/applications/{reference}"))
+            .await
+            .unwrap();
+        assert_eq!(
+            c.find(Locator::Id("status"))
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap(),
+            "Sent"
+        );
+        assert_accessible(&c, "the application page").await;
+        c.goto(&format!("{base}/applications")).await.unwrap();
+        assert_accessible(&c, "my applications").await;
+
+        // The officer's side of the same application, in Russian this time.
+        navigate(&c, "form[action='/sign-out'] button").await;
+        c.goto(&format!("{base}/sign-in?lang=ru")).await.unwrap();
+        click(&c, &format!("#persona-{CIVIL_REGISTRY_OFFICER}")).await;
+        navigate(&c, "form[action='/sign-in'] button[type=submit]").await;
+        assert_accessible(&c, "the officer's list").await;
+        c.goto(&format!("{base}/staff/applications/{reference}"))
+            .await
+            .unwrap();
+        assert_accessible(&c, "the officer's application page").await;
+        click(&c, "#decision-approve").await;
+        navigate(&c, "form[action$='/decision'] button[type=submit]").await;
+        assert_eq!(
+            c.find(Locator::Id("status"))
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap(),
+            "Одобрена"
+        );
+        assert_accessible(&c, "the decided application").await;
+        c.goto(&format!("{base}/api/docs?lang=en")).await.unwrap();
+        assert_accessible(&c, "the API page").await;
+    }
+    .await;
+    c.close().await.ok();
+    result
+}
