@@ -510,7 +510,7 @@ impl<'a> ApplicationStore<'a> {
         let at = format_timestamp(&now());
         let mut tx = self.db.writer.begin().await?;
         let done = sqlx::query("UPDATE applications SET answers = $1, updated_at = $2 WHERE id = $3 AND updated_at = $4")
-            .bind(Value::Object(merged).to_string())
+            .bind(Value::Object(merged.clone()).to_string())
             .bind(&at)
             .bind(&app.id)
             .bind(&app.updated_at)
@@ -520,9 +520,11 @@ impl<'a> ApplicationStore<'a> {
             return Err(ApplicationError::Conflict);
         }
         tx.commit().await?;
-        self.get(reference, Viewer::Applicant(applicant.id()))
-            .await?
-            .ok_or(ApplicationError::NotFound)
+        Ok(Application {
+            answers: merged,
+            updated_at: at,
+            ..app
+        })
     }
 
     /// Stores an uploaded file for a file field of the form and records it as that field's
@@ -620,13 +622,18 @@ impl<'a> ApplicationStore<'a> {
             .map_err(|e| ApplicationError::BrokenForm(e.to_string()))?;
         let mut errors = compiled.validate(&app.answers);
         // A file answer must name a document of this very application.
-        let docs = self.documents(&app.id).await?;
-        for f in form
+        let file_fields: Vec<_> = form
             .steps()
             .iter()
             .flat_map(|s| &s.fields)
             .filter(|f| f.widget == Widget::File)
-        {
+            .collect();
+        let docs = if file_fields.is_empty() {
+            Vec::new()
+        } else {
+            self.documents(&app.id).await?
+        };
+        for f in file_fields {
             if let Some(Value::String(id)) = app.answers.get(&f.name) {
                 if !docs.iter().any(|d| &d.id == id && d.field == f.name)
                     && !errors.iter().any(|e| e.field == f.name)
@@ -680,9 +687,15 @@ impl<'a> ApplicationStore<'a> {
         )
         .await?;
         tx.commit().await?;
-        self.get(reference, Viewer::Applicant(applicant.id()))
-            .await?
-            .ok_or(ApplicationError::NotFound)
+        Ok(Application {
+            status: to,
+            submitted_at: Some(at.clone()),
+            decision_due: due.and_then(|d| d.parse().ok()),
+            updated_at: at,
+            officer_id: None,
+            officer_name: None,
+            ..app
+        })
     }
 
     /// An officer takes an application from the agency queue to work on it.

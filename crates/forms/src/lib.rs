@@ -88,6 +88,29 @@ pub struct Presentation {
 pub struct FormDefinition {
     pub schema: Value,
     pub presentation: Presentation,
+    /// The compiled validator, built on first use: compiling a schema costs far more than
+    /// checking answers with it.
+    #[serde(skip)]
+    compiled: CompiledCache,
+}
+
+#[derive(Clone, Default)]
+struct CompiledCache(std::sync::OnceLock<std::sync::Arc<CompiledForm>>);
+
+impl PartialEq for CompiledCache {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl std::fmt::Debug for CompiledCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.get().is_some() {
+            "compiled"
+        } else {
+            "not compiled"
+        })
+    }
 }
 
 /// A failed rule on one answer.
@@ -102,6 +125,14 @@ pub struct FieldError {
 }
 
 impl FormDefinition {
+    pub fn new(schema: Value, presentation: Presentation) -> Self {
+        FormDefinition {
+            schema,
+            presentation,
+            compiled: CompiledCache::default(),
+        }
+    }
+
     pub fn steps(&self) -> &[Step] {
         &self.presentation.steps
     }
@@ -255,13 +286,20 @@ impl FormDefinition {
     }
 
     /// The compiled validator. Formats (`date`, `email`) are checked, not just annotated.
-    pub fn compile(&self) -> Result<CompiledForm, FormError> {
+    pub fn compile(&self) -> Result<std::sync::Arc<CompiledForm>, FormError> {
+        if let Some(c) = self.compiled.0.get() {
+            return Ok(c.clone());
+        }
         let validator = jsonschema::options()
             .with_draft(jsonschema::Draft::Draft202012)
             .should_validate_formats(true)
             .build(&self.schema)
             .map_err(|e| FormError::Schema(e.to_string()))?;
-        Ok(CompiledForm { validator })
+        Ok(self
+            .compiled
+            .0
+            .get_or_init(|| std::sync::Arc::new(CompiledForm { validator }))
+            .clone())
     }
 
     /// Turns what a browser sent for one field into the JSON value the schema expects. An empty
@@ -376,8 +414,8 @@ mod tests {
     }
 
     fn form() -> FormDefinition {
-        FormDefinition {
-            schema: json!({
+        FormDefinition::new(
+            json!({
                 "$schema": "https://json-schema.org/draft/2020-12/schema",
                 "type": "object",
                 "additionalProperties": false,
@@ -389,7 +427,7 @@ mod tests {
                     "pinfl": {"type": "string", "pattern": "^[0-9]{14}$"}
                 }
             }),
-            presentation: Presentation {
+            Presentation {
                 steps: vec![Step {
                     id: Code::parse("child").unwrap(),
                     title: text("Child"),
@@ -450,7 +488,7 @@ mod tests {
                     ],
                 }],
             },
-        }
+        )
     }
 
     #[test]

@@ -360,10 +360,7 @@ pub fn read_dir(root: &Path) -> Result<Registry, Vec<Problem>> {
         }
         if let (Some(passport), Some(schema), Some(presentation)) = (passport, schema, presentation)
         {
-            let form = FormDefinition {
-                schema,
-                presentation,
-            };
+            let form = FormDefinition::new(schema, presentation);
             for p in form.problems() {
                 let (loc, msg) = p.split_once(": ").unwrap_or(("", &p));
                 let file = if loc.starts_with("schema") {
