@@ -12,7 +12,7 @@ use yagona_core::{format_timestamp, now, tashkent_date, ReferenceNumber};
 use yagona_db::{is_unique_violation, Db, DbError, Migration};
 use yagona_forms::{FieldError, FormDefinition, Widget};
 
-const SQLITE: &str = "
+const SCHEMA: &str = "
 CREATE TABLE applications (
     id TEXT PRIMARY KEY,
     reference TEXT NOT NULL UNIQUE,
@@ -35,7 +35,7 @@ CREATE TABLE applications (
 CREATE INDEX applications_by_applicant ON applications (applicant_pinfl, updated_at);
 CREATE INDEX applications_by_agency ON applications (agency_code, status, submitted_at);
 CREATE TABLE application_events (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    id AUTO_ID,
     application_id TEXT NOT NULL REFERENCES applications (id),
     at TEXT NOT NULL,
     actor_kind TEXT NOT NULL,
@@ -56,58 +56,7 @@ CREATE TABLE documents (
     media_type TEXT NOT NULL,
     size BIGINT NOT NULL,
     sha256 TEXT NOT NULL,
-    content BLOB NOT NULL,
-    created_at TEXT NOT NULL
-);
-CREATE INDEX documents_by_application ON documents (application_id);
-";
-
-// The same tables; PostgreSQL spells auto-increment and binary columns differently.
-const POSTGRES: &str = "
-CREATE TABLE applications (
-    id TEXT PRIMARY KEY,
-    reference TEXT NOT NULL UNIQUE,
-    applicant_pinfl TEXT NOT NULL,
-    applicant_name TEXT NOT NULL,
-    service_code TEXT NOT NULL,
-    service_version BIGINT NOT NULL,
-    agency_code TEXT NOT NULL,
-    status TEXT NOT NULL,
-    answers TEXT NOT NULL,
-    officer_id TEXT,
-    officer_name TEXT,
-    created_at TEXT NOT NULL,
-    updated_at TEXT NOT NULL,
-    submitted_at TEXT,
-    decision_due TEXT,
-    decided_at TEXT,
-    FOREIGN KEY (service_code, service_version) REFERENCES registry_service_versions (code, version)
-);
-CREATE INDEX applications_by_applicant ON applications (applicant_pinfl, updated_at);
-CREATE INDEX applications_by_agency ON applications (agency_code, status, submitted_at);
-CREATE TABLE application_events (
-    id BIGSERIAL PRIMARY KEY,
-    application_id TEXT NOT NULL REFERENCES applications (id),
-    at TEXT NOT NULL,
-    actor_kind TEXT NOT NULL,
-    actor_id TEXT NOT NULL,
-    actor_name TEXT NOT NULL,
-    action TEXT NOT NULL,
-    from_status TEXT,
-    to_status TEXT NOT NULL,
-    comment TEXT
-);
-CREATE INDEX application_events_by_application ON application_events (application_id, id);
-CREATE TABLE documents (
-    id TEXT PRIMARY KEY,
-    application_id TEXT NOT NULL REFERENCES applications (id),
-    kind TEXT NOT NULL,
-    field TEXT NOT NULL,
-    file_name TEXT NOT NULL,
-    media_type TEXT NOT NULL,
-    size BIGINT NOT NULL,
-    sha256 TEXT NOT NULL,
-    content BYTEA NOT NULL,
+    content BINARY NOT NULL,
     created_at TEXT NOT NULL
 );
 CREATE INDEX documents_by_application ON documents (application_id);
@@ -116,8 +65,7 @@ CREATE INDEX documents_by_application ON documents (application_id);
 pub const MIGRATIONS: &[Migration] = &[Migration {
     version: 1,
     name: "applications",
-    sqlite: SQLITE,
-    postgres: POSTGRES,
+    sql: SCHEMA,
 }];
 
 #[derive(Debug, thiserror::Error)]

@@ -219,8 +219,7 @@ impl Calendar {
 pub const MIGRATIONS: &[Migration] = &[Migration {
     version: 1,
     name: "calendar years",
-    sqlite: "CREATE TABLE calendar_years (year BIGINT PRIMARY KEY, source TEXT NOT NULL, updated_at TEXT NOT NULL);",
-    postgres: "CREATE TABLE calendar_years (year BIGINT PRIMARY KEY, source TEXT NOT NULL, updated_at TEXT NOT NULL);",
+    sql: "CREATE TABLE calendar_years (year BIGINT PRIMARY KEY, source TEXT NOT NULL, updated_at TEXT NOT NULL);",
 }];
 
 /// Where the calendar is kept: one row per year, the year's record as JSON.

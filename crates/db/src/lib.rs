@@ -33,13 +33,27 @@ pub enum Backend {
     Postgres,
 }
 
-/// One schema change of one component, written for both databases.
+/// One schema change of one component, written once for both databases in the SQL they share.
+/// Where they differ, two words stand for the backend's spelling:
+/// `AUTO_ID` (an auto-incrementing 64-bit primary key) and `BINARY` (a byte column).
 #[derive(Debug, Clone, Copy)]
 pub struct Migration {
     pub version: i64,
     pub name: &'static str,
-    pub sqlite: &'static str,
-    pub postgres: &'static str,
+    pub sql: &'static str,
+}
+
+impl Migration {
+    /// The migration's SQL in the given backend's dialect.
+    pub fn sql_for(&self, backend: Backend) -> String {
+        let (auto_id, binary) = match backend {
+            Backend::Sqlite => ("INTEGER PRIMARY KEY AUTOINCREMENT", "BLOB"),
+            Backend::Postgres => ("BIGSERIAL PRIMARY KEY", "BYTEA"),
+        };
+        self.sql
+            .replace("AUTO_ID", auto_id)
+            .replace("BINARY", binary)
+    }
 }
 
 /// The database handle every store takes. Reads go to `pool`; writes go to `writer`, which on
@@ -129,13 +143,10 @@ impl Db {
                 if done.is_some() {
                     continue;
                 }
-                let sql = match self.backend {
-                    Backend::Sqlite => m.sqlite,
-                    Backend::Postgres => m.postgres,
-                };
+                let sql = m.sql_for(self.backend);
                 let mut tx = sqlx::Connection::begin(&mut *conn).await?;
                 let applied = async {
-                    sqlx::raw_sql(sql).execute(&mut *tx).await?;
+                    sqlx::raw_sql(&sql).execute(&mut *tx).await?;
                     sqlx::query("INSERT INTO schema_migrations (component, version, name, applied_at) VALUES ($1, $2, $3, $4)")
                         .bind(component)
                         .bind(m.version)

@@ -43,8 +43,7 @@ CREATE TABLE node_secrets (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 pub const MIGRATIONS: &[Migration] = &[Migration {
     version: 1,
     name: "identity",
-    sqlite: SCHEMA,
-    postgres: SCHEMA,
+    sql: SCHEMA,
 }];
 
 /// How long a session lasts after sign-in.

@@ -36,8 +36,7 @@ INSERT INTO registry_meta (key, value) VALUES ('version', 0);
 pub const MIGRATIONS: &[Migration] = &[Migration {
     version: 1,
     name: "registry",
-    sqlite: SCHEMA,
-    postgres: SCHEMA,
+    sql: SCHEMA,
 }];
 
 fn content_hash(s: &str) -> String {

@@ -4,7 +4,9 @@
 use crate::context::Ctx;
 use crate::form::VerifiedForm;
 use crate::metrics::ServiceLabels;
-use crate::render::{error_page, page, page_with_status, sign_in_redirect, PageError};
+use crate::render::{
+    application_error, error_page, page, page_with_status, sign_in_redirect, PageError,
+};
 use crate::view;
 use crate::AppState;
 use axum::extract::{Path, Query, State};
@@ -216,18 +218,7 @@ pub async fn start_application(
                 .unwrap_or_default();
             Redirect::to(&format!("/applications/{}/steps/{first}", app.reference)).into_response()
         }
-        Err(e) => internal(&state, &ctx, e),
-    }
-}
-
-fn internal(state: &AppState, ctx: &Ctx, e: ApplicationError) -> Response {
-    match e {
-        ApplicationError::NotFound => error_page(state, ctx, PageError::NotFound),
-        ApplicationError::Conflict => error_page(state, ctx, PageError::Conflict),
-        other => {
-            tracing::error!(error = %other, "application operation failed");
-            error_page(state, ctx, PageError::Internal)
-        }
+        Err(e) => application_error(&state, &ctx, e),
     }
 }
 
@@ -255,7 +246,7 @@ async fn citizen_application(
     {
         Ok(Some(a)) => a,
         Ok(None) => return Err(error_page(state, ctx, PageError::NotFound)),
-        Err(e) => return Err(internal(state, ctx, e)),
+        Err(e) => return Err(application_error(state, ctx, e)),
     };
     match (RegistryStore { db: &state.db })
         .service_version(&app.service_code, app.service_version)
@@ -267,6 +258,21 @@ async fn citizen_application(
             tracing::error!(error = %e, "service version lookup failed");
             Err(error_page(state, ctx, PageError::Internal))
         }
+    }
+}
+
+/// As [`citizen_application`], for pages that change the application: once it is with the
+/// agency, they send the applicant to the application's page instead.
+async fn editable_application(
+    state: &AppState,
+    ctx: &Ctx,
+    reference: &str,
+) -> Result<(User, Application, ServiceVersion), Response> {
+    let found = citizen_application(state, ctx, reference).await?;
+    if found.1.status.editable_by_applicant() {
+        Ok(found)
+    } else {
+        Err(Redirect::to(&format!("/applications/{}", found.1.reference)).into_response())
     }
 }
 
@@ -293,13 +299,10 @@ pub async fn step(
     Path((reference, step_id)): Path<(String, String)>,
     Query(q): Query<StepQuery>,
 ) -> Response {
-    let (_, app, sv) = match citizen_application(&state, &ctx, &reference).await {
+    let (_, app, sv) = match editable_application(&state, &ctx, &reference).await {
         Ok(v) => v,
         Err(r) => return r,
     };
-    if !app.status.editable_by_applicant() {
-        return Redirect::to(&format!("/applications/{}", app.reference)).into_response();
-    }
     let names = file_names(&state, &app).await;
     render_step(
         &state,
@@ -411,13 +414,10 @@ pub async fn save_step(
     Path((reference, step_id)): Path<(String, String)>,
     submitted: VerifiedForm,
 ) -> Response {
-    let (user, app, sv) = match citizen_application(&state, &ctx, &reference).await {
+    let (user, app, sv) = match editable_application(&state, &ctx, &reference).await {
         Ok(v) => v,
         Err(r) => return r,
     };
-    if !app.status.editable_by_applicant() {
-        return Redirect::to(&format!("/applications/{}", app.reference)).into_response();
-    }
     let form = &sv.service.form;
     let Some((index, step)) = form.step(&step_id) else {
         return error_page(&state, &ctx, PageError::NotFound);
@@ -518,11 +518,11 @@ pub async fn save_step(
     // 4. Keep it: files first (each its own transaction), then the answers.
     for u in uploads {
         if let Err(e) = store.attach(&app.reference, &actor, form, u).await {
-            return internal(&state, &ctx, e);
+            return application_error(&state, &ctx, e);
         }
     }
     if let Err(e) = store.save_answers(&app.reference, &actor, typed).await {
-        return internal(&state, &ctx, e);
+        return application_error(&state, &ctx, e);
     }
     let next = if saving_draft {
         format!("/applications/{}?saved=1", app.reference)
@@ -578,13 +578,10 @@ pub async fn check_answers(
     ctx: Ctx,
     Path(reference): Path<String>,
 ) -> Response {
-    let (_, app, sv) = match citizen_application(&state, &ctx, &reference).await {
+    let (_, app, sv) = match editable_application(&state, &ctx, &reference).await {
         Ok(v) => v,
         Err(r) => return r,
     };
-    if !app.status.editable_by_applicant() {
-        return Redirect::to(&format!("/applications/{}", app.reference)).into_response();
-    }
     render_check(&state, &ctx, &app, &sv, &[], StatusCode::OK).await
 }
 
@@ -673,7 +670,7 @@ pub async fn submit(
         Err(ApplicationError::NotAllowed { .. }) => {
             Redirect::to(&format!("/applications/{}", app.reference)).into_response()
         }
-        Err(e) => internal(&state, &ctx, e),
+        Err(e) => application_error(&state, &ctx, e),
     }
 }
 
@@ -713,7 +710,7 @@ pub async fn my_applications(State(state): State<Arc<AppState>>, ctx: Ctx) -> Re
         .await
     {
         Ok(a) => a,
-        Err(e) => return internal(&state, &ctx, e),
+        Err(e) => return application_error(&state, &ctx, e),
     };
     let cat = state.catalogue().await;
     let rows: Vec<Value> = apps
@@ -747,7 +744,7 @@ pub async fn application(
     let store = ApplicationStore { db: &state.db };
     let (events, docs) = match (store.events(&app.id).await, store.documents(&app.id).await) {
         (Ok(e), Ok(d)) => (e, d),
-        (Err(e), _) | (_, Err(e)) => return internal(&state, &ctx, e),
+        (Err(e), _) | (_, Err(e)) => return application_error(&state, &ctx, e),
     };
     let cat = state.catalogue().await;
     let l = ctx.locale;
@@ -856,6 +853,6 @@ pub async fn download(
             resp
         }
         Ok(None) => error_page(&state, &ctx, PageError::NotFound),
-        Err(e) => internal(&state, &ctx, e),
+        Err(e) => application_error(&state, &ctx, e),
     }
 }

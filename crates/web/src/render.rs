@@ -197,6 +197,24 @@ pub fn error_page(state: &AppState, ctx: &Ctx, e: PageError) -> Response {
     (e.status(), Html(html)).into_response()
 }
 
+/// The page for a failed application operation: "not found" and "changed meanwhile" are the
+/// person's to see; anything else is logged and shown as the generic error.
+pub fn application_error(
+    state: &AppState,
+    ctx: &Ctx,
+    e: yagona_applications::ApplicationError,
+) -> Response {
+    use yagona_applications::ApplicationError as E;
+    match e {
+        E::NotFound => error_page(state, ctx, PageError::NotFound),
+        E::Conflict => error_page(state, ctx, PageError::Conflict),
+        other => {
+            tracing::error!(error = %other, "application operation failed");
+            error_page(state, ctx, PageError::Internal)
+        }
+    }
+}
+
 /// Where a page needs a signed-in person of some role: send them to sign in and back.
 pub fn sign_in_redirect(ctx: &Ctx) -> Response {
     let next = if ctx.query.is_empty() {

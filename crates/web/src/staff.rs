@@ -4,7 +4,9 @@
 use crate::context::Ctx;
 use crate::form::VerifiedForm;
 use crate::metrics::ServiceLabels;
-use crate::render::{error_page, page, page_with_status, sign_in_redirect, PageError};
+use crate::render::{
+    application_error, error_page, page, page_with_status, sign_in_redirect, PageError,
+};
 use crate::view;
 use crate::AppState;
 use axum::extract::{Path, Query, State};
@@ -78,7 +80,7 @@ pub async fn list(
         .await
     {
         Ok(a) => a,
-        Err(e) => return internal(&state, &ctx, e),
+        Err(e) => return application_error(&state, &ctx, e),
     };
     let cat = state.catalogue().await;
     let l = ctx.locale;
@@ -116,17 +118,6 @@ fn forbidden_or_sign_in(state: &AppState, ctx: &Ctx) -> Response {
     }
 }
 
-fn internal(state: &AppState, ctx: &Ctx, e: ApplicationError) -> Response {
-    match e {
-        ApplicationError::NotFound => error_page(state, ctx, PageError::NotFound),
-        ApplicationError::Conflict => error_page(state, ctx, PageError::Conflict),
-        other => {
-            tracing::error!(error = %other, "officer operation failed");
-            error_page(state, ctx, PageError::Internal)
-        }
-    }
-}
-
 async fn agency_application(
     state: &AppState,
     ctx: &Ctx,
@@ -144,7 +135,7 @@ async fn agency_application(
     {
         Ok(Some(app)) => Ok((user.clone(), agency.to_owned(), app)),
         Ok(None) => Err(error_page(state, ctx, PageError::NotFound)),
-        Err(e) => Err(internal(state, ctx, e)),
+        Err(e) => Err(application_error(state, ctx, e)),
     }
 }
 
@@ -172,7 +163,7 @@ async fn render_application(
     let store = ApplicationStore { db: &state.db };
     let (events, docs) = match (store.events(&app.id).await, store.documents(&app.id).await) {
         (Ok(e), Ok(d)) => (e, d),
-        (Err(e), _) | (_, Err(e)) => return internal(state, ctx, e),
+        (Err(e), _) | (_, Err(e)) => return application_error(state, ctx, e),
     };
     let sv = match (RegistryStore { db: &state.db })
         .service_version(&app.service_code, app.service_version)
@@ -250,7 +241,7 @@ pub async fn take(
         Ok(_) | Err(ApplicationError::NotAllowed { .. }) => {
             Redirect::to(&format!("/staff/applications/{}", app.reference)).into_response()
         }
-        Err(e) => internal(&state, &ctx, e),
+        Err(e) => application_error(&state, &ctx, e),
     }
 }
 
@@ -321,46 +312,23 @@ pub async fn decide(
                 .inc();
             Redirect::to(&format!("/staff/applications/{}", done.reference)).into_response()
         }
-        Err(ApplicationError::CommentRequired) => {
-            let msg = state.i18n.t(l, "decision-reason-required", None);
-            render_application(
-                &state,
-                &ctx,
-                &user,
-                &agency,
-                &app,
-                Some(msg),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+        Err(e) => {
+            // The officer's own mistakes are shown on the page, in their language.
+            let (key, status) = match e {
+                ApplicationError::CommentRequired => {
+                    ("decision-reason-required", StatusCode::UNPROCESSABLE_ENTITY)
+                }
+                ApplicationError::Upload(_) => {
+                    ("decision-result-pdf", StatusCode::UNPROCESSABLE_ENTITY)
+                }
+                ApplicationError::NotAllowed { .. } => {
+                    ("decision-not-allowed", StatusCode::CONFLICT)
+                }
+                other => return application_error(&state, &ctx, other),
+            };
+            let msg = state.i18n.t(l, key, None);
+            render_application(&state, &ctx, &user, &agency, &app, Some(msg), status).await
         }
-        Err(ApplicationError::Upload(_)) => {
-            let msg = state.i18n.t(l, "decision-result-pdf", None);
-            render_application(
-                &state,
-                &ctx,
-                &user,
-                &agency,
-                &app,
-                Some(msg),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
-        Err(ApplicationError::NotAllowed { .. }) => {
-            let msg = state.i18n.t(l, "decision-not-allowed", None);
-            render_application(
-                &state,
-                &ctx,
-                &user,
-                &agency,
-                &app,
-                Some(msg),
-                StatusCode::CONFLICT,
-            )
-            .await
-        }
-        Err(e) => internal(&state, &ctx, e),
     }
 }
 

@@ -189,7 +189,7 @@ pub fn field_error(i18n: &I18n, l: Locale, field: &Field, e: &FieldError) -> Str
         _ => "error-invalid",
     };
     let mut args = Args::new();
-    args.set("label", field.label.get(l).to_owned());
+    args.set("label", label_in_sentence(l, field.label.get(l)));
     if let Some(limit) = &e.limit {
         match limit.parse::<i64>() {
             Ok(n) => args.set("limit", n),
@@ -197,6 +197,20 @@ pub fn field_error(i18n: &I18n, l: Locale, field: &Field, e: &FieldError) -> Str
         }
     }
     i18n.t(l, id, Some(&args))
+}
+
+/// English messages put the label inside a sentence ("Enter child's surname"), so its capital
+/// goes unless the label starts with an acronym (PINFL, STIR). The other languages quote it.
+fn label_in_sentence(l: Locale, label: &str) -> String {
+    let mut chars = label.chars();
+    match (l, chars.next(), chars.next()) {
+        (Locale::En, Some(first), Some(second))
+            if first.is_uppercase() && second.is_lowercase() =>
+        {
+            first.to_lowercase().chain(label.chars().skip(1)).collect()
+        }
+        _ => label.to_owned(),
+    }
 }
 
 /// A form field ready for the template: labels, current value, options, error.

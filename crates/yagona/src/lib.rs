@@ -61,3 +61,121 @@ pub async fn seed_demo_people(db: &Db) -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+/// A few applications in different states, made through the same code paths as the portal and
+/// the officers' pages, so that a first look at the demo shows a working queue. Only when the
+/// database has no applications yet.
+pub async fn seed_demo_applications(db: &Db) -> anyhow::Result<()> {
+    use serde_json::{json, Value};
+    use yagona_applications::{result_context, Action, Actor, Decision};
+
+    let store = ApplicationStore { db };
+    let existing: i64 = yagona_db::sqlx::query_scalar("SELECT COUNT(*) FROM applications")
+        .fetch_one(&db.pool)
+        .await?;
+    if existing > 0 {
+        return Ok(());
+    }
+    let catalogue = RegistryStore { db }.catalogue().await?;
+    let people = IdentityStore { db }.users_of(demo::IDP).await?;
+    let citizen = |pinfl: &str| {
+        let u = people
+            .iter()
+            .find(|u| u.subject == pinfl)
+            .expect("demo citizen");
+        Actor::Applicant {
+            pinfl: pinfl.to_owned(),
+            name: u.name.clone(),
+        }
+    };
+    let officer = |agency: &str| {
+        people
+            .iter()
+            .find(|u| u.agency.as_deref() == Some(agency))
+            .map(|u| Actor::Officer {
+                user_id: u.id.clone(),
+                name: u.name.clone(),
+                agency: agency.to_owned(),
+            })
+    };
+    let cases: [(&str, &str, Value, Option<(Action, Option<&str>)>); 4] = [
+        (
+            demo::CITIZENS[1].0,
+            "no-criminal-record-certificate",
+            json!({"purpose": "visa", "purpose_details": "Germaniyaga ishchi vizasi uchun", "language": "en", "phone": "+998901234567"}),
+            None,
+        ),
+        (
+            demo::CITIZENS[2].0,
+            "sole-proprietor-registration",
+            json!({"activity_type": "crafts", "activity_description": "Milliy kashtachilik (soʻzana) buyumlarini tikish va sotish",
+                   "region": "samarkand", "business_address": "Samarqand shahri, Registon koʻchasi, 12-uy", "tax_regime": "fixed", "phone": "+998935551122"}),
+            Some((Action::Take, None)),
+        ),
+        (
+            demo::CITIZENS[0].0,
+            "tax-debt-certificate",
+            json!({"taxpayer_kind": "self", "purpose": "bank-loan", "language": "uz"}),
+            Some((Action::Approve, None)),
+        ),
+        (
+            demo::CITIZENS[1].0,
+            "kindergarten-enrolment",
+            json!({"child_pinfl": "52203200110045", "desired_start_date": "2027-09-01", "region": "tashkent-city", "district": "Yunusobod tumani",
+                   "group_language": "uz", "priority_category": "none"}),
+            Some((Action::Return, Some("Istalgan bogʻchani aniq koʻrsating: tumandagi 3 ta bogʻchada boʻsh oʻrin bor (12-, 47- va 305-son DMTT)."))),
+        ),
+    ];
+    for (pinfl, code, answers, decision) in cases {
+        let (Some(service), Some(version)) =
+            (catalogue.service(code), catalogue.service_version(code))
+        else {
+            continue;
+        };
+        let applicant = citizen(pinfl);
+        let app = store
+            .create_draft(&applicant, code, version, service.passport.agency.as_str())
+            .await?;
+        let Value::Object(answers) = answers else {
+            continue;
+        };
+        store
+            .save_answers(&app.reference, &applicant, answers)
+            .await?;
+        store
+            .submit(
+                &app.reference,
+                &applicant,
+                &service.form,
+                &catalogue.calendar,
+                service.passport.deadline_working_days,
+            )
+            .await
+            .with_context(|| format!("demo application for {code}"))?;
+        if let (Some((action, comment)), Some(officer)) =
+            (decision, officer(service.passport.agency.as_str()))
+        {
+            let agency = catalogue
+                .agency(service.passport.agency.as_str())
+                .map(|a| &a.name);
+            let context = Some(result_context(
+                &service.passport.name,
+                agency,
+                &service.passport.result,
+            ));
+            store
+                .decide(
+                    &app.reference,
+                    &officer,
+                    Decision {
+                        action,
+                        comment: comment.map(str::to_owned),
+                        result: None,
+                        context,
+                    },
+                )
+                .await?;
+        }
+    }
+    Ok(())
+}

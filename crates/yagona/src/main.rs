@@ -161,6 +161,7 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                 yagona::import_demo_registry(&db, &storage.data.join("demo-registry")).await?;
             tracing::info!(?report, "demo registry imported");
             yagona::seed_demo_people(&db).await?;
+            yagona::seed_demo_applications(&db).await?;
             let listener = tokio::net::TcpListener::bind((host.as_str(), port))
                 .await
                 .with_context(|| format!("listening on {host}:{port}"))?;

@@ -83,8 +83,19 @@ async fn start_driver() -> Option<(Driver, Client)> {
     panic!("chromedriver did not answer");
 }
 
-/// Runs axe-core on the current page and fails with the violations, if any.
+/// Runs axe-core on the current page and fails with the violations, if any. With
+/// `YAGONA_SCREENSHOTS=DIR` set, also saves a screenshot of the page there, for people to look at.
 async fn assert_accessible(c: &Client, what: &str) {
+    if let Ok(dir) = std::env::var("YAGONA_SCREENSHOTS") {
+        if let Ok(png) = c.screenshot().await {
+            let name: String = what
+                .chars()
+                .map(|ch| if ch.is_alphanumeric() { ch } else { '-' })
+                .collect();
+            let _ = std::fs::create_dir_all(&dir);
+            let _ = std::fs::write(format!("{dir}/{name}.png"), png);
+        }
+    }
     c.execute(AXE, vec![]).await.expect("axe loads");
     let script = "const done = arguments[arguments.length - 1];
         axe.run(document).then(r => done(JSON.stringify(r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map(n => n.target.join(' '))})))))

@@ -10,6 +10,8 @@ on_both_databases!(
     a_draft_is_saved_without_checks_and_continued_later,
     an_officer_must_give_a_reason_to_reject,
     officer_filters_find_applications_by_status_and_reference,
+    an_officer_may_attach_the_result_document_but_only_a_pdf,
+    the_demo_applications_are_made_through_the_real_paths_once,
 );
 
 async fn citizen_applies_is_sent_back_corrects_and_downloads_the_result(app: TestApp) {
@@ -319,4 +321,81 @@ async fn officer_filters_find_applications_by_status_and_reference(app: TestApp)
         .get(&format!("/staff/applications?q={CITIZEN_B}"))
         .await;
     assert!(by_pinfl.contains(&second) && !by_pinfl.contains(&first));
+}
+
+async fn an_officer_may_attach_the_result_document_but_only_a_pdf(app: TestApp) {
+    let mut citizen = app.signed_in(CITIZEN_A).await;
+    let reference = apply_for_birth_registration(&mut citizen).await;
+    let mut officer = app.signed_in(CIVIL_REGISTRY_OFFICER).await;
+    let page = format!("/staff/applications/{reference}");
+    let decide = format!("{page}/decision");
+    let token = officer.get(&page).await.csrf();
+    let p = officer
+        .post_multipart(
+            &decide,
+            vec![
+                Part::Text("csrf_token", &token),
+                Part::Text("decision", "approve"),
+                Part::File("result", "guvohnoma.png", b"\x89PNG\r\n\x1a\n0000".to_vec()),
+            ],
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(p.contains("must be a PDF"));
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM documents WHERE kind = 'result'")
+            .await,
+        0
+    );
+    let token = officer.get(&page).await.csrf();
+    let p = officer
+        .post_multipart(
+            &decide,
+            vec![
+                Part::Text("csrf_token", &token),
+                Part::Text("decision", "approve"),
+                Part::File("result", "tugilganlik-guvohnomasi.pdf", pdf("I-TN 1234567")),
+            ],
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
+    let mine = citizen.get(&format!("/applications/{reference}")).await;
+    assert!(mine.contains("tugilganlik-guvohnomasi.pdf"));
+    let link_start = mine
+        .body
+        .find("id=\"result-link\"")
+        .map(|_| mine.body.find("href=\"/documents/").unwrap())
+        .unwrap()
+        + 6;
+    let link = &mine.body[link_start..link_start + mine.body[link_start..].find('"').unwrap()];
+    let doc = citizen.get(link).await;
+    assert_eq!(
+        doc.bytes,
+        pdf("I-TN 1234567"),
+        "the citizen gets exactly the attached file"
+    );
+}
+
+async fn the_demo_applications_are_made_through_the_real_paths_once(app: TestApp) {
+    yagona::seed_demo_applications(&app.db).await.unwrap();
+    yagona::seed_demo_applications(&app.db).await.unwrap();
+    assert_eq!(app.count("SELECT COUNT(*) FROM applications").await, 4);
+    for status in ["submitted", "in-review", "approved", "returned"] {
+        let n = app
+            .count(&format!(
+                "SELECT COUNT(*) FROM applications WHERE status = '{status}'"
+            ))
+            .await;
+        assert_eq!(n, 1, "one demo application is {status}");
+    }
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM documents WHERE kind = 'result'")
+            .await,
+        1
+    );
+    let mut officer = app.signed_in("officer-interior").await;
+    assert!(officer
+        .get("/staff/applications")
+        .await
+        .contains("Jasur Abdullayev"));
 }

@@ -17,6 +17,31 @@ pub struct TestApp {
     pub db: Db,
     pub backend: &'static str,
     _dir: Option<tempfile::TempDir>,
+    /// PostgreSQL: the server address and the test's schema, dropped when the test ends.
+    schema: Option<(String, String)>,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        let Some((url, schema)) = self.schema.take() else {
+            return;
+        };
+        // The test's runtime is shutting down; drop the schema from a runtime of our own.
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async {
+                if let Ok(admin) = Db::connect(&url).await {
+                    let _ = sqlx::query(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
+                        .execute(&admin.pool)
+                        .await;
+                }
+            });
+        })
+        .join();
+    }
 }
 
 pub fn registry_dir() -> PathBuf {
@@ -83,7 +108,9 @@ impl TestApp {
         let db = Db::connect(&scoped)
             .await
             .expect("connect to the test schema");
-        Some(Self::start(db, "postgres", None).await)
+        let mut app = Self::start(db, "postgres", None).await;
+        app.schema = Some((url, schema));
+        Some(app)
     }
 
     async fn start(db: Db, backend: &'static str, dir: Option<tempfile::TempDir>) -> TestApp {
@@ -105,6 +132,7 @@ impl TestApp {
             db,
             backend,
             _dir: dir,
+            schema: None,
         }
     }
 
