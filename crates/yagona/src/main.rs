@@ -79,10 +79,25 @@ enum Command {
         #[command(flatten)]
         storage: Storage,
     },
+    /// Business process models (BPMN 2.0).
+    Process {
+        #[command(subcommand)]
+        command: ProcessCommand,
+    },
     /// The registry of services and forms as files.
     Registry {
         #[command(subcommand)]
         command: RegistryCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum ProcessCommand {
+    /// List, per file, every element the engine cannot run, with its id, line and reason.
+    /// Exits non-zero only when something cannot run.
+    Check {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
     },
 }
 
@@ -199,6 +214,50 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         Command::Migrate { storage } => {
             storage.open().await?;
             println!("migrations applied");
+        }
+        Command::Process {
+            command: ProcessCommand::Check { files },
+        } => {
+            let mut failed = false;
+            for file in &files {
+                let shown = file.display();
+                let source = match std::fs::read_to_string(file) {
+                    Ok(s) => s,
+                    Err(e) => {
+                        println!("{shown}: cannot read: {e}");
+                        failed = true;
+                        continue;
+                    }
+                };
+                match yagona_workflow::read(&source) {
+                    Err(e) => {
+                        println!("{shown}:{}: not a readable BPMN model: {e}", e.line());
+                        failed = true;
+                    }
+                    Ok(defs) => {
+                        let findings = yagona_workflow::check(&defs);
+                        if findings.is_empty() {
+                            let elements: usize =
+                                defs.processes.iter().map(|p| p.scope.walk().len()).sum();
+                            println!(
+                                "{shown}: runnable — {} process(es), {elements} elements",
+                                defs.processes.len()
+                            );
+                        } else {
+                            failed = true;
+                            for f in findings {
+                                println!(
+                                    "{shown}:{}: {} ({}): {}",
+                                    f.line, f.id, f.element, f.reason
+                                );
+                            }
+                        }
+                    }
+                }
+            }
+            if failed {
+                return Ok(std::process::ExitCode::FAILURE);
+            }
         }
         Command::Registry { command } => match command {
             RegistryCommand::Validate { dir } => match files::read_dir(&dir) {

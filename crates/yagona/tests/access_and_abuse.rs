@@ -10,7 +10,47 @@ on_both_databases!(
     a_form_without_a_valid_csrf_token_is_refused_and_changes_nothing,
     oversized_and_wrong_type_uploads_are_refused_and_nothing_is_stored,
     pages_for_signed_in_people_send_others_to_sign_in,
+    session_cookies_are_secure_http_only_and_same_site,
 );
+
+async fn session_cookies_are_secure_http_only_and_same_site(app: TestApp) {
+    let mut b = app.client();
+    let token = b.get("/sign-in").await.csrf();
+    let resp = b
+        .http
+        .post(format!("{}/sign-in", app.address))
+        .header("cookie", format!("yagona_sid={}", b.cookies["yagona_sid"]))
+        .form(&[("persona", CITIZEN_A), ("csrf_token", token.as_str())])
+        .send()
+        .await
+        .unwrap();
+    let cookie = resp
+        .headers()
+        .get("set-cookie")
+        .expect("a new session cookie")
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(cookie.starts_with("yagona_sid="), "{cookie}");
+    for attribute in ["HttpOnly", "Secure", "SameSite=Lax", "Path=/"] {
+        assert!(cookie.contains(attribute), "{cookie} lacks {attribute}");
+    }
+    let page = b.get("/").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let headers = b
+        .http
+        .get(format!("{}/", app.address))
+        .send()
+        .await
+        .unwrap();
+    let csp = headers
+        .headers()
+        .get("content-security-policy")
+        .unwrap()
+        .to_str()
+        .unwrap();
+    assert!(csp.contains("frame-ancestors 'none'"));
+}
 
 fn document_link(body: &str) -> String {
     let start = body.find("href=\"/documents/").expect("a document link") + "href=\"".len();

@@ -1,0 +1,14 @@
+//! Business process management: BPMN 2.0 models as bpmn.io and Camunda Modeler save them.
+//!
+//! This first part reads models (namespaces with any prefix, Camunda 8 `zeebe:` extensions,
+//! diagram interchange kept) and checks them against the executable subset the engine runs.
+//! Execution, durable state, workers and the task inbox are the next parts of issue 3.
+
+pub mod check;
+pub mod model;
+pub mod read;
+pub mod xml;
+
+pub use check::{check, Finding};
+pub use model::Definitions;
+pub use read::{read, ReadError};

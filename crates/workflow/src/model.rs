@@ -1,0 +1,327 @@
+//! The BPMN 2.0 process model as Yagona reads it: processes, their flow elements and sequence
+//! flows, the Camunda 8 (`zeebe:`) extensions that make a model executable, and the diagram
+//! (BPMN DI) that draws it.
+
+use serde::Serialize;
+
+pub const BPMN: &str = "http://www.omg.org/spec/BPMN/20100524/MODEL";
+pub const BPMNDI: &str = "http://www.omg.org/spec/BPMN/20100524/DI";
+pub const DC: &str = "http://www.omg.org/spec/DD/20100524/DC";
+pub const DI: &str = "http://www.omg.org/spec/DD/20100524/DI";
+pub const ZEEBE: &str = "http://camunda.org/schema/zeebe/1.0";
+
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct Definitions {
+    pub id: String,
+    pub processes: Vec<Process>,
+    pub messages: Vec<Named>,
+    pub errors: Vec<ErrorDef>,
+    pub signals: Vec<Named>,
+    pub diagram: Diagram,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Named {
+    pub id: String,
+    pub name: Option<String>,
+    pub line: usize,
+    /// For messages: the `zeebe:subscription` correlation key expression.
+    pub correlation_key: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ErrorDef {
+    pub id: String,
+    pub name: Option<String>,
+    pub code: Option<String>,
+    pub line: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Process {
+    pub id: String,
+    pub name: Option<String>,
+    pub executable: bool,
+    pub line: usize,
+    pub scope: Scope,
+}
+
+/// The contents of a process or a sub-process.
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct Scope {
+    pub elements: Vec<FlowElement>,
+    pub flows: Vec<SequenceFlow>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SequenceFlow {
+    pub id: String,
+    pub name: Option<String>,
+    pub source: String,
+    pub target: String,
+    /// The condition as written, e.g. `=amount > 1000` (FEEL, Camunda style).
+    pub condition: Option<String>,
+    pub line: usize,
+}
+
+/// What starts, ends or interrupts: the event definition of an event.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Trigger {
+    None,
+    Timer {
+        date: Option<String>,
+        duration: Option<String>,
+        cycle: Option<String>,
+    },
+    Message {
+        message: Option<String>,
+    },
+    Error {
+        error: Option<String>,
+    },
+    Terminate,
+    Signal,
+    Escalation,
+    Conditional,
+    Compensation,
+    Link,
+    Cancel,
+    /// More than one event definition on one event.
+    Multiple,
+}
+
+impl Trigger {
+    pub fn label(&self) -> &'static str {
+        match self {
+            Trigger::None => "none",
+            Trigger::Timer { .. } => "timer",
+            Trigger::Message { .. } => "message",
+            Trigger::Error { .. } => "error",
+            Trigger::Terminate => "terminate",
+            Trigger::Signal => "signal",
+            Trigger::Escalation => "escalation",
+            Trigger::Conditional => "conditional",
+            Trigger::Compensation => "compensation",
+            Trigger::Link => "link",
+            Trigger::Cancel => "cancel",
+            Trigger::Multiple => "multiple",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "type", rename_all = "camelCase")]
+pub enum Kind {
+    StartEvent {
+        trigger: Trigger,
+        interrupting: bool,
+    },
+    EndEvent {
+        trigger: Trigger,
+    },
+    IntermediateCatchEvent {
+        trigger: Trigger,
+    },
+    IntermediateThrowEvent {
+        trigger: Trigger,
+    },
+    BoundaryEvent {
+        trigger: Trigger,
+        attached_to: String,
+        cancel_activity: bool,
+    },
+    Task,
+    ManualTask,
+    ServiceTask,
+    UserTask,
+    SendTask,
+    ReceiveTask {
+        message: Option<String>,
+    },
+    BusinessRuleTask,
+    ScriptTask,
+    CallActivity,
+    SubProcess {
+        triggered_by_event: bool,
+        scope: Box<Scope>,
+    },
+    Transaction {
+        scope: Box<Scope>,
+    },
+    AdHocSubProcess {
+        scope: Box<Scope>,
+    },
+    ExclusiveGateway {
+        default: Option<String>,
+    },
+    InclusiveGateway {
+        default: Option<String>,
+    },
+    ParallelGateway,
+    EventBasedGateway,
+    ComplexGateway,
+}
+
+impl Kind {
+    /// The BPMN element name, as in the XML (`serviceTask`).
+    pub fn tag(&self) -> &'static str {
+        match self {
+            Kind::StartEvent { .. } => "startEvent",
+            Kind::EndEvent { .. } => "endEvent",
+            Kind::IntermediateCatchEvent { .. } => "intermediateCatchEvent",
+            Kind::IntermediateThrowEvent { .. } => "intermediateThrowEvent",
+            Kind::BoundaryEvent { .. } => "boundaryEvent",
+            Kind::Task => "task",
+            Kind::ManualTask => "manualTask",
+            Kind::ServiceTask => "serviceTask",
+            Kind::UserTask => "userTask",
+            Kind::SendTask => "sendTask",
+            Kind::ReceiveTask { .. } => "receiveTask",
+            Kind::BusinessRuleTask => "businessRuleTask",
+            Kind::ScriptTask => "scriptTask",
+            Kind::CallActivity => "callActivity",
+            Kind::SubProcess { .. } => "subProcess",
+            Kind::Transaction { .. } => "transaction",
+            Kind::AdHocSubProcess { .. } => "adHocSubProcess",
+            Kind::ExclusiveGateway { .. } => "exclusiveGateway",
+            Kind::InclusiveGateway { .. } => "inclusiveGateway",
+            Kind::ParallelGateway => "parallelGateway",
+            Kind::EventBasedGateway => "eventBasedGateway",
+            Kind::ComplexGateway => "complexGateway",
+        }
+    }
+
+    pub fn is_activity(&self) -> bool {
+        matches!(
+            self,
+            Kind::Task
+                | Kind::ManualTask
+                | Kind::ServiceTask
+                | Kind::UserTask
+                | Kind::SendTask
+                | Kind::ReceiveTask { .. }
+                | Kind::BusinessRuleTask
+                | Kind::ScriptTask
+                | Kind::CallActivity
+                | Kind::SubProcess { .. }
+                | Kind::Transaction { .. }
+                | Kind::AdHocSubProcess { .. }
+        )
+    }
+}
+
+/// Multi-instance loop characteristics of an activity.
+#[derive(Debug, Clone, Serialize)]
+pub struct MultiInstance {
+    pub sequential: bool,
+    /// `zeebe:loopCharacteristics inputCollection`.
+    pub input_collection: Option<String>,
+    pub input_element: Option<String>,
+    pub output_collection: Option<String>,
+    pub output_element: Option<String>,
+}
+
+/// An input or output mapping (`zeebe:input` / `zeebe:output`).
+#[derive(Debug, Clone, Serialize)]
+pub struct Mapping {
+    pub source: String,
+    pub target: String,
+}
+
+/// The Camunda 8 extension elements of a flow element.
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct Zeebe {
+    /// `zeebe:taskDefinition type` (service, send, business-rule and script tasks).
+    pub task_type: Option<String>,
+    pub retries: Option<String>,
+    /// `zeebe:assignmentDefinition` / `zeebe:taskSchedule` (user tasks).
+    pub assignee: Option<String>,
+    pub candidate_groups: Option<String>,
+    pub candidate_users: Option<String>,
+    pub due_date: Option<String>,
+    pub follow_up_date: Option<String>,
+    pub form_key: Option<String>,
+    pub form_id: Option<String>,
+    /// `zeebe:calledElement processId` (call activities).
+    pub called_process: Option<String>,
+    pub propagate_all_child_variables: Option<bool>,
+    /// `zeebe:calledDecision decisionId resultVariable` (business-rule tasks).
+    pub called_decision: Option<String>,
+    pub result_variable: Option<String>,
+    pub inputs: Vec<Mapping>,
+    pub outputs: Vec<Mapping>,
+    pub headers: Vec<(String, String)>,
+    /// `zeebe:script expression` (script tasks evaluated as FEEL).
+    pub script: Option<String>,
+    /// Attributes and elements of Yagona's own namespace (documented in ARCHITECTURE.md).
+    pub yagona: Vec<(String, String)>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FlowElement {
+    pub id: String,
+    pub name: Option<String>,
+    pub kind: Kind,
+    pub line: usize,
+    pub incoming: Vec<String>,
+    pub outgoing: Vec<String>,
+    pub multi_instance: Option<MultiInstance>,
+    /// `standardLoopCharacteristics`: not executable (no engine of Camunda 8's family runs it).
+    pub standard_loop: bool,
+    pub zeebe: Zeebe,
+}
+
+/// The diagram: where each element and flow is drawn.
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct Diagram {
+    pub shapes: Vec<Shape>,
+    pub edges: Vec<Edge>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Shape {
+    pub element: String,
+    pub x: f64,
+    pub y: f64,
+    pub width: f64,
+    pub height: f64,
+    pub expanded: Option<bool>,
+    pub label: Option<Bounds>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Bounds {
+    pub x: f64,
+    pub y: f64,
+    pub width: f64,
+    pub height: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Edge {
+    pub element: String,
+    pub points: Vec<(f64, f64)>,
+    pub label: Option<Bounds>,
+}
+
+impl Scope {
+    /// Every element, including those inside sub-processes, with the depth of nesting.
+    pub fn walk(&self) -> Vec<&FlowElement> {
+        let mut out = Vec::new();
+        for e in &self.elements {
+            out.push(e);
+            if let Kind::SubProcess { scope, .. }
+            | Kind::Transaction { scope }
+            | Kind::AdHocSubProcess { scope } = &e.kind
+            {
+                out.extend(scope.walk());
+            }
+        }
+        out
+    }
+
+    pub fn element(&self, id: &str) -> Option<&FlowElement> {
+        self.elements.iter().find(|e| e.id == id)
+    }
+}

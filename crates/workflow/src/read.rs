@@ -1,0 +1,360 @@
+//! Reading BPMN 2.0 XML (as bpmn.io and Camunda Modeler save it) into the [`Definitions`] model.
+
+use crate::model::*;
+use crate::xml::{self, Node};
+
+/// Why a file is not a BPMN model at all (as opposed to a model with unsupported parts, which
+/// [`crate::check`] reports).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ReadError {
+    #[error(transparent)]
+    Xml(#[from] xml::XmlError),
+    #[error("line {line}: the root element is <{found}>, not BPMN 2.0 <definitions>")]
+    NotBpmn { line: usize, found: String },
+}
+
+impl ReadError {
+    pub fn line(&self) -> usize {
+        match self {
+            ReadError::Xml(e) => e.line,
+            ReadError::NotBpmn { line, .. } => *line,
+        }
+    }
+}
+
+pub fn read(source: &str) -> Result<Definitions, ReadError> {
+    let root = xml::parse(source)?;
+    if !root.is(BPMN, "definitions") {
+        return Err(ReadError::NotBpmn {
+            line: root.line,
+            found: root.name.clone(),
+        });
+    }
+    let mut defs = Definitions {
+        id: root.attr("id").unwrap_or_default().to_owned(),
+        ..Default::default()
+    };
+    for n in root.children_in(BPMN) {
+        match n.name.as_str() {
+            "process" => defs.processes.push(Process {
+                id: n.attr("id").unwrap_or_default().to_owned(),
+                name: n.attr("name").map(str::to_owned),
+                executable: n.attr("isExecutable") == Some("true"),
+                line: n.line,
+                scope: scope(n),
+            }),
+            "message" => defs.messages.push(Named {
+                id: n.attr("id").unwrap_or_default().to_owned(),
+                name: n.attr("name").map(str::to_owned),
+                line: n.line,
+                correlation_key: n
+                    .descendants()
+                    .into_iter()
+                    .find(|d| d.is(ZEEBE, "subscription"))
+                    .and_then(|d| d.attr("correlationKey"))
+                    .map(str::to_owned),
+            }),
+            "signal" => defs.signals.push(Named {
+                id: n.attr("id").unwrap_or_default().to_owned(),
+                name: n.attr("name").map(str::to_owned),
+                line: n.line,
+                correlation_key: None,
+            }),
+            "error" => defs.errors.push(ErrorDef {
+                id: n.attr("id").unwrap_or_default().to_owned(),
+                name: n.attr("name").map(str::to_owned),
+                code: n.attr("errorCode").map(str::to_owned),
+                line: n.line,
+            }),
+            _ => {}
+        }
+    }
+    for d in root.children.iter().filter(|c| c.is(BPMNDI, "BPMNDiagram")) {
+        read_diagram(d, &mut defs.diagram);
+    }
+    Ok(defs)
+}
+
+fn refs(n: &Node, name: &str) -> Vec<String> {
+    n.children
+        .iter()
+        .filter(|c| c.is(BPMN, name))
+        .map(|c| c.text.trim().to_owned())
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
+fn trigger(n: &Node) -> Trigger {
+    let defs: Vec<&Node> = n
+        .children
+        .iter()
+        .filter(|c| c.ns == BPMN && c.name.ends_with("EventDefinition"))
+        .collect();
+    if defs.len() > 1 {
+        return Trigger::Multiple;
+    }
+    let Some(d) = defs.first() else {
+        return Trigger::None;
+    };
+    let expr = |name: &str| {
+        d.child(BPMN, name)
+            .map(|c| c.text.trim().to_owned())
+            .filter(|s| !s.is_empty())
+    };
+    match d.name.as_str() {
+        "timerEventDefinition" => Trigger::Timer {
+            date: expr("timeDate"),
+            duration: expr("timeDuration"),
+            cycle: expr("timeCycle"),
+        },
+        "messageEventDefinition" => Trigger::Message {
+            message: d.attr("messageRef").map(str::to_owned),
+        },
+        "errorEventDefinition" => Trigger::Error {
+            error: d.attr("errorRef").map(str::to_owned),
+        },
+        "terminateEventDefinition" => Trigger::Terminate,
+        "signalEventDefinition" => Trigger::Signal,
+        "escalationEventDefinition" => Trigger::Escalation,
+        "conditionalEventDefinition" => Trigger::Conditional,
+        "compensateEventDefinition" => Trigger::Compensation,
+        "linkEventDefinition" => Trigger::Link,
+        "cancelEventDefinition" => Trigger::Cancel,
+        _ => Trigger::Multiple,
+    }
+}
+
+fn zeebe(n: &Node) -> Zeebe {
+    let mut z = Zeebe::default();
+    let Some(ext) = n.child(BPMN, "extensionElements") else {
+        return z;
+    };
+    for d in ext.descendants() {
+        if d.ns != ZEEBE {
+            if d.ns.contains("yagona") {
+                for a in &d.attrs {
+                    z.yagona
+                        .push((format!("{}.{}", d.name, a.name), a.value.clone()));
+                }
+            }
+            continue;
+        }
+        let a = |k: &str| d.attr(k).map(str::to_owned);
+        match d.name.as_str() {
+            "taskDefinition" => {
+                z.task_type = a("type");
+                z.retries = a("retries");
+            }
+            "assignmentDefinition" => {
+                z.assignee = a("assignee");
+                z.candidate_groups = a("candidateGroups");
+                z.candidate_users = a("candidateUsers");
+            }
+            "taskSchedule" => {
+                z.due_date = a("dueDate");
+                z.follow_up_date = a("followUpDate");
+            }
+            "formDefinition" => {
+                z.form_key = a("formKey");
+                z.form_id = a("formId");
+            }
+            "calledElement" => {
+                z.called_process = a("processId");
+                z.propagate_all_child_variables =
+                    d.attr("propagateAllChildVariables").map(|v| v == "true");
+            }
+            "calledDecision" => {
+                z.called_decision = a("decisionId");
+                z.result_variable = a("resultVariable");
+            }
+            "input" => z.inputs.push(Mapping {
+                source: a("source").unwrap_or_default(),
+                target: a("target").unwrap_or_default(),
+            }),
+            "output" => z.outputs.push(Mapping {
+                source: a("source").unwrap_or_default(),
+                target: a("target").unwrap_or_default(),
+            }),
+            "header" => z
+                .headers
+                .push((a("key").unwrap_or_default(), a("value").unwrap_or_default())),
+            "script" => {
+                z.script = a("expression");
+                z.result_variable = a("resultVariable").or(z.result_variable.take());
+            }
+            _ => {}
+        }
+    }
+    z
+}
+
+fn multi_instance(n: &Node) -> Option<MultiInstance> {
+    let m = n.child(BPMN, "multiInstanceLoopCharacteristics")?;
+    let z = m
+        .descendants()
+        .into_iter()
+        .find(|d| d.is(ZEEBE, "loopCharacteristics"));
+    let a = |k: &str| z.and_then(|z| z.attr(k)).map(str::to_owned);
+    Some(MultiInstance {
+        sequential: m.attr("isSequential") == Some("true"),
+        input_collection: a("inputCollection"),
+        input_element: a("inputElement"),
+        output_collection: a("outputCollection"),
+        output_element: a("outputElement"),
+    })
+}
+
+fn scope(container: &Node) -> Scope {
+    let mut s = Scope::default();
+    for n in container.children_in(BPMN) {
+        let kind = match n.name.as_str() {
+            "sequenceFlow" => {
+                s.flows.push(SequenceFlow {
+                    id: n.attr("id").unwrap_or_default().to_owned(),
+                    name: n.attr("name").map(str::to_owned),
+                    source: n.attr("sourceRef").unwrap_or_default().to_owned(),
+                    target: n.attr("targetRef").unwrap_or_default().to_owned(),
+                    condition: n
+                        .child(BPMN, "conditionExpression")
+                        .map(|c| c.text.trim().to_owned())
+                        .filter(|c| !c.is_empty()),
+                    line: n.line,
+                });
+                continue;
+            }
+            "startEvent" => Kind::StartEvent {
+                trigger: trigger(n),
+                interrupting: n.attr("isInterrupting") != Some("false"),
+            },
+            "endEvent" => Kind::EndEvent {
+                trigger: trigger(n),
+            },
+            "intermediateCatchEvent" => Kind::IntermediateCatchEvent {
+                trigger: trigger(n),
+            },
+            "intermediateThrowEvent" => Kind::IntermediateThrowEvent {
+                trigger: trigger(n),
+            },
+            "boundaryEvent" => Kind::BoundaryEvent {
+                trigger: trigger(n),
+                attached_to: n.attr("attachedToRef").unwrap_or_default().to_owned(),
+                cancel_activity: n.attr("cancelActivity") != Some("false"),
+            },
+            "task" => Kind::Task,
+            "manualTask" => Kind::ManualTask,
+            "serviceTask" => Kind::ServiceTask,
+            "userTask" => Kind::UserTask,
+            "sendTask" => Kind::SendTask,
+            "receiveTask" => Kind::ReceiveTask {
+                message: n.attr("messageRef").map(str::to_owned),
+            },
+            "businessRuleTask" => Kind::BusinessRuleTask,
+            "scriptTask" => Kind::ScriptTask,
+            "callActivity" => Kind::CallActivity,
+            "subProcess" => Kind::SubProcess {
+                triggered_by_event: n.attr("triggeredByEvent") == Some("true"),
+                scope: Box::new(scope(n)),
+            },
+            "transaction" => Kind::Transaction {
+                scope: Box::new(scope(n)),
+            },
+            "adHocSubProcess" => Kind::AdHocSubProcess {
+                scope: Box::new(scope(n)),
+            },
+            "exclusiveGateway" => Kind::ExclusiveGateway {
+                default: n.attr("default").map(str::to_owned),
+            },
+            "inclusiveGateway" => Kind::InclusiveGateway {
+                default: n.attr("default").map(str::to_owned),
+            },
+            "parallelGateway" => Kind::ParallelGateway,
+            "eventBasedGateway" => Kind::EventBasedGateway,
+            "complexGateway" => Kind::ComplexGateway,
+            // Lanes, data objects, annotations and associations describe; they do not run.
+            _ => continue,
+        };
+        let mut zeebe = zeebe(n);
+        if let Kind::CallActivity = kind {
+            // BPMN's own attribute, for models not made in Camunda Modeler.
+            if zeebe.called_process.is_none() {
+                zeebe.called_process = n.attr("calledElement").map(str::to_owned);
+            }
+        }
+        s.elements.push(FlowElement {
+            id: n.attr("id").unwrap_or_default().to_owned(),
+            name: n.attr("name").map(str::to_owned),
+            kind,
+            line: n.line,
+            incoming: refs(n, "incoming"),
+            outgoing: refs(n, "outgoing"),
+            multi_instance: multi_instance(n),
+            standard_loop: n.child(BPMN, "standardLoopCharacteristics").is_some(),
+            zeebe,
+        });
+    }
+    // Models may omit <incoming>/<outgoing>; the sequence flows are authoritative.
+    for e in &mut s.elements {
+        for f in &s.flows {
+            if f.source == e.id && !e.outgoing.contains(&f.id) {
+                e.outgoing.push(f.id.clone());
+            }
+            if f.target == e.id && !e.incoming.contains(&f.id) {
+                e.incoming.push(f.id.clone());
+            }
+        }
+    }
+    s
+}
+
+fn bounds(n: &Node) -> Option<Bounds> {
+    let b = n.child(DC, "Bounds")?;
+    let f = |k: &str| {
+        b.attr(k)
+            .and_then(|v| v.parse::<f64>().ok())
+            .filter(|v| v.is_finite())
+    };
+    Some(Bounds {
+        x: f("x")?,
+        y: f("y")?,
+        width: f("width")?,
+        height: f("height")?,
+    })
+}
+
+fn read_diagram(d: &Node, out: &mut Diagram) {
+    for n in d.descendants() {
+        if n.is(BPMNDI, "BPMNShape") {
+            if let (Some(element), Some(b)) = (n.attr("bpmnElement"), bounds(n)) {
+                out.shapes.push(Shape {
+                    element: element.to_owned(),
+                    x: b.x,
+                    y: b.y,
+                    width: b.width,
+                    height: b.height,
+                    expanded: n.attr("isExpanded").map(|v| v == "true"),
+                    label: n.child(BPMNDI, "BPMNLabel").and_then(bounds),
+                });
+            }
+        } else if n.is(BPMNDI, "BPMNEdge") {
+            if let Some(element) = n.attr("bpmnElement") {
+                let points = n
+                    .children
+                    .iter()
+                    .filter(|w| w.is(DI, "waypoint"))
+                    .filter_map(|w| {
+                        Some((
+                            w.attr("x")?.parse::<f64>().ok()?,
+                            w.attr("y")?.parse::<f64>().ok()?,
+                        ))
+                    })
+                    .filter(|(x, y)| x.is_finite() && y.is_finite())
+                    .collect();
+                out.edges.push(Edge {
+                    element: element.to_owned(),
+                    points,
+                    label: n.child(BPMNDI, "BPMNLabel").and_then(bounds),
+                });
+            }
+        }
+    }
+}

@@ -1,0 +1,61 @@
+//! `yagona process check`: per file, every element the engine cannot run, with id, line and reason.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+fn models() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../workflow/tests/miwg")
+}
+
+fn check(files: &[PathBuf]) -> (bool, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_yagona"))
+        .arg("process")
+        .arg("check")
+        .args(files)
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
+}
+
+#[test]
+fn a_runnable_model_passes_and_exits_zero() {
+    let (ok, out) = check(&[models().join("C.9.0.bpmn"), models().join("C.8.1.bpmn")]);
+    assert!(ok, "{out}");
+    assert!(
+        out.contains("C.9.0.bpmn: runnable — 1 process(es), 25 elements"),
+        "{out}"
+    );
+}
+
+#[test]
+fn unrunnable_elements_are_listed_per_file_and_the_exit_code_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let broken = dir.path().join("broken.bpmn");
+    std::fs::write(&broken, "<?xml version=\"1.0\"?>\n<definitions xmlns=\"http://www.omg.org/spec/BPMN/20100524/MODEL\">\n<process id=\"p\" isExecutable=\"true\">\n<startEvent id=\"s\"/>\n<complexGateway id=\"g\"/>\n</process>\n</definitions>\n").unwrap();
+    let not_xml = dir.path().join("notes.bpmn");
+    std::fs::write(&not_xml, "<definitions>\n<oops>\n").unwrap();
+    let (ok, out) = check(&[
+        models().join("C.9.0.bpmn"),
+        broken.clone(),
+        not_xml.clone(),
+        models().join("C.3.0.bpmn"),
+    ]);
+    assert!(!ok);
+    assert!(out.contains("C.9.0.bpmn: runnable"));
+    assert!(
+        out.contains(&format!(
+            "{}:5: g (complexGateway): complex gateways are not supported",
+            broken.display()
+        )),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!("{}:", not_xml.display()))
+            && out.contains("not a readable BPMN model"),
+        "{out}"
+    );
+    assert!(out.contains("C.3.0.bpmn:132: _604be023-654c-44df-a64c-365254a100cd (exclusiveGateway): outgoing flow"), "{out}");
+}
