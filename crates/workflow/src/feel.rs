@@ -68,6 +68,58 @@ fn context(vars: &Map<String, Json>) -> FeelContext {
     ctx
 }
 
+/// Identifiers that follow a `.` in an expression (outside string literals).
+fn path_names(expression: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    let mut in_string = false;
+    let chars: Vec<char> = expression.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        match chars[i] {
+            '"' => in_string = !in_string,
+            '.' if !in_string => {
+                let start = i + 1;
+                let mut end = start;
+                while end < chars.len() && (chars[end].is_alphanumeric() || chars[end] == '_') {
+                    end += 1;
+                }
+                if end > start && !chars[start].is_ascii_digit() {
+                    names.push(chars[start..end].iter().collect());
+                }
+                i = end;
+                continue;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    names
+}
+
+/// The variables with every null and every context extended by `names` (as nulls), recursively.
+fn shape_of(vars: &Map<String, Json>, names: &[String]) -> Map<String, Json> {
+    fn shape(v: &Json, names: &[String]) -> Json {
+        match v {
+            Json::Null => Json::Object(names.iter().map(|n| (n.clone(), Json::Null)).collect()),
+            Json::Object(o) => {
+                let mut m: Map<String, Json> = o
+                    .iter()
+                    .map(|(k, v)| (k.clone(), shape(v, names)))
+                    .collect();
+                for n in names {
+                    m.entry(n.clone()).or_insert(Json::Null);
+                }
+                Json::Object(m)
+            }
+            Json::Array(a) => Json::Array(a.iter().map(|x| shape(x, names)).collect()),
+            other => other.clone(),
+        }
+    }
+    vars.iter()
+        .map(|(k, v)| (k.clone(), shape(v, names)))
+        .collect()
+}
+
 fn to_json(v: &Value, expression: &str) -> Result<Json, ExprError> {
     let fail = |message: String| ExprError::Evaluation {
         expression: expression.to_owned(),
@@ -127,8 +179,12 @@ impl Expressions for Feel {
         let scope = FeelScope::default();
         scope.push(context(variables));
         // dsntk's parser consults the scope to tell names (which may contain spaces) from
-        // keywords, so it parses against the same variables it evaluates with.
-        let ast = dsntk_feel_parser::parse_expression(&scope, feel.trim(), false).map_err(|e| {
+        // keywords: in `then result.riskLevel else …` it must know `riskLevel` is a name, which
+        // it cannot while `result` is null. So it parses against the variables' shape, where
+        // every context (and every null) also knows the names the expression uses after a dot.
+        let shape = FeelScope::default();
+        shape.push(context(&shape_of(variables, &path_names(feel))));
+        let ast = dsntk_feel_parser::parse_expression(&shape, feel.trim(), false).map_err(|e| {
             ExprError::Syntax {
                 expression: expression.to_owned(),
                 message: e.to_string(),

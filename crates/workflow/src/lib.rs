@@ -8,6 +8,7 @@ pub mod check;
 pub mod feel;
 pub mod model;
 pub mod read;
+pub mod simulate;
 pub mod xml;
 
 pub use check::{check, Finding};

@@ -99,6 +99,21 @@ enum ProcessCommand {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
+    /// Run one instance in memory and print each element as it completes, one JSON object a line.
+    /// User tasks complete with the given outputs (or none), timers fire at once, service and
+    /// business-rule tasks answer with empty results.
+    Simulate {
+        file: PathBuf,
+        /// Starting variables, a JSON object.
+        #[arg(long, default_value = "{}")]
+        vars: String,
+        /// Outputs of a task: TASK_ID=JSON (repeatable).
+        #[arg(long = "complete", value_name = "TASK_ID=JSON")]
+        complete: Vec<String>,
+        /// Which process of the file (default: the first executable one).
+        #[arg(long)]
+        process: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -257,6 +272,74 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             }
             if failed {
                 return Ok(std::process::ExitCode::FAILURE);
+            }
+        }
+        Command::Process {
+            command:
+                ProcessCommand::Simulate {
+                    file,
+                    vars,
+                    complete,
+                    process,
+                },
+        } => {
+            let source = std::fs::read_to_string(&file)
+                .with_context(|| format!("reading {}", file.display()))?;
+            let defs = yagona_workflow::read(&source)
+                .map_err(|e| anyhow::anyhow!("{}:{}: {e}", file.display(), e.line()))?;
+            let findings = yagona_workflow::check(&defs);
+            let relevant: Vec<_> = findings
+                .iter()
+                .filter(|f| process.as_deref().is_none_or(|p| f.id == p) || f.element != "process")
+                .filter(|f| !(f.element == "process" && f.reason.starts_with("isExecutable")))
+                .collect();
+            if !relevant.is_empty() {
+                for f in relevant {
+                    eprintln!(
+                        "{}:{}: {} ({}): {}",
+                        file.display(),
+                        f.line,
+                        f.id,
+                        f.element,
+                        f.reason
+                    );
+                }
+                anyhow::bail!("the model has parts the engine cannot run");
+            }
+            let vars: serde_json::Value =
+                serde_json::from_str(&vars).context("--vars must be a JSON object")?;
+            let serde_json::Value::Object(vars) = vars else {
+                anyhow::bail!("--vars must be a JSON object")
+            };
+            let mut outputs = std::collections::HashMap::new();
+            for c in &complete {
+                let (task, json) = c
+                    .split_once('=')
+                    .ok_or_else(|| anyhow::anyhow!("--complete takes TASK_ID=JSON, got {c:?}"))?;
+                match serde_json::from_str::<serde_json::Value>(json) {
+                    Ok(serde_json::Value::Object(o)) => {
+                        outputs.insert(task.to_owned(), o);
+                    }
+                    _ => anyhow::bail!("--complete {task}=…: the outputs must be a JSON object"),
+                }
+            }
+            let outcome = yagona_workflow::simulate::simulate(
+                &defs,
+                process.as_deref(),
+                vars,
+                outputs,
+                &yagona_workflow::feel::Feel,
+            );
+            match outcome {
+                Ok(o) => {
+                    for c in &o.completed {
+                        println!("{}", serde_json::to_string(c)?);
+                    }
+                    if !o.waiting.is_empty() {
+                        eprintln!("still waiting at: {}", o.waiting.join(", "));
+                    }
+                }
+                Err(e) => anyhow::bail!("{e}"),
             }
         }
         Command::Registry { command } => match command {

@@ -59,3 +59,39 @@ fn unrunnable_elements_are_listed_per_file_and_the_exit_code_says_so() {
     );
     assert!(out.contains("C.3.0.bpmn:132: _604be023-654c-44df-a64c-365254a100cd (exclusiveGateway): outgoing flow"), "{out}");
 }
+
+#[test]
+fn simulate_prints_each_completed_element_as_a_json_line() {
+    let out = Command::new(env!("CARGO_BIN_EXE_yagona"))
+        .args(["process", "simulate"])
+        .arg(models().join("C.9.0.bpmn"))
+        .args(["--vars", r#"{"applicant": {"name": "Dilnoza", "email": "d@example.uz"}, "corporation": "Yagona", "applicationNumber": 7, "product": "car"}"#])
+        .args(["--complete", r#"BusinessRuleTask_CheckApplicationAutomatically={"result": {"riskLevel": ["yellow"], "risk": []}}"#])
+        .args(["--complete", r#"Activity_ManualCheck={"approved": true}"#])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines[0]["id"], "StartEvent_ApplicationReceived");
+    assert_eq!(lines[0]["type"], "startEvent");
+    assert!(lines
+        .iter()
+        .any(|l| l["id"] == "Activity_ManualCheck" && l["type"] == "callActivity"));
+    assert_eq!(lines.last().unwrap()["type"], "endEvent");
+
+    let bad = Command::new(env!("CARGO_BIN_EXE_yagona"))
+        .args(["process", "simulate"])
+        .arg(models().join("C.9.0.bpmn"))
+        .args(["--complete", "no-equals-sign"])
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("TASK_ID=JSON"));
+}
