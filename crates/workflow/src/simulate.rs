@@ -232,7 +232,7 @@ impl<'m> Simulation<'m> {
             | Kind::ManualTask => self.leave(t.scope, e),
             Kind::EndEvent { trigger } => {
                 self.record(e);
-                self.scopes[t.scope].live -= 1;
+                self.scopes[t.scope].live = self.scopes[t.scope].live.saturating_sub(1);
                 match trigger {
                     Trigger::Terminate => self.finish_scope(t.scope, true),
                     Trigger::Error { error } => {
@@ -307,7 +307,7 @@ impl<'m> Simulation<'m> {
             }
             Kind::EventBasedGateway => {
                 self.record(e);
-                self.scopes[t.scope].live -= 1;
+                self.scopes[t.scope].live = self.scopes[t.scope].live.saturating_sub(1);
                 // Arm every following catch event; in a simulation a timer fires first.
                 for f in self.flows_from(t.scope, &e.id) {
                     let target = self.element(t.scope, &f.target)?;
@@ -376,7 +376,7 @@ impl<'m> Simulation<'m> {
                     .expect("just inserted");
                 for f in &e.incoming {
                     if let Some(n) = joins.get_mut(f) {
-                        *n -= 1;
+                        *n = n.saturating_sub(1);
                     }
                 }
                 e.incoming.len()
@@ -388,7 +388,7 @@ impl<'m> Simulation<'m> {
                 .unwrap_or(1),
         };
         // All joined tokens become one.
-        self.scopes[t.scope].live -= consumed - 1;
+        self.scopes[t.scope].live = self.scopes[t.scope].live.saturating_sub(consumed.saturating_sub(1));
         self.leave(t.scope, e)
     }
 
@@ -425,7 +425,7 @@ impl<'m> Simulation<'m> {
     /// The element is done: record it and send its token along the right outgoing flows.
     fn leave(&mut self, scope: usize, e: &'m FlowElement) -> Result<(), SimulationError> {
         self.record(e);
-        self.scopes[scope].live -= 1;
+        self.scopes[scope].live = self.scopes[scope].live.saturating_sub(1);
         let flows: Vec<&SequenceFlow> = self.flows_from(scope, &e.id).collect();
         let chosen: Vec<&SequenceFlow> = match &e.kind {
             Kind::ExclusiveGateway { default } => {

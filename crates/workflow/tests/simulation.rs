@@ -201,3 +201,22 @@ fn a_gateway_with_no_true_condition_and_no_default_stops_the_run() {
         "{err:?}"
     );
 }
+
+#[test]
+fn no_reference_model_makes_the_simulator_panic() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/miwg");
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "bpmn") {
+            continue;
+        }
+        let mut defs = read(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        // Run every process, executable or not, with no variables: errors are fine, panics are not.
+        for p in &mut defs.processes {
+            p.executable = true;
+        }
+        for id in defs.processes.iter().map(|p| p.id.clone()).collect::<Vec<_>>() {
+            let _ = simulate(&defs, Some(&id), Map::new(), HashMap::new(), &Feel);
+        }
+    }
+}
