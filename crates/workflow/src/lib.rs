@@ -9,6 +9,7 @@ pub mod feel;
 pub mod model;
 pub mod read;
 pub mod simulate;
+pub mod svg;
 pub mod xml;
 
 pub use check::{check, Finding};

@@ -388,7 +388,9 @@ impl<'m> Simulation<'m> {
                 .unwrap_or(1),
         };
         // All joined tokens become one.
-        self.scopes[t.scope].live = self.scopes[t.scope].live.saturating_sub(consumed.saturating_sub(1));
+        self.scopes[t.scope].live = self.scopes[t.scope]
+            .live
+            .saturating_sub(consumed.saturating_sub(1));
         self.leave(t.scope, e)
     }
 

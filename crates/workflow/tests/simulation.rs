@@ -215,7 +215,12 @@ fn no_reference_model_makes_the_simulator_panic() {
         for p in &mut defs.processes {
             p.executable = true;
         }
-        for id in defs.processes.iter().map(|p| p.id.clone()).collect::<Vec<_>>() {
+        for id in defs
+            .processes
+            .iter()
+            .map(|p| p.id.clone())
+            .collect::<Vec<_>>()
+        {
             let _ = simulate(&defs, Some(&id), Map::new(), HashMap::new(), &Feel);
         }
     }
