@@ -5,6 +5,7 @@
 //! Execution, durable state, workers and the task inbox are the next parts of issue 3.
 
 pub mod check;
+pub mod engine;
 pub mod feel;
 pub mod model;
 pub mod read;

@@ -1,0 +1,1146 @@
+//! The execution core: one process instance as a serializable state, moved forward by events.
+//!
+//! An [`Instance`] holds everything a running process is: its scopes (the process and entered
+//! sub-processes), the tokens waiting at joins, the work it waits for ([`Wait`]: a job for a
+//! worker, a user task, a timer, a message) and its variables. Each call — start, complete a
+//! wait, fire a timer, throw an error — runs the instance until it can go no further and says
+//! what changed, so a store can persist the new state and the new waits in one transaction, and
+//! a simulation can answer the waits at once. Nothing here does I/O.
+
+use crate::feel::{ExprError, Expressions};
+use crate::model::*;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value as Json};
+use std::collections::{BTreeMap, HashSet, VecDeque};
+
+/// An element that completed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Completed {
+    pub id: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum EngineError {
+    #[error("no executable process {0:?} in the model")]
+    NoProcess(String),
+    #[error("the process has no start event to start from")]
+    NoStart,
+    #[error("gateway {0:?}: no outgoing flow's condition is true and there is no default flow")]
+    NoMatchingFlow(String),
+    #[error("element {0:?}: {1}")]
+    Expression(String, ExprError),
+    #[error("error {code:?} thrown at {element:?} is not caught")]
+    UncaughtError { element: String, code: String },
+    #[error("the instance did not come to rest within {0} steps (a loop without a wait?)")]
+    TooManySteps(usize),
+    #[error("the model has no element {0:?} where the instance expects one (was it changed?)")]
+    Broken(String),
+    #[error("nothing waits with id {0}")]
+    UnknownWait(u64),
+}
+
+/// What a wait is for.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum WaitKind {
+    /// Work for a job worker (service, send, business-rule, script tasks; call activities).
+    Job { job_type: Option<String> },
+    /// Work for a person (a user task).
+    UserTask,
+    /// A timer: the model's expression, resolved to a moment by whoever schedules it.
+    Timer {
+        date: Option<String>,
+        duration: Option<String>,
+        cycle: Option<String>,
+    },
+    /// A message to wait for.
+    Message { message: Option<String> },
+}
+
+/// Something the instance waits for, at one element.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Wait {
+    pub id: u64,
+    pub scope: usize,
+    pub element: String,
+    pub what: WaitKind,
+    /// For boundary events: the wait of the activity they are attached to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attached_to: Option<u64>,
+    /// For the events after an event-based gateway: the first to happen withdraws the others.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<u64>,
+    /// The task's input variables (after input mappings), for the worker or the person.
+    #[serde(default, skip_serializing_if = "Map::is_empty")]
+    pub inputs: Map<String, Json>,
+    /// Multi-instance: the element of the collection this instance works on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub item: Option<Json>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct ScopeState {
+    parent: Option<usize>,
+    /// The sub-process element that owns the scope (none for the process).
+    owner: Option<String>,
+    live: usize,
+    /// Tokens waiting at joining gateways: gateway → incoming flow → count.
+    joins: BTreeMap<String, BTreeMap<String, usize>>,
+    done: bool,
+}
+
+/// Multi-instance bookkeeping of one activity in one scope.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+struct Multi {
+    pending: usize,
+    outputs: Vec<(usize, Json)>,
+    /// Sequential: the items not started yet.
+    queue: VecDeque<(usize, Json)>,
+}
+
+/// One running (or ended) process instance.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Instance {
+    pub process: String,
+    pub variables: Map<String, Json>,
+    pub waits: Vec<Wait>,
+    pub ended: bool,
+    scopes: Vec<ScopeState>,
+    multi: BTreeMap<String, Multi>,
+    next_wait: u64,
+}
+
+/// What one call changed.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Step {
+    pub completed: Vec<Completed>,
+    pub new_waits: Vec<Wait>,
+    pub cancelled_waits: Vec<u64>,
+}
+
+const MAX_STEPS: usize = 100_000;
+
+struct Run<'a> {
+    defs: &'a Definitions,
+    process: &'a Process,
+    expr: &'a dyn Expressions,
+    queue: VecDeque<(usize, String, Option<String>)>,
+    step: Step,
+    count: usize,
+}
+
+fn find_scope<'a>(s: &'a Scope, owner: &str) -> Option<&'a Scope> {
+    for e in &s.elements {
+        if let Kind::SubProcess { scope, .. }
+        | Kind::Transaction { scope }
+        | Kind::AdHocSubProcess { scope } = &e.kind
+        {
+            if e.id == owner {
+                return Some(scope);
+            }
+            if let Some(found) = find_scope(scope, owner) {
+                return Some(found);
+            }
+        }
+    }
+    None
+}
+
+impl Instance {
+    /// Starts an instance at the process's none start event (or its first start event).
+    pub fn start(
+        defs: &Definitions,
+        process: Option<&str>,
+        variables: Map<String, Json>,
+        expr: &dyn Expressions,
+    ) -> Result<(Instance, Step), EngineError> {
+        let p = defs
+            .processes
+            .iter()
+            .find(|p| p.executable && process.is_none_or(|id| p.id == id))
+            .ok_or_else(|| EngineError::NoProcess(process.unwrap_or("(any)").to_owned()))?;
+        let start = p
+            .scope
+            .elements
+            .iter()
+            .find(|e| {
+                matches!(
+                    e.kind,
+                    Kind::StartEvent {
+                        trigger: Trigger::None,
+                        ..
+                    }
+                )
+            })
+            .or_else(|| {
+                p.scope
+                    .elements
+                    .iter()
+                    .find(|e| matches!(e.kind, Kind::StartEvent { .. }))
+            })
+            .ok_or(EngineError::NoStart)?;
+        let mut inst = Instance {
+            process: p.id.clone(),
+            variables,
+            waits: Vec::new(),
+            ended: false,
+            scopes: vec![ScopeState {
+                parent: None,
+                owner: None,
+                live: 0,
+                joins: BTreeMap::new(),
+                done: false,
+            }],
+            multi: BTreeMap::new(),
+            next_wait: 1,
+        };
+        let mut run = Run {
+            defs,
+            process: p,
+            expr,
+            queue: VecDeque::new(),
+            step: Step::default(),
+            count: 0,
+        };
+        inst.spawn(&mut run, 0, &start.id, None);
+        inst.drain(&mut run)?;
+        Ok((inst, run.step))
+    }
+
+    fn run<'a>(
+        &self,
+        defs: &'a Definitions,
+        expr: &'a dyn Expressions,
+    ) -> Result<Run<'a>, EngineError> {
+        let process = defs
+            .processes
+            .iter()
+            .find(|p| p.id == self.process)
+            .ok_or_else(|| EngineError::NoProcess(self.process.clone()))?;
+        Ok(Run {
+            defs,
+            process,
+            expr,
+            queue: VecDeque::new(),
+            step: Step::default(),
+            count: 0,
+        })
+    }
+
+    fn take_wait(&mut self, id: u64) -> Result<Wait, EngineError> {
+        let i = self
+            .waits
+            .iter()
+            .position(|w| w.id == id)
+            .ok_or(EngineError::UnknownWait(id))?;
+        Ok(self.waits.remove(i))
+    }
+
+    /// Applies a change to a copy and keeps it only if it succeeds: a failed step (a gateway
+    /// with no way out, a bad expression) leaves the instance exactly as it was.
+    fn atomically(
+        &mut self,
+        f: impl FnOnce(&mut Instance) -> Result<Step, EngineError>,
+    ) -> Result<Step, EngineError> {
+        let mut next = self.clone();
+        let step = f(&mut next)?;
+        *self = next;
+        Ok(step)
+    }
+
+    /// Completes a job or a user task with its result variables.
+    pub fn complete(
+        &mut self,
+        defs: &Definitions,
+        wait: u64,
+        result: Map<String, Json>,
+        expr: &dyn Expressions,
+    ) -> Result<Step, EngineError> {
+        self.atomically(|i| i.complete_inner(defs, wait, result, expr))
+    }
+
+    /// A timer is due, or a message arrived: the event it waits at happens.
+    pub fn trigger(
+        &mut self,
+        defs: &Definitions,
+        wait: u64,
+        variables: Map<String, Json>,
+        expr: &dyn Expressions,
+    ) -> Result<Step, EngineError> {
+        self.atomically(|i| i.trigger_inner(defs, wait, variables, expr))
+    }
+
+    /// A worker reports a business error for a job: caught by an error boundary event of the
+    /// activity or of an enclosing sub-process; otherwise an error, and nothing changes.
+    pub fn throw_error(
+        &mut self,
+        defs: &Definitions,
+        wait: u64,
+        code: &str,
+        expr: &dyn Expressions,
+    ) -> Result<Step, EngineError> {
+        self.atomically(|i| i.throw_inner(defs, wait, code, expr))
+    }
+
+    fn complete_inner(
+        &mut self,
+        defs: &Definitions,
+        wait: u64,
+        result: Map<String, Json>,
+        expr: &dyn Expressions,
+    ) -> Result<Step, EngineError> {
+        let mut run = self.run(defs, expr)?;
+        let w = self.take_wait(wait)?;
+        self.cancel_attached(&mut run, w.id);
+        let e = self.element(&run, w.scope, &w.element)?;
+        self.finish_activity(&mut run, w, e, result)?;
+        self.drain(&mut run)?;
+        Ok(run.step)
+    }
+
+    fn trigger_inner(
+        &mut self,
+        defs: &Definitions,
+        wait: u64,
+        variables: Map<String, Json>,
+        expr: &dyn Expressions,
+    ) -> Result<Step, EngineError> {
+        let mut run = self.run(defs, expr)?;
+        let w = self.take_wait(wait)?;
+        self.variables.extend(variables);
+        let e = self.element(&run, w.scope, &w.element)?;
+        match (&e.kind, w.attached_to) {
+            (
+                Kind::BoundaryEvent {
+                    cancel_activity, ..
+                },
+                Some(activity),
+            ) => {
+                if *cancel_activity {
+                    // Interrupting: the activity (and every other event on it) is withdrawn.
+                    if self.waits.iter().any(|x| x.id == activity) {
+                        self.cancel_wait(&mut run, activity);
+                    }
+                    self.cancel_attached(&mut run, activity);
+                    self.leave(&mut run, w.scope, e)?;
+                } else {
+                    // Non-interrupting: a new token leaves the boundary; the activity goes on.
+                    self.scopes[w.scope].live += 1;
+                    self.leave(&mut run, w.scope, e)?;
+                    // Timers on cycles would re-arm here; a single-shot event is spent.
+                }
+            }
+            _ => {
+                // Event-based gateway: the other events it armed are withdrawn.
+                if let Some(group) = w.group {
+                    let siblings: Vec<u64> = self
+                        .waits
+                        .iter()
+                        .filter(|x| x.group == Some(group))
+                        .map(|x| x.id)
+                        .collect();
+                    for s in siblings {
+                        self.cancel_wait(&mut run, s);
+                    }
+                }
+                self.leave(&mut run, w.scope, e)?;
+            }
+        }
+        self.drain(&mut run)?;
+        Ok(run.step)
+    }
+
+    fn throw_inner(
+        &mut self,
+        defs: &Definitions,
+        wait: u64,
+        code: &str,
+        expr: &dyn Expressions,
+    ) -> Result<Step, EngineError> {
+        let mut run = self.run(defs, expr)?;
+        let w = self.take_wait(wait)?;
+        self.cancel_attached(&mut run, w.id);
+        if let Some(boundary) = self.boundary_for(&run, w.scope, &w.element, code) {
+            self.leave(&mut run, w.scope, boundary)?;
+        } else {
+            self.throw(&mut run, w.scope, &w.element, code)?;
+        }
+        self.drain(&mut run)?;
+        Ok(run.step)
+    }
+
+    fn model<'a>(&self, run: &Run<'a>, scope: usize) -> Result<&'a Scope, EngineError> {
+        match &self.scopes[scope].owner {
+            None => Ok(&run.process.scope),
+            Some(owner) => find_scope(&run.process.scope, owner)
+                .ok_or_else(|| EngineError::Broken(owner.clone())),
+        }
+    }
+
+    fn element<'a>(
+        &self,
+        run: &Run<'a>,
+        scope: usize,
+        id: &str,
+    ) -> Result<&'a FlowElement, EngineError> {
+        self.model(run, scope)?
+            .element(id)
+            .ok_or_else(|| EngineError::Broken(id.to_owned()))
+    }
+
+    fn spawn(&mut self, run: &mut Run<'_>, scope: usize, at: &str, via: Option<String>) {
+        self.scopes[scope].live += 1;
+        run.queue.push_back((scope, at.to_owned(), via));
+    }
+
+    fn take(&mut self, scope: usize, n: usize) {
+        self.scopes[scope].live = self.scopes[scope].live.saturating_sub(n);
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn add_wait(
+        &mut self,
+        run: &mut Run<'_>,
+        scope: usize,
+        element: &str,
+        what: WaitKind,
+        attached_to: Option<u64>,
+        inputs: Map<String, Json>,
+        item: Option<Json>,
+    ) -> u64 {
+        let id = self.next_wait;
+        self.next_wait += 1;
+        let w = Wait {
+            id,
+            scope,
+            element: element.to_owned(),
+            what,
+            attached_to,
+            group: None,
+            inputs,
+            item,
+        };
+        run.step.new_waits.push(w.clone());
+        self.waits.push(w);
+        id
+    }
+
+    fn cancel_wait(&mut self, run: &mut Run<'_>, id: u64) {
+        self.waits.retain(|w| w.id != id);
+        run.step.cancelled_waits.push(id);
+    }
+
+    fn cancel_attached(&mut self, run: &mut Run<'_>, activity: u64) {
+        let attached: Vec<u64> = self
+            .waits
+            .iter()
+            .filter(|w| w.attached_to == Some(activity))
+            .map(|w| w.id)
+            .collect();
+        for a in attached {
+            self.cancel_wait(run, a);
+        }
+    }
+
+    fn eval(
+        run: &Run<'_>,
+        element: &str,
+        expression: &str,
+        vars: &Map<String, Json>,
+    ) -> Result<Json, EngineError> {
+        run.expr
+            .evaluate(expression, vars)
+            .map_err(|e| EngineError::Expression(element.to_owned(), e))
+    }
+
+    fn condition(
+        run: &Run<'_>,
+        element: &str,
+        expression: &str,
+        vars: &Map<String, Json>,
+    ) -> Result<bool, EngineError> {
+        run.expr
+            .condition(expression, vars)
+            .map_err(|e| EngineError::Expression(element.to_owned(), e))
+    }
+
+    fn record(run: &mut Run<'_>, e: &FlowElement) {
+        run.step.completed.push(Completed {
+            id: e.id.clone(),
+            kind: e.kind.tag().to_owned(),
+            name: e.name.clone(),
+        });
+    }
+
+    fn drain(&mut self, run: &mut Run<'_>) -> Result<(), EngineError> {
+        while let Some((scope, at, via)) = run.queue.pop_front() {
+            run.count += 1;
+            if run.count > MAX_STEPS {
+                return Err(EngineError::TooManySteps(MAX_STEPS));
+            }
+            if self.scopes[scope].done {
+                continue;
+            }
+            self.enter(run, scope, &at, via)?;
+        }
+        Ok(())
+    }
+
+    fn timer(trigger: &Trigger) -> WaitKind {
+        match trigger {
+            Trigger::Timer {
+                date,
+                duration,
+                cycle,
+            } => WaitKind::Timer {
+                date: date.clone(),
+                duration: duration.clone(),
+                cycle: cycle.clone(),
+            },
+            Trigger::Message { message } => WaitKind::Message {
+                message: message.clone(),
+            },
+            _ => WaitKind::Message { message: None },
+        }
+    }
+
+    fn enter(
+        &mut self,
+        run: &mut Run<'_>,
+        scope: usize,
+        at: &str,
+        via: Option<String>,
+    ) -> Result<(), EngineError> {
+        let e = self.element(run, scope, at)?;
+        match &e.kind {
+            Kind::StartEvent { .. }
+            | Kind::IntermediateThrowEvent { .. }
+            | Kind::Task
+            | Kind::ManualTask => self.leave(run, scope, e),
+            Kind::EndEvent { trigger } => {
+                Self::record(run, e);
+                self.take(scope, 1);
+                match trigger {
+                    Trigger::Terminate => self.finish_scope(run, scope, true),
+                    Trigger::Error { error } => {
+                        let code = self.error_code(run, error);
+                        self.throw(run, scope, &e.id, &code)
+                    }
+                    _ if self.scopes[scope].live == 0 => self.finish_scope(run, scope, false),
+                    _ => Ok(()),
+                }
+            }
+            Kind::IntermediateCatchEvent { trigger } | Kind::BoundaryEvent { trigger, .. } => {
+                self.add_wait(
+                    run,
+                    scope,
+                    &e.id,
+                    Self::timer(trigger),
+                    None,
+                    Map::new(),
+                    None,
+                );
+                Ok(())
+            }
+            Kind::ReceiveTask { message } => {
+                let w = self.add_wait(
+                    run,
+                    scope,
+                    &e.id,
+                    WaitKind::Message {
+                        message: message.clone(),
+                    },
+                    None,
+                    Map::new(),
+                    None,
+                );
+                self.arm_boundaries(run, scope, e, w)
+            }
+            Kind::ServiceTask
+            | Kind::SendTask
+            | Kind::BusinessRuleTask
+            | Kind::ScriptTask
+            | Kind::UserTask
+            | Kind::CallActivity => self.start_activity(run, scope, e),
+            Kind::SubProcess {
+                triggered_by_event: false,
+                scope: inner,
+            } => {
+                let start = inner
+                    .elements
+                    .iter()
+                    .find(|x| matches!(x.kind, Kind::StartEvent { .. }))
+                    .ok_or_else(|| EngineError::Broken(format!("{} (start event)", e.id)))?;
+                // The parent keeps counting the sub-process's token until the child scope ends.
+                let child = self.scopes.len();
+                self.scopes.push(ScopeState {
+                    parent: Some(scope),
+                    owner: Some(e.id.clone()),
+                    live: 0,
+                    joins: BTreeMap::new(),
+                    done: false,
+                });
+                self.spawn(run, child, &start.id, None);
+                Ok(())
+            }
+            Kind::ParallelGateway | Kind::InclusiveGateway { .. } if e.incoming.len() > 1 => {
+                self.join(run, scope, e, via.unwrap_or_default())
+            }
+            Kind::EventBasedGateway => {
+                Self::record(run, e);
+                // The gateway's token waits at whichever event comes first.
+                let mut group = None;
+                for f in self
+                    .model(run, scope)?
+                    .flows
+                    .iter()
+                    .filter(|f| f.source == e.id)
+                {
+                    let target = self.element(run, scope, &f.target)?;
+                    let what = match &target.kind {
+                        Kind::IntermediateCatchEvent { trigger } => Self::timer(trigger),
+                        Kind::ReceiveTask { message } => WaitKind::Message {
+                            message: message.clone(),
+                        },
+                        _ => continue,
+                    };
+                    let id = self.add_wait(run, scope, &target.id, what, None, Map::new(), None);
+                    let g = *group.get_or_insert(id);
+                    if let Some(w) = self.waits.iter_mut().find(|w| w.id == id) {
+                        w.group = Some(g);
+                    }
+                    if let Some(w) = run.step.new_waits.iter_mut().find(|w| w.id == id) {
+                        w.group = Some(g);
+                    }
+                }
+                Ok(())
+            }
+            _ => self.leave(run, scope, e),
+        }
+    }
+
+    /// A task begins: input mappings, then one wait per instance (multi-instance) or one wait.
+    fn start_activity(
+        &mut self,
+        run: &mut Run<'_>,
+        scope: usize,
+        e: &FlowElement,
+    ) -> Result<(), EngineError> {
+        let mut inputs = Map::new();
+        let mut local = self.variables.clone();
+        for m in &e.zeebe.inputs {
+            let v = Self::eval(run, &e.id, &m.source, &local)?;
+            local.insert(m.target.clone(), v.clone());
+            inputs.insert(m.target.clone(), v);
+        }
+        // A script task with a FEEL expression is the engine's own work: no worker needed.
+        if let (Kind::ScriptTask, Some(script), None) =
+            (&e.kind, &e.zeebe.script, &e.multi_instance)
+        {
+            let value = Self::eval(run, &e.id, script, &local)?;
+            if let Some(var) = &e.zeebe.result_variable {
+                self.variables.insert(var.clone(), value);
+            }
+            return self.leave(run, scope, e);
+        }
+        let what = match e.kind {
+            Kind::UserTask => WaitKind::UserTask,
+            _ => WaitKind::Job {
+                job_type: e.zeebe.task_type.clone(),
+            },
+        };
+        match &e.multi_instance {
+            None => {
+                let w = self.add_wait(run, scope, &e.id, what, None, inputs, None);
+                self.arm_boundaries(run, scope, e, w)
+            }
+            Some(mi) => {
+                let items = match mi
+                    .input_collection
+                    .as_deref()
+                    .map(|c| Self::eval(run, &e.id, c, &local))
+                    .transpose()?
+                {
+                    Some(Json::Array(items)) => items,
+                    Some(other) => {
+                        return Err(EngineError::Expression(
+                            e.id.clone(),
+                            ExprError::Evaluation {
+                                expression: mi.input_collection.clone().unwrap_or_default(),
+                                message: format!("gave {other}, not a list"),
+                            },
+                        ))
+                    }
+                    None => Vec::new(),
+                };
+                let key = format!("{scope}/{}", e.id);
+                if items.is_empty() {
+                    if let Some(out) = &mi.output_collection {
+                        self.variables.insert(out.clone(), Json::Array(vec![]));
+                    }
+                    return self.leave(run, scope, e);
+                }
+                let mut m = Multi {
+                    pending: items.len(),
+                    ..Default::default()
+                };
+                let mut items: VecDeque<(usize, Json)> = items.into_iter().enumerate().collect();
+                let first: Vec<(usize, Json)> = if mi.sequential {
+                    items.pop_front().into_iter().collect()
+                } else {
+                    items.drain(..).collect()
+                };
+                m.queue = items;
+                self.multi.insert(key, m);
+                for (i, item) in first {
+                    let mut inp = inputs.clone();
+                    if let Some(name) = &mi.input_element {
+                        inp.insert(name.clone(), item.clone());
+                    }
+                    self.add_wait(
+                        run,
+                        scope,
+                        &e.id,
+                        what.clone(),
+                        None,
+                        inp,
+                        Some(json_index(i, item)),
+                    );
+                }
+                Ok(())
+            }
+        }
+    }
+
+    fn arm_boundaries(
+        &mut self,
+        run: &mut Run<'_>,
+        scope: usize,
+        activity: &FlowElement,
+        wait: u64,
+    ) -> Result<(), EngineError> {
+        let boundaries: Vec<&FlowElement> = self
+            .model(run, scope)?
+            .elements
+            .iter()
+            .filter(|b| matches!(&b.kind, Kind::BoundaryEvent { attached_to, trigger, .. } if attached_to == &activity.id && !matches!(trigger, Trigger::Error { .. })))
+            .collect();
+        for b in boundaries {
+            if let Kind::BoundaryEvent { trigger, .. } = &b.kind {
+                self.add_wait(
+                    run,
+                    scope,
+                    &b.id,
+                    Self::timer(trigger),
+                    Some(wait),
+                    Map::new(),
+                    None,
+                );
+            }
+        }
+        Ok(())
+    }
+
+    /// A task's result: output mappings (or the result merged whole), multi-instance collection.
+    fn finish_activity(
+        &mut self,
+        run: &mut Run<'_>,
+        w: Wait,
+        e: &FlowElement,
+        result: Map<String, Json>,
+    ) -> Result<(), EngineError> {
+        let mut local = self.variables.clone();
+        local.extend(w.inputs.clone());
+        local.extend(result.clone());
+        if e.zeebe.outputs.is_empty() {
+            if e.multi_instance.is_none() {
+                self.variables.extend(result);
+            }
+        } else {
+            for m in &e.zeebe.outputs {
+                let v = Self::eval(run, &e.id, &m.source, &local)?;
+                set_path(&mut self.variables, &m.target, v);
+            }
+        }
+        let Some(mi) = &e.multi_instance else {
+            return self.leave(run, w.scope, e);
+        };
+        let key = format!("{}/{}", w.scope, e.id);
+        let out = mi
+            .output_element
+            .as_deref()
+            .map(|o| Self::eval(run, &e.id, o, &local))
+            .transpose()?
+            .unwrap_or(Json::Null);
+        let index = w
+            .item
+            .as_ref()
+            .and_then(|i| i.get("index"))
+            .and_then(Json::as_u64)
+            .unwrap_or(0) as usize;
+        let mut m = self.multi.remove(&key).unwrap_or_default();
+        m.outputs.push((index, out));
+        m.pending = m.pending.saturating_sub(1);
+        if let Some((i, item)) = m.queue.pop_front() {
+            let mut inp = w.inputs.clone();
+            if let Some(name) = &mi.input_element {
+                inp.insert(name.clone(), item.clone());
+            }
+            self.multi.insert(key, m);
+            self.add_wait(
+                run,
+                w.scope,
+                &e.id,
+                w.what.clone(),
+                None,
+                inp,
+                Some(json_index(i, item)),
+            );
+            return Ok(());
+        }
+        if m.pending > 0 {
+            self.multi.insert(key, m);
+            return Ok(());
+        }
+        m.outputs.sort_by_key(|(i, _)| *i);
+        if let Some(name) = &mi.output_collection {
+            self.variables.insert(
+                name.clone(),
+                Json::Array(m.outputs.into_iter().map(|(_, v)| v).collect()),
+            );
+        }
+        self.leave(run, w.scope, e)
+    }
+
+    fn join(
+        &mut self,
+        run: &mut Run<'_>,
+        scope: usize,
+        e: &FlowElement,
+        via: String,
+    ) -> Result<(), EngineError> {
+        *self.scopes[scope]
+            .joins
+            .entry(e.id.clone())
+            .or_default()
+            .entry(via)
+            .or_default() += 1;
+        let arrived = self.scopes[scope].joins[&e.id].clone();
+        let ready = match e.kind {
+            Kind::ParallelGateway => e
+                .incoming
+                .iter()
+                .all(|f| arrived.get(f).copied().unwrap_or(0) > 0),
+            // Inclusive join: go on when no other token of the scope can still reach the gateway.
+            _ => {
+                let model = self.model(run, scope)?;
+                let queued = run
+                    .queue
+                    .iter()
+                    .filter(|(s, ..)| *s == scope)
+                    .map(|(_, at, _)| at.as_str());
+                let waiting = self
+                    .waits
+                    .iter()
+                    .filter(|w| w.scope == scope && w.attached_to.is_none())
+                    .map(|w| w.element.as_str());
+                let sub_scopes = self
+                    .scopes
+                    .iter()
+                    .filter(|s| s.parent == Some(scope) && !s.done)
+                    .filter_map(|s| s.owner.as_deref());
+                !queued
+                    .chain(waiting)
+                    .chain(sub_scopes)
+                    .any(|at| reaches(model, at, &e.id))
+            }
+        };
+        if !ready {
+            return Ok(());
+        }
+        let consumed = match e.kind {
+            Kind::ParallelGateway => {
+                if let Some(j) = self.scopes[scope].joins.get_mut(&e.id) {
+                    for f in &e.incoming {
+                        if let Some(n) = j.get_mut(f) {
+                            *n = n.saturating_sub(1);
+                        }
+                    }
+                }
+                e.incoming.len()
+            }
+            _ => self.scopes[scope]
+                .joins
+                .remove(&e.id)
+                .map(|m| m.values().sum())
+                .unwrap_or(1),
+        };
+        self.take(scope, consumed.saturating_sub(1));
+        self.leave(run, scope, e)
+    }
+
+    /// The element is done: record it and send its token along the right outgoing flows.
+    fn leave(
+        &mut self,
+        run: &mut Run<'_>,
+        scope: usize,
+        e: &FlowElement,
+    ) -> Result<(), EngineError> {
+        Self::record(run, e);
+        self.take(scope, 1);
+        let flows: Vec<&SequenceFlow> = self
+            .model(run, scope)?
+            .flows
+            .iter()
+            .filter(|f| f.source == e.id)
+            .collect();
+        let vars = &self.variables;
+        let chosen: Vec<&SequenceFlow> = match &e.kind {
+            Kind::ExclusiveGateway { default } => {
+                let mut pick = None;
+                for f in flows.iter().filter(|f| Some(&f.id) != default.as_ref()) {
+                    match &f.condition {
+                        Some(c) if Self::condition(run, &e.id, c, vars)? => {
+                            pick = Some(*f);
+                            break;
+                        }
+                        None if flows.len() == 1 => pick = Some(*f),
+                        _ => {}
+                    }
+                }
+                match pick.or_else(|| {
+                    default
+                        .as_ref()
+                        .and_then(|d| flows.iter().find(|f| &f.id == d).copied())
+                }) {
+                    Some(f) => vec![f],
+                    None if flows.is_empty() => vec![],
+                    None => return Err(EngineError::NoMatchingFlow(e.id.clone())),
+                }
+            }
+            Kind::InclusiveGateway { default } => {
+                let mut picked = Vec::new();
+                for f in flows.iter().filter(|f| Some(&f.id) != default.as_ref()) {
+                    if f.condition
+                        .as_deref()
+                        .map(|c| Self::condition(run, &e.id, c, vars))
+                        .transpose()?
+                        .unwrap_or(true)
+                    {
+                        picked.push(*f);
+                    }
+                }
+                if picked.is_empty() {
+                    match default
+                        .as_ref()
+                        .and_then(|d| flows.iter().find(|f| &f.id == d))
+                    {
+                        Some(f) => picked.push(*f),
+                        None if flows.is_empty() => {}
+                        None => return Err(EngineError::NoMatchingFlow(e.id.clone())),
+                    }
+                }
+                picked
+            }
+            // Activities and events: every unconditional flow, and each conditional one that holds.
+            _ => {
+                let mut picked = Vec::new();
+                for f in flows {
+                    if f.condition
+                        .as_deref()
+                        .map(|c| Self::condition(run, &e.id, c, vars))
+                        .transpose()?
+                        .unwrap_or(true)
+                    {
+                        picked.push(f);
+                    }
+                }
+                picked
+            }
+        };
+        if chosen.is_empty() && self.scopes[scope].live == 0 {
+            return self.finish_scope(run, scope, false);
+        }
+        for f in chosen {
+            self.spawn(run, scope, &f.target, Some(f.id.clone()));
+        }
+        Ok(())
+    }
+
+    fn error_code(&self, run: &Run<'_>, error: &Option<String>) -> String {
+        error
+            .as_ref()
+            .and_then(|r| run.defs.errors.iter().find(|x| &x.id == r))
+            .and_then(|x| x.code.clone())
+            .unwrap_or_default()
+    }
+
+    /// A scope ran out of tokens (or was terminated): its sub-process completes in the parent.
+    fn finish_scope(
+        &mut self,
+        run: &mut Run<'_>,
+        scope: usize,
+        terminate: bool,
+    ) -> Result<(), EngineError> {
+        self.scopes[scope].done = true;
+        if terminate {
+            self.cancel_within(run, scope);
+        }
+        match (self.scopes[scope].parent, self.scopes[scope].owner.clone()) {
+            (Some(parent), Some(owner)) => {
+                let e = self.element(run, parent, &owner)?;
+                self.leave(run, parent, e)
+            }
+            _ => {
+                let all: Vec<u64> = self.waits.iter().map(|w| w.id).collect();
+                for id in all {
+                    self.cancel_wait(run, id);
+                }
+                for s in &mut self.scopes {
+                    s.done = true;
+                }
+                run.queue.clear();
+                self.ended = true;
+                Ok(())
+            }
+        }
+    }
+
+    fn inside(&self, s: usize, scope: usize) -> bool {
+        let mut at = Some(s);
+        while let Some(x) = at {
+            if x == scope {
+                return true;
+            }
+            at = self.scopes[x].parent;
+        }
+        false
+    }
+
+    fn cancel_within(&mut self, run: &mut Run<'_>, scope: usize) {
+        let doomed: Vec<u64> = self
+            .waits
+            .iter()
+            .filter(|w| self.inside(w.scope, scope))
+            .map(|w| w.id)
+            .collect();
+        for id in doomed {
+            self.cancel_wait(run, id);
+        }
+        let keep: Vec<bool> = run
+            .queue
+            .iter()
+            .map(|(s, ..)| !self.inside(*s, scope))
+            .collect();
+        let mut i = 0;
+        run.queue.retain(|_| {
+            i += 1;
+            keep[i - 1]
+        });
+        for i in 0..self.scopes.len() {
+            if self.inside(i, scope) {
+                self.scopes[i].done = true;
+            }
+        }
+    }
+
+    /// An error thrown in `scope`: caught by a matching error boundary event of an enclosing
+    /// sub-process, which then ends.
+    fn throw(
+        &mut self,
+        run: &mut Run<'_>,
+        scope: usize,
+        element: &str,
+        code: &str,
+    ) -> Result<(), EngineError> {
+        let mut at = scope;
+        loop {
+            let (Some(parent), Some(owner)) =
+                (self.scopes[at].parent, self.scopes[at].owner.clone())
+            else {
+                return Err(EngineError::UncaughtError {
+                    element: element.to_owned(),
+                    code: code.to_owned(),
+                });
+            };
+            if let Some(boundary) = self.boundary_for(run, parent, &owner, code) {
+                self.cancel_within(run, at);
+                // The boundary event takes over the sub-process's token in the parent.
+                return self.leave(run, parent, boundary);
+            }
+            at = parent;
+        }
+    }
+
+    fn boundary_for<'a>(
+        &self,
+        run: &Run<'a>,
+        scope: usize,
+        activity: &str,
+        code: &str,
+    ) -> Option<&'a FlowElement> {
+        let model = self.model(run, scope).ok()?;
+        model.elements.iter().find(|b| match &b.kind {
+            Kind::BoundaryEvent {
+                trigger: Trigger::Error { error },
+                attached_to,
+                ..
+            } if attached_to == activity => {
+                let caught = error
+                    .as_ref()
+                    .and_then(|r| run.defs.errors.iter().find(|x| &x.id == r))
+                    .and_then(|x| x.code.clone());
+                caught.is_none() || caught.as_deref() == Some(code)
+            }
+            _ => false,
+        })
+    }
+}
+
+fn json_index(i: usize, item: Json) -> Json {
+    serde_json::json!({"index": i, "value": item})
+}
+
+/// Whether a token at `from` can still flow to `to` within the scope.
+fn reaches(model: &Scope, from: &str, to: &str) -> bool {
+    let mut seen = HashSet::new();
+    let mut stack = vec![from.to_owned()];
+    while let Some(at) = stack.pop() {
+        if at == to {
+            return true;
+        }
+        if seen.insert(at.clone()) {
+            stack.extend(
+                model
+                    .flows
+                    .iter()
+                    .filter(|f| f.source == at)
+                    .map(|f| f.target.clone()),
+            );
+        }
+    }
+    false
+}
+
+/// Sets `a.b.c` in the variables, creating the contexts on the way (as Zeebe's output mappings).
+fn set_path(vars: &mut Map<String, Json>, path: &str, value: Json) {
+    let mut parts = path.split('.').peekable();
+    let mut current = vars;
+    while let Some(p) = parts.next() {
+        if parts.peek().is_none() {
+            current.insert(p.to_owned(), value);
+            return;
+        }
+        let entry = current
+            .entry(p.to_owned())
+            .or_insert_with(|| Json::Object(Map::new()));
+        if !entry.is_object() {
+            *entry = Json::Object(Map::new());
+        }
+        current = entry.as_object_mut().expect("made an object above");
+    }
+}

@@ -1,0 +1,230 @@
+//! The engine core: an instance as state moved by events — what a durable store will persist.
+
+use serde_json::{json, Map, Value};
+use yagona_workflow::engine::{EngineError, Instance, Wait, WaitKind};
+use yagona_workflow::feel::Feel;
+use yagona_workflow::read;
+
+fn obj(v: Value) -> Map<String, Value> {
+    v.as_object().unwrap().clone()
+}
+
+const REVIEW: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" id="d">
+  <message id="Msg_Docs" name="documents-received"/>
+  <error id="Err_Reg" errorCode="REGISTRY_DOWN"/>
+  <process id="review" isExecutable="true">
+    <startEvent id="start"/>
+    <sequenceFlow id="f1" sourceRef="start" targetRef="lookup"/>
+    <serviceTask id="lookup"><extensionElements><zeebe:taskDefinition type="civil-registry"/></extensionElements></serviceTask>
+    <boundaryEvent id="registryDown" attachedToRef="lookup"><errorEventDefinition errorRef="Err_Reg"/></boundaryEvent>
+    <sequenceFlow id="f1b" sourceRef="registryDown" targetRef="manual"/>
+    <userTask id="manual"/>
+    <sequenceFlow id="f1c" sourceRef="manual" targetRef="officer"/>
+    <sequenceFlow id="f2" sourceRef="lookup" targetRef="officer"/>
+    <userTask id="officer">
+      <extensionElements><zeebe:assignmentDefinition candidateGroups="civil-registry"/></extensionElements>
+    </userTask>
+    <boundaryEvent id="overdue" attachedToRef="officer"><timerEventDefinition><timeDuration>P10D</timeDuration></timerEventDefinition></boundaryEvent>
+    <boundaryEvent id="reminder" attachedToRef="officer" cancelActivity="false"><timerEventDefinition><timeDuration>P8D</timeDuration></timerEventDefinition></boundaryEvent>
+    <sequenceFlow id="f3" sourceRef="overdue" targetRef="escalate"/>
+    <sequenceFlow id="f3b" sourceRef="reminder" targetRef="remind"/>
+    <sendTask id="remind"><extensionElements><zeebe:taskDefinition type="notify"/></extensionElements></sendTask>
+    <sequenceFlow id="f3c" sourceRef="remind" targetRef="reminded"/>
+    <endEvent id="reminded"/>
+    <userTask id="escalate"/>
+    <sequenceFlow id="f4" sourceRef="officer" targetRef="wait"/>
+    <sequenceFlow id="f5" sourceRef="escalate" targetRef="wait"/>
+    <eventBasedGateway id="wait"/>
+    <sequenceFlow id="f6" sourceRef="wait" targetRef="docs"/>
+    <sequenceFlow id="f7" sourceRef="wait" targetRef="expired"/>
+    <intermediateCatchEvent id="docs"><messageEventDefinition messageRef="Msg_Docs"/></intermediateCatchEvent>
+    <intermediateCatchEvent id="expired"><timerEventDefinition><timeDuration>P30D</timeDuration></timerEventDefinition></intermediateCatchEvent>
+    <sequenceFlow id="f8" sourceRef="docs" targetRef="decide"/>
+    <sequenceFlow id="f9" sourceRef="expired" targetRef="closed"/>
+    <exclusiveGateway id="decide"/>
+    <sequenceFlow id="f10" sourceRef="decide" targetRef="issued"><conditionExpression>=approved</conditionExpression></sequenceFlow>
+    <sequenceFlow id="f11" sourceRef="decide" targetRef="closed"><conditionExpression>=not(approved)</conditionExpression></sequenceFlow>
+    <endEvent id="issued"/>
+    <endEvent id="closed"/>
+  </process>
+</definitions>"#;
+
+fn waiting<'a>(i: &'a Instance, element: &str) -> &'a Wait {
+    i.waits
+        .iter()
+        .find(|w| w.element == element)
+        .unwrap_or_else(|| panic!("nothing waits at {element}: {:?}", i.waits))
+}
+
+#[test]
+fn an_instance_survives_serialization_between_any_two_steps() {
+    let defs = read(REVIEW).unwrap();
+    let (inst, step) =
+        Instance::start(&defs, None, obj(json!({"pinfl": "31505901234567"})), &Feel).unwrap();
+    assert!(
+        matches!(step.new_waits[0].what, WaitKind::Job { job_type: Some(ref t) } if t == "civil-registry")
+    );
+    // Stored and loaded, as a database row would be.
+    let mut inst: Instance = serde_json::from_str(&serde_json::to_string(&inst).unwrap()).unwrap();
+    let job = waiting(&inst, "lookup").id;
+    inst.complete(
+        &defs,
+        job,
+        obj(json!({"fullName": "Dilnoza Karimova"})),
+        &Feel,
+    )
+    .unwrap();
+    assert_eq!(
+        inst.variables["fullName"], "Dilnoza Karimova",
+        "job results become process variables"
+    );
+    let mut inst: Instance = serde_json::from_str(&serde_json::to_string(&inst).unwrap()).unwrap();
+    let task = waiting(&inst, "officer").id;
+    // Both timers on the officer's task are armed while it waits.
+    assert!(inst
+        .waits
+        .iter()
+        .any(|w| w.element == "overdue" && w.attached_to == Some(task)));
+    assert!(inst
+        .waits
+        .iter()
+        .any(|w| w.element == "reminder" && w.attached_to == Some(task)));
+    let step = inst.complete(&defs, task, Map::new(), &Feel).unwrap();
+    assert_eq!(
+        step.cancelled_waits.len(),
+        2,
+        "completing the task withdraws its timers"
+    );
+    // Event-based gateway: the message comes first, the 30-day timer is withdrawn.
+    let msg = waiting(&inst, "docs").id;
+    let timer = waiting(&inst, "expired").id;
+    let step = inst
+        .trigger(&defs, msg, obj(json!({"approved": true})), &Feel)
+        .unwrap();
+    assert_eq!(step.cancelled_waits, vec![timer]);
+    assert!(inst.ended);
+    assert_eq!(step.completed.last().unwrap().id, "issued");
+}
+
+#[test]
+fn an_interrupting_timer_takes_the_task_away_and_a_non_interrupting_one_does_not() {
+    let defs = read(REVIEW).unwrap();
+    let (mut inst, _) = Instance::start(&defs, None, Map::new(), &Feel).unwrap();
+    let job = waiting(&inst, "lookup").id;
+    inst.complete(&defs, job, Map::new(), &Feel).unwrap();
+    let task = waiting(&inst, "officer").id;
+    let reminder = waiting(&inst, "reminder").id;
+    inst.trigger(&defs, reminder, Map::new(), &Feel).unwrap();
+    assert!(
+        inst.waits.iter().any(|w| w.id == task),
+        "the officer still has the task after a reminder"
+    );
+    assert!(
+        inst.waits.iter().any(|w| w.element == "remind"),
+        "and a reminder goes out"
+    );
+    let overdue = waiting(&inst, "overdue").id;
+    let step = inst.trigger(&defs, overdue, Map::new(), &Feel).unwrap();
+    assert!(
+        step.cancelled_waits.contains(&task),
+        "overdue: the task is taken away"
+    );
+    assert!(
+        inst.waits.iter().any(|w| w.element == "escalate"),
+        "and escalated"
+    );
+}
+
+#[test]
+fn a_worker_error_is_caught_by_the_boundary_event() {
+    let defs = read(REVIEW).unwrap();
+    let (mut inst, _) = Instance::start(&defs, None, Map::new(), &Feel).unwrap();
+    let job = waiting(&inst, "lookup").id;
+    inst.throw_error(&defs, job, "REGISTRY_DOWN", &Feel)
+        .unwrap();
+    assert!(
+        inst.waits.iter().any(|w| w.element == "manual"),
+        "{:?}",
+        inst.waits
+    );
+}
+
+#[test]
+fn a_failed_step_changes_nothing() {
+    let defs = read(REVIEW).unwrap();
+    let (mut inst, _) = Instance::start(&defs, None, Map::new(), &Feel).unwrap();
+    let job = waiting(&inst, "lookup").id;
+    inst.complete(&defs, job, Map::new(), &Feel).unwrap();
+    let task = waiting(&inst, "officer").id;
+    inst.complete(&defs, task, Map::new(), &Feel).unwrap();
+    let before = serde_json::to_string(&inst).unwrap();
+    let msg = waiting(&inst, "docs").id;
+    // `approved` is not a boolean: the gateway cannot decide; the message is not consumed.
+    let err = inst
+        .trigger(&defs, msg, obj(json!({"approved": "maybe"})), &Feel)
+        .unwrap_err();
+    assert!(
+        matches!(err, EngineError::Expression(ref id, _) if id == "decide"),
+        "{err:?}"
+    );
+    assert_eq!(serde_json::to_string(&inst).unwrap(), before);
+    // Nor does an unknown wait, nor an error nobody catches.
+    assert_eq!(
+        inst.complete(&defs, 9999, Map::new(), &Feel),
+        Err(EngineError::UnknownWait(9999))
+    );
+    assert!(matches!(
+        inst.throw_error(&defs, msg, "NOPE", &Feel),
+        Err(EngineError::UncaughtError { .. })
+    ));
+    assert_eq!(serde_json::to_string(&inst).unwrap(), before);
+}
+
+const MULTI: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" id="d">
+  <process id="m" isExecutable="true">
+    <startEvent id="s"/>
+    <sequenceFlow id="a" sourceRef="s" targetRef="sign"/>
+    <userTask id="sign">
+      <multiInstanceLoopCharacteristics><extensionElements>
+        <zeebe:loopCharacteristics inputCollection="=signers" inputElement="signer" outputCollection="signatures" outputElement="=signed"/>
+      </extensionElements></multiInstanceLoopCharacteristics>
+    </userTask>
+    <sequenceFlow id="b" sourceRef="sign" targetRef="e"/>
+    <endEvent id="e"/>
+  </process>
+</definitions>"#;
+
+#[test]
+fn parallel_multi_instance_collects_outputs_in_item_order_whatever_the_completion_order() {
+    let defs = read(MULTI).unwrap();
+    let (mut inst, step) = Instance::start(
+        &defs,
+        None,
+        obj(json!({"signers": ["hokim", "architect", "engineer"]})),
+        &Feel,
+    )
+    .unwrap();
+    assert_eq!(step.new_waits.len(), 3, "one task per signer at once");
+    assert_eq!(step.new_waits[1].inputs["signer"], "architect");
+    let ids: Vec<u64> = step.new_waits.iter().map(|w| w.id).collect();
+    for (id, who) in [
+        (ids[2], "engineer"),
+        (ids[0], "hokim"),
+        (ids[1], "architect"),
+    ] {
+        inst.complete(
+            &defs,
+            id,
+            obj(json!({"signed": format!("{who} signed")})),
+            &Feel,
+        )
+        .unwrap();
+    }
+    assert!(inst.ended);
+    assert_eq!(
+        inst.variables["signatures"],
+        json!(["hokim signed", "architect signed", "engineer signed"])
+    );
+}
