@@ -117,6 +117,8 @@ pub struct Instance {
 /// What one call changed.
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct Step {
+    /// The wait this step answered (none for a start).
+    pub consumed: Option<u64>,
     pub completed: Vec<Completed>,
     pub new_waits: Vec<Wait>,
     pub cancelled_waits: Vec<u64>,
@@ -231,12 +233,13 @@ impl Instance {
         })
     }
 
-    fn take_wait(&mut self, id: u64) -> Result<Wait, EngineError> {
+    fn take_wait(&mut self, run: &mut Run<'_>, id: u64) -> Result<Wait, EngineError> {
         let i = self
             .waits
             .iter()
             .position(|w| w.id == id)
             .ok_or(EngineError::UnknownWait(id))?;
+        run.step.consumed = Some(id);
         Ok(self.waits.remove(i))
     }
 
@@ -294,7 +297,7 @@ impl Instance {
         expr: &dyn Expressions,
     ) -> Result<Step, EngineError> {
         let mut run = self.run(defs, expr)?;
-        let w = self.take_wait(wait)?;
+        let w = self.take_wait(&mut run, wait)?;
         self.cancel_attached(&mut run, w.id);
         let e = self.element(&run, w.scope, &w.element)?;
         self.finish_activity(&mut run, w, e, result)?;
@@ -310,7 +313,7 @@ impl Instance {
         expr: &dyn Expressions,
     ) -> Result<Step, EngineError> {
         let mut run = self.run(defs, expr)?;
-        let w = self.take_wait(wait)?;
+        let w = self.take_wait(&mut run, wait)?;
         self.variables.extend(variables);
         let e = self.element(&run, w.scope, &w.element)?;
         match (&e.kind, w.attached_to) {
@@ -362,7 +365,7 @@ impl Instance {
         expr: &dyn Expressions,
     ) -> Result<Step, EngineError> {
         let mut run = self.run(defs, expr)?;
-        let w = self.take_wait(wait)?;
+        let w = self.take_wait(&mut run, wait)?;
         self.cancel_attached(&mut run, w.id);
         if let Some(boundary) = self.boundary_for(&run, w.scope, &w.element, code) {
             self.leave(&mut run, w.scope, boundary)?;

@@ -10,6 +10,7 @@ pub mod feel;
 pub mod model;
 pub mod read;
 pub mod simulate;
+pub mod store;
 pub mod svg;
 pub mod xml;
 

@@ -18,6 +18,7 @@ pub async fn migrate(db: &Db) -> anyhow::Result<()> {
     RegistryStore::migrate(db).await?;
     IdentityStore::migrate(db).await?;
     ApplicationStore::migrate(db).await?;
+    yagona_workflow::store::ProcessStore::migrate(db).await?;
     Ok(())
 }
 

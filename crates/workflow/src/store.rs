@@ -1,0 +1,700 @@
+//! Durable execution: process definitions, instances and their waits in the database.
+//!
+//! Every change to an instance is one transaction: the instance's new state (with an optimistic
+//! revision check), the waits that appeared or went away, and the history events. Several nodes
+//! may share one database: a job or a due timer is claimed by a conditional update that only one
+//! node can win, and an instance changed by another node meanwhile is reported as a conflict,
+//! never overwritten. A node killed at any moment loses nothing that was committed and repeats
+//! nothing: an uncommitted step simply did not happen, and a claimed job whose worker died is
+//! offered again when its lock expires.
+
+use crate::engine::{EngineError, Instance, Step, Wait, WaitKind};
+use crate::feel::Expressions;
+use crate::model::{Definitions, Kind};
+use chrono::{DateTime, Duration, Months, Utc};
+use serde_json::{Map, Value as Json};
+use sha2::{Digest, Sha256};
+use sqlx::Row;
+use yagona_core::format_timestamp;
+use yagona_db::{Db, DbError, Migration};
+
+const SCHEMA: &str = "
+CREATE TABLE process_definitions (
+    process_id TEXT NOT NULL,
+    version BIGINT NOT NULL,
+    source TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    deployed_at TEXT NOT NULL,
+    PRIMARY KEY (process_id, version)
+);
+CREATE TABLE process_instances (
+    id TEXT PRIMARY KEY,
+    process_id TEXT NOT NULL,
+    version BIGINT NOT NULL,
+    business_key TEXT,
+    state TEXT NOT NULL,
+    status TEXT NOT NULL,
+    incident TEXT,
+    revision BIGINT NOT NULL,
+    started_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    ended_at TEXT,
+    FOREIGN KEY (process_id, version) REFERENCES process_definitions (process_id, version)
+);
+CREATE INDEX process_instances_by_business_key ON process_instances (business_key);
+CREATE TABLE process_waits (
+    instance_id TEXT NOT NULL REFERENCES process_instances (id),
+    wait_id BIGINT NOT NULL,
+    element_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    job_type TEXT,
+    candidate_groups TEXT,
+    message_name TEXT,
+    due_at TEXT,
+    inputs TEXT NOT NULL,
+    locked_by TEXT,
+    lock_until TEXT,
+    retries BIGINT NOT NULL,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (instance_id, wait_id)
+);
+CREATE INDEX process_waits_by_kind ON process_waits (kind, job_type, due_at);
+CREATE TABLE process_events (
+    id AUTO_ID,
+    instance_id TEXT NOT NULL REFERENCES process_instances (id),
+    at TEXT NOT NULL,
+    element_id TEXT NOT NULL,
+    element_type TEXT NOT NULL,
+    element_name TEXT,
+    lifecycle TEXT NOT NULL,
+    resource TEXT
+);
+CREATE INDEX process_events_by_instance ON process_events (instance_id, id);
+";
+
+pub const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    name: "process engine",
+    sql: SCHEMA,
+}];
+
+fn hash(source: &str) -> String {
+    Sha256::digest(source.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error(transparent)]
+    Db(#[from] DbError),
+    #[error("the model cannot be deployed: {0}")]
+    Unrunnable(String),
+    #[error(transparent)]
+    Engine(#[from] EngineError),
+    #[error("no process instance {0}")]
+    NoInstance(String),
+    #[error("no deployed process {0:?}")]
+    NoDefinition(String),
+    #[error("the instance was changed by another node meanwhile; try again")]
+    Conflict,
+    #[error("the job is not locked by this worker (it may have timed out and gone to another)")]
+    NotYourJob,
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        StoreError::Db(DbError::Sqlx(e))
+    }
+}
+
+/// A job handed to a worker.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ActivatedJob {
+    pub instance_id: String,
+    pub wait_id: i64,
+    pub element_id: String,
+    pub job_type: String,
+    pub business_key: Option<String>,
+    pub retries: i64,
+    /// The instance's variables with the task's inputs on top.
+    pub variables: Map<String, Json>,
+}
+
+pub struct ProcessStore<'a> {
+    pub db: &'a Db,
+    pub expr: &'a dyn Expressions,
+}
+
+fn ts(t: &DateTime<Utc>) -> String {
+    format_timestamp(t)
+}
+
+/// When a timer falls due, from its ISO 8601 date, duration or cycle (the first repetition).
+pub fn timer_due(
+    what: &WaitKind,
+    now: DateTime<Utc>,
+    vars: &Map<String, Json>,
+    expr: &dyn Expressions,
+) -> Option<DateTime<Utc>> {
+    let WaitKind::Timer {
+        date,
+        duration,
+        cycle,
+    } = what
+    else {
+        return None;
+    };
+    let text = |e: &Option<String>| {
+        e.as_ref().and_then(|e| match expr.evaluate(e, vars) {
+            Ok(Json::String(s)) => Some(s),
+            _ => None,
+        })
+    };
+    if let Some(d) = text(date) {
+        return DateTime::parse_from_rfc3339(&d)
+            .ok()
+            .map(|t| t.with_timezone(&Utc));
+    }
+    let period = text(duration)
+        .or_else(|| text(cycle).map(|c| c.rsplit('/').next().unwrap_or_default().to_owned()))?;
+    match iso8601::duration(&period).ok()? {
+        iso8601::Duration::Weeks(w) => now.checked_add_signed(Duration::weeks(w.into())),
+        iso8601::Duration::YMDHMS {
+            year,
+            month,
+            day,
+            hour,
+            minute,
+            second,
+            millisecond,
+        } => now
+            .checked_add_months(Months::new(year * 12 + month))?
+            .checked_add_signed(
+                Duration::days(day.into())
+                    + Duration::hours(hour.into())
+                    + Duration::minutes(minute.into())
+                    + Duration::seconds(second.into())
+                    + Duration::milliseconds(millisecond.into()),
+            ),
+    }
+}
+
+impl ProcessStore<'_> {
+    pub async fn migrate(db: &Db) -> Result<(), DbError> {
+        db.migrate("workflow", MIGRATIONS).await
+    }
+
+    /// Deploys every executable process of a BPMN file. Deploying the same file again changes
+    /// nothing; a changed file makes a new version, and running instances stay on theirs.
+    pub async fn deploy(&self, source: &str) -> Result<Vec<(String, i64)>, StoreError> {
+        let defs = crate::read(source)
+            .map_err(|e| StoreError::Unrunnable(format!("line {}: {e}", e.line())))?;
+        let findings = crate::check(&defs);
+        let blocking: Vec<String> = findings
+            .iter()
+            .filter(|f| !(f.element == "process" && f.reason.starts_with("isExecutable")))
+            .map(|f| format!("line {}: {} ({}): {}", f.line, f.id, f.element, f.reason))
+            .collect();
+        if !blocking.is_empty() {
+            return Err(StoreError::Unrunnable(blocking.join("; ")));
+        }
+        let fingerprint = hash(source);
+        let now = ts(&Utc::now());
+        let mut out = Vec::new();
+        let mut tx = self.db.writer.begin().await?;
+        for p in defs.processes.iter().filter(|p| p.executable) {
+            let latest: Option<(i64, String)> = sqlx::query_as(
+                "SELECT version, content_hash FROM process_definitions WHERE process_id = $1 ORDER BY version DESC LIMIT 1",
+            )
+            .bind(&p.id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let version = match &latest {
+                Some((v, h)) if *h == fingerprint => *v,
+                Some((v, _)) => v + 1,
+                None => 1,
+            };
+            if latest.as_ref().is_none_or(|(v, _)| *v != version) {
+                sqlx::query("INSERT INTO process_definitions (process_id, version, source, content_hash, deployed_at) VALUES ($1, $2, $3, $4, $5)")
+                    .bind(&p.id)
+                    .bind(version)
+                    .bind(source)
+                    .bind(&fingerprint)
+                    .bind(&now)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            out.push((p.id.clone(), version));
+        }
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    async fn definitions(
+        &self,
+        process_id: &str,
+        version: Option<i64>,
+    ) -> Result<(i64, Definitions), StoreError> {
+        let row: Option<(i64, String)> = match version {
+            Some(v) => sqlx::query_as("SELECT version, source FROM process_definitions WHERE process_id = $1 AND version = $2")
+                .bind(process_id)
+                .bind(v)
+                .fetch_optional(&self.db.pool)
+                .await?,
+            None => sqlx::query_as("SELECT version, source FROM process_definitions WHERE process_id = $1 ORDER BY version DESC LIMIT 1")
+                .bind(process_id)
+                .fetch_optional(&self.db.pool)
+                .await?,
+        };
+        let (v, source) = row.ok_or_else(|| StoreError::NoDefinition(process_id.to_owned()))?;
+        let defs = crate::read(&source).map_err(|e| StoreError::Unrunnable(e.to_string()))?;
+        Ok((v, defs))
+    }
+
+    /// Starts an instance of the latest version; `business_key` ties it to an application.
+    pub async fn start(
+        &self,
+        process_id: &str,
+        business_key: Option<&str>,
+        variables: Map<String, Json>,
+    ) -> Result<String, StoreError> {
+        let (version, defs) = self.definitions(process_id, None).await?;
+        let (instance, step) = Instance::start(&defs, Some(process_id), variables, self.expr)?;
+        let id = uuid::Uuid::now_v7().to_string();
+        let now = Utc::now();
+        let mut tx = self.db.writer.begin().await?;
+        sqlx::query(
+            "INSERT INTO process_instances (id, process_id, version, business_key, state, status, revision, started_at, updated_at, ended_at)
+             VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $7, $8)",
+        )
+        .bind(&id)
+        .bind(process_id)
+        .bind(version)
+        .bind(business_key)
+        .bind(serde_json::to_string(&instance).expect("instances serialise"))
+        .bind(if instance.ended { "completed" } else { "active" })
+        .bind(ts(&now))
+        .bind(instance.ended.then(|| ts(&now)))
+        .execute(&mut *tx)
+        .await?;
+        self.write_step(&mut tx, &id, &defs, &instance, &step, None, now)
+            .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn write_step(
+        &self,
+        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+        id: &str,
+        defs: &Definitions,
+        instance: &Instance,
+        step: &Step,
+        resource: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        for w in step.consumed.iter().chain(&step.cancelled_waits) {
+            sqlx::query("DELETE FROM process_waits WHERE instance_id = $1 AND wait_id = $2")
+                .bind(id)
+                .bind(*w as i64)
+                .execute(&mut **tx)
+                .await?;
+        }
+        for w in &step.new_waits {
+            if !instance.waits.iter().any(|x| x.id == w.id) {
+                continue; // appeared and went within the same step
+            }
+            self.insert_wait(tx, id, defs, instance, w, now).await?;
+        }
+        let at = ts(&now);
+        for c in &step.completed {
+            sqlx::query(
+                "INSERT INTO process_events (instance_id, at, element_id, element_type, element_name, lifecycle, resource) VALUES ($1, $2, $3, $4, $5, 'complete', $6)",
+            )
+            .bind(id)
+            .bind(&at)
+            .bind(&c.id)
+            .bind(&c.kind)
+            .bind(&c.name)
+            .bind(resource)
+            .execute(&mut **tx)
+            .await?;
+        }
+        Ok(())
+    }
+
+    async fn insert_wait(
+        &self,
+        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+        id: &str,
+        defs: &Definitions,
+        instance: &Instance,
+        w: &Wait,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let element = defs
+            .processes
+            .iter()
+            .flat_map(|p| p.scope.walk())
+            .find(|e| e.id == w.element);
+        let (kind, job_type, message) = match &w.what {
+            WaitKind::Job { job_type } => ("job", job_type.clone(), None),
+            WaitKind::UserTask => ("user-task", None, None),
+            WaitKind::Timer { .. } => ("timer", None, None),
+            WaitKind::Message { message } => {
+                let name = message
+                    .as_ref()
+                    .and_then(|m| defs.messages.iter().find(|x| &x.id == m))
+                    .and_then(|m| m.name.clone().or(Some(m.id.clone())));
+                ("message", None, name)
+            }
+        };
+        // Business-rule tasks without a worker type are the engine's own decision jobs.
+        let job_type = job_type.or_else(|| match element.map(|e| &e.kind) {
+            Some(Kind::BusinessRuleTask) => Some("yagona:decision".to_owned()),
+            Some(Kind::CallActivity) => Some("yagona:call-activity".to_owned()),
+            _ => None,
+        });
+        let due = timer_due(&w.what, now, &instance.variables, self.expr).map(|t| ts(&t));
+        let retries = element
+            .and_then(|e| e.zeebe.retries.as_deref())
+            .and_then(|r| r.parse::<i64>().ok())
+            .unwrap_or(3);
+        sqlx::query(
+            "INSERT INTO process_waits (instance_id, wait_id, element_id, kind, job_type, candidate_groups, message_name, due_at, inputs, retries, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+        )
+        .bind(id)
+        .bind(w.id as i64)
+        .bind(&w.element)
+        .bind(kind)
+        .bind(job_type)
+        .bind(element.and_then(|e| e.zeebe.candidate_groups.clone()))
+        .bind(message)
+        .bind(due)
+        .bind(Json::Object(w.inputs.clone()).to_string())
+        .bind(retries)
+        .bind(ts(&now))
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
+    }
+
+    /// Loads an instance, applies one engine call, and writes the result in one transaction,
+    /// provided nobody changed the instance since it was read.
+    async fn apply(
+        &self,
+        instance_id: &str,
+        resource: Option<&str>,
+        f: impl FnOnce(&mut Instance, &Definitions) -> Result<Step, EngineError>,
+    ) -> Result<Step, StoreError> {
+        let row = sqlx::query(
+            "SELECT process_id, version, state, revision FROM process_instances WHERE id = $1",
+        )
+        .bind(instance_id)
+        .fetch_optional(&self.db.writer)
+        .await?
+        .ok_or_else(|| StoreError::NoInstance(instance_id.to_owned()))?;
+        let (process_id, version, state, revision): (String, i64, String, i64) = (
+            row.try_get(0)?,
+            row.try_get(1)?,
+            row.try_get(2)?,
+            row.try_get(3)?,
+        );
+        let (_, defs) = self.definitions(&process_id, Some(version)).await?;
+        let mut instance: Instance = serde_json::from_str(&state)
+            .map_err(|e| StoreError::Unrunnable(format!("stored state unreadable: {e}")))?;
+        let step = f(&mut instance, &defs)?;
+        let now = Utc::now();
+        let mut tx = self.db.writer.begin().await?;
+        let done = sqlx::query(
+            "UPDATE process_instances SET state = $1, status = $2, revision = revision + 1, updated_at = $3, ended_at = $4
+             WHERE id = $5 AND revision = $6",
+        )
+        .bind(serde_json::to_string(&instance).expect("instances serialise"))
+        .bind(if instance.ended { "completed" } else { "active" })
+        .bind(ts(&now))
+        .bind(instance.ended.then(|| ts(&now)))
+        .bind(instance_id)
+        .bind(revision)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() != 1 {
+            return Err(StoreError::Conflict);
+        }
+        self.write_step(&mut tx, instance_id, &defs, &instance, &step, resource, now)
+            .await?;
+        tx.commit().await?;
+        Ok(step)
+    }
+
+    /// Completes a user task or a job (jobs through [`Self::complete_job`], which checks the lock).
+    pub async fn complete(
+        &self,
+        instance_id: &str,
+        wait_id: u64,
+        result: Map<String, Json>,
+        resource: Option<&str>,
+    ) -> Result<Step, StoreError> {
+        self.apply(instance_id, resource, |i, d| {
+            i.complete(d, wait_id, result, self.expr)
+        })
+        .await
+    }
+
+    /// A timer fired or a message arrived at the event this wait stands for.
+    pub async fn trigger(
+        &self,
+        instance_id: &str,
+        wait_id: u64,
+        variables: Map<String, Json>,
+    ) -> Result<Step, StoreError> {
+        self.apply(instance_id, None, |i, d| {
+            i.trigger(d, wait_id, variables, self.expr)
+        })
+        .await
+    }
+
+    /// Hands out up to `max` open jobs of a type, each to exactly one worker, locked for `lock`.
+    pub async fn activate_jobs(
+        &self,
+        job_type: &str,
+        worker: &str,
+        max: usize,
+        lock: Duration,
+    ) -> Result<Vec<ActivatedJob>, StoreError> {
+        let now = Utc::now();
+        let candidates = sqlx::query(
+            "SELECT w.instance_id, w.wait_id, w.element_id, w.inputs, w.retries, i.business_key, i.state
+             FROM process_waits w JOIN process_instances i ON i.id = w.instance_id
+             WHERE w.kind = 'job' AND w.job_type = $1 AND w.retries > 0 AND (w.lock_until IS NULL OR w.lock_until < $2)
+             ORDER BY w.created_at LIMIT $3",
+        )
+        .bind(job_type)
+        .bind(ts(&now))
+        .bind((max * 2) as i64)
+        .fetch_all(&self.db.pool)
+        .await?;
+        let mut out = Vec::new();
+        for row in candidates {
+            if out.len() >= max {
+                break;
+            }
+            let (instance_id, wait_id): (String, i64) = (row.try_get(0)?, row.try_get(1)?);
+            // Only one worker's update can match: the lock is the claim.
+            let claimed = sqlx::query(
+                "UPDATE process_waits SET locked_by = $1, lock_until = $2
+                 WHERE instance_id = $3 AND wait_id = $4 AND (lock_until IS NULL OR lock_until < $5)",
+            )
+            .bind(worker)
+            .bind(ts(&(now + lock)))
+            .bind(&instance_id)
+            .bind(wait_id)
+            .bind(ts(&now))
+            .execute(&self.db.writer)
+            .await?;
+            if claimed.rows_affected() != 1 {
+                continue;
+            }
+            let state: String = row.try_get(6)?;
+            let mut variables = serde_json::from_str::<Instance>(&state)
+                .map(|i| i.variables)
+                .unwrap_or_default();
+            let inputs: String = row.try_get(3)?;
+            if let Ok(Json::Object(inputs)) = serde_json::from_str(&inputs) {
+                variables.extend(inputs);
+            }
+            out.push(ActivatedJob {
+                instance_id,
+                wait_id,
+                element_id: row.try_get(2)?,
+                job_type: job_type.to_owned(),
+                business_key: row.try_get(5)?,
+                retries: row.try_get(4)?,
+                variables,
+            });
+        }
+        Ok(out)
+    }
+
+    async fn check_lock(
+        &self,
+        instance_id: &str,
+        wait_id: u64,
+        worker: &str,
+    ) -> Result<(), StoreError> {
+        let holder: Option<Option<String>> = sqlx::query_scalar(
+            "SELECT locked_by FROM process_waits WHERE instance_id = $1 AND wait_id = $2",
+        )
+        .bind(instance_id)
+        .bind(wait_id as i64)
+        .fetch_optional(&self.db.pool)
+        .await?;
+        match holder {
+            Some(Some(h)) if h == worker => Ok(()),
+            Some(_) => Err(StoreError::NotYourJob),
+            None => Err(StoreError::Engine(EngineError::UnknownWait(wait_id))),
+        }
+    }
+
+    /// A worker finished its job.
+    pub async fn complete_job(
+        &self,
+        instance_id: &str,
+        wait_id: u64,
+        worker: &str,
+        result: Map<String, Json>,
+    ) -> Result<Step, StoreError> {
+        self.check_lock(instance_id, wait_id, worker).await?;
+        self.complete(instance_id, wait_id, result, Some(worker))
+            .await
+    }
+
+    /// A worker could not do its job: one retry fewer, offered again after `backoff`; with no
+    /// retries left the job stays as an incident for a person to resolve.
+    pub async fn fail_job(
+        &self,
+        instance_id: &str,
+        wait_id: u64,
+        worker: &str,
+        message: &str,
+        backoff: Duration,
+    ) -> Result<i64, StoreError> {
+        self.check_lock(instance_id, wait_id, worker).await?;
+        let now = Utc::now();
+        let mut tx = self.db.writer.begin().await?;
+        sqlx::query("UPDATE process_waits SET retries = retries - 1, locked_by = NULL, lock_until = $1 WHERE instance_id = $2 AND wait_id = $3")
+            .bind(ts(&(now + backoff)))
+            .bind(instance_id)
+            .bind(wait_id as i64)
+            .execute(&mut *tx)
+            .await?;
+        let left: i64 = sqlx::query_scalar(
+            "SELECT retries FROM process_waits WHERE instance_id = $1 AND wait_id = $2",
+        )
+        .bind(instance_id)
+        .bind(wait_id as i64)
+        .fetch_one(&mut *tx)
+        .await?;
+        if left <= 0 {
+            sqlx::query("UPDATE process_instances SET status = 'incident', incident = $1, updated_at = $2 WHERE id = $3")
+                .bind(message)
+                .bind(ts(&now))
+                .bind(instance_id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(left)
+    }
+
+    /// A worker reports a business error (a BPMN error) for its job.
+    pub async fn throw_error(
+        &self,
+        instance_id: &str,
+        wait_id: u64,
+        worker: &str,
+        code: &str,
+    ) -> Result<Step, StoreError> {
+        self.check_lock(instance_id, wait_id, worker).await?;
+        self.apply(instance_id, Some(worker), |i, d| {
+            i.throw_error(d, wait_id, code, self.expr)
+        })
+        .await
+    }
+
+    /// Fires every timer due by `now`, each exactly once even with several nodes: a timer is
+    /// claimed like a job before it fires. Returns how many fired.
+    pub async fn fire_due_timers(
+        &self,
+        node: &str,
+        now: DateTime<Utc>,
+    ) -> Result<usize, StoreError> {
+        let due: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT instance_id, wait_id FROM process_waits WHERE kind = 'timer' AND due_at <= $1 AND (lock_until IS NULL OR lock_until < $1) ORDER BY due_at LIMIT 500",
+        )
+        .bind(ts(&now))
+        .fetch_all(&self.db.pool)
+        .await?;
+        let mut fired = 0;
+        for (instance_id, wait_id) in due {
+            let claimed = sqlx::query(
+                "UPDATE process_waits SET locked_by = $1, lock_until = $2 WHERE instance_id = $3 AND wait_id = $4 AND (lock_until IS NULL OR lock_until < $5)",
+            )
+            .bind(node)
+            .bind(ts(&(now + Duration::seconds(30))))
+            .bind(&instance_id)
+            .bind(wait_id)
+            .bind(ts(&now))
+            .execute(&self.db.writer)
+            .await?;
+            if claimed.rows_affected() == 1 {
+                match self.trigger(&instance_id, wait_id as u64, Map::new()).await {
+                    Ok(_) => fired += 1,
+                    // Withdrawn meanwhile (the task it guarded was completed): nothing to fire.
+                    Err(StoreError::Engine(EngineError::UnknownWait(_)))
+                    | Err(StoreError::Conflict) => {}
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+        Ok(fired)
+    }
+
+    /// Delivers a message to the instance with this business key that waits for it.
+    pub async fn correlate(
+        &self,
+        message_name: &str,
+        business_key: &str,
+        variables: Map<String, Json>,
+    ) -> Result<bool, StoreError> {
+        let target: Option<(String, i64)> = sqlx::query_as(
+            "SELECT w.instance_id, w.wait_id FROM process_waits w JOIN process_instances i ON i.id = w.instance_id
+             WHERE w.kind = 'message' AND w.message_name = $1 AND i.business_key = $2 ORDER BY w.created_at LIMIT 1",
+        )
+        .bind(message_name)
+        .bind(business_key)
+        .fetch_optional(&self.db.pool)
+        .await?;
+        match target {
+            Some((instance, wait)) => {
+                self.trigger(&instance, wait as u64, variables).await?;
+                Ok(true)
+            }
+            None => Ok(false),
+        }
+    }
+
+    /// The instance's status (`active`, `completed`, `incident`) and the elements it waits at.
+    pub async fn status(
+        &self,
+        instance_id: &str,
+    ) -> Result<(String, Vec<(i64, String, String)>), StoreError> {
+        let status: Option<String> =
+            sqlx::query_scalar("SELECT status FROM process_instances WHERE id = $1")
+                .bind(instance_id)
+                .fetch_optional(&self.db.pool)
+                .await?;
+        let status = status.ok_or_else(|| StoreError::NoInstance(instance_id.to_owned()))?;
+        let waits: Vec<(i64, String, String)> =
+            sqlx::query_as("SELECT wait_id, element_id, kind FROM process_waits WHERE instance_id = $1 ORDER BY wait_id")
+                .bind(instance_id)
+                .fetch_all(&self.db.pool)
+                .await?;
+        Ok((status, waits))
+    }
+
+    /// The instance's history: (element, type, lifecycle) in order.
+    pub async fn history(
+        &self,
+        instance_id: &str,
+    ) -> Result<Vec<(String, String, String)>, StoreError> {
+        Ok(sqlx::query_as("SELECT element_id, element_type, lifecycle FROM process_events WHERE instance_id = $1 ORDER BY id")
+            .bind(instance_id)
+            .fetch_all(&self.db.pool)
+            .await?)
+    }
+}

@@ -1,0 +1,396 @@
+//! Durable execution on both databases: deploy, start, jobs claimed once, timers, restarts.
+
+use chrono::{Duration, Utc};
+use serde_json::{json, Map, Value};
+use yagona_db::Db;
+use yagona_workflow::feel::Feel;
+use yagona_workflow::store::{ProcessStore, StoreError};
+
+struct Fresh {
+    db: Db,
+    url: String,
+    _dir: Option<tempfile::TempDir>,
+}
+
+async fn sqlite() -> Fresh {
+    let dir = tempfile::tempdir().unwrap();
+    let url = Db::sqlite_url_in(dir.path());
+    let db = Db::connect(&url).await.unwrap();
+    ProcessStore::migrate(&db).await.unwrap();
+    Fresh {
+        db,
+        url,
+        _dir: Some(dir),
+    }
+}
+
+async fn postgres() -> Option<Fresh> {
+    let Ok(url) = std::env::var("YAGONA_TEST_POSTGRES") else {
+        assert!(
+            std::env::var("CI").is_err(),
+            "CI is set but YAGONA_TEST_POSTGRES is not"
+        );
+        return None;
+    };
+    let schema = format!("w_{}", rand::random::<u64>());
+    let admin = Db::connect(&url).await.unwrap();
+    sqlx::query(&format!("CREATE SCHEMA {schema}"))
+        .execute(&admin.pool)
+        .await
+        .unwrap();
+    let sep = if url.contains('?') { '&' } else { '?' };
+    let scoped = format!("{url}{sep}options=-c%20search_path%3D{schema}");
+    let db = Db::connect(&scoped).await.unwrap();
+    ProcessStore::migrate(&db).await.unwrap();
+    Some(Fresh {
+        db,
+        url: scoped,
+        _dir: None,
+    })
+}
+
+macro_rules! on_both_databases {
+    ($($name:ident),*) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() { super::$name(super::sqlite().await).await }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() { if let Some(f) = super::postgres().await { super::$name(f).await } }
+        }
+    )*};
+}
+
+on_both_databases!(
+    a_deployed_process_runs_step_by_step_with_history,
+    each_job_goes_to_exactly_one_worker,
+    due_timers_fire_once_and_early_ones_wait,
+    an_instance_continues_after_the_node_restarts,
+    failing_jobs_retry_then_become_an_incident
+);
+
+const PERMIT: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" id="d">
+  <bpmn:message id="Msg_Paid" name="fee-paid"/>
+  <bpmn:process id="construction-permit" isExecutable="true">
+    <bpmn:startEvent id="submitted"/>
+    <bpmn:sequenceFlow id="f1" sourceRef="submitted" targetRef="cadastre"/>
+    <bpmn:serviceTask id="cadastre"><bpmn:extensionElements><zeebe:taskDefinition type="cadastre-lookup" retries="2"/></bpmn:extensionElements></bpmn:serviceTask>
+    <bpmn:sequenceFlow id="f2" sourceRef="cadastre" targetRef="review"/>
+    <bpmn:userTask id="review"><bpmn:extensionElements><zeebe:assignmentDefinition candidateGroups="tashkent-khokimiyat"/></bpmn:extensionElements></bpmn:userTask>
+    <bpmn:boundaryEvent id="overdue" attachedToRef="review"><bpmn:timerEventDefinition><bpmn:timeDuration>P10D</bpmn:timeDuration></bpmn:timerEventDefinition></bpmn:boundaryEvent>
+    <bpmn:sequenceFlow id="f3" sourceRef="overdue" targetRef="escalated"/>
+    <bpmn:userTask id="escalated"/>
+    <bpmn:sequenceFlow id="f4" sourceRef="escalated" targetRef="paid"/>
+    <bpmn:sequenceFlow id="f5" sourceRef="review" targetRef="paid"/>
+    <bpmn:intermediateCatchEvent id="paid"><bpmn:messageEventDefinition messageRef="Msg_Paid"/></bpmn:intermediateCatchEvent>
+    <bpmn:sequenceFlow id="f6" sourceRef="paid" targetRef="issued"/>
+    <bpmn:endEvent id="issued"/>
+  </bpmn:process>
+</bpmn:definitions>"#;
+
+fn obj(v: Value) -> Map<String, Value> {
+    v.as_object().unwrap().clone()
+}
+
+async fn a_deployed_process_runs_step_by_step_with_history(f: Fresh) {
+    let store = ProcessStore {
+        db: &f.db,
+        expr: &Feel,
+    };
+    assert_eq!(
+        store.deploy(PERMIT).await.unwrap(),
+        vec![("construction-permit".to_owned(), 1)]
+    );
+    assert_eq!(
+        store.deploy(PERMIT).await.unwrap(),
+        vec![("construction-permit".to_owned(), 1)],
+        "same file, same version"
+    );
+    let id = store
+        .start(
+            "construction-permit",
+            Some("YG-7K4M-X9QA"),
+            obj(json!({"cadastralNumber": "10:01:04:02:01:0123"})),
+        )
+        .await
+        .unwrap();
+    // A new version does not move the running instance.
+    let changed = PERMIT.replace("P10D", "P15D");
+    assert_eq!(
+        store.deploy(&changed).await.unwrap(),
+        vec![("construction-permit".to_owned(), 2)]
+    );
+
+    let jobs = store
+        .activate_jobs("cadastre-lookup", "worker-a", 10, Duration::minutes(5))
+        .await
+        .unwrap();
+    assert_eq!(jobs.len(), 1);
+    assert_eq!(jobs[0].variables["cadastralNumber"], "10:01:04:02:01:0123");
+    assert_eq!(jobs[0].business_key.as_deref(), Some("YG-7K4M-X9QA"));
+    assert!(matches!(
+        store
+            .complete_job(&id, jobs[0].wait_id as u64, "worker-b", Map::new())
+            .await,
+        Err(StoreError::NotYourJob)
+    ));
+    store
+        .complete_job(
+            &id,
+            jobs[0].wait_id as u64,
+            "worker-a",
+            obj(json!({"area": 420})),
+        )
+        .await
+        .unwrap();
+    // A second completion of the same job is refused and duplicates nothing.
+    assert!(store
+        .complete_job(&id, jobs[0].wait_id as u64, "worker-a", Map::new())
+        .await
+        .is_err());
+
+    let (status, waits) = store.status(&id).await.unwrap();
+    assert_eq!(status, "active");
+    let review = waits
+        .iter()
+        .find(|w| w.1 == "review")
+        .expect("the officer's task waits")
+        .0;
+    assert!(waits.iter().any(|w| w.1 == "overdue" && w.2 == "timer"));
+    store
+        .complete(
+            &id,
+            review as u64,
+            obj(json!({"approved": true})),
+            Some("officer-tashkent-khokimiyat"),
+        )
+        .await
+        .unwrap();
+    assert!(
+        !store
+            .correlate("fee-paid", "YG-OTHER-0000", Map::new())
+            .await
+            .unwrap(),
+        "another application's payment does not match"
+    );
+    assert!(store
+        .correlate("fee-paid", "YG-7K4M-X9QA", obj(json!({"paidUzs": 412000})))
+        .await
+        .unwrap());
+    let (status, waits) = store.status(&id).await.unwrap();
+    assert_eq!(status, "completed");
+    assert!(waits.is_empty());
+    let history: Vec<String> = store
+        .history(&id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|h| h.0)
+        .collect();
+    assert_eq!(
+        history,
+        ["submitted", "cadastre", "review", "paid", "issued"]
+    );
+}
+
+async fn each_job_goes_to_exactly_one_worker(f: Fresh) {
+    let store = ProcessStore {
+        db: &f.db,
+        expr: &Feel,
+    };
+    store.deploy(PERMIT).await.unwrap();
+    for i in 0..20 {
+        store
+            .start("construction-permit", Some(&format!("YG-{i}")), Map::new())
+            .await
+            .unwrap();
+    }
+    // Two nodes, each with its own connections, asking at the same time.
+    let second = Db::connect(&f.url).await.unwrap();
+    let (a, b) = tokio::join!(
+        async {
+            ProcessStore {
+                db: &f.db,
+                expr: &Feel,
+            }
+            .activate_jobs("cadastre-lookup", "node-a", 15, Duration::minutes(5))
+            .await
+            .unwrap()
+        },
+        async {
+            ProcessStore {
+                db: &second,
+                expr: &Feel,
+            }
+            .activate_jobs("cadastre-lookup", "node-b", 15, Duration::minutes(5))
+            .await
+            .unwrap()
+        },
+    );
+    let mut all: Vec<(String, i64)> = a
+        .iter()
+        .chain(b.iter())
+        .map(|j| (j.instance_id.clone(), j.wait_id))
+        .collect();
+    let total = all.len();
+    all.sort();
+    all.dedup();
+    assert_eq!(all.len(), total, "no job was handed out twice");
+    assert_eq!(total, 20, "and every job was handed out");
+    assert!(
+        store
+            .activate_jobs("cadastre-lookup", "node-c", 10, Duration::minutes(5))
+            .await
+            .unwrap()
+            .is_empty(),
+        "locked jobs are not offered again"
+    );
+}
+
+async fn due_timers_fire_once_and_early_ones_wait(f: Fresh) {
+    let store = ProcessStore {
+        db: &f.db,
+        expr: &Feel,
+    };
+    store.deploy(PERMIT).await.unwrap();
+    let id = store
+        .start("construction-permit", Some("YG-T"), Map::new())
+        .await
+        .unwrap();
+    let job = store
+        .activate_jobs("cadastre-lookup", "w", 1, Duration::minutes(5))
+        .await
+        .unwrap()
+        .remove(0);
+    store
+        .complete_job(&id, job.wait_id as u64, "w", Map::new())
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .fire_due_timers("node-a", Utc::now() + Duration::days(9))
+            .await
+            .unwrap(),
+        0,
+        "not yet due"
+    );
+    let later = Utc::now() + Duration::days(11);
+    let (a, b) = tokio::join!(
+        store.fire_due_timers("node-a", later),
+        store.fire_due_timers("node-b", later)
+    );
+    assert_eq!(
+        a.unwrap() + b.unwrap(),
+        1,
+        "the overdue timer fired exactly once"
+    );
+    let (_, waits) = store.status(&id).await.unwrap();
+    assert!(waits.iter().any(|w| w.1 == "escalated"), "{waits:?}");
+    assert!(
+        !waits.iter().any(|w| w.1 == "review"),
+        "the interrupted task is gone"
+    );
+}
+
+async fn an_instance_continues_after_the_node_restarts(f: Fresh) {
+    let id = {
+        let store = ProcessStore {
+            db: &f.db,
+            expr: &Feel,
+        };
+        store.deploy(PERMIT).await.unwrap();
+        let id = store
+            .start("construction-permit", Some("YG-R"), Map::new())
+            .await
+            .unwrap();
+        let job = store
+            .activate_jobs("cadastre-lookup", "w", 1, Duration::minutes(5))
+            .await
+            .unwrap()
+            .remove(0);
+        store
+            .complete_job(&id, job.wait_id as u64, "w", Map::new())
+            .await
+            .unwrap();
+        id
+    };
+    f.db.pool.close().await;
+    f.db.writer.close().await;
+    // A new process on the same database picks up where the old one stopped.
+    let db = Db::connect(&f.url).await.unwrap();
+    let store = ProcessStore {
+        db: &db,
+        expr: &Feel,
+    };
+    let (status, waits) = store.status(&id).await.unwrap();
+    assert_eq!(status, "active");
+    let review = waits.iter().find(|w| w.1 == "review").unwrap().0;
+    store
+        .complete(&id, review as u64, Map::new(), None)
+        .await
+        .unwrap();
+    assert!(store
+        .correlate("fee-paid", "YG-R", Map::new())
+        .await
+        .unwrap());
+    assert_eq!(store.status(&id).await.unwrap().0, "completed");
+    assert_eq!(
+        store.history(&id).await.unwrap().len(),
+        5,
+        "no step lost or repeated across the restart"
+    );
+}
+
+async fn failing_jobs_retry_then_become_an_incident(f: Fresh) {
+    let store = ProcessStore {
+        db: &f.db,
+        expr: &Feel,
+    };
+    store.deploy(PERMIT).await.unwrap();
+    let id = store
+        .start("construction-permit", Some("YG-F"), Map::new())
+        .await
+        .unwrap();
+    let job = store
+        .activate_jobs("cadastre-lookup", "w", 1, Duration::minutes(5))
+        .await
+        .unwrap()
+        .remove(0);
+    assert_eq!(job.retries, 2, "retries come from the model");
+    let left = store
+        .fail_job(
+            &id,
+            job.wait_id as u64,
+            "w",
+            "cadastre register timed out",
+            Duration::zero(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(left, 1);
+    let again = store
+        .activate_jobs("cadastre-lookup", "w", 1, Duration::minutes(5))
+        .await
+        .unwrap();
+    assert_eq!(again.len(), 1, "offered again after the back-off");
+    let left = store
+        .fail_job(
+            &id,
+            job.wait_id as u64,
+            "w",
+            "cadastre register timed out",
+            Duration::zero(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(left, 0);
+    assert_eq!(store.status(&id).await.unwrap().0, "incident");
+    assert!(
+        store
+            .activate_jobs("cadastre-lookup", "w", 1, Duration::minutes(5))
+            .await
+            .unwrap()
+            .is_empty(),
+        "no retries left: not offered"
+    );
+}
