@@ -12,6 +12,7 @@ pub mod read;
 pub mod simulate;
 pub mod store;
 pub mod svg;
+pub mod xes;
 pub mod xml;
 
 pub use check::{check, Finding};

@@ -687,6 +687,42 @@ impl ProcessStore<'_> {
         Ok((status, waits))
     }
 
+    /// Every instance's history as XES events (optionally of one process), grouped by instance.
+    pub async fn xes_events(
+        &self,
+        process_id: Option<&str>,
+    ) -> Result<Vec<crate::xes::XesEvent>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT i.id, i.business_key, e.element_id, e.element_type, e.element_name, e.at, e.lifecycle, e.resource
+             FROM process_events e JOIN process_instances i ON i.id = e.instance_id
+             WHERE $1 = '' OR i.process_id = $1
+             ORDER BY i.started_at, i.id, e.id",
+        )
+        .bind(process_id.unwrap_or(""))
+        .fetch_all(&self.db.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let id: String = r.try_get(0)?;
+                let key: Option<String> = r.try_get(1)?;
+                let element: String = r.try_get(2)?;
+                let name: Option<String> = r.try_get(4)?;
+                Ok(crate::xes::XesEvent {
+                    case: key.unwrap_or(id),
+                    activity: name
+                        .map(|n| n.split_whitespace().collect::<Vec<_>>().join(" "))
+                        .unwrap_or_else(|| element.clone()),
+                    element_id: element,
+                    element_type: r.try_get(3)?,
+                    timestamp: r.try_get(5)?,
+                    lifecycle: r.try_get(6)?,
+                    resource: r.try_get(7)?,
+                })
+            })
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(Into::into)
+    }
+
     /// The instance's history: (element, type, lifecycle) in order.
     pub async fn history(
         &self,

@@ -114,6 +114,17 @@ enum ProcessCommand {
         #[arg(long)]
         process: Option<String>,
     },
+    /// Write the history of process instances as an IEEE XES event log (for process mining).
+    ExportXes {
+        /// Only instances of this process.
+        #[arg(long)]
+        process: Option<String>,
+        /// Where to write the log (default: standard output).
+        #[arg(long)]
+        output: Option<PathBuf>,
+        #[command(flatten)]
+        storage: Storage,
+    },
 }
 
 #[derive(Subcommand)]
@@ -340,6 +351,30 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                     }
                 }
                 Err(e) => anyhow::bail!("{e}"),
+            }
+        }
+        Command::Process {
+            command:
+                ProcessCommand::ExportXes {
+                    process,
+                    output,
+                    storage,
+                },
+        } => {
+            let db = storage.open().await?;
+            let store = yagona_workflow::store::ProcessStore {
+                db: &db,
+                expr: &yagona_workflow::feel::Feel,
+            };
+            let events = store.xes_events(process.as_deref()).await?;
+            let log = yagona_workflow::xes::write(process.as_deref().unwrap_or("yagona"), &events);
+            match output {
+                Some(path) => {
+                    std::fs::write(&path, log)
+                        .with_context(|| format!("writing {}", path.display()))?;
+                    eprintln!("wrote {} events to {}", events.len(), path.display());
+                }
+                None => print!("{log}"),
             }
         }
         Command::Registry { command } => match command {
