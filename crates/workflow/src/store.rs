@@ -15,6 +15,8 @@ use chrono::{DateTime, Duration, Months, Utc};
 use serde_json::{Map, Value as Json};
 use sha2::{Digest, Sha256};
 use sqlx::Row;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
 use yagona_core::format_timestamp;
 use yagona_db::{Db, DbError, Migration};
 
@@ -77,6 +79,21 @@ pub const MIGRATIONS: &[Migration] = &[Migration {
     name: "process engine",
     sql: SCHEMA,
 }];
+
+/// Parsed models by content fingerprint: a deployed version never changes, so it is parsed once
+/// per process.
+fn parsed() -> &'static Mutex<HashMap<String, Arc<Definitions>>> {
+    static PARSED: OnceLock<Mutex<HashMap<String, Arc<Definitions>>>> = OnceLock::new();
+    PARSED.get_or_init(Default::default)
+}
+
+fn cached(fingerprint: &str) -> Option<Arc<Definitions>> {
+    parsed()
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .get(fingerprint)
+        .cloned()
+}
 
 fn hash(source: &str) -> String {
     Sha256::digest(source.as_bytes())
@@ -236,20 +253,36 @@ impl ProcessStore<'_> {
         &self,
         process_id: &str,
         version: Option<i64>,
-    ) -> Result<(i64, Definitions), StoreError> {
+    ) -> Result<(i64, Arc<Definitions>), StoreError> {
         let row: Option<(i64, String)> = match version {
-            Some(v) => sqlx::query_as("SELECT version, source FROM process_definitions WHERE process_id = $1 AND version = $2")
+            Some(v) => sqlx::query_as("SELECT version, content_hash FROM process_definitions WHERE process_id = $1 AND version = $2")
                 .bind(process_id)
                 .bind(v)
                 .fetch_optional(&self.db.pool)
                 .await?,
-            None => sqlx::query_as("SELECT version, source FROM process_definitions WHERE process_id = $1 ORDER BY version DESC LIMIT 1")
+            None => sqlx::query_as("SELECT version, content_hash FROM process_definitions WHERE process_id = $1 ORDER BY version DESC LIMIT 1")
                 .bind(process_id)
                 .fetch_optional(&self.db.pool)
                 .await?,
         };
-        let (v, source) = row.ok_or_else(|| StoreError::NoDefinition(process_id.to_owned()))?;
-        let defs = crate::read(&source).map_err(|e| StoreError::Unrunnable(e.to_string()))?;
+        let (v, fingerprint) =
+            row.ok_or_else(|| StoreError::NoDefinition(process_id.to_owned()))?;
+        if let Some(d) = cached(&fingerprint) {
+            return Ok((v, d));
+        }
+        let source: String = sqlx::query_scalar(
+            "SELECT source FROM process_definitions WHERE process_id = $1 AND version = $2",
+        )
+        .bind(process_id)
+        .bind(v)
+        .fetch_one(&self.db.pool)
+        .await?;
+        let defs =
+            Arc::new(crate::read(&source).map_err(|e| StoreError::Unrunnable(e.to_string()))?);
+        parsed()
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(fingerprint, defs.clone());
         Ok((v, defs))
     }
 
@@ -296,12 +329,24 @@ impl ProcessStore<'_> {
         resource: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        for w in step.consumed.iter().chain(&step.cancelled_waits) {
-            sqlx::query("DELETE FROM process_waits WHERE instance_id = $1 AND wait_id = $2")
-                .bind(id)
-                .bind(*w as i64)
-                .execute(&mut **tx)
-                .await?;
+        // One statement per kind of change, however many rows: fewer round trips per step.
+        let gone: Vec<i64> = step
+            .consumed
+            .iter()
+            .chain(&step.cancelled_waits)
+            .map(|w| *w as i64)
+            .collect();
+        if !gone.is_empty() {
+            let list: Vec<String> = (0..gone.len()).map(|i| format!("${}", i + 2)).collect();
+            let sql = format!(
+                "DELETE FROM process_waits WHERE instance_id = $1 AND wait_id IN ({})",
+                list.join(", ")
+            );
+            let mut q = sqlx::query(&sql).bind(id);
+            for w in &gone {
+                q = q.bind(*w);
+            }
+            q.execute(&mut **tx).await?;
         }
         for w in &step.new_waits {
             if !instance.waits.iter().any(|x| x.id == w.id) {
@@ -309,19 +354,27 @@ impl ProcessStore<'_> {
             }
             self.insert_wait(tx, id, defs, instance, w, now).await?;
         }
-        let at = ts(&now);
-        for c in &step.completed {
-            sqlx::query(
-                "INSERT INTO process_events (instance_id, at, element_id, element_type, element_name, lifecycle, resource) VALUES ($1, $2, $3, $4, $5, 'complete', $6)",
-            )
-            .bind(id)
-            .bind(&at)
-            .bind(&c.id)
-            .bind(&c.kind)
-            .bind(&c.name)
-            .bind(resource)
-            .execute(&mut **tx)
-            .await?;
+        if !step.completed.is_empty() {
+            let at = ts(&now);
+            let rows: Vec<String> = (0..step.completed.len())
+                .map(|i| {
+                    format!(
+                        "($1, $2, ${}, ${}, ${}, 'complete', $3)",
+                        4 + 3 * i,
+                        5 + 3 * i,
+                        6 + 3 * i
+                    )
+                })
+                .collect();
+            let sql = format!(
+                "INSERT INTO process_events (instance_id, at, element_id, element_type, element_name, lifecycle, resource) VALUES {}",
+                rows.join(", ")
+            );
+            let mut q = sqlx::query(&sql).bind(id).bind(&at).bind(resource);
+            for c in &step.completed {
+                q = q.bind(&c.id).bind(&c.kind).bind(&c.name);
+            }
+            q.execute(&mut **tx).await?;
         }
         Ok(())
     }
@@ -391,20 +444,32 @@ impl ProcessStore<'_> {
         resource: Option<&str>,
         f: impl FnOnce(&mut Instance, &Definitions) -> Result<Step, EngineError>,
     ) -> Result<Step, StoreError> {
+        // Read from the shared pool: the revision check below catches any change made meanwhile.
         let row = sqlx::query(
-            "SELECT process_id, version, state, revision FROM process_instances WHERE id = $1",
+            "SELECT i.process_id, i.version, i.state, i.revision, d.content_hash FROM process_instances i
+             JOIN process_definitions d ON d.process_id = i.process_id AND d.version = i.version WHERE i.id = $1",
         )
         .bind(instance_id)
-        .fetch_optional(&self.db.writer)
+        .fetch_optional(&self.db.pool)
         .await?
         .ok_or_else(|| StoreError::NoInstance(instance_id.to_owned()))?;
-        let (process_id, version, state, revision): (String, i64, String, i64) = (
+        let (process_id, version, state, revision, fingerprint): (
+            String,
+            i64,
+            String,
+            i64,
+            String,
+        ) = (
             row.try_get(0)?,
             row.try_get(1)?,
             row.try_get(2)?,
             row.try_get(3)?,
+            row.try_get(4)?,
         );
-        let (_, defs) = self.definitions(&process_id, Some(version)).await?;
+        let defs = match cached(&fingerprint) {
+            Some(d) => d,
+            None => self.definitions(&process_id, Some(version)).await?.1,
+        };
         let mut instance: Instance = serde_json::from_str(&state)
             .map_err(|e| StoreError::Unrunnable(format!("stored state unreadable: {e}")))?;
         let step = f(&mut instance, &defs)?;
