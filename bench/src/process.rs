@@ -23,7 +23,12 @@ use yagona_workflow::store::ProcessStore;
 const IN_MEMORY: usize = 20_000;
 const PEER_RUNS: usize = 1_000;
 const DURABLE: usize = 3_000;
-const CLIENTS: usize = 16;
+fn clients() -> usize {
+    std::env::var("BENCH_CLIENTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(16)
+}
 
 fn dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -112,9 +117,10 @@ async fn durable(label: &str, db: Db) -> anyhow::Result<f64> {
     .deploy(&source)
     .await?;
     let t = Instant::now();
-    let per_client = DURABLE / CLIENTS;
+    let clients = clients();
+    let per_client = DURABLE / clients;
     let mut tasks = Vec::new();
-    for _ in 0..CLIENTS {
+    for _ in 0..clients {
         let db = db.clone();
         tasks.push(tokio::spawn(async move {
             let store = ProcessStore {
@@ -140,8 +146,8 @@ async fn durable(label: &str, db: Db) -> anyhow::Result<f64> {
     for t in tasks {
         t.await??;
     }
-    let rate = (per_client * CLIENTS) as f64 / t.elapsed().as_secs_f64();
-    println!("Yagona durable, {label} ({CLIENTS} clients, each step a transaction): {rate:.0} completed instances/s");
+    let rate = (per_client * clients) as f64 / t.elapsed().as_secs_f64();
+    println!("Yagona durable, {label} ({clients} clients, each step a transaction): {rate:.0} completed instances/s");
     Ok(rate)
 }
 
