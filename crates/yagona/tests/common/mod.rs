@@ -295,6 +295,18 @@ impl Browser {
     }
 
     pub async fn post_multipart(&mut self, path: &str, parts: Vec<Part<'_>>) -> Page {
+        self.try_post_multipart(path, parts)
+            .await
+            .expect("the request is sent")
+    }
+
+    /// As [`Self::post_multipart`], but a server that refuses the body before reading it all
+    /// (and closes the connection) is an `Err`, not a panic.
+    pub async fn try_post_multipart(
+        &mut self,
+        path: &str,
+        parts: Vec<Part<'_>>,
+    ) -> Result<Page, reqwest::Error> {
         let mut form = reqwest::multipart::Form::new();
         for p in parts {
             form = match p {
@@ -312,9 +324,8 @@ impl Browser {
             .header("accept-language", &self.accept_language)
             .multipart(form)
             .send()
-            .await
-            .unwrap();
-        self.read(resp).await
+            .await?;
+        Ok(self.read(resp).await)
     }
 
     /// Gets a page with a form and posts the fields with that page's CSRF token.
