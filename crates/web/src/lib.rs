@@ -9,6 +9,7 @@ mod api;
 mod auth;
 pub mod context;
 mod form;
+mod jobs;
 mod metrics;
 mod portal;
 mod render;
@@ -150,6 +151,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         )
         .route("/admin", get(staff::admin))
         .merge(api::routes())
+        .merge(jobs::routes())
         .route("/healthz", get(metrics::healthz))
         .route("/metrics", get(metrics::metrics))
         .route("/static/{*path}", get(render::static_file))

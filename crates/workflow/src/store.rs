@@ -74,11 +74,36 @@ CREATE TABLE process_events (
 CREATE INDEX process_events_by_instance ON process_events (instance_id, id);
 ";
 
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "process engine",
-    sql: SCHEMA,
-}];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "process engine",
+        sql: SCHEMA,
+    },
+    Migration {
+        version: 2,
+        name: "job worker clients",
+        sql: "CREATE TABLE process_workers (
+            name TEXT PRIMARY KEY,
+            token_hash TEXT NOT NULL UNIQUE,
+            job_types TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        );",
+    },
+];
+
+/// An agency system allowed to work jobs of some types through the job worker API.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Worker {
+    pub name: String,
+    pub job_types: Vec<String>,
+}
+
+impl Worker {
+    pub fn may_work(&self, job_type: &str) -> bool {
+        self.job_types.iter().any(|t| t == job_type || t == "*")
+    }
+}
 
 /// Parsed models by content fingerprint: a deployed version never changes, so it is parsed once
 /// per process.
@@ -93,6 +118,13 @@ fn cached(fingerprint: &str) -> Option<Arc<Definitions>> {
         .unwrap_or_else(|e| e.into_inner())
         .get(fingerprint)
         .cloned()
+}
+
+/// A fresh random token (256 bits, hex) for a worker client.
+fn yagona_core_token() -> String {
+    let a = uuid::Uuid::new_v4().simple().to_string();
+    let b = uuid::Uuid::new_v4().simple().to_string();
+    format!("yw_{a}{b}")
 }
 
 fn hash(source: &str) -> String {
@@ -786,6 +818,54 @@ impl ProcessStore<'_> {
             })
             .collect::<Result<_, sqlx::Error>>()
             .map_err(Into::into)
+    }
+
+    /// Registers a worker client; returns its bearer token (only its hash is kept).
+    pub async fn create_worker(
+        &self,
+        name: &str,
+        job_types: &[String],
+    ) -> Result<String, StoreError> {
+        let token = yagona_core_token();
+        sqlx::query("INSERT INTO process_workers (name, token_hash, job_types, created_at) VALUES ($1, $2, $3, $4)")
+            .bind(name)
+            .bind(hash(&token))
+            .bind(job_types.join(","))
+            .bind(ts(&Utc::now()))
+            .execute(&self.db.writer)
+            .await?;
+        Ok(token)
+    }
+
+    /// The worker a bearer token belongs to.
+    pub async fn worker_by_token(&self, token: &str) -> Result<Option<Worker>, StoreError> {
+        let row: Option<(String, String)> =
+            sqlx::query_as("SELECT name, job_types FROM process_workers WHERE token_hash = $1")
+                .bind(hash(token))
+                .fetch_optional(&self.db.pool)
+                .await?;
+        Ok(row.map(|(name, types)| Worker {
+            name,
+            job_types: types
+                .split(',')
+                .filter(|t| !t.is_empty())
+                .map(str::to_owned)
+                .collect(),
+        }))
+    }
+
+    /// The job type of an open job, if it exists.
+    pub async fn job_type(
+        &self,
+        instance_id: &str,
+        wait_id: u64,
+    ) -> Result<Option<String>, StoreError> {
+        let t: Option<Option<String>> = sqlx::query_scalar("SELECT job_type FROM process_waits WHERE instance_id = $1 AND wait_id = $2 AND kind = 'job'")
+            .bind(instance_id)
+            .bind(wait_id as i64)
+            .fetch_optional(&self.db.pool)
+            .await?;
+        Ok(t.flatten())
     }
 
     /// The instance's history: (element, type, lifecycle) in order.

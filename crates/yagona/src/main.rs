@@ -84,6 +84,11 @@ enum Command {
         #[command(subcommand)]
         command: ProcessCommand,
     },
+    /// Agency systems that work jobs through the job worker API.
+    Worker {
+        #[command(subcommand)]
+        command: WorkerCommand,
+    },
     /// The registry of services and forms as files.
     Registry {
         #[command(subcommand)]
@@ -122,6 +127,19 @@ enum ProcessCommand {
         /// Where to write the log (default: standard output).
         #[arg(long)]
         output: Option<PathBuf>,
+        #[command(flatten)]
+        storage: Storage,
+    },
+}
+
+#[derive(Subcommand)]
+enum WorkerCommand {
+    /// Register a worker client and print its bearer token (shown once).
+    Create {
+        name: String,
+        /// Job types it may work, comma-separated (`*` for all).
+        #[arg(long, value_delimiter = ',', required = true)]
+        types: Vec<String>,
         #[command(flatten)]
         storage: Storage,
     },
@@ -376,6 +394,26 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                 }
                 None => print!("{log}"),
             }
+        }
+        Command::Worker {
+            command:
+                WorkerCommand::Create {
+                    name,
+                    types,
+                    storage,
+                },
+        } => {
+            let db = storage.open().await?;
+            let store = yagona_workflow::store::ProcessStore {
+                db: &db,
+                expr: &yagona_workflow::feel::Feel,
+            };
+            let token = store.create_worker(&name, &types).await?;
+            println!("{token}");
+            eprintln!(
+                "worker {name:?} may work: {}. Keep the token secret; it is not shown again.",
+                types.join(", ")
+            );
         }
         Command::Registry { command } => match command {
             RegistryCommand::Validate { dir } => match files::read_dir(&dir) {

@@ -95,3 +95,42 @@ fn simulate_prints_each_completed_element_as_a_json_line() {
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("TASK_ID=JSON"));
 }
+
+#[test]
+fn worker_create_prints_a_token_once() {
+    let data = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_yagona"))
+        .args([
+            "worker",
+            "create",
+            "soliq-system",
+            "--types",
+            "tax.debt,tax.status",
+            "--data",
+        ])
+        .arg(data.path())
+        .env("RUST_LOG", "error")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let token = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    assert!(token.starts_with("yw_") && token.len() > 60, "{token}");
+    let again = Command::new(env!("CARGO_BIN_EXE_yagona"))
+        .args([
+            "worker",
+            "create",
+            "soliq-system",
+            "--types",
+            "tax.debt",
+            "--data",
+        ])
+        .arg(data.path())
+        .env("RUST_LOG", "error")
+        .output()
+        .unwrap();
+    assert!(!again.status.success(), "a worker name is registered once");
+}

@@ -1,0 +1,324 @@
+//! The job worker API, as Zeebe's: agency systems take the work of service tasks of a type,
+//! complete it, fail it (with retries and back-off) or throw a BPMN error.
+//!
+//! A worker proves who it is with its bearer token (`yagona worker create`), and may take only
+//! the job types it was granted. A job key is `INSTANCE:WAIT`. Errors are RFC 9457 problems.
+
+use crate::api::problem;
+use crate::AppState;
+use axum::extract::{Path, State};
+use axum::http::header::AUTHORIZATION;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use yagona_workflow::engine::EngineError;
+use yagona_workflow::feel::Feel;
+use yagona_workflow::store::{ProcessStore, StoreError, Worker};
+
+pub fn routes() -> Router<Arc<AppState>> {
+    Router::new()
+        .route("/api/v1/jobs/activate", post(activate))
+        .route("/api/v1/jobs/{key}/complete", post(complete))
+        .route("/api/v1/jobs/{key}/fail", post(fail))
+        .route("/api/v1/jobs/{key}/throw-error", post(throw_error))
+}
+
+fn store(state: &AppState) -> ProcessStore<'_> {
+    ProcessStore {
+        db: &state.db,
+        expr: &Feel,
+    }
+}
+
+async fn worker(state: &AppState, headers: &HeaderMap) -> Result<Worker, Response> {
+    let token = headers
+        .get(AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    let unauthorized = || {
+        problem(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "Worker token required",
+            Some("send Authorization: Bearer <token> as issued by `yagona worker create`".into()),
+        )
+    };
+    let Some(token) = token else {
+        return Err(unauthorized());
+    };
+    match store(state).worker_by_token(token.trim()).await {
+        Ok(Some(w)) => Ok(w),
+        Ok(None) => Err(unauthorized()),
+        Err(e) => Err(store_error(e)),
+    }
+}
+
+fn store_error(e: StoreError) -> Response {
+    match e {
+        StoreError::NotYourJob => problem(
+            StatusCode::CONFLICT,
+            "job-not-locked-by-you",
+            "The job is not locked by this worker",
+            Some("its lock may have expired; activate again".into()),
+        ),
+        StoreError::Engine(EngineError::UnknownWait(_)) | StoreError::NoInstance(_) => {
+            problem(StatusCode::NOT_FOUND, "not-found", "No such job", None)
+        }
+        StoreError::Conflict => problem(
+            StatusCode::CONFLICT,
+            "conflict",
+            "The instance changed meanwhile",
+            Some("retry the call".into()),
+        ),
+        StoreError::Engine(e) => problem(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "incident",
+            "The process cannot go on with this result",
+            Some(e.to_string()),
+        ),
+        other => {
+            tracing::error!(error = %other, "job api failed");
+            problem(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "Internal error",
+                None,
+            )
+        }
+    }
+}
+
+fn parse_key(key: &str) -> Option<(String, u64)> {
+    let (instance, wait) = key.rsplit_once(':')?;
+    Some((instance.to_owned(), wait.parse().ok()?))
+}
+
+/// The job exists, is of a type this worker may take; else the problem to answer.
+async fn granted(state: &AppState, w: &Worker, key: &str) -> Result<(String, u64), Response> {
+    let Some((instance, wait)) = parse_key(key) else {
+        return Err(problem(
+            StatusCode::NOT_FOUND,
+            "not-found",
+            "No such job",
+            Some("a job key is INSTANCE:WAIT".into()),
+        ));
+    };
+    match store(state).job_type(&instance, wait).await {
+        Ok(Some(t)) if w.may_work(&t) => Ok((instance, wait)),
+        Ok(Some(_)) => Err(problem(
+            StatusCode::FORBIDDEN,
+            "job-type-not-granted",
+            "This worker may not work this job type",
+            None,
+        )),
+        Ok(None) => Err(problem(
+            StatusCode::NOT_FOUND,
+            "not-found",
+            "No such job",
+            None,
+        )),
+        Err(e) => Err(store_error(e)),
+    }
+}
+
+fn body<T: for<'de> Deserialize<'de>>(raw: &[u8]) -> Result<T, Response> {
+    let raw = if raw.iter().all(u8::is_ascii_whitespace) {
+        b"{}".as_slice()
+    } else {
+        raw
+    };
+    serde_json::from_slice(raw).map_err(|e| {
+        problem(
+            StatusCode::BAD_REQUEST,
+            "bad-request",
+            "The body is not valid JSON for this call",
+            Some(e.to_string()),
+        )
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct Activate {
+    #[serde(rename = "type")]
+    job_type: String,
+    #[serde(default = "ten")]
+    max_jobs: usize,
+    /// How long the jobs stay locked to this worker.
+    #[serde(default = "five_minutes")]
+    timeout_ms: u64,
+    /// Long polling: wait this long for jobs to appear before answering with none.
+    #[serde(default)]
+    request_timeout_ms: u64,
+}
+
+fn ten() -> usize {
+    10
+}
+fn five_minutes() -> u64 {
+    300_000
+}
+
+async fn activate(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    raw: axum::body::Bytes,
+) -> Response {
+    let w = match worker(&state, &headers).await {
+        Ok(w) => w,
+        Err(r) => return r,
+    };
+    let req: Activate = match body(&raw) {
+        Ok(r) => r,
+        Err(r) => return r,
+    };
+    if !w.may_work(&req.job_type) {
+        return problem(
+            StatusCode::FORBIDDEN,
+            "job-type-not-granted",
+            "This worker may not work this job type",
+            Some(req.job_type),
+        );
+    }
+    let max = req.max_jobs.clamp(1, 100);
+    let lock = chrono::Duration::milliseconds(req.timeout_ms.clamp(1_000, 86_400_000) as i64);
+    let deadline = Instant::now() + Duration::from_millis(req.request_timeout_ms.min(30_000));
+    loop {
+        match store(&state)
+            .activate_jobs(&req.job_type, &w.name, max, lock)
+            .await
+        {
+            Ok(jobs) if !jobs.is_empty() || Instant::now() >= deadline => {
+                let jobs: Vec<Value> = jobs
+                    .into_iter()
+                    .map(|j| {
+                        json!({
+                            "key": format!("{}:{}", j.instance_id, j.wait_id),
+                            "type": j.job_type,
+                            "processInstanceKey": j.instance_id,
+                            "elementId": j.element_id,
+                            "businessKey": j.business_key,
+                            "retries": j.retries,
+                            "variables": j.variables,
+                        })
+                    })
+                    .collect();
+                return Json(json!({ "jobs": jobs })).into_response();
+            }
+            Ok(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+            Err(e) => return store_error(e),
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct Complete {
+    #[serde(default)]
+    variables: Map<String, Value>,
+}
+
+async fn complete(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Path(key): Path<String>,
+    raw: axum::body::Bytes,
+) -> Response {
+    let w = match worker(&state, &headers).await {
+        Ok(w) => w,
+        Err(r) => return r,
+    };
+    let (instance, wait) = match granted(&state, &w, &key).await {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let req: Complete = match body(&raw) {
+        Ok(r) => r,
+        Err(r) => return r,
+    };
+    match store(&state)
+        .complete_job(&instance, wait, &w.name, req.variables)
+        .await
+    {
+        Ok(_) => StatusCode::NO_CONTENT.into_response(),
+        Err(e) => store_error(e),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct Fail {
+    #[serde(default)]
+    error_message: String,
+    #[serde(default)]
+    retry_back_off_ms: u64,
+}
+
+async fn fail(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Path(key): Path<String>,
+    raw: axum::body::Bytes,
+) -> Response {
+    let w = match worker(&state, &headers).await {
+        Ok(w) => w,
+        Err(r) => return r,
+    };
+    let (instance, wait) = match granted(&state, &w, &key).await {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let req: Fail = match body(&raw) {
+        Ok(r) => r,
+        Err(r) => return r,
+    };
+    let backoff = chrono::Duration::milliseconds(req.retry_back_off_ms.min(86_400_000) as i64);
+    match store(&state)
+        .fail_job(&instance, wait, &w.name, &req.error_message, backoff)
+        .await
+    {
+        Ok(left) => Json(json!({ "retries": left, "incident": left <= 0 })).into_response(),
+        Err(e) => store_error(e),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct ThrowError {
+    error_code: String,
+    #[serde(default)]
+    #[allow(dead_code)]
+    error_message: String,
+}
+
+async fn throw_error(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Path(key): Path<String>,
+    raw: axum::body::Bytes,
+) -> Response {
+    let w = match worker(&state, &headers).await {
+        Ok(w) => w,
+        Err(r) => return r,
+    };
+    let (instance, wait) = match granted(&state, &w, &key).await {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let req: ThrowError = match body(&raw) {
+        Ok(r) => r,
+        Err(r) => return r,
+    };
+    match store(&state)
+        .throw_error(&instance, wait, &w.name, &req.error_code)
+        .await
+    {
+        Ok(_) => StatusCode::NO_CONTENT.into_response(),
+        Err(e) => store_error(e),
+    }
+}
