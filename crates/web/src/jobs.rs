@@ -292,7 +292,6 @@ async fn fail(
 struct ThrowError {
     error_code: String,
     #[serde(default)]
-    #[allow(dead_code)]
     error_message: String,
 }
 
