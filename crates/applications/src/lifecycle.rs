@@ -81,20 +81,6 @@ impl Action {
         }
     }
 
-    pub fn parse(s: &str) -> Option<Action> {
-        [
-            Action::Create,
-            Action::Submit,
-            Action::Resubmit,
-            Action::Take,
-            Action::Approve,
-            Action::Reject,
-            Action::Return,
-        ]
-        .into_iter()
-        .find(|a| a.code() == s)
-    }
-
     /// Actions whose reason or comment is mandatory: the applicant must learn why.
     pub fn needs_comment(self) -> bool {
         matches!(self, Action::Reject | Action::Return)

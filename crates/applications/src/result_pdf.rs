@@ -4,7 +4,6 @@
 
 use crate::store::Application;
 use printpdf::{IndirectFontRef, Mm, PdfDocument, PdfLayerReference};
-use sha2::{Digest, Sha256};
 use std::io::Cursor;
 
 const FONT: &[u8] = include_bytes!("../assets/DejaVuSans.ttf");
@@ -78,17 +77,14 @@ pub fn generate(
         bold: &bold,
         y: 272.0,
     };
-    let fingerprint: String = Sha256::digest(
+    let fingerprint = yagona_core::sha256_hex(
         format!(
             "{}|{}|{}|{}",
             app.reference, app.applicant_pinfl, decided_at, officer
         )
         .as_bytes(),
-    )
-    .iter()
-    .take(16)
-    .map(|b| format!("{b:02x}"))
-    .collect();
+    )[..32]
+        .to_owned();
     w.line("Yagona — davlat xizmatlari / public services", 10.0, false);
     w.line(&ctx.agency_name_uz, 12.0, true);
     w.line(&ctx.agency_name_en, 10.0, false);

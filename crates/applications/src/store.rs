@@ -4,7 +4,6 @@ use crate::result_pdf::{self, ResultContext};
 use chrono::NaiveDate;
 use serde::Serialize;
 use serde_json::{Map, Value};
-use sha2::{Digest, Sha256};
 use sqlx::any::AnyRow;
 use sqlx::Row;
 use yagona_calendar::Calendar;
@@ -822,10 +821,7 @@ async fn insert_document(
     at: &str,
 ) -> Result<Document, sqlx::Error> {
     let id = uuid::Uuid::new_v4().to_string();
-    let sha256: String = Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let sha256 = yagona_core::sha256_hex(bytes);
     sqlx::query(
         "INSERT INTO documents (id, application_id, kind, field, file_name, media_type, size, sha256, content, created_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",

@@ -190,30 +190,6 @@ impl Calendar {
         }
         Ok(d)
     }
-
-    /// Working days from `from` (exclusive) up to `to` (inclusive); negative when `to` is earlier.
-    pub fn working_days_between(
-        &self,
-        from: NaiveDate,
-        to: NaiveDate,
-    ) -> Result<i64, CalendarError> {
-        let (a, b, sign) = if from <= to {
-            (from, to, 1)
-        } else {
-            (to, from, -1)
-        };
-        let mut n = 0;
-        let mut d = a;
-        while d < b {
-            d = d
-                .succ_opt()
-                .ok_or(CalendarError::YearNotCovered(d.year() + 1))?;
-            if self.is_working_day(d)? {
-                n += 1;
-            }
-        }
-        Ok(sign * n)
-    }
 }
 
 pub const MIGRATIONS: &[Migration] = &[Migration {

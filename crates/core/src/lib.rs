@@ -15,6 +15,15 @@ pub use ids::{Code, ParseError, Pinfl, Stir};
 pub use locale::{I18nText, Locale};
 pub use money::{group_thousands, Fee};
 pub use reference::ReferenceNumber;
+/// SHA-256 of some bytes as lower-case hex: content fingerprints, token hashes, document digests.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 pub use time::{
     format_timestamp, now, parse_timestamp, tashkent_date, tashkent_display, Timestamp,
 };

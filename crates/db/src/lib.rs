@@ -5,7 +5,7 @@
 //! RFC 3339 text in UTC, JSON is text, identifiers are text. Each component owns its tables and
 //! hands its migrations to [`Db::migrate`]; this crate only applies them, in order, once.
 
-use sqlx::any::{AnyPoolOptions, AnyQueryResult};
+use sqlx::any::AnyPoolOptions;
 use sqlx::{AnyPool, Executor};
 use std::path::Path;
 use std::time::Duration;
@@ -207,9 +207,4 @@ pub fn is_unique_violation(err: &sqlx::Error) -> bool {
         }
         _ => false,
     }
-}
-
-/// Rows touched, for callers that need to know whether an update matched.
-pub fn rows(r: &AnyQueryResult) -> u64 {
-    r.rows_affected()
 }

@@ -12,7 +12,7 @@ use base64::Engine;
 use hmac::{Hmac, Mac};
 use rand::RngCore;
 use serde::Serialize;
-use sha2::{Digest, Sha256};
+use sha2::Sha256;
 use sqlx::any::AnyRow;
 use sqlx::Row;
 use yagona_core::{format_timestamp, now, Pinfl};
@@ -113,10 +113,7 @@ pub struct IdentityStore<'a> {
 }
 
 fn hash_token(token: &str) -> String {
-    Sha256::digest(token.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    yagona_core::sha256_hex(token.as_bytes())
 }
 
 /// A fresh random token (256 bits), URL-safe.

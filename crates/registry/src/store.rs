@@ -4,7 +4,6 @@
 
 use crate::catalogue::Catalogue;
 use crate::model::*;
-use sha2::{Digest, Sha256};
 use sqlx::Row;
 use yagona_calendar::{CalendarStore, YearCalendar};
 use yagona_db::{Db, DbError, Migration};
@@ -40,10 +39,7 @@ pub const MIGRATIONS: &[Migration] = &[Migration {
 }];
 
 fn content_hash(s: &str) -> String {
-    Sha256::digest(s.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    yagona_core::sha256_hex(s.as_bytes())
 }
 
 /// What an import changed.

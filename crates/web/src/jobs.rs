@@ -216,6 +216,31 @@ async fn activate(
     }
 }
 
+/// What every call on one job needs: the worker, its right to the job's type, and the body.
+struct JobCall<T> {
+    worker: Worker,
+    instance: String,
+    wait: u64,
+    req: T,
+}
+
+async fn job_call<T: for<'de> Deserialize<'de>>(
+    state: &AppState,
+    headers: &HeaderMap,
+    key: &str,
+    raw: &[u8],
+) -> Result<JobCall<T>, Response> {
+    let worker = worker(state, headers).await?;
+    let (instance, wait) = granted(state, &worker, key).await?;
+    let req = body(raw)?;
+    Ok(JobCall {
+        worker,
+        instance,
+        wait,
+        req,
+    })
+}
+
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 struct Complete {
@@ -229,20 +254,12 @@ async fn complete(
     Path(key): Path<String>,
     raw: axum::body::Bytes,
 ) -> Response {
-    let w = match worker(&state, &headers).await {
-        Ok(w) => w,
-        Err(r) => return r,
-    };
-    let (instance, wait) = match granted(&state, &w, &key).await {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
-    let req: Complete = match body(&raw) {
-        Ok(r) => r,
+    let c: JobCall<Complete> = match job_call(&state, &headers, &key, &raw).await {
+        Ok(c) => c,
         Err(r) => return r,
     };
     match store(&state)
-        .complete_job(&instance, wait, &w.name, req.variables)
+        .complete_job(&c.instance, c.wait, &c.worker.name, c.req.variables)
         .await
     {
         Ok(_) => StatusCode::NO_CONTENT.into_response(),
@@ -265,21 +282,19 @@ async fn fail(
     Path(key): Path<String>,
     raw: axum::body::Bytes,
 ) -> Response {
-    let w = match worker(&state, &headers).await {
-        Ok(w) => w,
+    let c: JobCall<Fail> = match job_call(&state, &headers, &key, &raw).await {
+        Ok(c) => c,
         Err(r) => return r,
     };
-    let (instance, wait) = match granted(&state, &w, &key).await {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
-    let req: Fail = match body(&raw) {
-        Ok(r) => r,
-        Err(r) => return r,
-    };
-    let backoff = chrono::Duration::milliseconds(req.retry_back_off_ms.min(86_400_000) as i64);
+    let backoff = chrono::Duration::milliseconds(c.req.retry_back_off_ms.min(86_400_000) as i64);
     match store(&state)
-        .fail_job(&instance, wait, &w.name, &req.error_message, backoff)
+        .fail_job(
+            &c.instance,
+            c.wait,
+            &c.worker.name,
+            &c.req.error_message,
+            backoff,
+        )
         .await
     {
         Ok(left) => Json(json!({ "retries": left, "incident": left <= 0 })).into_response(),
@@ -301,20 +316,13 @@ async fn throw_error(
     Path(key): Path<String>,
     raw: axum::body::Bytes,
 ) -> Response {
-    let w = match worker(&state, &headers).await {
-        Ok(w) => w,
+    let c: JobCall<ThrowError> = match job_call(&state, &headers, &key, &raw).await {
+        Ok(c) => c,
         Err(r) => return r,
     };
-    let (instance, wait) = match granted(&state, &w, &key).await {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
-    let req: ThrowError = match body(&raw) {
-        Ok(r) => r,
-        Err(r) => return r,
-    };
+    tracing::info!(worker = %c.worker.name, job = %key, code = %c.req.error_code, message = %c.req.error_message, "BPMN error thrown by a worker");
     match store(&state)
-        .throw_error(&instance, wait, &w.name, &req.error_code)
+        .throw_error(&c.instance, c.wait, &c.worker.name, &c.req.error_code)
         .await
     {
         Ok(_) => StatusCode::NO_CONTENT.into_response(),

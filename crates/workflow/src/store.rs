@@ -13,7 +13,6 @@ use crate::feel::Expressions;
 use crate::model::{Definitions, Kind};
 use chrono::{DateTime, Duration, Months, Utc};
 use serde_json::{Map, Value as Json};
-use sha2::{Digest, Sha256};
 use sqlx::Row;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -128,10 +127,7 @@ fn yagona_core_token() -> String {
 }
 
 fn hash(source: &str) -> String {
-    Sha256::digest(source.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    yagona_core::sha256_hex(source.as_bytes())
 }
 
 #[derive(Debug, thiserror::Error)]
