@@ -10,7 +10,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::header::CONTENT_TYPE;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{any, get};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -28,7 +28,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/api/v1/agencies", get(list_agencies))
         .route("/api/v1/applications", get(list_applications))
         .route("/api/v1/applications/{reference}", get(get_application))
-        .route("/api/v1/{*rest}", get(unknown))
+        .route("/api/v1/{*rest}", any(unknown))
         .route("/api/openapi.json", get(openapi_json))
         .route("/api/docs", get(docs))
 }

@@ -804,6 +804,8 @@ pub async fn download(
         Viewer::Applicant(&pinfl)
     } else if let Some((_, agency)) = ctx.officer() {
         Viewer::Agency(agency)
+    } else if ctx.user.is_some() {
+        return error_page(&state, &ctx, PageError::NotFound);
     } else {
         return sign_in_redirect(&ctx);
     };

@@ -368,6 +368,18 @@ impl Instance {
         let w = self.take_wait(&mut run, wait)?;
         self.cancel_attached(&mut run, w.id);
         if let Some(boundary) = self.boundary_for(&run, w.scope, &w.element, code) {
+            // The error ends the whole activity: a multi-instance task's other instances too.
+            let siblings: Vec<u64> = self
+                .waits
+                .iter()
+                .filter(|x| x.scope == w.scope && x.element == w.element)
+                .map(|x| x.id)
+                .collect();
+            for s in siblings {
+                self.cancel_attached(&mut run, s);
+                self.cancel_wait(&mut run, s);
+            }
+            self.multi.remove(&format!("{}/{}", w.scope, w.element));
             self.leave(&mut run, w.scope, boundary)?;
         } else {
             self.throw(&mut run, w.scope, &w.element, code)?;

@@ -228,3 +228,27 @@ fn parallel_multi_instance_collects_outputs_in_item_order_whatever_the_completio
         json!(["hokim signed", "architect signed", "engineer signed"])
     );
 }
+
+#[test]
+fn a_bpmn_error_on_one_instance_ends_the_whole_multi_instance_task() {
+    let model = MULTI.replace(
+        "<sequenceFlow id=\"b\" sourceRef=\"sign\" targetRef=\"e\"/>",
+        "<sequenceFlow id=\"b\" sourceRef=\"sign\" targetRef=\"e\"/><boundaryEvent id=\"refused\" attachedToRef=\"sign\"><errorEventDefinition/></boundaryEvent><sequenceFlow id=\"c\" sourceRef=\"refused\" targetRef=\"e\"/>",
+    );
+    let defs = read(&model).unwrap();
+    let (mut inst, step) = Instance::start(
+        &defs,
+        None,
+        obj(json!({"signers": ["hokim", "architect"]})),
+        &Feel,
+    )
+    .unwrap();
+    let first = step.new_waits[0].id;
+    inst.throw_error(&defs, first, "REFUSED", &Feel).unwrap();
+    assert!(
+        inst.waits.is_empty(),
+        "the other signer's task is withdrawn: {:?}",
+        inst.waits
+    );
+    assert!(inst.ended);
+}

@@ -169,6 +169,12 @@ async fn the_api_serves_the_catalogue_and_problem_documents(app: TestApp) {
     let problem: Value = serde_json::from_str(&missing.body).unwrap();
     assert_eq!(problem["type"], "https://yagona.uz/problems/not-found");
     assert_eq!(problem["status"], 404);
+    let unknown = b.post("/api/v1/no-such-thing", &[]).await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        unknown.content_type, "application/problem+json",
+        "any method on an unknown API path gets a problem"
+    );
     let events: Vec<Value> =
         serde_json::from_str(&b.get("/api/v1/life-events").await.body).unwrap();
     assert!(events.len() >= 6);
