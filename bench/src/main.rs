@@ -209,6 +209,7 @@ fn synthetic_registry() -> anyhow::Result<yagona_registry::Registry> {
         reg.services.push(Service {
             passport,
             form: simple_form(),
+            process: None,
         });
     }
     Ok(reg)

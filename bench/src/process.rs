@@ -110,12 +110,7 @@ fn rate_of(output: &str) -> anyhow::Result<f64> {
 async fn durable(label: &str, db: Db) -> anyhow::Result<f64> {
     ProcessStore::migrate(&db).await?;
     let source = std::fs::read_to_string(dir().join("process/model-yagona.bpmn"))?;
-    ProcessStore {
-        db: &db,
-        expr: &Feel,
-    }
-    .deploy(&source)
-    .await?;
+    ProcessStore::new(&db, &Feel).deploy(&source).await?;
     let t = Instant::now();
     let clients = clients();
     let per_client = DURABLE / clients;
@@ -123,10 +118,7 @@ async fn durable(label: &str, db: Db) -> anyhow::Result<f64> {
     for _ in 0..clients {
         let db = db.clone();
         tasks.push(tokio::spawn(async move {
-            let store = ProcessStore {
-                db: &db,
-                expr: &Feel,
-            };
+            let store = ProcessStore::new(&db, &Feel);
             for _ in 0..per_client {
                 let id = store.start("bench", None, vars()).await?;
                 loop {

@@ -1,22 +1,25 @@
 //! Applications: what a citizen submits for a service, its documents, and its history.
 //!
-//! The lifecycle (which status may follow which, and who may move it) lives in one place,
-//! [`lifecycle`], so that the BPMN engine of a later component can replace it without touching
-//! storage or pages. Every read takes a [`Viewer`]: an applicant sees only their own
-//! applications, an officer only their agency's. Every change is one transaction that writes
-//! the new state and its history event together.
+//! Once submitted, an application is run by its service's BPMN process ([`process`]): the
+//! status a citizen sees and the officers' tasks are views of the process instance, kept in the
+//! same transaction as each step. Every read takes a [`Viewer`]: an applicant sees only their
+//! own applications, an officer only those of their agency or with a task for it. Every change
+//! is one transaction that writes the new state and its history event together.
 
 pub mod documents;
-pub mod lifecycle;
+pub mod process;
 mod result_pdf;
+pub mod status;
 mod store;
+pub mod workers;
 
 pub use documents::{Document, DocumentKind, Upload, UploadError};
-pub use lifecycle::{Action, Actor, Holder, Status};
+pub use status::{Action, Actor, Holder, Status};
 pub use store::{
-    Application, ApplicationError, ApplicationEvent, ApplicationStore, Decision, OfficerFilter,
-    Viewer,
+    Application, ApplicationError, ApplicationEvent, ApplicationStore, Decision, InboxFilter,
+    InboxItem, OfficerFilter, Viewer,
 };
+pub use yagona_workflow::store::UserTask;
 
 pub use result_pdf::ResultContext;
 

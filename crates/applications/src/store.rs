@@ -1,6 +1,6 @@
 use crate::documents::{Document, DocumentKind, Upload, UploadError};
-use crate::lifecycle::{self, Action, Actor, Holder, Status};
-use crate::result_pdf::{self, ResultContext};
+use crate::process::{self, APPLICANT_GROUP};
+use crate::status::{Action, Actor, Holder, Status};
 use chrono::NaiveDate;
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -10,6 +10,7 @@ use yagona_calendar::Calendar;
 use yagona_core::{format_timestamp, now, tashkent_date, ReferenceNumber};
 use yagona_db::{is_unique_violation, Db, DbError, Migration};
 use yagona_forms::{FieldError, FormDefinition, Widget};
+use yagona_workflow::store::UserTask;
 
 const SCHEMA: &str = "
 CREATE TABLE applications (
@@ -61,11 +62,37 @@ CREATE TABLE documents (
 CREATE INDEX documents_by_application ON documents (application_id);
 ";
 
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "applications",
-    sql: SCHEMA,
-}];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "applications",
+        sql: SCHEMA,
+    },
+    Migration {
+        version: 2,
+        name: "applications run on processes",
+        sql: "ALTER TABLE applications ADD COLUMN process_instance TEXT;
+              ALTER TABLE applications ADD COLUMN current_step TEXT;
+              ALTER TABLE applications ADD COLUMN holder_agency TEXT;
+              ALTER TABLE application_events ADD COLUMN step TEXT;
+              CREATE INDEX applications_by_instance ON applications (process_instance);
+              CREATE TABLE application_agencies (
+                  application_id TEXT NOT NULL REFERENCES applications (id),
+                  agency TEXT NOT NULL,
+                  PRIMARY KEY (application_id, agency)
+              );
+              CREATE TABLE notifications (
+                  id AUTO_ID,
+                  application_id TEXT NOT NULL REFERENCES applications (id),
+                  recipient_kind TEXT NOT NULL,
+                  recipient TEXT NOT NULL,
+                  template TEXT NOT NULL,
+                  created_at TEXT NOT NULL,
+                  sent_at TEXT
+              );
+              CREATE INDEX notifications_unsent ON notifications (sent_at, id);",
+    },
+];
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApplicationError {
@@ -87,6 +114,27 @@ pub enum ApplicationError {
     CommentRequired,
     #[error("the service's form cannot be used: {0}")]
     BrokenForm(String),
+    #[error("no such task on this application, or not for your agency")]
+    NoTask,
+    #[error("the task is assigned to someone else")]
+    TaskTaken,
+    #[error("the process cannot go on: {0}")]
+    Process(String),
+}
+
+impl From<yagona_workflow::store::StoreError> for ApplicationError {
+    fn from(e: yagona_workflow::store::StoreError) -> Self {
+        use yagona_workflow::store::StoreError as E;
+        match e {
+            E::Db(d) => ApplicationError::Db(d),
+            E::Conflict => ApplicationError::Conflict,
+            E::TaskTaken => ApplicationError::TaskTaken,
+            E::Engine(yagona_workflow::engine::EngineError::UnknownWait(_)) => {
+                ApplicationError::NoTask
+            }
+            other => ApplicationError::Process(other.to_string()),
+        }
+    }
 }
 
 impl From<sqlx::Error> for ApplicationError {
@@ -120,17 +168,25 @@ pub struct Application {
     pub submitted_at: Option<String>,
     pub decision_due: Option<NaiveDate>,
     pub decided_at: Option<String>,
+    /// The process instance that runs the application (from submission on).
+    pub process_instance: Option<String>,
+    /// Where the process is, as labels by language (`uz`, `uz-Cyrl`, `ru`, `en`, `name`).
+    pub current_step: Option<Map<String, Value>>,
+    /// The agency whose task is open now (the service's agency when none is).
+    pub holder_agency: Option<String>,
 }
 
 impl Application {
     pub fn holder(&self) -> Holder {
+        let agency = self
+            .holder_agency
+            .clone()
+            .unwrap_or_else(|| self.agency_code.clone());
         match self.status {
             Status::Draft | Status::Returned => Holder::Applicant,
-            Status::Submitted => Holder::Agency {
-                agency: self.agency_code.clone(),
-            },
+            Status::Submitted => Holder::Agency { agency },
             Status::InReview => Holder::Officer {
-                agency: self.agency_code.clone(),
+                agency,
                 name: self.officer_name.clone().unwrap_or_default(),
             },
             Status::Approved | Status::Rejected => Holder::Closed,
@@ -170,6 +226,11 @@ impl Application {
                 .map(|d| d.parse().map_err(|_| bad("decision_due")))
                 .transpose()?,
             decided_at: row.try_get("decided_at")?,
+            process_instance: row.try_get("process_instance")?,
+            current_step: row
+                .try_get::<Option<String>, _>("current_step")?
+                .and_then(|s| serde_json::from_str(&s).ok()),
+            holder_agency: row.try_get("holder_agency")?,
         })
     }
 }
@@ -184,6 +245,8 @@ pub struct ApplicationEvent {
     pub from_status: Option<String>,
     pub to_status: String,
     pub comment: Option<String>,
+    /// The process step the event happened at, as labels by language.
+    pub step: Option<Map<String, Value>>,
 }
 
 /// An officer's decision on an application.
@@ -193,11 +256,7 @@ pub struct Decision {
     /// For an approval: the result document the officer attached; without one the platform
     /// generates a PDF from the context.
     pub result: Option<Upload>,
-    pub context: Option<ResultContextOwned>,
 }
-
-/// What the generated result document says.
-pub type ResultContextOwned = ResultContext;
 
 /// Filters of the officer's list.
 #[derive(Debug, Default, Clone)]
@@ -209,13 +268,53 @@ pub struct OfficerFilter {
     pub overdue_on: Option<NaiveDate>,
 }
 
+/// Filters of the officer's task inbox.
+#[derive(Debug, Default, Clone)]
+pub struct InboxFilter {
+    pub service: Option<String>,
+    /// Reference number or applicant PINFL, exact.
+    pub query: Option<String>,
+    /// `Some(true)`: only tasks assigned to me; `Some(false)`: only unassigned ones.
+    pub mine: Option<bool>,
+    /// Only tasks past their due date (or the application's deadline) on this day.
+    pub overdue_on: Option<NaiveDate>,
+}
+
+/// One open task in an inbox, with its application.
+#[derive(Debug, Clone, Serialize)]
+pub struct InboxItem {
+    pub application: Application,
+    pub task: UserTask,
+}
+
+impl InboxItem {
+    /// The task's own due moment, else the application's statutory deadline (end of that day,
+    /// Tashkent time), as a date.
+    pub fn due(&self) -> Option<NaiveDate> {
+        self.task
+            .due_at
+            .as_deref()
+            .and_then(yagona_core::parse_timestamp)
+            .map(|t| tashkent_date(&(t - chrono::Duration::seconds(1))))
+            .or(self.application.decision_due)
+    }
+}
+
 pub struct ApplicationStore<'a> {
     pub db: &'a Db,
 }
 
-const COLUMNS: &str = "id, reference, applicant_pinfl, applicant_name, service_code, service_version, agency_code, status, answers, officer_id, officer_name, created_at, updated_at, submitted_at, decision_due, decided_at";
+const COLUMNS: &str = "id, reference, applicant_pinfl, applicant_name, service_code, service_version, agency_code, status, answers, officer_id, officer_name, created_at, updated_at, submitted_at, decision_due, decided_at, process_instance, current_step, holder_agency";
 
-type Tx<'c> = sqlx::Transaction<'c, sqlx::Any>;
+/// An officer's agency may read an application of its service, or one on which it has (had) a
+/// task; never a draft. `$n` is the agency; `t` the applications table's name in the query.
+fn agency_scope(t: &str, n: usize) -> String {
+    format!(
+        "{t}.status <> 'draft' AND ({t}.agency_code = ${n} OR EXISTS (SELECT 1 FROM application_agencies x WHERE x.application_id = {t}.id AND x.agency = ${n}))"
+    )
+}
+
+pub(crate) type Tx<'c> = sqlx::Transaction<'c, sqlx::Any>;
 
 impl<'a> ApplicationStore<'a> {
     pub async fn migrate(db: &Db) -> Result<(), DbError> {
@@ -272,7 +371,7 @@ impl<'a> ApplicationStore<'a> {
                 applicant,
                 Action::Create,
                 None,
-                Status::Draft,
+                None,
                 None,
             )
             .await?;
@@ -292,8 +391,8 @@ impl<'a> ApplicationStore<'a> {
         viewer: Viewer<'_>,
     ) -> Result<Option<Application>, ApplicationError> {
         let (clause, scope) = match viewer {
-            Viewer::Applicant(p) => ("applicant_pinfl = $2", p),
-            Viewer::Agency(a) => ("agency_code = $2 AND status <> 'draft'", a),
+            Viewer::Applicant(p) => ("applicant_pinfl = $2".to_owned(), p),
+            Viewer::Agency(a) => (agency_scope("applications", 2), a),
         };
         let row = sqlx::query(&format!(
             "SELECT {COLUMNS} FROM applications WHERE reference = $1 AND {clause}"
@@ -328,7 +427,8 @@ impl<'a> ApplicationStore<'a> {
         filter: &OfficerFilter,
     ) -> Result<Vec<Application>, ApplicationError> {
         let mut sql = format!(
-            "SELECT {COLUMNS} FROM applications WHERE agency_code = $1 AND status <> 'draft'"
+            "SELECT {COLUMNS} FROM applications WHERE {}",
+            agency_scope("applications", 1)
         );
         let mut binds: Vec<String> = vec![agency.to_owned()];
         if let Some(s) = filter.status {
@@ -365,12 +465,90 @@ impl<'a> ApplicationStore<'a> {
             .collect::<Result<_, _>>()?)
     }
 
+    /// The open user tasks offered to an agency (its candidate group), with their
+    /// applications: the officers' inbox. Oldest deadline first.
+    pub async fn inbox(
+        &self,
+        agency: &str,
+        officer_id: &str,
+        filter: &InboxFilter,
+    ) -> Result<Vec<InboxItem>, ApplicationError> {
+        let cols: Vec<String> = COLUMNS.split(", ").map(|c| format!("a.{c}")).collect();
+        let mut sql = format!(
+            "SELECT {}, w.instance_id AS w_instance, w.wait_id AS w_wait, w.element_id AS w_element, w.candidate_groups AS w_groups,
+                    w.assignee AS w_assignee, w.assignee_name AS w_assignee_name, w.form_key AS w_form, w.due_at AS w_due,
+                    w.created_at AS w_created, w.label AS w_label
+             FROM process_waits w JOIN applications a ON a.process_instance = w.instance_id
+             WHERE w.kind = 'user-task' AND (',' || w.candidate_groups || ',') LIKE $1",
+            cols.join(", ")
+        );
+        let mut binds: Vec<String> = vec![format!("%,{agency},%")];
+        if let Some(s) = &filter.service {
+            binds.push(s.clone());
+            sql.push_str(&format!(" AND a.service_code = ${}", binds.len()));
+        }
+        if let Some(q) = &filter.query {
+            binds.push(q.clone());
+            let n = binds.len();
+            sql.push_str(&format!(
+                " AND (a.reference = ${n} OR a.applicant_pinfl = ${n})"
+            ));
+        }
+        match filter.mine {
+            Some(true) => {
+                binds.push(officer_id.to_owned());
+                sql.push_str(&format!(" AND w.assignee = ${}", binds.len()));
+            }
+            Some(false) => sql.push_str(" AND w.assignee IS NULL"),
+            None => {}
+        }
+        sql.push_str(" ORDER BY a.decision_due IS NULL, a.decision_due, w.created_at LIMIT 500");
+        let mut q = sqlx::query(&sql);
+        for b in &binds {
+            q = q.bind(b);
+        }
+        let rows = q.fetch_all(&self.db.pool).await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in &rows {
+            let groups: Option<String> = r.try_get("w_groups")?;
+            let item = InboxItem {
+                application: Application::from_row(r)?,
+                task: UserTask {
+                    instance_id: r.try_get("w_instance")?,
+                    wait_id: r.try_get("w_wait")?,
+                    element_id: r.try_get("w_element")?,
+                    candidate_groups: groups
+                        .as_deref()
+                        .map(yagona_workflow::store::split_groups)
+                        .unwrap_or_default(),
+                    assignee: r.try_get("w_assignee")?,
+                    assignee_name: r.try_get("w_assignee_name")?,
+                    form_key: r.try_get("w_form")?,
+                    due_at: r.try_get("w_due")?,
+                    created_at: r.try_get("w_created")?,
+                    label: r
+                        .try_get::<Option<String>, _>("w_label")?
+                        .and_then(|l| serde_json::from_str(&l).ok())
+                        .unwrap_or_default(),
+                },
+            };
+            if filter
+                .overdue_on
+                .is_some_and(|day| item.due().is_none_or(|due| due >= day))
+            {
+                continue;
+            }
+            out.push(item);
+        }
+        Ok(out)
+    }
+
     pub async fn events(
         &self,
         application_id: &str,
     ) -> Result<Vec<ApplicationEvent>, ApplicationError> {
         let rows = sqlx::query(
-            "SELECT at, actor_kind, actor_id, actor_name, action, from_status, to_status, comment FROM application_events WHERE application_id = $1 ORDER BY id",
+            "SELECT at, actor_kind, actor_id, actor_name, action, from_status, to_status, comment, step FROM application_events WHERE application_id = $1 ORDER BY id",
         )
         .bind(application_id)
         .fetch_all(&self.db.pool)
@@ -386,6 +564,9 @@ impl<'a> ApplicationStore<'a> {
                     from_status: r.try_get("from_status")?,
                     to_status: r.try_get("to_status")?,
                     comment: r.try_get("comment")?,
+                    step: r
+                        .try_get::<Option<String>, _>("step")?
+                        .and_then(|s| serde_json::from_str(&s).ok()),
                 })
             })
             .collect::<Result<_, sqlx::Error>>()
@@ -412,8 +593,8 @@ impl<'a> ApplicationStore<'a> {
         viewer: Viewer<'_>,
     ) -> Result<Option<(Document, Vec<u8>)>, ApplicationError> {
         let (clause, scope) = match viewer {
-            Viewer::Applicant(p) => ("a.applicant_pinfl = $2", p),
-            Viewer::Agency(a) => ("a.agency_code = $2 AND a.status <> 'draft'", a),
+            Viewer::Applicant(p) => ("a.applicant_pinfl = $2".to_owned(), p),
+            Viewer::Agency(a) => (agency_scope("a", 2), a),
         };
         let row = sqlx::query(&format!(
             "SELECT d.id, d.application_id, d.kind, d.field, d.file_name, d.media_type, d.size, d.sha256, d.created_at, d.content
@@ -554,16 +735,16 @@ impl<'a> ApplicationStore<'a> {
             .get(reference, Viewer::Applicant(applicant.id()))
             .await?
             .ok_or(ApplicationError::NotFound)?;
-        let action = if app.status == Status::Returned {
-            Action::Resubmit
-        } else {
-            Action::Submit
+        let action = match app.status {
+            Status::Draft => Action::Submit,
+            Status::Returned => Action::Resubmit,
+            status => {
+                return Err(ApplicationError::NotAllowed {
+                    status,
+                    action: Action::Submit,
+                })
+            }
         };
-        let to =
-            lifecycle::next(app.status, action, applicant).ok_or(ApplicationError::NotAllowed {
-                status: app.status,
-                action,
-            })?;
         let compiled = form
             .compile()
             .map_err(|e| ApplicationError::BrokenForm(e.to_string()))?;
@@ -606,12 +787,12 @@ impl<'a> ApplicationStore<'a> {
                 None
             }
         };
+        let engine = process::processes(self.db, calendar);
         let mut tx = self.db.writer.begin().await?;
         let done = sqlx::query(
-            "UPDATE applications SET status = $1, submitted_at = $2, decision_due = $3, updated_at = $2, officer_id = NULL, officer_name = NULL
-             WHERE id = $4 AND status = $5 AND updated_at = $6",
+            "UPDATE applications SET submitted_at = $1, decision_due = $2, updated_at = $1
+             WHERE id = $3 AND status = $4 AND updated_at = $5",
         )
-        .bind(to.code())
         .bind(&at)
         .bind(&due)
         .bind(&app.id)
@@ -622,6 +803,52 @@ impl<'a> ApplicationStore<'a> {
         if done.rows_affected() != 1 {
             return Err(ApplicationError::Conflict);
         }
+        let submitted = Application {
+            submitted_at: Some(at.clone()),
+            ..app.clone()
+        };
+        match &app.process_instance {
+            None => {
+                let vars = process::variables(&submitted, deadline_working_days);
+                let instance = match engine
+                    .start_in(&mut tx, &app.service_code, Some(&app.id), vars.clone())
+                    .await
+                {
+                    // A service without a model of its own runs the standard review.
+                    Err(yagona_workflow::store::StoreError::NoDefinition(_)) => {
+                        engine
+                            .start_in(&mut tx, process::STANDARD_PROCESS_ID, Some(&app.id), vars)
+                            .await?
+                    }
+                    other => other?,
+                };
+                sqlx::query("UPDATE applications SET process_instance = $1 WHERE id = $2")
+                    .bind(&instance)
+                    .bind(&app.id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            Some(instance) => {
+                // Returned: the correction is the applicant's task in the process.
+                let task = engine
+                    .user_tasks_of(instance)
+                    .await?
+                    .into_iter()
+                    .find(|t| t.candidate_groups.iter().any(|g| g == APPLICANT_GROUP))
+                    .ok_or(ApplicationError::NoTask)?;
+                let mut result = Map::new();
+                result.insert("answers".into(), Value::Object(app.answers.clone()));
+                engine
+                    .complete_in(
+                        &mut tx,
+                        instance,
+                        task.wait_id as u64,
+                        result,
+                        Some(applicant.name()),
+                    )
+                    .await?;
+            }
+        }
         record(
             &mut tx,
             &app.id,
@@ -629,68 +856,149 @@ impl<'a> ApplicationStore<'a> {
             applicant,
             action,
             Some(app.status),
-            to,
+            None,
             None,
         )
         .await?;
         tx.commit().await?;
-        Ok(Application {
-            status: to,
-            submitted_at: Some(at.clone()),
-            decision_due: due.and_then(|d| d.parse().ok()),
-            updated_at: at,
-            officer_id: None,
-            officer_name: None,
-            ..app
-        })
+        self.get(reference, Viewer::Applicant(applicant.id()))
+            .await?
+            .ok_or(ApplicationError::NotFound)
     }
 
-    /// An officer takes an application from the agency queue to work on it.
-    pub async fn take(
+    /// The open user tasks of an application that an agency may work.
+    pub async fn tasks_for(
+        &self,
+        app: &Application,
+        agency: &str,
+        calendar: &Calendar,
+    ) -> Result<Vec<UserTask>, ApplicationError> {
+        let Some(instance) = &app.process_instance else {
+            return Ok(Vec::new());
+        };
+        Ok(process::processes(self.db, calendar)
+            .user_tasks_of(instance)
+            .await?
+            .into_iter()
+            .filter(|t| t.candidate_groups.iter().any(|g| g == agency))
+            .collect())
+    }
+
+    async fn officer_task(
         &self,
         reference: &str,
         officer: &Actor,
-    ) -> Result<Application, ApplicationError> {
-        self.decide(
-            reference,
-            officer,
-            Decision {
-                action: Action::Take,
-                comment: None,
-                result: None,
-                context: None,
-            },
-        )
-        .await
-    }
-
-    /// An officer's action on an application of their agency: take, approve (with an attached
-    /// or generated result document), reject with a reason, or return for correction with a
-    /// comment. Recorded with who and when, in the same transaction as the change.
-    pub async fn decide(
-        &self,
-        reference: &str,
-        officer: &Actor,
-        decision: Decision,
-    ) -> Result<Application, ApplicationError> {
-        let Actor::Officer {
-            user_id,
-            name,
-            agency,
-        } = officer
-        else {
+        wait_id: i64,
+        calendar: &Calendar,
+    ) -> Result<(Application, UserTask), ApplicationError> {
+        let Actor::Officer { agency, .. } = officer else {
             return Err(ApplicationError::NotFound);
         };
         let app = self
             .get(reference, Viewer::Agency(agency))
             .await?
             .ok_or(ApplicationError::NotFound)?;
-        let to = lifecycle::next(app.status, decision.action, officer).ok_or(
-            ApplicationError::NotAllowed {
-                status: app.status,
-                action: decision.action,
-            },
-        )?;
+        let task = self
+            .tasks_for(&app, agency, calendar)
+            .await?
+            .into_iter()
+            .find(|t| t.wait_id == wait_id)
+            .ok_or(ApplicationError::NoTask)?;
+        Ok((app, task))
+    }
+
+    /// An officer takes a task of their agency on the application: it is theirs until they
+    /// decide or release it.
+    pub async fn take(
+        &self,
+        reference: &str,
+        officer: &Actor,
+        wait_id: i64,
+        calendar: &Calendar,
+    ) -> Result<Application, ApplicationError> {
+        self.assign(reference, officer, wait_id, calendar, true)
+            .await
+    }
+
+    /// The officer gives the task back to the agency's queue.
+    pub async fn release(
+        &self,
+        reference: &str,
+        officer: &Actor,
+        wait_id: i64,
+        calendar: &Calendar,
+    ) -> Result<Application, ApplicationError> {
+        self.assign(reference, officer, wait_id, calendar, false)
+            .await
+    }
+
+    async fn assign(
+        &self,
+        reference: &str,
+        officer: &Actor,
+        wait_id: i64,
+        calendar: &Calendar,
+        take: bool,
+    ) -> Result<Application, ApplicationError> {
+        let (app, task) = self
+            .officer_task(reference, officer, wait_id, calendar)
+            .await?;
+        let instance = app.process_instance.as_deref().unwrap_or_default();
+        let engine = process::processes(self.db, calendar);
+        let at = format_timestamp(&now());
+        let mut tx = self.db.writer.begin().await?;
+        let action = if take {
+            engine
+                .claim_in(
+                    &mut tx,
+                    instance,
+                    wait_id as u64,
+                    officer.id(),
+                    officer.name(),
+                )
+                .await?;
+            Action::Take
+        } else {
+            engine
+                .unclaim_in(&mut tx, instance, wait_id as u64, officer.id())
+                .await?;
+            Action::Release
+        };
+        record(
+            &mut tx,
+            &app.id,
+            &at,
+            officer,
+            action,
+            Some(app.status),
+            None,
+            Some(&task.label),
+        )
+        .await?;
+        tx.commit().await?;
+        self.get(reference, Viewer::Agency(officer_agency(officer)))
+            .await?
+            .ok_or(ApplicationError::NotFound)
+    }
+
+    /// An officer's decision on a review task of their agency: approve (optionally attaching
+    /// the result document; otherwise the process issues one), reject with a reason, or return
+    /// for correction with a comment. The task's completion, the document and the history
+    /// event are one transaction; where the application goes next is the process's business.
+    pub async fn decide(
+        &self,
+        reference: &str,
+        officer: &Actor,
+        wait_id: i64,
+        decision: Decision,
+        calendar: &Calendar,
+    ) -> Result<Application, ApplicationError> {
+        let (app, task) = self
+            .officer_task(reference, officer, wait_id, calendar)
+            .await?;
+        if task.assignee.as_deref().is_some_and(|a| a != officer.id()) {
+            return Err(ApplicationError::TaskTaken);
+        }
         let comment = decision
             .comment
             .map(|c| c.trim().to_owned())
@@ -698,57 +1006,41 @@ impl<'a> ApplicationStore<'a> {
         if decision.action.needs_comment() && comment.is_none() {
             return Err(ApplicationError::CommentRequired);
         }
+        // Check an attached result before the transaction: a refused file changes nothing.
+        let result_doc = match (decision.action, decision.result) {
+            (Action::Approve, Some(upload)) => {
+                let accept = vec!["application/pdf".to_owned()];
+                let media = upload
+                    .check(&accept, 10 * 1024 * 1024)
+                    .map_err(ApplicationError::Upload)?;
+                Some((upload.clean_name(), media, upload.bytes))
+            }
+            _ => None,
+        };
+        let mut vars = Map::new();
+        vars.insert("decision".into(), decision.action.code().into());
+        vars.insert("comment".into(), comment.clone().unwrap_or_default().into());
+        let instance = app.process_instance.as_deref().unwrap_or_default();
         let at = format_timestamp(&now());
-        // Prepare the result document before the transaction: a refused file changes nothing.
-        let result_doc = if decision.action == Action::Approve {
-            Some(match decision.result {
-                Some(upload) => {
-                    let accept = vec!["application/pdf".to_owned()];
-                    let media = upload
-                        .check(&accept, 10 * 1024 * 1024)
-                        .map_err(ApplicationError::Upload)?;
-                    (upload.clean_name(), media, upload.bytes)
-                }
-                None => {
-                    let ctx = decision
-                        .context
-                        .ok_or_else(|| ApplicationError::BrokenForm("no result context".into()))?;
-                    let bytes = result_pdf::generate(&ctx, &app, name, &at).map_err(|e| {
-                        ApplicationError::BrokenForm(format!("result document: {e}"))
-                    })?;
-                    (
-                        format!("{}.pdf", app.reference),
-                        "application/pdf".to_owned(),
-                        bytes,
-                    )
-                }
-            })
-        } else {
-            None
-        };
+        let engine = process::processes(self.db, calendar);
         let mut tx = self.db.writer.begin().await?;
-        let (officer_id, officer_name) = match to {
-            Status::Returned => (None, None),
-            _ => (Some(user_id.as_str()), Some(name.as_str())),
-        };
-        let decided_at = to.is_final().then_some(at.as_str());
-        let done = sqlx::query(
-            "UPDATE applications SET status = $1, officer_id = $2, officer_name = $3, decided_at = $4, updated_at = $5
-             WHERE id = $6 AND status = $7 AND updated_at = $8",
-        )
-        .bind(to.code())
-        .bind(officer_id)
-        .bind(officer_name)
-        .bind(decided_at)
-        .bind(&at)
-        .bind(&app.id)
-        .bind(app.status.code())
-        .bind(&app.updated_at)
-        .execute(&mut *tx)
-        .await?;
-        if done.rows_affected() != 1 {
-            return Err(ApplicationError::Conflict);
+        if task.assignee.is_none() {
+            // Deciding without taking first takes the task on the way.
+            engine
+                .claim_in(
+                    &mut tx,
+                    instance,
+                    wait_id as u64,
+                    officer.id(),
+                    officer.name(),
+                )
+                .await?;
         }
+        sqlx::query("UPDATE applications SET officer_id = $1 WHERE id = $2")
+            .bind(officer.id())
+            .bind(&app.id)
+            .execute(&mut *tx)
+            .await?;
         if let Some((file_name, media, bytes)) = result_doc {
             insert_document(
                 &mut tx,
@@ -762,6 +1054,15 @@ impl<'a> ApplicationStore<'a> {
             )
             .await?;
         }
+        engine
+            .complete_in(
+                &mut tx,
+                instance,
+                wait_id as u64,
+                vars,
+                Some(officer.name()),
+            )
+            .await?;
         record(
             &mut tx,
             &app.id,
@@ -769,31 +1070,57 @@ impl<'a> ApplicationStore<'a> {
             officer,
             decision.action,
             Some(app.status),
-            to,
             comment.as_deref(),
+            Some(&task.label),
         )
         .await?;
         tx.commit().await?;
-        self.get(reference, Viewer::Agency(agency))
+        self.get(reference, Viewer::Agency(officer_agency(officer)))
             .await?
             .ok_or(ApplicationError::NotFound)
     }
+
+    /// An application by id, for the platform's own workers (no viewer: never reachable from
+    /// a request).
+    pub(crate) async fn get_by_id(
+        &self,
+        id: &str,
+    ) -> Result<Option<Application>, ApplicationError> {
+        let row = sqlx::query(&format!("SELECT {COLUMNS} FROM applications WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(&self.db.pool)
+            .await?;
+        Ok(row.as_ref().map(Application::from_row).transpose()?)
+    }
 }
 
+fn officer_agency(officer: &Actor) -> &str {
+    match officer {
+        Actor::Officer { agency, .. } => agency,
+        _ => "",
+    }
+}
+
+/// Records a history event; the status it led to is read back from the application, which the
+/// process projection has already updated within the same transaction.
 #[allow(clippy::too_many_arguments)]
-async fn record(
+pub(crate) async fn record(
     tx: &mut Tx<'_>,
     application_id: &str,
     at: &str,
     actor: &Actor,
     action: Action,
     from: Option<Status>,
-    to: Status,
     comment: Option<&str>,
+    step: Option<&Map<String, Value>>,
 ) -> Result<(), sqlx::Error> {
+    let to: String = sqlx::query_scalar("SELECT status FROM applications WHERE id = $1")
+        .bind(application_id)
+        .fetch_one(&mut **tx)
+        .await?;
     sqlx::query(
-        "INSERT INTO application_events (application_id, at, actor_kind, actor_id, actor_name, action, from_status, to_status, comment)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        "INSERT INTO application_events (application_id, at, actor_kind, actor_id, actor_name, action, from_status, to_status, comment, step)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
     )
     .bind(application_id)
     .bind(at)
@@ -802,15 +1129,16 @@ async fn record(
     .bind(actor.name())
     .bind(action.code())
     .bind(from.map(Status::code))
-    .bind(to.code())
+    .bind(to)
     .bind(comment)
+    .bind(step.map(|s| Value::Object(s.clone()).to_string()))
     .execute(&mut **tx)
     .await?;
     Ok(())
 }
 
 #[allow(clippy::too_many_arguments)]
-async fn insert_document(
+pub(crate) async fn insert_document(
     tx: &mut Tx<'_>,
     application_id: &str,
     kind: DocumentKind,

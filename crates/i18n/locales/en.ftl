@@ -259,3 +259,26 @@ error-conflict-title = Someone changed this meanwhile
 error-conflict-text = Go back, reload the page and try again.
 error-internal-title = Sorry, there is a problem with the service
 error-internal-text = Try again later. Your saved answers are kept.
+
+## Processes and tasks
+action-release = Given back to the queue
+action-issue-result = Result document issued
+action-notify = Notification sent
+actor-system = Platform
+current-step-label = Current step
+inbox-show = Show
+inbox-mine = Assigned to me
+inbox-unassigned = Not assigned
+inbox-you = You
+inbox-count = { $count ->
+    [one] { $count } task
+   *[other] { $count } tasks
+}
+inbox-empty = No tasks match.
+task-label = Task
+assignee-label = Assigned to
+release-button = Give back to the queue
+task-taken-by = { $name } is working on this task.
+diagram-heading = Process
+diagram-title = Process of the service “{ $service }”
+diagram-legend = Green: steps done. Blue, thick outline: where the application is now.

@@ -279,3 +279,28 @@ error-conflict-title = Пока вы работали, кто-то измени�
 error-conflict-text = Вернитесь назад, обновите страницу и попробуйте ещё раз.
 error-internal-title = Извините, в работе сервиса произошла ошибка
 error-internal-text = Попробуйте позже. Сохранённые ответы не пропадут.
+
+## Processes and tasks
+action-release = Возвращено в очередь
+action-issue-result = Выдан итоговый документ
+action-notify = Отправлено уведомление
+actor-system = Платформа
+current-step-label = Текущий этап
+inbox-show = Показать
+inbox-mine = Назначенные мне
+inbox-unassigned = Не назначенные
+inbox-you = Вы
+inbox-count = { $count ->
+    [one] { $count } задача
+    [few] { $count } задачи
+    [many] { $count } задач
+   *[other] { $count } задачи
+}
+inbox-empty = Нет подходящих задач.
+task-label = Задача
+assignee-label = Исполнитель
+release-button = Вернуть в очередь
+task-taken-by = Задачей занимается { $name }.
+diagram-heading = Процесс
+diagram-title = Процесс услуги «{ $service }»
+diagram-legend = Зелёным: пройденные этапы. Синим, жирной рамкой: где заявление сейчас.

@@ -259,3 +259,25 @@ error-conflict-title = Бу орада кимдир маълумотларни �
 error-conflict-text = Орқага қайтинг, саҳифани янгиланг ва қайтадан уриниб кўринг.
 error-internal-title = Кечирасиз, хизматда носозлик юз берди
 error-internal-text = Кейинроқ қайта уриниб кўринг. Сақланган жавобларингиз ўчиб кетмайди.
+
+## Processes and tasks
+action-release = Навбатга қайтарилди
+action-issue-result = Натижа ҳужжати расмийлаштирилди
+action-notify = Хабарнома юборилди
+actor-system = Платформа
+current-step-label = Жорий босқич
+inbox-show = Кўрсатиш
+inbox-mine = Менга бириктирилган
+inbox-unassigned = Бириктирилмаган
+inbox-you = Сиз
+inbox-count = { $count ->
+   *[other] { $count } та вазифа
+}
+inbox-empty = Мос вазифалар йўқ.
+task-label = Вазифа
+assignee-label = Ижрочи
+release-button = Навбатга қайтариш
+task-taken-by = Бу вазифа билан { $name } шуғулланмоқда.
+diagram-heading = Жараён
+diagram-title = «{ $service }» хизматининг жараёни
+diagram-legend = Яшил: ўтилган босқичлар. Кўк, қалин чизиқ: ариза ҳозир қаерда.

@@ -259,3 +259,25 @@ error-conflict-title = Bu orada kimdir maʼlumotlarni oʻzgartirdi
 error-conflict-text = Orqaga qayting, sahifani yangilang va qaytadan urinib koʻring.
 error-internal-title = Kechirasiz, xizmatda nosozlik yuz berdi
 error-internal-text = Keyinroq qayta urinib koʻring. Saqlangan javoblaringiz oʻchib ketmaydi.
+
+## Processes and tasks
+action-release = Navbatga qaytarildi
+action-issue-result = Natija hujjati rasmiylashtirildi
+action-notify = Xabarnoma yuborildi
+actor-system = Platforma
+current-step-label = Joriy bosqich
+inbox-show = Koʻrsatish
+inbox-mine = Menga biriktirilgan
+inbox-unassigned = Biriktirilmagan
+inbox-you = Siz
+inbox-count = { $count ->
+   *[other] { $count } ta vazifa
+}
+inbox-empty = Mos vazifalar yoʻq.
+task-label = Vazifa
+assignee-label = Ijrochi
+release-button = Navbatga qaytarish
+task-taken-by = Bu vazifa bilan { $name } shugʻullanmoqda.
+diagram-heading = Jarayon
+diagram-title = «{ $service }» xizmatining jarayoni
+diagram-legend = Yashil: oʻtilgan bosqichlar. Koʻk, qalin chiziq: ariza hozir qayerda.

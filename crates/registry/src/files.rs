@@ -135,6 +135,35 @@ impl Reader<'_> {
     }
 }
 
+/// A service's process must read, be runnable, and have the service's code as its id.
+fn check_process(r: &mut Reader<'_>, path: &Path, bpmn: &str, code: &str) {
+    let defs = match yagona_workflow::read(bpmn) {
+        Ok(d) => d,
+        Err(e) => {
+            r.problem(path, format!("line {}", e.line()), e.to_string());
+            return;
+        }
+    };
+    let findings = yagona_workflow::check(&defs);
+    let blocking = findings
+        .iter()
+        .filter(|f| !(f.element == "process" && f.reason.starts_with("isExecutable")));
+    for f in blocking {
+        r.problem(
+            path,
+            format!("line {}", f.line),
+            format!("{} ({}): {}", f.id, f.element, f.reason),
+        );
+    }
+    if !defs.processes.iter().any(|p| p.executable && p.id == code) {
+        r.problem(
+            path,
+            "process",
+            format!("no executable process with id {code:?} (the service's code)"),
+        );
+    }
+}
+
 fn sorted_entries(dir: &Path) -> Vec<PathBuf> {
     let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
         .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect())
@@ -370,7 +399,20 @@ pub fn read_dir(root: &Path) -> Result<Registry, Vec<Problem>> {
                 };
                 r.problem(&dir.join(file), loc.to_owned(), msg.to_owned());
             }
-            services.push(Service { passport, form });
+            let process_path = dir.join("process.bpmn");
+            let process = if process_path.exists() {
+                r.read(&process_path)
+            } else {
+                None
+            };
+            if let Some(bpmn) = &process {
+                check_process(&mut r, &process_path, bpmn, passport.code.as_str());
+            }
+            services.push(Service {
+                passport,
+                form,
+                process,
+            });
         }
     }
     reg.services = services;
@@ -439,6 +481,9 @@ pub fn write_dir(reg: &Registry, root: &Path) -> Result<(), WriteError> {
             .map_err(|e| WriteError::Encode(dir.clone(), e.to_string()))?;
         write(&dir.join("form.schema.json"), &(schema + "\n"))?;
         to_toml(&dir.join("form.toml"), &s.form.presentation)?;
+        if let Some(bpmn) = &s.process {
+            write(&dir.join("process.bpmn"), bpmn)?;
+        }
     }
     Ok(())
 }

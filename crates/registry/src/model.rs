@@ -118,6 +118,9 @@ fn default_true() -> bool {
 pub struct Service {
     pub passport: ServicePassport,
     pub form: FormDefinition,
+    /// The service's process as BPMN 2.0 XML (`process.bpmn`, process id = service code), run
+    /// by the workflow engine for every application; none means the platform's standard review.
+    pub process: Option<String>,
 }
 
 /// The whole registry as read from files or from the database.

@@ -32,11 +32,18 @@ CREATE TABLE registry_meta (key TEXT PRIMARY KEY, value BIGINT NOT NULL);
 INSERT INTO registry_meta (key, value) VALUES ('version', 0);
 ";
 
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "registry",
-    sql: SCHEMA,
-}];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "registry",
+        sql: SCHEMA,
+    },
+    Migration {
+        version: 2,
+        name: "service processes",
+        sql: "ALTER TABLE registry_service_versions ADD COLUMN process TEXT;",
+    },
+];
 
 fn content_hash(s: &str) -> String {
     yagona_core::sha256_hex(s.as_bytes())
@@ -193,7 +200,10 @@ impl RegistryStore<'_> {
             codes.push(code.to_owned());
             let passport = json(&s.passport);
             let form = json(&s.form);
-            let hash = content_hash(&format!("{passport}\u{0}{form}"));
+            let hash = match &s.process {
+                Some(bpmn) => content_hash(&format!("{passport}\u{0}{form}\u{0}{bpmn}")),
+                None => content_hash(&format!("{passport}\u{0}{form}")),
+            };
             let old: Option<(i64, String, i64)> = sqlx::query_as(
                 "SELECT version, content_hash, withdrawn FROM registry_services WHERE code = $1",
             )
@@ -226,12 +236,13 @@ impl RegistryStore<'_> {
                     .await?;
             }
             if old.as_ref().is_none_or(|(v, _, _)| *v != version) {
-                sqlx::query("INSERT INTO registry_service_versions (code, version, passport, form, published_at) VALUES ($1, $2, $3, $4, $5)")
+                sqlx::query("INSERT INTO registry_service_versions (code, version, passport, form, published_at, process) VALUES ($1, $2, $3, $4, $5, $6)")
                     .bind(code)
                     .bind(version)
                     .bind(&passport)
                     .bind(&form)
                     .bind(&now)
+                    .bind(&s.process)
                     .execute(&mut *tx)
                     .await?;
             }
@@ -297,17 +308,18 @@ impl RegistryStore<'_> {
         }
         let cal = CalendarStore { db: self.db }.load().await?;
         reg.calendar = cal.years().cloned().collect::<Vec<YearCalendar>>();
-        let rows: Vec<(String, String)> = sqlx::query_as(
-            "SELECT v.passport, v.form FROM registry_services s
+        let rows: Vec<(String, String, Option<String>)> = sqlx::query_as(
+            "SELECT v.passport, v.form, v.process FROM registry_services s
              JOIN registry_service_versions v ON v.code = s.code AND v.version = s.version
              WHERE s.withdrawn = 0 ORDER BY s.code",
         )
         .fetch_all(&self.db.pool)
         .await?;
-        for (p, f) in rows {
+        for (p, f, process) in rows {
             reg.services.push(Service {
                 passport: decode(&p)?,
                 form: decode(&f)?,
+                process,
             });
         }
         Ok(reg)
@@ -330,19 +342,20 @@ impl RegistryStore<'_> {
         code: &str,
         version: i64,
     ) -> Result<Option<ServiceVersion>, DbError> {
-        let row: Option<(String, String)> = sqlx::query_as(
-            "SELECT passport, form FROM registry_service_versions WHERE code = $1 AND version = $2",
+        let row: Option<(String, String, Option<String>)> = sqlx::query_as(
+            "SELECT passport, form, process FROM registry_service_versions WHERE code = $1 AND version = $2",
         )
         .bind(code)
         .bind(version)
         .fetch_optional(&self.db.pool)
         .await?;
         match row {
-            Some((p, f)) => Ok(Some(ServiceVersion {
+            Some((p, f, process)) => Ok(Some(ServiceVersion {
                 version,
                 service: Service {
                     passport: decode(&p)?,
                     form: decode(&f)?,
+                    process,
                 },
             })),
             None => Ok(None),

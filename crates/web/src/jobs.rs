@@ -28,11 +28,14 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/api/v1/jobs/{key}/throw-error", post(throw_error))
 }
 
+/// Reads only: no step is taken.
 fn store(state: &AppState) -> ProcessStore<'_> {
-    ProcessStore {
-        db: &state.db,
-        expr: &Feel,
-    }
+    ProcessStore::new(&state.db, &Feel)
+}
+
+/// Steps go through the applications' projection and the holiday calendar, like every step.
+fn engine<'a>(state: &'a AppState, calendar: &'a yagona_calendar::Calendar) -> ProcessStore<'a> {
+    yagona_applications::process::processes(&state.db, calendar)
 }
 
 async fn worker(state: &AppState, headers: &HeaderMap) -> Result<Worker, Response> {
@@ -189,7 +192,8 @@ async fn activate(
     let lock = chrono::Duration::milliseconds(req.timeout_ms.clamp(1_000, 86_400_000) as i64);
     let deadline = Instant::now() + Duration::from_millis(req.request_timeout_ms.min(30_000));
     loop {
-        match store(&state)
+        let cat = state.catalogue().await;
+        match engine(&state, &cat.calendar)
             .activate_jobs(&req.job_type, &w.name, max, lock)
             .await
         {
@@ -258,7 +262,8 @@ async fn complete(
         Ok(c) => c,
         Err(r) => return r,
     };
-    match store(&state)
+    let cat = state.catalogue().await;
+    match engine(&state, &cat.calendar)
         .complete_job(&c.instance, c.wait, &c.worker.name, c.req.variables)
         .await
     {
@@ -287,7 +292,8 @@ async fn fail(
         Err(r) => return r,
     };
     let backoff = chrono::Duration::milliseconds(c.req.retry_back_off_ms.min(86_400_000) as i64);
-    match store(&state)
+    let cat = state.catalogue().await;
+    match engine(&state, &cat.calendar)
         .fail_job(
             &c.instance,
             c.wait,
@@ -321,7 +327,8 @@ async fn throw_error(
         Err(r) => return r,
     };
     tracing::info!(worker = %c.worker.name, job = %key, code = %c.req.error_code, message = %c.req.error_message, "BPMN error thrown by a worker");
-    match store(&state)
+    let cat = state.catalogue().await;
+    match engine(&state, &cat.calendar)
         .throw_error(&c.instance, c.wait, &c.worker.name, &c.req.error_code)
         .await
     {

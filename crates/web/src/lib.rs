@@ -146,6 +146,10 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/staff/applications/{reference}", get(staff::application))
         .route("/staff/applications/{reference}/take", post(staff::take))
         .route(
+            "/staff/applications/{reference}/release",
+            post(staff::release),
+        )
+        .route(
             "/staff/applications/{reference}/decision",
             post(staff::decide),
         )

@@ -1,5 +1,6 @@
-//! The officers' workspace: their agency's applications and the decisions on them; and the
-//! administrator's view of the registry.
+//! The officers' workspace: the task inbox of their agency (the user tasks that the services'
+//! processes offer to it), each application with its process diagram, and the work on a task —
+//! take, give back, decide; and the administrator's view of the registry.
 
 use crate::context::Ctx;
 use crate::form::VerifiedForm;
@@ -16,11 +17,10 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::sync::Arc;
-use yagona_applications::lifecycle::next as allowed;
-use yagona_applications::result_context;
+use yagona_applications::process::{processes, APPLICANT_GROUP};
 use yagona_applications::{
-    Action, Actor, Application, ApplicationError, ApplicationStore, Decision, OfficerFilter,
-    Status, Upload, Viewer,
+    Action, Actor, Application, ApplicationError, ApplicationStore, Decision, InboxFilter, Upload,
+    UserTask, Viewer,
 };
 use yagona_core::{now, tashkent_date, ReferenceNumber};
 use yagona_identity::User;
@@ -49,34 +49,39 @@ pub async fn home(ctx: Ctx) -> Response {
 #[derive(Deserialize, Default)]
 pub struct ListQuery {
     #[serde(default)]
-    status: String,
-    #[serde(default)]
     service: String,
     #[serde(default)]
     q: String,
     #[serde(default)]
+    show: String,
+    #[serde(default)]
     overdue: String,
 }
 
+/// The agency's inbox: every open task its processes offer it, oldest deadline first.
 pub async fn list(
     State(state): State<Arc<AppState>>,
     ctx: Ctx,
     Query(q): Query<ListQuery>,
 ) -> Response {
-    let Some((_, agency)) = ctx.officer() else {
+    let Some((user, agency)) = ctx.officer() else {
         return forbidden_or_sign_in(&state, &ctx);
     };
-    let filter = OfficerFilter {
-        status: Status::parse(&q.status),
+    let filter = InboxFilter {
         service: Some(q.service.clone()).filter(|s| !s.is_empty()),
         query: ReferenceNumber::parse(&q.q)
             .map(|r| r.as_str().to_owned())
             .ok()
             .or_else(|| Some(q.q.trim().to_owned()).filter(|s| !s.is_empty())),
+        mine: match q.show.as_str() {
+            "mine" => Some(true),
+            "unassigned" => Some(false),
+            _ => None,
+        },
         overdue_on: (q.overdue == "1").then(today),
     };
-    let apps = match (ApplicationStore { db: &state.db })
-        .list_for_agency(agency, &filter)
+    let items = match (ApplicationStore { db: &state.db })
+        .inbox(agency, &user.id, &filter)
         .await
     {
         Ok(a) => a,
@@ -84,17 +89,29 @@ pub async fn list(
     };
     let cat = state.catalogue().await;
     let l = ctx.locale;
-    let rows: Vec<Value> = apps
+    let day = today();
+    let rows: Vec<Value> = items
         .iter()
-        .map(|a| view::application(&state.i18n, l, &cat, a, today()))
+        .map(|i| {
+            let mut v = view::application(&state.i18n, l, &cat, &i.application, day);
+            let due = i.due();
+            v["task"] = json!({
+                "id": i.task.wait_id,
+                "label": view::step_label(l, &i.task.label).unwrap_or_else(|| i.task.element_id.clone()),
+                "assignee": i.task.assignee_name,
+                "mine": i.task.assignee.as_deref() == Some(user.id.as_str()),
+                "due": due.map(|d| view::date(&state.i18n, l, d)),
+                "overdue": due.is_some_and(|d| d < day),
+            });
+            v
+        })
         .collect();
-    let statuses: Vec<Value> = Status::ALL
+    let shows: Vec<Value> = [("", "filter-all"), ("mine", "inbox-mine"), ("unassigned", "inbox-unassigned")]
         .iter()
-        .filter(|s| **s != Status::Draft)
-        .map(|s| json!({"code": s.code(), "label": state.i18n.t(l, &format!("status-{}", s.code()), None), "selected": s.code() == q.status}))
+        .map(|(code, key)| json!({"code": code, "label": state.i18n.t(l, key, None), "selected": *code == q.show}))
         .collect();
     let services: Vec<Value> = cat
-        .services_of_agency(agency)
+        .services()
         .iter()
         .map(|s| json!({"code": s.passport.code.as_str(), "name": s.passport.name.get(l), "selected": s.passport.code.as_str() == q.service}))
         .collect();
@@ -104,7 +121,7 @@ pub async fn list(
         "staff_list.html",
         json!({
             "agency_name": cat.agency(agency).map(|a| a.name.get(l)),
-            "applications": rows, "statuses": statuses, "services": services,
+            "tasks": rows, "shows": shows, "services": services,
             "q": q.q, "overdue": q.overdue == "1",
         }),
     )
@@ -204,8 +221,28 @@ async fn render_application(
             json!({"title": s.title.get(l), "rows": rows})
         })
         .collect();
-    let me = officer_actor(user, agency);
-    let can = |a: Action| allowed(app.status, a, &me).is_some();
+    let tasks = match store.tasks_for(app, agency, &cat.calendar).await {
+        Ok(t) => t,
+        Err(e) => return application_error(state, ctx, e),
+    };
+    let tasks: Vec<Value> = tasks
+        .iter()
+        .filter(|t| !t.candidate_groups.iter().any(|g| g == APPLICANT_GROUP))
+        .map(|t| task_view(state, ctx, user, t))
+        .collect();
+    let diagram = match &app.process_instance {
+        Some(instance) => {
+            let mut args = yagona_i18n::Args::new();
+            args.set("service", sv.service.passport.name.get(l).to_owned());
+            let title = state.i18n.t(l, "diagram-title", Some(&args));
+            processes(&state.db, &cat.calendar)
+                .diagram(instance, &title)
+                .await
+                .map_err(|e| tracing::error!(error = %e, "process diagram"))
+                .ok()
+        }
+        None => None,
+    };
     page_with_status(
         state,
         ctx,
@@ -217,29 +254,112 @@ async fn render_application(
             "answers": answers,
             "events": view::events(&state.i18n, l, &events),
             "documents": view::documents(&docs),
-            "can_take": can(Action::Take),
-            "can_decide": can(Action::Approve),
+            "tasks": tasks,
+            "diagram": diagram,
             "error": error,
         }),
     )
+}
+
+fn task_view(state: &AppState, ctx: &Ctx, user: &User, t: &UserTask) -> Value {
+    let l = ctx.locale;
+    let mine = t.assignee.as_deref() == Some(user.id.as_str());
+    json!({
+        "id": t.wait_id,
+        "label": view::step_label(l, &t.label).unwrap_or_else(|| t.element_id.clone()),
+        "assignee": t.assignee_name,
+        "mine": mine,
+        "can_take": t.assignee.is_none(),
+        "can_release": mine,
+        "can_decide": mine || t.assignee.is_none(),
+        "due": t.due_at.as_deref().map(view::moment),
+        "review": t.form_key.as_deref().is_none_or(|k| k == yagona_applications::process::REVIEW_FORM),
+        "taken_by": t.assignee_name.as_ref().filter(|_| !mine).map(|n| {
+            let mut args = yagona_i18n::Args::new();
+            args.set("name", n.clone());
+            state.i18n.t(l, "task-taken-by", Some(&args))
+        }),
+    })
+}
+
+/// The task a form names (`task`), or the agency's first open task on the application.
+async fn chosen_task(
+    state: &AppState,
+    app: &Application,
+    agency: &str,
+    form: &VerifiedForm,
+) -> Result<Option<i64>, ApplicationError> {
+    if let Some(id) = form.get("task") {
+        return Ok(id.trim().parse().ok());
+    }
+    let cat = state.catalogue().await;
+    Ok((ApplicationStore { db: &state.db })
+        .tasks_for(app, agency, &cat.calendar)
+        .await?
+        .first()
+        .map(|t| t.wait_id))
 }
 
 pub async fn take(
     State(state): State<Arc<AppState>>,
     ctx: Ctx,
     Path(reference): Path<String>,
-    _form: VerifiedForm,
+    form: VerifiedForm,
+) -> Response {
+    assign(state, ctx, reference, form, true).await
+}
+
+pub async fn release(
+    State(state): State<Arc<AppState>>,
+    ctx: Ctx,
+    Path(reference): Path<String>,
+    form: VerifiedForm,
+) -> Response {
+    assign(state, ctx, reference, form, false).await
+}
+
+async fn assign(
+    state: Arc<AppState>,
+    ctx: Ctx,
+    reference: String,
+    form: VerifiedForm,
+    take: bool,
 ) -> Response {
     let (user, agency, app) = match agency_application(&state, &ctx, &reference).await {
         Ok(v) => v,
         Err(r) => return r,
     };
-    match (ApplicationStore { db: &state.db })
-        .take(&app.reference, &officer_actor(&user, &agency))
-        .await
-    {
-        Ok(_) | Err(ApplicationError::NotAllowed { .. }) => {
-            Redirect::to(&format!("/staff/applications/{}", app.reference)).into_response()
+    let task = match chosen_task(&state, &app, &agency, &form).await {
+        Ok(Some(t)) => t,
+        Ok(None) => return error_page(&state, &ctx, PageError::NotFound),
+        Err(e) => return application_error(&state, &ctx, e),
+    };
+    let cat = state.catalogue().await;
+    let store = ApplicationStore { db: &state.db };
+    let me = officer_actor(&user, &agency);
+    let done = if take {
+        store.take(&app.reference, &me, task, &cat.calendar).await
+    } else {
+        store
+            .release(&app.reference, &me, task, &cat.calendar)
+            .await
+    };
+    match done {
+        Ok(_) => Redirect::to(&format!("/staff/applications/{}", app.reference)).into_response(),
+        Err(
+            ApplicationError::TaskTaken | ApplicationError::NoTask | ApplicationError::Conflict,
+        ) => {
+            let msg = state.i18n.t(ctx.locale, "decision-not-allowed", None);
+            render_application(
+                &state,
+                &ctx,
+                &user,
+                &agency,
+                &app,
+                Some(msg),
+                StatusCode::CONFLICT,
+            )
+            .await
         }
         Err(e) => application_error(&state, &ctx, e),
     }
@@ -256,11 +376,9 @@ pub async fn decide(
         Err(r) => return r,
     };
     let l = ctx.locale;
-    let action = match form.get("decision") {
-        Some("approve") => Action::Approve,
-        Some("reject") => Action::Reject,
-        Some("return") => Action::Return,
-        _ => {
+    let action = match form.get("decision").and_then(Action::parse) {
+        Some(a) => a,
+        None => {
             let msg = state.i18n.t(l, "decision-choose", None);
             return render_application(
                 &state,
@@ -274,6 +392,23 @@ pub async fn decide(
             .await;
         }
     };
+    let task = match chosen_task(&state, &app, &agency, &form).await {
+        Ok(Some(t)) => t,
+        Ok(None) => {
+            let msg = state.i18n.t(l, "decision-not-allowed", None);
+            return render_application(
+                &state,
+                &ctx,
+                &user,
+                &agency,
+                &app,
+                Some(msg),
+                StatusCode::CONFLICT,
+            )
+            .await;
+        }
+        Err(e) => return application_error(&state, &ctx, e),
+    };
     let cat = state.catalogue().await;
     let result = form
         .files
@@ -284,22 +419,19 @@ pub async fn decide(
             file_name: f.file_name.clone(),
             bytes: f.bytes.clone(),
         });
-    let context = cat.service(&app.service_code).map(|s| {
-        let agency_rec = cat.agency(&agency);
-        result_context(
-            &s.passport.name,
-            agency_rec.map(|a| &a.name),
-            &s.passport.result,
-        )
-    });
     let decision = Decision {
         action,
         comment: form.get("comment").map(str::to_owned),
         result,
-        context,
     };
     match (ApplicationStore { db: &state.db })
-        .decide(&app.reference, &officer_actor(&user, &agency), decision)
+        .decide(
+            &app.reference,
+            &officer_actor(&user, &agency),
+            task,
+            decision,
+            &cat.calendar,
+        )
         .await
     {
         Ok(done) => {
@@ -321,9 +453,10 @@ pub async fn decide(
                 ApplicationError::Upload(_) => {
                     ("decision-result-pdf", StatusCode::UNPROCESSABLE_ENTITY)
                 }
-                ApplicationError::NotAllowed { .. } => {
-                    ("decision-not-allowed", StatusCode::CONFLICT)
-                }
+                ApplicationError::NotAllowed { .. }
+                | ApplicationError::TaskTaken
+                | ApplicationError::NoTask
+                | ApplicationError::Conflict => ("decision-not-allowed", StatusCode::CONFLICT),
                 other => return application_error(&state, &ctx, other),
             };
             let msg = state.i18n.t(l, key, None);

@@ -108,6 +108,15 @@ pub fn holder(i18n: &I18n, l: Locale, catalogue: &Catalogue, h: &Holder) -> Stri
     }
 }
 
+/// A process step's name in the reader's language (`yagona:label`), else its BPMN name.
+pub fn step_label(l: Locale, labels: &serde_json::Map<String, Value>) -> Option<String> {
+    labels
+        .get(l.tag())
+        .or_else(|| labels.get("name"))
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+}
+
 /// An application in lists and on its page.
 pub fn application(
     i18n: &I18n,
@@ -134,6 +143,7 @@ pub fn application(
         "decision_due_iso": app.decision_due.map(|d| d.to_string()),
         "overdue": app.overdue(today),
         "editable": app.status.editable_by_applicant(),
+        "current_step": app.current_step.as_ref().and_then(|s| step_label(l, s)),
         "final": app.status.is_final(),
     })
 }
@@ -150,6 +160,7 @@ pub fn events(i18n: &I18n, l: Locale, events: &[ApplicationEvent]) -> Value {
                 "actor_kind": i18n.t(l, &format!("actor-{}", e.actor_kind), None),
                 "status": Status::parse(&e.to_status).map(|s| status(i18n, l, s)),
                 "comment": e.comment,
+                "step": e.step.as_ref().and_then(|s| step_label(l, s)),
             })
         })
         .collect();

@@ -136,7 +136,7 @@ fn scope(c: &mut Ctx<'_>, s: &Scope, kind: ScopeKind) {
 }
 
 fn timer_ok(t: &Trigger) -> bool {
-    matches!(t, Trigger::Timer { date, duration, cycle } if date.is_some() || duration.is_some() || cycle.is_some())
+    matches!(t, Trigger::Timer { date, duration, cycle, .. } if date.is_some() || duration.is_some() || cycle.is_some())
 }
 
 fn element(c: &mut Ctx<'_>, s: &Scope, e: &FlowElement, in_scope: ScopeKind) {

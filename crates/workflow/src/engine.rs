@@ -56,6 +56,9 @@ pub enum WaitKind {
         date: Option<String>,
         duration: Option<String>,
         cycle: Option<String>,
+        /// Whole days of the duration are working days on the holiday calendar.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        working_days: bool,
     },
     /// A message to wait for.
     Message { message: Option<String> },
@@ -511,10 +514,12 @@ impl Instance {
                 date,
                 duration,
                 cycle,
+                working_days,
             } => WaitKind::Timer {
                 date: date.clone(),
                 duration: duration.clone(),
                 cycle: cycle.clone(),
+                working_days: *working_days,
             },
             Trigger::Message { message } => WaitKind::Message {
                 message: message.clone(),

@@ -73,6 +73,9 @@ pub enum Trigger {
         date: Option<String>,
         duration: Option<String>,
         cycle: Option<String>,
+        /// `yagona:calendar="working-days"`: a duration of whole days counts working days on
+        /// the platform's holiday calendar (a statutory "10 working days").
+        working_days: bool,
     },
     Message {
         message: Option<String>,
@@ -270,6 +273,26 @@ pub struct FlowElement {
     /// `standardLoopCharacteristics`: not executable (no engine of Camunda 8's family runs it).
     pub standard_loop: bool,
     pub zeebe: Zeebe,
+}
+
+impl FlowElement {
+    /// The names people see, as JSON: `yagona:label` in each language it gives (`uz`,
+    /// `uz-Cyrl`, `ru`, `en`) and the BPMN `name` under `name`.
+    pub fn labels(&self) -> serde_json::Map<String, serde_json::Value> {
+        let mut out = serde_json::Map::new();
+        if let Some(n) = &self.name {
+            out.insert(
+                "name".into(),
+                n.split_whitespace().collect::<Vec<_>>().join(" ").into(),
+            );
+        }
+        for (k, v) in &self.zeebe.yagona {
+            if let Some(lang) = k.strip_prefix("label.") {
+                out.insert(lang.to_owned(), v.clone().into());
+            }
+        }
+        out
+    }
 }
 
 /// The diagram: where each element and flow is drawn.

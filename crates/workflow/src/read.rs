@@ -106,6 +106,9 @@ fn trigger(n: &Node) -> Trigger {
             date: expr("timeDate"),
             duration: expr("timeDuration"),
             cycle: expr("timeCycle"),
+            working_days: d.attrs.iter().any(|a| {
+                a.ns.contains("yagona") && a.name == "calendar" && a.value == "working-days"
+            }),
         },
         "messageEventDefinition" => Trigger::Message {
             message: d.attr("messageRef").map(str::to_owned),

@@ -16,6 +16,7 @@ use serde_json::{Map, Value as Json};
 use sqlx::Row;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
+use yagona_calendar::Calendar;
 use yagona_core::format_timestamp;
 use yagona_db::{Db, DbError, Migration};
 
@@ -89,6 +90,15 @@ pub const MIGRATIONS: &[Migration] = &[
             created_at TEXT NOT NULL
         );",
     },
+    Migration {
+        version: 3,
+        name: "user task assignment and forms",
+        sql: "ALTER TABLE process_waits ADD COLUMN assignee TEXT;
+              ALTER TABLE process_waits ADD COLUMN assignee_name TEXT;
+              ALTER TABLE process_waits ADD COLUMN form_key TEXT;
+              ALTER TABLE process_waits ADD COLUMN label TEXT;
+              CREATE INDEX process_waits_by_instance_kind ON process_waits (instance_id, kind);",
+    },
 ];
 
 /// An agency system allowed to work jobs of some types through the job worker API.
@@ -144,6 +154,8 @@ pub enum StoreError {
     NoDefinition(String),
     #[error("the instance was changed by another node meanwhile; try again")]
     Conflict,
+    #[error("the task is assigned to someone else")]
+    TaskTaken,
     #[error("the job is not locked by this worker (it may have timed out and gone to another)")]
     NotYourJob,
 }
@@ -152,6 +164,32 @@ impl From<sqlx::Error> for StoreError {
     fn from(e: sqlx::Error) -> Self {
         StoreError::Db(DbError::Sqlx(e))
     }
+}
+
+struct Loaded {
+    revision: i64,
+    business_key: Option<String>,
+    defs: Arc<Definitions>,
+    instance: Instance,
+}
+
+fn user_task_from_row(r: &sqlx::any::AnyRow) -> Result<UserTask, StoreError> {
+    let groups: Option<String> = r.try_get(3)?;
+    Ok(UserTask {
+        instance_id: r.try_get(0)?,
+        wait_id: r.try_get(1)?,
+        element_id: r.try_get(2)?,
+        candidate_groups: groups.as_deref().map(split_groups).unwrap_or_default(),
+        assignee: r.try_get(4)?,
+        assignee_name: r.try_get(5)?,
+        form_key: r.try_get(6)?,
+        due_at: r.try_get(7)?,
+        created_at: r.try_get(8)?,
+        label: r
+            .try_get::<Option<String>, _>(9)?
+            .and_then(|l| serde_json::from_str(&l).ok())
+            .unwrap_or_default(),
+    })
 }
 
 /// A job handed to a worker.
@@ -165,11 +203,70 @@ pub struct ActivatedJob {
     pub retries: i64,
     /// The instance's variables with the task's inputs on top.
     pub variables: Map<String, Json>,
+    /// The task's `zeebe:taskHeaders`: static settings of the job (a notification's template).
+    pub headers: Map<String, Json>,
 }
 
+/// A write transaction on the store's database.
+pub type Tx = sqlx::Transaction<'static, sqlx::Any>;
+
+/// What an instance looks like right after a step, for whoever keeps a view of it.
+pub struct StepView<'a> {
+    pub instance_id: &'a str,
+    pub business_key: Option<&'a str>,
+    pub defs: &'a Definitions,
+    pub instance: &'a Instance,
+    pub step: &'a Step,
+    /// Who made the step (a person's name, a worker), if anyone.
+    pub resource: Option<&'a str>,
+    pub at: DateTime<Utc>,
+}
+
+/// Called inside the transaction of every step (start, completion, timer, message, error,
+/// claim), so that a view kept elsewhere — an application's status — changes with the instance
+/// or not at all.
+pub trait StepHook: Send + Sync {
+    fn after_step<'a>(
+        &'a self,
+        tx: &'a mut Tx,
+        view: StepView<'a>,
+    ) -> futures::future::BoxFuture<'a, Result<(), StoreError>>;
+}
+
+#[derive(Clone, Copy)]
 pub struct ProcessStore<'a> {
     pub db: &'a Db,
     pub expr: &'a dyn Expressions,
+    /// Keeps other components' views in step with instances.
+    pub hook: Option<&'a dyn StepHook>,
+    /// The holiday calendar for `yagona:calendar="working-days"` timers.
+    pub calendar: Option<&'a Calendar>,
+}
+
+/// A user task as an inbox shows it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct UserTask {
+    pub instance_id: String,
+    pub wait_id: i64,
+    pub element_id: String,
+    pub candidate_groups: Vec<String>,
+    pub assignee: Option<String>,
+    pub assignee_name: Option<String>,
+    pub form_key: Option<String>,
+    pub due_at: Option<String>,
+    pub created_at: String,
+    /// What people call the task: see [`crate::model::FlowElement::labels`].
+    pub label: Map<String, Json>,
+}
+
+/// `a,b` or `=["a","b"]` (Camunda writes both) as a list of groups.
+pub fn split_groups(raw: &str) -> Vec<String> {
+    raw.trim_start_matches('=')
+        .trim_matches(|c| c == '[' || c == ']')
+        .split(',')
+        .map(|g| g.trim().trim_matches('"').trim().to_owned())
+        .filter(|g| !g.is_empty())
+        .collect()
 }
 
 fn ts(t: &DateTime<Utc>) -> String {
@@ -182,11 +279,13 @@ pub fn timer_due(
     now: DateTime<Utc>,
     vars: &Map<String, Json>,
     expr: &dyn Expressions,
+    calendar: Option<&Calendar>,
 ) -> Option<DateTime<Utc>> {
     let WaitKind::Timer {
         date,
         duration,
         cycle,
+        working_days,
     } = what
     else {
         return None;
@@ -204,7 +303,32 @@ pub fn timer_due(
     }
     let period = text(duration)
         .or_else(|| text(cycle).map(|c| c.rsplit('/').next().unwrap_or_default().to_owned()))?;
-    match iso8601::duration(&period).ok()? {
+    let parsed = iso8601::duration(&period).ok()?;
+    if *working_days {
+        if let (
+            iso8601::Duration::YMDHMS {
+                year: 0,
+                month: 0,
+                day,
+                hour: 0,
+                minute: 0,
+                second: 0,
+                millisecond: 0,
+            },
+            Some(cal),
+        ) = (parsed, calendar)
+        {
+            // The deadline is the end of the n-th working day, Tashkent time: the timer fires
+            // when the next day begins there (UTC+5, no daylight saving).
+            if let Ok(last) = cal.add_working_days(yagona_core::tashkent_date(&now), day) {
+                let midnight = last.succ_opt()?.and_hms_opt(0, 0, 0)?;
+                return Some(midnight.and_utc() - Duration::hours(5));
+            }
+        }
+        // A year the calendar does not cover yet, or a duration that is not whole days:
+        // counted in calendar days rather than never firing.
+    }
+    match parsed {
         iso8601::Duration::Weeks(w) => now.checked_add_signed(Duration::weeks(w.into())),
         iso8601::Duration::YMDHMS {
             year,
@@ -226,7 +350,7 @@ pub fn timer_due(
     }
 }
 
-impl ProcessStore<'_> {
+impl<'a> ProcessStore<'a> {
     pub async fn migrate(db: &Db) -> Result<(), DbError> {
         db.migrate("workflow", MIGRATIONS).await
     }
@@ -314,6 +438,29 @@ impl ProcessStore<'_> {
         Ok((v, defs))
     }
 
+    pub fn new(db: &'a Db, expr: &'a dyn Expressions) -> Self {
+        ProcessStore {
+            db,
+            expr,
+            hook: None,
+            calendar: None,
+        }
+    }
+
+    pub fn with_hook(self, hook: &'a dyn StepHook) -> Self {
+        ProcessStore {
+            hook: Some(hook),
+            ..self
+        }
+    }
+
+    pub fn with_calendar(self, calendar: &'a Calendar) -> Self {
+        ProcessStore {
+            calendar: Some(calendar),
+            ..self
+        }
+    }
+
     /// Starts an instance of the latest version; `business_key` ties it to an application.
     pub async fn start(
         &self,
@@ -323,9 +470,58 @@ impl ProcessStore<'_> {
     ) -> Result<String, StoreError> {
         let (version, defs) = self.definitions(process_id, None).await?;
         let (instance, step) = Instance::start(&defs, Some(process_id), variables, self.expr)?;
+        let mut tx = self.db.writer.begin().await?;
+        let id = self
+            .insert_instance(
+                &mut tx,
+                process_id,
+                version,
+                &defs,
+                business_key,
+                &instance,
+                &step,
+            )
+            .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// [`Self::start`] inside the caller's transaction (an application submitted and its
+    /// process started, together or not at all).
+    pub async fn start_in(
+        &self,
+        tx: &mut Tx,
+        process_id: &str,
+        business_key: Option<&str>,
+        variables: Map<String, Json>,
+    ) -> Result<String, StoreError> {
+        let (version, defs) = self.definitions(process_id, None).await?;
+        let (instance, step) = Instance::start(&defs, Some(process_id), variables, self.expr)?;
+        self.insert_instance(
+            tx,
+            process_id,
+            version,
+            &defs,
+            business_key,
+            &instance,
+            &step,
+        )
+        .await
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn insert_instance(
+        &self,
+        tx: &mut Tx,
+        process_id: &str,
+        version: i64,
+        defs: &Definitions,
+        business_key: Option<&str>,
+        instance: &Instance,
+        step: &Step,
+    ) -> Result<String, StoreError> {
         let id = uuid::Uuid::now_v7().to_string();
         let now = Utc::now();
-        let mut tx = self.db.writer.begin().await?;
         sqlx::query(
             "INSERT INTO process_instances (id, process_id, version, business_key, state, status, revision, started_at, updated_at, ended_at)
              VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $7, $8)",
@@ -334,15 +530,29 @@ impl ProcessStore<'_> {
         .bind(process_id)
         .bind(version)
         .bind(business_key)
-        .bind(serde_json::to_string(&instance).expect("instances serialise"))
+        .bind(serde_json::to_string(instance).expect("instances serialise"))
         .bind(if instance.ended { "completed" } else { "active" })
         .bind(ts(&now))
         .bind(instance.ended.then(|| ts(&now)))
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
-        self.write_step(&mut tx, &id, &defs, &instance, &step, None, now)
+        self.write_step(tx, &id, defs, instance, step, None, now)
             .await?;
-        tx.commit().await?;
+        if let Some(hook) = self.hook {
+            hook.after_step(
+                tx,
+                StepView {
+                    instance_id: &id,
+                    business_key,
+                    defs,
+                    instance,
+                    step,
+                    resource: None,
+                    at: now,
+                },
+            )
+            .await?;
+        }
         Ok(id)
     }
 
@@ -439,29 +649,152 @@ impl ProcessStore<'_> {
             Some(Kind::CallActivity) => Some("yagona:call-activity".to_owned()),
             _ => None,
         });
-        let due = timer_due(&w.what, now, &instance.variables, self.expr).map(|t| ts(&t));
+        let due = match &w.what {
+            WaitKind::UserTask => element
+                .and_then(|e| e.zeebe.due_date.as_deref())
+                .and_then(|d| self.moment(d, &instance.variables)),
+            other => timer_due(other, now, &instance.variables, self.expr, self.calendar),
+        }
+        .map(|t| ts(&t));
+        // Candidate groups as a plain list `a,b`; `=expression` is evaluated (`=agency`).
+        let groups = element
+            .and_then(|e| e.zeebe.candidate_groups.as_deref())
+            .map(|g| {
+                if g.starts_with('=') {
+                    match self.expr.evaluate(g, &instance.variables) {
+                        Ok(Json::String(s)) => split_groups(&s),
+                        Ok(Json::Array(items)) => items
+                            .iter()
+                            .filter_map(|i| i.as_str().map(str::to_owned))
+                            .collect(),
+                        _ => Vec::new(),
+                    }
+                } else {
+                    split_groups(g)
+                }
+                .join(",")
+            });
         let retries = element
             .and_then(|e| e.zeebe.retries.as_deref())
             .and_then(|r| r.parse::<i64>().ok())
             .unwrap_or(3);
         sqlx::query(
-            "INSERT INTO process_waits (instance_id, wait_id, element_id, kind, job_type, candidate_groups, message_name, due_at, inputs, retries, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+            "INSERT INTO process_waits (instance_id, wait_id, element_id, kind, job_type, candidate_groups, message_name, due_at, inputs, retries, created_at, form_key, label)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
         )
         .bind(id)
         .bind(w.id as i64)
         .bind(&w.element)
         .bind(kind)
         .bind(job_type)
-        .bind(element.and_then(|e| e.zeebe.candidate_groups.clone()))
+        .bind(groups)
         .bind(message)
         .bind(due)
         .bind(Json::Object(w.inputs.clone()).to_string())
         .bind(retries)
         .bind(ts(&now))
+        .bind(element.and_then(|e| e.zeebe.form_key.clone()))
+        .bind(element.map(|e| Json::Object(e.labels()).to_string()))
         .execute(&mut **tx)
         .await?;
         Ok(())
+    }
+
+    /// Reads an instance with its model, through the pool or inside a transaction.
+    async fn load<'e, E>(&self, ex: E, instance_id: &str) -> Result<Loaded, StoreError>
+    where
+        E: sqlx::Executor<'e, Database = sqlx::Any>,
+    {
+        let row = sqlx::query(
+            "SELECT i.process_id, i.version, i.state, i.revision, d.content_hash, i.business_key FROM process_instances i
+             JOIN process_definitions d ON d.process_id = i.process_id AND d.version = i.version WHERE i.id = $1",
+        )
+        .bind(instance_id)
+        .fetch_optional(ex)
+        .await?
+        .ok_or_else(|| StoreError::NoInstance(instance_id.to_owned()))?;
+        let process_id: String = row.try_get(0)?;
+        let version: i64 = row.try_get(1)?;
+        let state: String = row.try_get(2)?;
+        let fingerprint: String = row.try_get(4)?;
+        let defs = match cached(&fingerprint) {
+            Some(d) => d,
+            None => self.definitions(&process_id, Some(version)).await?.1,
+        };
+        Ok(Loaded {
+            revision: row.try_get(3)?,
+            business_key: row.try_get(5)?,
+            defs,
+            instance: serde_json::from_str(&state)
+                .map_err(|e| StoreError::Unrunnable(format!("stored state unreadable: {e}")))?,
+        })
+    }
+
+    /// Writes an instance's new state, provided nobody changed it since it was read, with the
+    /// step's waits and history, and lets the hook follow.
+    async fn save(
+        &self,
+        tx: &mut Tx,
+        instance_id: &str,
+        loaded: &Loaded,
+        step: &Step,
+        resource: Option<&str>,
+    ) -> Result<(), StoreError> {
+        let now = Utc::now();
+        let instance = &loaded.instance;
+        let done = sqlx::query(
+            "UPDATE process_instances SET state = $1, status = $2, revision = revision + 1, updated_at = $3, ended_at = $4
+             WHERE id = $5 AND revision = $6",
+        )
+        .bind(serde_json::to_string(instance).expect("instances serialise"))
+        .bind(if instance.ended { "completed" } else { "active" })
+        .bind(ts(&now))
+        .bind(instance.ended.then(|| ts(&now)))
+        .bind(instance_id)
+        .bind(loaded.revision)
+        .execute(&mut **tx)
+        .await?;
+        if done.rows_affected() != 1 {
+            return Err(StoreError::Conflict);
+        }
+        self.write_step(tx, instance_id, &loaded.defs, instance, step, resource, now)
+            .await?;
+        if let Some(hook) = self.hook {
+            hook.after_step(
+                tx,
+                StepView {
+                    instance_id,
+                    business_key: loaded.business_key.as_deref(),
+                    defs: &loaded.defs,
+                    instance,
+                    step,
+                    resource,
+                    at: now,
+                },
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// A moment written as a date, a date-time or a FEEL expression giving one (a user task's
+    /// `zeebe:taskSchedule dueDate`).
+    fn moment(&self, text: &str, vars: &Map<String, Json>) -> Option<DateTime<Utc>> {
+        let value = if text.starts_with('=') {
+            match self.expr.evaluate(text, vars) {
+                Ok(Json::String(s)) => s,
+                _ => return None,
+            }
+        } else {
+            text.to_owned()
+        };
+        DateTime::parse_from_rfc3339(&value)
+            .map(|t| t.with_timezone(&Utc))
+            .ok()
+            .or_else(|| {
+                let d: chrono::NaiveDate = value.parse().ok()?;
+                Some(d.succ_opt()?.and_hms_opt(0, 0, 0)?.and_utc() - Duration::hours(5))
+            })
     }
 
     /// Loads an instance, applies one engine call, and writes the result in one transaction,
@@ -472,55 +805,27 @@ impl ProcessStore<'_> {
         resource: Option<&str>,
         f: impl FnOnce(&mut Instance, &Definitions) -> Result<Step, EngineError>,
     ) -> Result<Step, StoreError> {
-        // Read from the shared pool: the revision check below catches any change made meanwhile.
-        let row = sqlx::query(
-            "SELECT i.process_id, i.version, i.state, i.revision, d.content_hash FROM process_instances i
-             JOIN process_definitions d ON d.process_id = i.process_id AND d.version = i.version WHERE i.id = $1",
-        )
-        .bind(instance_id)
-        .fetch_optional(&self.db.pool)
-        .await?
-        .ok_or_else(|| StoreError::NoInstance(instance_id.to_owned()))?;
-        let (process_id, version, state, revision, fingerprint): (
-            String,
-            i64,
-            String,
-            i64,
-            String,
-        ) = (
-            row.try_get(0)?,
-            row.try_get(1)?,
-            row.try_get(2)?,
-            row.try_get(3)?,
-            row.try_get(4)?,
-        );
-        let defs = match cached(&fingerprint) {
-            Some(d) => d,
-            None => self.definitions(&process_id, Some(version)).await?.1,
-        };
-        let mut instance: Instance = serde_json::from_str(&state)
-            .map_err(|e| StoreError::Unrunnable(format!("stored state unreadable: {e}")))?;
-        let step = f(&mut instance, &defs)?;
-        let now = Utc::now();
+        // Read from the shared pool: the revision check in `save` catches any change meanwhile.
+        let mut loaded = self.load(&self.db.pool, instance_id).await?;
+        let step = f(&mut loaded.instance, &loaded.defs)?;
         let mut tx = self.db.writer.begin().await?;
-        let done = sqlx::query(
-            "UPDATE process_instances SET state = $1, status = $2, revision = revision + 1, updated_at = $3, ended_at = $4
-             WHERE id = $5 AND revision = $6",
-        )
-        .bind(serde_json::to_string(&instance).expect("instances serialise"))
-        .bind(if instance.ended { "completed" } else { "active" })
-        .bind(ts(&now))
-        .bind(instance.ended.then(|| ts(&now)))
-        .bind(instance_id)
-        .bind(revision)
-        .execute(&mut *tx)
-        .await?;
-        if done.rows_affected() != 1 {
-            return Err(StoreError::Conflict);
-        }
-        self.write_step(&mut tx, instance_id, &defs, &instance, &step, resource, now)
+        self.save(&mut tx, instance_id, &loaded, &step, resource)
             .await?;
         tx.commit().await?;
+        Ok(step)
+    }
+
+    /// [`Self::apply`] inside the caller's transaction.
+    async fn apply_in(
+        &self,
+        tx: &mut Tx,
+        instance_id: &str,
+        resource: Option<&str>,
+        f: impl FnOnce(&mut Instance, &Definitions) -> Result<Step, EngineError>,
+    ) -> Result<Step, StoreError> {
+        let mut loaded = self.load(&mut **tx, instance_id).await?;
+        let step = f(&mut loaded.instance, &loaded.defs)?;
+        self.save(tx, instance_id, &loaded, &step, resource).await?;
         Ok(step)
     }
 
@@ -551,6 +856,143 @@ impl ProcessStore<'_> {
         .await
     }
 
+    /// [`Self::complete`] inside the caller's transaction (a decision recorded with the step).
+    pub async fn complete_in(
+        &self,
+        tx: &mut Tx,
+        instance_id: &str,
+        wait_id: u64,
+        result: Map<String, Json>,
+        resource: Option<&str>,
+    ) -> Result<Step, StoreError> {
+        self.apply_in(tx, instance_id, resource, |i, d| {
+            i.complete(d, wait_id, result, self.expr)
+        })
+        .await
+    }
+
+    /// The user task waiting as `wait_id`, if it is open.
+    pub async fn user_task(
+        &self,
+        instance_id: &str,
+        wait_id: u64,
+    ) -> Result<Option<UserTask>, StoreError> {
+        Ok(self
+            .user_tasks_of(instance_id)
+            .await?
+            .into_iter()
+            .find(|t| t.wait_id == wait_id as i64))
+    }
+
+    /// The open user tasks of an instance, oldest first.
+    pub async fn user_tasks_of(&self, instance_id: &str) -> Result<Vec<UserTask>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT instance_id, wait_id, element_id, candidate_groups, assignee, assignee_name, form_key, due_at, created_at, label
+             FROM process_waits WHERE instance_id = $1 AND kind = 'user-task' ORDER BY wait_id",
+        )
+        .bind(instance_id)
+        .fetch_all(&self.db.pool)
+        .await?;
+        rows.iter().map(user_task_from_row).collect()
+    }
+
+    /// A person takes a user task: it is theirs until they complete or release it. Someone
+    /// else's task cannot be taken over this way.
+    pub async fn claim(
+        &self,
+        instance_id: &str,
+        wait_id: u64,
+        user_id: &str,
+        user_name: &str,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.db.writer.begin().await?;
+        self.claim_in(&mut tx, instance_id, wait_id, user_id, user_name)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// [`Self::claim`] inside the caller's transaction.
+    pub async fn claim_in(
+        &self,
+        tx: &mut Tx,
+        instance_id: &str,
+        wait_id: u64,
+        user_id: &str,
+        user_name: &str,
+    ) -> Result<(), StoreError> {
+        self.assign(
+            tx,
+            instance_id,
+            wait_id,
+            Some((user_id, user_name)),
+            user_id,
+        )
+        .await
+    }
+
+    /// The assignee gives a user task back to its groups (inside the caller's transaction).
+    pub async fn unclaim_in(
+        &self,
+        tx: &mut Tx,
+        instance_id: &str,
+        wait_id: u64,
+        user_id: &str,
+    ) -> Result<(), StoreError> {
+        self.assign(tx, instance_id, wait_id, None, user_id).await
+    }
+
+    async fn assign(
+        &self,
+        tx: &mut Tx,
+        instance_id: &str,
+        wait_id: u64,
+        to: Option<(&str, &str)>,
+        by: &str,
+    ) -> Result<(), StoreError> {
+        let done = sqlx::query(
+            "UPDATE process_waits SET assignee = $1, assignee_name = $2
+             WHERE instance_id = $3 AND wait_id = $4 AND kind = 'user-task' AND (assignee IS NULL OR assignee = $5)",
+        )
+        .bind(to.map(|t| t.0))
+        .bind(to.map(|t| t.1))
+        .bind(instance_id)
+        .bind(wait_id as i64)
+        .bind(by)
+        .execute(&mut **tx)
+        .await?;
+        if done.rows_affected() != 1 {
+            let open: Option<i64> = sqlx::query_scalar(
+                "SELECT wait_id FROM process_waits WHERE instance_id = $1 AND wait_id = $2 AND kind = 'user-task'",
+            )
+            .bind(instance_id)
+            .bind(wait_id as i64)
+            .fetch_optional(&mut **tx)
+            .await?;
+            return Err(match open {
+                Some(_) => StoreError::TaskTaken,
+                None => StoreError::Engine(EngineError::UnknownWait(wait_id)),
+            });
+        }
+        if let Some(hook) = self.hook {
+            let loaded = self.load(&mut **tx, instance_id).await?;
+            hook.after_step(
+                tx,
+                StepView {
+                    instance_id,
+                    business_key: loaded.business_key.as_deref(),
+                    defs: &loaded.defs,
+                    instance: &loaded.instance,
+                    step: &Step::default(),
+                    resource: to.map(|t| t.1),
+                    at: Utc::now(),
+                },
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
     /// Hands out up to `max` open jobs of a type, each to exactly one worker, locked for `lock`.
     pub async fn activate_jobs(
         &self,
@@ -561,7 +1003,7 @@ impl ProcessStore<'_> {
     ) -> Result<Vec<ActivatedJob>, StoreError> {
         let now = Utc::now();
         let candidates = sqlx::query(
-            "SELECT w.instance_id, w.wait_id, w.element_id, w.inputs, w.retries, i.business_key, i.state
+            "SELECT w.instance_id, w.wait_id, w.element_id, w.inputs, w.retries, i.business_key, i.state, i.process_id, i.version
              FROM process_waits w JOIN process_instances i ON i.id = w.instance_id
              WHERE w.kind = 'job' AND w.job_type = $1 AND w.retries > 0 AND (w.lock_until IS NULL OR w.lock_until < $2)
              ORDER BY w.created_at LIMIT $3",
@@ -600,10 +1042,29 @@ impl ProcessStore<'_> {
             if let Ok(Json::Object(inputs)) = serde_json::from_str(&inputs) {
                 variables.extend(inputs);
             }
+            let element_id: String = row.try_get(2)?;
+            let defs = self
+                .definitions(&row.try_get::<String, _>(7)?, Some(row.try_get(8)?))
+                .await?
+                .1;
+            let headers = defs
+                .processes
+                .iter()
+                .flat_map(|p| p.scope.walk())
+                .find(|e| e.id == element_id)
+                .map(|e| {
+                    e.zeebe
+                        .headers
+                        .iter()
+                        .map(|(k, v)| (k.clone(), Json::String(v.clone())))
+                        .collect()
+                })
+                .unwrap_or_default();
             out.push(ActivatedJob {
                 instance_id,
                 wait_id,
-                element_id: row.try_get(2)?,
+                element_id,
+                headers,
                 job_type: job_type.to_owned(),
                 business_key: row.try_get(5)?,
                 retries: row.try_get(4)?,
@@ -613,18 +1074,22 @@ impl ProcessStore<'_> {
         Ok(out)
     }
 
-    async fn check_lock(
+    async fn check_lock<'e, E>(
         &self,
+        ex: E,
         instance_id: &str,
         wait_id: u64,
         worker: &str,
-    ) -> Result<(), StoreError> {
+    ) -> Result<(), StoreError>
+    where
+        E: sqlx::Executor<'e, Database = sqlx::Any>,
+    {
         let holder: Option<Option<String>> = sqlx::query_scalar(
             "SELECT locked_by FROM process_waits WHERE instance_id = $1 AND wait_id = $2",
         )
         .bind(instance_id)
         .bind(wait_id as i64)
-        .fetch_optional(&self.db.pool)
+        .fetch_optional(ex)
         .await?;
         match holder {
             Some(Some(h)) if h == worker => Ok(()),
@@ -641,8 +1106,25 @@ impl ProcessStore<'_> {
         worker: &str,
         result: Map<String, Json>,
     ) -> Result<Step, StoreError> {
-        self.check_lock(instance_id, wait_id, worker).await?;
+        self.check_lock(&self.db.pool, instance_id, wait_id, worker)
+            .await?;
         self.complete(instance_id, wait_id, result, Some(worker))
+            .await
+    }
+
+    /// [`Self::complete_job`] inside the caller's transaction: a built-in worker's own writes
+    /// (a result document) and the job's completion happen together or not at all.
+    pub async fn complete_job_in(
+        &self,
+        tx: &mut Tx,
+        instance_id: &str,
+        wait_id: u64,
+        worker: &str,
+        result: Map<String, Json>,
+    ) -> Result<Step, StoreError> {
+        self.check_lock(&mut **tx, instance_id, wait_id, worker)
+            .await?;
+        self.complete_in(tx, instance_id, wait_id, result, Some(worker))
             .await
     }
 
@@ -656,7 +1138,8 @@ impl ProcessStore<'_> {
         message: &str,
         backoff: Duration,
     ) -> Result<i64, StoreError> {
-        self.check_lock(instance_id, wait_id, worker).await?;
+        self.check_lock(&self.db.pool, instance_id, wait_id, worker)
+            .await?;
         let now = Utc::now();
         let mut tx = self.db.writer.begin().await?;
         sqlx::query("UPDATE process_waits SET retries = retries - 1, locked_by = NULL, lock_until = $1 WHERE instance_id = $2 AND wait_id = $3")
@@ -692,7 +1175,8 @@ impl ProcessStore<'_> {
         worker: &str,
         code: &str,
     ) -> Result<Step, StoreError> {
-        self.check_lock(instance_id, wait_id, worker).await?;
+        self.check_lock(&self.db.pool, instance_id, wait_id, worker)
+            .await?;
         self.apply(instance_id, Some(worker), |i, d| {
             i.throw_error(d, wait_id, code, self.expr)
         })
@@ -862,6 +1346,20 @@ impl ProcessStore<'_> {
             .fetch_optional(&self.db.pool)
             .await?;
         Ok(t.flatten())
+    }
+
+    /// The instance's diagram as SVG (from the model's diagram interchange), with the elements
+    /// it has completed and the ones it waits at highlighted.
+    pub async fn diagram(&self, instance_id: &str, title: &str) -> Result<String, StoreError> {
+        let loaded = self.load(&self.db.pool, instance_id).await?;
+        let mut highlight = crate::svg::Highlight::default();
+        for (element, _, _) in self.history(instance_id).await? {
+            highlight.done.insert(element);
+        }
+        for w in &loaded.instance.waits {
+            highlight.active.insert(w.element.clone());
+        }
+        Ok(crate::svg::render(&loaded.defs, title, &highlight))
     }
 
     /// The instance's history: (element, type, lifecycle) in order.

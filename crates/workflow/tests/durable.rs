@@ -93,10 +93,7 @@ fn obj(v: Value) -> Map<String, Value> {
 }
 
 async fn a_deployed_process_runs_step_by_step_with_history(f: Fresh) {
-    let store = ProcessStore {
-        db: &f.db,
-        expr: &Feel,
-    };
+    let store = ProcessStore::new(&f.db, &Feel);
     assert_eq!(
         store.deploy(PERMIT).await.unwrap(),
         vec![("construction-permit".to_owned(), 1)]
@@ -194,10 +191,7 @@ async fn a_deployed_process_runs_step_by_step_with_history(f: Fresh) {
 }
 
 async fn each_job_goes_to_exactly_one_worker(f: Fresh) {
-    let store = ProcessStore {
-        db: &f.db,
-        expr: &Feel,
-    };
+    let store = ProcessStore::new(&f.db, &Feel);
     store.deploy(PERMIT).await.unwrap();
     for i in 0..20 {
         store
@@ -209,22 +203,16 @@ async fn each_job_goes_to_exactly_one_worker(f: Fresh) {
     let second = Db::connect(&f.url).await.unwrap();
     let (a, b) = tokio::join!(
         async {
-            ProcessStore {
-                db: &f.db,
-                expr: &Feel,
-            }
-            .activate_jobs("cadastre-lookup", "node-a", 15, Duration::minutes(5))
-            .await
-            .unwrap()
+            ProcessStore::new(&f.db, &Feel)
+                .activate_jobs("cadastre-lookup", "node-a", 15, Duration::minutes(5))
+                .await
+                .unwrap()
         },
         async {
-            ProcessStore {
-                db: &second,
-                expr: &Feel,
-            }
-            .activate_jobs("cadastre-lookup", "node-b", 15, Duration::minutes(5))
-            .await
-            .unwrap()
+            ProcessStore::new(&second, &Feel)
+                .activate_jobs("cadastre-lookup", "node-b", 15, Duration::minutes(5))
+                .await
+                .unwrap()
         },
     );
     let mut all: Vec<(String, i64)> = a
@@ -248,10 +236,7 @@ async fn each_job_goes_to_exactly_one_worker(f: Fresh) {
 }
 
 async fn due_timers_fire_once_and_early_ones_wait(f: Fresh) {
-    let store = ProcessStore {
-        db: &f.db,
-        expr: &Feel,
-    };
+    let store = ProcessStore::new(&f.db, &Feel);
     store.deploy(PERMIT).await.unwrap();
     let id = store
         .start("construction-permit", Some("YG-T"), Map::new())
@@ -294,10 +279,7 @@ async fn due_timers_fire_once_and_early_ones_wait(f: Fresh) {
 
 async fn an_instance_continues_after_the_node_restarts(f: Fresh) {
     let id = {
-        let store = ProcessStore {
-            db: &f.db,
-            expr: &Feel,
-        };
+        let store = ProcessStore::new(&f.db, &Feel);
         store.deploy(PERMIT).await.unwrap();
         let id = store
             .start("construction-permit", Some("YG-R"), Map::new())
@@ -318,10 +300,7 @@ async fn an_instance_continues_after_the_node_restarts(f: Fresh) {
     f.db.writer.close().await;
     // A new process on the same database picks up where the old one stopped.
     let db = Db::connect(&f.url).await.unwrap();
-    let store = ProcessStore {
-        db: &db,
-        expr: &Feel,
-    };
+    let store = ProcessStore::new(&db, &Feel);
     let (status, waits) = store.status(&id).await.unwrap();
     assert_eq!(status, "active");
     let review = waits.iter().find(|w| w.1 == "review").unwrap().0;
@@ -342,10 +321,7 @@ async fn an_instance_continues_after_the_node_restarts(f: Fresh) {
 }
 
 async fn failing_jobs_retry_then_become_an_incident(f: Fresh) {
-    let store = ProcessStore {
-        db: &f.db,
-        expr: &Feel,
-    };
+    let store = ProcessStore::new(&f.db, &Feel);
     store.deploy(PERMIT).await.unwrap();
     let id = store
         .start("construction-permit", Some("YG-F"), Map::new())

@@ -19,6 +19,8 @@ pub async fn migrate(db: &Db) -> anyhow::Result<()> {
     IdentityStore::migrate(db).await?;
     ApplicationStore::migrate(db).await?;
     yagona_workflow::store::ProcessStore::migrate(db).await?;
+    // The standard review runs services whose registry entry brings no process of its own.
+    yagona_applications::process::deploy_standard(db).await?;
     Ok(())
 }
 
@@ -33,7 +35,34 @@ pub async fn import_registry(db: &Db, dir: &Path) -> anyhow::Result<ImportReport
             list.join("\n")
         )
     })?;
-    Ok(RegistryStore { db }.import(&reg).await?)
+    let report = RegistryStore { db }.import(&reg).await?;
+    deploy_processes(db, &reg).await?;
+    Ok(report)
+}
+
+/// Deploys every service's process and the standard one. Deploying an unchanged model changes
+/// nothing; a changed one becomes a new version, and running applications stay on theirs.
+pub async fn deploy_processes(db: &Db, reg: &yagona_registry::Registry) -> anyhow::Result<()> {
+    yagona_applications::process::deploy_standard(db).await?;
+    let engine = yagona_workflow::store::ProcessStore::new(db, &yagona_workflow::feel::Feel);
+    for s in &reg.services {
+        if let Some(bpmn) = &s.process {
+            engine.deploy(bpmn).await.with_context(|| {
+                format!("deploying the process of {}", s.passport.code.as_str())
+            })?;
+        }
+    }
+    Ok(())
+}
+
+/// Starts the node's background work: timers that fall due and the built-in service-task
+/// workers. Every node may run it; claims in the database keep each step single.
+pub fn spawn_engine(db: Db, node: &str) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(yagona_applications::workers::run_forever(
+        db,
+        node.to_owned(),
+        std::time::Duration::from_millis(500),
+    ))
 }
 
 /// Writes the built-in demo registry into `dir` and imports it from there.
@@ -64,11 +93,11 @@ pub async fn seed_demo_people(db: &Db) -> anyhow::Result<()> {
 }
 
 /// A few applications in different states, made through the same code paths as the portal and
-/// the officers' pages, so that a first look at the demo shows a working queue. Only when the
-/// database has no applications yet.
+/// the officers' pages (and run by the services' processes and built-in workers), so that a
+/// first look at the demo shows a working inbox. Only when the database has no applications yet.
 pub async fn seed_demo_applications(db: &Db) -> anyhow::Result<()> {
     use serde_json::{json, Value};
-    use yagona_applications::{result_context, Action, Actor, Decision};
+    use yagona_applications::{Action, Actor, Decision};
 
     let store = ApplicationStore { db };
     let existing: i64 = yagona_db::sqlx::query_scalar("SELECT COUNT(*) FROM applications")
@@ -99,35 +128,45 @@ pub async fn seed_demo_applications(db: &Db) -> anyhow::Result<()> {
                 agency: agency.to_owned(),
             })
     };
-    let cases: [(&str, &str, Value, Option<(Action, Option<&str>)>); 4] = [
+    // What officers do, in order: (agency, action, comment); `None` as action takes the task.
+    type Steps<'a> = &'a [(&'a str, Option<Action>, Option<&'a str>)];
+    let cases: [(&str, &str, Value, Steps); 5] = [
         (
             demo::CITIZENS[1].0,
             "no-criminal-record-certificate",
             json!({"purpose": "visa", "purpose_details": "Germaniyaga ishchi vizasi uchun", "language": "en", "phone": "+998901234567"}),
-            None,
+            &[],
         ),
         (
             demo::CITIZENS[2].0,
             "sole-proprietor-registration",
             json!({"activity_type": "crafts", "activity_description": "Milliy kashtachilik (soʻzana) buyumlarini tikish va sotish",
                    "region": "samarkand", "business_address": "Samarqand shahri, Registon koʻchasi, 12-uy", "tax_regime": "fixed", "phone": "+998935551122"}),
-            Some((Action::Take, None)),
+            &[("public-services-agency", None, None)],
         ),
         (
             demo::CITIZENS[0].0,
             "tax-debt-certificate",
             json!({"taxpayer_kind": "self", "purpose": "bank-loan", "language": "uz"}),
-            Some((Action::Approve, None)),
+            &[("tax", Some(Action::Approve), None)],
         ),
         (
             demo::CITIZENS[1].0,
             "kindergarten-enrolment",
             json!({"child_pinfl": "52203200110045", "desired_start_date": "2027-09-01", "region": "tashkent-city", "district": "Yunusobod tumani",
                    "group_language": "uz", "priority_category": "none"}),
-            Some((Action::Return, Some("Istalgan bogʻchani aniq koʻrsating: tumandagi 3 ta bogʻchada boʻsh oʻrin bor (12-, 47- va 305-son DMTT)."))),
+            &[("preschool-school-education", Some(Action::Return), Some("Istalgan bogʻchani aniq koʻrsating: tumandagi 3 ta bogʻchada boʻsh oʻrin bor (12-, 47- va 305-son DMTT)."))],
+        ),
+        (
+            demo::CITIZENS[0].0,
+            "construction-permit",
+            json!({"cadastral_number": "10:05:04:01:03:0112", "district": "mirzo-ulugbek",
+                   "plot_address": "Toshkent shahri, Mirzo Ulugʻbek tumani, Qorasuv-3 mavzesi, 17-uy", "works_type": "new",
+                   "floors": 2, "floor_area": 180}),
+            &[("tashkent-khokimiyat", Some(Action::Approve), None), ("cadastre", Some(Action::Approve), None)],
         ),
     ];
-    for (pinfl, code, answers, decision) in cases {
+    for (pinfl, code, answers, steps) in cases {
         let (Some(service), Some(version)) =
             (catalogue.service(code), catalogue.service_version(code))
         else {
@@ -143,6 +182,19 @@ pub async fn seed_demo_applications(db: &Db) -> anyhow::Result<()> {
         store
             .save_answers(&app.reference, &applicant, answers)
             .await?;
+        // Every file the form asks for, as the portal uploads it.
+        for f in service.form.steps().iter().flat_map(|s| &s.fields) {
+            if f.widget == yagona_forms::Widget::File {
+                let upload = yagona_applications::Upload {
+                    field: f.name.clone(),
+                    file_name: format!("{}.pdf", f.name.replace('_', "-")),
+                    bytes: DEMO_PDF.to_vec(),
+                };
+                store
+                    .attach(&app.reference, &applicant, &service.form, upload)
+                    .await?;
+            }
+        }
         store
             .submit(
                 &app.reference,
@@ -153,30 +205,48 @@ pub async fn seed_demo_applications(db: &Db) -> anyhow::Result<()> {
             )
             .await
             .with_context(|| format!("demo application for {code}"))?;
-        if let (Some((action, comment)), Some(officer)) =
-            (decision, officer(service.passport.agency.as_str()))
-        {
-            let agency = catalogue
-                .agency(service.passport.agency.as_str())
-                .map(|a| &a.name);
-            let context = Some(result_context(
-                &service.passport.name,
-                agency,
-                &service.passport.result,
-            ));
-            store
-                .decide(
-                    &app.reference,
-                    &officer,
-                    Decision {
-                        action,
-                        comment: comment.map(str::to_owned),
-                        result: None,
-                        context,
-                    },
-                )
-                .await?;
+        for (agency, action, comment) in steps.iter() {
+            let Some(officer) = officer(agency) else {
+                continue;
+            };
+            let current = store
+                .get(&app.reference, yagona_applications::Viewer::Agency(agency))
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("{code}: not visible to {agency}"))?;
+            let task = store
+                .tasks_for(&current, agency, &catalogue.calendar)
+                .await?
+                .first()
+                .map(|t| t.wait_id)
+                .ok_or_else(|| anyhow::anyhow!("{code}: no task for {agency}"))?;
+            match action {
+                None => {
+                    store
+                        .take(&app.reference, &officer, task, &catalogue.calendar)
+                        .await?;
+                }
+                Some(action) => {
+                    store
+                        .decide(
+                            &app.reference,
+                            &officer,
+                            task,
+                            Decision {
+                                action: *action,
+                                comment: comment.map(str::to_owned),
+                                result: None,
+                            },
+                            &catalogue.calendar,
+                        )
+                        .await?;
+                }
+            }
         }
     }
+    // Issue the approved application's result and send the notifications now, as a node does.
+    yagona_applications::workers::run_once(db, &catalogue, "demo-seed").await?;
     Ok(())
 }
+
+/// A minimal valid one-page PDF for demo uploads.
+const DEMO_PDF: &[u8] = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n";

@@ -208,6 +208,12 @@ async fn main() -> std::process::ExitCode {
     }
 }
 
+/// This node's name in job and timer locks: unique per process, readable in the log.
+fn node_name() -> String {
+    let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "node".into());
+    format!("{host}-{}", std::process::id())
+}
+
 async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
     match cli.command {
         Command::Demo {
@@ -225,6 +231,7 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                 .await
                 .with_context(|| format!("listening on {host}:{port}"))?;
             let state = AppState::new(db.clone(), WebConfig::default()).await?;
+            let _engine = yagona::spawn_engine(db.clone(), &node_name());
             print_demo_banner(&db, &host, listener.local_addr()?.port()).await?;
             yagona_web::serve(state, listener).await?;
         }
@@ -253,6 +260,7 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                 .await
                 .with_context(|| format!("listening on {}", cfg.listen))?;
             tracing::info!(listen = %cfg.listen, "serving");
+            let _engine = yagona::spawn_engine(db.clone(), &node_name());
             yagona_web::serve(AppState::new(db, web).await?, listener).await?;
         }
         Command::Migrate { storage } => {
@@ -380,10 +388,8 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                 },
         } => {
             let db = storage.open().await?;
-            let store = yagona_workflow::store::ProcessStore {
-                db: &db,
-                expr: &yagona_workflow::feel::Feel,
-            };
+            let store =
+                yagona_workflow::store::ProcessStore::new(&db, &yagona_workflow::feel::Feel);
             let events = store.xes_events(process.as_deref()).await?;
             let log = yagona_workflow::xes::write(process.as_deref().unwrap_or("yagona"), &events);
             match output {
@@ -404,10 +410,8 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                 },
         } => {
             let db = storage.open().await?;
-            let store = yagona_workflow::store::ProcessStore {
-                db: &db,
-                expr: &yagona_workflow::feel::Feel,
-            };
+            let store =
+                yagona_workflow::store::ProcessStore::new(&db, &yagona_workflow::feel::Feel);
             let token = store.create_worker(&name, &types).await?;
             println!("{token}");
             eprintln!(

@@ -130,7 +130,7 @@ async fn an_officer_sees_only_their_agencys_applications(app: TestApp) {
     let searched = stranger
         .get(&format!("/staff/applications?q={reference}"))
         .await;
-    assert!(!searched.contains(&page) && searched.contains("No applications match"));
+    assert!(!searched.contains(&page) && searched.contains("No tasks match"));
     assert_eq!(stranger.get(&page).await.status, StatusCode::NOT_FOUND);
     let token = stranger.get("/staff/applications").await.csrf();
     let p = stranger

@@ -111,9 +111,11 @@ async fn citizen_applies_is_sent_back_corrects_and_downloads_the_result(app: Tes
         )
         .await;
     assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
+    // The process issues the result and tells the applicant: the built-in workers' jobs.
+    assert_eq!(app.run_engine().await, 2);
 
     let page = citizen.get(&format!("/applications/{reference}")).await;
-    assert!(page.contains(">Approved<"));
+    assert!(page.contains("id=\"status\">Approved<"), "{}", page.body);
     assert!(
         page.contains("Nodira Xolmatova"),
         "the history names the officer"
@@ -125,6 +127,8 @@ async fn citizen_applies_is_sent_back_corrects_and_downloads_the_result(app: Tes
         "Corrected application sent",
         "Taken for review",
         "Approved",
+        "Result document issued",
+        "Notification sent",
     ] {
         assert!(page.contains(action), "history lacks {action}");
     }
@@ -308,8 +312,10 @@ async fn officer_filters_find_applications_by_status_and_reference(app: TestApp)
     let page = format!("/staff/applications/{second}");
     officer.submit(&page, &format!("{page}/take"), &[]).await;
 
-    let in_review = officer.get("/staff/applications?status=in-review").await;
-    assert!(in_review.contains(&second) && !in_review.contains(&first));
+    let mine = officer.get("/staff/applications?show=mine").await;
+    assert!(mine.contains(&second) && !mine.contains(&first));
+    let unassigned = officer.get("/staff/applications?show=unassigned").await;
+    assert!(unassigned.contains(&first) && !unassigned.contains(&second));
     let by_reference = officer
         .get(&format!("/staff/applications?q={}", first.to_lowercase()))
         .await;
@@ -379,14 +385,19 @@ async fn an_officer_may_attach_the_result_document_but_only_a_pdf(app: TestApp) 
 async fn the_demo_applications_are_made_through_the_real_paths_once(app: TestApp) {
     yagona::seed_demo_applications(&app.db).await.unwrap();
     yagona::seed_demo_applications(&app.db).await.unwrap();
-    assert_eq!(app.count("SELECT COUNT(*) FROM applications").await, 4);
-    for status in ["submitted", "in-review", "approved", "returned"] {
-        let n = app
+    assert_eq!(app.count("SELECT COUNT(*) FROM applications").await, 5);
+    for (status, n) in [
+        ("submitted", 2),
+        ("in-review", 1),
+        ("approved", 1),
+        ("returned", 1),
+    ] {
+        let found = app
             .count(&format!(
                 "SELECT COUNT(*) FROM applications WHERE status = '{status}'"
             ))
             .await;
-        assert_eq!(n, 1, "one demo application is {status}");
+        assert_eq!(found, n, "demo applications that are {status}");
     }
     assert_eq!(
         app.count("SELECT COUNT(*) FROM documents WHERE kind = 'result'")

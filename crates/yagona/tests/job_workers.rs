@@ -31,10 +31,7 @@ const MODEL: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
 </definitions>"#;
 
 async fn setup(app: &TestApp) -> (ProcessStore<'_>, String) {
-    let store = ProcessStore {
-        db: &app.db,
-        expr: &Feel,
-    };
+    let store = ProcessStore::new(&app.db, &Feel);
     store.deploy(MODEL).await.unwrap();
     let token = store
         .create_worker("fhdyo-system", &["civil-registry.person".to_owned()])

@@ -155,6 +155,26 @@ impl TestApp {
         b
     }
 
+    /// What a node's background loop does once: fire the timers due by `now`, then work the
+    /// built-in service-task jobs. Returns how many jobs were done.
+    pub async fn run_engine_at(&self, now: chrono::DateTime<chrono::Utc>) -> usize {
+        let cat = yagona_registry::RegistryStore { db: &self.db }
+            .catalogue()
+            .await
+            .expect("catalogue");
+        yagona_applications::process::processes(&self.db, &cat.calendar)
+            .fire_due_timers("test-node", now)
+            .await
+            .expect("timers fire");
+        yagona_applications::workers::run_once(&self.db, &cat, "test-node")
+            .await
+            .expect("built-in workers run")
+    }
+
+    pub async fn run_engine(&self) -> usize {
+        self.run_engine_at(chrono::Utc::now()).await
+    }
+
     pub async fn count(&self, sql: &str) -> i64 {
         sqlx::query_scalar::<_, i64>(sql)
             .fetch_one(&self.db.pool)

@@ -1,0 +1,290 @@
+//! The platform's built-in job workers, for service tasks of these types:
+//!
+//! - `yagona:issue-result` — issues the result document (a PDF in Uzbek and English with the
+//!   registry's texts) unless the officer attached one when approving;
+//! - `yagona:notify` — queues a notification to the applicant (or, with header
+//!   `to = agency`, or template `overdue`, to the agency) in the `notifications` outbox, from
+//!   which an SMS or e-mail gateway sends it;
+//! - `yagona:set-variables` — sets the task's headers as process variables (`=` marks FEEL).
+//!
+//! They take jobs exactly as outside workers do (claim with a lock, complete), and each job's
+//! own writes and its completion are one transaction: a node that dies halfway leaves the job
+//! to be taken again when its lock runs out, and never issues a document twice.
+
+use crate::documents::DocumentKind;
+use crate::process::processes;
+use crate::status::{Action, Actor};
+use crate::store::{insert_document, record, ApplicationStore};
+use crate::{result_context, result_pdf};
+use chrono::Duration;
+use serde_json::{Map, Value};
+use yagona_core::{format_timestamp, now};
+use yagona_db::Db;
+use yagona_registry::Catalogue;
+use yagona_workflow::feel::{Expressions, Feel};
+use yagona_workflow::store::{ActivatedJob, ProcessStore, StoreError};
+
+pub const ISSUE_RESULT: &str = "yagona:issue-result";
+pub const NOTIFY: &str = "yagona:notify";
+pub const SET_VARIABLES: &str = "yagona:set-variables";
+pub const BUILT_IN: [&str; 3] = [ISSUE_RESULT, NOTIFY, SET_VARIABLES];
+
+fn system() -> Actor {
+    Actor::System {
+        name: "yagona".into(),
+    }
+}
+
+/// Works the open built-in jobs once; returns how many were done. `node` names this node in
+/// the locks it takes.
+pub async fn run_once(db: &Db, catalogue: &Catalogue, node: &str) -> Result<usize, StoreError> {
+    let engine = processes(db, &catalogue.calendar);
+    let mut done = 0;
+    for job_type in BUILT_IN {
+        let jobs = engine
+            .activate_jobs(job_type, node, 32, Duration::seconds(60))
+            .await?;
+        for job in jobs {
+            let outcome = match job_type {
+                ISSUE_RESULT => issue_result(db, &engine, catalogue, node, &job).await,
+                NOTIFY => notify(db, &engine, node, &job).await,
+                _ => set_variables(db, &engine, node, &job).await,
+            };
+            match outcome {
+                Ok(()) => done += 1,
+                Err(e) => {
+                    tracing::warn!(job_type, instance = %job.instance_id, error = %e, "built-in job failed");
+                    // Offered again after a pause; with no retries left it becomes an incident.
+                    engine
+                        .fail_job(
+                            &job.instance_id,
+                            job.wait_id as u64,
+                            node,
+                            &e.to_string(),
+                            Duration::seconds(30),
+                        )
+                        .await?;
+                }
+            }
+        }
+    }
+    Ok(done)
+}
+
+/// Fires due timers and works built-in jobs, forever, every `period`. Runs on every node: the
+/// store's claims make sure each timer and job is handled once.
+pub async fn run_forever(db: Db, node: String, period: std::time::Duration) {
+    let mut catalogue: Option<(std::sync::Arc<Catalogue>, i64)> = None;
+    loop {
+        let registry = yagona_registry::RegistryStore { db: &db };
+        match registry.version().await {
+            Ok(v) if catalogue.as_ref().is_none_or(|c| c.1 != v) => {
+                match registry.catalogue().await {
+                    Ok(c) => catalogue = Some((std::sync::Arc::new(c), v)),
+                    Err(e) => tracing::error!(error = %e, "workers cannot load the registry"),
+                }
+            }
+            Ok(_) => {}
+            Err(e) => tracing::error!(error = %e, "workers cannot read the registry version"),
+        }
+        if let Some((cat, _)) = &catalogue {
+            let engine = processes(&db, &cat.calendar);
+            if let Err(e) = engine.fire_due_timers(&node, chrono::Utc::now()).await {
+                tracing::error!(error = %e, "timers");
+            }
+            if let Err(e) = run_once(&db, cat, &node).await {
+                tracing::error!(error = %e, "built-in workers");
+            }
+        }
+        tokio::time::sleep(period).await;
+    }
+}
+
+async fn application(db: &Db, job: &ActivatedJob) -> Result<crate::Application, StoreError> {
+    let id = job
+        .business_key
+        .as_deref()
+        .ok_or_else(|| StoreError::Unrunnable("the instance belongs to no application".into()))?;
+    ApplicationStore { db }
+        .get_by_id(id)
+        .await
+        .map_err(|e| StoreError::Unrunnable(e.to_string()))?
+        .ok_or_else(|| StoreError::Unrunnable(format!("no application {id}")))
+}
+
+fn store_err(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Unrunnable(e.to_string())
+}
+
+async fn issue_result(
+    db: &Db,
+    engine: &ProcessStore<'_>,
+    catalogue: &Catalogue,
+    node: &str,
+    job: &ActivatedJob,
+) -> Result<(), StoreError> {
+    let app = application(db, job).await?;
+    let store = ApplicationStore { db };
+    let docs = store.documents(&app.id).await.map_err(store_err)?;
+    let at = format_timestamp(&now());
+    // The officer who decided last signs; an attached result is kept as it is.
+    let generated = if docs.iter().any(|d| d.kind == DocumentKind::Result) {
+        None
+    } else {
+        let sv = yagona_registry::RegistryStore { db }
+            .service_version(&app.service_code, app.service_version)
+            .await?
+            .ok_or_else(|| store_err("the service version is gone"))?;
+        let ctx = result_context(
+            &sv.service.passport.name,
+            catalogue
+                .agency(sv.service.passport.agency.as_str())
+                .map(|a| &a.name),
+            &sv.service.passport.result,
+        );
+        let events = store.events(&app.id).await.map_err(store_err)?;
+        let officer = events
+            .iter()
+            .rev()
+            .find(|e| e.actor_kind == "officer" && e.action == "approve")
+            .map(|e| e.actor_name.clone())
+            .unwrap_or_default();
+        Some(result_pdf::generate(&ctx, &app, &officer, &at).map_err(store_err)?)
+    };
+    let mut tx = db.writer.begin().await?;
+    if let Some(bytes) = &generated {
+        insert_document(
+            &mut tx,
+            &app.id,
+            DocumentKind::Result,
+            "",
+            &format!("{}.pdf", app.reference),
+            "application/pdf",
+            bytes,
+            &at,
+        )
+        .await?;
+    }
+    engine
+        .complete_job_in(
+            &mut tx,
+            &job.instance_id,
+            job.wait_id as u64,
+            node,
+            Map::new(),
+        )
+        .await?;
+    record(
+        &mut tx,
+        &app.id,
+        &at,
+        &system(),
+        Action::IssueResult,
+        Some(app.status),
+        None,
+        None,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+async fn notify(
+    db: &Db,
+    engine: &ProcessStore<'_>,
+    node: &str,
+    job: &ActivatedJob,
+) -> Result<(), StoreError> {
+    let app = application(db, job).await?;
+    let header = |k: &str| {
+        job.headers
+            .get(k)
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+    };
+    let template = header("template").unwrap_or_else(|| "status".into());
+    let to_agency = header("to").as_deref() == Some("agency") || template == "overdue";
+    let (kind, recipient) = if to_agency {
+        (
+            "agency",
+            app.holder_agency
+                .clone()
+                .unwrap_or_else(|| app.agency_code.clone()),
+        )
+    } else {
+        ("applicant", app.applicant_pinfl.clone())
+    };
+    let at = format_timestamp(&now());
+    let mut tx = db.writer.begin().await?;
+    sqlx::query(
+        "INSERT INTO notifications (application_id, recipient_kind, recipient, template, created_at) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(&app.id)
+    .bind(kind)
+    .bind(&recipient)
+    .bind(&template)
+    .bind(&at)
+    .execute(&mut *tx)
+    .await?;
+    engine
+        .complete_job_in(
+            &mut tx,
+            &job.instance_id,
+            job.wait_id as u64,
+            node,
+            Map::new(),
+        )
+        .await?;
+    record(
+        &mut tx,
+        &app.id,
+        &at,
+        &system(),
+        Action::Notify,
+        Some(app.status),
+        Some(&template),
+        None,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+async fn set_variables(
+    db: &Db,
+    engine: &ProcessStore<'_>,
+    node: &str,
+    job: &ActivatedJob,
+) -> Result<(), StoreError> {
+    let mut vars = Map::new();
+    for (k, v) in &job.headers {
+        let text = v.as_str().unwrap_or_default();
+        let value = if text.starts_with('=') {
+            Feel.evaluate(text, &job.variables)
+                .map_err(|e| store_err(format!("header {k}: {e}")))?
+        } else {
+            serde_json::from_str(text).unwrap_or_else(|_| Value::String(text.to_owned()))
+        };
+        vars.insert(k.clone(), value);
+    }
+    let mut tx = db.writer.begin().await?;
+    engine
+        .complete_job_in(&mut tx, &job.instance_id, job.wait_id as u64, node, vars)
+        .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// For tests and tools: the notifications queued for an application, oldest first, as
+/// (recipient kind, recipient, template).
+pub async fn notifications(
+    db: &Db,
+    application_id: &str,
+) -> Result<Vec<(String, String, String)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT recipient_kind, recipient, template FROM notifications WHERE application_id = $1 ORDER BY id",
+    )
+    .bind(application_id)
+    .fetch_all(&db.pool)
+    .await
+}
