@@ -75,6 +75,7 @@ pub enum Action {
     Return,
     IssueResult,
     Notify,
+    Escalate,
 }
 
 impl Action {
@@ -90,6 +91,7 @@ impl Action {
             Action::Release => "release",
             Action::IssueResult => "issue-result",
             Action::Notify => "notify",
+            Action::Escalate => "escalate",
         }
     }
 

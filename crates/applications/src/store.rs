@@ -288,6 +288,11 @@ pub struct InboxItem {
 }
 
 impl InboxItem {
+    /// Past its deadline on `day`, or escalated by its deadline timer.
+    pub fn overdue(&self, day: NaiveDate) -> bool {
+        self.task.escalated_at.is_some() || self.due().is_some_and(|due| due < day)
+    }
+
     /// The task's own due moment, else the application's statutory deadline (end of that day,
     /// Tashkent time), as a date.
     pub fn due(&self) -> Option<NaiveDate> {
@@ -477,7 +482,7 @@ impl<'a> ApplicationStore<'a> {
         let mut sql = format!(
             "SELECT {}, w.instance_id AS w_instance, w.wait_id AS w_wait, w.element_id AS w_element, w.candidate_groups AS w_groups,
                     w.assignee AS w_assignee, w.assignee_name AS w_assignee_name, w.form_key AS w_form, w.due_at AS w_due,
-                    w.created_at AS w_created, w.label AS w_label
+                    w.created_at AS w_created, w.label AS w_label, w.escalated_at AS w_escalated
              FROM process_waits w JOIN applications a ON a.process_instance = w.instance_id
              WHERE w.kind = 'user-task' AND (',' || w.candidate_groups || ',') LIKE $1",
             cols.join(", ")
@@ -530,12 +535,10 @@ impl<'a> ApplicationStore<'a> {
                         .try_get::<Option<String>, _>("w_label")?
                         .and_then(|l| serde_json::from_str(&l).ok())
                         .unwrap_or_default(),
+                    escalated_at: r.try_get("w_escalated")?,
                 },
             };
-            if filter
-                .overdue_on
-                .is_some_and(|day| item.due().is_none_or(|due| due >= day))
-            {
+            if filter.overdue_on.is_some_and(|day| !item.overdue(day)) {
                 continue;
             }
             out.push(item);

@@ -240,9 +240,13 @@ async fn notify(
         &app.id,
         &at,
         &system(),
-        Action::Notify,
+        if to_agency {
+            Action::Escalate
+        } else {
+            Action::Notify
+        },
         Some(app.status),
-        Some(&template),
+        None,
         None,
     )
     .await?;

@@ -263,6 +263,7 @@ error-internal-text = Try again later. Your saved answers are kept.
 ## Processes and tasks
 action-release = Given back to the queue
 action-issue-result = Result document issued
+action-escalate = Deadline passed: escalated to the head of department
 action-notify = Notification sent
 actor-system = Platform
 current-step-label = Current step

@@ -283,6 +283,7 @@ error-internal-text = Попробуйте позже. Сохранённые о
 ## Processes and tasks
 action-release = Возвращено в очередь
 action-issue-result = Выдан итоговый документ
+action-escalate = Срок истёк: передано руководителю подразделения
 action-notify = Отправлено уведомление
 actor-system = Платформа
 current-step-label = Текущий этап

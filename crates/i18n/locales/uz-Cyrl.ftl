@@ -263,6 +263,7 @@ error-internal-text = Кейинроқ қайта уриниб кўринг. С�
 ## Processes and tasks
 action-release = Навбатга қайтарилди
 action-issue-result = Натижа ҳужжати расмийлаштирилди
+action-escalate = Муддат ўтди: бўлим бошлиғига етказилди
 action-notify = Хабарнома юборилди
 actor-system = Платформа
 current-step-label = Жорий босқич

@@ -263,6 +263,7 @@ error-internal-text = Keyinroq qayta urinib koʻring. Saqlangan javoblaringiz o�
 ## Processes and tasks
 action-release = Navbatga qaytarildi
 action-issue-result = Natija hujjati rasmiylashtirildi
+action-escalate = Muddat oʻtdi: boʻlim boshligʻiga yetkazildi
 action-notify = Xabarnoma yuborildi
 actor-system = Platforma
 current-step-label = Joriy bosqich

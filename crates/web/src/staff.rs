@@ -101,7 +101,7 @@ pub async fn list(
                 "assignee": i.task.assignee_name,
                 "mine": i.task.assignee.as_deref() == Some(user.id.as_str()),
                 "due": due.map(|d| view::date(&state.i18n, l, d)),
-                "overdue": due.is_some_and(|d| d < day),
+                "overdue": i.overdue(day),
             });
             v
         })
@@ -273,6 +273,7 @@ fn task_view(state: &AppState, ctx: &Ctx, user: &User, t: &UserTask) -> Value {
         "can_release": mine,
         "can_decide": mine || t.assignee.is_none(),
         "due": t.due_at.as_deref().map(view::moment),
+        "escalated": t.escalated_at.is_some(),
         "review": t.form_key.as_deref().is_none_or(|k| k == yagona_applications::process::REVIEW_FORM),
         "taken_by": t.assignee_name.as_ref().filter(|_| !mine).map(|n| {
             let mut args = yagona_i18n::Args::new();

@@ -97,6 +97,7 @@ pub const MIGRATIONS: &[Migration] = &[
               ALTER TABLE process_waits ADD COLUMN assignee_name TEXT;
               ALTER TABLE process_waits ADD COLUMN form_key TEXT;
               ALTER TABLE process_waits ADD COLUMN label TEXT;
+              ALTER TABLE process_waits ADD COLUMN escalated_at TEXT;
               CREATE INDEX process_waits_by_instance_kind ON process_waits (instance_id, kind);",
     },
 ];
@@ -189,6 +190,7 @@ fn user_task_from_row(r: &sqlx::any::AnyRow) -> Result<UserTask, StoreError> {
             .try_get::<Option<String>, _>(9)?
             .and_then(|l| serde_json::from_str(&l).ok())
             .unwrap_or_default(),
+        escalated_at: r.try_get(10)?,
     })
 }
 
@@ -257,6 +259,8 @@ pub struct UserTask {
     pub created_at: String,
     /// What people call the task: see [`crate::model::FlowElement::labels`].
     pub label: Map<String, Json>,
+    /// When a non-interrupting timer on the task's boundary fired (its deadline passed).
+    pub escalated_at: Option<String>,
 }
 
 /// `a,b` or `=["a","b"]` (Camunda writes both) as a list of groups.
@@ -843,17 +847,40 @@ impl<'a> ProcessStore<'a> {
         .await
     }
 
-    /// A timer fired or a message arrived at the event this wait stands for.
+    /// A timer fired or a message arrived at the event this wait stands for. A timer on the
+    /// boundary of a task that stays open (non-interrupting) marks that task escalated: the
+    /// deadline it guarded has passed.
     pub async fn trigger(
         &self,
         instance_id: &str,
         wait_id: u64,
         variables: Map<String, Json>,
     ) -> Result<Step, StoreError> {
-        self.apply(instance_id, None, |i, d| {
-            i.trigger(d, wait_id, variables, self.expr)
-        })
-        .await
+        let mut loaded = self.load(&self.db.pool, instance_id).await?;
+        let guarded = loaded
+            .instance
+            .waits
+            .iter()
+            .find(|w| w.id == wait_id && matches!(w.what, WaitKind::Timer { .. }))
+            .and_then(|w| w.attached_to);
+        let step = loaded
+            .instance
+            .trigger(&loaded.defs, wait_id, variables, self.expr)?;
+        let mut tx = self.db.writer.begin().await?;
+        self.save(&mut tx, instance_id, &loaded, &step, None)
+            .await?;
+        if let Some(task) = guarded {
+            sqlx::query(
+                "UPDATE process_waits SET escalated_at = $1 WHERE instance_id = $2 AND wait_id = $3",
+            )
+            .bind(ts(&Utc::now()))
+            .bind(instance_id)
+            .bind(task as i64)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(step)
     }
 
     /// [`Self::complete`] inside the caller's transaction (a decision recorded with the step).
@@ -887,7 +914,7 @@ impl<'a> ProcessStore<'a> {
     /// The open user tasks of an instance, oldest first.
     pub async fn user_tasks_of(&self, instance_id: &str) -> Result<Vec<UserTask>, StoreError> {
         let rows = sqlx::query(
-            "SELECT instance_id, wait_id, element_id, candidate_groups, assignee, assignee_name, form_key, due_at, created_at, label
+            "SELECT instance_id, wait_id, element_id, candidate_groups, assignee, assignee_name, form_key, due_at, created_at, label, escalated_at
              FROM process_waits WHERE instance_id = $1 AND kind = 'user-task' ORDER BY wait_id",
         )
         .bind(instance_id)

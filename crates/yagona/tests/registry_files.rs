@@ -145,8 +145,31 @@ fn validate_reports_every_problem_with_its_file_and_location() {
     )
     .unwrap();
 
+    // A process under another id, and a process file cut short.
+    let bpmn = std::fs::read_to_string(svc.join("process.bpmn")).unwrap();
+    std::fs::write(
+        svc.join("process.bpmn"),
+        bpmn.replacen(
+            "id=\"birth-registration\"",
+            "id=\"birth-registration-v2\"",
+            1,
+        ),
+    )
+    .unwrap();
+    let cut = dir.path().join("services/cadastral-extract/process.bpmn");
+    let text = std::fs::read_to_string(&cut).unwrap();
+    std::fs::write(&cut, &text[..text.len() / 2]).unwrap();
+
     let (ok, out) = yagona(&["registry", "validate", dir.path().to_str().unwrap()]);
     assert!(!ok, "problems make the command fail");
+    assert!(
+        out.contains("services/birth-registration/process.bpmn:process: no executable process with id \"birth-registration\""),
+        "{out}"
+    );
+    assert!(
+        out.contains("services/cadastral-extract/process.bpmn:line "),
+        "a broken process names its line: {out}"
+    );
     assert!(
         out.contains(
             "services/birth-registration/passport.toml:agency: no agency \"no-such-agency\""

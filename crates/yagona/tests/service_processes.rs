@@ -1,0 +1,399 @@
+//! Every service runs on its BPMN process: two-level reviews, several agencies in parallel,
+//! one officer at a time on a task, deadlines that escalate on the holiday calendar, and the
+//! diagram of where an application is. Black-box over HTTP where a person acts, on both
+//! databases.
+
+mod common;
+use common::*;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use yagona_applications::{Actor, ApplicationError, ApplicationStore, Decision, Upload, Viewer};
+use yagona_registry::RegistryStore;
+
+on_both_databases!(
+    a_two_level_review_needs_the_head_of_departments_approval,
+    several_agencies_review_a_construction_permit_in_parallel,
+    one_officer_at_a_time_works_a_task,
+    an_overdue_review_escalates_without_taking_the_task_away,
+    the_staff_page_draws_the_process_with_the_applications_position,
+);
+
+const PDF: &[u8] = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n";
+
+/// Makes and submits an application as the portal does (answers, then every file field).
+async fn submitted(app: &TestApp, pinfl: &str, code: &str, answers: Value) -> String {
+    let cat = RegistryStore { db: &app.db }.catalogue().await.unwrap();
+    let service = cat.service(code).unwrap();
+    let store = ApplicationStore { db: &app.db };
+    let applicant = Actor::Applicant {
+        pinfl: pinfl.into(),
+        name: "Dilnoza Karimova".into(),
+    };
+    let draft = store
+        .create_draft(
+            &applicant,
+            code,
+            cat.service_version(code).unwrap(),
+            service.passport.agency.as_str(),
+        )
+        .await
+        .unwrap();
+    let Value::Object(answers) = answers else {
+        panic!("answers are an object")
+    };
+    store
+        .save_answers(&draft.reference, &applicant, answers)
+        .await
+        .unwrap();
+    for f in service.form.steps().iter().flat_map(|s| &s.fields) {
+        if f.widget == yagona_forms::Widget::File {
+            let upload = Upload {
+                field: f.name.clone(),
+                file_name: format!("{}.pdf", f.name),
+                bytes: PDF.to_vec(),
+            };
+            store
+                .attach(&draft.reference, &applicant, &service.form, upload)
+                .await
+                .unwrap();
+        }
+    }
+    store
+        .submit(
+            &draft.reference,
+            &applicant,
+            &service.form,
+            &cat.calendar,
+            service.passport.deadline_working_days,
+        )
+        .await
+        .unwrap();
+    draft.reference
+}
+
+fn birth_allowance() -> Value {
+    json!({"child_pinfl": "52203260110045", "child_birth_date": "2026-10-02", "born_abroad": false,
+           "card_number": "8600123412341234", "declaration": true})
+}
+
+fn construction_permit() -> Value {
+    json!({"cadastral_number": "10:05:04:01:03:0112", "district": "mirzo-ulugbek",
+           "plot_address": "Toshkent shahri, Mirzo Ulugʻbek tumani, Qorasuv-3 mavzesi, 17-uy",
+           "works_type": "new", "floors": 2, "floor_area": 180})
+}
+
+/// The officer decides on the first open task of their agency through the page's form.
+async fn decide(officer: &mut Browser, reference: &str, decision: &str) {
+    let page = format!("/staff/applications/{reference}");
+    let p = officer
+        .submit(
+            &page,
+            &format!("{page}/decision"),
+            &[("decision", decision), ("comment", "")],
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
+}
+
+/// A column of the application with this reference.
+async fn column(app: &TestApp, column: &str, reference: &str) -> String {
+    sqlx::query_scalar(&format!(
+        "SELECT {column} FROM applications WHERE reference = $1"
+    ))
+    .bind(reference)
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap()
+}
+
+async fn status_of(app: &TestApp, reference: &str) -> String {
+    column(app, "status", reference).await
+}
+
+async fn a_two_level_review_needs_the_head_of_departments_approval(app: TestApp) {
+    let reference = submitted(&app, CITIZEN_A, "birth-allowance", birth_allowance()).await;
+    let mut officer = app.signed_in("officer-social-protection").await;
+    let inbox = officer.get("/staff/applications").await;
+    assert!(inbox.contains(&reference));
+    assert!(
+        inbox.contains("Review by the Social Protection Agency"),
+        "{}",
+        inbox.body
+    );
+
+    // The specialist approves: the head of department must approve too; nothing is issued yet.
+    decide(&mut officer, &reference, "approve").await;
+    assert_eq!(
+        app.run_engine().await,
+        0,
+        "no result before the head approves"
+    );
+    assert_eq!(status_of(&app, &reference).await, "submitted");
+    let mut citizen = app.signed_in(CITIZEN_A).await;
+    let mine = citizen.get(&format!("/applications/{reference}")).await;
+    assert!(
+        mine.contains("id=\"current-step\">Approval by the head of department<"),
+        "{}",
+        mine.body
+    );
+    assert!(officer
+        .get("/staff/applications")
+        .await
+        .contains("Approval by the head of department"));
+
+    // The head approves: the platform issues the result and tells the applicant.
+    decide(&mut officer, &reference, "approve").await;
+    assert_eq!(app.run_engine().await, 2);
+    assert_eq!(status_of(&app, &reference).await, "approved");
+    let notes =
+        yagona_applications::workers::notifications(&app.db, &app_id(&app, &reference).await)
+            .await
+            .unwrap();
+    assert_eq!(
+        notes,
+        vec![("applicant".into(), CITIZEN_A.into(), "approved".into())]
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM documents WHERE kind = 'result'")
+            .await,
+        1
+    );
+    // The history says which step each decision was taken at, in the citizen's language.
+    let mine = citizen
+        .get(&format!("/applications/{reference}?lang=ru"))
+        .await;
+    assert!(
+        mine.contains("<strong>Одобрена</strong> · Рассмотрение в Агентстве социальной защиты"),
+        "{}",
+        mine.body
+    );
+    assert!(mine.contains("<strong>Одобрена</strong> · Утверждение начальником отдела"));
+}
+
+async fn app_id(app: &TestApp, reference: &str) -> String {
+    column(app, "id", reference).await
+}
+
+async fn several_agencies_review_a_construction_permit_in_parallel(app: TestApp) {
+    let reference = submitted(
+        &app,
+        CITIZEN_A,
+        "construction-permit",
+        construction_permit(),
+    )
+    .await;
+    let page = format!("/staff/applications/{reference}");
+    let mut khokimiyat = app.signed_in("officer-tashkent-khokimiyat").await;
+    let mut construction = app.signed_in("officer-construction").await;
+    let mut cadastre = app.signed_in("officer-cadastre").await;
+    let mut interior = app.signed_in(INTERIOR_OFFICER).await;
+
+    // Before the khokimiyat asks for their opinions, the other agencies see nothing.
+    assert_eq!(construction.get(&page).await.status, StatusCode::NOT_FOUND);
+    assert!(!construction
+        .get("/staff/applications")
+        .await
+        .contains(&reference));
+    decide(&mut khokimiyat, &reference, "approve").await;
+
+    // Now both have a task on it, at the same time.
+    let c = construction.get("/staff/applications").await;
+    assert!(
+        c.contains(&reference) && c.contains("Technical review by the Ministry of Construction")
+    );
+    let k = cadastre.get("/staff/applications").await;
+    assert!(k.contains(&reference) && k.contains("Land plot check by the Cadastre Agency"));
+    assert_eq!(construction.get(&page).await.status, StatusCode::OK);
+    decide(&mut construction, &reference, "approve").await;
+    assert!(
+        !khokimiyat
+            .get("/staff/applications")
+            .await
+            .contains(&reference),
+        "the final decision waits for both opinions"
+    );
+    decide(&mut cadastre, &reference, "approve").await;
+    assert!(khokimiyat
+        .get("/staff/applications")
+        .await
+        .contains("Final decision by the Tashkent Khokimiyat"));
+    // An agency that had no part in it still sees nothing, and cannot decide.
+    assert_eq!(interior.get(&page).await.status, StatusCode::NOT_FOUND);
+
+    decide(&mut khokimiyat, &reference, "approve").await;
+    assert_eq!(app.run_engine().await, 2);
+    assert_eq!(status_of(&app, &reference).await, "approved");
+    // The agencies that gave opinions can still read the decided application.
+    assert_eq!(cadastre.get(&page).await.status, StatusCode::OK);
+}
+
+async fn one_officer_at_a_time_works_a_task(app: TestApp) {
+    let reference = submitted(
+        &app,
+        CITIZEN_A,
+        "tax-debt-certificate",
+        json!({"taxpayer_kind": "self", "purpose": "bank-loan", "language": "uz"}),
+    )
+    .await;
+    let cat = RegistryStore { db: &app.db }.catalogue().await.unwrap();
+    let store = ApplicationStore { db: &app.db };
+    let officer = |id: &str, name: &str| Actor::Officer {
+        user_id: id.into(),
+        name: name.into(),
+        agency: "tax".into(),
+    };
+    let (first, second) = (
+        officer("officer-tax", "Otabek Yoʻldoshev"),
+        officer("officer-tax-2", "Shahlo Rahimova"),
+    );
+    let current = store
+        .get(&reference, Viewer::Agency("tax"))
+        .await
+        .unwrap()
+        .unwrap();
+    let task = store
+        .tasks_for(&current, "tax", &cat.calendar)
+        .await
+        .unwrap()[0]
+        .wait_id;
+    store
+        .take(&reference, &first, task, &cat.calendar)
+        .await
+        .unwrap();
+    assert_eq!(status_of(&app, &reference).await, "in-review");
+    let decision = || Decision {
+        action: yagona_applications::Action::Approve,
+        comment: None,
+        result: None,
+    };
+    assert!(matches!(
+        store.take(&reference, &second, task, &cat.calendar).await,
+        Err(ApplicationError::TaskTaken)
+    ));
+    assert!(matches!(
+        store
+            .decide(&reference, &second, task, decision(), &cat.calendar)
+            .await,
+        Err(ApplicationError::TaskTaken)
+    ));
+    assert!(matches!(
+        store
+            .release(&reference, &second, task, &cat.calendar)
+            .await,
+        Err(ApplicationError::TaskTaken)
+    ));
+    // Given back, it is anyone's again; the queue shows who holds the application.
+    store
+        .release(&reference, &first, task, &cat.calendar)
+        .await
+        .unwrap();
+    assert_eq!(status_of(&app, &reference).await, "submitted");
+    store
+        .decide(&reference, &second, task, decision(), &cat.calendar)
+        .await
+        .unwrap();
+    // A decided task is gone: nobody can decide it again.
+    assert!(matches!(
+        store
+            .decide(&reference, &first, task, decision(), &cat.calendar)
+            .await,
+        Err(ApplicationError::NoTask)
+    ));
+    let events: Vec<String> = store
+        .events(&app_id(&app, &reference).await)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.action)
+        .collect();
+    assert_eq!(events, ["create", "submit", "take", "release", "approve"]);
+}
+
+async fn an_overdue_review_escalates_without_taking_the_task_away(app: TestApp) {
+    let reference = submitted(
+        &app,
+        CITIZEN_A,
+        "tax-debt-certificate",
+        json!({"taxpayer_kind": "self", "purpose": "bank-loan", "language": "uz"}),
+    )
+    .await;
+    let id = app_id(&app, &reference).await;
+    // Nothing is due yet.
+    assert_eq!(app.run_engine().await, 0);
+    assert!(yagona_applications::workers::notifications(&app.db, &id)
+        .await
+        .unwrap()
+        .is_empty());
+    // Two weeks later the statutory deadline (1 working day) has long passed.
+    let later = chrono::Utc::now() + chrono::Duration::days(14);
+    assert_eq!(app.run_engine_at(later).await, 1);
+    assert_eq!(
+        yagona_applications::workers::notifications(&app.db, &id)
+            .await
+            .unwrap(),
+        vec![("agency".into(), "tax".into(), "overdue".into())]
+    );
+    let history = ApplicationStore { db: &app.db }.events(&id).await.unwrap();
+    assert_eq!(history.last().map(|e| e.action.as_str()), Some("escalate"));
+    // The review is still the tax officer's to do, escalated: the inbox shows it as overdue.
+    let mut officer = app.signed_in("officer-tax").await;
+    let overdue = officer.get("/staff/applications?overdue=1").await;
+    assert!(overdue.contains(&reference), "{}", overdue.body);
+    assert_eq!(status_of(&app, &reference).await, "submitted");
+    // The timer fired once: running the loop again changes nothing.
+    assert_eq!(app.run_engine_at(later).await, 0);
+}
+
+async fn the_staff_page_draws_the_process_with_the_applications_position(app: TestApp) {
+    let reference = submitted(&app, CITIZEN_A, "birth-allowance", birth_allowance()).await;
+    let mut officer = app.signed_in("officer-social-protection").await;
+    let page = officer
+        .get(&format!("/staff/applications/{reference}"))
+        .await;
+    assert!(page.contains("<svg"), "{}", page.body);
+    assert!(page.contains("role=\"img\""));
+    // The start and the first review are drawn as passed and current.
+    assert!(page.contains("Review by the Social Protection Agency"));
+    assert!(page.contains("#1d70b8"), "the current task is highlighted");
+    assert!(page.contains("#00703c"), "the passed steps are highlighted");
+}
+
+#[test]
+fn working_day_timers_skip_weekends_and_holidays() {
+    use yagona_workflow::engine::WaitKind;
+    let reg = yagona_registry::files::read_dir(&registry_dir()).unwrap();
+    let calendar = yagona_calendar::Calendar::new(reg.calendar.clone());
+    let timer = |working_days| WaitKind::Timer {
+        date: None,
+        duration: Some("P3D".into()),
+        cycle: None,
+        working_days,
+    };
+    let at = |s: &str| {
+        chrono::DateTime::parse_from_rfc3339(s)
+            .unwrap()
+            .with_timezone(&chrono::Utc)
+    };
+    let vars = serde_json::Map::new();
+    let feel = yagona_workflow::feel::Feel;
+    // Tuesday 29 December 2026: Wednesday counts, 31 December is a transferred day off,
+    // 1 January a holiday, then a weekend; Monday 4 and Tuesday 5 January count. The deadline
+    // ends with Tuesday 5 January in Tashkent, so the timer fires at its midnight (19:00 UTC).
+    let due = yagona_workflow::store::timer_due(
+        &timer(true),
+        at("2026-12-29T10:00:00Z"),
+        &vars,
+        &feel,
+        Some(&calendar),
+    );
+    assert_eq!(due, Some(at("2027-01-05T19:00:00Z")));
+    // The same duration in calendar days.
+    let due = yagona_workflow::store::timer_due(
+        &timer(false),
+        at("2026-12-29T10:00:00Z"),
+        &vars,
+        &feel,
+        Some(&calendar),
+    );
+    assert_eq!(due, Some(at("2027-01-01T10:00:00Z")));
+}
