@@ -46,6 +46,18 @@ pub fn review_schema() -> Value {
     })
 }
 
+/// What is wrong with a completion of the review form, as (JSON pointer, message); empty when
+/// it is valid.
+pub fn review_errors(data: &Value) -> Vec<(String, String)> {
+    static VALIDATOR: std::sync::OnceLock<jsonschema::Validator> = std::sync::OnceLock::new();
+    let v = VALIDATOR.get_or_init(|| {
+        jsonschema::validator_for(&review_schema()).expect("the review form's schema compiles")
+    });
+    v.iter_errors(data)
+        .map(|e| (e.instance_path.to_string(), e.to_string()))
+        .collect()
+}
+
 static PROJECTION: Projection = Projection;
 
 /// The engine as applications use it: FEEL expressions, the holiday calendar for working-day

@@ -92,6 +92,19 @@ pub const MIGRATIONS: &[Migration] = &[
               );
               CREATE INDEX notifications_unsent ON notifications (sent_at, id);",
     },
+    Migration {
+        version: 3,
+        name: "documents uploaded before their application",
+        sql: "CREATE TABLE staged_documents (
+                  id TEXT PRIMARY KEY,
+                  owner_pinfl TEXT NOT NULL,
+                  file_name TEXT NOT NULL,
+                  content BINARY NOT NULL,
+                  created_at TEXT NOT NULL
+              );
+              CREATE INDEX staged_documents_by_owner ON staged_documents (owner_pinfl, created_at);
+              ALTER TABLE application_events ADD COLUMN actor_agency TEXT;",
+    },
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -658,6 +671,60 @@ impl<'a> ApplicationStore<'a> {
         })
     }
 
+    /// Keeps a file uploaded before its application exists (GovStack's `POST /documents`),
+    /// for its owner only; its type is checked when it is attached to a form's file field.
+    pub async fn stage(
+        &self,
+        owner_pinfl: &str,
+        file_name: &str,
+        bytes: &[u8],
+    ) -> Result<String, ApplicationError> {
+        if bytes.is_empty() {
+            return Err(ApplicationError::Upload(UploadError::Empty));
+        }
+        let id = uuid::Uuid::new_v4().to_string();
+        sqlx::query("INSERT INTO staged_documents (id, owner_pinfl, file_name, content, created_at) VALUES ($1, $2, $3, $4, $5)")
+            .bind(&id)
+            .bind(owner_pinfl)
+            .bind(file_name)
+            .bind(bytes.to_vec())
+            .bind(format_timestamp(&now()))
+            .execute(&self.db.writer)
+            .await?;
+        Ok(id)
+    }
+
+    /// A staged file of this owner, as an upload for a form field.
+    pub async fn staged(
+        &self,
+        owner_pinfl: &str,
+        id: &str,
+        field: &str,
+    ) -> Result<Option<Upload>, ApplicationError> {
+        let row: Option<(String, Vec<u8>)> = sqlx::query_as(
+            "SELECT file_name, content FROM staged_documents WHERE id = $1 AND owner_pinfl = $2",
+        )
+        .bind(id)
+        .bind(owner_pinfl)
+        .fetch_optional(&self.db.pool)
+        .await?;
+        Ok(row.map(|(file_name, bytes)| Upload {
+            field: field.to_owned(),
+            file_name,
+            bytes,
+        }))
+    }
+
+    /// Forgets a staged file once it is attached.
+    pub async fn unstage(&self, owner_pinfl: &str, id: &str) -> Result<(), ApplicationError> {
+        sqlx::query("DELETE FROM staged_documents WHERE id = $1 AND owner_pinfl = $2")
+            .bind(id)
+            .bind(owner_pinfl)
+            .execute(&self.db.writer)
+            .await?;
+        Ok(())
+    }
+
     /// Stores an uploaded file for a file field of the form and records it as that field's
     /// answer. A refused file leaves nothing behind.
     pub async fn attach(
@@ -867,6 +934,28 @@ impl<'a> ApplicationStore<'a> {
         self.get(reference, Viewer::Applicant(applicant.id()))
             .await?
             .ok_or(ApplicationError::NotFound)
+    }
+
+    /// Officers' decisions (`approve`, `return`, `reject`) as (moment, action), oldest first,
+    /// optionally of one service, by one officer (name) or by one agency: for statistics.
+    pub async fn decisions(
+        &self,
+        service: Option<&str>,
+        operator: Option<&str>,
+        agency: Option<&str>,
+    ) -> Result<Vec<(String, String)>, ApplicationError> {
+        Ok(sqlx::query_as(
+            "SELECT e.at, e.action FROM application_events e JOIN applications a ON a.id = e.application_id
+             WHERE e.actor_kind = 'officer' AND e.action IN ('approve', 'return', 'reject')
+               AND ($1 = '' OR a.service_code = $1) AND ($2 = '' OR e.actor_name = $2)
+               AND ($3 = '' OR e.actor_agency = $3)
+             ORDER BY e.at",
+        )
+        .bind(service.unwrap_or(""))
+        .bind(operator.unwrap_or(""))
+        .bind(agency.unwrap_or(""))
+        .fetch_all(&self.db.pool)
+        .await?)
     }
 
     /// The open user tasks of an application that an agency may work.
@@ -1122,8 +1211,8 @@ pub(crate) async fn record(
         .fetch_one(&mut **tx)
         .await?;
     sqlx::query(
-        "INSERT INTO application_events (application_id, at, actor_kind, actor_id, actor_name, action, from_status, to_status, comment, step)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        "INSERT INTO application_events (application_id, at, actor_kind, actor_id, actor_name, action, from_status, to_status, comment, step, actor_agency)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
     )
     .bind(application_id)
     .bind(at)
@@ -1135,6 +1224,10 @@ pub(crate) async fn record(
     .bind(to)
     .bind(comment)
     .bind(step.map(|s| Value::Object(s.clone()).to_string()))
+    .bind(match actor {
+        Actor::Officer { agency, .. } => Some(agency.as_str()),
+        _ => None,
+    })
     .execute(&mut **tx)
     .await?;
     Ok(())

@@ -60,7 +60,7 @@ pub fn problem(status: StatusCode, kind: &str, title: &str, detail: Option<Strin
         .into_response()
 }
 
-fn not_found(what: &str) -> Response {
+pub(crate) fn not_found(what: &str) -> Response {
     problem(
         StatusCode::NOT_FOUND,
         "not-found",

@@ -9,6 +9,7 @@ mod api;
 mod auth;
 pub mod context;
 mod form;
+mod govstack;
 mod jobs;
 mod metrics;
 mod portal;
@@ -156,6 +157,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/admin", get(staff::admin))
         .merge(api::routes())
         .merge(jobs::routes())
+        .merge(govstack::routes())
         .route("/healthz", get(metrics::healthz))
         .route("/metrics", get(metrics::metrics))
         .route("/static/{*path}", get(render::static_file))

@@ -145,6 +145,7 @@ impl TestApp {
                 .unwrap(),
             cookies: BTreeMap::new(),
             accept_language: "en".into(),
+            mediator: None,
         }
     }
 
@@ -214,6 +215,10 @@ impl Page {
         self.text().contains(text)
     }
 
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+
     pub fn text(&self) -> String {
         self.body
             .replace("&#x2f;", "/")
@@ -230,6 +235,8 @@ pub struct Browser {
     pub http: reqwest::Client,
     pub cookies: BTreeMap<String, String>,
     pub accept_language: String,
+    /// Sent as `Information-Mediator-Client` (the calling system, for GovStack APIs) when set.
+    pub mediator: Option<String>,
 }
 
 pub enum Part<'a> {
@@ -314,6 +321,28 @@ impl Browser {
         self.read(resp).await
     }
 
+    /// A JSON API call in the signed-in person's name.
+    pub async fn call(
+        &mut self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<serde_json::Value>,
+    ) -> Page {
+        let mut req = self
+            .http
+            .request(method, format!("{}{path}", self.base))
+            .header(COOKIE, self.cookie_header())
+            .header("accept-language", &self.accept_language);
+        if let Some(m) = &self.mediator {
+            req = req.header("Information-Mediator-Client", m);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let resp = req.send().await.unwrap();
+        self.read(resp).await
+    }
+
     pub async fn post_multipart(&mut self, path: &str, parts: Vec<Part<'_>>) -> Page {
         self.try_post_multipart(path, parts)
             .await
@@ -342,6 +371,10 @@ impl Browser {
             .post(format!("{}{path}", self.base))
             .header(COOKIE, self.cookie_header())
             .header("accept-language", &self.accept_language)
+            .header(
+                "Information-Mediator-Client",
+                self.mediator.as_deref().unwrap_or_default(),
+            )
             .multipart(form)
             .send()
             .await?;

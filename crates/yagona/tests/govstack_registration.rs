@@ -1,0 +1,440 @@
+//! The GovStack Registration Building Block API over the same applications and tasks as the
+//! portal: every answer is checked against the building block's own OpenAPI schemas (copied in
+//! `tests/govstack/` with their licence), and who may see and do what is the same as on pages.
+
+mod common;
+use common::*;
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+
+on_both_databases!(
+    a_citizen_files_through_govstack_and_an_officer_completes_the_task,
+    bad_calls_get_clear_errors_and_change_nothing,
+    each_caller_sees_only_their_own,
+);
+
+const BASE: &str = "/govstack/registration";
+const CLIENT: &str = "UZ/GOV/201122919/soliq-portal";
+
+/// The response must match the building block's schema `name` (from `file`).
+fn conforms(file: &str, name: &str, value: &Value) {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/govstack")
+        .join(file);
+    let mut spec: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    // The specification types every value of a form's `data` map as an object, while its own
+    // example payload (registration-example-payload.json) holds strings, numbers and booleans
+    // there, as any form does. Form values are read as the example has them.
+    fn any_values(v: &mut Value) {
+        match v {
+            Value::Object(m) => {
+                if m.get("additionalProperties") == Some(&json!({"type": "object"})) {
+                    m.insert("additionalProperties".into(), json!(true));
+                }
+                m.values_mut().for_each(any_values);
+            }
+            Value::Array(a) => a.iter_mut().for_each(any_values),
+            _ => {}
+        }
+    }
+    any_values(&mut spec);
+    let schema =
+        json!({"$ref": format!("#/components/schemas/{name}"), "components": spec["components"]});
+    let validator =
+        jsonschema::validator_for(&schema).expect("the building block's schema compiles");
+    let errors: Vec<String> = validator
+        .iter_errors(value)
+        .map(|e| e.to_string())
+        .collect();
+    assert!(errors.is_empty(), "{name}: {errors:?} in {value}");
+}
+
+fn each(file: &str, name: &str, value: &Value) {
+    for v in value.as_array().expect("an array") {
+        conforms(file, name, v);
+    }
+}
+
+const API: &str = "registration-api.json";
+
+/// Completes a task through the API as the browser's person.
+async fn complete(b: &mut Browser, task: &str, body: Value) -> Page {
+    b.call(
+        Method::POST,
+        &format!("{BASE}/tasks/{task}/complete"),
+        Some(body),
+    )
+    .await
+}
+
+async fn client(app: &TestApp, persona: &str) -> Browser {
+    let mut b = app.signed_in(persona).await;
+    b.mediator = Some(CLIENT.into());
+    b
+}
+
+async fn a_citizen_files_through_govstack_and_an_officer_completes_the_task(app: TestApp) {
+    let mut citizen = client(&app, CITIZEN_A).await;
+    // The catalogue: services, their e-forms, an e-form's JSON Schema.
+    let services = citizen
+        .call(Method::GET, &format!("{BASE}/services"), None)
+        .await;
+    assert_eq!(services.status, StatusCode::OK);
+    each(API, "service", &services.json());
+    assert_eq!(services.json().as_array().unwrap().len(), 20);
+    let found = citizen
+        .call(Method::GET, &format!("{BASE}/services?name=birth"), None)
+        .await
+        .json();
+    let ids: Vec<&str> = found
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|s| s["id"].as_str())
+        .collect();
+    assert!(
+        ids.contains(&"birth-registration") && !ids.contains(&"tax-debt-certificate"),
+        "{ids:?}"
+    );
+    let service = citizen
+        .call(
+            Method::GET,
+            &format!("{BASE}/services/birth-registration"),
+            None,
+        )
+        .await;
+    conforms(API, "service", &service.json());
+    let eforms = citizen
+        .call(
+            Method::GET,
+            &format!("{BASE}/services/birth-registration/eForms"),
+            None,
+        )
+        .await
+        .json();
+    each(API, "EFormListItem", &eforms);
+    let eform_id = eforms[0]["eFormId"].as_str().unwrap().to_owned();
+    let eform = citizen
+        .call(Method::GET, &format!("{BASE}/eForms/{eform_id}"), None)
+        .await
+        .json();
+    conforms(API, "EForm", &eform);
+    assert!(eform["schema"]["properties"]["child_surname"].is_object());
+
+    // A document first, then the application that names it.
+    let upload = citizen
+        .post_multipart(
+            &format!("{BASE}/documents"),
+            vec![Part::File(
+                "file",
+                "tibbiy-malumotnoma.pdf",
+                pdf("Tibbiy maʼlumotnoma"),
+            )],
+        )
+        .await;
+    assert_eq!(upload.status, StatusCode::OK, "{}", upload.body);
+    conforms(API, "uploadResponse", &upload.json());
+    let url = upload.json()["url"].as_str().unwrap().to_owned();
+    let mut data = birth_registration_answers();
+    data["medical_birth_certificate"] = json!(url);
+    let filed = citizen
+        .call(
+            Method::POST,
+            &format!("{BASE}/services/birth-registration/applications"),
+            Some(
+                json!({"applicantId": CITIZEN_A, "formData": {"eFormId": eform_id, "data": data}}),
+            ),
+        )
+        .await;
+    assert_eq!(filed.status, StatusCode::OK, "{}", filed.body);
+    conforms(API, "applicationFileResponse", &filed.json());
+    let file_id = filed.json()["fileId"].as_str().unwrap().to_owned();
+    assert_eq!(filed.json()["status"]["code"], "PENDING");
+    // The portal shows the same application, with the uploaded document.
+    let page = citizen.get(&format!("/applications/{file_id}")).await;
+    assert!(page.contains("tibbiy-malumotnoma.pdf"), "{}", page.body);
+    let mine = citizen
+        .call(Method::GET, &format!("{BASE}/applications"), None)
+        .await
+        .json();
+    each(API, "applicantApplicationFileListResponse", &mine);
+    assert_eq!(mine[0]["fileId"], file_id.as_str());
+
+    // The officer's tasks are the inbox; the task's form is JSON Schema.
+    let mut officer = client(&app, CIVIL_REGISTRY_OFFICER).await;
+    let tasks = officer
+        .call(Method::GET, &format!("{BASE}/tasks"), None)
+        .await
+        .json();
+    each(API, "userTaskResponse", &tasks);
+    let task = tasks
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["fileId"] == file_id.as_str())
+        .expect("the new application's task")["taskId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let detail = officer
+        .call(Method::GET, &format!("{BASE}/tasks/{task}"), None)
+        .await
+        .json();
+    conforms(API, "dataUserTaskResponse", &detail);
+    assert_eq!(detail["formVariables"]["required"], json!(["decision"]));
+    assert_eq!(detail["data"]["child_surname"], "Karimov");
+
+    // Sent back for correction; the citizen corrects through PUT; then approved.
+    let done = complete(
+        &mut officer,
+        &task,
+        json!({"data": {"decision": "return", "comment": "Otasining ismini tekshiring: Bahodirr"}}),
+    )
+    .await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.body);
+    conforms(API, "completedTaskResponse", &done.json());
+    assert_eq!(done.json()["status"]["code"], "SENDBACK");
+    let mut corrected = birth_registration_answers();
+    corrected["child_patronymic"] = json!("Bahodir oʻgʻli");
+    let put = citizen
+        .call(
+            Method::PUT,
+            &format!("{BASE}/applications/{file_id}"),
+            Some(json!({"applicantId": CITIZEN_A, "formData": {"data": corrected}})),
+        )
+        .await;
+    assert_eq!(put.status, StatusCode::OK, "{}", put.body);
+    assert_eq!(put.json()["status"]["code"], "PENDING");
+    let tasks = officer
+        .call(Method::GET, &format!("{BASE}/tasks?fileId={file_id}"), None)
+        .await
+        .json();
+    let task = tasks[0]["taskId"].as_str().unwrap().to_owned();
+    let done = complete(
+        &mut officer,
+        &task,
+        json!({"data": {"decision": "approve"}}),
+    )
+    .await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.body);
+    app.run_engine().await;
+    let file = citizen
+        .call(Method::GET, &format!("{BASE}/applications/{file_id}"), None)
+        .await
+        .json();
+    assert_eq!(file["status"]["code"], "APPROVED");
+    assert_eq!(file["ended"], true);
+    assert_eq!(
+        file["applicationData"]["formData"]["data"]["child_patronymic"],
+        "Bahodir oʻgʻli"
+    );
+
+    // Statistics: one sent back and one approved today, by the civil registry.
+    let mut anyone = app.client();
+    anyone.mediator = Some(CLIENT.into());
+    let stats = anyone
+        .call(
+            Method::GET,
+            &format!("{BASE}/data/statistics?role=civil-registry&timeframe=day"),
+            None,
+        )
+        .await;
+    assert_eq!(stats.status, StatusCode::OK, "{}", stats.body);
+    let stats = stats.json();
+    each(
+        "registration-statistics-api.json",
+        "inline_response_200",
+        &stats,
+    );
+    assert_eq!(stats[0]["processed"], 2);
+    assert_eq!(stats[0]["approved"], 1);
+    assert_eq!(stats[0]["sentBack"], 1);
+    assert_eq!(stats[0]["references"]["timeframeDay"], true);
+    let none = anyone
+        .call(
+            Method::GET,
+            &format!("{BASE}/data/statistics?role=tax"),
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(none[0]["processed"], 0);
+}
+
+fn birth_registration_answers() -> Value {
+    json!({
+        "child_surname": "Karimov", "child_given_name": "Temur", "child_patronymic": "Bahodirr oʻgʻli",
+        "child_sex": "male", "birth_date": "2026-11-20", "birth_region": "tashkent-city",
+        "birth_place": "Toshkent shahar 4-son tugʻruq kompleksi", "other_parent_pinfl": "30912850420017",
+        "declaration": true
+    })
+}
+
+async fn bad_calls_get_clear_errors_and_change_nothing(app: TestApp) {
+    let mut citizen = client(&app, CITIZEN_A).await;
+    let before = app.count("SELECT COUNT(*) FROM applications").await;
+    // Invalid data: every failed field named, nothing created.
+    let mut data = birth_registration_answers();
+    data["birth_date"] = json!("yesterday");
+    data.as_object_mut().unwrap().remove("child_surname");
+    let bad = citizen
+        .call(
+            Method::POST,
+            &format!("{BASE}/services/birth-registration/applications"),
+            Some(json!({"applicantId": CITIZEN_A, "formData": {"data": data}})),
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.body);
+    assert_eq!(bad.content_type, "application/problem+json");
+    let fields: Vec<String> = bad.json()["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(
+        fields.contains(&"child_surname".to_owned()) && fields.contains(&"birth_date".to_owned()),
+        "{fields:?}"
+    );
+    // A document that was never uploaded, someone else's PINFL, an unknown service, bad JSON.
+    let mut data = birth_registration_answers();
+    data["medical_birth_certificate"] = json!(format!(
+        "{BASE}/documents/00000000-0000-0000-0000-000000000000"
+    ));
+    let p = citizen
+        .call(
+            Method::POST,
+            &format!("{BASE}/services/birth-registration/applications"),
+            Some(json!({"applicantId": CITIZEN_A, "formData": {"data": data}})),
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", p.body);
+    let p = citizen
+        .call(
+            Method::POST,
+            &format!("{BASE}/services/birth-registration/applications"),
+            Some(json!({"applicantId": CITIZEN_B, "formData": {"data": birth_registration_answers()}})),
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::FORBIDDEN);
+    let p = citizen
+        .call(
+            Method::POST,
+            &format!("{BASE}/services/no-such/applications"),
+            Some(json!({"applicantId": CITIZEN_A})),
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::NOT_FOUND);
+    let p = citizen
+        .call(
+            Method::POST,
+            &format!("{BASE}/services/birth-registration/applications"),
+            Some(json!({"formData": 5})),
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(p.content_type, "application/problem+json");
+    assert_eq!(app.count("SELECT COUNT(*) FROM applications").await, before);
+    // Without the calling system's name, nothing is answered.
+    citizen.mediator = None;
+    let p = citizen
+        .call(Method::GET, &format!("{BASE}/services"), None)
+        .await;
+    assert_eq!(p.status, StatusCode::BAD_REQUEST);
+    assert_eq!(p.content_type, "application/problem+json");
+    citizen.mediator = Some(CLIENT.into());
+    // Bad statistics input and unknown paths are problems too.
+    let p = citizen
+        .call(
+            Method::GET,
+            &format!("{BASE}/data/statistics?startDate=30.01.2026"),
+            None,
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::BAD_REQUEST);
+    let p = citizen
+        .call(Method::GET, &format!("{BASE}/nothing/here"), None)
+        .await;
+    assert_eq!(p.status, StatusCode::NOT_FOUND);
+    assert_eq!(p.content_type, "application/problem+json");
+}
+
+async fn each_caller_sees_only_their_own(app: TestApp) {
+    let mut owner = client(&app, CITIZEN_A).await;
+    let reference = {
+        let mut b = app.signed_in(CITIZEN_A).await;
+        apply_for_birth_registration(&mut b).await
+    };
+    let mine = owner
+        .call(
+            Method::GET,
+            &format!("{BASE}/applications/{reference}"),
+            None,
+        )
+        .await;
+    assert_eq!(mine.status, StatusCode::OK);
+    // Another citizen, an officer of another agency, and nobody signed in.
+    let mut other = client(&app, CITIZEN_B).await;
+    let p = other
+        .call(
+            Method::GET,
+            &format!("{BASE}/applications/{reference}"),
+            None,
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        other
+            .call(Method::GET, &format!("{BASE}/applications"), None)
+            .await
+            .json(),
+        json!([])
+    );
+    let mut stranger = client(&app, INTERIOR_OFFICER).await;
+    let tasks = stranger
+        .call(Method::GET, &format!("{BASE}/tasks"), None)
+        .await
+        .json();
+    assert!(!tasks.to_string().contains(&reference));
+    let p = stranger
+        .call(
+            Method::GET,
+            &format!("{BASE}/applications/{reference}"),
+            None,
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::NOT_FOUND);
+    let mut officer = client(&app, CIVIL_REGISTRY_OFFICER).await;
+    let task = officer
+        .call(Method::GET, &format!("{BASE}/tasks"), None)
+        .await
+        .json()[0]["taskId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let p = complete(
+        &mut stranger,
+        &task,
+        json!({"data": {"decision": "approve"}}),
+    )
+    .await;
+    assert_eq!(p.status, StatusCode::NOT_FOUND);
+    // A citizen cannot work tasks; the task's own form refuses a decision without a reason.
+    let p = complete(&mut owner, &task, json!({"data": {"decision": "approve"}})).await;
+    assert_eq!(p.status, StatusCode::UNAUTHORIZED);
+    let p = complete(&mut officer, &task, json!({"data": {"decision": "reject"}})).await;
+    assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", p.body);
+    let p = complete(&mut officer, &task, json!({"data": {"decision": "maybe"}})).await;
+    assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM application_events WHERE action IN ('approve', 'reject')")
+            .await,
+        0
+    );
+    let mut nobody = app.client();
+    nobody.mediator = Some(CLIENT.into());
+    let p = nobody
+        .call(Method::GET, &format!("{BASE}/applications"), None)
+        .await;
+    assert_eq!(p.status, StatusCode::UNAUTHORIZED);
+}
