@@ -210,6 +210,7 @@ fn synthetic_registry() -> anyhow::Result<yagona_registry::Registry> {
             passport,
             form: simple_form(),
             process: None,
+            decisions: Default::default(),
         });
     }
     Ok(reg)

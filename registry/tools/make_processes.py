@@ -162,6 +162,22 @@ RU_IN_AGENCY = {
 }
 
 
+# Services whose applications a DMN decision (a .dmn file beside the process) assesses before
+# anyone reviews them: code -> (label, decision id, result variable).
+ASSESSMENTS = {
+    "low-income-family-benefit": (
+        t(
+            "Oila aʼzosiga toʻgʻri keladigan daromadni baholash",
+            "Оила аъзосига тўғри келадиган даромадни баҳолаш",
+            "Оценка дохода на члена семьи",
+            "Assess the income per family member",
+        ),
+        "income-assessment",
+        "assessment",
+    ),
+}
+
+
 def review_label(agency: str, short: dict[str, str]) -> dict[str, str]:
     ru = f"Рассмотрение в {RU_IN_AGENCY[agency]}" if agency in RU_IN_AGENCY else f"Рассмотрение: {short['ru']}"
     return t(
@@ -182,6 +198,7 @@ SIZES = {
     "intermediateCatchEvent": (36, 36),
     "userTask": (100, 80),
     "serviceTask": (100, 80),
+    "businessRuleTask": (100, 80),
     "exclusiveGateway": (50, 50),
     "parallelGateway": (50, 50),
 }
@@ -290,6 +307,7 @@ class Model:
         prefix = {
             "userTask": "Activity",
             "serviceTask": "Activity",
+            "businessRuleTask": "Activity",
             "exclusiveGateway": "Gateway",
             "parallelGateway": "Gateway",
         }.get(kind, "Event")
@@ -455,6 +473,16 @@ def build(model: Model, shape: str, agency: str, short: dict[str, str], days: in
     reviews: list[Node] = []
     decisions: list[Node] = []
     previous: Node = ready
+    if m.code in ASSESSMENTS:
+        # Assessed again after every correction: it sits after the merge of returns.
+        label, decision_id, result = ASSESSMENTS[m.code]
+        assess = m.add(
+            "businessRuleTask", label, col,
+            extensions=[f'<zeebe:calledDecision decisionId="{decision_id}" resultVariable="{result}" />'],
+        )
+        m.connect(ready, assess)
+        previous = assess
+        col += 1
 
     def review(label, group) -> Node:
         nonlocal col, previous, first

@@ -280,6 +280,7 @@ task-label = Task
 assignee-label = Assigned to
 release-button = Give back to the queue
 task-taken-by = { $name } is working on this task.
+checks-heading = Checks by the platform
 diagram-heading = Process
 diagram-title = Process of the service “{ $service }”
 diagram-legend = Green: steps done. Blue, thick outline: where the application is now.

@@ -302,6 +302,7 @@ task-label = Задача
 assignee-label = Исполнитель
 release-button = Вернуть в очередь
 task-taken-by = Задачей занимается { $name }.
+checks-heading = Проверки платформы
 diagram-heading = Процесс
 diagram-title = Процесс услуги «{ $service }»
 diagram-legend = Зелёным: пройденные этапы. Синим, жирной рамкой: где заявление сейчас.

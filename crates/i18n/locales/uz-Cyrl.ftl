@@ -279,6 +279,7 @@ task-label = Вазифа
 assignee-label = Ижрочи
 release-button = Навбатга қайтариш
 task-taken-by = Бу вазифа билан { $name } шуғулланмоқда.
+checks-heading = Платформа текширувлари
 diagram-heading = Жараён
 diagram-title = «{ $service }» хизматининг жараёни
 diagram-legend = Яшил: ўтилган босқичлар. Кўк, қалин чизиқ: ариза ҳозир қаерда.

@@ -279,6 +279,7 @@ task-label = Vazifa
 assignee-label = Ijrochi
 release-button = Navbatga qaytarish
 task-taken-by = Bu vazifa bilan { $name } shugʻullanmoqda.
+checks-heading = Platforma tekshiruvlari
 diagram-heading = Jarayon
 diagram-title = «{ $service }» xizmatining jarayoni
 diagram-legend = Yashil: oʻtilgan bosqichlar. Koʻk, qalin chiziq: ariza hozir qayerda.

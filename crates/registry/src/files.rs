@@ -136,7 +136,13 @@ impl Reader<'_> {
 }
 
 /// A service's process must read, be runnable, and have the service's code as its id.
-fn check_process(r: &mut Reader<'_>, path: &Path, bpmn: &str, code: &str) {
+fn check_process(
+    r: &mut Reader<'_>,
+    path: &Path,
+    bpmn: &str,
+    code: &str,
+    decisions: &BTreeSet<String>,
+) {
     let defs = match yagona_workflow::read(bpmn) {
         Ok(d) => d,
         Err(e) => {
@@ -154,6 +160,21 @@ fn check_process(r: &mut Reader<'_>, path: &Path, bpmn: &str, code: &str) {
             format!("line {}", f.line),
             format!("{} ({}): {}", f.id, f.element, f.reason),
         );
+    }
+    // Every decision a business-rule task calls comes with the service.
+    for e in defs.processes.iter().flat_map(|p| p.scope.walk()) {
+        if let Some(d) = &e.zeebe.called_decision {
+            if e.zeebe.task_type.is_none() && !decisions.contains(d) {
+                r.problem(
+                    path,
+                    format!("line {}", e.line),
+                    format!(
+                        "{} calls decision {d:?}, which no .dmn file of the service defines",
+                        e.id
+                    ),
+                );
+            }
+        }
     }
     if !defs.processes.iter().any(|p| p.executable && p.id == code) {
         r.problem(
@@ -405,13 +426,43 @@ pub fn read_dir(root: &Path) -> Result<Registry, Vec<Problem>> {
             } else {
                 None
             };
+            let mut decisions = std::collections::BTreeMap::new();
+            let mut decision_ids = BTreeSet::new();
+            for path in sorted_entries(&dir) {
+                if path.extension().and_then(|e| e.to_str()) != Some("dmn") {
+                    continue;
+                }
+                let Some(source) = r.read(&path) else {
+                    continue;
+                };
+                match yagona_workflow::dmn::read(&source) {
+                    Ok(ds) => decision_ids.extend(ds.into_iter().map(|d| d.id)),
+                    Err(yagona_workflow::dmn::DmnError::Invalid { line, reason }) => {
+                        r.problem(&path, format!("line {line}"), reason)
+                    }
+                    Err(e) => r.problem(&path, "", e.to_string()),
+                }
+                let name = path
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .unwrap_or_default()
+                    .to_owned();
+                decisions.insert(name, source);
+            }
             if let Some(bpmn) = &process {
-                check_process(&mut r, &process_path, bpmn, passport.code.as_str());
+                check_process(
+                    &mut r,
+                    &process_path,
+                    bpmn,
+                    passport.code.as_str(),
+                    &decision_ids,
+                );
             }
             services.push(Service {
                 passport,
                 form,
                 process,
+                decisions,
             });
         }
     }
@@ -483,6 +534,9 @@ pub fn write_dir(reg: &Registry, root: &Path) -> Result<(), WriteError> {
         to_toml(&dir.join("form.toml"), &s.form.presentation)?;
         if let Some(bpmn) = &s.process {
             write(&dir.join("process.bpmn"), bpmn)?;
+        }
+        for (name, source) in &s.decisions {
+            write(&dir.join(name), source)?;
         }
     }
     Ok(())

@@ -121,6 +121,9 @@ pub struct Service {
     /// The service's process as BPMN 2.0 XML (`process.bpmn`, process id = service code), run
     /// by the workflow engine for every application; none means the platform's standard review.
     pub process: Option<String>,
+    /// DMN files beside the process (`*.dmn`, by file name): the decisions its business-rule
+    /// tasks call.
+    pub decisions: std::collections::BTreeMap<String, String>,
 }
 
 /// The whole registry as read from files or from the database.

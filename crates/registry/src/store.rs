@@ -43,6 +43,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "service processes",
         sql: "ALTER TABLE registry_service_versions ADD COLUMN process TEXT;",
     },
+    Migration {
+        version: 3,
+        name: "service decisions",
+        sql: "ALTER TABLE registry_service_versions ADD COLUMN decisions TEXT;",
+    },
 ];
 
 fn content_hash(s: &str) -> String {
@@ -200,9 +205,14 @@ impl RegistryStore<'_> {
             codes.push(code.to_owned());
             let passport = json(&s.passport);
             let form = json(&s.form);
-            let hash = match &s.process {
-                Some(bpmn) => content_hash(&format!("{passport}\u{0}{form}\u{0}{bpmn}")),
-                None => content_hash(&format!("{passport}\u{0}{form}")),
+            let decisions = (!s.decisions.is_empty()).then(|| json(&s.decisions));
+            let hash = match (&s.process, &decisions) {
+                (None, None) => content_hash(&format!("{passport}\u{0}{form}")),
+                (p, d) => content_hash(&format!(
+                    "{passport}\u{0}{form}\u{0}{}\u{0}{}",
+                    p.as_deref().unwrap_or(""),
+                    d.as_deref().unwrap_or("")
+                )),
             };
             let old: Option<(i64, String, i64)> = sqlx::query_as(
                 "SELECT version, content_hash, withdrawn FROM registry_services WHERE code = $1",
@@ -236,13 +246,14 @@ impl RegistryStore<'_> {
                     .await?;
             }
             if old.as_ref().is_none_or(|(v, _, _)| *v != version) {
-                sqlx::query("INSERT INTO registry_service_versions (code, version, passport, form, published_at, process) VALUES ($1, $2, $3, $4, $5, $6)")
+                sqlx::query("INSERT INTO registry_service_versions (code, version, passport, form, published_at, process, decisions) VALUES ($1, $2, $3, $4, $5, $6, $7)")
                     .bind(code)
                     .bind(version)
                     .bind(&passport)
                     .bind(&form)
                     .bind(&now)
                     .bind(&s.process)
+                    .bind(&decisions)
                     .execute(&mut *tx)
                     .await?;
             }
@@ -308,18 +319,22 @@ impl RegistryStore<'_> {
         }
         let cal = CalendarStore { db: self.db }.load().await?;
         reg.calendar = cal.years().cloned().collect::<Vec<YearCalendar>>();
-        let rows: Vec<(String, String, Option<String>)> = sqlx::query_as(
-            "SELECT v.passport, v.form, v.process FROM registry_services s
+        let rows: Vec<(String, String, Option<String>, Option<String>)> = sqlx::query_as(
+            "SELECT v.passport, v.form, v.process, v.decisions FROM registry_services s
              JOIN registry_service_versions v ON v.code = s.code AND v.version = s.version
              WHERE s.withdrawn = 0 ORDER BY s.code",
         )
         .fetch_all(&self.db.pool)
         .await?;
-        for (p, f, process) in rows {
+        for (p, f, process, decisions) in rows {
             reg.services.push(Service {
                 passport: decode(&p)?,
                 form: decode(&f)?,
                 process,
+                decisions: decisions
+                    .map(|d| decode(&d))
+                    .transpose()?
+                    .unwrap_or_default(),
             });
         }
         Ok(reg)
@@ -342,20 +357,24 @@ impl RegistryStore<'_> {
         code: &str,
         version: i64,
     ) -> Result<Option<ServiceVersion>, DbError> {
-        let row: Option<(String, String, Option<String>)> = sqlx::query_as(
-            "SELECT passport, form, process FROM registry_service_versions WHERE code = $1 AND version = $2",
+        let row: Option<(String, String, Option<String>, Option<String>)> = sqlx::query_as(
+            "SELECT passport, form, process, decisions FROM registry_service_versions WHERE code = $1 AND version = $2",
         )
         .bind(code)
         .bind(version)
         .fetch_optional(&self.db.pool)
         .await?;
         match row {
-            Some((p, f, process)) => Ok(Some(ServiceVersion {
+            Some((p, f, process, decisions)) => Ok(Some(ServiceVersion {
                 version,
                 service: Service {
                     passport: decode(&p)?,
                     form: decode(&f)?,
                     process,
+                    decisions: decisions
+                        .map(|d| decode(&d))
+                        .transpose()?
+                        .unwrap_or_default(),
                 },
             })),
             None => Ok(None),

@@ -230,6 +230,26 @@ async fn render_application(
         .filter(|t| !t.candidate_groups.iter().any(|g| g == APPLICANT_GROUP))
         .map(|t| task_view(state, ctx, user, t))
         .collect();
+    let checks: Vec<Value> = match &app.process_instance {
+        Some(instance) => processes(&state.db, &cat.calendar)
+            .decision_results(instance)
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(labels, value)| {
+                let shown = match &value {
+                    Value::Object(m) => m
+                        .iter()
+                        .map(|(k, v)| format!("{k}: {}", plain(v)))
+                        .collect::<Vec<_>>()
+                        .join(" · "),
+                    other => plain(other),
+                };
+                json!({"label": view::step_label(l, &labels), "value": shown})
+            })
+            .collect(),
+        None => Vec::new(),
+    };
     let diagram = match &app.process_instance {
         Some(instance) => {
             let mut args = yagona_i18n::Args::new();
@@ -255,10 +275,20 @@ async fn render_application(
             "events": view::events(&state.i18n, l, &events),
             "documents": view::documents(&docs),
             "tasks": tasks,
+            "checks": checks,
             "diagram": diagram,
             "error": error,
         }),
     )
+}
+
+/// A decision's value as an officer reads it: strings without quotes.
+fn plain(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Null => "—".into(),
+        other => other.to_string(),
+    }
 }
 
 fn task_view(state: &AppState, ctx: &Ctx, user: &User, t: &UserTask) -> Value {

@@ -1,10 +1,12 @@
 //! Business process management: BPMN 2.0 models as bpmn.io and Camunda Modeler save them.
 //!
-//! This first part reads models (namespaces with any prefix, Camunda 8 `zeebe:` extensions,
-//! diagram interchange kept) and checks them against the executable subset the engine runs.
-//! Execution, durable state, workers and the task inbox are the next parts of issue 3.
+//! `read`/`check` read models (namespaces with any prefix, Camunda 8 `zeebe:` extensions,
+//! diagram interchange kept) and check them against the executable subset; `engine` runs an
+//! instance as state moved by events, `store` durably on SQLite or PostgreSQL; `dmn` evaluates
+//! the decisions of business-rule tasks; `svg` draws a diagram, `xes` exports history.
 
 pub mod check;
+pub mod dmn;
 pub mod engine;
 pub mod feel;
 pub mod model;

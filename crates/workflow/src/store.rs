@@ -100,6 +100,18 @@ pub const MIGRATIONS: &[Migration] = &[
               ALTER TABLE process_waits ADD COLUMN escalated_at TEXT;
               CREATE INDEX process_waits_by_instance_kind ON process_waits (instance_id, kind);",
     },
+    Migration {
+        version: 4,
+        name: "DMN decisions",
+        sql: "CREATE TABLE process_decisions (
+            decision_id TEXT NOT NULL,
+            version BIGINT NOT NULL,
+            source TEXT NOT NULL,
+            content_hash TEXT NOT NULL,
+            deployed_at TEXT NOT NULL,
+            PRIMARY KEY (decision_id, version)
+        );",
+    },
 ];
 
 /// An agency system allowed to work jobs of some types through the job worker API.
@@ -157,6 +169,10 @@ pub enum StoreError {
     Conflict,
     #[error("the task is assigned to someone else")]
     TaskTaken,
+    #[error("decision {0:?} is not deployed")]
+    NoDecision(String),
+    #[error(transparent)]
+    Decision(#[from] crate::dmn::DmnError),
     #[error("the job is not locked by this worker (it may have timed out and gone to another)")]
     NotYourJob,
 }
@@ -405,6 +421,117 @@ impl<'a> ProcessStore<'a> {
         Ok(out)
     }
 
+    /// Deploys every decision of a DMN file. An unchanged decision keeps its version; a changed
+    /// one gets a new version, which business-rule tasks use from then on.
+    pub async fn deploy_decisions(&self, source: &str) -> Result<Vec<(String, i64)>, StoreError> {
+        let decisions = crate::dmn::read(source)?;
+        let fingerprint = hash(source);
+        let now = ts(&Utc::now());
+        let mut out = Vec::new();
+        let mut tx = self.db.writer.begin().await?;
+        for d in &decisions {
+            let latest: Option<(i64, String)> = sqlx::query_as(
+                "SELECT version, content_hash FROM process_decisions WHERE decision_id = $1 ORDER BY version DESC LIMIT 1",
+            )
+            .bind(&d.id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let version = match &latest {
+                Some((v, h)) if *h == fingerprint => *v,
+                Some((v, _)) => v + 1,
+                None => 1,
+            };
+            if latest.as_ref().is_none_or(|(v, _)| *v != version) {
+                sqlx::query("INSERT INTO process_decisions (decision_id, version, source, content_hash, deployed_at) VALUES ($1, $2, $3, $4, $5)")
+                    .bind(&d.id)
+                    .bind(version)
+                    .bind(source)
+                    .bind(&fingerprint)
+                    .bind(&now)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            out.push((d.id.clone(), version));
+        }
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    /// The latest deployed version of a decision (parsed once per content).
+    async fn decision(&self, id: &str) -> Result<Arc<crate::dmn::Decision>, StoreError> {
+        static DECISIONS: OnceLock<Mutex<HashMap<String, Arc<crate::dmn::Decision>>>> =
+            OnceLock::new();
+        let row: Option<(String, String)> = sqlx::query_as(
+            "SELECT content_hash, source FROM process_decisions WHERE decision_id = $1 ORDER BY version DESC LIMIT 1",
+        )
+        .bind(id)
+        .fetch_optional(&self.db.pool)
+        .await?;
+        let (fingerprint, source) = row.ok_or_else(|| StoreError::NoDecision(id.to_owned()))?;
+        let key = format!("{fingerprint}/{id}");
+        let cache = DECISIONS.get_or_init(Default::default);
+        if let Some(d) = cache.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
+            return Ok(d.clone());
+        }
+        let d = crate::dmn::read(&source)?
+            .into_iter()
+            .find(|d| d.id == id)
+            .map(Arc::new)
+            .ok_or_else(|| StoreError::NoDecision(id.to_owned()))?;
+        cache
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(key, d.clone());
+        Ok(d)
+    }
+
+    /// Does, within the same step, the work that needs no one: business-rule tasks that call a
+    /// deployed decision are evaluated and completed at once (their result in
+    /// `resultVariable`). A decision that fails or is missing fails the whole step.
+    async fn settle(
+        &self,
+        instance: &mut Instance,
+        defs: &Definitions,
+        step: &mut Step,
+    ) -> Result<(), StoreError> {
+        for _ in 0..1000 {
+            let next = instance.waits.iter().find_map(|w| {
+                let e = defs
+                    .processes
+                    .iter()
+                    .flat_map(|p| p.scope.walk())
+                    .find(|e| e.id == w.element)?;
+                match (&e.kind, &e.zeebe.called_decision, &e.zeebe.task_type) {
+                    (Kind::BusinessRuleTask, Some(d), None) => Some((
+                        w.id,
+                        w.inputs.clone(),
+                        d.clone(),
+                        e.zeebe
+                            .result_variable
+                            .clone()
+                            .unwrap_or_else(|| "result".into()),
+                    )),
+                    _ => None,
+                }
+            });
+            let Some((wait, inputs, decision, var)) = next else {
+                return Ok(());
+            };
+            let d = self.decision(&decision).await?;
+            let mut vars = instance.variables.clone();
+            vars.extend(inputs);
+            let value = d.evaluate(&vars, self.expr)?;
+            let mut result = Map::new();
+            result.insert(var, value);
+            let more = instance.complete(defs, wait, result, self.expr)?;
+            step.completed.extend(more.completed);
+            step.new_waits.extend(more.new_waits);
+            step.cancelled_waits.extend(more.cancelled_waits);
+            step.cancelled_waits.push(wait);
+        }
+        Err(StoreError::Engine(EngineError::TooManySteps(1000)))
+    }
+
     async fn definitions(
         &self,
         process_id: &str,
@@ -473,7 +600,9 @@ impl<'a> ProcessStore<'a> {
         variables: Map<String, Json>,
     ) -> Result<String, StoreError> {
         let (version, defs) = self.definitions(process_id, None).await?;
-        let (instance, step) = Instance::start(&defs, Some(process_id), variables, self.expr)?;
+        let (mut instance, mut step) =
+            Instance::start(&defs, Some(process_id), variables, self.expr)?;
+        self.settle(&mut instance, &defs, &mut step).await?;
         let mut tx = self.db.writer.begin().await?;
         let id = self
             .insert_instance(
@@ -500,7 +629,9 @@ impl<'a> ProcessStore<'a> {
         variables: Map<String, Json>,
     ) -> Result<String, StoreError> {
         let (version, defs) = self.definitions(process_id, None).await?;
-        let (instance, step) = Instance::start(&defs, Some(process_id), variables, self.expr)?;
+        let (mut instance, mut step) =
+            Instance::start(&defs, Some(process_id), variables, self.expr)?;
+        self.settle(&mut instance, &defs, &mut step).await?;
         self.insert_instance(
             tx,
             process_id,
@@ -811,7 +942,9 @@ impl<'a> ProcessStore<'a> {
     ) -> Result<Step, StoreError> {
         // Read from the shared pool: the revision check in `save` catches any change meanwhile.
         let mut loaded = self.load(&self.db.pool, instance_id).await?;
-        let step = f(&mut loaded.instance, &loaded.defs)?;
+        let mut step = f(&mut loaded.instance, &loaded.defs)?;
+        self.settle(&mut loaded.instance, &loaded.defs, &mut step)
+            .await?;
         let mut tx = self.db.writer.begin().await?;
         self.save(&mut tx, instance_id, &loaded, &step, resource)
             .await?;
@@ -828,7 +961,9 @@ impl<'a> ProcessStore<'a> {
         f: impl FnOnce(&mut Instance, &Definitions) -> Result<Step, EngineError>,
     ) -> Result<Step, StoreError> {
         let mut loaded = self.load(&mut **tx, instance_id).await?;
-        let step = f(&mut loaded.instance, &loaded.defs)?;
+        let mut step = f(&mut loaded.instance, &loaded.defs)?;
+        self.settle(&mut loaded.instance, &loaded.defs, &mut step)
+            .await?;
         self.save(tx, instance_id, &loaded, &step, resource).await?;
         Ok(step)
     }
@@ -863,9 +998,11 @@ impl<'a> ProcessStore<'a> {
             .iter()
             .find(|w| w.id == wait_id && matches!(w.what, WaitKind::Timer { .. }))
             .and_then(|w| w.attached_to);
-        let step = loaded
+        let mut step = loaded
             .instance
             .trigger(&loaded.defs, wait_id, variables, self.expr)?;
+        self.settle(&mut loaded.instance, &loaded.defs, &mut step)
+            .await?;
         let mut tx = self.db.writer.begin().await?;
         self.save(&mut tx, instance_id, &loaded, &step, None)
             .await?;
@@ -1373,6 +1510,37 @@ impl<'a> ProcessStore<'a> {
             .fetch_optional(&self.db.pool)
             .await?;
         Ok(t.flatten())
+    }
+
+    /// What the instance's business-rule tasks decided, in the order they completed: each
+    /// task's labels (see [`crate::model::FlowElement::labels`]) and its result variable's value.
+    pub async fn decision_results(
+        &self,
+        instance_id: &str,
+    ) -> Result<Vec<(Map<String, Json>, Json)>, StoreError> {
+        let loaded = self.load(&self.db.pool, instance_id).await?;
+        let mut out = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        for (element, kind, _) in self.history(instance_id).await?.into_iter().rev() {
+            if kind != "businessRuleTask" || !seen.insert(element.clone()) {
+                continue;
+            }
+            let Some(e) = loaded
+                .defs
+                .processes
+                .iter()
+                .flat_map(|p| p.scope.walk())
+                .find(|e| e.id == element)
+            else {
+                continue;
+            };
+            let var = e.zeebe.result_variable.as_deref().unwrap_or("result");
+            if let Some(v) = loaded.instance.variables.get(var) {
+                out.push((e.labels(), v.clone()));
+            }
+        }
+        out.reverse();
+        Ok(out)
     }
 
     /// The instance's diagram as SVG (from the model's diagram interchange), with the elements

@@ -46,6 +46,11 @@ pub async fn deploy_processes(db: &Db, reg: &yagona_registry::Registry) -> anyho
     yagona_applications::process::deploy_standard(db).await?;
     let engine = yagona_workflow::store::ProcessStore::new(db, &yagona_workflow::feel::Feel);
     for s in &reg.services {
+        for source in s.decisions.values() {
+            engine.deploy_decisions(source).await.with_context(|| {
+                format!("deploying the decisions of {}", s.passport.code.as_str())
+            })?;
+        }
         if let Some(bpmn) = &s.process {
             engine.deploy(bpmn).await.with_context(|| {
                 format!("deploying the process of {}", s.passport.code.as_str())
@@ -130,7 +135,14 @@ pub async fn seed_demo_applications(db: &Db) -> anyhow::Result<()> {
     };
     // What officers do, in order: (agency, action, comment); `None` as action takes the task.
     type Steps<'a> = &'a [(&'a str, Option<Action>, Option<&'a str>)];
-    let cases: [(&str, &str, Value, Steps); 5] = [
+    let cases: [(&str, &str, Value, Steps); 6] = [
+        (
+            demo::CITIZENS[2].0,
+            "low-income-family-benefit",
+            json!({"family_size": 6, "children_under_18": 4, "monthly_income": 2_100_000, "card_number": "8600312298765432",
+                   "declaration": true}),
+            &[],
+        ),
         (
             demo::CITIZENS[1].0,
             "no-criminal-record-certificate",

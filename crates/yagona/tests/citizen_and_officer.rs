@@ -385,9 +385,9 @@ async fn an_officer_may_attach_the_result_document_but_only_a_pdf(app: TestApp) 
 async fn the_demo_applications_are_made_through_the_real_paths_once(app: TestApp) {
     yagona::seed_demo_applications(&app.db).await.unwrap();
     yagona::seed_demo_applications(&app.db).await.unwrap();
-    assert_eq!(app.count("SELECT COUNT(*) FROM applications").await, 5);
+    assert_eq!(app.count("SELECT COUNT(*) FROM applications").await, 6);
     for (status, n) in [
-        ("submitted", 2),
+        ("submitted", 3),
         ("in-review", 1),
         ("approved", 1),
         ("returned", 1),

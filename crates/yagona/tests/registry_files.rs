@@ -160,8 +160,30 @@ fn validate_reports_every_problem_with_its_file_and_location() {
     let text = std::fs::read_to_string(&cut).unwrap();
     std::fs::write(&cut, &text[..text.len() / 2]).unwrap();
 
+    // A business-rule task whose decision file is missing, and a broken decision table.
+    std::fs::remove_file(
+        dir.path()
+            .join("services/low-income-family-benefit/income-assessment.dmn"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("services/birth-allowance/rules.dmn"),
+        "<definitions xmlns=\"https://www.omg.org/spec/DMN/20191111/MODEL/\">\n<decision id=\"d\">\n<decisionTable hitPolicy=\"PRIORITY\"><output name=\"x\"/></decisionTable></decision></definitions>",
+    )
+    .unwrap();
+
     let (ok, out) = yagona(&["registry", "validate", dir.path().to_str().unwrap()]);
     assert!(!ok, "problems make the command fail");
+    assert!(
+        out.contains("which no .dmn file of the service defines"),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "services/birth-allowance/rules.dmn:line 3: hit policy PRIORITY is not supported"
+        ),
+        "{out}"
+    );
     assert!(
         out.contains("services/birth-registration/process.bpmn:process: no executable process with id \"birth-registration\""),
         "{out}"

@@ -16,6 +16,7 @@ on_both_databases!(
     one_officer_at_a_time_works_a_task,
     an_overdue_review_escalates_without_taking_the_task_away,
     the_staff_page_draws_the_process_with_the_applications_position,
+    a_dmn_decision_assesses_the_family_before_the_specialist,
 );
 
 const PDF: &[u8] = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n";
@@ -356,6 +357,45 @@ async fn the_staff_page_draws_the_process_with_the_applications_position(app: Te
     assert!(page.contains("Review by the Social Protection Agency"));
     assert!(page.contains("#1d70b8"), "the current task is highlighted");
     assert!(page.contains("#00703c"), "the passed steps are highlighted");
+}
+
+async fn a_dmn_decision_assesses_the_family_before_the_specialist(app: TestApp) {
+    let family = |income: i64, children: i64| {
+        json!({"family_size": 5, "children_under_18": children, "monthly_income": income,
+               "card_number": "8600123412341234", "declaration": true})
+    };
+    let poor = submitted(
+        &app,
+        CITIZEN_A,
+        "low-income-family-benefit",
+        family(1_500_000, 3),
+    )
+    .await;
+    let comfortable = submitted(
+        &app,
+        CITIZEN_B,
+        "low-income-family-benefit",
+        family(6_000_000, 1),
+    )
+    .await;
+    let mut officer = app.signed_in("officer-social-protection").await;
+    let page = officer.get(&format!("/staff/applications/{poor}")).await;
+    assert!(page.contains("Checks by the platform"), "{}", page.body);
+    assert!(
+        page.contains("eligible: true · incomePerMember: 300000 · priority: high"),
+        "{}",
+        page.body
+    );
+    let page = officer
+        .get(&format!("/staff/applications/{comfortable}"))
+        .await;
+    assert!(page.contains("eligible: false · incomePerMember: 1200000 · priority: normal"));
+    // The assessment helps; the specialist still decides.
+    assert_eq!(status_of(&app, &comfortable).await, "submitted");
+    assert!(officer
+        .get("/staff/applications")
+        .await
+        .contains(&comfortable));
 }
 
 #[test]
