@@ -89,12 +89,13 @@ impl StepHook for Projection {
     }
 }
 
-/// Labels of the first open user task, else of the first other thing the instance waits at.
-fn current_step(view: &StepView<'_>, tasks: &[(String, Option<String>)]) -> Option<Value> {
-    let element = tasks
-        .first()
-        .map(|t| t.0.clone())
-        .or_else(|| view.instance.waits.first().map(|w| w.element.clone()))?;
+/// Labels of the first open user task (anywhere in the call tree), else of the first other
+/// thing this instance waits at.
+fn current_step(view: &StepView<'_>, first_task_label: Option<Value>) -> Option<Value> {
+    if first_task_label.is_some() {
+        return first_task_label;
+    }
+    let element = view.instance.waits.first().map(|w| w.element.clone())?;
     let e = view
         .defs
         .processes
@@ -108,18 +109,20 @@ async fn project(tx: &mut Tx, view: &StepView<'_>) -> Result<(), sqlx::Error> {
     let Some(app_id) = view.business_key else {
         return Ok(());
     };
+    // The user tasks of the whole call tree: a called process's tasks are the application's.
     let rows = sqlx::query(
-        "SELECT element_id, candidate_groups, assignee_name FROM process_waits
-         WHERE instance_id = $1 AND kind = 'user-task' ORDER BY wait_id",
+        "SELECT label, candidate_groups, assignee_name FROM process_waits
+         WHERE kind = 'user-task' AND instance_id IN (SELECT id FROM process_instances WHERE root_instance = $1)
+         ORDER BY created_at, wait_id",
     )
-    .bind(view.instance_id)
+    .bind(view.root_instance)
     .fetch_all(&mut **tx)
     .await?;
-    let mut tasks: Vec<(String, Option<String>)> = Vec::new();
+    let mut tasks: Vec<(Option<String>, Option<String>)> = Vec::new();
     let mut groups: Vec<String> = Vec::new();
     let mut assignee: Option<String> = None;
     for r in &rows {
-        let element: String = r.try_get(0)?;
+        let element: Option<String> = r.try_get(0)?;
         let g: Option<String> = r.try_get(1)?;
         let name: Option<String> = r.try_get(2)?;
         let g = g.as_deref().map(split_groups).unwrap_or_default();
@@ -129,7 +132,9 @@ async fn project(tx: &mut Tx, view: &StepView<'_>) -> Result<(), sqlx::Error> {
         groups.extend(g.iter().cloned());
         tasks.push((element, g.first().cloned()));
     }
-    let status = if view.instance.ended {
+    // Only the top instance's end ends the application (a called process returns to it).
+    let ended = view.instance.ended && view.instance_id == view.root_instance;
+    let status = if ended {
         match view
             .instance
             .variables
@@ -151,10 +156,14 @@ async fn project(tx: &mut Tx, view: &StepView<'_>) -> Result<(), sqlx::Error> {
         .iter()
         .find_map(|t| t.1.clone())
         .filter(|g| g != APPLICANT_GROUP);
-    let step = if view.instance.ended {
+    let step = if ended {
         None
     } else {
-        current_step(view, &tasks)
+        let first = tasks
+            .first()
+            .and_then(|t| t.0.as_deref())
+            .and_then(|l| serde_json::from_str(l).ok());
+        current_step(view, first)
     };
     let at = format_timestamp(&view.at);
     sqlx::query(

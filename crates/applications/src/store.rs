@@ -496,7 +496,8 @@ impl<'a> ApplicationStore<'a> {
             "SELECT {}, w.instance_id AS w_instance, w.wait_id AS w_wait, w.element_id AS w_element, w.candidate_groups AS w_groups,
                     w.assignee AS w_assignee, w.assignee_name AS w_assignee_name, w.form_key AS w_form, w.due_at AS w_due,
                     w.created_at AS w_created, w.label AS w_label, w.escalated_at AS w_escalated
-             FROM process_waits w JOIN applications a ON a.process_instance = w.instance_id
+             FROM process_waits w JOIN process_instances pi ON pi.id = w.instance_id
+             JOIN applications a ON a.process_instance = pi.root_instance
              WHERE w.kind = 'user-task' AND (',' || w.candidate_groups || ',') LIKE $1",
             cols.join(", ")
         );
@@ -911,7 +912,7 @@ impl<'a> ApplicationStore<'a> {
                 engine
                     .complete_in(
                         &mut tx,
-                        instance,
+                        &task.instance_id,
                         task.wait_id as u64,
                         result,
                         Some(applicant.name()),
@@ -1035,7 +1036,7 @@ impl<'a> ApplicationStore<'a> {
         let (app, task) = self
             .officer_task(reference, officer, wait_id, calendar)
             .await?;
-        let instance = app.process_instance.as_deref().unwrap_or_default();
+        let instance = task.instance_id.as_str();
         let engine = process::processes(self.db, calendar);
         let at = format_timestamp(&now());
         let mut tx = self.db.writer.begin().await?;
@@ -1112,7 +1113,7 @@ impl<'a> ApplicationStore<'a> {
         let mut vars = Map::new();
         vars.insert("decision".into(), decision.action.code().into());
         vars.insert("comment".into(), comment.clone().unwrap_or_default().into());
-        let instance = app.process_instance.as_deref().unwrap_or_default();
+        let instance = task.instance_id.as_str();
         let at = format_timestamp(&now());
         let engine = process::processes(self.db, calendar);
         let mut tx = self.db.writer.begin().await?;

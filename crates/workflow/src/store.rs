@@ -112,6 +112,15 @@ pub const MIGRATIONS: &[Migration] = &[
             PRIMARY KEY (decision_id, version)
         );",
     },
+    Migration {
+        version: 5,
+        name: "called processes",
+        sql: "ALTER TABLE process_instances ADD COLUMN parent_instance TEXT;
+              ALTER TABLE process_instances ADD COLUMN parent_wait BIGINT;
+              ALTER TABLE process_instances ADD COLUMN root_instance TEXT;
+              UPDATE process_instances SET root_instance = id;
+              CREATE INDEX process_instances_by_root ON process_instances (root_instance);",
+    },
 ];
 
 /// An agency system allowed to work jobs of some types through the job worker API.
@@ -186,6 +195,8 @@ impl From<sqlx::Error> for StoreError {
 struct Loaded {
     revision: i64,
     business_key: Option<String>,
+    parent: Option<(String, u64)>,
+    root: String,
     defs: Arc<Definitions>,
     instance: Instance,
 }
@@ -231,6 +242,8 @@ pub type Tx = sqlx::Transaction<'static, sqlx::Any>;
 /// What an instance looks like right after a step, for whoever keeps a view of it.
 pub struct StepView<'a> {
     pub instance_id: &'a str,
+    /// The instance at the top of a call hierarchy (the instance itself when not called).
+    pub root_instance: &'a str,
     pub business_key: Option<&'a str>,
     pub defs: &'a Definitions,
     pub instance: &'a Instance,
@@ -613,6 +626,7 @@ impl<'a> ProcessStore<'a> {
                 business_key,
                 &instance,
                 &step,
+                None,
             )
             .await?;
         tx.commit().await?;
@@ -640,6 +654,7 @@ impl<'a> ProcessStore<'a> {
             business_key,
             &instance,
             &step,
+            None,
         )
         .await
     }
@@ -654,12 +669,14 @@ impl<'a> ProcessStore<'a> {
         business_key: Option<&str>,
         instance: &Instance,
         step: &Step,
+        caller: Option<(&str, u64, &str)>,
     ) -> Result<String, StoreError> {
         let id = uuid::Uuid::now_v7().to_string();
         let now = Utc::now();
+        let root = caller.map(|c| c.2.to_owned()).unwrap_or_else(|| id.clone());
         sqlx::query(
-            "INSERT INTO process_instances (id, process_id, version, business_key, state, status, revision, started_at, updated_at, ended_at)
-             VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $7, $8)",
+            "INSERT INTO process_instances (id, process_id, version, business_key, state, status, revision, started_at, updated_at, ended_at, parent_instance, parent_wait, root_instance)
+             VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $7, $8, $9, $10, $11)",
         )
         .bind(&id)
         .bind(process_id)
@@ -669,6 +686,9 @@ impl<'a> ProcessStore<'a> {
         .bind(if instance.ended { "completed" } else { "active" })
         .bind(ts(&now))
         .bind(instance.ended.then(|| ts(&now)))
+        .bind(caller.map(|c| c.0))
+        .bind(caller.map(|c| c.1 as i64))
+        .bind(&root)
         .execute(&mut **tx)
         .await?;
         self.write_step(tx, &id, defs, instance, step, None, now)
@@ -678,6 +698,7 @@ impl<'a> ProcessStore<'a> {
                 tx,
                 StepView {
                     instance_id: &id,
+                    root_instance: &root,
                     business_key,
                     defs,
                     instance,
@@ -688,7 +709,92 @@ impl<'a> ProcessStore<'a> {
             )
             .await?;
         }
+        let parent = caller.map(|c| (c.0.to_owned(), c.1));
+        self.follow_calls(
+            tx,
+            &id,
+            &root,
+            business_key,
+            defs,
+            instance,
+            step,
+            parent.as_ref(),
+        )
+        .await?;
         Ok(id)
+    }
+
+    /// Call activities: starts the called process for each call activity the step reached (in
+    /// the same transaction, as a child of this instance with the same business key), and,
+    /// when this instance is a child that has just ended, completes its caller's call activity
+    /// with the child's variables.
+    #[allow(clippy::too_many_arguments)]
+    fn follow_calls<'b>(
+        &'b self,
+        tx: &'b mut Tx,
+        id: &'b str,
+        root: &'b str,
+        business_key: Option<&'b str>,
+        defs: &'b Definitions,
+        instance: &'b Instance,
+        step: &'b Step,
+        parent: Option<&'b (String, u64)>,
+    ) -> futures::future::BoxFuture<'b, Result<(), StoreError>> {
+        Box::pin(async move {
+            for w in &step.new_waits {
+                if !instance.waits.iter().any(|x| x.id == w.id) {
+                    continue;
+                }
+                let Some(e) = defs
+                    .processes
+                    .iter()
+                    .flat_map(|p| p.scope.walk())
+                    .find(|e| e.id == w.element && matches!(e.kind, Kind::CallActivity))
+                else {
+                    continue;
+                };
+                let called = e.zeebe.called_process.clone().unwrap_or_default();
+                let called = if called.starts_with('=') {
+                    match self.expr.evaluate(&called, &instance.variables) {
+                        Ok(Json::String(s)) => s,
+                        _ => {
+                            return Err(StoreError::Unrunnable(format!(
+                                "{}: the called process {called:?} does not name a process",
+                                e.id
+                            )))
+                        }
+                    }
+                } else {
+                    called
+                };
+                let (version, child_defs) = self.definitions(&called, None).await?;
+                let vars = if w.inputs.is_empty() {
+                    instance.variables.clone()
+                } else {
+                    w.inputs.clone()
+                };
+                let (mut child, mut child_step) =
+                    Instance::start(&child_defs, Some(&called), vars, self.expr)?;
+                self.settle(&mut child, &child_defs, &mut child_step)
+                    .await?;
+                self.insert_instance(
+                    tx,
+                    &called,
+                    version,
+                    &child_defs,
+                    business_key,
+                    &child,
+                    &child_step,
+                    Some((id, w.id, root)),
+                )
+                .await?;
+            }
+            if let (true, Some((caller, wait))) = (instance.ended, parent) {
+                self.complete_in(tx, caller, *wait, instance.variables.clone(), None)
+                    .await?;
+            }
+            Ok(())
+        })
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -766,7 +872,10 @@ impl<'a> ProcessStore<'a> {
             .iter()
             .flat_map(|p| p.scope.walk())
             .find(|e| e.id == w.element);
+        let called = element.is_some_and(|e| matches!(e.kind, Kind::CallActivity));
         let (kind, job_type, message) = match &w.what {
+            // A call activity waits for its called process, not for a worker.
+            WaitKind::Job { .. } if called => ("call", None, None),
             WaitKind::Job { job_type } => ("job", job_type.clone(), None),
             WaitKind::UserTask => ("user-task", None, None),
             WaitKind::Timer { .. } => ("timer", None, None),
@@ -781,7 +890,6 @@ impl<'a> ProcessStore<'a> {
         // Business-rule tasks without a worker type are the engine's own decision jobs.
         let job_type = job_type.or_else(|| match element.map(|e| &e.kind) {
             Some(Kind::BusinessRuleTask) => Some("yagona:decision".to_owned()),
-            Some(Kind::CallActivity) => Some("yagona:call-activity".to_owned()),
             _ => None,
         });
         let due = match &w.what {
@@ -841,7 +949,7 @@ impl<'a> ProcessStore<'a> {
         E: sqlx::Executor<'e, Database = sqlx::Any>,
     {
         let row = sqlx::query(
-            "SELECT i.process_id, i.version, i.state, i.revision, d.content_hash, i.business_key FROM process_instances i
+            "SELECT i.process_id, i.version, i.state, i.revision, d.content_hash, i.business_key, i.parent_instance, i.parent_wait, i.root_instance FROM process_instances i
              JOIN process_definitions d ON d.process_id = i.process_id AND d.version = i.version WHERE i.id = $1",
         )
         .bind(instance_id)
@@ -856,9 +964,14 @@ impl<'a> ProcessStore<'a> {
             Some(d) => d,
             None => self.definitions(&process_id, Some(version)).await?.1,
         };
+        let parent: Option<String> = row.try_get(6)?;
+        let parent_wait: Option<i64> = row.try_get(7)?;
+        let root: Option<String> = row.try_get(8)?;
         Ok(Loaded {
             revision: row.try_get(3)?,
             business_key: row.try_get(5)?,
+            parent: parent.zip(parent_wait.map(|w| w as u64)),
+            root: root.unwrap_or_else(|| instance_id.to_owned()),
             defs,
             instance: serde_json::from_str(&state)
                 .map_err(|e| StoreError::Unrunnable(format!("stored state unreadable: {e}")))?,
@@ -899,6 +1012,7 @@ impl<'a> ProcessStore<'a> {
                 tx,
                 StepView {
                     instance_id,
+                    root_instance: &loaded.root,
                     business_key: loaded.business_key.as_deref(),
                     defs: &loaded.defs,
                     instance,
@@ -909,7 +1023,17 @@ impl<'a> ProcessStore<'a> {
             )
             .await?;
         }
-        Ok(())
+        self.follow_calls(
+            tx,
+            instance_id,
+            &loaded.root,
+            loaded.business_key.as_deref(),
+            &loaded.defs,
+            instance,
+            step,
+            loaded.parent.as_ref(),
+        )
+        .await
     }
 
     /// A moment written as a date, a date-time or a FEEL expression giving one (a user task's
@@ -1041,18 +1165,24 @@ impl<'a> ProcessStore<'a> {
         instance_id: &str,
         wait_id: u64,
     ) -> Result<Option<UserTask>, StoreError> {
-        Ok(self
-            .user_tasks_of(instance_id)
-            .await?
-            .into_iter()
-            .find(|t| t.wait_id == wait_id as i64))
+        let row = sqlx::query(
+            "SELECT instance_id, wait_id, element_id, candidate_groups, assignee, assignee_name, form_key, due_at, created_at, label, escalated_at
+             FROM process_waits WHERE instance_id = $1 AND wait_id = $2 AND kind = 'user-task'",
+        )
+        .bind(instance_id)
+        .bind(wait_id as i64)
+        .fetch_optional(&self.db.pool)
+        .await?;
+        row.as_ref().map(user_task_from_row).transpose()
     }
 
-    /// The open user tasks of an instance, oldest first.
+    /// The open user tasks of an instance and of the processes it called, oldest first.
     pub async fn user_tasks_of(&self, instance_id: &str) -> Result<Vec<UserTask>, StoreError> {
         let rows = sqlx::query(
             "SELECT instance_id, wait_id, element_id, candidate_groups, assignee, assignee_name, form_key, due_at, created_at, label, escalated_at
-             FROM process_waits WHERE instance_id = $1 AND kind = 'user-task' ORDER BY wait_id",
+             FROM process_waits WHERE kind = 'user-task'
+               AND instance_id IN (SELECT id FROM process_instances WHERE root_instance = $1)
+             ORDER BY created_at, wait_id",
         )
         .bind(instance_id)
         .fetch_all(&self.db.pool)
@@ -1144,6 +1274,7 @@ impl<'a> ProcessStore<'a> {
                 tx,
                 StepView {
                     instance_id,
+                    root_instance: &loaded.root,
                     business_key: loaded.business_key.as_deref(),
                     defs: &loaded.defs,
                     instance: &loaded.instance,

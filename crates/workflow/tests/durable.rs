@@ -65,8 +65,136 @@ on_both_databases!(
     each_job_goes_to_exactly_one_worker,
     due_timers_fire_once_and_early_ones_wait,
     an_instance_continues_after_the_node_restarts,
-    failing_jobs_retry_then_become_an_incident
+    failing_jobs_retry_then_become_an_incident,
+    a_call_activity_runs_the_called_process_and_takes_its_variables
 );
+
+const CALLS: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" id="calls">
+  <bpmn:process id="permit" isExecutable="true">
+    <bpmn:startEvent id="s"/>
+    <bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="inspection"/>
+    <bpmn:callActivity id="inspection" name="Site inspection"><bpmn:extensionElements><zeebe:calledElement processId="site-inspection" propagateAllChildVariables="true"/></bpmn:extensionElements></bpmn:callActivity>
+    <bpmn:sequenceFlow id="f2" sourceRef="inspection" targetRef="gw"/>
+    <bpmn:exclusiveGateway id="gw"/>
+    <bpmn:sequenceFlow id="ok" sourceRef="gw" targetRef="sign"><bpmn:conditionExpression>=passed</bpmn:conditionExpression></bpmn:sequenceFlow>
+    <bpmn:sequenceFlow id="no" sourceRef="gw" targetRef="refused"><bpmn:conditionExpression>=not(passed)</bpmn:conditionExpression></bpmn:sequenceFlow>
+    <bpmn:userTask id="sign"/>
+    <bpmn:sequenceFlow id="f3" sourceRef="sign" targetRef="e"/>
+    <bpmn:endEvent id="e"/>
+    <bpmn:endEvent id="refused"/>
+  </bpmn:process>
+  <bpmn:process id="site-inspection" isExecutable="true">
+    <bpmn:startEvent id="cs"/>
+    <bpmn:sequenceFlow id="c1" sourceRef="cs" targetRef="visit"/>
+    <bpmn:userTask id="visit"><bpmn:extensionElements><zeebe:assignmentDefinition candidateGroups="construction"/></bpmn:extensionElements></bpmn:userTask>
+    <bpmn:sequenceFlow id="c2" sourceRef="visit" targetRef="ce"/>
+    <bpmn:endEvent id="ce"/>
+  </bpmn:process>
+  <bpmn:process id="quick-check" isExecutable="true">
+    <bpmn:startEvent id="qs"/>
+    <bpmn:sequenceFlow id="q1" sourceRef="qs" targetRef="qt"/>
+    <bpmn:scriptTask id="qt"><bpmn:extensionElements><zeebe:script expression="=floors &lt;= 3" resultVariable="passed"/></bpmn:extensionElements></bpmn:scriptTask>
+    <bpmn:sequenceFlow id="q2" sourceRef="qt" targetRef="qe"/>
+    <bpmn:endEvent id="qe"/>
+  </bpmn:process>
+</bpmn:definitions>"#;
+
+async fn a_call_activity_runs_the_called_process_and_takes_its_variables(f: Fresh) {
+    let store = ProcessStore::new(&f.db, &Feel);
+    store.deploy(CALLS).await.unwrap();
+    let parent = store
+        .start("permit", Some("app-1"), obj(json!({"floors": 2})))
+        .await
+        .unwrap();
+    // The parent waits at the call activity; the called process's task is the parent's work.
+    let (status, waits) = store.status(&parent).await.unwrap();
+    assert_eq!(status, "active");
+    assert_eq!(
+        waits.iter().map(|w| w.1.as_str()).collect::<Vec<_>>(),
+        ["inspection"]
+    );
+    let tasks = store.user_tasks_of(&parent).await.unwrap();
+    assert_eq!(tasks.len(), 1);
+    assert_eq!(tasks[0].element_id, "visit");
+    assert_eq!(tasks[0].candidate_groups, ["construction"]);
+    let child = tasks[0].instance_id.clone();
+    assert_ne!(child, parent);
+    let business_key: Option<String> =
+        sqlx::query_scalar("SELECT business_key FROM process_instances WHERE id = $1")
+            .bind(&child)
+            .fetch_one(&f.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(business_key.as_deref(), Some("app-1"));
+    // Completing the child's task ends it and, in the same step, moves the parent on.
+    store
+        .complete(
+            &child,
+            tasks[0].wait_id as u64,
+            obj(json!({"passed": true})),
+            Some("inspector"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(store.status(&child).await.unwrap().0, "completed");
+    let (_, waits) = store.status(&parent).await.unwrap();
+    assert_eq!(
+        waits.iter().map(|w| w.1.as_str()).collect::<Vec<_>>(),
+        ["sign"]
+    );
+    let history: Vec<String> = store
+        .history(&parent)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|h| h.0)
+        .collect();
+    assert_eq!(history, ["s", "inspection", "gw"]);
+
+    // A called process that ends at once returns within the parent's own first step.
+    let quick = CALLS.replace(r#"processId="site-inspection""#, r#"processId="=checker""#);
+    let quick = quick.replace(r#"id="permit""#, r#"id="permit-quick""#);
+    store.deploy(&quick).await.unwrap();
+    let p = store
+        .start(
+            "permit-quick",
+            None,
+            obj(json!({"floors": 5, "checker": "quick-check"})),
+        )
+        .await
+        .unwrap();
+    assert_eq!(store.status(&p).await.unwrap().0, "completed");
+    let history: Vec<String> = store
+        .history(&p)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|h| h.0)
+        .collect();
+    assert_eq!(history, ["s", "inspection", "gw", "refused"]);
+    // A call activity naming a process that is not deployed stops the step; nothing is stored.
+    let missing = CALLS
+        .replace(
+            r#"processId="site-inspection""#,
+            r#"processId="no-such-process""#,
+        )
+        .replace(r#"id="permit""#, r#"id="permit-missing""#);
+    store.deploy(&missing).await.unwrap();
+    let before: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM process_instances")
+        .fetch_one(&f.db.pool)
+        .await
+        .unwrap();
+    assert!(matches!(
+        store.start("permit-missing", None, Map::new()).await,
+        Err(StoreError::NoDefinition(p)) if p == "no-such-process"
+    ));
+    let after: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM process_instances")
+        .fetch_one(&f.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(before, after);
+}
 
 const PERMIT: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" id="d">
