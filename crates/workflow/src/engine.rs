@@ -83,6 +83,23 @@ pub struct Wait {
     /// Multi-instance: the element of the collection this instance works on.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub item: Option<Json>,
+    /// A repeating timer (ISO 8601 cycle `R<n>/…`): how many times it has fired before.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub fired: u32,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
+}
+
+/// The number of repetitions of an ISO 8601 cycle (`R3/PT1H` → 3; `R/PT1H` → unbounded).
+fn repetitions(cycle: &str) -> Option<u32> {
+    let r = cycle.trim().strip_prefix('R')?.split('/').next()?;
+    if r.is_empty() {
+        Some(u32::MAX)
+    } else {
+        r.parse().ok()
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -336,8 +353,35 @@ impl Instance {
                 } else {
                     // Non-interrupting: a new token leaves the boundary; the activity goes on.
                     self.scopes[w.scope].live += 1;
+                    // A timer on a cycle (`R3/P1D`: three reminders a day apart) arms again
+                    // until its repetitions are spent; a single-shot event is spent.
+                    if let WaitKind::Timer {
+                        cycle: Some(cycle), ..
+                    } = &w.what
+                    {
+                        let text = match run.expr.evaluate(cycle, &self.variables) {
+                            Ok(Json::String(s)) => s,
+                            _ => String::new(),
+                        };
+                        if repetitions(&text).is_some_and(|n| w.fired + 1 < n) {
+                            let again = self.add_wait(
+                                &mut run,
+                                w.scope,
+                                &w.element,
+                                w.what.clone(),
+                                Some(activity),
+                                Map::new(),
+                                None,
+                            );
+                            if let Some(x) = self.waits.iter_mut().find(|x| x.id == again) {
+                                x.fired = w.fired + 1;
+                            }
+                            if let Some(x) = run.step.new_waits.iter_mut().find(|x| x.id == again) {
+                                x.fired = w.fired + 1;
+                            }
+                        }
+                    }
                     self.leave(&mut run, w.scope, e)?;
-                    // Timers on cycles would re-arm here; a single-shot event is spent.
                 }
             }
             _ => {
@@ -441,6 +485,7 @@ impl Instance {
             group: None,
             inputs,
             item,
+            fired: 0,
         };
         run.step.new_waits.push(w.clone());
         self.waits.push(w);

@@ -252,3 +252,37 @@ fn a_bpmn_error_on_one_instance_ends_the_whole_multi_instance_task() {
     );
     assert!(inst.ended);
 }
+
+#[test]
+fn a_reminder_on_a_cycle_fires_as_often_as_it_says() {
+    let model = REVIEW.replace(
+        "<timeDuration>P8D</timeDuration>",
+        "<timeCycle>R3/P2D</timeCycle>",
+    );
+    let defs = read(&model).unwrap();
+    let (mut inst, _) = Instance::start(&defs, None, Map::new(), &Feel).unwrap();
+    let job = waiting(&inst, "lookup").id;
+    inst.complete(&defs, job, Map::new(), &Feel).unwrap();
+    let mut reminders = 0;
+    while let Some(w) = inst.waits.iter().find(|w| w.element == "reminder") {
+        let id = w.id;
+        let step = inst.trigger(&defs, id, Map::new(), &Feel).unwrap();
+        reminders += 1;
+        assert!(step.completed.iter().any(|c| c.id == "reminder"));
+        assert!(reminders <= 3, "R3 fires three times, not more");
+    }
+    assert_eq!(reminders, 3);
+    // The officer's task was never interrupted, and each reminder went out.
+    assert!(inst.waits.iter().any(|w| w.element == "officer"));
+    assert_eq!(
+        inst.waits.iter().filter(|w| w.element == "remind").count(),
+        3
+    );
+    // Completing the task withdraws the rest.
+    let task = waiting(&inst, "officer").id;
+    inst.complete(&defs, task, Map::new(), &Feel).unwrap();
+    assert!(!inst
+        .waits
+        .iter()
+        .any(|w| w.element == "reminder" || w.element == "overdue"));
+}
