@@ -18,7 +18,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use yagona_workflow::engine::EngineError;
 use yagona_workflow::feel::Feel;
-use yagona_workflow::store::{ProcessStore, StoreError, Worker};
+use yagona_workflow::store::{Correlation, ProcessStore, StoreError, Worker};
 
 pub fn routes() -> Router<Arc<AppState>> {
     Router::new()
@@ -26,6 +26,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/api/v1/jobs/{key}/complete", post(complete))
         .route("/api/v1/jobs/{key}/fail", post(fail))
         .route("/api/v1/jobs/{key}/throw-error", post(throw_error))
+        .route("/api/v1/messages", post(publish))
 }
 
 /// Reads only: no step is taken.
@@ -243,6 +244,68 @@ async fn job_call<T: for<'de> Deserialize<'de>>(
         wait,
         req,
     })
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct Publish {
+    name: String,
+    correlation_key: String,
+    #[serde(default)]
+    variables: Map<String, Value>,
+}
+
+/// An agency system tells the processes that something happened (a fee was paid, documents
+/// arrived): the message goes to the instance with this correlation key that waits for it, or
+/// starts a process with a matching message start event. The worker must be granted
+/// `message:NAME` (or `*`).
+async fn publish(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    raw: axum::body::Bytes,
+) -> Response {
+    let worker = match worker(&state, &headers).await {
+        Ok(w) => w,
+        Err(r) => return r,
+    };
+    let req: Publish = match body(&raw) {
+        Ok(r) => r,
+        Err(r) => return r,
+    };
+    if !worker.may_work(&format!("message:{}", req.name)) {
+        return problem(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "This worker may not publish this message",
+            Some(format!(
+                "grant it message:{} with yagona worker create",
+                req.name
+            )),
+        );
+    }
+    let cat = state.catalogue().await;
+    let outcome = engine(&state, &cat.calendar)
+        .correlate(&req.name, req.correlation_key.trim(), req.variables)
+        .await;
+    let (kind, id) = match outcome {
+        Ok(Correlation::Delivered(id)) => ("delivered", id),
+        Ok(Correlation::Started(id)) => ("started", id),
+        Ok(Correlation::AlreadyRunning(id)) => ("already-running", id),
+        Ok(Correlation::Unmatched) => {
+            return problem(
+                StatusCode::NOT_FOUND,
+                "no-subscriber",
+                "Nothing waits for this message",
+                Some(format!(
+                    "no instance with correlation key {:?} waits for {:?}, and no process starts with it",
+                    req.correlation_key, req.name
+                )),
+            )
+        }
+        Err(e) => return store_error(e),
+    };
+    tracing::info!(worker = %worker.name, message = %req.name, outcome = kind, "message published");
+    Json(json!({"outcome": kind, "processInstance": id})).into_response()
 }
 
 #[derive(Deserialize, Default)]

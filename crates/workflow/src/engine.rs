@@ -180,31 +180,44 @@ impl Instance {
         variables: Map<String, Json>,
         expr: &dyn Expressions,
     ) -> Result<(Instance, Step), EngineError> {
+        Self::start_at(defs, process, None, variables, expr)
+    }
+
+    /// Starts an instance at a given start event of the process (a message or timer start
+    /// event that happened), or at its none start event.
+    pub fn start_at(
+        defs: &Definitions,
+        process: Option<&str>,
+        start_event: Option<&str>,
+        variables: Map<String, Json>,
+        expr: &dyn Expressions,
+    ) -> Result<(Instance, Step), EngineError> {
         let p = defs
             .processes
             .iter()
             .find(|p| p.executable && process.is_none_or(|id| p.id == id))
             .ok_or_else(|| EngineError::NoProcess(process.unwrap_or("(any)").to_owned()))?;
-        let start = p
-            .scope
-            .elements
-            .iter()
-            .find(|e| {
-                matches!(
-                    e.kind,
-                    Kind::StartEvent {
-                        trigger: Trigger::None,
-                        ..
-                    }
-                )
-            })
-            .or_else(|| {
-                p.scope
-                    .elements
-                    .iter()
-                    .find(|e| matches!(e.kind, Kind::StartEvent { .. }))
-            })
-            .ok_or(EngineError::NoStart)?;
+        let starts = || {
+            p.scope
+                .elements
+                .iter()
+                .filter(|e| matches!(e.kind, Kind::StartEvent { .. }))
+        };
+        let start = match start_event {
+            Some(id) => starts().find(|e| e.id == id),
+            None => starts()
+                .find(|e| {
+                    matches!(
+                        e.kind,
+                        Kind::StartEvent {
+                            trigger: Trigger::None,
+                            ..
+                        }
+                    )
+                })
+                .or_else(|| starts().next()),
+        }
+        .ok_or(EngineError::NoStart)?;
         let mut inst = Instance {
             process: p.id.clone(),
             variables,

@@ -121,7 +121,32 @@ pub const MIGRATIONS: &[Migration] = &[
               UPDATE process_instances SET root_instance = id;
               CREATE INDEX process_instances_by_root ON process_instances (root_instance);",
     },
+    Migration {
+        version: 6,
+        name: "message start events",
+        sql: "CREATE TABLE process_message_starts (
+            message_name TEXT NOT NULL,
+            process_id TEXT NOT NULL,
+            version BIGINT NOT NULL,
+            element_id TEXT NOT NULL,
+            PRIMARY KEY (message_name, process_id, version)
+        );",
+    },
 ];
+
+/// What a message did when it arrived.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Correlation {
+    /// An instance with the business key was waiting for it.
+    Delivered(String),
+    /// Nobody waited, and it started a new instance at a process's message start event.
+    Started(String),
+    /// It would start a process that already runs for this business key: as in Zeebe, one
+    /// active instance per key — a client that sends the same message twice starts one.
+    AlreadyRunning(String),
+    /// Nobody waited and no process starts with it.
+    Unmatched,
+}
 
 /// An agency system allowed to work jobs of some types through the job worker API.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -427,6 +452,28 @@ impl<'a> ProcessStore<'a> {
                     .bind(&now)
                     .execute(&mut *tx)
                     .await?;
+                // The messages that start this version, found when a message arrives.
+                for e in &p.scope.elements {
+                    if let Kind::StartEvent {
+                        trigger: crate::model::Trigger::Message { message },
+                        ..
+                    } = &e.kind
+                    {
+                        let name = message
+                            .as_ref()
+                            .and_then(|m| defs.messages.iter().find(|x| &x.id == m))
+                            .and_then(|m| m.name.clone().or(Some(m.id.clone())));
+                        if let Some(name) = name {
+                            sqlx::query("INSERT INTO process_message_starts (message_name, process_id, version, element_id) VALUES ($1, $2, $3, $4)")
+                                .bind(name)
+                                .bind(&p.id)
+                                .bind(version)
+                                .bind(&e.id)
+                                .execute(&mut *tx)
+                                .await?;
+                        }
+                    }
+                }
             }
             out.push((p.id.clone(), version));
         }
@@ -1516,13 +1563,16 @@ impl<'a> ProcessStore<'a> {
         Ok(fired)
     }
 
-    /// Delivers a message to the instance with this business key that waits for it.
+    /// Delivers a message to the instance with this business key that waits for it; when none
+    /// waits, starts the process (the first by id) whose latest version has a message start
+    /// event for it, with the business key and the message's variables — as Zeebe's message
+    /// correlation does, including its one active instance per business key.
     pub async fn correlate(
         &self,
         message_name: &str,
         business_key: &str,
         variables: Map<String, Json>,
-    ) -> Result<bool, StoreError> {
+    ) -> Result<Correlation, StoreError> {
         let target: Option<(String, i64)> = sqlx::query_as(
             "SELECT w.instance_id, w.wait_id FROM process_waits w JOIN process_instances i ON i.id = w.instance_id
              WHERE w.kind = 'message' AND w.message_name = $1 AND i.business_key = $2 ORDER BY w.created_at LIMIT 1",
@@ -1531,13 +1581,56 @@ impl<'a> ProcessStore<'a> {
         .bind(business_key)
         .fetch_optional(&self.db.pool)
         .await?;
-        match target {
-            Some((instance, wait)) => {
-                self.trigger(&instance, wait as u64, variables).await?;
-                Ok(true)
-            }
-            None => Ok(false),
+        if let Some((instance, wait)) = target {
+            self.trigger(&instance, wait as u64, variables).await?;
+            return Ok(Correlation::Delivered(instance));
         }
+        let starts: Vec<(String, i64, String)> = sqlx::query_as(
+            "SELECT s.process_id, s.version, s.element_id FROM process_message_starts s
+             WHERE s.message_name = $1
+               AND s.version = (SELECT MAX(d.version) FROM process_definitions d WHERE d.process_id = s.process_id)
+             ORDER BY s.process_id LIMIT 1",
+        )
+        .bind(message_name)
+        .fetch_all(&self.db.pool)
+        .await?;
+        let Some((process_id, version, element)) = starts.into_iter().next() else {
+            return Ok(Correlation::Unmatched);
+        };
+        let running: Option<String> = sqlx::query_scalar(
+            "SELECT id FROM process_instances WHERE process_id = $1 AND business_key = $2 AND status = 'active' LIMIT 1",
+        )
+        .bind(&process_id)
+        .bind(business_key)
+        .fetch_optional(&self.db.pool)
+        .await?;
+        if let Some(id) = running {
+            return Ok(Correlation::AlreadyRunning(id));
+        }
+        let (_, defs) = self.definitions(&process_id, Some(version)).await?;
+        let (mut instance, mut step) = Instance::start_at(
+            &defs,
+            Some(&process_id),
+            Some(&element),
+            variables,
+            self.expr,
+        )?;
+        self.settle(&mut instance, &defs, &mut step).await?;
+        let mut tx = self.db.writer.begin().await?;
+        let id = self
+            .insert_instance(
+                &mut tx,
+                &process_id,
+                version,
+                &defs,
+                Some(business_key),
+                &instance,
+                &step,
+                None,
+            )
+            .await?;
+        tx.commit().await?;
+        Ok(Correlation::Started(id))
     }
 
     /// The instance's status (`active`, `completed`, `incident`) and the elements it waits at.

@@ -4,7 +4,7 @@ use chrono::{Duration, Utc};
 use serde_json::{json, Map, Value};
 use yagona_db::Db;
 use yagona_workflow::feel::Feel;
-use yagona_workflow::store::{ProcessStore, StoreError};
+use yagona_workflow::store::{Correlation, ProcessStore, StoreError};
 
 struct Fresh {
     db: Db,
@@ -66,8 +66,71 @@ on_both_databases!(
     due_timers_fire_once_and_early_ones_wait,
     an_instance_continues_after_the_node_restarts,
     failing_jobs_retry_then_become_an_incident,
-    a_call_activity_runs_the_called_process_and_takes_its_variables
+    a_call_activity_runs_the_called_process_and_takes_its_variables,
+    a_message_starts_its_process_once_per_business_key
 );
+
+const BY_MESSAGE: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="m">
+  <bpmn:message id="Msg_Filed" name="appeal-filed"/>
+  <bpmn:process id="appeal" isExecutable="true">
+    <bpmn:startEvent id="byHand"/>
+    <bpmn:startEvent id="filed"><bpmn:messageEventDefinition messageRef="Msg_Filed"/></bpmn:startEvent>
+    <bpmn:sequenceFlow id="f0" sourceRef="byHand" targetRef="answer"/>
+    <bpmn:sequenceFlow id="f1" sourceRef="filed" targetRef="answer"/>
+    <bpmn:userTask id="answer"/>
+    <bpmn:sequenceFlow id="f2" sourceRef="answer" targetRef="e"/>
+    <bpmn:endEvent id="e"/>
+  </bpmn:process>
+</bpmn:definitions>"#;
+
+async fn a_message_starts_its_process_once_per_business_key(f: Fresh) {
+    let store = ProcessStore::new(&f.db, &Feel);
+    store.deploy(BY_MESSAGE).await.unwrap();
+    let started = store
+        .correlate(
+            "appeal-filed",
+            "AP-0001",
+            obj(json!({"channel": "open311"})),
+        )
+        .await
+        .unwrap();
+    let Correlation::Started(id) = started else {
+        panic!("{started:?}")
+    };
+    let history: Vec<String> = store
+        .history(&id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|h| h.0)
+        .collect();
+    assert_eq!(history, ["filed"], "it started at the message start event");
+    // The same message again (a client retrying) starts nothing new.
+    assert_eq!(
+        store
+            .correlate("appeal-filed", "AP-0001", Map::new())
+            .await
+            .unwrap(),
+        Correlation::AlreadyRunning(id.clone())
+    );
+    assert!(matches!(
+        store.correlate("appeal-filed", "AP-0002", Map::new()).await.unwrap(),
+        Correlation::Started(other) if other != id
+    ));
+    assert_eq!(
+        store
+            .correlate("no-such-message", "AP-0001", Map::new())
+            .await
+            .unwrap(),
+        Correlation::Unmatched
+    );
+    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM process_instances")
+        .fetch_one(&f.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(count, 2);
+}
 
 const CALLS: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" id="calls">
@@ -291,17 +354,21 @@ async fn a_deployed_process_runs_step_by_step_with_history(f: Fresh) {
         )
         .await
         .unwrap();
-    assert!(
-        !store
+    assert_eq!(
+        store
             .correlate("fee-paid", "YG-OTHER-0000", Map::new())
             .await
             .unwrap(),
+        Correlation::Unmatched,
         "another application's payment does not match"
     );
-    assert!(store
-        .correlate("fee-paid", "YG-7K4M-X9QA", obj(json!({"paidUzs": 412000})))
-        .await
-        .unwrap());
+    assert_eq!(
+        store
+            .correlate("fee-paid", "YG-7K4M-X9QA", obj(json!({"paidUzs": 412000})))
+            .await
+            .unwrap(),
+        Correlation::Delivered(id.clone())
+    );
     let (status, waits) = store.status(&id).await.unwrap();
     assert_eq!(status, "completed");
     assert!(waits.is_empty());
@@ -436,10 +503,13 @@ async fn an_instance_continues_after_the_node_restarts(f: Fresh) {
         .complete(&id, review as u64, Map::new(), None)
         .await
         .unwrap();
-    assert!(store
-        .correlate("fee-paid", "YG-R", Map::new())
-        .await
-        .unwrap());
+    assert!(matches!(
+        store
+            .correlate("fee-paid", "YG-R", Map::new())
+            .await
+            .unwrap(),
+        Correlation::Delivered(_)
+    ));
     assert_eq!(store.status(&id).await.unwrap().0, "completed");
     assert_eq!(
         store.history(&id).await.unwrap().len(),

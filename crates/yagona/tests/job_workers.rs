@@ -3,14 +3,15 @@
 mod common;
 use common::*;
 use reqwest::StatusCode;
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
 use yagona_workflow::feel::Feel;
 use yagona_workflow::store::ProcessStore;
 
 on_both_databases!(
     a_worker_takes_and_completes_jobs_of_its_types_only,
     failures_and_bpmn_errors_go_where_the_model_says,
-    long_polling_answers_when_a_job_appears
+    long_polling_answers_when_a_job_appears,
+    an_agency_system_publishes_a_message_it_was_granted,
 );
 
 const MODEL: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
@@ -234,4 +235,60 @@ async fn long_polling_answers_when_a_job_appears(app: TestApp) {
         1,
         "the waiting request got the new job"
     );
+}
+
+const PAYMENT: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL" id="p">
+  <message id="M" name="fee-paid"/>
+  <process id="fee" isExecutable="true">
+    <startEvent id="s"/>
+    <sequenceFlow id="a" sourceRef="s" targetRef="paid"/>
+    <intermediateCatchEvent id="paid"><messageEventDefinition messageRef="M"/></intermediateCatchEvent>
+    <sequenceFlow id="b" sourceRef="paid" targetRef="e"/>
+    <endEvent id="e"/>
+  </process>
+</definitions>"#;
+
+async fn an_agency_system_publishes_a_message_it_was_granted(app: TestApp) {
+    let store = ProcessStore::new(&app.db, &Feel);
+    store.deploy(PAYMENT).await.unwrap();
+    let id = store
+        .start("fee", Some("YG-7K4M-X9QA"), Map::new())
+        .await
+        .unwrap();
+    let bank = store
+        .create_worker("click-payments", &["message:fee-paid".to_owned()])
+        .await
+        .unwrap();
+    let other = store
+        .create_worker("fhdyo-system", &["civil-registry.person".to_owned()])
+        .await
+        .unwrap();
+    let msg = json!({"name": "fee-paid", "correlationKey": "YG-7K4M-X9QA", "variables": {"paidUzs": 412000}});
+    let (status, body) = call(&app, Some(&other), "/api/v1/messages", msg.clone()).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    let (status, _) = call(&app, None, "/api/v1/messages", msg.clone()).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, body) = call(
+        &app,
+        Some(&bank),
+        "/api/v1/messages",
+        json!({"name": "fee-paid", "correlationKey": "YG-NONE-0000"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    assert_eq!(body["type"], "https://yagona.uz/problems/no-subscriber");
+    let (status, body) = call(
+        &app,
+        Some(&bank),
+        "/api/v1/messages",
+        json!({"name": "fee-paid", "key": 1}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(store.status(&id).await.unwrap().0, "active");
+    let (status, body) = call(&app, Some(&bank), "/api/v1/messages", msg).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body, json!({"outcome": "delivered", "processInstance": id}));
+    assert_eq!(store.status(&id).await.unwrap().0, "completed");
 }
