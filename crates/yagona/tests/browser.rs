@@ -262,8 +262,13 @@ async fn a_citizen_applies_in_a_browser_and_every_page_is_accessible() {
             .await
             .unwrap();
         assert_accessible(&c, "the officer's application page").await;
-        click(&c, "#decision-approve").await;
+        click(&c, "input[name=decision][value=approve]").await;
         navigate(&c, "form[action$='/decision'] button[type=submit]").await;
+        // The process issues the result (a node's background loop does this within a second).
+        app.run_engine().await;
+        c.goto(&format!("{base}/staff/applications/{reference}"))
+            .await
+            .unwrap();
         assert_eq!(
             c.find(Locator::Id("status"))
                 .await
