@@ -86,6 +86,9 @@ pub struct Wait {
     /// A repeating timer (ISO 8601 cycle `R<n>/…`): how many times it has fired before.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub fired: u32,
+    /// The start event of this event sub-process waits (a message or a timer in its scope).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_sub: Option<String>,
 }
 
 fn is_zero(n: &u32) -> bool {
@@ -241,6 +244,7 @@ impl Instance {
             step: Step::default(),
             count: 0,
         };
+        inst.arm_event_subs(&mut run, 0)?;
         inst.spawn(&mut run, 0, &start.id, None);
         inst.drain(&mut run)?;
         Ok((inst, run.step))
@@ -348,6 +352,11 @@ impl Instance {
         let mut run = self.run(defs, expr)?;
         let w = self.take_wait(&mut run, wait)?;
         self.variables.extend(variables);
+        if let Some(sub) = w.event_sub.clone() {
+            self.start_event_sub(&mut run, w.scope, &sub, Some(&w))?;
+            self.drain(&mut run)?;
+            return Ok(run.step);
+        }
         let e = self.element(&run, w.scope, &w.element)?;
         match (&e.kind, w.attached_to) {
             (
@@ -499,6 +508,7 @@ impl Instance {
             inputs,
             item,
             fired: 0,
+            event_sub: None,
         };
         run.step.new_waits.push(w.clone());
         self.waits.push(w);
@@ -662,6 +672,7 @@ impl Instance {
                     joins: BTreeMap::new(),
                     done: false,
                 });
+                self.arm_event_subs(run, child)?;
                 self.spawn(run, child, &start.id, None);
                 Ok(())
             }
@@ -1068,6 +1079,16 @@ impl Instance {
         if terminate {
             self.cancel_within(run, scope);
         }
+        // The scope's event sub-processes can no longer start.
+        let armed: Vec<u64> = self
+            .waits
+            .iter()
+            .filter(|w| w.scope == scope && w.event_sub.is_some())
+            .map(|w| w.id)
+            .collect();
+        for id in armed {
+            self.cancel_wait(run, id);
+        }
         match (self.scopes[scope].parent, self.scopes[scope].owner.clone()) {
             (Some(parent), Some(owner)) => {
                 let e = self.element(run, parent, &owner)?;
@@ -1137,6 +1158,10 @@ impl Instance {
     ) -> Result<(), EngineError> {
         let mut at = scope;
         loop {
+            // An error event sub-process of the scope catches first, interrupting the scope.
+            if let Some(sub) = self.error_sub_for(run, at, code) {
+                return self.start_event_sub(run, at, &sub, None);
+            }
             let (Some(parent), Some(owner)) =
                 (self.scopes[at].parent, self.scopes[at].owner.clone())
             else {
@@ -1152,6 +1177,171 @@ impl Instance {
             }
             at = parent;
         }
+    }
+
+    /// The event sub-processes of a scope, with their start events.
+    fn event_subs<'a>(
+        &self,
+        run: &Run<'a>,
+        scope: usize,
+    ) -> Result<Vec<(&'a FlowElement, &'a FlowElement)>, EngineError> {
+        let mut out = Vec::new();
+        for e in &self.model(run, scope)?.elements {
+            if let Kind::SubProcess {
+                triggered_by_event: true,
+                scope: inner,
+            } = &e.kind
+            {
+                if let Some(start) = inner
+                    .elements
+                    .iter()
+                    .find(|x| matches!(x.kind, Kind::StartEvent { .. }))
+                {
+                    out.push((e, start));
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// When a scope begins, its event sub-processes with a message or timer start wait for it.
+    fn arm_event_subs(&mut self, run: &mut Run<'_>, scope: usize) -> Result<(), EngineError> {
+        for (sub, start) in self.event_subs(run, scope)? {
+            self.arm_event_sub(run, scope, sub, start);
+        }
+        Ok(())
+    }
+
+    fn arm_event_sub(
+        &mut self,
+        run: &mut Run<'_>,
+        scope: usize,
+        sub: &FlowElement,
+        start: &FlowElement,
+    ) {
+        if let Kind::StartEvent { trigger, .. } = &start.kind {
+            if matches!(trigger, Trigger::Timer { .. } | Trigger::Message { .. }) {
+                let id = self.add_wait(
+                    run,
+                    scope,
+                    &start.id,
+                    Self::timer(trigger),
+                    None,
+                    Map::new(),
+                    None,
+                );
+                for w in self
+                    .waits
+                    .iter_mut()
+                    .chain(run.step.new_waits.iter_mut())
+                    .filter(|w| w.id == id)
+                {
+                    w.event_sub = Some(sub.id.clone());
+                }
+            }
+        }
+    }
+
+    /// The event sub-process of the scope whose error start event catches `code`.
+    fn error_sub_for(&self, run: &Run<'_>, scope: usize, code: &str) -> Option<String> {
+        let subs = self.event_subs(run, scope).ok()?;
+        subs.into_iter().find_map(|(sub, start)| match &start.kind {
+            Kind::StartEvent {
+                trigger: Trigger::Error { error },
+                ..
+            } => {
+                let caught = error
+                    .as_ref()
+                    .and_then(|r| run.defs.errors.iter().find(|x| &x.id == r))
+                    .and_then(|x| x.code.clone());
+                (caught.is_none() || caught.as_deref() == Some(code)).then(|| sub.id.clone())
+            }
+            _ => None,
+        })
+    }
+
+    /// An event sub-process of `scope` starts. Interrupting (the default, and always for an
+    /// error): everything else in the scope is withdrawn and the scope ends with the
+    /// sub-process. Non-interrupting: it runs beside the scope's work, and a message start
+    /// waits again for the next message.
+    fn start_event_sub(
+        &mut self,
+        run: &mut Run<'_>,
+        scope: usize,
+        sub_id: &str,
+        fired: Option<&Wait>,
+    ) -> Result<(), EngineError> {
+        let sub = self.element(run, scope, sub_id)?;
+        let Kind::SubProcess { scope: inner, .. } = &sub.kind else {
+            return Err(EngineError::Broken(sub_id.to_owned()));
+        };
+        let start = inner
+            .elements
+            .iter()
+            .find(|x| matches!(x.kind, Kind::StartEvent { .. }))
+            .ok_or_else(|| EngineError::Broken(format!("{sub_id} (start event)")))?;
+        let interrupting = match &start.kind {
+            Kind::StartEvent {
+                trigger: Trigger::Error { .. },
+                ..
+            } => true,
+            Kind::StartEvent { interrupting, .. } => *interrupting,
+            _ => true,
+        };
+        if interrupting {
+            // Withdraw every wait and token of the scope and of the scopes inside it.
+            let doomed: Vec<u64> = self
+                .waits
+                .iter()
+                .filter(|w| self.inside(w.scope, scope))
+                .map(|w| w.id)
+                .collect();
+            for id in doomed {
+                self.cancel_wait(run, id);
+            }
+            let keep: Vec<bool> = run
+                .queue
+                .iter()
+                .map(|(s, ..)| !self.inside(*s, scope))
+                .collect();
+            let mut i = 0;
+            run.queue.retain(|_| {
+                i += 1;
+                keep[i - 1]
+            });
+            for i in 0..self.scopes.len() {
+                if i != scope && self.inside(i, scope) {
+                    self.scopes[i].done = true;
+                }
+            }
+            self.scopes[scope].live = 0;
+            self.scopes[scope].joins.clear();
+            self.multi
+                .retain(|k, _| !k.starts_with(&format!("{scope}/")));
+        } else if let (
+            Some(w),
+            Kind::StartEvent {
+                trigger: Trigger::Message { .. },
+                ..
+            },
+        ) = (fired, &start.kind)
+        {
+            let _ = w;
+            self.arm_event_sub(run, scope, sub, start);
+        }
+        // The event sub-process runs as a sub-process of the scope.
+        self.scopes[scope].live += 1;
+        let child = self.scopes.len();
+        self.scopes.push(ScopeState {
+            parent: Some(scope),
+            owner: Some(sub.id.clone()),
+            live: 0,
+            joins: BTreeMap::new(),
+            done: false,
+        });
+        self.arm_event_subs(run, child)?;
+        self.spawn(run, child, &start.id, None);
+        Ok(())
     }
 
     fn boundary_for<'a>(

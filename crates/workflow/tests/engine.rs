@@ -286,3 +286,114 @@ fn a_reminder_on_a_cycle_fires_as_often_as_it_says() {
         .iter()
         .any(|w| w.element == "reminder" || w.element == "overdue"));
 }
+
+const WITH_EVENT_SUBS: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" id="d">
+  <message id="Msg_Docs" name="documents-received"/>
+  <message id="Msg_Withdraw" name="application-withdrawn"/>
+  <error id="Err_Missing" errorCode="PERSON_NOT_FOUND"/>
+  <process id="permit" isExecutable="true">
+    <startEvent id="start"/>
+    <sequenceFlow id="f1" sourceRef="start" targetRef="lookup"/>
+    <serviceTask id="lookup"><extensionElements><zeebe:taskDefinition type="civil-registry"/></extensionElements></serviceTask>
+    <sequenceFlow id="f2" sourceRef="lookup" targetRef="review"/>
+    <userTask id="review"/>
+    <sequenceFlow id="f3" sourceRef="review" targetRef="done"/>
+    <endEvent id="done"/>
+    <subProcess id="moreDocs" triggeredByEvent="true">
+      <startEvent id="docsArrived" isInterrupting="false"><messageEventDefinition messageRef="Msg_Docs"/></startEvent>
+      <sequenceFlow id="d1" sourceRef="docsArrived" targetRef="register"/>
+      <userTask id="register"/>
+      <sequenceFlow id="d2" sourceRef="register" targetRef="registered"/>
+      <endEvent id="registered"/>
+    </subProcess>
+    <subProcess id="withdrawal" triggeredByEvent="true">
+      <startEvent id="withdrawn"><messageEventDefinition messageRef="Msg_Withdraw"/></startEvent>
+      <sequenceFlow id="w1" sourceRef="withdrawn" targetRef="closed"/>
+      <endEvent id="closed"/>
+    </subProcess>
+    <subProcess id="notFound" triggeredByEvent="true">
+      <startEvent id="missing"><errorEventDefinition errorRef="Err_Missing"/></startEvent>
+      <sequenceFlow id="n1" sourceRef="missing" targetRef="manual"/>
+      <userTask id="manual"/>
+      <sequenceFlow id="n2" sourceRef="manual" targetRef="handled"/>
+      <endEvent id="handled"/>
+    </subProcess>
+  </process>
+</definitions>"#;
+
+#[test]
+fn a_non_interrupting_event_sub_process_runs_beside_the_work_each_time() {
+    let defs = read(WITH_EVENT_SUBS).unwrap();
+    let (mut inst, _) = Instance::start(&defs, None, Map::new(), &Feel).unwrap();
+    let job = waiting(&inst, "lookup").id;
+    inst.complete(&defs, job, Map::new(), &Feel).unwrap();
+    for _ in 0..2 {
+        let docs = waiting(&inst, "docsArrived").id;
+        inst.trigger(&defs, docs, Map::new(), &Feel).unwrap();
+    }
+    assert_eq!(
+        inst.waits
+            .iter()
+            .filter(|w| w.element == "register")
+            .count(),
+        2
+    );
+    assert!(
+        inst.waits.iter().any(|w| w.element == "review"),
+        "the review goes on"
+    );
+    // The registrations and the review finish: the instance ends, the starts are withdrawn.
+    for _ in 0..2 {
+        let r = waiting(&inst, "register").id;
+        inst.complete(&defs, r, Map::new(), &Feel).unwrap();
+    }
+    assert!(!inst.ended);
+    let review = waiting(&inst, "review").id;
+    inst.complete(&defs, review, Map::new(), &Feel).unwrap();
+    assert!(inst.ended);
+    assert!(inst.waits.is_empty(), "{:?}", inst.waits);
+}
+
+#[test]
+fn an_interrupting_event_sub_process_ends_the_work() {
+    let defs = read(WITH_EVENT_SUBS).unwrap();
+    let (mut inst, _) = Instance::start(&defs, None, Map::new(), &Feel).unwrap();
+    let job = waiting(&inst, "lookup").id;
+    inst.complete(&defs, job, Map::new(), &Feel).unwrap();
+    let withdraw = waiting(&inst, "withdrawn").id;
+    let step = inst.trigger(&defs, withdraw, Map::new(), &Feel).unwrap();
+    assert!(inst.ended);
+    assert!(inst.waits.is_empty());
+    let ids: Vec<&str> = step.completed.iter().map(|c| c.id.as_str()).collect();
+    assert_eq!(ids, ["withdrawn", "closed", "withdrawal"]);
+}
+
+#[test]
+fn an_error_nobody_else_catches_starts_the_error_event_sub_process() {
+    let defs = read(WITH_EVENT_SUBS).unwrap();
+    let (mut inst, _) = Instance::start(&defs, None, Map::new(), &Feel).unwrap();
+    let job = waiting(&inst, "lookup").id;
+    inst.throw_error(&defs, job, "PERSON_NOT_FOUND", &Feel)
+        .unwrap();
+    assert!(inst.waits.iter().any(|w| w.element == "manual"));
+    assert!(
+        !inst
+            .waits
+            .iter()
+            .any(|w| w.element == "docsArrived" || w.element == "withdrawn"),
+        "an interrupting sub-process withdraws the scope's other event starts"
+    );
+    let manual = waiting(&inst, "manual").id;
+    inst.complete(&defs, manual, Map::new(), &Feel).unwrap();
+    assert!(inst.ended);
+    // Another code is still an error nobody catches, and changes nothing.
+    let (mut other, _) = Instance::start(&defs, None, Map::new(), &Feel).unwrap();
+    let job = waiting(&other, "lookup").id;
+    let before = serde_json::to_string(&other).unwrap();
+    assert!(matches!(
+        other.throw_error(&defs, job, "REGISTRY_DOWN", &Feel),
+        Err(EngineError::UncaughtError { .. })
+    ));
+    assert_eq!(serde_json::to_string(&other).unwrap(), before);
+}
