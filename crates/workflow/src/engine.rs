@@ -96,7 +96,7 @@ fn is_zero(n: &u32) -> bool {
 }
 
 /// The number of repetitions of an ISO 8601 cycle (`R3/PT1H` → 3; `R/PT1H` → unbounded).
-fn repetitions(cycle: &str) -> Option<u32> {
+pub fn repetitions(cycle: &str) -> Option<u32> {
     let r = cycle.trim().strip_prefix('R')?.split('/').next()?;
     if r.is_empty() {
         Some(u32::MAX)

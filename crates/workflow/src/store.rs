@@ -132,6 +132,19 @@ pub const MIGRATIONS: &[Migration] = &[
             PRIMARY KEY (message_name, process_id, version)
         );",
     },
+    Migration {
+        version: 7,
+        name: "timer start events",
+        sql: "CREATE TABLE process_timer_starts (
+            process_id TEXT NOT NULL,
+            version BIGINT NOT NULL,
+            element_id TEXT NOT NULL,
+            due_at TEXT,
+            fired BIGINT NOT NULL,
+            PRIMARY KEY (process_id, version, element_id)
+        );
+        CREATE INDEX process_timer_starts_due ON process_timer_starts (due_at);",
+    },
 ];
 
 /// What a message did when it arrived.
@@ -331,6 +344,24 @@ fn ts(t: &DateTime<Utc>) -> String {
     format_timestamp(t)
 }
 
+/// A timer start event's definition as a timer to schedule.
+fn start_timer(trigger: &crate::model::Trigger) -> WaitKind {
+    match trigger {
+        crate::model::Trigger::Timer {
+            date,
+            duration,
+            cycle,
+            working_days,
+        } => WaitKind::Timer {
+            date: date.clone(),
+            duration: duration.clone(),
+            cycle: cycle.clone(),
+            working_days: *working_days,
+        },
+        _ => WaitKind::Message { message: None },
+    }
+}
+
 /// When a timer falls due, from its ISO 8601 date, duration or cycle (the first repetition).
 pub fn timer_due(
     what: &WaitKind,
@@ -452,6 +483,29 @@ impl<'a> ProcessStore<'a> {
                     .bind(&now)
                     .execute(&mut *tx)
                     .await?;
+                // A new version's timer start events replace the old version's (as in Zeebe).
+                sqlx::query("DELETE FROM process_timer_starts WHERE process_id = $1")
+                    .bind(&p.id)
+                    .execute(&mut *tx)
+                    .await?;
+                for e in &p.scope.elements {
+                    if let Kind::StartEvent {
+                        trigger: trigger @ crate::model::Trigger::Timer { .. },
+                        ..
+                    } = &e.kind
+                    {
+                        let what = start_timer(trigger);
+                        let due =
+                            timer_due(&what, Utc::now(), &Map::new(), self.expr, self.calendar);
+                        sqlx::query("INSERT INTO process_timer_starts (process_id, version, element_id, due_at, fired) VALUES ($1, $2, $3, $4, 0)")
+                            .bind(&p.id)
+                            .bind(version)
+                            .bind(&e.id)
+                            .bind(due.map(|d| ts(&d)))
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                }
                 // The messages that start this version, found when a message arrives.
                 for e in &p.scope.elements {
                     if let Kind::StartEvent {
@@ -1532,6 +1586,90 @@ impl<'a> ProcessStore<'a> {
         node: &str,
         now: DateTime<Utc>,
     ) -> Result<usize, StoreError> {
+        let started = self.fire_timer_starts(now).await?;
+        Ok(started + self.fire_due_waits(node, now).await?)
+    }
+
+    /// Starts an instance for every timer start event that is due, each exactly once even with
+    /// several nodes: the move of its next due time is the claim, in the same transaction as
+    /// the start. A cycle (`R5/P1D`, `R/PT1H`) schedules its next repetition.
+    async fn fire_timer_starts(&self, now: DateTime<Utc>) -> Result<usize, StoreError> {
+        let due: Vec<(String, i64, String, String, i64)> = sqlx::query_as(
+            "SELECT process_id, version, element_id, due_at, fired FROM process_timer_starts
+             WHERE due_at IS NOT NULL AND due_at <= $1 ORDER BY due_at LIMIT 100",
+        )
+        .bind(ts(&now))
+        .fetch_all(&self.db.pool)
+        .await?;
+        let mut started = 0;
+        for (process_id, version, element, due_at, fired) in due {
+            let (_, defs) = self.definitions(&process_id, Some(version)).await?;
+            let Some(Kind::StartEvent { trigger, .. }) = defs
+                .processes
+                .iter()
+                .find(|p| p.id == process_id)
+                .and_then(|p| p.scope.elements.iter().find(|e| e.id == element))
+                .map(|e| &e.kind)
+            else {
+                continue;
+            };
+            let what = start_timer(trigger);
+            let again = match &what {
+                WaitKind::Timer { cycle: Some(c), .. } => {
+                    let text = match self.expr.evaluate(c, &Map::new()) {
+                        Ok(Json::String(s)) => s,
+                        _ => String::new(),
+                    };
+                    crate::engine::repetitions(&text).is_some_and(|n| (fired + 1) < i64::from(n))
+                }
+                _ => false,
+            };
+            let next = again
+                .then(|| timer_due(&what, now, &Map::new(), self.expr, self.calendar))
+                .flatten()
+                .map(|t| ts(&t));
+            let (mut instance, mut step) = Instance::start_at(
+                &defs,
+                Some(&process_id),
+                Some(&element),
+                Map::new(),
+                self.expr,
+            )?;
+            self.settle(&mut instance, &defs, &mut step).await?;
+            let mut tx = self.db.writer.begin().await?;
+            let claimed = sqlx::query(
+                "UPDATE process_timer_starts SET due_at = $1, fired = fired + 1
+                 WHERE process_id = $2 AND version = $3 AND element_id = $4 AND due_at = $5",
+            )
+            .bind(&next)
+            .bind(&process_id)
+            .bind(version)
+            .bind(&element)
+            .bind(&due_at)
+            .execute(&mut *tx)
+            .await?;
+            if claimed.rows_affected() != 1 {
+                continue; // another node started it
+            }
+            self.insert_instance(
+                &mut tx,
+                &process_id,
+                version,
+                &defs,
+                None,
+                &instance,
+                &step,
+                None,
+            )
+            .await?;
+            tx.commit().await?;
+            started += 1;
+        }
+        Ok(started)
+    }
+
+    /// Fires every timer wait due by `now` (see [`Self::fire_due_timers`]).
+    async fn fire_due_waits(&self, node: &str, now: DateTime<Utc>) -> Result<usize, StoreError> {
         let due: Vec<(String, i64)> = sqlx::query_as(
             "SELECT instance_id, wait_id FROM process_waits WHERE kind = 'timer' AND due_at <= $1 AND (lock_until IS NULL OR lock_until < $1) ORDER BY due_at LIMIT 500",
         )

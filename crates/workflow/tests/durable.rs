@@ -67,8 +67,70 @@ on_both_databases!(
     an_instance_continues_after_the_node_restarts,
     failing_jobs_retry_then_become_an_incident,
     a_call_activity_runs_the_called_process_and_takes_its_variables,
-    a_message_starts_its_process_once_per_business_key
+    a_message_starts_its_process_once_per_business_key,
+    a_timer_start_event_starts_instances_on_its_cycle_once_each
 );
+
+const DAILY: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="t">
+  <bpmn:process id="overdue-report" isExecutable="true">
+    <bpmn:startEvent id="hourly"><bpmn:timerEventDefinition><bpmn:timeCycle>R3/PT1H</bpmn:timeCycle></bpmn:timerEventDefinition></bpmn:startEvent>
+    <bpmn:sequenceFlow id="f1" sourceRef="hourly" targetRef="compile"/>
+    <bpmn:userTask id="compile"/>
+    <bpmn:sequenceFlow id="f2" sourceRef="compile" targetRef="e"/>
+    <bpmn:endEvent id="e"/>
+  </bpmn:process>
+</bpmn:definitions>"#;
+
+async fn a_timer_start_event_starts_instances_on_its_cycle_once_each(f: Fresh) {
+    let store = ProcessStore::new(&f.db, &Feel);
+    store.deploy(DAILY).await.unwrap();
+    let count = || async {
+        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM process_instances")
+            .fetch_one(&f.db.pool)
+            .await
+            .unwrap()
+    };
+    let now = Utc::now();
+    assert_eq!(
+        store.fire_due_timers("n1", now).await.unwrap(),
+        0,
+        "not due yet"
+    );
+    // Two nodes look at the same moment: one instance starts.
+    let at = now + Duration::minutes(61);
+    let other = ProcessStore::new(&f.db, &Feel);
+    let (a, b) = tokio::join!(
+        store.fire_due_timers("n1", at),
+        other.fire_due_timers("n2", at)
+    );
+    assert_eq!(a.unwrap() + b.unwrap(), 1);
+    assert_eq!(count().await, 1);
+    assert_eq!(store.fire_due_timers("n1", at).await.unwrap(), 0);
+    for hours in [2, 3] {
+        let at = now + Duration::minutes(61 * hours);
+        assert_eq!(
+            store.fire_due_timers("n1", at).await.unwrap(),
+            1,
+            "repetition {hours}"
+        );
+    }
+    // R3: three repetitions, no more.
+    assert_eq!(
+        store
+            .fire_due_timers("n1", now + Duration::days(2))
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(count().await, 3);
+    let history: Vec<String> =
+        sqlx::query_scalar("SELECT DISTINCT element_id FROM process_events ORDER BY element_id")
+            .fetch_all(&f.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(history, ["hourly"]);
+}
 
 const BY_MESSAGE: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="m">
