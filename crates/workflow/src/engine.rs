@@ -89,6 +89,9 @@ pub struct Wait {
     /// The start event of this event sub-process waits (a message or a timer in its scope).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event_sub: Option<String>,
+    /// For boundary events of an embedded sub-process: the scope it runs in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on_scope: Option<usize>,
 }
 
 fn is_zero(n: &u32) -> bool {
@@ -358,6 +361,32 @@ impl Instance {
             return Ok(run.step);
         }
         let e = self.element(&run, w.scope, &w.element)?;
+        if let (
+            Kind::BoundaryEvent {
+                cancel_activity, ..
+            },
+            Some(inner),
+        ) = (&e.kind, w.on_scope)
+        {
+            // A timer or message on an embedded sub-process.
+            if *cancel_activity {
+                self.cancel_within(&mut run, inner);
+                let others: Vec<u64> = self
+                    .waits
+                    .iter()
+                    .filter(|x| x.on_scope == Some(inner))
+                    .map(|x| x.id)
+                    .collect();
+                for o in others {
+                    self.cancel_wait(&mut run, o);
+                }
+            } else {
+                self.scopes[w.scope].live += 1;
+            }
+            self.leave(&mut run, w.scope, e)?;
+            self.drain(&mut run)?;
+            return Ok(run.step);
+        }
         match (&e.kind, w.attached_to) {
             (
                 Kind::BoundaryEvent {
@@ -509,6 +538,7 @@ impl Instance {
             item,
             fired: 0,
             event_sub: None,
+            on_scope: None,
         };
         run.step.new_waits.push(w.clone());
         self.waits.push(w);
@@ -673,6 +703,7 @@ impl Instance {
                     done: false,
                 });
                 self.arm_event_subs(run, child)?;
+                self.arm_scope_boundaries(run, scope, e, child)?;
                 self.spawn(run, child, &start.id, None);
                 Ok(())
             }
@@ -1079,11 +1110,11 @@ impl Instance {
         if terminate {
             self.cancel_within(run, scope);
         }
-        // The scope's event sub-processes can no longer start.
+        // The scope's event sub-processes can no longer start, nor its boundary events fire.
         let armed: Vec<u64> = self
             .waits
             .iter()
-            .filter(|w| w.scope == scope && w.event_sub.is_some())
+            .filter(|w| (w.scope == scope && w.event_sub.is_some()) || w.on_scope == Some(scope))
             .map(|w| w.id)
             .collect();
         for id in armed {
@@ -1177,6 +1208,44 @@ impl Instance {
             }
             at = parent;
         }
+    }
+
+    /// An embedded sub-process begins: its timer and message boundary events wait beside it.
+    fn arm_scope_boundaries(
+        &mut self,
+        run: &mut Run<'_>,
+        scope: usize,
+        sub: &FlowElement,
+        inner: usize,
+    ) -> Result<(), EngineError> {
+        let boundaries: Vec<&FlowElement> = self
+            .model(run, scope)?
+            .elements
+            .iter()
+            .filter(|b| matches!(&b.kind, Kind::BoundaryEvent { attached_to, trigger, .. } if attached_to == &sub.id && !matches!(trigger, Trigger::Error { .. })))
+            .collect();
+        for b in boundaries {
+            if let Kind::BoundaryEvent { trigger, .. } = &b.kind {
+                let id = self.add_wait(
+                    run,
+                    scope,
+                    &b.id,
+                    Self::timer(trigger),
+                    None,
+                    Map::new(),
+                    None,
+                );
+                for w in self
+                    .waits
+                    .iter_mut()
+                    .chain(run.step.new_waits.iter_mut())
+                    .filter(|w| w.id == id)
+                {
+                    w.on_scope = Some(inner);
+                }
+            }
+        }
+        Ok(())
     }
 
     /// The event sub-processes of a scope, with their start events.

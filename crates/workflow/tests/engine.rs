@@ -397,3 +397,59 @@ fn an_error_nobody_else_catches_starts_the_error_event_sub_process() {
     ));
     assert_eq!(serde_json::to_string(&other).unwrap(), before);
 }
+
+const SUB_WITH_BOUNDARIES: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d">
+  <message id="Msg_Ask" name="status-asked"/>
+  <process id="p" isExecutable="true">
+    <startEvent id="s"/>
+    <sequenceFlow id="f1" sourceRef="s" targetRef="collect"/>
+    <subProcess id="collect">
+      <startEvent id="cs"/>
+      <sequenceFlow id="c1" sourceRef="cs" targetRef="upload"/>
+      <userTask id="upload"/>
+      <sequenceFlow id="c2" sourceRef="upload" targetRef="ce"/>
+      <endEvent id="ce"/>
+    </subProcess>
+    <boundaryEvent id="expired" attachedToRef="collect"><timerEventDefinition><timeDuration>P30D</timeDuration></timerEventDefinition></boundaryEvent>
+    <boundaryEvent id="asked" attachedToRef="collect" cancelActivity="false"><messageEventDefinition messageRef="Msg_Ask"/></boundaryEvent>
+    <sequenceFlow id="f2" sourceRef="collect" targetRef="review"/>
+    <sequenceFlow id="f3" sourceRef="expired" targetRef="closed"/>
+    <sequenceFlow id="f4" sourceRef="asked" targetRef="answer"/>
+    <userTask id="review"/>
+    <userTask id="answer"/>
+    <sequenceFlow id="f5" sourceRef="review" targetRef="e"/>
+    <sequenceFlow id="f6" sourceRef="answer" targetRef="answered"/>
+    <endEvent id="e"/>
+    <endEvent id="answered"/>
+    <endEvent id="closed"/>
+  </process>
+</definitions>"#;
+
+#[test]
+fn boundary_events_guard_an_embedded_sub_process() {
+    let defs = read(SUB_WITH_BOUNDARIES).unwrap();
+    // Non-interrupting: the question is answered while the documents are still collected.
+    let (mut inst, _) = Instance::start(&defs, None, Map::new(), &Feel).unwrap();
+    let asked = waiting(&inst, "asked").id;
+    inst.trigger(&defs, asked, Map::new(), &Feel).unwrap();
+    assert!(inst.waits.iter().any(|w| w.element == "answer"));
+    assert!(inst.waits.iter().any(|w| w.element == "upload"));
+    // Interrupting: the deadline ends the collection and everything inside it.
+    let expired = waiting(&inst, "expired").id;
+    inst.trigger(&defs, expired, Map::new(), &Feel).unwrap();
+    assert!(!inst.waits.iter().any(|w| w.element == "upload"));
+    let answer = waiting(&inst, "answer").id;
+    inst.complete(&defs, answer, Map::new(), &Feel).unwrap();
+    assert!(inst.ended);
+
+    // Finished in time: the sub-process completes and its boundary events are withdrawn.
+    let (mut inst, _) = Instance::start(&defs, None, Map::new(), &Feel).unwrap();
+    let upload = waiting(&inst, "upload").id;
+    inst.complete(&defs, upload, Map::new(), &Feel).unwrap();
+    assert!(inst.waits.iter().any(|w| w.element == "review"));
+    assert!(!inst
+        .waits
+        .iter()
+        .any(|w| w.element == "expired" || w.element == "asked"));
+}
