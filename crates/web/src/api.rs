@@ -381,11 +381,29 @@ async fn unknown() -> Response {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Yagona API", version = "1", description = "The catalogue of public services and the signed-in citizen's applications."),
-    paths(list_services, get_service, list_life_events, list_agencies, list_applications, get_application),
-    components(schemas(Problem, ServiceSummary, ServiceDetail, DocumentRequirement, LifeEventOut, AgencyOut, ApplicationOut, ApplicationDetailOut, I18nText, Fee, Status)),
-    tags((name = "catalogue", description = "Services, life events and agencies"), (name = "applications", description = "The signed-in citizen's applications"))
+    paths(list_services, get_service, list_life_events, list_agencies, list_applications, get_application,
+        crate::jobs::activate, crate::jobs::complete, crate::jobs::fail, crate::jobs::throw_error, crate::jobs::publish),
+    components(schemas(Problem, ServiceSummary, ServiceDetail, DocumentRequirement, LifeEventOut, AgencyOut, ApplicationOut, ApplicationDetailOut, I18nText, Fee, Status,
+        crate::jobs::Activate, crate::jobs::Complete, crate::jobs::Fail, crate::jobs::ThrowError, crate::jobs::Publish)),
+    modifiers(&WorkerToken),
+    tags((name = "catalogue", description = "Services, life events and agencies"), (name = "applications", description = "The signed-in citizen's applications"),
+        (name = "jobs", description = "Agency systems working service tasks and publishing messages (as Zeebe's job workers), with a token from `yagona worker create`"))
 )]
 struct ApiDoc;
+
+/// The bearer token of a job worker client.
+struct WorkerToken;
+
+impl utoipa::Modify for WorkerToken {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = doc.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "worker_token",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
 
 pub fn openapi() -> utoipa::openapi::OpenApi {
     ApiDoc::openapi()

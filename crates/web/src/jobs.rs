@@ -146,9 +146,9 @@ fn body<T: for<'de> Deserialize<'de>>(raw: &[u8]) -> Result<T, Response> {
     })
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct Activate {
+pub(crate) struct Activate {
     #[serde(rename = "type")]
     job_type: String,
     #[serde(default = "ten")]
@@ -168,7 +168,11 @@ fn five_minutes() -> u64 {
     300_000
 }
 
-async fn activate(
+#[utoipa::path(post, path = "/api/v1/jobs/activate", request_body = Activate, tag = "jobs",
+    responses((status = 200, description = "The jobs taken, each locked to this worker for timeoutMs: {\"jobs\": [{key, type, processInstanceKey, elementId, businessKey, retries, variables, customHeaders}]}"),
+        (status = 401, body = crate::api::Problem, content_type = "application/problem+json"), (status = 403, body = crate::api::Problem, content_type = "application/problem+json")),
+    security(("worker_token" = [])))]
+pub(crate) async fn activate(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
     raw: axum::body::Bytes,
@@ -246,12 +250,13 @@ async fn job_call<T: for<'de> Deserialize<'de>>(
     })
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct Publish {
+pub(crate) struct Publish {
     name: String,
     correlation_key: String,
     #[serde(default)]
+    #[schema(value_type = Object)]
     variables: Map<String, Value>,
 }
 
@@ -259,7 +264,10 @@ struct Publish {
 /// arrived): the message goes to the instance with this correlation key that waits for it, or
 /// starts a process with a matching message start event. The worker must be granted
 /// `message:NAME` (or `*`).
-async fn publish(
+#[utoipa::path(post, path = "/api/v1/messages", request_body = Publish, tag = "jobs",
+    responses((status = 200, description = "{\"outcome\": \"delivered\" | \"started\" | \"already-running\", \"processInstance\": id}"), (status = 404, body = crate::api::Problem, content_type = "application/problem+json")),
+    security(("worker_token" = [])))]
+pub(crate) async fn publish(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
     raw: axum::body::Bytes,
@@ -308,14 +316,18 @@ async fn publish(
     Json(json!({"outcome": kind, "processInstance": id})).into_response()
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct Complete {
+pub(crate) struct Complete {
     #[serde(default)]
+    #[schema(value_type = Object)]
     variables: Map<String, Value>,
 }
 
-async fn complete(
+#[utoipa::path(post, path = "/api/v1/jobs/{key}/complete", request_body = Complete, tag = "jobs", params(("key" = String, Path, description = "INSTANCE:WAIT as activate gave it")),
+    responses((status = 204, description = "Done; the process went on"), (status = 409, body = crate::api::Problem, content_type = "application/problem+json"), (status = 404, body = crate::api::Problem, content_type = "application/problem+json")),
+    security(("worker_token" = [])))]
+pub(crate) async fn complete(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
     Path(key): Path<String>,
@@ -335,16 +347,19 @@ async fn complete(
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct Fail {
+pub(crate) struct Fail {
     #[serde(default)]
     error_message: String,
     #[serde(default)]
     retry_back_off_ms: u64,
 }
 
-async fn fail(
+#[utoipa::path(post, path = "/api/v1/jobs/{key}/fail", request_body = Fail, tag = "jobs", params(("key" = String, Path, description = "INSTANCE:WAIT as activate gave it")),
+    responses((status = 200, description = "{\"retries\": n}: offered again after the back-off while retries are left; an incident at zero")),
+    security(("worker_token" = [])))]
+pub(crate) async fn fail(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
     Path(key): Path<String>,
@@ -371,15 +386,18 @@ async fn fail(
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct ThrowError {
+pub(crate) struct ThrowError {
     error_code: String,
     #[serde(default)]
     error_message: String,
 }
 
-async fn throw_error(
+#[utoipa::path(post, path = "/api/v1/jobs/{key}/throw-error", request_body = ThrowError, tag = "jobs", params(("key" = String, Path, description = "INSTANCE:WAIT as activate gave it")),
+    responses((status = 204, description = "Caught where the model says"), (status = 422, body = crate::api::Problem, content_type = "application/problem+json")),
+    security(("worker_token" = [])))]
+pub(crate) async fn throw_error(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
     Path(key): Path<String>,

@@ -144,12 +144,23 @@ async fn the_api_serves_the_catalogue_and_problem_documents(app: TestApp) {
         "/api/v1/services/{code}",
         "/api/v1/applications",
         "/api/v1/applications/{reference}",
+        "/api/v1/jobs/activate",
+        "/api/v1/jobs/{key}/complete",
+        "/api/v1/jobs/{key}/fail",
+        "/api/v1/jobs/{key}/throw-error",
+        "/api/v1/messages",
     ] {
         assert!(spec["paths"].get(path).is_some(), "{path} is described");
     }
+    assert_eq!(
+        spec["components"]["securitySchemes"]["worker_token"]["scheme"],
+        "bearer"
+    );
+    assert!(spec["components"]["schemas"]["Activate"]["properties"]["type"].is_object());
     let docs = b.get("/api/docs").await;
     assert_eq!(docs.status, StatusCode::OK);
     assert!(docs.contains("GET /api/v1/services/{code}"));
+    assert!(docs.contains("POST /api/v1/jobs/activate"));
 
     let service: Value =
         serde_json::from_str(&b.get("/api/v1/services/birth-registration").await.body).unwrap();
