@@ -256,7 +256,7 @@ async fn render_application(
             args.set("service", sv.service.passport.name.get(l).to_owned());
             let title = state.i18n.t(l, "diagram-title", Some(&args));
             processes(&state.db, &cat.calendar)
-                .diagram(instance, &title)
+                .diagram(instance, &title, Some(l.tag()))
                 .await
                 .map_err(|e| tracing::error!(error = %e, "process diagram"))
                 .ok()

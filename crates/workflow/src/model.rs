@@ -62,6 +62,8 @@ pub struct SequenceFlow {
     /// The condition as written, e.g. `=amount > 1000` (FEEL, Camunda style).
     pub condition: Option<String>,
     pub line: usize,
+    /// `yagona:label` names by language.
+    pub labels: std::collections::BTreeMap<String, String>,
 }
 
 /// What starts, ends or interrupts: the event definition of an event.
@@ -276,6 +278,17 @@ pub struct FlowElement {
 }
 
 impl FlowElement {
+    /// The name in a language (`uz`, `uz-Cyrl`, `ru`, `en`), else the BPMN name.
+    pub fn name_in(&self, lang: Option<&str>) -> Option<String> {
+        lang.and_then(|l| {
+            self.labels()
+                .get(l)
+                .and_then(|v| v.as_str())
+                .map(str::to_owned)
+        })
+        .or_else(|| self.name.clone())
+    }
+
     /// The names people see, as JSON: `yagona:label` in each language it gives (`uz`,
     /// `uz-Cyrl`, `ru`, `en`) and the BPMN `name` under `name`.
     pub fn labels(&self) -> serde_json::Map<String, serde_json::Value> {

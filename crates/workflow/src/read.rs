@@ -222,6 +222,14 @@ fn scope(container: &Node) -> Scope {
                         .map(|c| c.text.trim().to_owned())
                         .filter(|c| !c.is_empty()),
                     line: n.line,
+                    labels: n
+                        .child(BPMN, "extensionElements")
+                        .into_iter()
+                        .flat_map(|x| x.children.iter())
+                        .filter(|c| c.ns.contains("yagona") && c.name == "label")
+                        .flat_map(|c| c.attrs.iter())
+                        .map(|a| (a.name.clone(), a.value.clone()))
+                        .collect(),
                 });
                 continue;
             }

@@ -1907,9 +1907,17 @@ impl<'a> ProcessStore<'a> {
 
     /// The instance's diagram as SVG (from the model's diagram interchange), with the elements
     /// it has completed and the ones it waits at highlighted.
-    pub async fn diagram(&self, instance_id: &str, title: &str) -> Result<String, StoreError> {
+    pub async fn diagram(
+        &self,
+        instance_id: &str,
+        title: &str,
+        language: Option<&str>,
+    ) -> Result<String, StoreError> {
         let loaded = self.load(&self.db.pool, instance_id).await?;
-        let mut highlight = crate::svg::Highlight::default();
+        let mut highlight = crate::svg::Highlight {
+            language: language.map(str::to_owned),
+            ..Default::default()
+        };
         for (element, _, _) in self.history(instance_id).await? {
             highlight.done.insert(element);
         }

@@ -13,6 +13,8 @@ use std::fmt::Write;
 pub struct Highlight {
     pub active: HashSet<String>,
     pub done: HashSet<String>,
+    /// Names in this language where the model gives them (`yagona:label`), else BPMN names.
+    pub language: Option<String>,
 }
 
 const INK: &str = "#0b0c0c";
@@ -204,7 +206,12 @@ pub fn render(defs: &Definitions, title: &str, highlight: &Highlight) -> String 
                         r
                     );
                 }
-                outside_label(&mut out, e.and_then(|e| e.name.as_deref()), s);
+                outside_label(
+                    &mut out,
+                    e.and_then(|e| e.name_in(highlight.language.as_deref()))
+                        .as_deref(),
+                    s,
+                );
             }
             Some(
                 kind @ (Kind::ExclusiveGateway { .. }
@@ -234,7 +241,12 @@ pub fn render(defs: &Definitions, title: &str, highlight: &Highlight) -> String 
                     cy + s.height * 0.18,
                     s.height * 0.5
                 );
-                outside_label(&mut out, e.and_then(|e| e.name.as_deref()), s);
+                outside_label(
+                    &mut out,
+                    e.and_then(|e| e.name_in(highlight.language.as_deref()))
+                        .as_deref(),
+                    s,
+                );
             }
             Some(kind) => {
                 let dash = if matches!(
@@ -276,7 +288,10 @@ pub fn render(defs: &Definitions, title: &str, highlight: &Highlight) -> String 
                         s.y + 15.0
                     );
                 }
-                if let Some(name) = e.and_then(|e| e.name.as_deref()) {
+                if let Some(name) = e
+                    .and_then(|e| e.name_in(highlight.language.as_deref()))
+                    .as_deref()
+                {
                     let lines = wrap(name, ((s.width / 6.5) as usize).max(8));
                     let top = if matches!(kind, Kind::SubProcess { .. }) {
                         s.y + 2.0
@@ -328,7 +343,12 @@ pub fn render(defs: &Definitions, title: &str, highlight: &Highlight) -> String 
             esc(&flow.id),
             points.join(" ")
         );
-        if let (Some(name), Some(label)) = (flow.name.as_deref(), edge.label) {
+        let flow_name = highlight
+            .language
+            .as_deref()
+            .and_then(|l| flow.labels.get(l).cloned())
+            .or_else(|| flow.name.clone());
+        if let (Some(name), Some(label)) = (flow_name.as_deref(), edge.label) {
             text_block(
                 &mut out,
                 &wrap(name, 20),

@@ -357,6 +357,13 @@ async fn the_staff_page_draws_the_process_with_the_applications_position(app: Te
     assert!(page.contains("Review by the Social Protection Agency"));
     assert!(page.contains("#1d70b8"), "the current task is highlighted");
     assert!(page.contains("#00703c"), "the passed steps are highlighted");
+    // The diagram speaks the officer's language, from the model's own labels.
+    let ru = officer
+        .get(&format!("/staff/applications/{reference}?lang=ru"))
+        .await;
+    let svg = &ru.body[ru.body.find("<svg").unwrap()..ru.body.find("</svg>").unwrap()];
+    assert!(svg.contains(">Агентстве<") && svg.contains(">Рассмотрение в<"), "{svg}");
+    assert!(svg.contains("Одобрить"), "flow labels too");
 }
 
 async fn a_dmn_decision_assesses_the_family_before_the_specialist(app: TestApp) {
