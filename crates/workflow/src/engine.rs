@@ -1152,6 +1152,16 @@ impl Instance {
     }
 
     fn cancel_within(&mut self, run: &mut Run<'_>, scope: usize) {
+        self.withdraw_inside(run, scope);
+        for i in 0..self.scopes.len() {
+            if self.inside(i, scope) {
+                self.scopes[i].done = true;
+            }
+        }
+    }
+
+    /// Withdraws every wait and queued token of the scope and of the scopes inside it.
+    fn withdraw_inside(&mut self, run: &mut Run<'_>, scope: usize) {
         let doomed: Vec<u64> = self
             .waits
             .iter()
@@ -1171,11 +1181,6 @@ impl Instance {
             i += 1;
             keep[i - 1]
         });
-        for i in 0..self.scopes.len() {
-            if self.inside(i, scope) {
-                self.scopes[i].done = true;
-            }
-        }
     }
 
     /// An error thrown in `scope`: caught by a matching error boundary event of an enclosing
@@ -1359,25 +1364,7 @@ impl Instance {
         };
         if interrupting {
             // Withdraw every wait and token of the scope and of the scopes inside it.
-            let doomed: Vec<u64> = self
-                .waits
-                .iter()
-                .filter(|w| self.inside(w.scope, scope))
-                .map(|w| w.id)
-                .collect();
-            for id in doomed {
-                self.cancel_wait(run, id);
-            }
-            let keep: Vec<bool> = run
-                .queue
-                .iter()
-                .map(|(s, ..)| !self.inside(*s, scope))
-                .collect();
-            let mut i = 0;
-            run.queue.retain(|_| {
-                i += 1;
-                keep[i - 1]
-            });
+            self.withdraw_inside(run, scope);
             for i in 0..self.scopes.len() {
                 if i != scope && self.inside(i, scope) {
                     self.scopes[i].done = true;

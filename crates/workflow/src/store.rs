@@ -344,6 +344,28 @@ fn ts(t: &DateTime<Utc>) -> String {
     format_timestamp(t)
 }
 
+/// The version a deployment gets in `table` (keyed by `key_column`): the latest one when its
+/// content is the same, the next one otherwise; and whether that version must be stored.
+async fn next_version(
+    tx: &mut Tx,
+    table: &str,
+    key_column: &str,
+    key: &str,
+    fingerprint: &str,
+) -> Result<(i64, bool), StoreError> {
+    let latest: Option<(i64, String)> = sqlx::query_as(&format!(
+        "SELECT version, content_hash FROM {table} WHERE {key_column} = $1 ORDER BY version DESC LIMIT 1"
+    ))
+    .bind(key)
+    .fetch_optional(&mut **tx)
+    .await?;
+    Ok(match latest {
+        Some((v, h)) if h == fingerprint => (v, false),
+        Some((v, _)) => (v + 1, true),
+        None => (1, true),
+    })
+}
+
 /// A timer start event's definition as a timer to schedule.
 fn start_timer(trigger: &crate::model::Trigger) -> WaitKind {
     match trigger {
@@ -463,18 +485,15 @@ impl<'a> ProcessStore<'a> {
         let mut out = Vec::new();
         let mut tx = self.db.writer.begin().await?;
         for p in defs.processes.iter().filter(|p| p.executable) {
-            let latest: Option<(i64, String)> = sqlx::query_as(
-                "SELECT version, content_hash FROM process_definitions WHERE process_id = $1 ORDER BY version DESC LIMIT 1",
+            let (version, new) = next_version(
+                &mut tx,
+                "process_definitions",
+                "process_id",
+                &p.id,
+                &fingerprint,
             )
-            .bind(&p.id)
-            .fetch_optional(&mut *tx)
             .await?;
-            let version = match &latest {
-                Some((v, h)) if *h == fingerprint => *v,
-                Some((v, _)) => v + 1,
-                None => 1,
-            };
-            if latest.as_ref().is_none_or(|(v, _)| *v != version) {
+            if new {
                 sqlx::query("INSERT INTO process_definitions (process_id, version, source, content_hash, deployed_at) VALUES ($1, $2, $3, $4, $5)")
                     .bind(&p.id)
                     .bind(version)
@@ -544,18 +563,15 @@ impl<'a> ProcessStore<'a> {
         let mut out = Vec::new();
         let mut tx = self.db.writer.begin().await?;
         for d in &decisions {
-            let latest: Option<(i64, String)> = sqlx::query_as(
-                "SELECT version, content_hash FROM process_decisions WHERE decision_id = $1 ORDER BY version DESC LIMIT 1",
+            let (version, new) = next_version(
+                &mut tx,
+                "process_decisions",
+                "decision_id",
+                &d.id,
+                &fingerprint,
             )
-            .bind(&d.id)
-            .fetch_optional(&mut *tx)
             .await?;
-            let version = match &latest {
-                Some((v, h)) if *h == fingerprint => *v,
-                Some((v, _)) => v + 1,
-                None => 1,
-            };
-            if latest.as_ref().is_none_or(|(v, _)| *v != version) {
+            if new {
                 sqlx::query("INSERT INTO process_decisions (decision_id, version, source, content_hash, deployed_at) VALUES ($1, $2, $3, $4, $5)")
                     .bind(&d.id)
                     .bind(version)

@@ -362,7 +362,10 @@ async fn the_staff_page_draws_the_process_with_the_applications_position(app: Te
         .get(&format!("/staff/applications/{reference}?lang=ru"))
         .await;
     let svg = &ru.body[ru.body.find("<svg").unwrap()..ru.body.find("</svg>").unwrap()];
-    assert!(svg.contains(">Агентстве<") && svg.contains(">Рассмотрение в<"), "{svg}");
+    assert!(
+        svg.contains(">Агентстве<") && svg.contains(">Рассмотрение в<"),
+        "{svg}"
+    );
     assert!(svg.contains("Одобрить"), "flow labels too");
 }
 
