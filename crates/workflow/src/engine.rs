@@ -635,6 +635,14 @@ impl Instance {
     ) -> Result<(), EngineError> {
         let e = self.element(run, scope, at)?;
         match &e.kind {
+            // Message end and throw events with a job type are sent by a worker, as in
+            // Camunda 8; without one they pass like none events.
+            Kind::EndEvent {
+                trigger: Trigger::Message { .. },
+            }
+            | Kind::IntermediateThrowEvent {
+                trigger: Trigger::Message { .. },
+            } if e.zeebe.task_type.is_some() => self.start_activity(run, scope, e),
             Kind::StartEvent { .. }
             | Kind::IntermediateThrowEvent { .. }
             | Kind::Task

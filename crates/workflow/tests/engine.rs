@@ -453,3 +453,28 @@ fn boundary_events_guard_an_embedded_sub_process() {
         .iter()
         .any(|w| w.element == "expired" || w.element == "asked"));
 }
+
+#[test]
+fn message_throw_and_end_events_with_a_job_type_wait_for_their_worker() {
+    let model = r#"<?xml version="1.0" encoding="UTF-8"?>
+<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" id="d">
+  <message id="M" name="permit-issued"/>
+  <process id="p" isExecutable="true">
+    <startEvent id="s"/>
+    <sequenceFlow id="f1" sourceRef="s" targetRef="tell"/>
+    <intermediateThrowEvent id="tell"><extensionElements><zeebe:taskDefinition type="notify-cadastre"/></extensionElements><messageEventDefinition messageRef="M"/></intermediateThrowEvent>
+    <sequenceFlow id="f2" sourceRef="tell" targetRef="done"/>
+    <endEvent id="done"><extensionElements><zeebe:taskDefinition type="notify-applicant"/></extensionElements><messageEventDefinition messageRef="M"/></endEvent>
+  </process>
+</definitions>"#;
+    let defs = read(model).unwrap();
+    let (mut inst, _) = Instance::start(&defs, None, Map::new(), &Feel).unwrap();
+    let tell = waiting(&inst, "tell");
+    assert!(matches!(&tell.what, WaitKind::Job { job_type: Some(t) } if t == "notify-cadastre"));
+    let id = tell.id;
+    inst.complete(&defs, id, Map::new(), &Feel).unwrap();
+    assert!(!inst.ended, "the end event's message is not sent yet");
+    let done = waiting(&inst, "done").id;
+    inst.complete(&defs, done, Map::new(), &Feel).unwrap();
+    assert!(inst.ended);
+}
