@@ -981,7 +981,7 @@ impl<'a> ApplicationStore<'a> {
         &self,
         reference: &str,
         officer: &Actor,
-        wait_id: i64,
+        task: &str,
         calendar: &Calendar,
     ) -> Result<(Application, UserTask), ApplicationError> {
         let Actor::Officer { agency, .. } = officer else {
@@ -995,7 +995,7 @@ impl<'a> ApplicationStore<'a> {
             .tasks_for(&app, agency, calendar)
             .await?
             .into_iter()
-            .find(|t| t.wait_id == wait_id)
+            .find(|t| t.key() == task)
             .ok_or(ApplicationError::NoTask)?;
         Ok((app, task))
     }
@@ -1006,11 +1006,10 @@ impl<'a> ApplicationStore<'a> {
         &self,
         reference: &str,
         officer: &Actor,
-        wait_id: i64,
+        task: &str,
         calendar: &Calendar,
     ) -> Result<Application, ApplicationError> {
-        self.assign(reference, officer, wait_id, calendar, true)
-            .await
+        self.assign(reference, officer, task, calendar, true).await
     }
 
     /// The officer gives the task back to the agency's queue.
@@ -1018,23 +1017,22 @@ impl<'a> ApplicationStore<'a> {
         &self,
         reference: &str,
         officer: &Actor,
-        wait_id: i64,
+        task: &str,
         calendar: &Calendar,
     ) -> Result<Application, ApplicationError> {
-        self.assign(reference, officer, wait_id, calendar, false)
-            .await
+        self.assign(reference, officer, task, calendar, false).await
     }
 
     async fn assign(
         &self,
         reference: &str,
         officer: &Actor,
-        wait_id: i64,
+        task: &str,
         calendar: &Calendar,
         take: bool,
     ) -> Result<Application, ApplicationError> {
         let (app, task) = self
-            .officer_task(reference, officer, wait_id, calendar)
+            .officer_task(reference, officer, task, calendar)
             .await?;
         let instance = task.instance_id.as_str();
         let engine = process::processes(self.db, calendar);
@@ -1045,7 +1043,7 @@ impl<'a> ApplicationStore<'a> {
                 .claim_in(
                     &mut tx,
                     instance,
-                    wait_id as u64,
+                    task.wait_id as u64,
                     officer.id(),
                     officer.name(),
                 )
@@ -1053,7 +1051,7 @@ impl<'a> ApplicationStore<'a> {
             Action::Take
         } else {
             engine
-                .unclaim_in(&mut tx, instance, wait_id as u64, officer.id())
+                .unclaim_in(&mut tx, instance, task.wait_id as u64, officer.id())
                 .await?;
             Action::Release
         };
@@ -1082,12 +1080,12 @@ impl<'a> ApplicationStore<'a> {
         &self,
         reference: &str,
         officer: &Actor,
-        wait_id: i64,
+        task: &str,
         decision: Decision,
         calendar: &Calendar,
     ) -> Result<Application, ApplicationError> {
         let (app, task) = self
-            .officer_task(reference, officer, wait_id, calendar)
+            .officer_task(reference, officer, task, calendar)
             .await?;
         if task.assignee.as_deref().is_some_and(|a| a != officer.id()) {
             return Err(ApplicationError::TaskTaken);
@@ -1123,7 +1121,7 @@ impl<'a> ApplicationStore<'a> {
                 .claim_in(
                     &mut tx,
                     instance,
-                    wait_id as u64,
+                    task.wait_id as u64,
                     officer.id(),
                     officer.name(),
                 )
@@ -1151,7 +1149,7 @@ impl<'a> ApplicationStore<'a> {
             .complete_in(
                 &mut tx,
                 instance,
-                wait_id as u64,
+                task.wait_id as u64,
                 vars,
                 Some(officer.name()),
             )

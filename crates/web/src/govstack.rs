@@ -735,8 +735,9 @@ async fn update_application(
     }
 }
 
-fn task_id(reference: &str, wait: i64) -> String {
-    format!("{reference}.{wait}")
+/// `REFERENCE.INSTANCE:WAIT`: the application file and the task's key within its processes.
+fn task_id(reference: &str, task: &yagona_applications::UserTask) -> String {
+    format!("{reference}.{}", task.key())
 }
 
 async fn list_tasks(
@@ -766,7 +767,7 @@ async fn list_tasks(
         .map(|i| {
             let a = &i.application;
             json!({
-                "taskId": task_id(&a.reference, i.task.wait_id),
+                "taskId": task_id(&a.reference, &i.task),
                 "mainTaskId": a.process_instance,
                 "name": crate::view::step_label(l, &i.task.label).unwrap_or_else(|| i.task.element_id.clone()),
                 "assigneeId": i.task.assignee,
@@ -792,10 +793,7 @@ async fn officer_task(
     let Some((_, agency)) = ctx.officer() else {
         return Err(unauthorized("an officer"));
     };
-    let Some((file, wait)) = task
-        .rsplit_once('.')
-        .and_then(|(f, w)| Some((f, w.parse::<i64>().ok()?)))
-    else {
+    let Some((file, key)) = task.split_once('.') else {
         return Err(not_found("task"));
     };
     let app = visible(state, ctx, file).await?;
@@ -806,7 +804,7 @@ async fn officer_task(
         .map_err(store_error)?;
     let t = tasks
         .into_iter()
-        .find(|t| t.wait_id == wait && !t.candidate_groups.iter().any(|g| g == APPLICANT_GROUP))
+        .find(|t| t.key() == key && !t.candidate_groups.iter().any(|g| g == APPLICANT_GROUP))
         .ok_or_else(|| not_found("task"))?;
     Ok((app, t))
 }
@@ -823,7 +821,7 @@ async fn get_task(
     let cat = state.catalogue().await;
     let l = ctx.locale;
     ok(json!({
-        "taskId": task_id(&app.reference, t.wait_id),
+        "taskId": task_id(&app.reference, &t),
         "taskName": crate::view::step_label(l, &t.label).unwrap_or_else(|| t.element_id.clone()),
         "assigneeId": t.assignee,
         "roleId": ctx.officer().map(|(_, a)| a),
@@ -895,7 +893,7 @@ async fn complete_task(
         result: None,
     };
     match (ApplicationStore { db: &state.db })
-        .decide(&app.reference, &officer, t.wait_id, decision, &cat.calendar)
+        .decide(&app.reference, &officer, &t.key(), decision, &cat.calendar)
         .await
     {
         Ok(done) => ok(json!({

@@ -96,7 +96,7 @@ pub async fn list(
             let mut v = view::application(&state.i18n, l, &cat, &i.application, day);
             let due = i.due();
             v["task"] = json!({
-                "id": i.task.wait_id,
+                "id": i.task.key(),
                 "label": view::step_label(l, &i.task.label).unwrap_or_else(|| i.task.element_id.clone()),
                 "assignee": i.task.assignee_name,
                 "mine": i.task.assignee.as_deref() == Some(user.id.as_str()),
@@ -295,7 +295,7 @@ fn task_view(state: &AppState, ctx: &Ctx, user: &User, t: &UserTask) -> Value {
     let l = ctx.locale;
     let mine = t.assignee.as_deref() == Some(user.id.as_str());
     json!({
-        "id": t.wait_id,
+        "id": t.key(),
         "label": view::step_label(l, &t.label).unwrap_or_else(|| t.element_id.clone()),
         "assignee": t.assignee_name,
         "mine": mine,
@@ -319,16 +319,16 @@ async fn chosen_task(
     app: &Application,
     agency: &str,
     form: &VerifiedForm,
-) -> Result<Option<i64>, ApplicationError> {
+) -> Result<Option<String>, ApplicationError> {
     if let Some(id) = form.get("task") {
-        return Ok(id.trim().parse().ok());
+        return Ok(Some(id.trim().to_owned()));
     }
     let cat = state.catalogue().await;
     Ok((ApplicationStore { db: &state.db })
         .tasks_for(app, agency, &cat.calendar)
         .await?
         .first()
-        .map(|t| t.wait_id))
+        .map(|t| t.key()))
 }
 
 pub async fn take(
@@ -369,10 +369,10 @@ async fn assign(
     let store = ApplicationStore { db: &state.db };
     let me = officer_actor(&user, &agency);
     let done = if take {
-        store.take(&app.reference, &me, task, &cat.calendar).await
+        store.take(&app.reference, &me, &task, &cat.calendar).await
     } else {
         store
-            .release(&app.reference, &me, task, &cat.calendar)
+            .release(&app.reference, &me, &task, &cat.calendar)
             .await
     };
     match done {
@@ -459,7 +459,7 @@ pub async fn decide(
         .decide(
             &app.reference,
             &officer_actor(&user, &agency),
-            task,
+            &task,
             decision,
             &cat.calendar,
         )

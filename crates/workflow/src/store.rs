@@ -312,6 +312,13 @@ pub struct ProcessStore<'a> {
     pub calendar: Option<&'a Calendar>,
 }
 
+impl UserTask {
+    /// The task's key, unique across instances and the processes they call: `INSTANCE:WAIT`.
+    pub fn key(&self) -> String {
+        format!("{}:{}", self.instance_id, self.wait_id)
+    }
+}
+
 /// A user task as an inbox shows it.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct UserTask {

@@ -229,12 +229,12 @@ pub async fn seed_demo_applications(db: &Db) -> anyhow::Result<()> {
                 .tasks_for(&current, agency, &catalogue.calendar)
                 .await?
                 .first()
-                .map(|t| t.wait_id)
+                .map(|t| t.key())
                 .ok_or_else(|| anyhow::anyhow!("{code}: no task for {agency}"))?;
             match action {
                 None => {
                     store
-                        .take(&app.reference, &officer, task, &catalogue.calendar)
+                        .take(&app.reference, &officer, &task, &catalogue.calendar)
                         .await?;
                 }
                 Some(action) => {
@@ -242,7 +242,7 @@ pub async fn seed_demo_applications(db: &Db) -> anyhow::Result<()> {
                         .decide(
                             &app.reference,
                             &officer,
-                            task,
+                            &task,
                             Decision {
                                 action: *action,
                                 comment: comment.map(str::to_owned),

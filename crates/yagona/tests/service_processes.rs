@@ -256,9 +256,9 @@ async fn one_officer_at_a_time_works_a_task(app: TestApp) {
         .tasks_for(&current, "tax", &cat.calendar)
         .await
         .unwrap()[0]
-        .wait_id;
+        .key();
     store
-        .take(&reference, &first, task, &cat.calendar)
+        .take(&reference, &first, &task, &cat.calendar)
         .await
         .unwrap();
     assert_eq!(status_of(&app, &reference).await, "in-review");
@@ -268,35 +268,35 @@ async fn one_officer_at_a_time_works_a_task(app: TestApp) {
         result: None,
     };
     assert!(matches!(
-        store.take(&reference, &second, task, &cat.calendar).await,
+        store.take(&reference, &second, &task, &cat.calendar).await,
         Err(ApplicationError::TaskTaken)
     ));
     assert!(matches!(
         store
-            .decide(&reference, &second, task, decision(), &cat.calendar)
+            .decide(&reference, &second, &task, decision(), &cat.calendar)
             .await,
         Err(ApplicationError::TaskTaken)
     ));
     assert!(matches!(
         store
-            .release(&reference, &second, task, &cat.calendar)
+            .release(&reference, &second, &task, &cat.calendar)
             .await,
         Err(ApplicationError::TaskTaken)
     ));
     // Given back, it is anyone's again; the queue shows who holds the application.
     store
-        .release(&reference, &first, task, &cat.calendar)
+        .release(&reference, &first, &task, &cat.calendar)
         .await
         .unwrap();
     assert_eq!(status_of(&app, &reference).await, "submitted");
     store
-        .decide(&reference, &second, task, decision(), &cat.calendar)
+        .decide(&reference, &second, &task, decision(), &cat.calendar)
         .await
         .unwrap();
     // A decided task is gone: nobody can decide it again.
     assert!(matches!(
         store
-            .decide(&reference, &first, task, decision(), &cat.calendar)
+            .decide(&reference, &first, &task, decision(), &cat.calendar)
             .await,
         Err(ApplicationError::NoTask)
     ));
