@@ -230,6 +230,22 @@ impl From<sqlx::Error> for StoreError {
     }
 }
 
+/// The columns of a new `process_waits` row (after the instance id).
+struct WaitRow {
+    wait_id: i64,
+    element: String,
+    kind: &'static str,
+    job_type: Option<String>,
+    groups: Option<String>,
+    message: Option<String>,
+    due: Option<String>,
+    inputs: String,
+    retries: i64,
+    created_at: String,
+    form_key: Option<String>,
+    label: Option<String>,
+}
+
 struct Loaded {
     revision: i64,
     business_key: Option<String>,
@@ -951,11 +967,43 @@ impl<'a> ProcessStore<'a> {
             }
             q.execute(&mut **tx).await?;
         }
-        for w in &step.new_waits {
-            if !instance.waits.iter().any(|x| x.id == w.id) {
-                continue; // appeared and went within the same step
+        // The new waits, in one statement however many there are.
+        let rows: Vec<WaitRow> = step
+            .new_waits
+            .iter()
+            .filter(|w| instance.waits.iter().any(|x| x.id == w.id)) // not gone within the step
+            .map(|w| self.wait_row(defs, instance, w, now))
+            .collect();
+        if !rows.is_empty() {
+            let values: Vec<String> = (0..rows.len())
+                .map(|i| {
+                    let n = 2 + 12 * i;
+                    let cols: Vec<String> = (n..n + 12).map(|k| format!("${k}")).collect();
+                    format!("($1, {})", cols.join(", "))
+                })
+                .collect();
+            let sql = format!(
+                "INSERT INTO process_waits (instance_id, wait_id, element_id, kind, job_type, candidate_groups, message_name, due_at, inputs, retries, created_at, form_key, label)
+                 VALUES {}",
+                values.join(", ")
+            );
+            let mut q = sqlx::query(&sql).bind(id);
+            for r in rows {
+                q = q
+                    .bind(r.wait_id)
+                    .bind(r.element)
+                    .bind(r.kind)
+                    .bind(r.job_type)
+                    .bind(r.groups)
+                    .bind(r.message)
+                    .bind(r.due)
+                    .bind(r.inputs)
+                    .bind(r.retries)
+                    .bind(r.created_at)
+                    .bind(r.form_key)
+                    .bind(r.label);
             }
-            self.insert_wait(tx, id, defs, instance, w, now).await?;
+            q.execute(&mut **tx).await?;
         }
         if !step.completed.is_empty() {
             let at = ts(&now);
@@ -982,15 +1030,14 @@ impl<'a> ProcessStore<'a> {
         Ok(())
     }
 
-    async fn insert_wait(
+    /// What the `process_waits` row of a new wait holds.
+    fn wait_row(
         &self,
-        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-        id: &str,
         defs: &Definitions,
         instance: &Instance,
         w: &Wait,
         now: DateTime<Utc>,
-    ) -> Result<(), StoreError> {
+    ) -> WaitRow {
         let element = defs
             .processes
             .iter()
@@ -1045,26 +1092,20 @@ impl<'a> ProcessStore<'a> {
             .and_then(|e| e.zeebe.retries.as_deref())
             .and_then(|r| r.parse::<i64>().ok())
             .unwrap_or(3);
-        sqlx::query(
-            "INSERT INTO process_waits (instance_id, wait_id, element_id, kind, job_type, candidate_groups, message_name, due_at, inputs, retries, created_at, form_key, label)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
-        )
-        .bind(id)
-        .bind(w.id as i64)
-        .bind(&w.element)
-        .bind(kind)
-        .bind(job_type)
-        .bind(groups)
-        .bind(message)
-        .bind(due)
-        .bind(Json::Object(w.inputs.clone()).to_string())
-        .bind(retries)
-        .bind(ts(&now))
-        .bind(element.and_then(|e| e.zeebe.form_key.clone()))
-        .bind(element.map(|e| Json::Object(e.labels()).to_string()))
-        .execute(&mut **tx)
-        .await?;
-        Ok(())
+        WaitRow {
+            wait_id: w.id as i64,
+            element: w.element.clone(),
+            kind,
+            job_type,
+            groups,
+            message,
+            due,
+            inputs: Json::Object(w.inputs.clone()).to_string(),
+            retries,
+            created_at: ts(&now),
+            form_key: element.and_then(|e| e.zeebe.form_key.clone()),
+            label: element.map(|e| Json::Object(e.labels()).to_string()),
+        }
     }
 
     /// Reads an instance with its model, through the pool or inside a transaction.
