@@ -462,7 +462,33 @@ pub fn timer_due(
         // A year the calendar does not cover yet, or a duration that is not whole days:
         // counted in calendar days rather than never firing.
     }
-    match parsed {
+    // A cycle with a start (`R/2027-01-04T04:00:00Z/P1D`): the first repetition after now.
+    let start = text(duration)
+        .is_none()
+        .then(|| text(cycle))
+        .flatten()
+        .and_then(|c| {
+            let parts: Vec<&str> = c.split('/').collect();
+            (parts.len() == 3)
+                .then(|| DateTime::parse_from_rfc3339(parts[1]).ok())
+                .flatten()
+        });
+    if let Some(start) = start {
+        let mut t = start.with_timezone(&Utc);
+        for _ in 0..1_000_000 {
+            if t > now {
+                return Some(t);
+            }
+            t = after(t, parsed)?;
+        }
+        return None;
+    }
+    after(now, parsed)
+}
+
+/// A moment plus an ISO 8601 duration (months and years by the calendar).
+fn after(now: DateTime<Utc>, period: iso8601::Duration) -> Option<DateTime<Utc>> {
+    match period {
         iso8601::Duration::Weeks(w) => now.checked_add_signed(Duration::weeks(w.into())),
         iso8601::Duration::YMDHMS {
             year,

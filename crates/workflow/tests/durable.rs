@@ -630,3 +630,41 @@ async fn failing_jobs_retry_then_become_an_incident(f: Fresh) {
         "no retries left: not offered"
     );
 }
+
+#[test]
+fn a_cycle_with_a_start_fires_at_its_next_repetition() {
+    use yagona_workflow::engine::WaitKind;
+    let cycle = |c: &str| WaitKind::Timer {
+        date: None,
+        duration: None,
+        cycle: Some(c.into()),
+        working_days: false,
+    };
+    let at = |s: &str| {
+        chrono::DateTime::parse_from_rfc3339(s)
+            .unwrap()
+            .with_timezone(&Utc)
+    };
+    let due = |c: &str, now: &str| {
+        yagona_workflow::store::timer_due(&cycle(c), at(now), &Map::new(), &Feel, None)
+    };
+    // Every morning at 09:00 Tashkent (04:00 UTC) from 4 January 2027.
+    let daily = "R/2027-01-04T04:00:00Z/P1D";
+    assert_eq!(
+        due(daily, "2026-12-31T12:00:00Z"),
+        Some(at("2027-01-04T04:00:00Z"))
+    );
+    assert_eq!(
+        due(daily, "2027-01-10T03:59:00Z"),
+        Some(at("2027-01-10T04:00:00Z"))
+    );
+    assert_eq!(
+        due(daily, "2027-01-10T04:00:00Z"),
+        Some(at("2027-01-11T04:00:00Z"))
+    );
+    // Without a start, a period from now.
+    assert_eq!(
+        due("R3/PT1H", "2027-01-10T04:00:00Z"),
+        Some(at("2027-01-10T05:00:00Z"))
+    );
+}
