@@ -141,6 +141,11 @@ async fn a_two_level_review_needs_the_head_of_departments_approval(app: TestApp)
         .get("/staff/applications")
         .await
         .contains("Approval by the head of department"));
+    // The citizen's list says where each application is, too.
+    assert!(citizen
+        .get("/applications")
+        .await
+        .contains("Approval by the head of department"));
 
     // The head approves: the platform issues the result and tells the applicant.
     decide(&mut officer, &reference, "approve").await;
