@@ -211,6 +211,7 @@ fn synthetic_registry() -> anyhow::Result<yagona_registry::Registry> {
             form: simple_form(),
             process: None,
             decisions: Default::default(),
+            task_forms: Default::default(),
         });
     }
     Ok(reg)

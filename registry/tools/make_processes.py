@@ -484,9 +484,9 @@ def build(model: Model, shape: str, agency: str, short: dict[str, str], days: in
         previous = assess
         col += 1
 
-    def review(label, group) -> Node:
+    def review(label, group, form="yagona:review") -> Node:
         nonlocal col, previous, first
-        task = m.user_task(label, col, group, "yagona:review")
+        task = m.user_task(label, col, group, form)
         m.connect(previous, task)
         gateway = m.decision(col + 1)
         m.connect(task, gateway)
@@ -504,7 +504,8 @@ def build(model: Model, shape: str, agency: str, short: dict[str, str], days: in
         review(review_label(agency, short), agency)
         review(HEAD, agency)
     elif shape == "inspection":
-        review(INSPECTION, "construction")
+        # The inspector records what they found on the site's own form (forms/site-inspection.*).
+        review(INSPECTION, "construction", "site-inspection")
         review(HOUSE_REGISTRATION, "cadastre")
     elif shape == "parallel":
         m.tall = True

@@ -269,6 +269,9 @@ pub struct Decision {
     /// For an approval: the result document the officer attached; without one the platform
     /// generates a PDF from the context.
     pub result: Option<Upload>,
+    /// What the officer recorded on the task's own form (checked against it by the caller),
+    /// set as process variables.
+    pub data: Map<String, Value>,
 }
 
 /// Filters of the officer's list.
@@ -1108,7 +1111,7 @@ impl<'a> ApplicationStore<'a> {
             }
             _ => None,
         };
-        let mut vars = Map::new();
+        let mut vars = decision.data;
         vars.insert("decision".into(), decision.action.code().into());
         vars.insert("comment".into(), comment.clone().unwrap_or_default().into());
         let instance = task.instance_id.as_str();

@@ -280,6 +280,7 @@ task-label = Task
 assignee-label = Assigned to
 release-button = Give back to the queue
 task-taken-by = { $name } is working on this task.
+task-form-invalid = Check what you recorded for this task
 checks-heading = Checks by the platform
 diagram-heading = Process
 diagram-title = Process of the service “{ $service }”

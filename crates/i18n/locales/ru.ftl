@@ -302,6 +302,7 @@ task-label = Задача
 assignee-label = Исполнитель
 release-button = Вернуть в очередь
 task-taken-by = Задачей занимается { $name }.
+task-form-invalid = Проверьте, что вы внесли по этой задаче
 checks-heading = Проверки платформы
 diagram-heading = Процесс
 diagram-title = Процесс услуги «{ $service }»

@@ -279,6 +279,7 @@ task-label = Вазифа
 assignee-label = Ижрочи
 release-button = Навбатга қайтариш
 task-taken-by = Бу вазифа билан { $name } шуғулланмоқда.
+task-form-invalid = Ушбу вазифа бўйича киритганларингизни текширинг
 checks-heading = Платформа текширувлари
 diagram-heading = Жараён
 diagram-title = «{ $service }» хизматининг жараёни

@@ -279,6 +279,7 @@ task-label = Vazifa
 assignee-label = Ijrochi
 release-button = Navbatga qaytarish
 task-taken-by = Bu vazifa bilan { $name } shugʻullanmoqda.
+task-form-invalid = Ushbu vazifa boʻyicha kiritganlaringizni tekshiring
 checks-heading = Platforma tekshiruvlari
 diagram-heading = Jarayon
 diagram-title = «{ $service }» xizmatining jarayoni

@@ -458,11 +458,55 @@ pub fn read_dir(root: &Path) -> Result<Registry, Vec<Problem>> {
                     &decision_ids,
                 );
             }
+            // Task forms: forms/<key>.schema.json with forms/<key>.toml.
+            let mut task_forms = std::collections::BTreeMap::new();
+            for path in sorted_entries(&dir.join("forms")) {
+                let Some(key) = path
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .and_then(|n| n.strip_suffix(".schema.json"))
+                    .map(str::to_owned)
+                else {
+                    continue;
+                };
+                let toml_path = dir.join("forms").join(format!("{key}.toml"));
+                let (Some(schema), Some(presentation)) =
+                    (r.json(&path), r.toml::<Presentation>(&toml_path))
+                else {
+                    continue;
+                };
+                let tf = FormDefinition::new(schema, presentation);
+                for p in tf.problems() {
+                    let (loc, msg) = p.split_once(": ").unwrap_or(("", &p));
+                    r.problem(&toml_path, loc.to_owned(), msg.to_owned());
+                }
+                task_forms.insert(key, tf);
+            }
+            if let Some(defs) = process
+                .as_deref()
+                .and_then(|b| yagona_workflow::read(b).ok())
+            {
+                for e in defs.processes.iter().flat_map(|p| p.scope.walk()) {
+                    if let Some(key) = &e.zeebe.form_key {
+                        if !key.starts_with("yagona:") && !task_forms.contains_key(key) {
+                            r.problem(
+                                &process_path,
+                                format!("line {}", e.line),
+                                format!(
+                                    "{} uses form {key:?}: add forms/{key}.schema.json and forms/{key}.toml",
+                                    e.id
+                                ),
+                            );
+                        }
+                    }
+                }
+            }
             services.push(Service {
                 passport,
                 form,
                 process,
                 decisions,
+                task_forms,
             });
         }
     }
@@ -537,6 +581,18 @@ pub fn write_dir(reg: &Registry, root: &Path) -> Result<(), WriteError> {
         }
         for (name, source) in &s.decisions {
             write(&dir.join(name), source)?;
+        }
+        for (key, tf) in &s.task_forms {
+            let schema = serde_json::to_string_pretty(&tf.schema)
+                .map_err(|e| WriteError::Encode(dir.join("forms"), e.to_string()))?;
+            write(
+                &dir.join("forms").join(format!("{key}.schema.json")),
+                &(schema + "\n"),
+            )?;
+            to_toml(
+                &dir.join("forms").join(format!("{key}.toml")),
+                &tf.presentation,
+            )?;
         }
     }
     Ok(())

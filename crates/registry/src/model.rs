@@ -124,6 +124,9 @@ pub struct Service {
     /// DMN files beside the process (`*.dmn`, by file name): the decisions its business-rule
     /// tasks call.
     pub decisions: std::collections::BTreeMap<String, String>,
+    /// Forms of the process's user tasks (`forms/<formKey>.schema.json` and `.toml`), by the
+    /// `zeebe:formDefinition formKey` that names them: what an officer records at that step.
+    pub task_forms: std::collections::BTreeMap<String, FormDefinition>,
 }
 
 /// The whole registry as read from files or from the database.

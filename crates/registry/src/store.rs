@@ -48,6 +48,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "service decisions",
         sql: "ALTER TABLE registry_service_versions ADD COLUMN decisions TEXT;",
     },
+    Migration {
+        version: 4,
+        name: "task forms",
+        sql: "ALTER TABLE registry_service_versions ADD COLUMN task_forms TEXT;",
+    },
 ];
 
 fn content_hash(s: &str) -> String {
@@ -76,6 +81,32 @@ impl ImportReport {
 pub struct ServiceVersion {
     pub version: i64,
     pub service: Service,
+}
+
+/// A published service version as stored: passport, form, process, decisions, task forms.
+type ServiceRow = (
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
+
+fn service_from(row: ServiceRow) -> Result<Service, DbError> {
+    let (p, f, process, decisions, task_forms) = row;
+    Ok(Service {
+        passport: decode(&p)?,
+        form: decode(&f)?,
+        process,
+        decisions: decisions
+            .map(|d| decode(&d))
+            .transpose()?
+            .unwrap_or_default(),
+        task_forms: task_forms
+            .map(|d| decode(&d))
+            .transpose()?
+            .unwrap_or_default(),
+    })
 }
 
 pub struct RegistryStore<'a> {
@@ -206,12 +237,14 @@ impl RegistryStore<'_> {
             let passport = json(&s.passport);
             let form = json(&s.form);
             let decisions = (!s.decisions.is_empty()).then(|| json(&s.decisions));
-            let hash = match (&s.process, &decisions) {
-                (None, None) => content_hash(&format!("{passport}\u{0}{form}")),
-                (p, d) => content_hash(&format!(
-                    "{passport}\u{0}{form}\u{0}{}\u{0}{}",
+            let task_forms = (!s.task_forms.is_empty()).then(|| json(&s.task_forms));
+            let hash = match (&s.process, &decisions, &task_forms) {
+                (None, None, None) => content_hash(&format!("{passport}\u{0}{form}")),
+                (p, d, t) => content_hash(&format!(
+                    "{passport}\u{0}{form}\u{0}{}\u{0}{}\u{0}{}",
                     p.as_deref().unwrap_or(""),
-                    d.as_deref().unwrap_or("")
+                    d.as_deref().unwrap_or(""),
+                    t.as_deref().unwrap_or("")
                 )),
             };
             let old: Option<(i64, String, i64)> = sqlx::query_as(
@@ -246,7 +279,7 @@ impl RegistryStore<'_> {
                     .await?;
             }
             if old.as_ref().is_none_or(|(v, _, _)| *v != version) {
-                sqlx::query("INSERT INTO registry_service_versions (code, version, passport, form, published_at, process, decisions) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+                sqlx::query("INSERT INTO registry_service_versions (code, version, passport, form, published_at, process, decisions, task_forms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
                     .bind(code)
                     .bind(version)
                     .bind(&passport)
@@ -254,6 +287,7 @@ impl RegistryStore<'_> {
                     .bind(&now)
                     .bind(&s.process)
                     .bind(&decisions)
+                    .bind(&task_forms)
                     .execute(&mut *tx)
                     .await?;
             }
@@ -319,23 +353,15 @@ impl RegistryStore<'_> {
         }
         let cal = CalendarStore { db: self.db }.load().await?;
         reg.calendar = cal.years().cloned().collect::<Vec<YearCalendar>>();
-        let rows: Vec<(String, String, Option<String>, Option<String>)> = sqlx::query_as(
-            "SELECT v.passport, v.form, v.process, v.decisions FROM registry_services s
+        let rows: Vec<ServiceRow> = sqlx::query_as(
+            "SELECT v.passport, v.form, v.process, v.decisions, v.task_forms FROM registry_services s
              JOIN registry_service_versions v ON v.code = s.code AND v.version = s.version
              WHERE s.withdrawn = 0 ORDER BY s.code",
         )
         .fetch_all(&self.db.pool)
         .await?;
-        for (p, f, process, decisions) in rows {
-            reg.services.push(Service {
-                passport: decode(&p)?,
-                form: decode(&f)?,
-                process,
-                decisions: decisions
-                    .map(|d| decode(&d))
-                    .transpose()?
-                    .unwrap_or_default(),
-            });
+        for row in rows {
+            reg.services.push(service_from(row)?);
         }
         Ok(reg)
     }
@@ -357,25 +383,17 @@ impl RegistryStore<'_> {
         code: &str,
         version: i64,
     ) -> Result<Option<ServiceVersion>, DbError> {
-        let row: Option<(String, String, Option<String>, Option<String>)> = sqlx::query_as(
-            "SELECT passport, form, process, decisions FROM registry_service_versions WHERE code = $1 AND version = $2",
+        let row: Option<ServiceRow> = sqlx::query_as(
+            "SELECT passport, form, process, decisions, task_forms FROM registry_service_versions WHERE code = $1 AND version = $2",
         )
         .bind(code)
         .bind(version)
         .fetch_optional(&self.db.pool)
         .await?;
         match row {
-            Some((p, f, process, decisions)) => Ok(Some(ServiceVersion {
+            Some(row) => Ok(Some(ServiceVersion {
                 version,
-                service: Service {
-                    passport: decode(&p)?,
-                    form: decode(&f)?,
-                    process,
-                    decisions: decisions
-                        .map(|d| decode(&d))
-                        .transpose()?
-                        .unwrap_or_default(),
-                },
+                service: service_from(row)?,
             })),
             None => Ok(None),
         }

@@ -784,6 +784,45 @@ async fn list_tasks(
     ok(json!(q.page(rows)))
 }
 
+/// The task's own form from the application's service version, if it has one.
+async fn task_form(
+    state: &AppState,
+    app: &Application,
+    t: &yagona_applications::UserTask,
+) -> Result<Option<yagona_forms::FormDefinition>, Response> {
+    let Some(key) = t.form_key.as_deref().filter(|k| !k.starts_with("yagona:")) else {
+        return Ok(None);
+    };
+    match (RegistryStore { db: &state.db })
+        .service_version(&app.service_code, app.service_version)
+        .await
+    {
+        Ok(Some(sv)) => Ok(sv.service.task_forms.get(key).cloned()),
+        Ok(None) => Ok(None),
+        Err(e) => Err(internal(e)),
+    }
+}
+
+/// A task form's schema with the decision and comment every review records.
+fn with_decision(schema: &Value) -> Value {
+    let mut s = schema.clone();
+    let review = review_schema();
+    if let (Some(props), Some(extra)) = (
+        s.get_mut("properties").and_then(Value::as_object_mut),
+        review["properties"].as_object(),
+    ) {
+        for (k, v) in extra {
+            props.insert(k.clone(), v.clone());
+        }
+    }
+    if let Some(req) = s.get_mut("required").and_then(Value::as_array_mut) {
+        req.push(json!("decision"));
+    } else {
+        s["required"] = json!(["decision"]);
+    }
+    s
+}
+
 /// The officer's task with this id, with its application.
 async fn officer_task(
     state: &AppState,
@@ -830,7 +869,11 @@ async fn get_task(
         "serviceId": app.service_code,
         "serviceName": cat.service(&app.service_code).map(|s| s.passport.name.get(l).to_owned()),
         "eFormId": t.form_key,
-        "formVariables": review_schema(),
+        "formVariables": match task_form(&state, &app, &t).await {
+            Ok(Some(tf)) => with_decision(&tf.schema),
+            Ok(None) => review_schema(),
+            Err(r) => return r,
+        },
         "status": status_model(app.status),
         "data": app.answers,
     }))
@@ -858,7 +901,12 @@ async fn complete_task(
         Ok(b) => b,
         Err(r) => return r,
     };
-    if t.form_key.as_deref().is_some_and(|k| k != REVIEW_FORM) {
+    // The decision (the review form) and, for a task with a form of its own, what it records.
+    let task_form = match task_form(&state, &app, &t).await {
+        Ok(f) => f,
+        Err(r) => return r,
+    };
+    if task_form.is_none() && t.form_key.as_deref().is_some_and(|k| k != REVIEW_FORM) {
         return problem(
             StatusCode::CONFLICT,
             "unknown-task-form",
@@ -866,11 +914,30 @@ async fn complete_task(
             t.form_key.clone(),
         );
     }
-    let data = Value::Object(body.data);
-    let errors: Vec<Value> = review_errors(&data)
+    let mut recorded = body.data;
+    let mut review = Map::new();
+    for k in ["decision", "comment"] {
+        if let Some(v) = recorded.remove(k) {
+            review.insert(k.to_owned(), v);
+        }
+    }
+    let data = Value::Object(review);
+    let mut errors: Vec<Value> = review_errors(&data)
         .into_iter()
         .map(|(field, rule)| json!({"field": field, "rule": rule}))
         .collect();
+    if let Some(tf) = &task_form {
+        match tf.compile() {
+            Ok(c) => errors.extend(
+                c.validate(&recorded)
+                    .iter()
+                    .map(|e| json!({"field": e.field, "rule": e.keyword})),
+            ),
+            Err(e) => return internal(e),
+        }
+    } else if !recorded.is_empty() {
+        errors.push(json!({"field": "data", "rule": "additionalProperties"}));
+    }
     if !errors.is_empty() {
         return invalid(
             "data does not satisfy the task's form".into(),
@@ -891,6 +958,7 @@ async fn complete_task(
         action,
         comment: data["comment"].as_str().map(str::to_owned),
         result: None,
+        data: recorded,
     };
     match (ApplicationStore { db: &state.db })
         .decide(&app.reference, &officer, &t.key(), decision, &cat.calendar)

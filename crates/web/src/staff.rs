@@ -168,6 +168,13 @@ pub async fn application(
     render_application(&state, &ctx, &user, &agency, &app, None, StatusCode::OK).await
 }
 
+/// What an officer typed into a task's own form, sent back with what to fix.
+struct TaskInput {
+    task: String,
+    values: serde_json::Map<String, Value>,
+    errors: HashMap<String, String>,
+}
+
 async fn render_application(
     state: &AppState,
     ctx: &Ctx,
@@ -176,6 +183,20 @@ async fn render_application(
     app: &Application,
     error: Option<String>,
     status: StatusCode,
+) -> Response {
+    render_application_with(state, ctx, user, agency, app, error, status, None).await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn render_application_with(
+    state: &AppState,
+    ctx: &Ctx,
+    user: &User,
+    agency: &str,
+    app: &Application,
+    error: Option<String>,
+    status: StatusCode,
+    input: Option<&TaskInput>,
 ) -> Response {
     let store = ApplicationStore { db: &state.db };
     let (events, docs) = match (store.events(&app.id).await, store.documents(&app.id).await) {
@@ -228,7 +249,35 @@ async fn render_application(
     let tasks: Vec<Value> = tasks
         .iter()
         .filter(|t| !t.candidate_groups.iter().any(|g| g == APPLICANT_GROUP))
-        .map(|t| task_view(state, ctx, user, t))
+        .map(|t| {
+            let mut v = task_view(state, ctx, user, t);
+            // A task with a form of its own shows its fields in the decision form.
+            if let Some(tf) = t
+                .form_key
+                .as_ref()
+                .and_then(|k| sv.service.task_forms.get(k))
+            {
+                let mine = input.filter(|i| i.task == t.key());
+                let fields: Vec<Value> = tf
+                    .steps()
+                    .iter()
+                    .flat_map(|s| &s.fields)
+                    .map(|f| {
+                        view::field(
+                            l,
+                            f,
+                            mine.and_then(|i| i.values.get(&f.name)),
+                            mine.and_then(|i| i.errors.get(&f.name).cloned()),
+                            tf.is_required(&f.name),
+                            None,
+                        )
+                    })
+                    .collect();
+                v["fields"] = json!(fields);
+                v["review"] = json!(true);
+            }
+            v
+        })
         .collect();
     let checks: Vec<Value> = match &app.process_instance {
         Some(instance) => processes(&state.db, &cat.calendar)
@@ -450,10 +499,69 @@ pub async fn decide(
             file_name: f.file_name.clone(),
             bytes: f.bytes.clone(),
         });
+    // The task's own form, if it has one: checked as the portal checks a step.
+    let mut data = serde_json::Map::new();
+    let open = (ApplicationStore { db: &state.db })
+        .tasks_for(&app, &agency, &cat.calendar)
+        .await
+        .unwrap_or_default();
+    let form_key = open
+        .iter()
+        .find(|t| t.key() == task)
+        .and_then(|t| t.form_key.clone());
+    if let Some(key) = form_key {
+        let sv = match (RegistryStore { db: &state.db })
+            .service_version(&app.service_code, app.service_version)
+            .await
+        {
+            Ok(Some(sv)) => sv,
+            _ => return error_page(&state, &ctx, PageError::Internal),
+        };
+        if let Some(tf) = sv.service.task_forms.get(&key) {
+            let fields: Vec<_> = tf.steps().iter().flat_map(|s| &s.fields).collect();
+            for f in &fields {
+                if let Some(v) = tf.coerce(f, form.get(&f.name)) {
+                    data.insert(f.name.clone(), v);
+                }
+            }
+            let compiled = match tf.compile() {
+                Ok(c) => c,
+                Err(_) => return error_page(&state, &ctx, PageError::Internal),
+            };
+            let errors = compiled.validate(&data);
+            if !errors.is_empty() {
+                let messages: HashMap<String, String> = errors
+                    .iter()
+                    .filter_map(|e| {
+                        let f = fields.iter().find(|f| f.name == e.field)?;
+                        Some((e.field.clone(), view::field_error(&state.i18n, l, f, e)))
+                    })
+                    .collect();
+                let summary = state.i18n.t(l, "task-form-invalid", None);
+                let input = TaskInput {
+                    task: task.clone(),
+                    values: data,
+                    errors: messages,
+                };
+                return render_application_with(
+                    &state,
+                    &ctx,
+                    &user,
+                    &agency,
+                    &app,
+                    Some(summary),
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    Some(&input),
+                )
+                .await;
+            }
+        }
+    }
     let decision = Decision {
         action,
         comment: form.get("comment").map(str::to_owned),
         result,
+        data,
     };
     match (ApplicationStore { db: &state.db })
         .decide(

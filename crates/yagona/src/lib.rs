@@ -247,6 +247,7 @@ pub async fn seed_demo_applications(db: &Db) -> anyhow::Result<()> {
                                 action: *action,
                                 comment: comment.map(str::to_owned),
                                 result: None,
+                                data: Default::default(),
                             },
                             &catalogue.calendar,
                         )

@@ -17,6 +17,7 @@ on_both_databases!(
     an_overdue_review_escalates_without_taking_the_task_away,
     the_staff_page_draws_the_process_with_the_applications_position,
     a_dmn_decision_assesses_the_family_before_the_specialist,
+    an_inspector_records_the_site_inspection_on_its_own_form,
 );
 
 const PDF: &[u8] = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n";
@@ -271,6 +272,7 @@ async fn one_officer_at_a_time_works_a_task(app: TestApp) {
         action: yagona_applications::Action::Approve,
         comment: None,
         result: None,
+        data: Default::default(),
     };
     assert!(matches!(
         store.take(&reference, &second, &task, &cat.calendar).await,
@@ -411,6 +413,81 @@ async fn a_dmn_decision_assesses_the_family_before_the_specialist(app: TestApp) 
         .get("/staff/applications")
         .await
         .contains(&comfortable));
+}
+
+async fn an_inspector_records_the_site_inspection_on_its_own_form(app: TestApp) {
+    let reference = submitted(
+        &app,
+        CITIZEN_A,
+        "house-commissioning",
+        json!({"permit_number": "TSH-2026-04417", "permit_date": "2026-03-12",
+               "cadastral_number": "10:05:04:01:03:0112", "completion_date": "2026-11-01",
+               "floor_area": 180, "connected_to_utilities": true}),
+    )
+    .await;
+    let page = format!("/staff/applications/{reference}");
+    let mut inspector = app.signed_in("officer-construction").await;
+    let shown = inspector.get(&page).await;
+    assert!(
+        shown.contains("Was the house built as designed?"),
+        "{}",
+        shown.body
+    );
+    assert!(shown.contains("Number of floors built"));
+    // Approving without the inspection's findings is refused, naming each missing answer.
+    let p = inspector
+        .submit(
+            &page,
+            &format!("{page}/decision"),
+            &[("decision", "approve"), ("floors_built", "9")],
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", p.body);
+    assert!(p.contains("Check what you recorded for this task"));
+    assert!(
+        p.contains("Enter date of the inspection") || p.contains("date of the inspection"),
+        "{}",
+        p.body
+    );
+    assert!(
+        p.contains("value=\"9\""),
+        "what was typed stays in the form"
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM application_events WHERE action = 'approve'")
+            .await,
+        0
+    );
+    // Recorded properly, it goes on to the Cadastre Agency with the findings in the process.
+    let p = inspector
+        .submit(
+            &page,
+            &format!("{page}/decision"),
+            &[
+                ("decision", "approve"),
+                ("inspection_date", "2026-11-20"),
+                ("built_as_designed", "minor-deviations"),
+                ("floors_built", "2"),
+                ("findings", "Ayvon loyihadagidan 0,5 m kengroq qurilgan"),
+            ],
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
+    let state: String = sqlx::query_scalar(
+        "SELECT i.state FROM process_instances i JOIN applications a ON a.process_instance = i.id WHERE a.reference = $1",
+    )
+    .bind(&reference)
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    let state: Value = serde_json::from_str(&state).unwrap();
+    assert_eq!(state["variables"]["built_as_designed"], "minor-deviations");
+    assert_eq!(state["variables"]["floors_built"], 2);
+    let mut cadastre = app.signed_in("officer-cadastre").await;
+    assert!(cadastre
+        .get("/staff/applications")
+        .await
+        .contains(&reference));
 }
 
 #[test]
