@@ -883,24 +883,7 @@ impl<'a> ApplicationStore<'a> {
         };
         match &app.process_instance {
             None => {
-                let vars = process::variables(&submitted, deadline_working_days);
-                let instance = match engine
-                    .start_in(&mut tx, &app.service_code, Some(&app.id), vars.clone())
-                    .await
-                {
-                    // A service without a model of its own runs the standard review.
-                    Err(yagona_workflow::store::StoreError::NoDefinition(_)) => {
-                        engine
-                            .start_in(&mut tx, process::STANDARD_PROCESS_ID, Some(&app.id), vars)
-                            .await?
-                    }
-                    other => other?,
-                };
-                sqlx::query("UPDATE applications SET process_instance = $1 WHERE id = $2")
-                    .bind(&instance)
-                    .bind(&app.id)
-                    .execute(&mut *tx)
-                    .await?;
+                start_process(&mut tx, &engine, &submitted, deadline_working_days).await?;
             }
             Some(instance) => {
                 // Returned: the correction is the applicant's task in the process.
@@ -1185,6 +1168,62 @@ impl<'a> ApplicationStore<'a> {
             .fetch_optional(&self.db.pool)
             .await?;
         Ok(row.as_ref().map(Application::from_row).transpose()?)
+    }
+}
+
+/// Starts the application's process (its service's, else the standard review) inside the
+/// caller's transaction and links it to the application.
+async fn start_process(
+    tx: &mut Tx<'static>,
+    engine: &yagona_workflow::store::ProcessStore<'_>,
+    app: &Application,
+    deadline_working_days: u32,
+) -> Result<String, ApplicationError> {
+    let vars = process::variables(app, deadline_working_days);
+    let instance = match engine
+        .start_in(tx, &app.service_code, Some(&app.id), vars.clone())
+        .await
+    {
+        // A service without a model of its own runs the standard review.
+        Err(yagona_workflow::store::StoreError::NoDefinition(_)) => {
+            engine
+                .start_in(tx, process::STANDARD_PROCESS_ID, Some(&app.id), vars)
+                .await?
+        }
+        other => other?,
+    };
+    sqlx::query("UPDATE applications SET process_instance = $1 WHERE id = $2")
+        .bind(&instance)
+        .bind(&app.id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(instance)
+}
+
+impl ApplicationStore<'_> {
+    /// Applications submitted before their services ran on processes (an upgraded database)
+    /// get their process now, each in one transaction, and go to their agency's inbox: none
+    /// stays stuck without a task. `deadline` gives a service's statutory working days.
+    pub async fn adopt_unprocessed(
+        &self,
+        calendar: &Calendar,
+        deadline: impl Fn(&str) -> u32,
+    ) -> Result<usize, ApplicationError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM applications WHERE process_instance IS NULL AND status IN ('submitted', 'in-review', 'returned')"
+        ))
+        .fetch_all(&self.db.pool)
+        .await?;
+        let engine = process::processes(self.db, calendar);
+        let mut adopted = 0;
+        for row in &rows {
+            let app = Application::from_row(row)?;
+            let mut tx = self.db.writer.begin().await?;
+            start_process(&mut tx, &engine, &app, deadline(&app.service_code)).await?;
+            tx.commit().await?;
+            adopted += 1;
+        }
+        Ok(adopted)
     }
 }
 

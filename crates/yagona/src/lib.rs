@@ -60,6 +60,27 @@ pub async fn deploy_processes(db: &Db, reg: &yagona_registry::Registry) -> anyho
     Ok(())
 }
 
+/// Gives applications submitted before their services ran on processes (a database from an
+/// earlier release) their process, so that each is in its agency's inbox again.
+pub async fn adopt_applications(db: &Db) -> anyhow::Result<usize> {
+    let catalogue = RegistryStore { db }.catalogue().await?;
+    let adopted = ApplicationStore { db }
+        .adopt_unprocessed(&catalogue.calendar, |code| {
+            catalogue
+                .service(code)
+                .map(|s| s.passport.deadline_working_days)
+                .unwrap_or(10)
+        })
+        .await?;
+    if adopted > 0 {
+        tracing::info!(
+            adopted,
+            "applications from before processes now run on them"
+        );
+    }
+    Ok(adopted)
+}
+
 /// Starts the node's background work: timers that fall due and the built-in service-task
 /// workers. Every node may run it; claims in the database keep each step single.
 pub fn spawn_engine(db: Db, node: &str) -> tokio::task::JoinHandle<()> {

@@ -226,6 +226,7 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                 yagona::import_demo_registry(&db, &storage.data.join("demo-registry")).await?;
             tracing::info!(?report, "demo registry imported");
             yagona::seed_demo_people(&db).await?;
+            yagona::adopt_applications(&db).await?;
             yagona::seed_demo_applications(&db).await?;
             let listener = tokio::net::TcpListener::bind((host.as_str(), port))
                 .await
@@ -251,6 +252,7 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             if cfg.demo_sign_in {
                 yagona::seed_demo_people(&db).await?;
             }
+            yagona::adopt_applications(&db).await?;
             let web = WebConfig {
                 secure_cookies: cfg.secure_cookies,
                 demo_sign_in: cfg.demo_sign_in,

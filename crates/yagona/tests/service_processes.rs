@@ -18,6 +18,7 @@ on_both_databases!(
     the_staff_page_draws_the_process_with_the_applications_position,
     a_dmn_decision_assesses_the_family_before_the_specialist,
     an_inspector_records_the_site_inspection_on_its_own_form,
+    applications_from_before_processes_get_one_and_reach_the_inbox,
 );
 
 const PDF: &[u8] = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n";
@@ -488,6 +489,42 @@ async fn an_inspector_records_the_site_inspection_on_its_own_form(app: TestApp) 
         .get("/staff/applications")
         .await
         .contains(&reference));
+}
+
+async fn applications_from_before_processes_get_one_and_reach_the_inbox(app: TestApp) {
+    // An application submitted under the earlier release: a status, but no process.
+    let store = ApplicationStore { db: &app.db };
+    let applicant = Actor::Applicant {
+        pinfl: CITIZEN_A.into(),
+        name: "Dilnoza Karimova".into(),
+    };
+    let cat = RegistryStore { db: &app.db }.catalogue().await.unwrap();
+    let draft = store
+        .create_draft(
+            &applicant,
+            "tax-debt-certificate",
+            cat.service_version("tax-debt-certificate").unwrap(),
+            "tax",
+        )
+        .await
+        .unwrap();
+    sqlx::query("UPDATE applications SET status = 'in-review', submitted_at = updated_at, officer_name = 'Otabek Yoʻldoshev' WHERE id = $1")
+        .bind(&draft.id)
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(yagona::adopt_applications(&app.db).await.unwrap(), 1);
+    assert_eq!(
+        yagona::adopt_applications(&app.db).await.unwrap(),
+        0,
+        "once"
+    );
+    assert_eq!(status_of(&app, &draft.reference).await, "submitted");
+    let mut officer = app.signed_in("officer-tax").await;
+    assert!(officer
+        .get("/staff/applications")
+        .await
+        .contains(&draft.reference));
 }
 
 #[test]
