@@ -64,6 +64,29 @@ pub enum WaitKind {
     Message { message: Option<String> },
 }
 
+impl WaitKind {
+    /// What a catching event waits for: its timer, or its message.
+    pub fn of_trigger(trigger: &Trigger) -> WaitKind {
+        match trigger {
+            Trigger::Timer {
+                date,
+                duration,
+                cycle,
+                working_days,
+            } => WaitKind::Timer {
+                date: date.clone(),
+                duration: duration.clone(),
+                cycle: cycle.clone(),
+                working_days: *working_days,
+            },
+            Trigger::Message { message } => WaitKind::Message {
+                message: message.clone(),
+            },
+            _ => WaitKind::Message { message: None },
+        }
+    }
+}
+
 /// Something the instance waits for, at one element.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Wait {
@@ -606,26 +629,6 @@ impl Instance {
         Ok(())
     }
 
-    fn timer(trigger: &Trigger) -> WaitKind {
-        match trigger {
-            Trigger::Timer {
-                date,
-                duration,
-                cycle,
-                working_days,
-            } => WaitKind::Timer {
-                date: date.clone(),
-                duration: duration.clone(),
-                cycle: cycle.clone(),
-                working_days: *working_days,
-            },
-            Trigger::Message { message } => WaitKind::Message {
-                message: message.clone(),
-            },
-            _ => WaitKind::Message { message: None },
-        }
-    }
-
     fn enter(
         &mut self,
         run: &mut Run<'_>,
@@ -665,7 +668,7 @@ impl Instance {
                     run,
                     scope,
                     &e.id,
-                    Self::timer(trigger),
+                    WaitKind::of_trigger(trigger),
                     None,
                     Map::new(),
                     None,
@@ -730,7 +733,7 @@ impl Instance {
                 {
                     let target = self.element(run, scope, &f.target)?;
                     let what = match &target.kind {
-                        Kind::IntermediateCatchEvent { trigger } => Self::timer(trigger),
+                        Kind::IntermediateCatchEvent { trigger } => WaitKind::of_trigger(trigger),
                         Kind::ReceiveTask { message } => WaitKind::Message {
                             message: message.clone(),
                         },
@@ -863,7 +866,7 @@ impl Instance {
                     run,
                     scope,
                     &b.id,
-                    Self::timer(trigger),
+                    WaitKind::of_trigger(trigger),
                     Some(wait),
                     Map::new(),
                     None,
@@ -1243,7 +1246,7 @@ impl Instance {
                     run,
                     scope,
                     &b.id,
-                    Self::timer(trigger),
+                    WaitKind::of_trigger(trigger),
                     None,
                     Map::new(),
                     None,
@@ -1307,7 +1310,7 @@ impl Instance {
                     run,
                     scope,
                     &start.id,
-                    Self::timer(trigger),
+                    WaitKind::of_trigger(trigger),
                     None,
                     Map::new(),
                     None,

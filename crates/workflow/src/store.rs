@@ -389,22 +389,25 @@ async fn next_version(
     })
 }
 
-/// A timer start event's definition as a timer to schedule.
-fn start_timer(trigger: &crate::model::Trigger) -> WaitKind {
-    match trigger {
-        crate::model::Trigger::Timer {
-            date,
-            duration,
-            cycle,
-            working_days,
-        } => WaitKind::Timer {
-            date: date.clone(),
-            duration: duration.clone(),
-            cycle: cycle.clone(),
-            working_days: *working_days,
-        },
-        _ => WaitKind::Message { message: None },
-    }
+/// Moves a timer start event's due time from `slot.3` to `next`: whoever does it (one node
+/// only) has this repetition.
+async fn claim_timer_start(
+    tx: &mut Tx,
+    slot: (&str, i64, &str, &str),
+    next: Option<&str>,
+) -> Result<bool, StoreError> {
+    let done = sqlx::query(
+        "UPDATE process_timer_starts SET due_at = $1, fired = fired + 1
+         WHERE process_id = $2 AND version = $3 AND element_id = $4 AND due_at = $5",
+    )
+    .bind(next)
+    .bind(slot.0)
+    .bind(slot.1)
+    .bind(slot.2)
+    .bind(slot.3)
+    .execute(&mut **tx)
+    .await?;
+    Ok(done.rows_affected() == 1)
 }
 
 /// When a timer falls due, from its ISO 8601 date, duration or cycle (the first repetition).
@@ -562,7 +565,7 @@ impl<'a> ProcessStore<'a> {
                         ..
                     } = &e.kind
                     {
-                        let what = start_timer(trigger);
+                        let what = WaitKind::of_trigger(trigger);
                         let due =
                             timer_due(&what, Utc::now(), &Map::new(), self.expr, self.calendar);
                         sqlx::query("INSERT INTO process_timer_starts (process_id, version, element_id, due_at, fired) VALUES ($1, $2, $3, $4, 0)")
@@ -1084,11 +1087,6 @@ impl<'a> ProcessStore<'a> {
                 ("message", None, name)
             }
         };
-        // Business-rule tasks without a worker type are the engine's own decision jobs.
-        let job_type = job_type.or_else(|| match element.map(|e| &e.kind) {
-            Some(Kind::BusinessRuleTask) => Some("yagona:decision".to_owned()),
-            _ => None,
-        });
         let due = match &w.what {
             WaitKind::UserTask => element
                 .and_then(|e| e.zeebe.due_date.as_deref())
@@ -1350,23 +1348,6 @@ impl<'a> ProcessStore<'a> {
         .await
     }
 
-    /// The user task waiting as `wait_id`, if it is open.
-    pub async fn user_task(
-        &self,
-        instance_id: &str,
-        wait_id: u64,
-    ) -> Result<Option<UserTask>, StoreError> {
-        let row = sqlx::query(
-            "SELECT instance_id, wait_id, element_id, candidate_groups, assignee, assignee_name, form_key, due_at, created_at, label, escalated_at
-             FROM process_waits WHERE instance_id = $1 AND wait_id = $2 AND kind = 'user-task'",
-        )
-        .bind(instance_id)
-        .bind(wait_id as i64)
-        .fetch_optional(&self.db.pool)
-        .await?;
-        row.as_ref().map(user_task_from_row).transpose()
-    }
-
     /// The open user tasks of an instance and of the processes it called, oldest first.
     pub async fn user_tasks_of(&self, instance_id: &str) -> Result<Vec<UserTask>, StoreError> {
         let rows = sqlx::query(
@@ -1381,23 +1362,8 @@ impl<'a> ProcessStore<'a> {
         rows.iter().map(user_task_from_row).collect()
     }
 
-    /// A person takes a user task: it is theirs until they complete or release it. Someone
-    /// else's task cannot be taken over this way.
-    pub async fn claim(
-        &self,
-        instance_id: &str,
-        wait_id: u64,
-        user_id: &str,
-        user_name: &str,
-    ) -> Result<(), StoreError> {
-        let mut tx = self.db.writer.begin().await?;
-        self.claim_in(&mut tx, instance_id, wait_id, user_id, user_name)
-            .await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
-    /// [`Self::claim`] inside the caller's transaction.
+    /// A person takes a user task (inside the caller's transaction): it is theirs until they
+    /// complete or release it. Someone else's task cannot be taken over this way.
     pub async fn claim_in(
         &self,
         tx: &mut Tx,
@@ -1676,8 +1642,11 @@ impl<'a> ProcessStore<'a> {
         node: &str,
         now: DateTime<Utc>,
     ) -> Result<usize, StoreError> {
-        let started = self.fire_timer_starts(now).await?;
-        Ok(started + self.fire_due_waits(node, now).await?)
+        // Both run even when one reports a model that cannot go on: one broken process must
+        // not hold up the timers of all the others.
+        let started = self.fire_timer_starts(now).await;
+        let fired = self.fire_due_waits(node, now).await?;
+        Ok(started? + fired)
     }
 
     /// Starts an instance for every timer start event that is due, each exactly once even with
@@ -1692,6 +1661,7 @@ impl<'a> ProcessStore<'a> {
         .fetch_all(&self.db.pool)
         .await?;
         let mut started = 0;
+        let mut failed = Vec::new();
         for (process_id, version, element, due_at, fired) in due {
             let (_, defs) = self.definitions(&process_id, Some(version)).await?;
             let Some(Kind::StartEvent { trigger, .. }) = defs
@@ -1703,7 +1673,7 @@ impl<'a> ProcessStore<'a> {
             else {
                 continue;
             };
-            let what = start_timer(trigger);
+            let what = WaitKind::of_trigger(trigger);
             let again = match &what {
                 WaitKind::Timer { cycle: Some(c), .. } => {
                     let text = match self.expr.evaluate(c, &Map::new()) {
@@ -1718,44 +1688,63 @@ impl<'a> ProcessStore<'a> {
                 .then(|| timer_due(&what, now, &Map::new(), self.expr, self.calendar))
                 .flatten()
                 .map(|t| ts(&t));
-            let (mut instance, mut step) = Instance::start_at(
-                &defs,
-                Some(&process_id),
-                Some(&element),
-                Map::new(),
-                self.expr,
-            )?;
-            self.settle(&mut instance, &defs, &mut step).await?;
-            let mut tx = self.db.writer.begin().await?;
-            let claimed = sqlx::query(
-                "UPDATE process_timer_starts SET due_at = $1, fired = fired + 1
-                 WHERE process_id = $2 AND version = $3 AND element_id = $4 AND due_at = $5",
-            )
-            .bind(&next)
-            .bind(&process_id)
-            .bind(version)
-            .bind(&element)
-            .bind(&due_at)
-            .execute(&mut *tx)
-            .await?;
-            if claimed.rows_affected() != 1 {
-                continue; // another node started it
-            }
-            self.insert_instance(
-                &mut tx,
-                &process_id,
+            // The move of the due time claims this repetition, with the start or without it.
+            let slot = (
+                process_id.as_str(),
                 version,
-                &defs,
-                None,
-                &instance,
-                &step,
-                None,
-            )
-            .await?;
-            tx.commit().await?;
-            started += 1;
+                element.as_str(),
+                due_at.as_str(),
+            );
+            let start = async {
+                let (mut instance, mut step) = Instance::start_at(
+                    &defs,
+                    Some(&process_id),
+                    Some(&element),
+                    Map::new(),
+                    self.expr,
+                )?;
+                self.settle(&mut instance, &defs, &mut step).await?;
+                let mut tx = self.db.writer.begin().await?;
+                if !claim_timer_start(&mut tx, slot, next.as_deref()).await? {
+                    return Ok(false); // another node started it
+                }
+                self.insert_instance(
+                    &mut tx,
+                    &process_id,
+                    version,
+                    &defs,
+                    None,
+                    &instance,
+                    &step,
+                    None,
+                )
+                .await?;
+                tx.commit().await?;
+                Ok::<_, StoreError>(true)
+            };
+            match start.await {
+                Ok(true) => started += 1,
+                Ok(false) => {}
+                Err(e @ StoreError::Db(_)) => return Err(e),
+                Err(e) => {
+                    // The model cannot start (a bad expression, a missing decision or called
+                    // process): this repetition is skipped, so the others still fire, and the
+                    // error is reported.
+                    let mut tx = self.db.writer.begin().await?;
+                    claim_timer_start(&mut tx, slot, next.as_deref()).await?;
+                    tx.commit().await?;
+                    failed.push(format!("{process_id} v{version} {element}: {e}"));
+                }
+            }
         }
-        Ok(started)
+        if failed.is_empty() {
+            Ok(started)
+        } else {
+            Err(StoreError::Unrunnable(format!(
+                "timer start events skipped: {}",
+                failed.join("; ")
+            )))
+        }
     }
 
     /// Fires every timer wait due by `now` (see [`Self::fire_due_timers`]).
@@ -1784,7 +1773,26 @@ impl<'a> ProcessStore<'a> {
                     // Withdrawn meanwhile (the task it guarded was completed): nothing to fire.
                     Err(StoreError::Engine(EngineError::UnknownWait(_)))
                     | Err(StoreError::Conflict) => {}
-                    Err(e) => return Err(e),
+                    Err(e @ StoreError::Db(_)) => return Err(e),
+                    // The model cannot go on from this timer: an incident on the instance for a
+                    // person to resolve, as a job out of retries is; the timer stays claimed and
+                    // the other timers fire.
+                    Err(e) => {
+                        let mut tx = self.db.writer.begin().await?;
+                        sqlx::query("UPDATE process_waits SET lock_until = $1 WHERE instance_id = $2 AND wait_id = $3")
+                            .bind("9999-12-31T00:00:00Z")
+                            .bind(&instance_id)
+                            .bind(wait_id)
+                            .execute(&mut *tx)
+                            .await?;
+                        sqlx::query("UPDATE process_instances SET status = 'incident', incident = $1, updated_at = $2 WHERE id = $3")
+                            .bind(e.to_string())
+                            .bind(ts(&now))
+                            .bind(&instance_id)
+                            .execute(&mut *tx)
+                            .await?;
+                        tx.commit().await?;
+                    }
                 }
             }
         }

@@ -68,8 +68,71 @@ on_both_databases!(
     failing_jobs_retry_then_become_an_incident,
     a_call_activity_runs_the_called_process_and_takes_its_variables,
     a_message_starts_its_process_once_per_business_key,
-    a_timer_start_event_starts_instances_on_its_cycle_once_each
+    a_timer_start_event_starts_instances_on_its_cycle_once_each,
+    a_timer_that_cannot_go_on_becomes_an_incident_and_holds_up_no_other
 );
+
+const STUCK_AFTER_TIMER: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="x">
+  <bpmn:process id="reminder" isExecutable="true">
+    <bpmn:startEvent id="s"/>
+    <bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="wait"/>
+    <bpmn:intermediateCatchEvent id="wait"><bpmn:timerEventDefinition><bpmn:timeDuration>PT1H</bpmn:timeDuration></bpmn:timerEventDefinition></bpmn:intermediateCatchEvent>
+    <bpmn:sequenceFlow id="f2" sourceRef="wait" targetRef="gw"/>
+    <bpmn:exclusiveGateway id="gw"/>
+    <bpmn:sequenceFlow id="yes" sourceRef="gw" targetRef="e"><bpmn:conditionExpression>=urgent</bpmn:conditionExpression></bpmn:sequenceFlow>
+    <bpmn:sequenceFlow id="no" sourceRef="gw" targetRef="e2"><bpmn:conditionExpression>=not(urgent)</bpmn:conditionExpression></bpmn:sequenceFlow>
+    <bpmn:endEvent id="e"/>
+    <bpmn:endEvent id="e2"/>
+  </bpmn:process>
+  <bpmn:process id="nightly" isExecutable="true">
+    <bpmn:startEvent id="n"><bpmn:timerEventDefinition><bpmn:timeCycle>R/PT1H</bpmn:timeCycle></bpmn:timerEventDefinition></bpmn:startEvent>
+    <bpmn:sequenceFlow id="n1" sourceRef="n" targetRef="call"/>
+    <bpmn:callActivity id="call"><bpmn:extensionElements><zeebe:calledElement xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" processId="not-deployed"/></bpmn:extensionElements></bpmn:callActivity>
+    <bpmn:sequenceFlow id="n2" sourceRef="call" targetRef="ne"/>
+    <bpmn:endEvent id="ne"/>
+  </bpmn:process>
+</bpmn:definitions>"#;
+
+async fn a_timer_that_cannot_go_on_becomes_an_incident_and_holds_up_no_other(f: Fresh) {
+    let store = ProcessStore::new(&f.db, &Feel);
+    store.deploy(STUCK_AFTER_TIMER).await.unwrap();
+    // `urgent` is missing for the first instance: its gateway cannot choose after the timer.
+    let broken = store
+        .start("reminder", Some("A"), Map::new())
+        .await
+        .unwrap();
+    let fine = store
+        .start("reminder", Some("B"), obj(json!({"urgent": true})))
+        .await
+        .unwrap();
+    let later = Utc::now() + Duration::hours(2);
+    // The nightly process cannot start (its called process is missing): reported, skipped.
+    assert!(matches!(
+        store.fire_due_timers("n1", later).await,
+        Err(StoreError::Unrunnable(m)) if m.contains("not-deployed")
+    ));
+    assert_eq!(
+        store.status(&fine).await.unwrap().0,
+        "completed",
+        "the other timer fired"
+    );
+    assert_eq!(store.status(&broken).await.unwrap().0, "incident");
+    let incident: Option<String> =
+        sqlx::query_scalar("SELECT incident FROM process_instances WHERE id = $1")
+            .bind(&broken)
+            .fetch_one(&f.db.pool)
+            .await
+            .unwrap();
+    assert!(incident.unwrap().contains("gw"));
+    // Nothing is retried or started again on the next round.
+    assert_eq!(store.fire_due_timers("n1", later).await.unwrap(), 0);
+    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM process_instances")
+        .fetch_one(&f.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(count, 2);
+}
 
 const DAILY: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="t">
