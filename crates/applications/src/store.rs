@@ -1219,9 +1219,18 @@ impl ApplicationStore<'_> {
         for row in &rows {
             let app = Application::from_row(row)?;
             let mut tx = self.db.writer.begin().await?;
-            start_process(&mut tx, &engine, &app, deadline(&app.service_code)).await?;
-            tx.commit().await?;
-            adopted += 1;
+            match start_process(&mut tx, &engine, &app, deadline(&app.service_code)).await {
+                Ok(_) => {
+                    tx.commit().await?;
+                    adopted += 1;
+                }
+                Err(ApplicationError::Db(e)) => return Err(ApplicationError::Db(e)),
+                // One application whose process cannot start keeps its status and is reported;
+                // it does not keep the node from starting or the others from being adopted.
+                Err(e) => {
+                    tracing::error!(reference = %app.reference, error = %e, "application not adopted by a process");
+                }
+            }
         }
         Ok(adopted)
     }
