@@ -1,8 +1,9 @@
 //! DMN decisions: hit policies, unary tests, literal expressions, and business-rule tasks that
 //! call a deployed decision within the same step, on both databases.
 
+mod support;
 use serde_json::{json, Map, Value};
-use yagona_db::Db;
+use support::Fresh;
 use yagona_workflow::dmn::{self, DmnError};
 use yagona_workflow::feel::Feel;
 use yagona_workflow::store::{ProcessStore, StoreError};
@@ -159,30 +160,10 @@ const PROCESS: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
   </bpmn:process>
 </bpmn:definitions>"#;
 
-async fn fresh() -> (Db, Option<tempfile::TempDir>) {
-    if let Ok(url) = std::env::var("YAGONA_TEST_POSTGRES") {
-        let schema = format!("w_{}", rand::random::<u64>());
-        let admin = Db::connect(&url).await.unwrap();
-        sqlx::query(&format!("CREATE SCHEMA {schema}"))
-            .execute(&admin.pool)
-            .await
-            .unwrap();
-        let sep = if url.contains('?') { '&' } else { '?' };
-        let db = Db::connect(&format!("{url}{sep}options=-c%20search_path%3D{schema}"))
-            .await
-            .unwrap();
-        ProcessStore::migrate(&db).await.unwrap();
-        return (db, None);
-    }
-    let dir = tempfile::tempdir().unwrap();
-    let db = Db::connect(&Db::sqlite_url_in(dir.path())).await.unwrap();
-    ProcessStore::migrate(&db).await.unwrap();
-    (db, Some(dir))
-}
+on_both_databases!(a_business_rule_task_decides_within_the_step);
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_business_rule_task_decides_within_the_step() {
-    let (db, _dir) = fresh().await;
+async fn a_business_rule_task_decides_within_the_step(f: Fresh) {
+    let db = &f.db;
     let store = ProcessStore::new(&db, &Feel);
     store.deploy(PROCESS).await.unwrap();
     // Without the decision deployed, the instance cannot start, and nothing is stored.

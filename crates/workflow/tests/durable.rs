@@ -1,64 +1,12 @@
 //! Durable execution on both databases: deploy, start, jobs claimed once, timers, restarts.
 
+mod support;
 use chrono::{Duration, Utc};
 use serde_json::{json, Map, Value};
+use support::Fresh;
 use yagona_db::Db;
 use yagona_workflow::feel::Feel;
 use yagona_workflow::store::{Correlation, ProcessStore, StoreError};
-
-struct Fresh {
-    db: Db,
-    url: String,
-    _dir: Option<tempfile::TempDir>,
-}
-
-async fn sqlite() -> Fresh {
-    let dir = tempfile::tempdir().unwrap();
-    let url = Db::sqlite_url_in(dir.path());
-    let db = Db::connect(&url).await.unwrap();
-    ProcessStore::migrate(&db).await.unwrap();
-    Fresh {
-        db,
-        url,
-        _dir: Some(dir),
-    }
-}
-
-async fn postgres() -> Option<Fresh> {
-    let Ok(url) = std::env::var("YAGONA_TEST_POSTGRES") else {
-        assert!(
-            std::env::var("CI").is_err(),
-            "CI is set but YAGONA_TEST_POSTGRES is not"
-        );
-        return None;
-    };
-    let schema = format!("w_{}", rand::random::<u64>());
-    let admin = Db::connect(&url).await.unwrap();
-    sqlx::query(&format!("CREATE SCHEMA {schema}"))
-        .execute(&admin.pool)
-        .await
-        .unwrap();
-    let sep = if url.contains('?') { '&' } else { '?' };
-    let scoped = format!("{url}{sep}options=-c%20search_path%3D{schema}");
-    let db = Db::connect(&scoped).await.unwrap();
-    ProcessStore::migrate(&db).await.unwrap();
-    Some(Fresh {
-        db,
-        url: scoped,
-        _dir: None,
-    })
-}
-
-macro_rules! on_both_databases {
-    ($($name:ident),*) => {$(
-        mod $name {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() { super::$name(super::sqlite().await).await }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() { if let Some(f) = super::postgres().await { super::$name(f).await } }
-        }
-    )*};
-}
 
 on_both_databases!(
     a_deployed_process_runs_step_by_step_with_history,

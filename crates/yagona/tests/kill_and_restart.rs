@@ -231,6 +231,16 @@ async fn crash_again_and_again(postgres: Option<&str>) {
         .await
         .unwrap();
     assert_eq!(left, 0, "no job left behind");
+    if let Some(schema) = url
+        .split("search_path%3D")
+        .nth(1)
+        .filter(|_| postgres.is_some())
+    {
+        sqlx::query(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
+            .execute(&watcher.pool)
+            .await
+            .ok();
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
