@@ -240,7 +240,7 @@ async fn notify(
         &app.id,
         &at,
         &system(),
-        if to_agency {
+        if template == "overdue" {
             Action::Escalate
         } else {
             Action::Notify

@@ -501,10 +501,13 @@ pub async fn decide(
         });
     // The task's own form, if it has one: checked as the portal checks a step.
     let mut data = serde_json::Map::new();
-    let open = (ApplicationStore { db: &state.db })
+    let open = match (ApplicationStore { db: &state.db })
         .tasks_for(&app, &agency, &cat.calendar)
         .await
-        .unwrap_or_default();
+    {
+        Ok(t) => t,
+        Err(e) => return application_error(&state, &ctx, e),
+    };
     let form_key = open
         .iter()
         .find(|t| t.key() == task)
