@@ -12,6 +12,11 @@ use std::time::Duration;
 
 pub use sqlx;
 
+mod batch;
+mod group;
+pub use batch::{literal, Batch, Value};
+pub use group::{Outcome, Slot};
+
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
     #[error("database: {0}")]
@@ -64,6 +69,8 @@ pub struct Db {
     pub pool: AnyPool,
     pub writer: AnyPool,
     pub backend: Backend,
+    /// Writers sharing commits (SQLite; see [`Db::join_group`]).
+    group: std::sync::Arc<group::Group>,
 }
 
 impl Db {
@@ -79,12 +86,16 @@ impl Db {
             let writer = AnyPoolOptions::new()
                 .max_connections(1)
                 .acquire_timeout(Duration::from_secs(30))
+                // A local file does not go stale as a network connection can: no ping (a
+                // round trip to the connection's thread) before every use.
+                .test_before_acquire(false)
                 .after_connect(sqlite_pragmas)
                 .connect(&url)
                 .await?;
             let pool = AnyPoolOptions::new()
                 .max_connections(8)
                 .acquire_timeout(Duration::from_secs(30))
+                .test_before_acquire(false)
                 .after_connect(sqlite_pragmas)
                 .connect(&url)
                 .await?;
@@ -92,6 +103,7 @@ impl Db {
                 pool,
                 writer,
                 backend: Backend::Sqlite,
+                group: Default::default(),
             })
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let pool = AnyPoolOptions::new()
@@ -103,6 +115,7 @@ impl Db {
                 writer: pool.clone(),
                 pool,
                 backend: Backend::Postgres,
+                group: Default::default(),
             })
         } else {
             Err(DbError::UnsupportedUrl(url.to_owned()))

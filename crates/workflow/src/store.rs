@@ -18,7 +18,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 use yagona_calendar::Calendar;
 use yagona_core::format_timestamp;
-use yagona_db::{Db, DbError, Migration};
+use yagona_db::{Batch, Db, DbError, Migration, Outcome, Value};
 
 const SCHEMA: &str = "
 CREATE TABLE process_definitions (
@@ -181,6 +181,37 @@ fn parsed() -> &'static Mutex<HashMap<String, Arc<Definitions>>> {
     PARSED.get_or_init(Default::default)
 }
 
+/// Instances as this node last committed them, so that the next step on an instance need not
+/// read it back. A remembered state is only a guess: the revision check when the step is saved
+/// catches a change made elsewhere (another node, another process on the same file), and the
+/// step is then done again from the stored state.
+fn states() -> &'static Mutex<hashlink::LruCache<String, Loaded>> {
+    static STATES: OnceLock<Mutex<hashlink::LruCache<String, Loaded>>> = OnceLock::new();
+    STATES.get_or_init(|| Mutex::new(hashlink::LruCache::new(4096)))
+}
+
+fn remembered(instance_id: &str) -> Option<Loaded> {
+    states()
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .get(instance_id)
+        .cloned()
+}
+
+fn remember(instance_id: &str, loaded: Loaded) {
+    states()
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(instance_id.to_owned(), loaded);
+}
+
+fn forget(instance_id: &str) {
+    states()
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .remove(instance_id);
+}
+
 fn cached(fingerprint: &str) -> Option<Arc<Definitions>> {
     parsed()
         .lock()
@@ -246,6 +277,7 @@ struct WaitRow {
     label: Option<String>,
 }
 
+#[derive(Clone)]
 struct Loaded {
     revision: i64,
     business_key: Option<String>,
@@ -781,25 +813,44 @@ impl<'a> ProcessStore<'a> {
         business_key: Option<&str>,
         variables: Map<String, Json>,
     ) -> Result<String, StoreError> {
-        let (version, defs) = self.definitions(process_id, None).await?;
-        let (mut instance, mut step) =
-            Instance::start(&defs, Some(process_id), variables, self.expr)?;
-        self.settle(&mut instance, &defs, &mut step).await?;
-        let mut tx = self.db.writer.begin().await?;
-        let id = self
-            .insert_instance(
-                &mut tx,
-                process_id,
-                version,
-                &defs,
-                business_key,
-                &instance,
-                &step,
-                None,
-            )
-            .await?;
-        tx.commit().await?;
-        Ok(id)
+        Ok(self
+            .start_step(process_id, business_key, variables)
+            .await?
+            .0)
+    }
+
+    /// [`Self::start`], telling also what the first step did (the waits it opened).
+    pub async fn start_step(
+        &self,
+        process_id: &str,
+        business_key: Option<&str>,
+        variables: Map<String, Json>,
+    ) -> Result<(String, Step), StoreError> {
+        let first = self.first_step(process_id, variables).await?;
+        loop {
+            let mut slot = self.db.join_group().await?;
+            let done = self
+                .insert_first(slot.tx(), process_id, business_key, &first)
+                .await;
+            match slot.finish(done.is_ok()).await? {
+                Outcome::Retry => continue,
+                Outcome::RolledBack | Outcome::Committed => {}
+            }
+            let id = done?;
+            let (_, defs, instance, step) = first;
+            remember(
+                &id,
+                Loaded {
+                    revision: 1,
+                    business_key: business_key.map(str::to_owned),
+                    parent: None,
+                    root: id.clone(),
+                    defs,
+                    instance,
+                },
+            );
+            return Ok((id, step));
+        }
     }
 
     /// [`Self::start`] inside the caller's transaction (an application submitted and its
@@ -811,18 +862,39 @@ impl<'a> ProcessStore<'a> {
         business_key: Option<&str>,
         variables: Map<String, Json>,
     ) -> Result<String, StoreError> {
+        let first = self.first_step(process_id, variables).await?;
+        self.insert_first(tx, process_id, business_key, &first)
+            .await
+    }
+
+    /// A new instance of the latest version, run up to its first waits (nothing stored yet).
+    async fn first_step(
+        &self,
+        process_id: &str,
+        variables: Map<String, Json>,
+    ) -> Result<(i64, Arc<Definitions>, Instance, Step), StoreError> {
         let (version, defs) = self.definitions(process_id, None).await?;
         let (mut instance, mut step) =
             Instance::start(&defs, Some(process_id), variables, self.expr)?;
         self.settle(&mut instance, &defs, &mut step).await?;
+        Ok((version, defs, instance, step))
+    }
+
+    async fn insert_first(
+        &self,
+        tx: &mut Tx,
+        process_id: &str,
+        business_key: Option<&str>,
+        (version, defs, instance, step): &(i64, Arc<Definitions>, Instance, Step),
+    ) -> Result<String, StoreError> {
         self.insert_instance(
             tx,
             process_id,
-            version,
-            &defs,
+            *version,
+            defs,
             business_key,
-            &instance,
-            &step,
+            instance,
+            step,
             None,
         )
         .await
@@ -843,25 +915,26 @@ impl<'a> ProcessStore<'a> {
         let id = uuid::Uuid::now_v7().to_string();
         let now = Utc::now();
         let root = caller.map(|c| c.2.to_owned()).unwrap_or_else(|| id.clone());
-        sqlx::query(
+        let mut batch = Batch::new();
+        batch.push(
             "INSERT INTO process_instances (id, process_id, version, business_key, state, status, revision, started_at, updated_at, ended_at, parent_instance, parent_wait, root_instance)
              VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $7, $8, $9, $10, $11)",
-        )
-        .bind(&id)
-        .bind(process_id)
-        .bind(version)
-        .bind(business_key)
-        .bind(serde_json::to_string(instance).expect("instances serialise"))
-        .bind(if instance.ended { "completed" } else { "active" })
-        .bind(ts(&now))
-        .bind(instance.ended.then(|| ts(&now)))
-        .bind(caller.map(|c| c.0))
-        .bind(caller.map(|c| c.1 as i64))
-        .bind(&root)
-        .execute(&mut **tx)
-        .await?;
-        self.write_step(tx, &id, defs, instance, step, None, now)
-            .await?;
+            vec![
+                id.as_str().into(),
+                process_id.into(),
+                Value::Int(version),
+                business_key.into(),
+                serde_json::to_string(instance).expect("instances serialise").into(),
+                (if instance.ended { "completed" } else { "active" }).into(),
+                ts(&now).into(),
+                instance.ended.then(|| ts(&now)).into(),
+                caller.map(|c| c.0).into(),
+                caller.map(|c| c.1 as i64).into(),
+                root.as_str().into(),
+            ],
+        );
+        self.write_step(&mut batch, &id, defs, instance, step, None, now);
+        batch.run(self.db.backend, tx).await?;
         if let Some(hook) = self.hook {
             hook.after_step(
                 tx,
@@ -966,18 +1039,19 @@ impl<'a> ProcessStore<'a> {
         })
     }
 
+    /// Adds a step's writes to `batch`: the waits that went away, the new ones, and the history
+    /// events — one statement per kind of change, however many rows.
     #[allow(clippy::too_many_arguments)]
-    async fn write_step(
+    fn write_step(
         &self,
-        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+        batch: &mut Batch,
         id: &str,
         defs: &Definitions,
         instance: &Instance,
         step: &Step,
         resource: Option<&str>,
         now: DateTime<Utc>,
-    ) -> Result<(), StoreError> {
-        // One statement per kind of change, however many rows: fewer round trips per step.
+    ) {
         let gone: Vec<i64> = step
             .consumed
             .iter()
@@ -986,17 +1060,16 @@ impl<'a> ProcessStore<'a> {
             .collect();
         if !gone.is_empty() {
             let list: Vec<String> = (0..gone.len()).map(|i| format!("${}", i + 2)).collect();
-            let sql = format!(
-                "DELETE FROM process_waits WHERE instance_id = $1 AND wait_id IN ({})",
-                list.join(", ")
+            let mut values = vec![Value::from(id)];
+            values.extend(gone.into_iter().map(Value::Int));
+            batch.push(
+                format!(
+                    "DELETE FROM process_waits WHERE instance_id = $1 AND wait_id IN ({})",
+                    list.join(", ")
+                ),
+                values,
             );
-            let mut q = sqlx::query(&sql).bind(id);
-            for w in &gone {
-                q = q.bind(*w);
-            }
-            q.execute(&mut **tx).await?;
         }
-        // The new waits, in one statement however many there are.
         let rows: Vec<WaitRow> = step
             .new_waits
             .iter()
@@ -1004,39 +1077,41 @@ impl<'a> ProcessStore<'a> {
             .map(|w| self.wait_row(defs, instance, w, now))
             .collect();
         if !rows.is_empty() {
-            let values: Vec<String> = (0..rows.len())
+            let placeholders: Vec<String> = (0..rows.len())
                 .map(|i| {
                     let n = 2 + 12 * i;
                     let cols: Vec<String> = (n..n + 12).map(|k| format!("${k}")).collect();
                     format!("($1, {})", cols.join(", "))
                 })
                 .collect();
-            let sql = format!(
-                "INSERT INTO process_waits (instance_id, wait_id, element_id, kind, job_type, candidate_groups, message_name, due_at, inputs, retries, created_at, form_key, label)
-                 VALUES {}",
-                values.join(", ")
-            );
-            let mut q = sqlx::query(&sql).bind(id);
+            let mut values = vec![Value::from(id)];
             for r in rows {
-                q = q
-                    .bind(r.wait_id)
-                    .bind(r.element)
-                    .bind(r.kind)
-                    .bind(r.job_type)
-                    .bind(r.groups)
-                    .bind(r.message)
-                    .bind(r.due)
-                    .bind(r.inputs)
-                    .bind(r.retries)
-                    .bind(r.created_at)
-                    .bind(r.form_key)
-                    .bind(r.label);
+                values.extend([
+                    Value::Int(r.wait_id),
+                    r.element.into(),
+                    r.kind.into(),
+                    r.job_type.into(),
+                    r.groups.into(),
+                    r.message.into(),
+                    r.due.into(),
+                    r.inputs.into(),
+                    Value::Int(r.retries),
+                    r.created_at.into(),
+                    r.form_key.into(),
+                    r.label.into(),
+                ]);
             }
-            q.execute(&mut **tx).await?;
+            batch.push(
+                format!(
+                    "INSERT INTO process_waits (instance_id, wait_id, element_id, kind, job_type, candidate_groups, message_name, due_at, inputs, retries, created_at, form_key, label)
+                     VALUES {}",
+                    placeholders.join(", ")
+                ),
+                values,
+            );
         }
         if !step.completed.is_empty() {
-            let at = ts(&now);
-            let rows: Vec<String> = (0..step.completed.len())
+            let placeholders: Vec<String> = (0..step.completed.len())
                 .map(|i| {
                     format!(
                         "($1, $2, ${}, ${}, ${}, 'complete', $3)",
@@ -1046,17 +1121,22 @@ impl<'a> ProcessStore<'a> {
                     )
                 })
                 .collect();
-            let sql = format!(
-                "INSERT INTO process_events (instance_id, at, element_id, element_type, element_name, lifecycle, resource) VALUES {}",
-                rows.join(", ")
-            );
-            let mut q = sqlx::query(&sql).bind(id).bind(&at).bind(resource);
+            let mut values = vec![Value::from(id), ts(&now).into(), resource.into()];
             for c in &step.completed {
-                q = q.bind(&c.id).bind(&c.kind).bind(&c.name);
+                values.extend([
+                    Value::from(c.id.as_str()),
+                    c.kind.as_str().into(),
+                    c.name.as_deref().into(),
+                ]);
             }
-            q.execute(&mut **tx).await?;
+            batch.push(
+                format!(
+                    "INSERT INTO process_events (instance_id, at, element_id, element_type, element_name, lifecycle, resource) VALUES {}",
+                    placeholders.join(", ")
+                ),
+                values,
+            );
         }
-        Ok(())
     }
 
     /// What the `process_waits` row of a new wait holds.
@@ -1177,25 +1257,38 @@ impl<'a> ProcessStore<'a> {
         step: &Step,
         resource: Option<&str>,
     ) -> Result<(), StoreError> {
+        // The transaction may yet roll back: until it commits, only the database knows.
+        forget(instance_id);
         let now = Utc::now();
         let instance = &loaded.instance;
-        let done = sqlx::query(
+        let mut batch = Batch::new();
+        batch.push(
             "UPDATE process_instances SET state = $1, status = $2, revision = revision + 1, updated_at = $3, ended_at = $4
              WHERE id = $5 AND revision = $6",
-        )
-        .bind(serde_json::to_string(instance).expect("instances serialise"))
-        .bind(if instance.ended { "completed" } else { "active" })
-        .bind(ts(&now))
-        .bind(instance.ended.then(|| ts(&now)))
-        .bind(instance_id)
-        .bind(loaded.revision)
-        .execute(&mut **tx)
-        .await?;
-        if done.rows_affected() != 1 {
+            vec![
+                serde_json::to_string(instance).expect("instances serialise").into(),
+                (if instance.ended { "completed" } else { "active" }).into(),
+                ts(&now).into(),
+                instance.ended.then(|| ts(&now)).into(),
+                instance_id.into(),
+                Value::Int(loaded.revision),
+            ],
+        );
+        self.write_step(
+            &mut batch,
+            instance_id,
+            &loaded.defs,
+            instance,
+            step,
+            resource,
+            now,
+        );
+        // All in one round trip; the first count tells whether the revision still matched (if
+        // not, the caller's transaction rolls the rest back).
+        let counts = batch.run(self.db.backend, tx).await?;
+        if counts.first() != Some(&1) {
             return Err(StoreError::Conflict);
         }
-        self.write_step(tx, instance_id, &loaded.defs, instance, step, resource, now)
-            .await?;
         if let Some(hook) = self.hook {
             hook.after_step(
                 tx,
@@ -1246,23 +1339,50 @@ impl<'a> ProcessStore<'a> {
     }
 
     /// Loads an instance, applies one engine call, and writes the result in one transaction,
-    /// provided nobody changed the instance since it was read.
+    /// provided nobody changed the instance since it was read. The instance comes from what
+    /// this node remembers of it when it can, else from the database; a remembered state that
+    /// turns out stale (or fails the call) is dropped and the call done on the stored one.
     async fn apply(
         &self,
         instance_id: &str,
         resource: Option<&str>,
-        f: impl FnOnce(&mut Instance, &Definitions) -> Result<Step, EngineError>,
+        f: impl Fn(&mut Instance, &Definitions) -> Result<Step, EngineError>,
     ) -> Result<Step, StoreError> {
+        if let Some(loaded) = remembered(instance_id) {
+            match self.step_and_save(instance_id, loaded, resource, &f).await {
+                Ok(step) => return Ok(step),
+                Err(_) => forget(instance_id),
+            }
+        }
         // Read from the shared pool: the revision check in `save` catches any change meanwhile.
-        let mut loaded = self.load(&self.db.pool, instance_id).await?;
+        let loaded = self.load(&self.db.pool, instance_id).await?;
+        self.step_and_save(instance_id, loaded, resource, &f).await
+    }
+
+    /// One engine call on a loaded instance, saved in a (group-committed) transaction.
+    async fn step_and_save(
+        &self,
+        instance_id: &str,
+        mut loaded: Loaded,
+        resource: Option<&str>,
+        f: &impl Fn(&mut Instance, &Definitions) -> Result<Step, EngineError>,
+    ) -> Result<Step, StoreError> {
         let mut step = f(&mut loaded.instance, &loaded.defs)?;
         self.settle(&mut loaded.instance, &loaded.defs, &mut step)
             .await?;
-        let mut tx = self.db.writer.begin().await?;
-        self.save(&mut tx, instance_id, &loaded, &step, resource)
-            .await?;
-        tx.commit().await?;
-        Ok(step)
+        loop {
+            let mut slot = self.db.join_group().await?;
+            let done = self
+                .save(slot.tx(), instance_id, &loaded, &step, resource)
+                .await;
+            match slot.finish(done.is_ok()).await? {
+                Outcome::Retry => continue,
+                Outcome::RolledBack | Outcome::Committed => done?,
+            }
+            loaded.revision += 1;
+            remember(instance_id, loaded);
+            return Ok(step);
+        }
     }
 
     /// [`Self::apply`] inside the caller's transaction.
@@ -1290,7 +1410,7 @@ impl<'a> ProcessStore<'a> {
         resource: Option<&str>,
     ) -> Result<Step, StoreError> {
         self.apply(instance_id, resource, |i, d| {
-            i.complete(d, wait_id, result, self.expr)
+            i.complete(d, wait_id, result.clone(), self.expr)
         })
         .await
     }

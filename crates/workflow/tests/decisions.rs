@@ -164,7 +164,7 @@ on_both_databases!(a_business_rule_task_decides_within_the_step);
 
 async fn a_business_rule_task_decides_within_the_step(f: Fresh) {
     let db = &f.db;
-    let store = ProcessStore::new(&db, &Feel);
+    let store = ProcessStore::new(db, &Feel);
     store.deploy(PROCESS).await.unwrap();
     // Without the decision deployed, the instance cannot start, and nothing is stored.
     let v = vars(json!({"income": 1_200_000, "members": 4, "region": "samarkand"}));

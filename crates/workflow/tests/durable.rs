@@ -17,8 +17,78 @@ on_both_databases!(
     a_call_activity_runs_the_called_process_and_takes_its_variables,
     a_message_starts_its_process_once_per_business_key,
     a_timer_start_event_starts_instances_on_its_cycle_once_each,
-    a_timer_that_cannot_go_on_becomes_an_incident_and_holds_up_no_other
+    a_timer_that_cannot_go_on_becomes_an_incident_and_holds_up_no_other,
+    a_change_made_by_another_node_is_never_overwritten
 );
+
+const REVIEW_THEN_NOTIFY: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" id="x">
+  <bpmn:process id="review-notify" isExecutable="true">
+    <bpmn:startEvent id="s"/>
+    <bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="review"/>
+    <bpmn:userTask id="review"/>
+    <bpmn:sequenceFlow id="f2" sourceRef="review" targetRef="notify"/>
+    <bpmn:serviceTask id="notify"><bpmn:extensionElements><zeebe:taskDefinition type="notify"/></bpmn:extensionElements></bpmn:serviceTask>
+    <bpmn:sequenceFlow id="f3" sourceRef="notify" targetRef="e"/>
+    <bpmn:endEvent id="e"/>
+  </bpmn:process>
+</bpmn:definitions>"#;
+
+/// A node remembers the instances it stepped, to skip reading them back; another node (another
+/// process on the same database) may have stepped one meanwhile. The next step must then be
+/// done on the stored state, keeping the other node's change.
+async fn a_change_made_by_another_node_is_never_overwritten(f: Fresh) {
+    let store = ProcessStore::new(&f.db, &Feel);
+    store.deploy(REVIEW_THEN_NOTIFY).await.unwrap();
+    let (id, first) = store
+        .start_step("review-notify", Some("YG-OTHER-NODE"), obj(json!({"x": 1})))
+        .await
+        .unwrap();
+    let review = first.new_waits[0].id;
+    // The other node's step: a variable set, the revision moved on.
+    let (state, revision): (String, i64) =
+        sqlx::query_as("SELECT state, revision FROM process_instances WHERE id = $1")
+            .bind(&id)
+            .fetch_one(&f.db.pool)
+            .await
+            .unwrap();
+    let mut state: Value = serde_json::from_str(&state).unwrap();
+    state["variables"]["changedElsewhere"] = json!(true);
+    sqlx::query("UPDATE process_instances SET state = $1, revision = $2 WHERE id = $3")
+        .bind(state.to_string())
+        .bind(revision + 1)
+        .bind(&id)
+        .execute(&f.db.writer)
+        .await
+        .unwrap();
+
+    store
+        .complete(
+            &id,
+            review,
+            obj(json!({"decision": "approve"})),
+            Some("officer"),
+        )
+        .await
+        .unwrap();
+    let jobs = store
+        .activate_jobs("notify", "w", 1, Duration::minutes(1))
+        .await
+        .unwrap();
+    assert_eq!(jobs.len(), 1);
+    assert_eq!(jobs[0].variables["changedElsewhere"], json!(true));
+    assert_eq!(jobs[0].variables["decision"], json!("approve"));
+    let revision_now: i64 =
+        sqlx::query_scalar("SELECT revision FROM process_instances WHERE id = $1")
+            .bind(&id)
+            .fetch_one(&f.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(revision_now, revision + 2);
+    // The attempt on the remembered state left nothing behind: one history entry for the task.
+    let history = store.history(&id).await.unwrap();
+    assert_eq!(history.iter().filter(|h| h.0 == "review").count(), 1);
+}
 
 const STUCK_AFTER_TIMER: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="x">
