@@ -1,0 +1,16 @@
+//! Interagency exchange compatible with X-Road's REST message protocol (`docs/exchange-reference.md`).
+//!
+//! This crate starts with the protocol's vocabulary, which every other part builds on:
+//! - [`id`]: client and service identifiers, parsed from `/r1/…` paths and `X-Road-*` headers
+//!   and written back, each part percent-encoded on its own;
+//! - [`access`]: access rights (deny by default; per service or per endpoint with method and
+//!   path globs) and the decision whether a call is allowed;
+//! - [`error`]: the protocol's error types and their `X-Road-Error` JSON body.
+
+pub mod access;
+pub mod error;
+pub mod id;
+
+pub use access::{Grantee, Right};
+pub use error::{ErrorKind, ExchangeError};
+pub use id::{ClientId, ServiceId};
