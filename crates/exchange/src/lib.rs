@@ -5,10 +5,12 @@
 //!   and written back, each part percent-encoded on its own;
 //! - [`access`]: access rights (deny by default; per service or per endpoint with method and
 //!   path globs) and the decision whether a call is allowed;
-//! - [`error`]: the protocol's error types and their `X-Road-Error` JSON body.
+//! - [`error`]: the protocol's error types and their `X-Road-Error` JSON body;
+//! - [`headers`]: which headers cross the gateway, and the request hash.
 
 pub mod access;
 pub mod error;
+pub mod headers;
 pub mod id;
 
 pub use access::{Grantee, Right};
