@@ -45,7 +45,7 @@ pub fn passes(name: &str, listed: &[String]) -> bool {
     let lower = name.to_ascii_lowercase();
     !HOP_BY_HOP.contains(&lower.as_str())
         && !NEVER_PASSED.contains(&lower.as_str())
-        && !listed.iter().any(|l| *l == lower)
+        && !listed.contains(&lower)
 }
 
 /// `X-Road-Request-Hash`: base64 of SHA-512(SHA-512(request line and headers) ‖
