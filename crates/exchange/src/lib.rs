@@ -6,10 +6,12 @@
 //! - [`access`]: access rights (deny by default; per service or per endpoint with method and
 //!   path globs) and the decision whether a call is allowed;
 //! - [`error`]: the protocol's error types and their `X-Road-Error` JSON body;
-//! - [`headers`]: which headers cross the gateway, and the request hash.
+//! - [`headers`]: which headers cross the gateway, and the request hash;
+//! - [`evidence`]: signed messages in a hash-chained log, and its verification.
 
 pub mod access;
 pub mod error;
+pub mod evidence;
 pub mod headers;
 pub mod id;
 
