@@ -137,9 +137,15 @@ impl Batch {
     async fn run_one_by_one(self, conn: &mut sqlx::AnyConnection) -> Result<Vec<u64>, sqlx::Error> {
         let mut out = Vec::with_capacity(self.statements.len());
         for (sql, values) in &self.statements {
-            // The same check as when values are written in: a placeholder without a value is an
-            // error (SQLite would quietly bind NULL).
-            inline_values(sql, values, Backend::Sqlite)?;
+            // As when values are written in, a placeholder without a value is an error (SQLite
+            // would quietly bind NULL).
+            let highest = highest_placeholder(sql);
+            if highest > values.len() {
+                return Err(sqlx::Error::Protocol(format!(
+                    "placeholder ${highest} has no value ({} given)",
+                    values.len()
+                )));
+            }
             let mut q = sqlx::query(sql);
             for v in values {
                 q = match v {
@@ -153,6 +159,29 @@ impl Batch {
         }
         Ok(out)
     }
+}
+
+/// The highest placeholder number in `sql` (`$0`, never valid, counts as more than any).
+fn highest_placeholder(sql: &str) -> usize {
+    let bytes = sql.as_bytes();
+    let mut highest = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'$' {
+            let digits = bytes[i + 1..]
+                .iter()
+                .take_while(|b| b.is_ascii_digit())
+                .count();
+            if digits > 0 {
+                let n: usize = sql[i + 1..i + 1 + digits].parse().unwrap_or(usize::MAX);
+                highest = highest.max(if n == 0 { usize::MAX } else { n });
+            }
+            i += 1 + digits;
+        } else {
+            i += 1;
+        }
+    }
+    highest
 }
 
 /// `sql` with each placeholder `$n` replaced by the literal of `values[n-1]`.
@@ -224,6 +253,13 @@ mod tests {
         );
         assert!(inline_values("SELECT $3", &values[..2], Backend::Sqlite).is_err());
         assert!(inline_values("SELECT $0", &values, Backend::Sqlite).is_err());
+    }
+
+    #[test]
+    fn the_highest_placeholder_is_found() {
+        assert_eq!(highest_placeholder("SELECT $2, $12, '$', $3"), 12);
+        assert_eq!(highest_placeholder("SELECT 1"), 0);
+        assert_eq!(highest_placeholder("SELECT $0"), usize::MAX);
     }
 
     #[test]
