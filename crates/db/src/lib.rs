@@ -14,6 +14,7 @@ pub use sqlx;
 
 mod batch;
 mod group;
+pub mod testing;
 pub use batch::{literal, Batch, Value};
 pub use group::{Outcome, Slot};
 

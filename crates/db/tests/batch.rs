@@ -2,8 +2,6 @@
 //! reports its own row count, a failing statement is an error, and text the database cannot
 //! take inline still gets written.
 
-mod support;
-
 use yagona_db::{Batch, Db, Value};
 
 /// Text that would break naive quoting.
@@ -105,7 +103,7 @@ async fn batches_on_sqlite() {
 
 #[tokio::test]
 async fn batches_on_postgres() {
-    support::on_postgres("batch", |db| async move {
+    yagona_db::testing::on_postgres("batch", |db| async move {
         exercise(&db).await;
     })
     .await;

@@ -3,8 +3,6 @@
 //! a loss.
 
 use std::sync::Arc;
-mod support;
-
 use yagona_db::{Db, Outcome};
 
 async fn table(db: &Db) {
@@ -126,7 +124,7 @@ async fn an_abandoned_writer_loses_nobody_elses_work() {
 
 #[tokio::test]
 async fn writers_with_transactions_of_their_own_on_postgres() {
-    support::on_postgres("group", |db| async move {
+    yagona_db::testing::on_postgres("group", |db| async move {
         many_writers(db).await;
     })
     .await;

@@ -7,13 +7,16 @@
 //!   path globs) and the decision whether a call is allowed;
 //! - [`error`]: the protocol's error types and their `X-Road-Error` JSON body;
 //! - [`headers`]: which headers cross the gateway, and the request hash;
-//! - [`evidence`]: signed messages in a hash-chained log, and its verification.
+//! - [`evidence`]: signed messages in a hash-chained log, and its verification;
+//! - [`log`]: that log in the database (both SQLite and PostgreSQL), appended by any number of
+//!   nodes in one chain.
 
 pub mod access;
 pub mod error;
 pub mod evidence;
 pub mod headers;
 pub mod id;
+pub mod log;
 
 pub use access::{Grantee, Right};
 pub use error::{ErrorKind, ExchangeError};

@@ -1,7 +1,9 @@
-//! A schema of its own in the PostgreSQL named by `YAGONA_TEST_POSTGRES` (under CI, a missing
-//! PostgreSQL fails the test instead of skipping it).
+//! For tests of components with their own tables: a schema of its own in the PostgreSQL named
+//! by `YAGONA_TEST_POSTGRES` (under CI, a missing PostgreSQL fails the test instead of skipping
+//! it).
 
-use yagona_db::Db;
+use crate::Db;
+use std::sync::atomic::{AtomicU32, Ordering};
 
 /// Runs `test` on a fresh schema, dropped afterwards; `None` without PostgreSQL.
 pub async fn on_postgres<F, Fut>(name: &str, test: F) -> Option<()>
@@ -16,7 +18,12 @@ where
         );
         return None;
     };
-    let schema = format!("{name}_{}", std::process::id());
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let schema = format!(
+        "{name}_{}_{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::SeqCst)
+    );
     let admin = Db::connect(&url).await.unwrap();
     sqlx::query(&format!("CREATE SCHEMA IF NOT EXISTS {schema}"))
         .execute(&admin.pool)

@@ -1,0 +1,185 @@
+//! The message log in the database: entries appended in one chain, whatever the number of nodes,
+//! and verified page by page.
+//!
+//! Appending takes the chain's head row (`exchange_log_head`) with an update, so concurrent
+//! appenders — threads, or nodes sharing one PostgreSQL — queue there and each entry follows
+//! exactly one predecessor. The entry and the new head are written in the same transaction.
+
+use crate::evidence::{self, Broken, Entry};
+use ed25519_dalek::VerifyingKey;
+use sqlx::Row;
+use yagona_db::{Db, DbError, Migration};
+
+pub const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    name: "message log",
+    sql: "CREATE TABLE exchange_log (
+              seq BIGINT PRIMARY KEY,
+              at TEXT NOT NULL,
+              kind TEXT NOT NULL,
+              request_id TEXT NOT NULL,
+              message_id TEXT NOT NULL,
+              client TEXT NOT NULL,
+              service TEXT NOT NULL,
+              method TEXT NOT NULL,
+              path TEXT NOT NULL,
+              status BIGINT,
+              user_id TEXT,
+              issue TEXT,
+              body_sha512 TEXT NOT NULL,
+              body_size BIGINT NOT NULL,
+              body TEXT,
+              signer TEXT NOT NULL,
+              signature TEXT NOT NULL,
+              prev TEXT NOT NULL,
+              hash TEXT NOT NULL
+          );
+          CREATE INDEX exchange_log_by_request ON exchange_log (request_id);
+          CREATE INDEX exchange_log_by_issue ON exchange_log (issue);
+          CREATE TABLE exchange_log_head (
+              id BIGINT PRIMARY KEY,
+              seq BIGINT NOT NULL,
+              hash TEXT NOT NULL
+          );
+          INSERT INTO exchange_log_head (id, seq, hash) VALUES (1, 0, '');",
+}];
+
+pub async fn migrate(db: &Db) -> Result<(), DbError> {
+    db.migrate("exchange", MIGRATIONS).await
+}
+
+const COLUMNS: &str = "seq, at, kind, request_id, message_id, client, service, method, path, status, user_id, issue, body_sha512, body_size, body, signer, signature, prev, hash";
+
+/// Appends a signed entry: gives it its sequence number and predecessor, seals it, stores it.
+pub async fn append(db: &Db, mut entry: Entry) -> Result<Entry, DbError> {
+    let mut tx = db.writer.begin().await?;
+    // The update takes the head (a row lock on PostgreSQL, the write lock on SQLite) until commit.
+    let head =
+        sqlx::query("UPDATE exchange_log_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash")
+            .fetch_one(&mut *tx)
+            .await?;
+    let seq: i64 = head.try_get(0)?;
+    let prev: String = head.try_get(1)?;
+    if seq == 1 {
+        entry.chain_after(None);
+    } else {
+        entry.chain_after(Some((seq as u64 - 1, &prev)));
+    }
+    sqlx::query(&format!(
+        "INSERT INTO exchange_log ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)"
+    ))
+    .bind(entry.seq as i64)
+    .bind(&entry.at)
+    .bind(&entry.kind)
+    .bind(&entry.request_id)
+    .bind(&entry.message_id)
+    .bind(&entry.client)
+    .bind(&entry.service)
+    .bind(&entry.method)
+    .bind(&entry.path)
+    .bind(entry.status.map(i64::from))
+    .bind(&entry.user_id)
+    .bind(&entry.issue)
+    .bind(&entry.body_sha512)
+    .bind(entry.body_size as i64)
+    .bind(&entry.body)
+    .bind(&entry.signer)
+    .bind(&entry.signature)
+    .bind(&entry.prev)
+    .bind(&entry.hash)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query("UPDATE exchange_log_head SET hash = $1 WHERE id = 1")
+        .bind(&entry.hash)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(entry)
+}
+
+fn entry_from(r: &sqlx::any::AnyRow) -> Result<Entry, sqlx::Error> {
+    let status: Option<i64> = r.try_get(9)?;
+    Ok(Entry {
+        seq: r.try_get::<i64, _>(0)? as u64,
+        at: r.try_get(1)?,
+        kind: r.try_get(2)?,
+        request_id: r.try_get(3)?,
+        message_id: r.try_get(4)?,
+        client: r.try_get(5)?,
+        service: r.try_get(6)?,
+        method: r.try_get(7)?,
+        path: r.try_get(8)?,
+        status: status.and_then(|s| u16::try_from(s).ok()),
+        user_id: r.try_get(10)?,
+        issue: r.try_get(11)?,
+        body_sha512: r.try_get(12)?,
+        body_size: r.try_get::<i64, _>(13)? as u64,
+        body: r.try_get(14)?,
+        signer: r.try_get(15)?,
+        signature: r.try_get(16)?,
+        prev: r.try_get(17)?,
+        hash: r.try_get(18)?,
+    })
+}
+
+/// Up to `limit` entries as stored, starting at the `offset`-th (in storage order, which is
+/// what an edit to the sequence numbers cannot hide).
+pub async fn page(db: &Db, offset: u64, limit: u64) -> Result<Vec<Entry>, DbError> {
+    let rows = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM exchange_log ORDER BY seq LIMIT $1 OFFSET $2"
+    ))
+    .bind(limit as i64)
+    .bind(offset as i64)
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(rows.iter().map(entry_from).collect::<Result<_, _>>()?)
+}
+
+/// What checking the whole log found.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// Every entry intact and in place; the head agrees with the last one.
+    Intact {
+        entries: u64,
+    },
+    Broken(Broken),
+}
+
+/// Checks the whole log, a page at a time, and that its head (the count and last hash kept
+/// apart from the entries) agrees with the last entry — which catches entries removed from the
+/// end.
+pub async fn verify_log(
+    db: &Db,
+    key_of: impl Fn(&str) -> Option<VerifyingKey>,
+) -> Result<Verdict, DbError> {
+    const PAGE: u64 = 1_000;
+    let mut checked = 0u64;
+    let mut after: Option<(u64, String)> = None;
+    loop {
+        let entries = page(db, checked, PAGE).await?;
+        if entries.is_empty() {
+            break;
+        }
+        if let Err(b) = evidence::verify(&entries, after.clone(), &key_of) {
+            return Ok(Verdict::Broken(b));
+        }
+        let last = entries.last().expect("not empty");
+        after = Some((last.seq, last.hash.clone()));
+        checked += entries.len() as u64;
+    }
+    let (seq, hash): (i64, String) =
+        sqlx::query_as("SELECT seq, hash FROM exchange_log_head WHERE id = 1")
+            .fetch_one(&db.pool)
+            .await?;
+    let (last_seq, last_hash) = after.unwrap_or((0, String::new()));
+    if seq as u64 != last_seq || hash != last_hash {
+        return Ok(Verdict::Broken(Broken {
+            seq: last_seq + 1,
+            reason: format!(
+                "the log ends at entry {last_seq} but {seq} were written: entries {}–{seq} were removed",
+                last_seq + 1
+            ),
+        }));
+    }
+    Ok(Verdict::Intact { entries: checked })
+}
