@@ -149,11 +149,11 @@ pub struct Broken {
 
 /// Checks a log, in stored order, from its first entry or from a known point (`after`: the
 /// sequence number and hash of the entry before the first one given, as an archive records).
-/// `key_of` gives a signer's public key. Returns how many entries were checked.
+/// `key_of` gives a signer's public keys (all it has had). Returns how many entries were checked.
 pub fn verify(
     entries: &[Entry],
     after: Option<(u64, String)>,
-    key_of: impl Fn(&str) -> Option<VerifyingKey>,
+    key_of: impl Fn(&str) -> Vec<VerifyingKey>,
 ) -> Result<u64, Broken> {
     let (mut expected_seq, mut expected_prev) = match after {
         Some((s, h)) => (s + 1, h),
@@ -197,26 +197,24 @@ pub fn verify(
                 ),
             });
         }
-        match key_of(&e.signer) {
-            Some(key) if e.signature_holds(&key) => {}
-            Some(_) => {
-                return Err(Broken {
-                    seq: e.seq,
-                    reason: format!(
-                        "entry {} was edited (its sender's signature does not match it)",
-                        e.seq
-                    ),
-                })
-            }
-            None => {
-                return Err(Broken {
-                    seq: e.seq,
-                    reason: format!(
-                        "entry {}: no public key known for signer {}",
-                        e.seq, e.signer
-                    ),
-                })
-            }
+        let keys = key_of(&e.signer);
+        if keys.is_empty() {
+            return Err(Broken {
+                seq: e.seq,
+                reason: format!(
+                    "entry {}: no public key known for signer {}",
+                    e.seq, e.signer
+                ),
+            });
+        }
+        if !keys.iter().any(|k| e.signature_holds(k)) {
+            return Err(Broken {
+                seq: e.seq,
+                reason: format!(
+                    "entry {} was edited (its sender's signature does not match it)",
+                    e.seq
+                ),
+            });
         }
         if let Some(body) = &e.body {
             let intact = B64
@@ -280,7 +278,7 @@ mod tests {
     fn an_untouched_log_verifies_and_every_kind_of_tampering_is_named() {
         let key = generate_key();
         let public = key.verifying_key();
-        let keys = |_: &str| Some(public);
+        let keys = |_: &str| vec![public];
         let entries = log(&key, 6);
         assert_eq!(verify(&entries, None, keys), Ok(6));
 
@@ -340,21 +338,23 @@ mod tests {
         let entries = log(&key, 4);
         let point = Some((entries[1].seq, entries[1].hash.clone()));
         assert_eq!(
-            verify(&entries[2..], point.clone(), |_| Some(public)),
+            verify(&entries[2..], point.clone(), |_| vec![public]),
             Ok(2)
         );
         assert_eq!(
-            verify(&entries[2..], Some((2, "0".repeat(64))), |_| Some(public))
+            verify(&entries[2..], Some((2, "0".repeat(64))), |_| vec![public])
                 .unwrap_err()
                 .seq,
             2
         );
-        assert!(verify(&entries, None, |_| None)
+        assert!(verify(&entries, None, |_| Vec::new())
             .unwrap_err()
             .reason
             .contains("no public key"));
         let other = generate_key().verifying_key();
-        assert_eq!(verify(&entries, None, |_| Some(other)).unwrap_err().seq, 1);
+        assert_eq!(verify(&entries, None, |_| vec![other]).unwrap_err().seq, 1);
+        // A key rotated: signatures by the older key still hold.
+        assert_eq!(verify(&entries, None, |_| vec![other, public]), Ok(4));
     }
 
     #[test]

@@ -9,13 +9,15 @@
 //! - [`headers`]: which headers cross the gateway, and the request hash;
 //! - [`evidence`]: signed messages in a hash-chained log, and its verification;
 //! - [`log`]: that log in the database (both SQLite and PostgreSQL), appended by any number of
-//!   nodes in one chain.
+//!   nodes in one chain;
+//! - [`keys`]: subsystem key pairs (one command; no certificate authority).
 
 pub mod access;
 pub mod error;
 pub mod evidence;
 pub mod headers;
 pub mod id;
+pub mod keys;
 pub mod log;
 
 pub use access::{Grantee, Right};

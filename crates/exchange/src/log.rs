@@ -10,10 +10,11 @@ use ed25519_dalek::VerifyingKey;
 use sqlx::Row;
 use yagona_db::{Db, DbError, Migration};
 
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "message log",
-    sql: "CREATE TABLE exchange_log (
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "message log",
+        sql: "CREATE TABLE exchange_log (
               seq BIGINT PRIMARY KEY,
               at TEXT NOT NULL,
               kind TEXT NOT NULL,
@@ -42,7 +43,18 @@ pub const MIGRATIONS: &[Migration] = &[Migration {
               hash TEXT NOT NULL
           );
           INSERT INTO exchange_log_head (id, seq, hash) VALUES (1, 0, '');",
-}];
+    },
+    Migration {
+        version: 2,
+        name: "subsystem keys",
+        sql: "CREATE TABLE exchange_keys (
+              subsystem TEXT NOT NULL,
+              public_key TEXT NOT NULL,
+              created_at TEXT NOT NULL,
+              PRIMARY KEY (subsystem, public_key)
+          );",
+    },
+];
 
 pub async fn migrate(db: &Db) -> Result<(), DbError> {
     db.migrate("exchange", MIGRATIONS).await
@@ -150,7 +162,7 @@ pub enum Verdict {
 /// end.
 pub async fn verify_log(
     db: &Db,
-    key_of: impl Fn(&str) -> Option<VerifyingKey>,
+    key_of: impl Fn(&str) -> Vec<VerifyingKey>,
 ) -> Result<Verdict, DbError> {
     const PAGE: u64 = 1_000;
     let mut checked = 0u64;

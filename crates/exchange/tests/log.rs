@@ -50,7 +50,7 @@ async fn concurrent_writers_and_edits(db: Db) {
     log::migrate(&db).await.unwrap();
     let key = Arc::new(generate_key());
     let public = key.verifying_key();
-    let keys = move |_: &str| Some(public);
+    let keys = move |_: &str| vec![public];
     let db = Arc::new(db);
     // Ten writers at once, three entries each: one chain.
     let tasks: Vec<_> = (0..10)
@@ -99,7 +99,7 @@ async fn removed_at_the_end_and_reordered(db: Db) {
     log::migrate(&db).await.unwrap();
     let key = generate_key();
     let public = key.verifying_key();
-    let keys = move |_: &str| Some(public);
+    let keys = move |_: &str| vec![public];
     for i in 0..5 {
         log::append(&db, message(&key, i)).await.unwrap();
     }

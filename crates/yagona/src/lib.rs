@@ -19,6 +19,7 @@ pub async fn migrate(db: &Db) -> anyhow::Result<()> {
     IdentityStore::migrate(db).await?;
     ApplicationStore::migrate(db).await?;
     yagona_workflow::store::ProcessStore::migrate(db).await?;
+    yagona_exchange::log::migrate(db).await?;
     // The standard review runs services whose registry entry brings no process of its own.
     yagona_applications::process::deploy_standard(db).await?;
     Ok(())

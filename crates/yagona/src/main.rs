@@ -94,6 +94,32 @@ enum Command {
         #[command(subcommand)]
         command: RegistryCommand,
     },
+    /// The interagency exchange: subsystem keys and the message log.
+    Exchange {
+        #[command(subcommand)]
+        command: ExchangeCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum ExchangeCommand {
+    /// Make a subsystem's key pair: the private key into a file in --keys (PKCS#8 PEM, readable
+    /// by its owner only), the public key into the database.
+    Keygen {
+        /// The subsystem, INSTANCE/CLASS/MEMBER/SUBSYSTEM (e.g. UZ/GOV/201122919/civil-registry).
+        subsystem: String,
+        /// Folder for private keys.
+        #[arg(long)]
+        keys: PathBuf,
+        #[command(flatten)]
+        storage: Storage,
+    },
+    /// Check the whole message log: every entry's hash, signature and place in the chain. Names
+    /// the first entry edited, removed or reordered and exits non-zero.
+    VerifyLog {
+        #[command(flatten)]
+        storage: Storage,
+    },
 }
 
 #[derive(Subcommand)]
@@ -421,6 +447,51 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                 types.join(", ")
             );
         }
+        Command::Exchange { command } => match command {
+            ExchangeCommand::Keygen {
+                subsystem,
+                keys,
+                storage,
+            } => {
+                let id = yagona_exchange::ClientId::from_header(&subsystem)
+                    .map_err(|e| anyhow::anyhow!("{}", e.message))?;
+                anyhow::ensure!(
+                    id.subsystem.is_some(),
+                    "{subsystem}: keys belong to subsystems (INSTANCE/CLASS/MEMBER/SUBSYSTEM)"
+                );
+                let db = storage.open().await?;
+                let (path, public) = yagona_exchange::keys::generate_to_file(&keys, &id)
+                    .with_context(|| {
+                        format!(
+                            "writing {}",
+                            yagona_exchange::keys::key_file(&keys, &id).display()
+                        )
+                    })?;
+                yagona_exchange::keys::register(&db, &id, &public).await?;
+                println!("{}", yagona_exchange::evidence::public_key_text(&public));
+                eprintln!(
+                    "private key of {id} written to {} (keep it on this node only); public key recorded",
+                    path.display()
+                );
+            }
+            ExchangeCommand::VerifyLog { storage } => {
+                let db = storage.open().await?;
+                let keys = yagona_exchange::keys::all(&db).await?;
+                let verdict = yagona_exchange::log::verify_log(&db, |signer| {
+                    keys.get(signer).cloned().unwrap_or_default()
+                })
+                .await?;
+                match verdict {
+                    yagona_exchange::log::Verdict::Intact { entries } => {
+                        println!("message log intact: {entries} entries, each signed and in place");
+                    }
+                    yagona_exchange::log::Verdict::Broken(b) => {
+                        println!("message log broken at entry {}: {}", b.seq, b.reason);
+                        return Ok(std::process::ExitCode::FAILURE);
+                    }
+                }
+            }
+        },
         Command::Registry { command } => match command {
             RegistryCommand::Validate { dir } => match files::read_dir(&dir) {
                 Ok(reg) => {

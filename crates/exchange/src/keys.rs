@@ -1,0 +1,76 @@
+//! Subsystem keys: made by one command, the private half in a file only its node reads (PKCS#8
+//! PEM, as OpenSSL writes Ed25519 keys), the public half in the database for everyone who checks
+//! signatures. A subsystem may have several keys over time; signatures made with an older one
+//! still verify.
+
+use crate::id::ClientId;
+use ed25519_dalek::pkcs8::{spki::der::pem::LineEnding, DecodePrivateKey, EncodePrivateKey};
+use ed25519_dalek::{SigningKey, VerifyingKey};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use yagona_db::{Db, DbError};
+
+/// The file a subsystem's private key is kept in, inside `dir`.
+pub fn key_file(dir: &Path, subsystem: &ClientId) -> PathBuf {
+    dir.join(format!("{}.pem", subsystem.to_string().replace('/', "_")))
+}
+
+/// Makes a key pair: writes the private key to its file (readable by the owner only; an
+/// existing key is never overwritten) and returns the public key.
+pub fn generate_to_file(
+    dir: &Path,
+    subsystem: &ClientId,
+) -> std::io::Result<(PathBuf, VerifyingKey)> {
+    let key = crate::evidence::generate_key();
+    let path = key_file(dir, subsystem);
+    let pem = key
+        .to_pkcs8_pem(LineEnding::LF)
+        .map_err(|e| std::io::Error::other(e.to_string()))?;
+    std::fs::create_dir_all(dir)?;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(&path)?;
+    std::io::Write::write_all(&mut file, pem.as_bytes())?;
+    Ok((path, key.verifying_key()))
+}
+
+/// Reads a private key written by [`generate_to_file`] (or by OpenSSL).
+pub fn read_private(path: &Path) -> Result<SigningKey, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    SigningKey::from_pkcs8_pem(&text)
+        .map_err(|e| format!("{}: not an Ed25519 private key ({e})", path.display()))
+}
+
+/// Records a subsystem's public key (again recording the same key changes nothing).
+pub async fn register(db: &Db, subsystem: &ClientId, key: &VerifyingKey) -> Result<(), DbError> {
+    sqlx::query(
+        "INSERT INTO exchange_keys (subsystem, public_key, created_at) VALUES ($1, $2, $3)
+         ON CONFLICT (subsystem, public_key) DO NOTHING",
+    )
+    .bind(subsystem.to_string())
+    .bind(crate::evidence::public_key_text(key))
+    .bind(chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+    .execute(&db.writer)
+    .await?;
+    Ok(())
+}
+
+/// Every subsystem's public keys.
+pub async fn all(db: &Db) -> Result<HashMap<String, Vec<VerifyingKey>>, DbError> {
+    let rows: Vec<(String, String)> =
+        sqlx::query_as("SELECT subsystem, public_key FROM exchange_keys ORDER BY created_at")
+            .fetch_all(&db.pool)
+            .await?;
+    let mut out: HashMap<String, Vec<VerifyingKey>> = HashMap::new();
+    for (subsystem, text) in rows {
+        if let Some(key) = crate::evidence::public_key_from_text(&text) {
+            out.entry(subsystem).or_default().push(key);
+        }
+    }
+    Ok(out)
+}

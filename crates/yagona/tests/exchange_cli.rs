@@ -1,0 +1,108 @@
+//! `yagona exchange keygen` and `yagona exchange verify-log` as an operator runs them: a key
+//! made by one command signs messages, the log verifies, and an edit is named by its entry.
+
+use std::process::Command;
+use yagona_db::Db;
+use yagona_exchange::evidence::{body_digest, Entry};
+
+fn yagona(args: &[&str]) -> (bool, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_yagona"))
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[tokio::test]
+async fn keys_made_by_one_command_sign_a_log_that_verify_log_checks() {
+    let data = tempfile::tempdir().unwrap();
+    let keys = tempfile::tempdir().unwrap();
+    let data_arg = data.path().to_str().unwrap();
+    let keys_arg = keys.path().to_str().unwrap();
+    let subsystem = "UZ/GOV/201122919/civil-registry";
+
+    let (ok, public, err) = yagona(&[
+        "exchange", "keygen", subsystem, "--keys", keys_arg, "--data", data_arg,
+    ]);
+    assert!(ok, "{err}");
+    assert_eq!(
+        public.trim().len(),
+        44,
+        "a base64 Ed25519 public key: {public}"
+    );
+    // The private key file is the owner's alone, and is never overwritten.
+    let file = yagona_exchange::keys::key_file(
+        keys.path(),
+        &yagona_exchange::ClientId::from_header(subsystem).unwrap(),
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(
+            std::fs::metadata(&file).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+    }
+    let (ok, _, err) = yagona(&[
+        "exchange", "keygen", subsystem, "--keys", keys_arg, "--data", data_arg,
+    ]);
+    assert!(!ok, "a second keygen must not overwrite the key");
+    assert!(err.contains("exists"), "{err}");
+    // Bad identifiers are refused with the reason.
+    let (ok, _, err) = yagona(&[
+        "exchange",
+        "keygen",
+        "UZ/GOV/Oʻz/x",
+        "--keys",
+        keys_arg,
+        "--data",
+        data_arg,
+    ]);
+    assert!(!ok);
+    assert!(err.contains("is not allowed"), "{err}");
+
+    // Messages signed with that key, appended as the gateway does.
+    let key = yagona_exchange::keys::read_private(&file).unwrap();
+    let db = Db::connect(&Db::sqlite_url_in(data.path())).await.unwrap();
+    for i in 0..4 {
+        let body = format!("{{\"pinfl\":\"3150590123456{i}\",\"surname\":\"Karimova\"}}");
+        let mut e = Entry {
+            seq: 0,
+            at: "2026-11-27T09:00:00Z".into(),
+            kind: "response".into(),
+            request_id: format!("req-{i}"),
+            message_id: format!("msg-{i}"),
+            client: "UZ/GOV/201122349/egov-portal".into(),
+            service: format!("{subsystem}/persons"),
+            method: "GET".into(),
+            path: format!("/v1/persons/3150590123456{i}"),
+            status: Some(200),
+            user_id: Some(format!("UZ3150590123456{i}")),
+            issue: Some("YG-7K4M-X9QA".into()),
+            body_sha512: body_digest(body.as_bytes()),
+            body_size: body.len() as u64,
+            body: None,
+            signer: subsystem.into(),
+            signature: String::new(),
+            prev: String::new(),
+            hash: String::new(),
+        };
+        e.sign(&key);
+        yagona_exchange::log::append(&db, e).await.unwrap();
+    }
+    let (ok, out, err) = yagona(&["exchange", "verify-log", "--data", data_arg]);
+    assert!(ok, "{out}{err}");
+    assert!(out.contains("intact: 4 entries"), "{out}");
+
+    sqlx::query("UPDATE exchange_log SET user_id = 'UZ00000000000000' WHERE seq = 3")
+        .execute(&db.writer)
+        .await
+        .unwrap();
+    let (ok, out, _) = yagona(&["exchange", "verify-log", "--data", data_arg]);
+    assert!(!ok, "an edited log must fail verification");
+    assert!(out.contains("broken at entry 3"), "{out}");
+}
