@@ -720,6 +720,21 @@ impl<'a> ApplicationStore<'a> {
     }
 
     /// Forgets a staged file once it is attached.
+    /// Deletes documents uploaded before an application that none took up by `cutoff` (they are
+    /// personal data with no purpose left). Returns how many went.
+    pub async fn sweep_staged(
+        &self,
+        cutoff: chrono::DateTime<chrono::Utc>,
+    ) -> Result<u64, ApplicationError> {
+        Ok(
+            sqlx::query("DELETE FROM staged_documents WHERE created_at < $1")
+                .bind(format_timestamp(&cutoff))
+                .execute(&self.db.writer)
+                .await?
+                .rows_affected(),
+        )
+    }
+
     pub async fn unstage(&self, owner_pinfl: &str, id: &str) -> Result<(), ApplicationError> {
         sqlx::query("DELETE FROM staged_documents WHERE id = $1 AND owner_pinfl = $2")
             .bind(id)

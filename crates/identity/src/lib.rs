@@ -236,6 +236,19 @@ impl IdentityStore<'_> {
         Ok(row.as_ref().map(User::from_row).transpose()?)
     }
 
+    /// Deletes sessions that ended by `now` (they no longer sign anyone in; this only keeps the
+    /// table from growing). Returns how many went.
+    pub async fn sweep_expired_sessions(
+        &self,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<u64, DbError> {
+        Ok(sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
+            .bind(format_timestamp(&now))
+            .execute(&self.db.writer)
+            .await?
+            .rows_affected())
+    }
+
     pub async fn end_session(&self, token: &str) -> Result<(), DbError> {
         sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
             .bind(hash_token(token))

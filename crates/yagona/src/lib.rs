@@ -92,6 +92,38 @@ pub fn spawn_engine(db: Db, node: &str) -> tokio::task::JoinHandle<()> {
     ))
 }
 
+/// How long a document uploaded before its application (GovStack `documents`) is kept.
+pub const STAGED_DOCUMENTS_KEPT: chrono::Duration = chrono::Duration::hours(24);
+
+/// Clears what has outlived its purpose: expired sessions, and documents uploaded before an
+/// application that none took up within [`STAGED_DOCUMENTS_KEPT`]. Returns (sessions, documents).
+pub async fn housekeeping_once(
+    db: &Db,
+    now: chrono::DateTime<chrono::Utc>,
+) -> anyhow::Result<(u64, u64)> {
+    let sessions = IdentityStore { db }.sweep_expired_sessions(now).await?;
+    let documents = ApplicationStore { db }
+        .sweep_staged(now - STAGED_DOCUMENTS_KEPT)
+        .await?;
+    Ok((sessions, documents))
+}
+
+/// Runs [`housekeeping_once`] every ten minutes on this node (several nodes doing it too is
+/// harmless: the deletes are idempotent).
+pub fn spawn_housekeeping(db: Db) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(600));
+        loop {
+            every.tick().await;
+            match housekeeping_once(&db, chrono::Utc::now()).await {
+                Ok((0, 0)) => {}
+                Ok((s, d)) => tracing::info!(sessions = s, staged_documents = d, "housekeeping"),
+                Err(e) => tracing::warn!("housekeeping: {e:#}"),
+            }
+        }
+    })
+}
+
 /// Writes the built-in demo registry into `dir` and imports it from there.
 pub async fn import_demo_registry(db: &Db, dir: &Path) -> anyhow::Result<ImportReport> {
     if dir.exists() {

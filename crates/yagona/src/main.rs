@@ -259,6 +259,7 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                 .with_context(|| format!("listening on {host}:{port}"))?;
             let state = AppState::new(db.clone(), WebConfig::default()).await?;
             let _engine = yagona::spawn_engine(db.clone(), &node_name());
+            let _housekeeping = yagona::spawn_housekeeping(db.clone());
             print_demo_banner(&db, &host, listener.local_addr()?.port()).await?;
             yagona_web::serve(state, listener).await?;
         }
@@ -289,6 +290,7 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                 .with_context(|| format!("listening on {}", cfg.listen))?;
             tracing::info!(listen = %cfg.listen, "serving");
             let _engine = yagona::spawn_engine(db.clone(), &node_name());
+            let _housekeeping = yagona::spawn_housekeeping(db.clone());
             yagona_web::serve(AppState::new(db, web).await?, listener).await?;
         }
         Command::Migrate { storage } => {
