@@ -1,42 +1,81 @@
-//! For tests of components with their own tables: a schema of its own in the PostgreSQL named
-//! by `YAGONA_TEST_POSTGRES` (under CI, a missing PostgreSQL fails the test instead of skipping
-//! it).
+//! For tests on PostgreSQL: a schema of its own per test in the server named by
+//! `YAGONA_TEST_POSTGRES`, dropped when the test ends (also when it fails). Under CI a missing
+//! PostgreSQL fails the test instead of skipping it.
 
 use crate::Db;
-use std::sync::atomic::{AtomicU32, Ordering};
 
-/// Runs `test` on a fresh schema, dropped afterwards; `None` without PostgreSQL.
-pub async fn on_postgres<F, Fut>(name: &str, test: F) -> Option<()>
+fn under_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0")
+}
+
+/// A test's schema; dropping it drops the schema.
+pub struct Schema {
+    server: String,
+    name: String,
+    /// The address that opens the schema (`search_path` set to it).
+    pub url: String,
+}
+
+impl Schema {
+    /// A fresh schema named `{prefix}_{random}`, and a database handle on it; `None` when no
+    /// PostgreSQL is configured (outside CI only).
+    pub async fn create(prefix: &str) -> Option<(Db, Schema)> {
+        let Ok(server) = std::env::var("YAGONA_TEST_POSTGRES") else {
+            assert!(
+                !under_ci(),
+                "CI is set but YAGONA_TEST_POSTGRES is not: the PostgreSQL tests must run under CI"
+            );
+            eprintln!(
+                "skipping the PostgreSQL variant: set YAGONA_TEST_POSTGRES=postgres://… to run it"
+            );
+            return None;
+        };
+        let name = format!("{prefix}_{}", rand::random::<u64>());
+        let admin = Db::connect(&server)
+            .await
+            .expect("YAGONA_TEST_POSTGRES must be reachable");
+        sqlx::query(&format!("CREATE SCHEMA {name}"))
+            .execute(&admin.pool)
+            .await
+            .expect("create the test's schema");
+        admin.pool.close().await;
+        let sep = if server.contains('?') { '&' } else { '?' };
+        let url = format!("{server}{sep}options=-c%20search_path%3D{name}");
+        let db = Db::connect(&url)
+            .await
+            .expect("connect to the test's schema");
+        Some((db, Schema { server, name, url }))
+    }
+}
+
+impl Drop for Schema {
+    fn drop(&mut self) {
+        let (server, name) = (self.server.clone(), self.name.clone());
+        // The test's runtime may be shutting down; drop the schema from a runtime of our own.
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("a runtime");
+            rt.block_on(async {
+                if let Ok(admin) = Db::connect(&server).await {
+                    let _ = sqlx::query(&format!("DROP SCHEMA IF EXISTS {name} CASCADE"))
+                        .execute(&admin.pool)
+                        .await;
+                }
+            });
+        })
+        .join();
+    }
+}
+
+/// Runs `test` on a fresh schema; `None` without PostgreSQL.
+pub async fn on_postgres<F, Fut>(prefix: &str, test: F) -> Option<()>
 where
     F: FnOnce(Db) -> Fut,
     Fut: std::future::Future<Output = ()>,
 {
-    let Ok(url) = std::env::var("YAGONA_TEST_POSTGRES") else {
-        assert!(
-            std::env::var("CI").is_err(),
-            "CI is set but YAGONA_TEST_POSTGRES is not"
-        );
-        return None;
-    };
-    static NEXT: AtomicU32 = AtomicU32::new(0);
-    let schema = format!(
-        "{name}_{}_{}",
-        std::process::id(),
-        NEXT.fetch_add(1, Ordering::SeqCst)
-    );
-    let admin = Db::connect(&url).await.unwrap();
-    sqlx::query(&format!("CREATE SCHEMA IF NOT EXISTS {schema}"))
-        .execute(&admin.pool)
-        .await
-        .unwrap();
-    let sep = if url.contains('?') { '&' } else { '?' };
-    let db = Db::connect(&format!("{url}{sep}options=-c%20search_path%3D{schema}"))
-        .await
-        .unwrap();
+    let (db, _schema) = Schema::create(prefix).await?;
     test(db).await;
-    sqlx::query(&format!("DROP SCHEMA {schema} CASCADE"))
-        .execute(&admin.pool)
-        .await
-        .unwrap();
     Some(())
 }

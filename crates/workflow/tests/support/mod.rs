@@ -1,8 +1,8 @@
 //! A fresh engine database per test: SQLite in a temporary folder, or a schema of its own in
-//! the PostgreSQL named by `YAGONA_TEST_POSTGRES` (dropped when the test ends). Under CI, a
-//! missing PostgreSQL fails the test instead of skipping it.
+//! the PostgreSQL named by `YAGONA_TEST_POSTGRES` (`yagona_db::testing::Schema`).
 #![allow(dead_code)]
 
+use yagona_db::testing::Schema;
 use yagona_db::Db;
 use yagona_workflow::store::ProcessStore;
 
@@ -10,31 +10,8 @@ pub struct Fresh {
     pub db: Db,
     pub url: String,
     _dir: Option<tempfile::TempDir>,
-    /// PostgreSQL: the server and the test's schema.
-    schema: Option<(String, String)>,
-}
-
-impl Drop for Fresh {
-    fn drop(&mut self) {
-        let Some((url, schema)) = self.schema.take() else {
-            return;
-        };
-        // The test's runtime is shutting down; drop the schema from a runtime of our own.
-        let _ = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            rt.block_on(async {
-                if let Ok(admin) = Db::connect(&url).await {
-                    let _ = sqlx::query(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
-                        .execute(&admin.pool)
-                        .await;
-                }
-            });
-        })
-        .join();
-    }
+    /// PostgreSQL: the test's schema, dropped when the test ends.
+    _schema: Option<Schema>,
 }
 
 pub async fn sqlite() -> Fresh {
@@ -46,33 +23,18 @@ pub async fn sqlite() -> Fresh {
         db,
         url,
         _dir: Some(dir),
-        schema: None,
+        _schema: None,
     }
 }
 
 pub async fn postgres() -> Option<Fresh> {
-    let Ok(url) = std::env::var("YAGONA_TEST_POSTGRES") else {
-        assert!(
-            std::env::var("CI").is_err(),
-            "CI is set but YAGONA_TEST_POSTGRES is not"
-        );
-        return None;
-    };
-    let schema = format!("w_{}", rand::random::<u64>());
-    let admin = Db::connect(&url).await.unwrap();
-    sqlx::query(&format!("CREATE SCHEMA {schema}"))
-        .execute(&admin.pool)
-        .await
-        .unwrap();
-    let sep = if url.contains('?') { '&' } else { '?' };
-    let scoped = format!("{url}{sep}options=-c%20search_path%3D{schema}");
-    let db = Db::connect(&scoped).await.unwrap();
+    let (db, schema) = Schema::create("w").await?;
     ProcessStore::migrate(&db).await.unwrap();
     Some(Fresh {
         db,
-        url: scoped,
+        url: schema.url.clone(),
         _dir: None,
-        schema: Some((url, schema)),
+        _schema: Some(schema),
     })
 }
 

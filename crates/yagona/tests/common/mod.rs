@@ -9,6 +9,7 @@ use reqwest::redirect::Policy;
 use reqwest::{Response, StatusCode};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use yagona_db::testing::Schema;
 use yagona_db::Db;
 use yagona_web::{AppState, WebConfig};
 
@@ -17,39 +18,12 @@ pub struct TestApp {
     pub db: Db,
     pub backend: &'static str,
     _dir: Option<tempfile::TempDir>,
-    /// PostgreSQL: the server address and the test's schema, dropped when the test ends.
-    schema: Option<(String, String)>,
-}
-
-impl Drop for TestApp {
-    fn drop(&mut self) {
-        let Some((url, schema)) = self.schema.take() else {
-            return;
-        };
-        // The test's runtime is shutting down; drop the schema from a runtime of our own.
-        let _ = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            rt.block_on(async {
-                if let Ok(admin) = Db::connect(&url).await {
-                    let _ = sqlx::query(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
-                        .execute(&admin.pool)
-                        .await;
-                }
-            });
-        })
-        .join();
-    }
+    /// PostgreSQL: the test's schema, dropped when the test ends.
+    schema: Option<Schema>,
 }
 
 pub fn registry_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../registry")
-}
-
-fn under_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0")
 }
 
 /// Runs a test body against SQLite, and against PostgreSQL when `YAGONA_TEST_POSTGRES` is set.
@@ -83,33 +57,11 @@ impl TestApp {
 
     /// `None` when no PostgreSQL is configured (outside CI only).
     pub async fn postgres() -> Option<TestApp> {
-        let Ok(url) = std::env::var("YAGONA_TEST_POSTGRES") else {
-            if under_ci() {
-                panic!("CI is set but YAGONA_TEST_POSTGRES is not: the PostgreSQL tests must run under CI");
-            }
-            eprintln!(
-                "skipping the PostgreSQL variant: set YAGONA_TEST_POSTGRES=postgres://… to run it"
-            );
-            return None;
-        };
         // Each test gets its own schema, so tests run in parallel and leave nothing behind that
         // another test could see.
-        let schema = format!("t_{}", rand::random::<u64>());
-        let admin = Db::connect(&url)
-            .await
-            .expect("YAGONA_TEST_POSTGRES must be reachable");
-        sqlx::query(&format!("CREATE SCHEMA {schema}"))
-            .execute(&admin.pool)
-            .await
-            .expect("create schema");
-        admin.pool.close().await;
-        let sep = if url.contains('?') { '&' } else { '?' };
-        let scoped = format!("{url}{sep}options=-c%20search_path%3D{schema}");
-        let db = Db::connect(&scoped)
-            .await
-            .expect("connect to the test schema");
+        let (db, schema) = Schema::create("t").await?;
         let mut app = Self::start(db, "postgres", None).await;
-        app.schema = Some((url, schema));
+        app.schema = Some(schema);
         Some(app)
     }
 
