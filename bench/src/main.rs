@@ -124,6 +124,7 @@ fn simple_form() -> FormDefinition {
         label: t(name),
         hint: None,
         autocomplete: None,
+        prefill: None,
         options,
         accept: vec![],
         max_size_kb: None,

@@ -16,7 +16,7 @@ pub mod workers;
 pub use documents::{Document, DocumentKind, Upload, UploadError};
 pub use status::{Action, Actor, Holder, Status};
 pub use store::{
-    Application, ApplicationError, ApplicationEvent, ApplicationStore, Decision, InboxFilter,
+    Application, ApplicationError, ApplicationEvent, ApplicationStore, Decision, Fact, InboxFilter,
     InboxItem, OfficerFilter, Viewer,
 };
 pub use yagona_workflow::store::UserTask;

@@ -105,7 +105,49 @@ pub const MIGRATIONS: &[Migration] = &[
               CREATE INDEX staged_documents_by_owner ON staged_documents (owner_pinfl, created_at);
               ALTER TABLE application_events ADD COLUMN actor_agency TEXT;",
     },
+    Migration {
+        version: 4,
+        name: "facts from state registers",
+        sql: "CREATE TABLE application_facts (
+                  application_id TEXT NOT NULL REFERENCES applications (id) ON DELETE CASCADE,
+                  source TEXT NOT NULL,
+                  service TEXT NOT NULL,
+                  request_id TEXT NOT NULL,
+                  fetched_at TEXT NOT NULL,
+                  data TEXT NOT NULL,
+                  PRIMARY KEY (application_id, source)
+              );",
+    },
 ];
+
+/// What a state register said about the applicant, fetched through the exchange for an
+/// application (the "once only" principle): shown with its source, kept as evidence.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Fact {
+    /// `person`, `residence` (see `yagona_forms::FACT_SOURCES`).
+    pub source: String,
+    /// The exchange service that answered (`X-Road-Service`).
+    pub service: String,
+    /// `X-Road-Request-Id` of the call: its request and response are in the message log.
+    pub request_id: String,
+    pub fetched_at: String,
+    pub data: Value,
+}
+
+impl Fact {
+    /// The value at a dotted path (`address.text`), when it is a string or a number.
+    pub fn value(&self, path: &str) -> Option<String> {
+        let mut v = &self.data;
+        for part in path.split('.') {
+            v = v.get(part)?;
+        }
+        match v {
+            Value::String(s) if !s.trim().is_empty() => Some(s.clone()),
+            Value::Number(n) => Some(n.to_string()),
+            _ => None,
+        }
+    }
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApplicationError {
@@ -637,6 +679,41 @@ impl<'a> ApplicationStore<'a> {
         applicant: &Actor,
         answers: Map<String, Value>,
     ) -> Result<Application, ApplicationError> {
+        let app = self.editable(reference, applicant).await?;
+        let mut merged = app.answers.clone();
+        for (k, v) in answers {
+            if v.is_null() {
+                merged.remove(&k);
+            } else {
+                merged.insert(k, v);
+            }
+        }
+        self.write_answers(app, merged, &[]).await
+    }
+
+    /// Records what the registers said about the applicant of a draft, and fills the answers
+    /// that are still empty with `prefill` (field → value) — in one transaction.
+    pub async fn record_facts(
+        &self,
+        reference: &str,
+        applicant: &Actor,
+        facts: &[Fact],
+        prefill: Map<String, Value>,
+    ) -> Result<Application, ApplicationError> {
+        let app = self.editable(reference, applicant).await?;
+        let mut merged = app.answers.clone();
+        for (k, v) in prefill {
+            merged.entry(k).or_insert(v);
+        }
+        self.write_answers(app, merged, facts).await
+    }
+
+    /// The applicant's application, if they may still change its answers.
+    async fn editable(
+        &self,
+        reference: &str,
+        applicant: &Actor,
+    ) -> Result<Application, ApplicationError> {
         let app = self
             .get(reference, Viewer::Applicant(applicant.id()))
             .await?
@@ -647,16 +724,37 @@ impl<'a> ApplicationStore<'a> {
                 action: Action::Submit,
             });
         }
-        let mut merged = app.answers.clone();
-        for (k, v) in answers {
-            if v.is_null() {
-                merged.remove(&k);
-            } else {
-                merged.insert(k, v);
-            }
-        }
+        Ok(app)
+    }
+
+    /// Stores new answers (and facts, if any) unless the application changed meanwhile.
+    async fn write_answers(
+        &self,
+        app: Application,
+        merged: Map<String, Value>,
+        facts: &[Fact],
+    ) -> Result<Application, ApplicationError> {
         let at = format_timestamp(&now());
         let mut tx = self.db.writer.begin().await?;
+        for f in facts {
+            sqlx::query("DELETE FROM application_facts WHERE application_id = $1 AND source = $2")
+                .bind(&app.id)
+                .bind(&f.source)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query(
+                "INSERT INTO application_facts (application_id, source, service, request_id, fetched_at, data)
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(&app.id)
+            .bind(&f.source)
+            .bind(&f.service)
+            .bind(&f.request_id)
+            .bind(&f.fetched_at)
+            .bind(f.data.to_string())
+            .execute(&mut *tx)
+            .await?;
+        }
         let done = sqlx::query("UPDATE applications SET answers = $1, updated_at = $2 WHERE id = $3 AND updated_at = $4")
             .bind(Value::Object(merged.clone()).to_string())
             .bind(&at)
@@ -673,6 +771,40 @@ impl<'a> ApplicationStore<'a> {
             updated_at: at,
             ..app
         })
+    }
+
+    /// The facts recorded for an application the viewer may see.
+    pub async fn facts(
+        &self,
+        reference: &str,
+        viewer: Viewer<'_>,
+    ) -> Result<Vec<Fact>, ApplicationError> {
+        let (clause, scope) = match viewer {
+            Viewer::Applicant(p) => ("a.applicant_pinfl = $2".to_owned(), p),
+            Viewer::Agency(ag) => (agency_scope("a", 2), ag),
+        };
+        let rows = sqlx::query(&format!(
+            "SELECT f.source, f.service, f.request_id, f.fetched_at, f.data
+             FROM application_facts f JOIN applications a ON a.id = f.application_id
+             WHERE a.reference = $1 AND {clause} ORDER BY f.source"
+        ))
+        .bind(reference)
+        .bind(scope)
+        .fetch_all(&self.db.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let data: String = r.try_get(4)?;
+                Ok(Fact {
+                    source: r.try_get(0)?,
+                    service: r.try_get(1)?,
+                    request_id: r.try_get(2)?,
+                    fetched_at: r.try_get(3)?,
+                    data: serde_json::from_str(&data).unwrap_or(Value::Null),
+                })
+            })
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(|e| ApplicationError::Db(e.into()))
     }
 
     /// Keeps a file uploaded before its application exists (GovStack's `POST /documents`),

@@ -25,5 +25,6 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 }
 
 pub use time::{
-    format_timestamp, now, parse_timestamp, tashkent_date, tashkent_display, Timestamp,
+    format_timestamp, now, parse_timestamp, tashkent_date, tashkent_day_start, tashkent_display,
+    Timestamp,
 };

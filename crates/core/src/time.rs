@@ -31,3 +31,8 @@ pub fn tashkent_display(t: &Timestamp) -> String {
         .format("%Y-%m-%d %H:%M")
         .to_string()
 }
+
+/// The moment a Tashkent calendar day begins.
+pub fn tashkent_day_start(day: chrono::NaiveDate) -> Timestamp {
+    day.and_hms_opt(0, 0, 0).expect("midnight exists").and_utc() - chrono::Duration::hours(5)
+}

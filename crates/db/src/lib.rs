@@ -31,6 +31,9 @@ pub enum DbError {
         name: &'static str,
         source: sqlx::Error,
     },
+    /// A stored value the code cannot read back (written by hand, or by a newer release).
+    #[error("stored data is unreadable: {0}")]
+    Corrupt(String),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -74,3 +74,10 @@ pub async fn all(db: &Db) -> Result<HashMap<String, Vec<VerifyingKey>>, DbError>
     }
     Ok(out)
 }
+
+/// How many public keys are recorded (changes whenever one is added).
+pub async fn count(db: &Db) -> Result<i64, DbError> {
+    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM exchange_keys")
+        .fetch_one(&db.pool)
+        .await?)
+}

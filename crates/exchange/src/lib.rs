@@ -10,15 +10,21 @@
 //! - [`evidence`]: signed messages in a hash-chained log, and its verification;
 //! - [`log`]: that log in the database (both SQLite and PostgreSQL), appended by any number of
 //!   nodes in one chain;
+//! - [`directory`]: members, subsystems, services and rights as data (files, database, memory);
+//! - [`token`]: signed client tokens, one way a calling system proves which subsystem it is;
+//! - [`situation`]: who calls whom, with volumes, errors and latency, from the log;
 //! - [`keys`]: subsystem key pairs (one command; no certificate authority).
 
 pub mod access;
+pub mod directory;
 pub mod error;
 pub mod evidence;
 pub mod headers;
 pub mod id;
 pub mod keys;
 pub mod log;
+pub mod situation;
+pub mod token;
 
 pub use access::{Grantee, Right};
 pub use error::{ErrorKind, ExchangeError};

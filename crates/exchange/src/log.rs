@@ -63,50 +63,124 @@ pub async fn migrate(db: &Db) -> Result<(), DbError> {
 const COLUMNS: &str = "seq, at, kind, request_id, message_id, client, service, method, path, status, user_id, issue, body_sha512, body_size, body, signer, signature, prev, hash";
 
 /// Appends a signed entry: gives it its sequence number and predecessor, seals it, stores it.
-pub async fn append(db: &Db, mut entry: Entry) -> Result<Entry, DbError> {
+pub async fn append(db: &Db, entry: Entry) -> Result<Entry, DbError> {
+    let mut all = append_all(db, vec![entry]).await?;
+    Ok(all.pop().expect("one in, one out"))
+}
+
+/// Appends entries in order, in one transaction.
+pub async fn append_all(db: &Db, mut entries: Vec<Entry>) -> Result<Vec<Entry>, DbError> {
+    if entries.is_empty() {
+        return Ok(entries);
+    }
+    let n = entries.len() as i64;
     let mut tx = db.writer.begin().await?;
     // The update takes the head (a row lock on PostgreSQL, the write lock on SQLite) until commit.
     let head =
-        sqlx::query("UPDATE exchange_log_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash")
+        sqlx::query("UPDATE exchange_log_head SET seq = seq + $1 WHERE id = 1 RETURNING seq, hash")
+            .bind(n)
             .fetch_one(&mut *tx)
             .await?;
-    let seq: i64 = head.try_get(0)?;
-    let prev: String = head.try_get(1)?;
-    if seq == 1 {
-        entry.chain_after(None);
-    } else {
-        entry.chain_after(Some((seq as u64 - 1, &prev)));
-    }
-    sqlx::query(&format!(
-        "INSERT INTO exchange_log ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)"
-    ))
-    .bind(entry.seq as i64)
-    .bind(&entry.at)
-    .bind(&entry.kind)
-    .bind(&entry.request_id)
-    .bind(&entry.message_id)
-    .bind(&entry.client)
-    .bind(&entry.service)
-    .bind(&entry.method)
-    .bind(&entry.path)
-    .bind(entry.status.map(i64::from))
-    .bind(&entry.user_id)
-    .bind(&entry.issue)
-    .bind(&entry.body_sha512)
-    .bind(entry.body_size as i64)
-    .bind(&entry.body)
-    .bind(&entry.signer)
-    .bind(&entry.signature)
-    .bind(&entry.prev)
-    .bind(&entry.hash)
-    .execute(&mut *tx)
-    .await?;
-    sqlx::query("UPDATE exchange_log_head SET hash = $1 WHERE id = 1")
+    let last: i64 = head.try_get(0)?;
+    let mut prev: String = head.try_get(1)?;
+    let mut seq = (last - n) as u64;
+    for entry in &mut entries {
+        if seq == 0 {
+            entry.chain_after(None);
+        } else {
+            entry.chain_after(Some((seq, &prev)));
+        }
+        seq += 1;
+        prev = entry.hash.clone();
+        sqlx::query(&format!(
+            "INSERT INTO exchange_log ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)"
+        ))
+        .bind(entry.seq as i64)
+        .bind(&entry.at)
+        .bind(&entry.kind)
+        .bind(&entry.request_id)
+        .bind(&entry.message_id)
+        .bind(&entry.client)
+        .bind(&entry.service)
+        .bind(&entry.method)
+        .bind(&entry.path)
+        .bind(entry.status.map(i64::from))
+        .bind(&entry.user_id)
+        .bind(&entry.issue)
+        .bind(&entry.body_sha512)
+        .bind(entry.body_size as i64)
+        .bind(&entry.body)
+        .bind(&entry.signer)
+        .bind(&entry.signature)
+        .bind(&entry.prev)
         .bind(&entry.hash)
         .execute(&mut *tx)
         .await?;
+    }
+    sqlx::query("UPDATE exchange_log_head SET hash = $1 WHERE id = 1")
+        .bind(&prev)
+        .execute(&mut *tx)
+        .await?;
     tx.commit().await?;
-    Ok(entry)
+    Ok(entries)
+}
+
+type Waiting = (Vec<Entry>, tokio::sync::oneshot::Sender<Result<(), String>>);
+
+/// Writes entries from any number of callers in shared transactions: whoever arrives while a
+/// write is under way goes into the next one. A caller is answered only once its entries are
+/// committed, so an answer that went out always has its evidence.
+#[derive(Clone)]
+pub struct Appender {
+    queue: tokio::sync::mpsc::Sender<Waiting>,
+}
+
+/// The most entries written in one transaction.
+const BATCH: usize = 512;
+
+impl Appender {
+    /// Starts the writer task (on the current runtime).
+    pub fn start(db: Db) -> Appender {
+        let (queue, mut rx) = tokio::sync::mpsc::channel::<Waiting>(4096);
+        tokio::spawn(async move {
+            while let Some(first) = rx.recv().await {
+                let mut batch = vec![first];
+                let mut count = batch[0].0.len();
+                while count < BATCH {
+                    match rx.try_recv() {
+                        Ok(w) => {
+                            count += w.0.len();
+                            batch.push(w);
+                        }
+                        Err(_) => break,
+                    }
+                }
+                let entries: Vec<Entry> = batch
+                    .iter_mut()
+                    .flat_map(|(e, _)| std::mem::take(e))
+                    .collect();
+                let outcome = append_all(&db, entries)
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| e.to_string());
+                for (_, reply) in batch {
+                    let _ = reply.send(outcome.clone());
+                }
+            }
+        });
+        Appender { queue }
+    }
+
+    /// Appends the entries (in this order, one after another) and waits for the commit.
+    pub async fn append(&self, entries: Vec<Entry>) -> Result<(), String> {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        self.queue
+            .send((entries, tx))
+            .await
+            .map_err(|_| "the message log writer has stopped".to_owned())?;
+        rx.await
+            .map_err(|_| "the message log writer has stopped".to_owned())?
+    }
 }
 
 fn entry_from(r: &sqlx::any::AnyRow) -> Result<Entry, sqlx::Error> {

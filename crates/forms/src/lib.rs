@@ -38,6 +38,11 @@ pub struct FieldOption {
     pub label: I18nText,
 }
 
+/// What the state knows about an applicant that a form may be prefilled with (see
+/// [`Field::prefill`]): `person` (the civil registry's record) and `residence` (the permanent
+/// address registered by the interior ministry).
+pub const FACT_SOURCES: &[&str] = &["person", "residence"];
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Field {
@@ -48,6 +53,11 @@ pub struct Field {
     pub hint: Option<I18nText>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub autocomplete: Option<String>,
+    /// What the state already knows to fill this field with, as `source.path` (for example
+    /// `person.surname`, `residence.address.text`): fetched through the exchange when the
+    /// application starts, shown with where it came from, and changeable by the applicant.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prefill: Option<String>,
     #[serde(default, rename = "option", skip_serializing_if = "Vec::is_empty")]
     pub options: Vec<FieldOption>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -223,6 +233,23 @@ impl FormDefinition {
                 for (k, msg) in &f.errors {
                     for l in msg.missing() {
                         out.push(format!("{at}.error.{k}: {} is missing", l.tag()));
+                    }
+                }
+                if let Some(source) = &f.prefill {
+                    let known = FACT_SOURCES.iter().any(|s| {
+                        source
+                            .strip_prefix(s)
+                            .is_some_and(|r| r.starts_with('.') && r.len() > 1)
+                    });
+                    if !known {
+                        out.push(format!(
+                            "{at}.prefill: {source:?} names no known fact (person.… or residence.…)"
+                        ));
+                    }
+                    if !matches!(f.widget, Widget::Text | Widget::Textarea | Widget::Date) {
+                        out.push(format!(
+                            "{at}.prefill: only text, textarea and date fields are prefilled"
+                        ));
                     }
                 }
                 let Some(prop) = props.get(&f.name) else {
@@ -438,6 +465,7 @@ mod tests {
                             label: text("Name"),
                             hint: None,
                             autocomplete: None,
+                            prefill: None,
                             options: vec![],
                             accept: vec![],
                             max_size_kb: None,
@@ -449,6 +477,7 @@ mod tests {
                             label: text("Born"),
                             hint: None,
                             autocomplete: None,
+                            prefill: None,
                             options: vec![],
                             accept: vec![],
                             max_size_kb: None,
@@ -460,6 +489,7 @@ mod tests {
                             label: text("Sex"),
                             hint: None,
                             autocomplete: None,
+                            prefill: None,
                             options: vec![
                                 FieldOption {
                                     value: "m".into(),
@@ -480,6 +510,7 @@ mod tests {
                             label: text("PINFL"),
                             hint: None,
                             autocomplete: None,
+                            prefill: None,
                             options: vec![],
                             accept: vec![],
                             max_size_kb: None,

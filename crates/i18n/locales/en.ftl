@@ -285,3 +285,45 @@ checks-heading = Checks by the platform
 diagram-heading = Process
 diagram-title = Process of the service “{ $service }”
 diagram-legend = Green: steps done. Blue, thick outline: where the application is now.
+
+# Interagency exchange (administrators)
+exchange-title = Interagency exchange
+exchange-intro = Members, their information systems and the services they offer, and who may call what. Anything not granted here is refused.
+exchange-calls-only = This system calls services; it offers none.
+exchange-base-url = Address of the service
+exchange-timeout = Longest wait for an answer
+exchange-rights = Who may call
+exchange-grantee = Who may call
+exchange-method = Method
+exchange-path = Path
+exchange-any-method = any method
+exchange-no-rights = No one may call this service.
+exchange-revoke = Withdraw
+exchange-grant-title = Grant a right
+exchange-grant = Grant
+exchange-service = Service
+exchange-choose = Choose…
+exchange-path-hint = * matches within one part of the path, ** across parts; /** is the whole service.
+exchange-error-service = Choose the service the right is for
+exchange-error-grantee = Choose the system or group that may call
+exchange-error-method = Choose a method
+exchange-error-path = Enter a path that starts with / and has no spaces, such as /v1/persons/*
+exchange-traffic-title = Who calls whom
+exchange-traffic-intro = Calls between agencies through the exchange, from the message log: how many, how many failed, and how long the providers took to answer.
+exchange-traffic-caption = From { $from } to { $to }
+exchange-from = From
+exchange-to = To
+exchange-show = Show
+exchange-caller = Caller
+exchange-provider = Provider
+exchange-calls = Calls
+exchange-errors = Failed
+exchange-no-traffic = No exchanges in this period.
+exchange-error-date = Enter a date such as 2026-11-27
+exchange-error-period = The end of the period must not be before its start
+
+# Once only: facts from state registers
+prefill-source = Filled in from { $source }. Change it if it is wrong.
+facts-heading = What state registers told us
+facts-intro = We asked these registers through the interagency exchange so that you do not have to tell us again. If something is wrong, contact the agency that keeps the register.
+facts-fetched = Asked on { $when }

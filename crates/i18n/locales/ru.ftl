@@ -307,3 +307,45 @@ checks-heading = Проверки платформы
 diagram-heading = Процесс
 diagram-title = Процесс услуги «{ $service }»
 diagram-legend = Зелёным: пройденные этапы. Синим, жирной рамкой: где заявление сейчас.
+
+# Межведомственный обмен (администраторы)
+exchange-title = Межведомственный обмен
+exchange-intro = Участники, их информационные системы и предоставляемые ими сервисы, а также кто что может вызывать. Всё, что здесь не разрешено, запрещено.
+exchange-calls-only = Эта система вызывает сервисы, но сама их не предоставляет.
+exchange-base-url = Адрес сервиса
+exchange-timeout = Наибольшее время ожидания ответа
+exchange-rights = Кто может вызывать
+exchange-grantee = Кто может вызывать
+exchange-method = Метод
+exchange-path = Путь
+exchange-any-method = любой метод
+exchange-no-rights = Этот сервис никому не разрешён.
+exchange-revoke = Отозвать
+exchange-grant-title = Выдать право
+exchange-grant = Выдать
+exchange-service = Сервис
+exchange-choose = Выберите…
+exchange-path-hint = * соответствует части пути, ** — нескольким частям; /** — весь сервис.
+exchange-error-service = Выберите сервис, к которому относится право
+exchange-error-grantee = Выберите систему или группу, которой разрешён вызов
+exchange-error-method = Выберите метод
+exchange-error-path = Введите путь, начинающийся с / и без пробелов, например /v1/persons/*
+exchange-traffic-title = Кто кого вызывает
+exchange-traffic-intro = Вызовы между ведомствами через шлюз обмена по журналу сообщений: сколько их, сколько завершилось ошибкой и как быстро отвечали поставщики.
+exchange-traffic-caption = С { $from } по { $to }
+exchange-from = С
+exchange-to = По
+exchange-show = Показать
+exchange-caller = Потребитель
+exchange-provider = Поставщик
+exchange-calls = Вызовы
+exchange-errors = С ошибкой
+exchange-no-traffic = За этот период обменов не было.
+exchange-error-date = Введите дату, например 2026-11-27
+exchange-error-period = Конец периода не может быть раньше его начала
+
+# Однократный ввод: сведения из государственных реестров
+prefill-source = Заполнено по данным: { $source }. Исправьте, если это неверно.
+facts-heading = Что сообщили государственные реестры
+facts-intro = Мы запросили эти реестры через межведомственный обмен, чтобы вам не пришлось сообщать это ещё раз. Если что-то неверно, обратитесь в ведомство, которое ведёт реестр.
+facts-fetched = Запрошено { $when }

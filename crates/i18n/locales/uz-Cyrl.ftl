@@ -284,3 +284,45 @@ checks-heading = Платформа текширувлари
 diagram-heading = Жараён
 diagram-title = «{ $service }» хизматининг жараёни
 diagram-legend = Яшил: ўтилган босқичлар. Кўк, қалин чизиқ: ариза ҳозир қаерда.
+
+# Идоралараро ахборот алмашинуви (администраторлар)
+exchange-title = Идоралараро ахборот алмашинуви
+exchange-intro = Иштирокчилар, уларнинг ахборот тизимлари ва улар тақдим этадиган сервислар, шунингдек ким нимани чақира олиши. Бу ерда рухсат берилмаган ҳамма нарса рад этилади.
+exchange-calls-only = Бу тизим сервисларни чақиради, ўзи сервис тақдим этмайди.
+exchange-base-url = Сервис манзили
+exchange-timeout = Жавобни энг узоқ кутиш вақти
+exchange-rights = Ким чақира олади
+exchange-grantee = Ким чақира олади
+exchange-method = Усул
+exchange-path = Йўл
+exchange-any-method = исталган усул
+exchange-no-rights = Бу сервисни ҳеч ким чақира олмайди.
+exchange-revoke = Бекор қилиш
+exchange-grant-title = Ҳуқуқ бериш
+exchange-grant = Бериш
+exchange-service = Сервис
+exchange-choose = Танланг…
+exchange-path-hint = * йўлнинг бир қисмига, ** бир нечта қисмига мос келади; /** — бутун сервис.
+exchange-error-service = Ҳуқуқ қайси сервисга тегишли эканини танланг
+exchange-error-grantee = Чақиришга рухсат бериладиган тизим ёки гуруҳни танланг
+exchange-error-method = Усулни танланг
+exchange-error-path = / билан бошланадиган ва бўш жойсиз йўлни киритинг, масалан /v1/persons/*
+exchange-traffic-title = Ким кимни чақиради
+exchange-traffic-intro = Алмашинув шлюзи орқали идоралар ўртасидаги чақирувлар хабарлар журналидан: қанча, қанчаси хато билан тугаган ва тақдим этувчилар қанча тез жавоб берган.
+exchange-traffic-caption = { $from } дан { $to } гача
+exchange-from = Дан
+exchange-to = Гача
+exchange-show = Кўрсатиш
+exchange-caller = Чақирувчи
+exchange-provider = Тақдим этувчи
+exchange-calls = Чақирувлар
+exchange-errors = Хато билан
+exchange-no-traffic = Бу даврда алмашинув бўлмаган.
+exchange-error-date = Санани киритинг, масалан 2026-11-27
+exchange-error-period = Давр охири унинг бошидан олдин бўлиши мумкин эмас
+
+# Бир марталик киритиш: давлат реестрларидаги маълумотлар
+prefill-source = Қуйидаги маълумотлар асосида тўлдирилди: { $source }. Нотўғри бўлса, тузатинг.
+facts-heading = Давлат реестрлари нима хабар берди
+facts-intro = Буни сиздан қайта сўрамаслик учун ушбу реестрларга идоралараро алмашинув орқали сўров юбордик. Бирор нарса нотўғри бўлса, реестрни юритувчи идорага мурожаат қилинг.
+facts-fetched = Сўралган вақт: { $when }

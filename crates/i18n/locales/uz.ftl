@@ -284,3 +284,45 @@ checks-heading = Platforma tekshiruvlari
 diagram-heading = Jarayon
 diagram-title = «{ $service }» xizmatining jarayoni
 diagram-legend = Yashil: oʻtilgan bosqichlar. Koʻk, qalin chiziq: ariza hozir qayerda.
+
+# Idoralararo axborot almashinuvi (administratorlar)
+exchange-title = Idoralararo axborot almashinuvi
+exchange-intro = Ishtirokchilar, ularning axborot tizimlari va ular taqdim etadigan servislar, shuningdek kim nimani chaqira olishi. Bu yerda ruxsat berilmagan hamma narsa rad etiladi.
+exchange-calls-only = Bu tizim servislarni chaqiradi, oʻzi servis taqdim etmaydi.
+exchange-base-url = Servis manzili
+exchange-timeout = Javobni eng uzoq kutish vaqti
+exchange-rights = Kim chaqira oladi
+exchange-grantee = Kim chaqira oladi
+exchange-method = Usul
+exchange-path = Yoʻl
+exchange-any-method = istalgan usul
+exchange-no-rights = Bu servisni hech kim chaqira olmaydi.
+exchange-revoke = Bekor qilish
+exchange-grant-title = Huquq berish
+exchange-grant = Berish
+exchange-service = Servis
+exchange-choose = Tanlang…
+exchange-path-hint = * yoʻlning bir qismiga, ** bir nechta qismiga mos keladi; /** — butun servis.
+exchange-error-service = Huquq qaysi servisga tegishli ekanini tanlang
+exchange-error-grantee = Chaqirishga ruxsat beriladigan tizim yoki guruhni tanlang
+exchange-error-method = Usulni tanlang
+exchange-error-path = / bilan boshlanadigan va boʻsh joysiz yoʻlni kiriting, masalan /v1/persons/*
+exchange-traffic-title = Kim kimni chaqiradi
+exchange-traffic-intro = Almashinuv shlyuzi orqali idoralar oʻrtasidagi chaqiruvlar xabarlar jurnalidan: qancha, qanchasi xato bilan tugagan va taqdim etuvchilar qancha tez javob bergan.
+exchange-traffic-caption = { $from } dan { $to } gacha
+exchange-from = Dan
+exchange-to = Gacha
+exchange-show = Koʻrsatish
+exchange-caller = Chaqiruvchi
+exchange-provider = Taqdim etuvchi
+exchange-calls = Chaqiruvlar
+exchange-errors = Xato bilan
+exchange-no-traffic = Bu davrda almashinuv boʻlmagan.
+exchange-error-date = Sanani kiriting, masalan 2026-11-27
+exchange-error-period = Davr oxiri uning boshidan oldin boʻlishi mumkin emas
+
+# Bir martalik kiritish: davlat reyestrlaridagi maʼlumotlar
+prefill-source = Quyidagi maʼlumotlar asosida toʻldirildi: { $source }. Notoʻgʻri boʻlsa, tuzating.
+facts-heading = Davlat reyestrlari nima xabar berdi
+facts-intro = Buni sizdan qayta soʻramaslik uchun ushbu reyestrlarga idoralararo almashinuv orqali soʻrov yubordik. Biror narsa notoʻgʻri boʻlsa, reyestrni yurituvchi idoraga murojaat qiling.
+facts-fetched = Soʻralgan vaqt: { $when }

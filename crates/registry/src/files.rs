@@ -37,6 +37,28 @@ impl fmt::Display for Problem {
     }
 }
 
+/// Reads a TOML file of a registry folder at `root`; a file that cannot be read, or a syntax or
+/// type error, is one [`Problem`] (located by line and column where it can be).
+pub fn toml_file<T: DeserializeOwned>(root: &Path, path: &Path) -> Result<T, Problem> {
+    let file = path.strip_prefix(root).unwrap_or(path).to_path_buf();
+    let source = std::fs::read_to_string(path).map_err(|e| Problem {
+        file: file.clone(),
+        location: String::new(),
+        message: format!("cannot read: {e}"),
+    })?;
+    toml::from_str::<T>(&source).map_err(|e| Problem {
+        file,
+        location: e
+            .span()
+            .map(|s| {
+                let (l, c) = line_col(&source, s.start);
+                format!("{l}:{c}")
+            })
+            .unwrap_or_default(),
+        message: e.message().to_owned(),
+    })
+}
+
 struct Reader<'a> {
     root: &'a Path,
     problems: Vec<Problem>,
@@ -79,18 +101,10 @@ impl Reader<'_> {
     }
 
     fn toml<T: DeserializeOwned>(&mut self, path: &Path) -> Option<T> {
-        let source = self.read(path)?;
-        match toml::from_str::<T>(&source) {
+        match toml_file(self.root, path) {
             Ok(v) => Some(v),
-            Err(e) => {
-                let location = e
-                    .span()
-                    .map(|s| {
-                        let (l, c) = line_col(&source, s.start);
-                        format!("{l}:{c}")
-                    })
-                    .unwrap_or_default();
-                self.problem(path, location, e.message().to_owned());
+            Err(p) => {
+                self.problems.push(p);
                 None
             }
         }

@@ -8,6 +8,9 @@
 mod api;
 mod auth;
 pub mod context;
+pub mod exchange;
+mod exchange_admin;
+mod facts;
 mod form;
 mod govstack;
 mod jobs;
@@ -41,6 +44,8 @@ pub struct WebConfig {
     pub demo_sign_in: bool,
     /// The largest request body accepted (uploads included), in bytes.
     pub max_body_bytes: usize,
+    /// The exchange gateway (`/r1/…`).
+    pub exchange: exchange::ExchangeConfig,
 }
 
 impl Default for WebConfig {
@@ -49,6 +54,7 @@ impl Default for WebConfig {
             secure_cookies: true,
             demo_sign_in: true,
             max_body_bytes: 25 * 1024 * 1024,
+            exchange: exchange::ExchangeConfig::default(),
         }
     }
 }
@@ -60,6 +66,7 @@ pub struct AppState {
     pub csrf: Csrf,
     pub config: WebConfig,
     pub metrics: Metrics,
+    pub gateway: exchange::Gateway,
     templates: minijinja::Environment<'static>,
     catalogue: Mutex<(Arc<Catalogue>, Instant)>,
 }
@@ -72,7 +79,9 @@ impl AppState {
         let csrf = Csrf::new(IdentityStore { db: &db }.secret("csrf").await?);
         let catalogue = RegistryStore { db: &db }.catalogue().await?;
         let i18n = Arc::new(I18n::new());
+        let gateway = exchange::Gateway::new(&db, config.exchange.clone()).await?;
         Ok(Arc::new(AppState {
+            gateway,
             templates: render::environment(i18n.clone()),
             i18n,
             csrf,
@@ -155,6 +164,9 @@ pub fn router(state: Arc<AppState>) -> Router {
             post(staff::decide),
         )
         .route("/admin", get(staff::admin))
+        .route("/admin/exchange", get(exchange_admin::directory))
+        .route("/admin/exchange/rights", post(exchange_admin::change_right))
+        .route("/admin/exchange/traffic", get(exchange_admin::traffic))
         .merge(api::routes())
         .merge(jobs::routes())
         .merge(govstack::routes())
@@ -168,10 +180,6 @@ pub fn router(state: Arc<AppState>) -> Router {
             state.clone(),
             context::session_layer,
         ))
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            metrics::track,
-        ))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(CSP),
@@ -183,6 +191,13 @@ pub fn router(state: Arc<AppState>) -> Router {
         .layer(SetResponseHeaderLayer::if_not_present(
             header::REFERRER_POLICY,
             HeaderValue::from_static("same-origin"),
+        ))
+        // The exchange has its own limits and answers in its own protocol: no sessions, no
+        // page headers (a provider's answer passes as it was given).
+        .merge(exchange::routes())
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            metrics::track,
         ))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(
             render::panic_response,

@@ -210,6 +210,22 @@ pub async fn start_application(
         .await
     {
         Ok(app) => {
+            // Once only: a fresh draft is filled with what the registers know (a failure of
+            // theirs leaves the fields to the applicant; it never stops the application).
+            if app.answers.is_empty() {
+                let pinfl = applicant(user).id().to_owned();
+                let found =
+                    crate::facts::gather(&state, &s.form, &pinfl, app.reference.as_str()).await;
+                if !found.is_empty() {
+                    let filled = crate::facts::prefill(&s.form, &found);
+                    if let Err(e) = store
+                        .record_facts(app.reference.as_str(), &applicant(user), &found, filled)
+                        .await
+                    {
+                        tracing::warn!(error = %e, "facts from the registers could not be kept");
+                    }
+                }
+            }
             let first = s
                 .form
                 .steps()
@@ -304,6 +320,7 @@ pub async fn step(
         Err(r) => return r,
     };
     let names = file_names(&state, &app).await;
+    let sources = prefill_sources(&state, &ctx, &app, &sv, &app.answers).await;
     render_step(
         &state,
         &ctx,
@@ -313,9 +330,38 @@ pub async fn step(
         &app.answers,
         &HashMap::new(),
         &names,
+        &sources,
         q.r#return == "check",
         StatusCode::OK,
     )
+}
+
+/// The fields still holding what a register said, with that register's name.
+async fn prefill_sources(
+    state: &AppState,
+    ctx: &Ctx,
+    app: &Application,
+    sv: &ServiceVersion,
+    values: &Map<String, Value>,
+) -> HashMap<String, String> {
+    let facts = registered_facts(state, app).await;
+    if facts.is_empty() {
+        return HashMap::new();
+    }
+    crate::facts::field_sources(state, &sv.service.form, values, &facts, ctx.locale).await
+}
+
+async fn registered_facts(state: &AppState, app: &Application) -> Vec<yagona_applications::Fact> {
+    ApplicationStore { db: &state.db }
+        .facts(
+            app.reference.as_str(),
+            Viewer::Applicant(&app.applicant_pinfl),
+        )
+        .await
+        .unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "reading an application's facts");
+            Vec::new()
+        })
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -328,6 +374,7 @@ fn render_step(
     values: &Map<String, Value>,
     errors: &HashMap<String, String>,
     file_names: &HashMap<String, String>,
+    sources: &HashMap<String, String>,
     back_to_check: bool,
     status: StatusCode,
 ) -> Response {
@@ -345,14 +392,18 @@ fn render_step(
                 (Widget::File, Some(Value::String(id))) => file_names.get(id).cloned(),
                 _ => None,
             };
-            view::field(
+            let mut shown = view::field(
                 l,
                 f,
                 v,
                 errors.get(&f.name).cloned(),
                 form.is_required(&f.name),
                 file_name,
-            )
+            );
+            if let Some(source) = sources.get(&f.name) {
+                shown["source"] = json!(source);
+            }
+            shown
         })
         .collect();
     let summary: Vec<Value> = step
@@ -502,6 +553,7 @@ pub async fn save_step(
         let names = file_names(&state, &app).await;
         let mut shown = app.answers.clone();
         shown.extend(typed.into_iter());
+        let sources = prefill_sources(&state, &ctx, &app, &sv, &shown).await;
         return render_step(
             &state,
             &ctx,
@@ -511,6 +563,7 @@ pub async fn save_step(
             &shown,
             &errors,
             &names,
+            &sources,
             back_to_check,
             StatusCode::UNPROCESSABLE_ENTITY,
         );
@@ -614,6 +667,7 @@ async fn render_check(
             "application": {"reference": app.reference, "resubmission": app.status == Status::Returned},
             "service_name": sv.service.passport.name.get(l),
             "sections": check_rows(state, l, app, form, &names),
+            "facts": crate::facts::summaries(state, &registered_facts(state, app).await, l).await,
             "errors": summary,
         }),
     )

@@ -24,6 +24,14 @@ const TEMPLATES: &[(&str, &str)] = &[
     ),
     ("home.html", include_str!("../templates/home.html")),
     (
+        "admin_exchange.html",
+        include_str!("../templates/admin_exchange.html"),
+    ),
+    (
+        "admin_traffic.html",
+        include_str!("../templates/admin_traffic.html"),
+    ),
+    (
         "catalogue.html",
         include_str!("../templates/catalogue.html"),
     ),

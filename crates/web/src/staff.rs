@@ -127,7 +127,7 @@ pub async fn list(
     )
 }
 
-fn forbidden_or_sign_in(state: &AppState, ctx: &Ctx) -> Response {
+pub(crate) fn forbidden_or_sign_in(state: &AppState, ctx: &Ctx) -> Response {
     if ctx.user.is_some() {
         error_page(state, ctx, PageError::Forbidden)
     } else {

@@ -6,6 +6,7 @@ use anyhow::Context;
 use std::path::Path;
 use yagona_applications::ApplicationStore;
 use yagona_db::Db;
+use yagona_exchange::directory::{Directory, DirectoryStore};
 use yagona_identity::{demo, IdentityStore};
 use yagona_registry::{files, ImportReport, RegistryStore};
 
@@ -20,14 +21,35 @@ pub async fn migrate(db: &Db) -> anyhow::Result<()> {
     ApplicationStore::migrate(db).await?;
     yagona_workflow::store::ProcessStore::migrate(db).await?;
     yagona_exchange::log::migrate(db).await?;
+    DirectoryStore::migrate(db).await?;
     // The standard review runs services whose registry entry brings no process of its own.
     yagona_applications::process::deploy_standard(db).await?;
     Ok(())
 }
 
+/// Reads a registry folder: the registry itself and its exchange directory (`exchange/`), whose
+/// members are checked against the registry's agencies. Every problem of both is returned.
+pub fn read_registry(
+    dir: &Path,
+) -> Result<(yagona_registry::Registry, Directory), Vec<files::Problem>> {
+    let reg = files::read_dir(dir)?;
+    let agencies = reg
+        .agencies
+        .iter()
+        .map(|a| {
+            (
+                a.code.as_str().to_owned(),
+                (a.stir.as_str().to_owned(), a.name.clone()),
+            )
+        })
+        .collect();
+    let directory = yagona_exchange::directory::read_dir(dir, &agencies)?;
+    Ok((reg, directory))
+}
+
 /// Reads a registry folder and imports it; every problem is reported with file and location.
 pub async fn import_registry(db: &Db, dir: &Path) -> anyhow::Result<ImportReport> {
-    let reg = files::read_dir(dir).map_err(|problems| {
+    let (reg, directory) = read_registry(dir).map_err(|problems| {
         let list: Vec<String> = problems.iter().map(|p| p.to_string()).collect();
         anyhow::anyhow!(
             "the registry at {} has {} problem(s):\n{}",
@@ -38,7 +60,54 @@ pub async fn import_registry(db: &Db, dir: &Path) -> anyhow::Result<ImportReport
     })?;
     let report = RegistryStore { db }.import(&reg).await?;
     deploy_processes(db, &reg).await?;
+    if (DirectoryStore { db }).import(&directory).await? {
+        tracing::info!(
+            members = directory.members.len(),
+            "exchange directory imported"
+        );
+    }
     Ok(report)
+}
+
+/// Makes sure this node can sign for every subsystem of the directory: a key pair for each that
+/// has no private key in `keys` yet (the demo's one-command set-up, done for all at once).
+pub async fn ensure_keys(db: &Db, keys: &Path) -> anyhow::Result<usize> {
+    let directory = DirectoryStore { db }.load().await?;
+    let mut made = 0;
+    for s in directory.subsystems() {
+        let file = yagona_exchange::keys::key_file(keys, &s.id);
+        let key = if file.exists() {
+            yagona_exchange::keys::read_private(&file)
+                .map_err(|e| anyhow::anyhow!(e))?
+                .verifying_key()
+        } else {
+            made += 1;
+            yagona_exchange::keys::generate_to_file(keys, &s.id)
+                .with_context(|| format!("writing a key to {}", keys.display()))?
+                .1
+        };
+        yagona_exchange::keys::register(db, &s.id, &key).await?;
+    }
+    Ok(made)
+}
+
+/// The subsystem the demo's portal asks registers as (the Public Services Agency's portal).
+pub fn demo_portal_subsystem() -> yagona_exchange::ClientId {
+    yagona_exchange::ClientId::subsystem("UZ", "GOV", "305184297", "portal")
+}
+
+/// Serves the demo's agency registers on an internal address (loopback, a free port), where
+/// only the gateway reaches them; returns their base address.
+pub async fn spawn_registers() -> anyhow::Result<String> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let address = format!("http://{}", listener.local_addr()?);
+    let app = axum::Router::new().nest("/registers", yagona_registers::router());
+    tokio::spawn(async move {
+        if let Err(e) = axum::serve(listener, app).await {
+            tracing::error!(error = %e, "the demo registers stopped");
+        }
+    });
+    Ok(address)
 }
 
 /// Deploys every service's process and the standard one. Deploying an unchanged model changes

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use yagona_db::Db;
 use yagona_identity::{demo, Role};
 use yagona_registry::{files, RegistryStore};
+use yagona_web::exchange::ExchangeConfig;
 use yagona_web::{AppState, WebConfig};
 
 #[derive(Parser)]
@@ -114,6 +115,18 @@ enum ExchangeCommand {
         #[command(flatten)]
         storage: Storage,
     },
+    /// Print a client token for a subsystem's information system, signed with its key: send it
+    /// in the `X-Yagona-Client-Token` header of every call.
+    Token {
+        /// The subsystem, INSTANCE/CLASS/MEMBER/SUBSYSTEM.
+        subsystem: String,
+        /// Folder of private keys.
+        #[arg(long)]
+        keys: PathBuf,
+        /// How long the token is valid, in seconds (at most a day).
+        #[arg(long, default_value_t = 3600)]
+        ttl: i64,
+    },
     /// Check the whole message log: every entry's hash, signature and place in the chain. Names
     /// the first entry edited, removed or reordered and exits non-zero.
     VerifyLog {
@@ -207,6 +220,44 @@ struct ServeConfig {
     /// Largest request accepted, in megabytes.
     #[serde(default = "default_body_mb")]
     max_body_mb: usize,
+    /// The exchange gateway.
+    #[serde(default)]
+    exchange: ExchangeSettings,
+}
+
+/// `[exchange]` in the configuration file.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ExchangeSettings {
+    /// Folder of this node's subsystems' private keys.
+    keys: Option<PathBuf>,
+    /// Sign and log every message (on unless turned off).
+    #[serde(default = "yes")]
+    evidence: bool,
+    /// Largest message body passed, in kilobytes.
+    #[serde(default = "default_exchange_body_kb")]
+    max_body_kb: usize,
+    /// Bodies up to this size are kept whole in the message log, larger ones by hash.
+    #[serde(default = "default_log_body_kb")]
+    log_body_kb: usize,
+    /// Serve the demo registers on an internal address (for trying the exchange out).
+    #[serde(default)]
+    demo_registers: bool,
+    /// The subsystem the portal asks registers as, to prefill forms (none: no prefill).
+    portal: Option<String>,
+}
+
+impl Default for ExchangeSettings {
+    fn default() -> Self {
+        toml::from_str("").expect("every field has a default")
+    }
+}
+
+fn default_exchange_body_kb() -> usize {
+    10 * 1024
+}
+fn default_log_body_kb() -> usize {
+    64
 }
 
 fn yes() -> bool {
@@ -257,7 +308,21 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             let listener = tokio::net::TcpListener::bind((host.as_str(), port))
                 .await
                 .with_context(|| format!("listening on {host}:{port}"))?;
-            let state = AppState::new(db.clone(), WebConfig::default()).await?;
+            let keys = storage.data.join("keys");
+            let made = yagona::ensure_keys(&db, &keys).await?;
+            if made > 0 {
+                tracing::info!(made, keys = %keys.display(), "exchange keys made for the demo subsystems");
+            }
+            let web = WebConfig {
+                exchange: ExchangeConfig {
+                    keys_dir: Some(keys),
+                    local_base: Some(yagona::spawn_registers().await?),
+                    portal: Some(yagona::demo_portal_subsystem()),
+                    ..ExchangeConfig::default()
+                },
+                ..WebConfig::default()
+            };
+            let state = AppState::new(db.clone(), web).await?;
             let _engine = yagona::spawn_engine(db.clone(), &node_name());
             let _housekeeping = yagona::spawn_housekeeping(db.clone());
             print_demo_banner(&db, &host, listener.local_addr()?.port()).await?;
@@ -284,6 +349,24 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                 secure_cookies: cfg.secure_cookies,
                 demo_sign_in: cfg.demo_sign_in,
                 max_body_bytes: cfg.max_body_mb * 1024 * 1024,
+                exchange: ExchangeConfig {
+                    evidence: cfg.exchange.evidence,
+                    max_body_bytes: cfg.exchange.max_body_kb * 1024,
+                    log_body_bytes: cfg.exchange.log_body_kb * 1024,
+                    keys_dir: cfg.exchange.keys.clone(),
+                    local_base: if cfg.exchange.demo_registers {
+                        Some(yagona::spawn_registers().await?)
+                    } else {
+                        None
+                    },
+                    portal: match &cfg.exchange.portal {
+                        None => None,
+                        Some(p) => Some(
+                            yagona_exchange::ClientId::from_header(p)
+                                .map_err(|e| anyhow::anyhow!("[exchange] portal: {}", e.message))?,
+                        ),
+                    },
+                },
             };
             let listener = tokio::net::TcpListener::bind(&cfg.listen)
                 .await
@@ -476,6 +559,22 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                     path.display()
                 );
             }
+            ExchangeCommand::Token {
+                subsystem,
+                keys,
+                ttl,
+            } => {
+                let id = yagona_exchange::ClientId::from_header(&subsystem)
+                    .map_err(|e| anyhow::anyhow!("{}", e.message))?;
+                let key = yagona_exchange::keys::read_private(&yagona_exchange::keys::key_file(
+                    &keys, &id,
+                ))
+                .map_err(|e| anyhow::anyhow!(e))?;
+                println!(
+                    "{}",
+                    yagona_exchange::token::issue(&key, &id, chrono::Utc::now().timestamp(), ttl)
+                );
+            }
             ExchangeCommand::VerifyLog { storage } => {
                 let db = storage.open().await?;
                 let keys = yagona_exchange::keys::all(&db).await?;
@@ -495,15 +594,17 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             }
         },
         Command::Registry { command } => match command {
-            RegistryCommand::Validate { dir } => match files::read_dir(&dir) {
-                Ok(reg) => {
+            RegistryCommand::Validate { dir } => match yagona::read_registry(&dir) {
+                Ok((reg, directory)) => {
                     println!(
-                        "{}: valid — {} agencies, {} life events, {} services, {} calendar years",
+                        "{}: valid — {} agencies, {} life events, {} services, {} calendar years; exchange: {} members, {} subsystems",
                         dir.display(),
                         reg.agencies.len(),
                         reg.life_events.len(),
                         reg.services.len(),
-                        reg.calendar.len()
+                        reg.calendar.len(),
+                        directory.members.len(),
+                        directory.subsystems().count()
                     );
                 }
                 Err(problems) => {

@@ -281,6 +281,26 @@ async fn a_citizen_applies_in_a_browser_and_every_page_is_accessible() {
         assert_accessible(&c, "the decided application").await;
         c.goto(&format!("{base}/api/docs?lang=en")).await.unwrap();
         assert_accessible(&c, "the API page").await;
+
+        // The e-Government Centre: the exchange directory with a mistaken grant, and the traffic.
+        navigate(&c, "form[action='/sign-out'] button").await;
+        c.goto(&format!("{base}/sign-in?lang=uz")).await.unwrap();
+        click(&c, "#persona-admin").await;
+        navigate(&c, "form[action='/sign-in'] button[type=submit]").await;
+        c.goto(&format!("{base}/admin/exchange")).await.unwrap();
+        assert_accessible(&c, "the exchange directory").await;
+        navigate(
+            &c,
+            "form[action='/admin/exchange/rights'] button.govuk-button:not(.govuk-button--warning)",
+        )
+        .await;
+        assert_accessible(&c, "the grant form with its errors").await;
+        c.goto(&format!(
+            "{base}/admin/exchange/traffic?from=2026-11-01&to=2026-11-30"
+        ))
+        .await
+        .unwrap();
+        assert_accessible(&c, "who calls whom").await;
     }
     .await;
     c.close().await.ok();

@@ -16,6 +16,10 @@ use yagona_web::{AppState, WebConfig};
 pub struct TestApp {
     pub address: String,
     pub db: Db,
+    pub state: std::sync::Arc<AppState>,
+    /// This node's exchange keys (one per demo subsystem).
+    pub keys: PathBuf,
+    _keys: tempfile::TempDir,
     pub backend: &'static str,
     _dir: Option<tempfile::TempDir>,
     /// PostgreSQL: the test's schema, dropped when the test ends.
@@ -71,17 +75,33 @@ impl TestApp {
             .await
             .expect("the demo registry imports");
         yagona::seed_demo_people(&db).await.expect("demo people");
-        let state = AppState::new(db.clone(), WebConfig::default())
+        let keys_dir = tempfile::tempdir().expect("temporary folder");
+        yagona::ensure_keys(&db, keys_dir.path())
             .await
-            .expect("state");
+            .expect("exchange keys");
+        let web = WebConfig {
+            exchange: yagona_web::exchange::ExchangeConfig {
+                keys_dir: Some(keys_dir.path().to_owned()),
+                local_base: Some(yagona::spawn_registers().await.expect("registers")),
+                portal: Some(yagona::demo_portal_subsystem()),
+                max_body_bytes: 1024 * 1024,
+                log_body_bytes: 1024,
+                ..Default::default()
+            },
+            ..WebConfig::default()
+        };
+        let state = AppState::new(db.clone(), web).await.expect("state");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
         let address = format!("http://{}", listener.local_addr().unwrap());
-        tokio::spawn(yagona_web::serve(state, listener));
+        tokio::spawn(yagona_web::serve(state.clone(), listener));
         TestApp {
             address,
             db,
+            state,
+            keys: keys_dir.path().to_owned(),
+            _keys: keys_dir,
             backend,
             _dir: dir,
             schema: None,
@@ -126,6 +146,15 @@ impl TestApp {
 
     pub async fn run_engine(&self) -> usize {
         self.run_engine_at(chrono::Utc::now()).await
+    }
+
+    /// An application's stored answers, as stored (JSON text).
+    pub async fn answers(&self, reference: &str) -> String {
+        sqlx::query_scalar("SELECT answers FROM applications WHERE reference = $1")
+            .bind(reference)
+            .fetch_one(&self.db.pool)
+            .await
+            .expect("the application exists")
     }
 
     pub async fn count(&self, sql: &str) -> i64 {
