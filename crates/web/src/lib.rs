@@ -10,6 +10,7 @@ mod auth;
 pub mod context;
 pub mod exchange;
 mod exchange_admin;
+pub mod exchange_worker;
 mod facts;
 mod form;
 mod govstack;

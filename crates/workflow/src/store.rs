@@ -2092,8 +2092,9 @@ impl<'a> ProcessStore<'a> {
         Ok(t.flatten())
     }
 
-    /// What the instance's business-rule tasks decided, in the order they completed: each
-    /// task's labels (see [`crate::model::FlowElement::labels`]) and its result variable's value.
+    /// Results worth showing an officer, in the order they came: each business-rule task's
+    /// decision and each data service's answer (`yagona:exchange` with a `resultVariable`) —
+    /// the task's labels (see [`crate::model::FlowElement::labels`]) and the variable's value.
     pub async fn decision_results(
         &self,
         instance_id: &str,
@@ -2102,7 +2103,9 @@ impl<'a> ProcessStore<'a> {
         let mut out = Vec::new();
         let mut seen = std::collections::HashSet::new();
         for (element, kind, _) in self.history(instance_id).await?.into_iter().rev() {
-            if kind != "businessRuleTask" || !seen.insert(element.clone()) {
+            if !matches!(kind.as_str(), "businessRuleTask" | "serviceTask")
+                || !seen.insert(element.clone())
+            {
                 continue;
             }
             let Some(e) = loaded
@@ -2114,7 +2117,18 @@ impl<'a> ProcessStore<'a> {
             else {
                 continue;
             };
-            let var = e.zeebe.result_variable.as_deref().unwrap_or("result");
+            // A decision's result, or what a data service answered (`yagona:exchange`).
+            let var = if kind == "serviceTask" {
+                if e.zeebe.task_type.as_deref() != Some("yagona:exchange") {
+                    continue;
+                }
+                match e.zeebe.headers.iter().find(|(k, _)| k == "resultVariable") {
+                    Some((_, v)) => v.as_str(),
+                    None => continue,
+                }
+            } else {
+                e.zeebe.result_variable.as_deref().unwrap_or("result")
+            };
             if let Some(v) = loaded.instance.variables.get(var) {
                 out.push((e.labels(), v.clone()));
             }

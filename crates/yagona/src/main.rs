@@ -324,6 +324,11 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             };
             let state = AppState::new(db.clone(), web).await?;
             let _engine = yagona::spawn_engine(db.clone(), &node_name());
+            let _exchange_jobs = yagona_web::exchange_worker::spawn(
+                state.clone(),
+                node_name(),
+                std::time::Duration::from_millis(500),
+            );
             let _housekeeping = yagona::spawn_housekeeping(db.clone());
             print_demo_banner(&db, &host, listener.local_addr()?.port()).await?;
             yagona_web::serve(state, listener).await?;
@@ -374,7 +379,13 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             tracing::info!(listen = %cfg.listen, "serving");
             let _engine = yagona::spawn_engine(db.clone(), &node_name());
             let _housekeeping = yagona::spawn_housekeeping(db.clone());
-            yagona_web::serve(AppState::new(db, web).await?, listener).await?;
+            let state = AppState::new(db, web).await?;
+            let _exchange_jobs = yagona_web::exchange_worker::spawn(
+                state.clone(),
+                node_name(),
+                std::time::Duration::from_millis(500),
+            );
+            yagona_web::serve(state, listener).await?;
         }
         Command::Migrate { storage } => {
             storage.open().await?;

@@ -11,6 +11,7 @@ use yagona_applications::{Actor, ApplicationError, ApplicationStore, Decision, U
 use yagona_registry::RegistryStore;
 
 on_both_databases!(
+    a_refused_data_request_is_retried_and_never_skipped,
     a_two_level_review_needs_the_head_of_departments_approval,
     several_agencies_review_a_construction_permit_in_parallel,
     one_officer_at_a_time_works_a_task,
@@ -396,9 +397,40 @@ async fn a_dmn_decision_assesses_the_family_before_the_specialist(app: TestApp) 
         family(6_000_000, 1),
     )
     .await;
+    // First the Tax Committee is asked, through the exchange, as the social register.
     let mut officer = app.signed_in("officer-social-protection").await;
+    assert!(
+        !officer.get("/staff/applications").await.contains(&poor),
+        "not before the answer"
+    );
+    assert_eq!(
+        app.run_engine().await,
+        2,
+        "one tax question per application"
+    );
     let page = officer.get(&format!("/staff/applications/{poor}")).await;
     assert!(page.contains("Checks by the platform"), "{}", page.body);
+    assert!(
+        page.contains("Ask the Tax Committee about tax debt"),
+        "{}",
+        page.body
+    );
+    assert!(page.contains("hasDebt: false"), "{}", page.body);
+    let asked: Vec<yagona_exchange::evidence::Entry> = yagona_exchange::log::page(&app.db, 0, 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.kind == "request" && e.service == "UZ/GOV/200524845/taxpayers/debt-status")
+        .collect();
+    assert_eq!(asked.len(), 2);
+    assert!(asked
+        .iter()
+        .all(|e| e.client == "UZ/GOV/309871524/social-register"));
+    assert!(asked
+        .iter()
+        .any(|e| e.issue.as_deref() == Some(poor.as_str())
+            && e.user_id.as_deref() == Some(&format!("UZ{CITIZEN_A}"))
+            && e.path == format!("/v1/taxpayers/{CITIZEN_A}/debt")));
     assert!(
         page.contains("eligible: true · incomePerMember: 300000 · priority: high"),
         "{}",
@@ -408,12 +440,77 @@ async fn a_dmn_decision_assesses_the_family_before_the_specialist(app: TestApp) 
         .get(&format!("/staff/applications/{comfortable}"))
         .await;
     assert!(page.contains("eligible: false · incomePerMember: 1200000 · priority: normal"));
+    assert!(
+        page.contains("debtUzs: 1250000"),
+        "Jasur owes tax: {}",
+        page.body
+    );
     // The assessment helps; the specialist still decides.
     assert_eq!(status_of(&app, &comfortable).await, "submitted");
     assert!(officer
         .get("/staff/applications")
         .await
         .contains(&comfortable));
+}
+
+async fn a_refused_data_request_is_retried_and_never_skipped(app: TestApp) {
+    // The social register loses its right to ask the Tax Committee.
+    let store = yagona_exchange::directory::DirectoryStore { db: &app.db };
+    let debt = yagona_exchange::ServiceId::from_path("UZ/GOV/200524845/taxpayers/debt-status")
+        .unwrap()
+        .0;
+    let right = store
+        .load()
+        .await
+        .unwrap()
+        .service(&debt)
+        .unwrap()
+        .rights
+        .iter()
+        .find(|r| matches!(&r.grantee, yagona_exchange::Grantee::Subsystem(c) if c.subsystem.as_deref() == Some("social-register")))
+        .cloned()
+        .unwrap();
+    assert!(store.revoke(&right).await.unwrap());
+    app.state.gateway.reload(&app.db).await;
+    let reference = submitted(
+        &app,
+        CITIZEN_A,
+        "low-income-family-benefit",
+        json!({"family_size": 4, "children_under_18": 2, "monthly_income": 1_000_000,
+               "card_number": "8600123412341234", "declaration": true}),
+    )
+    .await;
+    assert_eq!(app.run_engine().await, 0, "the job fails");
+    let retries: i64 = sqlx::query_scalar(
+        "SELECT retries FROM process_waits WHERE kind = 'job' AND job_type = 'yagona:exchange'",
+    )
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(retries, 4, "one of five tries used");
+    let refused = yagona_exchange::log::page(&app.db, 0, 100).await.unwrap();
+    assert!(refused
+        .iter()
+        .any(|e| e.kind == "error" && e.issue.as_deref() == Some(reference.as_str())));
+    // No officer works an application whose checks never ran.
+    let mut officer = app.signed_in("officer-social-protection").await;
+    assert!(!officer
+        .get("/staff/applications")
+        .await
+        .contains(&reference));
+    // The right comes back; the job is tried again when its pause is over and goes through.
+    assert!(store.grant(&right).await.unwrap());
+    app.state.gateway.reload(&app.db).await;
+    // (the 30-second pause, passed)
+    sqlx::query("UPDATE process_waits SET lock_until = NULL WHERE job_type = 'yagona:exchange'")
+        .execute(&app.db.writer)
+        .await
+        .unwrap();
+    assert_eq!(app.run_engine().await, 1);
+    assert!(officer
+        .get("/staff/applications")
+        .await
+        .contains(&reference));
 }
 
 async fn an_inspector_records_the_site_inspection_on_its_own_form(app: TestApp) {

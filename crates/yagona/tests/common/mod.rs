@@ -139,9 +139,10 @@ impl TestApp {
             .fire_due_timers("test-node", now)
             .await
             .expect("timers fire");
-        yagona_applications::workers::run_once(&self.db, &cat, "test-node")
+        let built_in = yagona_applications::workers::run_once(&self.db, &cat, "test-node")
             .await
-            .expect("built-in workers run")
+            .expect("built-in workers run");
+        built_in + yagona_web::exchange_worker::run_once(&self.state, "test-node").await
     }
 
     pub async fn run_engine(&self) -> usize {

@@ -1,0 +1,146 @@
+//! Service tasks that ask a data service through the exchange: job type `yagona:exchange`.
+//!
+//! Task headers: `service` (the service, `INSTANCE/CLASS/MEMBER/SUBSYSTEM/SERVICE`), `path`
+//! (the path and query after it; `=` marks FEEL, e.g. `="/v1/taxpayers/" + applicant + "/debt"`),
+//! `client` (the subsystem that asks: the agency's system working the application) and
+//! `resultVariable` (where the answer goes). The call carries the applicant's PINFL as
+//! `X-Road-UserId` and the application number as `X-Road-Issue`, and goes through the same
+//! rights, evidence and log as any other. The answer (JSON, or `null` when the register has
+//! no record) is set as the variable, with `<resultVariable>Status` the HTTP status; a gateway
+//! failure fails the job, to be tried again later (and to become an incident when out of
+//! retries).
+
+use crate::exchange::call_as;
+use crate::AppState;
+use serde_json::{Map, Value};
+use std::sync::Arc;
+use yagona_exchange::{ClientId, ServiceId};
+use yagona_workflow::feel::{Expressions, Feel};
+use yagona_workflow::store::ActivatedJob;
+
+pub const JOB_TYPE: &str = "yagona:exchange";
+
+fn header<'a>(job: &'a ActivatedJob, name: &str) -> Option<&'a str> {
+    job.headers.get(name).and_then(Value::as_str)
+}
+
+/// What to do with one job: the variables to complete it with, or why it failed.
+async fn work(state: &AppState, job: &ActivatedJob) -> Result<Map<String, Value>, String> {
+    let service = header(job, "service")
+        .and_then(|s| ServiceId::from_path(s).ok())
+        .filter(|(_, rest)| rest.is_empty())
+        .map(|(id, _)| id)
+        .ok_or("header `service` must name a service, INSTANCE/CLASS/MEMBER/SUBSYSTEM/SERVICE")?;
+    let client = header(job, "client")
+        .map(|c| ClientId::from_header(c).map_err(|e| format!("header `client`: {}", e.message)))
+        .transpose()?
+        .or_else(|| state.gateway.config.portal.clone())
+        .ok_or("header `client` must name the subsystem that asks")?;
+    let path = match header(job, "path").unwrap_or("") {
+        p if p.starts_with('=') => match Feel.evaluate(p, &job.variables) {
+            Ok(Value::String(s)) => s,
+            Ok(other) => return Err(format!("header `path` gave {other}, not text")),
+            Err(e) => return Err(format!("header `path`: {e}")),
+        },
+        p => p.to_owned(),
+    };
+    if !path.is_empty() && !path.starts_with('/') {
+        return Err(format!("header `path` must start with /, not {path:?}"));
+    }
+    let result = header(job, "resultVariable").unwrap_or("result").to_owned();
+    let user = job
+        .variables
+        .get("applicant")
+        .and_then(Value::as_str)
+        .map(|p| format!("UZ{p}"));
+    let issue = job
+        .variables
+        .get("reference")
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+        .or_else(|| job.business_key.clone());
+    let answer = call_as(
+        state,
+        &client,
+        &service,
+        &path,
+        user.as_deref(),
+        issue.as_deref(),
+    )
+    .await
+    .map_err(|e| format!("{}: {}", e.kind.code(), e.message))?;
+    if answer.status >= 500 {
+        return Err(format!("{service} answered {}", answer.status));
+    }
+    let value = if (200..300).contains(&answer.status) {
+        serde_json::from_slice(&answer.body).unwrap_or(Value::Null)
+    } else {
+        Value::Null
+    };
+    let mut vars = Map::new();
+    vars.insert(format!("{result}Status"), Value::from(answer.status));
+    vars.insert(result, value);
+    Ok(vars)
+}
+
+/// Works open `yagona:exchange` jobs once; returns how many were completed.
+pub async fn run_once(state: &AppState, node: &str) -> usize {
+    let cat = state.catalogue().await;
+    // With the applications' projection, as every step of an application's process.
+    let engine = yagona_applications::process::processes(&state.db, &cat.calendar);
+    let jobs = match engine
+        .activate_jobs(JOB_TYPE, node, 16, chrono::Duration::seconds(60))
+        .await
+    {
+        Ok(j) => j,
+        Err(e) => {
+            tracing::warn!(error = %e, "activating exchange jobs");
+            return 0;
+        }
+    };
+    let mut done = 0;
+    for job in jobs {
+        let outcome = match work(state, &job).await {
+            Ok(vars) => engine
+                .complete_job(&job.instance_id, job.wait_id as u64, node, vars)
+                .await
+                .map(|_| ())
+                .map_err(|e| e.to_string()),
+            Err(why) => Err(why),
+        };
+        match outcome {
+            Ok(()) => done += 1,
+            Err(why) => {
+                tracing::warn!(instance = %job.instance_id, error = %why, "exchange job failed");
+                if let Err(e) = engine
+                    .fail_job(
+                        &job.instance_id,
+                        job.wait_id as u64,
+                        node,
+                        &why,
+                        chrono::Duration::seconds(30),
+                    )
+                    .await
+                {
+                    tracing::warn!(error = %e, "failing an exchange job");
+                }
+            }
+        }
+    }
+    done
+}
+
+/// Works `yagona:exchange` jobs every `period`, forever (on every node; claims keep each job
+/// with one node at a time).
+pub fn spawn(
+    state: Arc<AppState>,
+    node: String,
+    period: std::time::Duration,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            run_once(&state, &node).await;
+            tokio::time::sleep(period).await;
+        }
+    })
+}
