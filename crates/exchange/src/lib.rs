@@ -13,9 +13,11 @@
 //! - [`directory`]: members, subsystems, services and rights as data (files, database, memory);
 //! - [`token`]: signed client tokens, one way a calling system proves which subsystem it is;
 //! - [`situation`]: who calls whom, with volumes, errors and latency, from the log;
+//! - [`archive`]: the oldest entries moved to files that verify offline;
 //! - [`keys`]: subsystem key pairs (one command; no certificate authority).
 
 pub mod access;
+pub mod archive;
 pub mod directory;
 pub mod error;
 pub mod evidence;
@@ -27,5 +29,6 @@ pub mod situation;
 pub mod token;
 
 pub use access::{Grantee, Right};
+pub use ed25519_dalek::{SigningKey, VerifyingKey};
 pub use error::{ErrorKind, ExchangeError};
 pub use id::{ClientId, ServiceId};

@@ -231,7 +231,7 @@ pub enum Verdict {
     Broken(Broken),
 }
 
-/// Checks the whole log, a page at a time, and that its head (the count and last hash kept
+/// Checks the whole log (from the last archived entry on), a page at a time, and that its head (the count and last hash kept
 /// apart from the entries) agrees with the last entry — which catches entries removed from the
 /// end.
 pub async fn verify_log(
@@ -240,7 +240,9 @@ pub async fn verify_log(
 ) -> Result<Verdict, DbError> {
     const PAGE: u64 = 1_000;
     let mut checked = 0u64;
-    let mut after: Option<(u64, String)> = None;
+    // Entries moved to archives are checked there; the database's part goes on from them.
+    let mut after: Option<(u64, String)> =
+        crate::archive::anchor(db).await?.map(|a| (a.seq, a.hash));
     loop {
         let entries = page(db, checked, PAGE).await?;
         if entries.is_empty() {

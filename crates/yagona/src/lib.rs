@@ -21,6 +21,7 @@ pub async fn migrate(db: &Db) -> anyhow::Result<()> {
     ApplicationStore::migrate(db).await?;
     yagona_workflow::store::ProcessStore::migrate(db).await?;
     yagona_exchange::log::migrate(db).await?;
+    yagona_exchange::archive::migrate(db).await?;
     DirectoryStore::migrate(db).await?;
     // The standard review runs services whose registry entry brings no process of its own.
     yagona_applications::process::deploy_standard(db).await?;
@@ -177,9 +178,37 @@ pub async fn housekeeping_once(
     Ok((sessions, documents))
 }
 
-/// Runs [`housekeeping_once`] every ten minutes on this node (several nodes doing it too is
-/// harmless: the deletes are idempotent).
-pub fn spawn_housekeeping(db: Db) -> tokio::task::JoinHandle<()> {
+/// How long the message log stays in the database before it is moved to archive files.
+#[derive(Debug, Clone)]
+pub struct Retention {
+    pub days: u32,
+    pub dir: std::path::PathBuf,
+}
+
+/// Moves the message log's entries older than the retention period into a new file in its
+/// folder. Returns the file written, if there was anything to archive.
+pub async fn archive_exchange_log(
+    db: &Db,
+    retention: &Retention,
+    now: chrono::DateTime<chrono::Utc>,
+) -> anyhow::Result<Option<std::path::PathBuf>> {
+    std::fs::create_dir_all(&retention.dir)
+        .with_context(|| format!("creating {}", retention.dir.display()))?;
+    let cut = now - chrono::Duration::days(i64::from(retention.days));
+    let file = retention.dir.join(format!(
+        "exchange-log-{}.jsonl",
+        now.format("%Y%m%dT%H%M%S%.6fZ")
+    ));
+    let done =
+        yagona_exchange::archive::archive_before(db, &yagona_core::format_timestamp(&cut), &file)
+            .await?;
+    Ok(done.map(|_| file))
+}
+
+/// Runs [`housekeeping_once`] every ten minutes on this node, and archives the message log
+/// past its retention (several nodes doing it too is harmless: the deletes are idempotent,
+/// and of two nodes archiving at once one wins).
+pub fn spawn_housekeeping(db: Db, retention: Option<Retention>) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut every = tokio::time::interval(std::time::Duration::from_secs(600));
         loop {
@@ -188,6 +217,15 @@ pub fn spawn_housekeeping(db: Db) -> tokio::task::JoinHandle<()> {
                 Ok((0, 0)) => {}
                 Ok((s, d)) => tracing::info!(sessions = s, staged_documents = d, "housekeeping"),
                 Err(e) => tracing::warn!("housekeeping: {e:#}"),
+            }
+            if let Some(r) = &retention {
+                match archive_exchange_log(&db, r, chrono::Utc::now()).await {
+                    Ok(Some(file)) => {
+                        tracing::info!(file = %file.display(), "message log archived")
+                    }
+                    Ok(None) => {}
+                    Err(e) => tracing::warn!("archiving the message log: {e:#}"),
+                }
             }
         }
     })

@@ -127,6 +127,24 @@ enum ExchangeCommand {
         #[arg(long, default_value_t = 3600)]
         ttl: i64,
     },
+    /// Move the message log's entries older than a day into a file that verifies offline (with
+    /// the signers' public keys), and remove them from the database.
+    Archive {
+        /// Entries logged before this day (Tashkent time, YYYY-MM-DD) are archived.
+        #[arg(long)]
+        before: chrono::NaiveDate,
+        /// The archive file to write.
+        #[arg(long)]
+        out: PathBuf,
+        #[command(flatten)]
+        storage: Storage,
+    },
+    /// Check archive files offline, in order: each entry's hash, signature and place in the
+    /// chain, and that each file continues the one before. Exits non-zero when one is broken.
+    VerifyArchive {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
     /// Check the whole message log: every entry's hash, signature and place in the chain. Names
     /// the first entry edited, removed or reordered and exits non-zero.
     VerifyLog {
@@ -245,6 +263,10 @@ struct ExchangeSettings {
     demo_registers: bool,
     /// The subsystem the portal asks registers as, to prefill forms (none: no prefill).
     portal: Option<String>,
+    /// Keep this many days of the message log in the database; older entries are moved to
+    /// files in `archive_dir` (both or neither).
+    retention_days: Option<u32>,
+    archive_dir: Option<PathBuf>,
 }
 
 impl Default for ExchangeSettings {
@@ -329,7 +351,13 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                 node_name(),
                 std::time::Duration::from_millis(500),
             );
-            let _housekeeping = yagona::spawn_housekeeping(db.clone());
+            let _housekeeping = yagona::spawn_housekeeping(
+                db.clone(),
+                Some(yagona::Retention {
+                    days: 90,
+                    dir: storage.data.join("log-archives"),
+                }),
+            );
             print_demo_banner(&db, &host, listener.local_addr()?.port()).await?;
             yagona_web::serve(state, listener).await?;
         }
@@ -378,7 +406,15 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                 .with_context(|| format!("listening on {}", cfg.listen))?;
             tracing::info!(listen = %cfg.listen, "serving");
             let _engine = yagona::spawn_engine(db.clone(), &node_name());
-            let _housekeeping = yagona::spawn_housekeeping(db.clone());
+            let retention = match (cfg.exchange.retention_days, &cfg.exchange.archive_dir) {
+                (Some(days), Some(dir)) => Some(yagona::Retention {
+                    days,
+                    dir: dir.clone(),
+                }),
+                (None, None) => None,
+                _ => anyhow::bail!("[exchange] retention_days and archive_dir go together"),
+            };
+            let _housekeeping = yagona::spawn_housekeeping(db.clone(), retention);
             let state = AppState::new(db, web).await?;
             let _exchange_jobs = yagona_web::exchange_worker::spawn(
                 state.clone(),
@@ -585,6 +621,35 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                     "{}",
                     yagona_exchange::token::issue(&key, &id, chrono::Utc::now().timestamp(), ttl)
                 );
+            }
+            ExchangeCommand::Archive {
+                before,
+                out,
+                storage,
+            } => {
+                let db = storage.open().await?;
+                let cut = yagona_core::format_timestamp(&yagona_core::tashkent_day_start(before));
+                match yagona_exchange::archive::archive_before(&db, &cut, &out).await? {
+                    Some(a) => println!(
+                        "archived entries {}–{} to {}; the database keeps the rest",
+                        a.first,
+                        a.last,
+                        out.display()
+                    ),
+                    None => println!("no entries logged before {before}"),
+                }
+            }
+            ExchangeCommand::VerifyArchive { files } => {
+                let paths: Vec<&std::path::Path> = files.iter().map(|p| p.as_path()).collect();
+                match yagona_exchange::archive::verify_files(&paths)? {
+                    yagona_exchange::archive::FileVerdict::Intact { entries, .. } => {
+                        println!("archives intact: {entries} entries, each signed and in place");
+                    }
+                    yagona_exchange::archive::FileVerdict::Broken { file, broken } => {
+                        println!("{file}: broken at entry {}: {}", broken.seq, broken.reason);
+                        return Ok(std::process::ExitCode::FAILURE);
+                    }
+                }
             }
             ExchangeCommand::VerifyLog { storage } => {
                 let db = storage.open().await?;

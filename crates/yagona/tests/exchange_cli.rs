@@ -69,40 +69,83 @@ async fn keys_made_by_one_command_sign_a_log_that_verify_log_checks() {
     let key = yagona_exchange::keys::read_private(&file).unwrap();
     let db = Db::connect(&Db::sqlite_url_in(data.path())).await.unwrap();
     for i in 0..4 {
-        let body = format!("{{\"pinfl\":\"3150590123456{i}\",\"surname\":\"Karimova\"}}");
-        let mut e = Entry {
-            seq: 0,
-            at: "2026-11-27T09:00:00Z".into(),
-            kind: "response".into(),
-            request_id: format!("req-{i}"),
-            message_id: format!("msg-{i}"),
-            client: "UZ/GOV/201122349/egov-portal".into(),
-            service: format!("{subsystem}/persons"),
-            method: "GET".into(),
-            path: format!("/v1/persons/3150590123456{i}"),
-            status: Some(200),
-            user_id: Some(format!("UZ3150590123456{i}")),
-            issue: Some("YG-7K4M-X9QA".into()),
-            body_sha512: body_digest(body.as_bytes()),
-            body_size: body.len() as u64,
-            body: None,
-            signer: subsystem.into(),
-            signature: String::new(),
-            prev: String::new(),
-            hash: String::new(),
-        };
-        e.sign(&key);
-        yagona_exchange::log::append(&db, e).await.unwrap();
+        yagona_exchange::log::append(&db, message(&key, subsystem, i))
+            .await
+            .unwrap();
     }
     let (ok, out, err) = yagona(&["exchange", "verify-log", "--data", data_arg]);
     assert!(ok, "{out}{err}");
     assert!(out.contains("intact: 4 entries"), "{out}");
 
-    sqlx::query("UPDATE exchange_log SET user_id = 'UZ00000000000000' WHERE seq = 3")
+    // Archived to a file (everything logged before 28 November, Tashkent time), which verifies
+    // on its own; the database is empty of them and still verifies.
+    let archive = data.path().join("2026-11.jsonl");
+    let archive_arg = archive.to_str().unwrap();
+    let (ok, out, err) = yagona(&[
+        "exchange",
+        "archive",
+        "--before",
+        "2026-11-28",
+        "--out",
+        archive_arg,
+        "--data",
+        data_arg,
+    ]);
+    assert!(ok, "{out}{err}");
+    assert!(out.contains("archived entries 1–4"), "{out}");
+    let (ok, out, err) = yagona(&["exchange", "verify-archive", archive_arg]);
+    assert!(ok, "{out}{err}");
+    assert!(out.contains("intact: 4 entries"), "{out}");
+    let (ok, out, _) = yagona(&["exchange", "verify-log", "--data", data_arg]);
+    assert!(ok && out.contains("intact: 0 entries"), "{out}");
+    let text = std::fs::read_to_string(&archive).unwrap();
+    std::fs::write(&archive, text.replacen("YG-7K4M-X9QA", "YG-0000-0000", 1)).unwrap();
+    let (ok, out, _) = yagona(&["exchange", "verify-archive", archive_arg]);
+    assert!(!ok);
+    assert!(out.contains("broken at entry 1"), "{out}");
+    std::fs::write(&archive, text).unwrap();
+    // New messages go on from where the archive ended.
+    for i in 4..8 {
+        yagona_exchange::log::append(&db, message(&key, subsystem, i))
+            .await
+            .unwrap();
+    }
+    let (ok, out, _) = yagona(&["exchange", "verify-log", "--data", data_arg]);
+    assert!(ok && out.contains("intact: 4 entries"), "{out}");
+
+    sqlx::query("UPDATE exchange_log SET user_id = 'UZ00000000000000' WHERE seq = 7")
         .execute(&db.writer)
         .await
         .unwrap();
     let (ok, out, _) = yagona(&["exchange", "verify-log", "--data", data_arg]);
     assert!(!ok, "an edited log must fail verification");
-    assert!(out.contains("broken at entry 3"), "{out}");
+    assert!(out.contains("broken at entry 7"), "{out}");
+}
+
+/// A message signed as the gateway signs it.
+fn message(key: &yagona_exchange::SigningKey, subsystem: &str, i: usize) -> Entry {
+    let body = format!("{{\"pinfl\":\"3150590123456{i}\",\"surname\":\"Karimova\"}}");
+    let mut e = Entry {
+        seq: 0,
+        at: "2026-11-27T09:00:00Z".into(),
+        kind: "response".into(),
+        request_id: format!("req-{i}"),
+        message_id: format!("msg-{i}"),
+        client: "UZ/GOV/201122349/egov-portal".into(),
+        service: format!("{subsystem}/persons"),
+        method: "GET".into(),
+        path: format!("/v1/persons/3150590123456{i}"),
+        status: Some(200),
+        user_id: Some(format!("UZ3150590123456{i}")),
+        issue: Some("YG-7K4M-X9QA".into()),
+        body_sha512: body_digest(body.as_bytes()),
+        body_size: body.len() as u64,
+        body: None,
+        signer: subsystem.into(),
+        signature: String::new(),
+        prev: String::new(),
+        hash: String::new(),
+    };
+    e.sign(key);
+    e
 }

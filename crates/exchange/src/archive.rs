@@ -1,0 +1,281 @@
+//! Archives of the message log: the oldest entries written to a file that verifies on its own
+//! (it carries the signers' public keys and the hash it continues from), then removed from the
+//! database, which keeps the point the chain goes on from. `verify_log` starts at that point;
+//! `verify_files` checks archives offline, one after another, and names the first entry edited,
+//! removed or reordered — in a file or between files.
+//!
+//! File format (JSON Lines): a first line `{"format": "yagona-exchange-log-archive/1",
+//! "after": {"seq", "hash"} | null, "first", "last", "keys": {signer: [public key]}}`, then one
+//! entry per line in chain order.
+
+use crate::evidence::{self, Broken, Entry};
+use crate::log;
+use ed25519_dalek::VerifyingKey;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::io::{BufRead, Write};
+use std::path::Path;
+use yagona_db::{Db, DbError, Migration};
+
+pub const FORMAT: &str = "yagona-exchange-log-archive/1";
+
+pub const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    name: "log archives",
+    sql: "CREATE TABLE exchange_log_archives (
+              last_seq BIGINT PRIMARY KEY,
+              last_hash TEXT NOT NULL,
+              first_seq BIGINT NOT NULL,
+              file TEXT NOT NULL,
+              archived_at TEXT NOT NULL
+          );",
+}];
+
+pub async fn migrate(db: &Db) -> Result<(), DbError> {
+    db.migrate("exchange-archive", MIGRATIONS).await
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Header {
+    format: String,
+    after: Option<Anchor>,
+    first: u64,
+    last: u64,
+    keys: BTreeMap<String, Vec<String>>,
+}
+
+/// A point in the chain: an entry's sequence number and hash.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Anchor {
+    pub seq: u64,
+    pub hash: String,
+}
+
+/// Where the entries still in the database continue from (the last archived entry).
+pub async fn anchor(db: &Db) -> Result<Option<Anchor>, DbError> {
+    let row: Option<(i64, String)> = sqlx::query_as(
+        "SELECT last_seq, last_hash FROM exchange_log_archives ORDER BY last_seq DESC LIMIT 1",
+    )
+    .fetch_optional(&db.pool)
+    .await?;
+    Ok(row.map(|(s, h)| Anchor {
+        seq: s as u64,
+        hash: h,
+    }))
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ArchiveError {
+    #[error(transparent)]
+    Db(#[from] DbError),
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    #[error("{file}:{line}: {reason}")]
+    Unreadable {
+        file: String,
+        line: usize,
+        reason: String,
+    },
+}
+
+impl From<sqlx::Error> for ArchiveError {
+    fn from(e: sqlx::Error) -> Self {
+        ArchiveError::Db(e.into())
+    }
+}
+
+/// What an archive run wrote.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Archived {
+    pub first: u64,
+    pub last: u64,
+}
+
+/// Writes every entry logged before `before` (RFC 3339, UTC) to `out` and removes them from the
+/// database; the file is complete on disk before anything is removed. `None` when there was
+/// nothing that old.
+pub async fn archive_before(
+    db: &Db,
+    before: &str,
+    out: &Path,
+) -> Result<Option<Archived>, ArchiveError> {
+    let after = anchor(db).await?;
+    let mut entries: Vec<Entry> = Vec::new();
+    let mut offset = 0;
+    'pages: loop {
+        let page = log::page(db, offset, 1_000).await?;
+        if page.is_empty() {
+            break;
+        }
+        offset += page.len() as u64;
+        for e in page {
+            if e.at.as_str() >= before {
+                break 'pages;
+            }
+            entries.push(e);
+        }
+    }
+    let (Some(first), Some(last)) = (entries.first(), entries.last()) else {
+        return Ok(None);
+    };
+    let (first, last, last_hash) = (first.seq, last.seq, last.hash.clone());
+    let public = crate::keys::all(db).await?;
+    let mut keys = BTreeMap::new();
+    for e in &entries {
+        keys.entry(e.signer.clone()).or_insert_with(|| {
+            public
+                .get(&e.signer)
+                .map(|ks| ks.iter().map(evidence::public_key_text).collect())
+                .unwrap_or_default()
+        });
+    }
+    let header = Header {
+        format: FORMAT.into(),
+        after: after.clone(),
+        first,
+        last,
+        keys,
+    };
+    // Written beside, then renamed: a file with this name is always whole.
+    let partial = out.with_extension("partial");
+    {
+        let mut w = std::io::BufWriter::new(std::fs::File::create(&partial)?);
+        serde_json::to_writer(&mut w, &header).map_err(std::io::Error::other)?;
+        w.write_all(b"\n")?;
+        for e in &entries {
+            serde_json::to_writer(&mut w, e).map_err(std::io::Error::other)?;
+            w.write_all(b"\n")?;
+        }
+        w.flush()?;
+        w.get_ref().sync_all()?;
+    }
+    std::fs::rename(&partial, out)?;
+    let mut tx = db.writer.begin().await?;
+    let inserted = sqlx::query(
+        "INSERT INTO exchange_log_archives (last_seq, last_hash, first_seq, file, archived_at) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(last as i64)
+    .bind(&last_hash)
+    .bind(first as i64)
+    .bind(out.display().to_string())
+    .bind(chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+    .execute(&mut *tx)
+    .await;
+    if let Err(e) = inserted {
+        drop(tx);
+        let _ = std::fs::remove_file(out);
+        if yagona_db::is_unique_violation(&e) {
+            return Ok(None);
+        }
+        return Err(e.into());
+    }
+    let removed = sqlx::query("DELETE FROM exchange_log WHERE seq >= $1 AND seq <= $2")
+        .bind(first as i64)
+        .bind(last as i64)
+        .execute(&mut *tx)
+        .await;
+    // Another node archiving the same entries at once: one wins, the other leaves no file.
+    let whole = matches!(&removed, Ok(r) if r.rows_affected() == entries.len() as u64);
+    if !whole {
+        drop(tx);
+        let _ = std::fs::remove_file(out);
+        removed?;
+        return Ok(None);
+    }
+    if let Err(e) = tx.commit().await {
+        let _ = std::fs::remove_file(out);
+        return Err(e.into());
+    }
+    Ok(Some(Archived { first, last }))
+}
+
+/// The outcome of checking archive files.
+#[derive(Debug, PartialEq, Eq)]
+pub enum FileVerdict {
+    Intact { entries: u64, last: Option<Anchor> },
+    Broken { file: String, broken: Broken },
+}
+
+/// Checks archive files offline, in the order given: each on its own (hashes, signatures with
+/// the keys it carries, the chain), and each continuing where the one before ended.
+pub fn verify_files(files: &[&Path]) -> Result<FileVerdict, ArchiveError> {
+    let mut previous: Option<Anchor> = None;
+    let mut count = 0;
+    for (i, path) in files.iter().enumerate() {
+        let name = path.display().to_string();
+        let reader = std::io::BufReader::new(std::fs::File::open(path)?);
+        let mut lines = reader.lines();
+        let unreadable = |line: usize, reason: String| ArchiveError::Unreadable {
+            file: name.clone(),
+            line,
+            reason,
+        };
+        let header: Header = match lines.next() {
+            Some(l) => serde_json::from_str(&l?).map_err(|e| unreadable(1, e.to_string()))?,
+            None => return Err(unreadable(1, "the file is empty".into())),
+        };
+        if header.format != FORMAT {
+            return Err(unreadable(1, format!("not a {FORMAT} file")));
+        }
+        if i > 0 && header.after != previous {
+            return Ok(FileVerdict::Broken {
+                file: name,
+                broken: Broken {
+                    seq: previous.as_ref().map_or(1, |a| a.seq + 1),
+                    reason: "this archive does not continue where the one before it ended".into(),
+                },
+            });
+        }
+        let mut entries = Vec::new();
+        for (n, line) in lines.enumerate() {
+            let line = line?;
+            if line.trim().is_empty() {
+                continue;
+            }
+            entries.push(
+                serde_json::from_str::<Entry>(&line)
+                    .map_err(|e| unreadable(n + 2, e.to_string()))?,
+            );
+        }
+        let keys: BTreeMap<String, Vec<VerifyingKey>> = header
+            .keys
+            .iter()
+            .map(|(s, ks)| {
+                (
+                    s.clone(),
+                    ks.iter()
+                        .filter_map(|k| evidence::public_key_from_text(k))
+                        .collect(),
+                )
+            })
+            .collect();
+        let after = header.after.clone().map(|a| (a.seq, a.hash));
+        if let Err(broken) = evidence::verify(&entries, after, |s| {
+            keys.get(s).cloned().unwrap_or_default()
+        }) {
+            return Ok(FileVerdict::Broken { file: name, broken });
+        }
+        let last_seq = entries.last().map(|e| e.seq).unwrap_or(0);
+        if last_seq != header.last {
+            return Ok(FileVerdict::Broken {
+                file: name,
+                broken: Broken {
+                    seq: last_seq + 1,
+                    reason: format!(
+                        "the archive says it ends at entry {} but holds entries up to {last_seq}: the rest were removed",
+                        header.last
+                    ),
+                },
+            });
+        }
+        count += entries.len() as u64;
+        previous = entries.last().map(|e| Anchor {
+            seq: e.seq,
+            hash: e.hash.clone(),
+        });
+    }
+    Ok(FileVerdict::Intact {
+        entries: count,
+        last: previous,
+    })
+}
