@@ -46,6 +46,60 @@ async fn sweeps(db: Db) {
         .unwrap();
     assert_eq!(documents, vec!["fresh".to_owned()]);
     assert_eq!(yagona::housekeeping_once(&db, now).await.unwrap(), (0, 0));
+
+    // The message log past its retention goes to an archive file; younger entries stay.
+    let key = yagona_exchange::evidence::generate_key();
+    let signer = yagona_exchange::ClientId::subsystem("UZ", "GOV", "200524845", "taxpayers");
+    yagona_exchange::keys::register(&db, &signer, &key.verifying_key())
+        .await
+        .unwrap();
+    for age in [400, 10] {
+        let mut e = yagona_exchange::evidence::Entry {
+            seq: 0,
+            at: yagona_core::format_timestamp(&(now - Duration::days(age))),
+            kind: "request".into(),
+            request_id: format!("r{age}"),
+            message_id: format!("m{age}"),
+            client: "UZ/GOV/305184297/portal".into(),
+            service: "UZ/GOV/200524845/taxpayers/debt-status".into(),
+            method: "GET".into(),
+            path: "/v1/taxpayers/302117654/debt".into(),
+            status: None,
+            user_id: None,
+            issue: None,
+            body_sha512: yagona_exchange::evidence::body_digest(b""),
+            body_size: 0,
+            body: None,
+            signer: signer.to_string(),
+            signature: String::new(),
+            prev: String::new(),
+            hash: String::new(),
+        };
+        e.sign(&key);
+        yagona_exchange::log::append(&db, e).await.unwrap();
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let retention = yagona::Retention {
+        days: 365,
+        dir: dir.path().join("archives"),
+    };
+    let file = yagona::archive_exchange_log(&db, &retention, now)
+        .await
+        .unwrap()
+        .expect("the old entry is archived");
+    let left: Vec<String> = sqlx::query_scalar("SELECT request_id FROM exchange_log")
+        .fetch_all(&db.pool)
+        .await
+        .unwrap();
+    assert_eq!(left, vec!["r10".to_owned()]);
+    assert!(matches!(
+        yagona_exchange::archive::verify_files(&[&file]).unwrap(),
+        yagona_exchange::archive::FileVerdict::Intact { entries: 1, .. }
+    ));
+    assert!(yagona::archive_exchange_log(&db, &retention, now)
+        .await
+        .unwrap()
+        .is_none());
 }
 
 #[tokio::test]
