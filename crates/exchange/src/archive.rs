@@ -15,25 +15,9 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::io::{BufRead, Write};
 use std::path::Path;
-use yagona_db::{Db, DbError, Migration};
+use yagona_db::{Db, DbError};
 
 pub const FORMAT: &str = "yagona-exchange-log-archive/1";
-
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "log archives",
-    sql: "CREATE TABLE exchange_log_archives (
-              last_seq BIGINT PRIMARY KEY,
-              last_hash TEXT NOT NULL,
-              first_seq BIGINT NOT NULL,
-              file TEXT NOT NULL,
-              archived_at TEXT NOT NULL
-          );",
-}];
-
-pub async fn migrate(db: &Db) -> Result<(), DbError> {
-    db.migrate("exchange-archive", MIGRATIONS).await
-}
 
 #[derive(Debug, Serialize, Deserialize)]
 struct Header {

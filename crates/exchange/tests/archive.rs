@@ -59,7 +59,6 @@ fn rewrite(path: &Path, f: impl FnOnce(&mut Vec<String>)) -> std::path::PathBuf 
 
 async fn archives_verify_offline_and_the_rest_goes_on(db: Db, dir: &Path) {
     log::migrate(&db).await.unwrap();
-    archive::migrate(&db).await.unwrap();
     let key = generate_key();
     let public = key.verifying_key();
     yagona_exchange::keys::register(&db, &ClientId::from_header(SIGNER).unwrap(), &public)

@@ -21,7 +21,6 @@ pub async fn migrate(db: &Db) -> anyhow::Result<()> {
     ApplicationStore::migrate(db).await?;
     yagona_workflow::store::ProcessStore::migrate(db).await?;
     yagona_exchange::log::migrate(db).await?;
-    yagona_exchange::archive::migrate(db).await?;
     DirectoryStore::migrate(db).await?;
     // The standard review runs services whose registry entry brings no process of its own.
     yagona_applications::process::deploy_standard(db).await?;

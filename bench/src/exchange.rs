@@ -1,0 +1,395 @@
+//! The exchange benchmark: `cargo run --release -p yagona-bench --bin exchange-bench`.
+//!
+//! The same upstream service (nginx answering a small JSON document) is called with wrk at the
+//! same concurrency, one after another in the same run:
+//!
+//! 1. directly;
+//! 2. through nginx as a plain reverse proxy (keep-alive to the upstream);
+//! 3. through a Yagona node with evidence off (identifiers, client token, rights, header rules,
+//!    request hash — everything but signing and logging);
+//! 4. through a Yagona node with evidence on (each request and response signed with Ed25519 and
+//!    written to the hash-chained message log before the answer goes out), on SQLite;
+//! 5. the same on PostgreSQL, when `YAGONA_BENCH_POSTGRES` (or `YAGONA_TEST_POSTGRES`) names one.
+//!
+//! It prints requests/s and p50/p99 latency of each, and the ratios the targets are set in:
+//! Yagona/nginx throughput with evidence off (≥ 0.8), signed and logged exchanges/s with
+//! evidence on (≥ 5,000), and the p50 latency Yagona adds over the direct call (≤ 1 ms).
+//! Needs Debian's `nginx` and `wrk` (`apt-get install nginx wrk`). `BENCH_SECONDS` (default 10)
+//! and `BENCH_CONNECTIONS` (default 50) change the run.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+use yagona_db::Db;
+use yagona_exchange::directory::{DirectoryStore, Member, Service, Subsystem};
+use yagona_exchange::{ClientId, Grantee, Right, ServiceId};
+use yagona_web::exchange::ExchangeConfig;
+use yagona_web::{AppState, WebConfig};
+
+struct Figures {
+    name: String,
+    rps: f64,
+    p50_ms: f64,
+    p99_ms: f64,
+    errors: u64,
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn find(binary: &str) -> Option<PathBuf> {
+    [
+        "/usr/sbin/",
+        "/usr/bin/",
+        "/usr/local/bin/",
+        "/usr/local/sbin/",
+    ]
+    .iter()
+    .map(|d| PathBuf::from(format!("{d}{binary}")))
+    .find(|p| p.exists())
+}
+
+struct Nginx(Child);
+
+impl Drop for Nginx {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// One nginx with two servers: the upstream (a fixed JSON answer) and a plain reverse proxy to it.
+fn start_nginx(nginx: &Path, dir: &Path, upstream: u16, proxy: u16) -> anyhow::Result<Nginx> {
+    let conf = dir.join("nginx.conf");
+    std::fs::create_dir_all(dir.join("logs"))?;
+    std::fs::write(
+        &conf,
+        format!(
+            r#"worker_processes 1;
+daemon off;
+pid {dir}/nginx.pid;
+error_log {dir}/logs/error.log warn;
+events {{ worker_connections 4096; }}
+http {{
+    access_log off;
+    client_body_temp_path {dir}/body;
+    proxy_temp_path {dir}/proxy;
+    fastcgi_temp_path {dir}/fastcgi;
+    uwsgi_temp_path {dir}/uwsgi;
+    scgi_temp_path {dir}/scgi;
+    keepalive_requests 1000000;
+    upstream provider {{ server 127.0.0.1:{upstream}; keepalive 128; }}
+    server {{
+        listen 127.0.0.1:{upstream} reuseport;
+        location / {{
+            default_type application/json;
+            return 200 '{{"pinfl":"31505901234567","surname":"Karimova","givenName":"Dilnoza","birthDate":"1990-05-15"}}';
+        }}
+    }}
+    server {{
+        listen 127.0.0.1:{proxy} reuseport;
+        location / {{
+            proxy_pass http://provider;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+        }}
+    }}
+}}
+"#,
+            dir = dir.display()
+        ),
+    )?;
+    let child = Command::new(nginx)
+        .arg("-p")
+        .arg(dir)
+        .arg("-c")
+        .arg(&conf)
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()?;
+    Ok(Nginx(child))
+}
+
+async fn wait_for(url: &str) -> anyhow::Result<()> {
+    for _ in 0..100 {
+        if reqwest::get(url).await.is_ok() {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    anyhow::bail!("{url} did not answer")
+}
+
+fn duration_ms(text: &str) -> Option<f64> {
+    let t = text.trim();
+    let (num, factor) = if let Some(n) = t.strip_suffix("us") {
+        (n, 0.001)
+    } else if let Some(n) = t.strip_suffix("ms") {
+        (n, 1.0)
+    } else if let Some(n) = t.strip_suffix('s') {
+        (n, 1000.0)
+    } else {
+        return None;
+    };
+    num.parse::<f64>().ok().map(|v| v * factor)
+}
+
+/// Runs wrk and reads its figures.
+fn wrk(wrk: &Path, name: &str, url: &str, headers: &[(String, String)]) -> anyhow::Result<Figures> {
+    let seconds: u64 = std::env::var("BENCH_SECONDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(10);
+    let connections: u64 = std::env::var("BENCH_CONNECTIONS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(50);
+    let mut cmd = Command::new(wrk);
+    cmd.args([
+        "-t2",
+        &format!("-c{connections}"),
+        &format!("-d{seconds}s"),
+        "--latency",
+    ]);
+    for (n, v) in headers {
+        cmd.arg("-H").arg(format!("{n}: {v}"));
+    }
+    let out = cmd.arg(url).output()?;
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    if !out.status.success() {
+        anyhow::bail!("wrk failed: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    let line_value = |prefix: &str| {
+        text.lines()
+            .find(|l| l.trim_start().starts_with(prefix))
+            .and_then(|l| {
+                l.trim_start()[prefix.len()..]
+                    .split_whitespace()
+                    .next()
+                    .map(str::to_owned)
+            })
+    };
+    let rps = line_value("Requests/sec:")
+        .and_then(|v| v.parse().ok())
+        .ok_or_else(|| anyhow::anyhow!("no Requests/sec in wrk's output:\n{text}"))?;
+    let p50 = line_value("50%")
+        .and_then(|v| duration_ms(&v))
+        .unwrap_or(f64::NAN);
+    let p99 = line_value("99%")
+        .and_then(|v| duration_ms(&v))
+        .unwrap_or(f64::NAN);
+    let errors = text
+        .lines()
+        .find(|l| l.contains("Non-2xx or 3xx responses:"))
+        .and_then(|l| l.rsplit(':').next()?.trim().parse().ok())
+        .unwrap_or(0);
+    Ok(Figures {
+        name: name.into(),
+        rps,
+        p50_ms: p50,
+        p99_ms: p99,
+        errors,
+    })
+}
+
+const CLIENT: &str = "UZ/COM/302117654/bench-client";
+
+/// A Yagona node whose directory holds one provider (the nginx upstream) and one client.
+async fn start_node(
+    db: Db,
+    upstream: u16,
+    evidence: bool,
+    keys: &Path,
+) -> anyhow::Result<(String, String)> {
+    yagona::migrate(&db).await?;
+    let name: yagona_core::I18nText = serde_json::from_value(serde_json::json!(
+        {"uz": "Sinov", "uz-Cyrl": "Синов", "ru": "Тест", "en": "Benchmark"}
+    ))?;
+    let provider = ClientId::subsystem("UZ", "GOV", "201122919", "civil-records");
+    let client = ClientId::from_header(CLIENT).map_err(|e| anyhow::anyhow!(e.message))?;
+    let id = ServiceId {
+        provider: provider.clone(),
+        code: "persons".into(),
+    };
+    let service = Service {
+        id: id.clone(),
+        title: name.clone(),
+        base_url: format!("http://127.0.0.1:{upstream}"),
+        openapi: None,
+        timeout_ms: 5_000,
+        rights: vec![Right {
+            grantee: Grantee::Subsystem(client.clone()),
+            service: id,
+            method: "GET".into(),
+            path: "/v1/persons/*".into(),
+        }],
+    };
+    let mut directory = yagona_exchange::directory::Directory::default();
+    for (sub, services) in [(provider.clone(), vec![service]), (client.clone(), vec![])] {
+        let member = directory
+            .members
+            .entry(sub.member_id())
+            .or_insert_with(|| Member {
+                id: sub.member_id(),
+                agency: None,
+                name: name.clone(),
+                subsystems: Default::default(),
+            });
+        member.subsystems.insert(
+            sub.subsystem.clone().unwrap_or_default(),
+            Subsystem {
+                id: sub.clone(),
+                name: None,
+                services: services
+                    .into_iter()
+                    .map(|s| (s.id.code.clone(), s))
+                    .collect(),
+            },
+        );
+    }
+    DirectoryStore { db: &db }.import(&directory).await?;
+    yagona::ensure_keys(&db, keys).await?;
+    let web = WebConfig {
+        exchange: ExchangeConfig {
+            evidence,
+            keys_dir: Some(keys.to_owned()),
+            ..ExchangeConfig::default()
+        },
+        ..WebConfig::default()
+    };
+    let state = AppState::new(db, web).await?;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let address = format!("http://{}", listener.local_addr()?);
+    tokio::spawn(yagona_web::serve(state, listener));
+    let key = yagona_exchange::keys::read_private(&yagona_exchange::keys::key_file(keys, &client))
+        .map_err(|e| anyhow::anyhow!(e))?;
+    let token = yagona_exchange::token::issue(&key, &client, chrono::Utc::now().timestamp(), 3600);
+    Ok((address, token))
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let (Some(nginx), Some(wrk_bin)) = (find("nginx"), find("wrk")) else {
+        eprintln!(
+            "the exchange benchmark needs Debian's nginx and wrk: apt-get install -y nginx wrk"
+        );
+        std::process::exit(2);
+    };
+    let dir = tempfile::tempdir()?;
+    let (upstream, proxy) = (free_port(), free_port());
+    let _nginx = start_nginx(&nginx, &dir.path().join("nginx"), upstream, proxy)?;
+    let path = "/v1/persons/31505901234567";
+    wait_for(&format!("http://127.0.0.1:{upstream}{path}")).await?;
+    wait_for(&format!("http://127.0.0.1:{proxy}{path}")).await?;
+
+    let mut nodes = Vec::new();
+    for (label, evidence) in [
+        ("Yagona, evidence off (SQLite)", false),
+        ("Yagona, evidence on (SQLite)", true),
+    ] {
+        let sub = dir.path().join(if evidence { "on" } else { "off" });
+        std::fs::create_dir_all(&sub)?;
+        let db = Db::connect(&Db::sqlite_url_in(&sub)).await?;
+        nodes.push((
+            label.to_owned(),
+            start_node(db, upstream, evidence, &sub.join("keys")).await?,
+        ));
+    }
+    let pg = std::env::var("YAGONA_BENCH_POSTGRES")
+        .or_else(|_| std::env::var("YAGONA_TEST_POSTGRES"))
+        .ok();
+    let mut _schema = None;
+    if pg.is_some() {
+        if let Some((db, schema)) = yagona_db::testing::Schema::create("xb").await {
+            let keys = dir.path().join("pg-keys");
+            nodes.push((
+                "Yagona, evidence on (PostgreSQL)".into(),
+                start_node(db, upstream, true, &keys).await?,
+            ));
+            _schema = Some(schema);
+        }
+    }
+
+    println!("Exchange benchmark: wrk, 2 threads, same upstream, one after another\n");
+    let mut all = Vec::new();
+    // The first run warms everything up and is not reported.
+    let _ = wrk(
+        &wrk_bin,
+        "warm-up",
+        &format!("http://127.0.0.1:{upstream}{path}"),
+        &[],
+    );
+    all.push(wrk(
+        &wrk_bin,
+        "direct",
+        &format!("http://127.0.0.1:{upstream}{path}"),
+        &[],
+    )?);
+    all.push(wrk(
+        &wrk_bin,
+        "nginx reverse proxy",
+        &format!("http://127.0.0.1:{proxy}{path}"),
+        &[],
+    )?);
+    for (label, (address, token)) in &nodes {
+        let url = format!("{address}/r1/UZ/GOV/201122919/civil-records/persons{path}");
+        let check = reqwest::Client::new()
+            .get(&url)
+            .header("X-Road-Client", CLIENT)
+            .header("X-Yagona-Client-Token", token)
+            .send()
+            .await?;
+        anyhow::ensure!(
+            check.status().is_success(),
+            "{label}: the gateway answered {}",
+            check.status()
+        );
+        let headers = vec![
+            ("X-Road-Client".to_owned(), CLIENT.to_owned()),
+            ("X-Yagona-Client-Token".to_owned(), token.clone()),
+            ("X-Road-UserId".to_owned(), "UZ31505901234567".to_owned()),
+        ];
+        all.push(wrk(&wrk_bin, label, &url, &headers)?);
+    }
+
+    println!(
+        "{:<36} {:>12} {:>10} {:>10} {:>8}",
+        "path", "requests/s", "p50 ms", "p99 ms", "non-2xx"
+    );
+    for f in &all {
+        println!(
+            "{:<36} {:>12.0} {:>10.3} {:>10.3} {:>8}",
+            f.name, f.rps, f.p50_ms, f.p99_ms, f.errors
+        );
+    }
+    let direct = &all[0];
+    let nginx_f = &all[1];
+    println!();
+    for f in &all[2..] {
+        println!(
+            "{}: {:.2}× nginx's throughput, {:.2}× direct; p50 adds {:.3} ms over direct",
+            f.name,
+            f.rps / nginx_f.rps,
+            f.rps / direct.rps,
+            f.p50_ms - direct.p50_ms
+        );
+    }
+    println!("\nTargets on 2 cores: evidence off ≥ 0.8× nginx; evidence on ≥ 5,000 exchanges/s; p50 added ≤ 1 ms.");
+    if let Some(on) = all.iter().find(|f| f.name.contains("evidence on (SQLite)")) {
+        let tmp = dir.path().join("on");
+        let db = Db::connect(&Db::sqlite_url_in(&tmp)).await?;
+        let logged: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM exchange_log")
+            .fetch_one(&db.pool)
+            .await?;
+        println!(
+            "Evidence on (SQLite) logged {logged} signed messages (requests and responses) for {:.0} exchanges/s.",
+            on.rps
+        );
+    }
+    Ok(())
+}
