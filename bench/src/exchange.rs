@@ -304,7 +304,9 @@ async fn main() -> anyhow::Result<()> {
         .or_else(|_| std::env::var("YAGONA_TEST_POSTGRES"))
         .ok();
     let mut _schema = None;
-    if pg.is_some() {
+    if let Some(url) = &pg {
+        // The throwaway-schema helper reads the address from the test variable.
+        std::env::set_var("YAGONA_TEST_POSTGRES", url);
         if let Some((db, schema)) = yagona_db::testing::Schema::create("xb").await {
             let keys = dir.path().join("pg-keys");
             nodes.push((

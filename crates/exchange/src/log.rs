@@ -154,7 +154,7 @@ pub async fn append_all(db: &Db, mut entries: Vec<Entry>) -> Result<Vec<Entry>, 
 }
 
 /// Rows in one INSERT (19 values each: well under SQLite's and PostgreSQL's limits).
-const ROWS_PER_INSERT: usize = 64;
+const ROWS_PER_INSERT: usize = 8;
 
 type Waiting = (Vec<Entry>, tokio::sync::oneshot::Sender<Result<(), String>>);
 

@@ -368,17 +368,25 @@ async fn r1(State(app): State<Arc<AppState>>, req: Request) -> Response {
         user_id: header_text(&parts.headers, "x-road-userid"),
         issue: header_text(&parts.headers, "x-road-issue"),
     };
-    match forward(gw, &snapshot, &exchange, &parts, body, &rest).await {
+    let mut pending = Vec::new();
+    match forward(gw, &snapshot, &exchange, &parts, body, &rest, &mut pending).await {
         Ok(r) => r,
         Err(e) => {
-            log_refusal(gw, &snapshot, &exchange, &e).await;
+            log_refusal(gw, &snapshot, &exchange, &e, pending).await;
             error_response(&e, &incident)
         }
     }
 }
 
-/// A refusal or failure of a known caller's call is evidence too.
-async fn log_refusal(gw: &Gateway, snapshot: &Snapshot, exchange: &Exchange, e: &ExchangeError) {
+/// A refusal or failure of a known caller's call is evidence too (after the request itself,
+/// when it had got that far).
+async fn log_refusal(
+    gw: &Gateway,
+    snapshot: &Snapshot,
+    exchange: &Exchange,
+    e: &ExchangeError,
+    mut pending: Vec<Entry>,
+) {
     if !gw.config.evidence {
         return;
     }
@@ -392,7 +400,8 @@ async fn log_refusal(gw: &Gateway, snapshot: &Snapshot, exchange: &Exchange, e: 
             &exchange.client,
         );
         entry.sign(key);
-        if let Err(le) = gw.appender.append(vec![entry]).await {
+        pending.push(entry);
+        if let Err(le) = gw.appender.append(pending).await {
             tracing::error!(error = %le, "the message log could not take an error entry");
         }
     }
@@ -445,12 +454,13 @@ pub async fn call_as(
         issue: issue.map(str::to_owned),
     };
     let rest = path.split('?').next().unwrap_or_default();
+    let mut pending = Vec::new();
     let outcome = match snapshot.directory.subsystem(client) {
         None => Err(refuse(
             ErrorKind::UnknownMember,
             format!("client {client} is not a subsystem in the directory"),
         )),
-        Some(_) => forward(gw, &snapshot, &exchange, &parts, body, rest).await,
+        Some(_) => forward(gw, &snapshot, &exchange, &parts, body, rest, &mut pending).await,
     };
     match outcome {
         Ok(response) => {
@@ -465,7 +475,7 @@ pub async fn call_as(
             })
         }
         Err(e) => {
-            log_refusal(gw, &snapshot, &exchange, &e).await;
+            log_refusal(gw, &snapshot, &exchange, &e, pending).await;
             Err(e)
         }
     }
@@ -564,6 +574,7 @@ async fn forward(
     parts: &axum::http::request::Parts,
     body: Body,
     rest: &str,
+    pending: &mut Vec<Entry>,
 ) -> Result<Response, ExchangeError> {
     let (client, service_id) = (&exchange.client, &exchange.service);
     if snapshot.directory.subsystem(&service_id.provider).is_none() {
@@ -634,8 +645,13 @@ async fn forward(
     let hash = headers::request_hash(&exchange.method, &exchange.path, &sent, &body);
 
     let evidence = gw.config.evidence;
+    let keep = gw.config.log_body_bytes;
     if evidence {
-        sign_and_log(gw, snapshot, exchange, "request", None, &body, client).await?;
+        // Signed now; logged with the answer, in one write, before the answer goes out (a
+        // node that dies in between has answered nothing).
+        pending.push(signed(
+            snapshot, exchange, "request", None, &body, keep, client,
+        )?);
     }
 
     let base = if service.base_url.starts_with('/') {
@@ -697,16 +713,24 @@ async fn forward(
 
     if evidence {
         let provider = &service_id.provider;
-        sign_and_log(
-            gw,
+        pending.push(signed(
             snapshot,
             exchange,
             "response",
             Some(status.as_u16()),
             &answer,
+            keep,
             provider,
-        )
-        .await?;
+        )?);
+        gw.appender
+            .append(std::mem::take(pending))
+            .await
+            .map_err(|e| {
+                refuse(
+                    ErrorKind::InternalError,
+                    format!("the message log failed: {e}"),
+                )
+            })?;
     }
 
     let listed = headers::connection_listed(
@@ -735,30 +759,25 @@ async fn forward(
     ))
 }
 
-/// Signs a message as its sender and waits until the log has it.
-async fn sign_and_log(
-    gw: &Gateway,
+/// A message signed as its sender (the log takes it with the rest of its exchange).
+fn signed(
     snapshot: &Snapshot,
     exchange: &Exchange,
     kind: &str,
     status: Option<u16>,
     body: &[u8],
+    keep: usize,
     signer: &ClientId,
-) -> Result<(), ExchangeError> {
+) -> Result<Entry, ExchangeError> {
     let key = snapshot.signing.get(signer).ok_or_else(|| {
         refuse(
             ErrorKind::InternalError,
             format!("this node holds no signing key for {signer}: run `yagona exchange keygen {signer}`"),
         )
     })?;
-    let mut entry = exchange.entry(kind, status, body, gw.config.log_body_bytes, signer);
+    let mut entry = exchange.entry(kind, status, body, keep, signer);
     entry.sign(key);
-    gw.appender.append(vec![entry]).await.map_err(|e| {
-        refuse(
-            ErrorKind::InternalError,
-            format!("the message log failed: {e}"),
-        )
-    })
+    Ok(entry)
 }
 
 fn upstream_failure(e: &reqwest::Error, timeout_ms: u64) -> ExchangeError {
