@@ -15,7 +15,9 @@
 //! Yagona/nginx throughput with evidence off (≥ 0.8), signed and logged exchanges/s with
 //! evidence on (≥ 5,000), and the p50 latency Yagona adds over the direct call (≤ 1 ms).
 //! Needs Debian's `nginx` and `wrk` (`apt-get install nginx wrk`). `BENCH_SECONDS` (default 10)
-//! and `BENCH_CONNECTIONS` (default 50) change the run.
+//! and `BENCH_CONNECTIONS` (default 50) change the run. At 50 connections every path runs at
+//! its full throughput, so its latency is mostly queueing (connections / throughput); the
+//! latency a gateway adds to one call is what `BENCH_CONNECTIONS=2` shows.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -150,8 +152,10 @@ fn wrk(wrk: &Path, name: &str, url: &str, headers: &[(String, String)]) -> anyho
         .and_then(|s| s.parse().ok())
         .unwrap_or(50);
     let mut cmd = Command::new(wrk);
+    // wrk needs at least one connection per thread.
+    let threads = connections.clamp(1, 2);
     cmd.args([
-        "-t2",
+        &format!("-t{threads}"),
         &format!("-c{connections}"),
         &format!("-d{seconds}s"),
         "--latency",
