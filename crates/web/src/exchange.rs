@@ -347,7 +347,13 @@ async fn r1(State(app): State<Arc<AppState>>, req: Request) -> Response {
     if rest.is_empty() && METASERVICES.contains(&service.code.as_str()) {
         let message_id =
             header_text(&parts.headers, "x-road-id").unwrap_or_else(|| incident.clone());
-        return match metaservice(&snapshot, &client, &service, parts.uri.query()) {
+        return match metaservice(
+            &snapshot,
+            &client,
+            &service,
+            parts.uri.query(),
+            Dialect::of(&parts.headers),
+        ) {
             Ok(r) => with_protocol_headers(r, &client, &service, &message_id, &incident, None),
             Err(e) => error_response(&e, &incident),
         };
@@ -799,12 +805,46 @@ fn upstream_failure(e: &reqwest::Error, timeout_ms: u64) -> ExchangeError {
     }
 }
 
+/// Whose field names a metaservice answers with: X-Road's (snake_case) or GovStack's
+/// Information Mediator's (camelCase, `applicationCode`, lists under `member`), by the header
+/// the caller named itself with.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Dialect {
+    XRoad,
+    GovStack,
+}
+
+impl Dialect {
+    fn of(headers: &HeaderMap) -> Dialect {
+        if header_text(headers, "x-road-client").is_none()
+            && header_text(headers, "x-govstack-client").is_some()
+        {
+            Dialect::GovStack
+        } else {
+            Dialect::XRoad
+        }
+    }
+}
+
 fn service_json(
     service: &ServiceId,
     endpoints: Vec<serde_json::Value>,
     openapi: bool,
+    dialect: Dialect,
 ) -> serde_json::Value {
     let p = &service.provider;
+    if dialect == Dialect::GovStack {
+        return json!({
+            "objectType": "SERVICE",
+            "serviceType": if openapi { "OPENAPI" } else { "REST" },
+            "instanceId": p.instance,
+            "memberClass": p.class,
+            "memberCode": p.member,
+            "applicationCode": p.subsystem,
+            "serviceCode": service.code,
+            "endpointList": {"member": endpoints},
+        });
+    }
     json!({
         "member_class": p.class,
         "member_code": p.member,
@@ -822,7 +862,13 @@ fn metaservice(
     client: &ClientId,
     meta: &ServiceId,
     query: Option<&str>,
+    dialect: Dialect,
 ) -> Result<Response, ExchangeError> {
+    let list = if dialect == Dialect::GovStack {
+        "member"
+    } else {
+        "service"
+    };
     let provider = snapshot
         .directory
         .subsystem(&meta.provider)
@@ -853,10 +899,10 @@ fn metaservice(
                         .into_iter()
                         .map(|e| json!({"method": e.method, "path": e.path}))
                         .collect();
-                    service_json(&s.id, endpoints, s.openapi.is_some())
+                    service_json(&s.id, endpoints, s.openapi.is_some(), dialect)
                 })
                 .collect();
-            Ok(json_response(json!({ "service": services })))
+            Ok(json_response(json!({ list: services })))
         }
         "allowedMethods" => {
             let groups = snapshot.directory.groups_of(client);
@@ -874,10 +920,10 @@ fn metaservice(
                         .map(|r| json!({"method": r.method, "path": r.path}))
                         .collect();
                     (!endpoints.is_empty())
-                        .then(|| service_json(&s.id, endpoints, s.openapi.is_some()))
+                        .then(|| service_json(&s.id, endpoints, s.openapi.is_some(), dialect))
                 })
                 .collect();
-            Ok(json_response(json!({ "service": services })))
+            Ok(json_response(json!({ list: services })))
         }
         _ => {
             let code = query
@@ -912,8 +958,11 @@ fn metaservice(
 
 #[derive(Deserialize)]
 struct ListClientsQuery {
-    #[serde(rename = "xRoadInstance", alias = "instanceId")]
-    instance: Option<String>,
+    #[serde(rename = "xRoadInstance")]
+    xroad_instance: Option<String>,
+    /// GovStack's name for the same filter; asking with it gets GovStack's field names.
+    #[serde(rename = "instanceId")]
+    instance_id: Option<String>,
 }
 
 /// `GET /listClients`: every member and subsystem, as JSON when asked for, else as X-Road's XML.
@@ -926,10 +975,13 @@ async fn list_clients(
     let locale = header_text(&headers, "accept-language")
         .and_then(|l| l.split([',', ';']).find_map(Locale::parse))
         .unwrap_or(Locale::Uz);
-    let wants_json = header_text(&headers, "accept").is_some_and(|a| a.contains("json"));
+    let govstack = q.instance_id.is_some() || Dialect::of(&headers) == Dialect::GovStack;
+    let wants_json =
+        govstack || header_text(&headers, "accept").is_some_and(|a| a.contains("json"));
+    let instance = q.instance_id.as_ref().or(q.xroad_instance.as_ref());
     let mut rows = Vec::new();
     for m in snapshot.directory.members.values() {
-        if q.instance.as_ref().is_some_and(|i| i != &m.id.instance) {
+        if instance.is_some_and(|i| i != &m.id.instance) {
             continue;
         }
         let name = m.name.get(locale).to_owned();
@@ -938,6 +990,31 @@ async fn list_clients(
             let sub_name = s.name.as_ref().map(|n| n.get(locale).to_owned());
             rows.push((s.id.clone(), name.clone(), sub_name));
         }
+    }
+    if govstack {
+        let members: Vec<_> = rows
+            .iter()
+            .map(|(id, name, sub_name)| {
+                let mut v = json!({
+                    "name": sub_name.as_deref().unwrap_or(name),
+                    "id": {
+                        "objectType": if id.subsystem.is_some() { "APPLICATION" } else { "MEMBER" },
+                        "instanceId": id.instance,
+                        "memberClass": id.class,
+                        "memberCode": id.member,
+                    },
+                });
+                if let Some(s) = &id.subsystem {
+                    v["id"]["applicationCode"] = json!(s);
+                }
+                v
+            })
+            .collect();
+        return (
+            [(header::CONTENT_TYPE, "application/json;charset=utf-8")],
+            json!({ "member": members }).to_string(),
+        )
+            .into_response();
     }
     if wants_json {
         let members: Vec<_> = rows

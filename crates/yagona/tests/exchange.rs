@@ -652,6 +652,45 @@ async fn metaservices_describe_the_directory(app: TestApp) {
     let doc: Value = openapi.json().await.unwrap();
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
     assert!(doc["paths"]["/v1/persons/{pinfl}"].is_object());
+    // GovStack's Information Mediator clients get its field names (im-directory-api.yaml).
+    let gs: Value = reqwest::Client::new()
+        .get(format!("{}/listClients?instanceId=UZ", app.address))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let portal_entry = gs["member"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["id"]["applicationCode"] == "portal")
+        .expect("subsystems are listed as applications");
+    assert_eq!(portal_entry["id"]["objectType"], "APPLICATION");
+    assert_eq!(portal_entry["id"]["instanceId"], "UZ");
+    assert_eq!(portal_entry["id"]["memberCode"], "305184297");
+    let gs_methods: Value = reqwest::Client::new()
+        .get(format!(
+            "{}/r1/UZ/GOV/201122919/civil-records/allowedMethods",
+            app.address
+        ))
+        .header("X-GovStack-Client", PORTAL)
+        .header("X-Yagona-Client-Token", token(&app, PORTAL))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let s = &gs_methods["member"][0];
+    assert_eq!(s["objectType"], "SERVICE");
+    assert_eq!(s["applicationCode"], "civil-records");
+    assert_eq!(s["serviceCode"], "persons");
+    assert_eq!(
+        s["endpointList"]["member"],
+        json!([{"method": "GET", "path": "/v1/persons/*"}])
+    );
     let missing = get(
         "/r1/UZ/GOV/201122919/civil-records/getOpenAPI?serviceCode=nope",
         DOCFLOW,
