@@ -25,6 +25,21 @@ pub struct Right {
     pub path: String,
 }
 
+/// The HTTP methods a right may name (besides `*`, any).
+pub const METHODS: &[&str] = &[
+    "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE",
+];
+
+/// Whether a right may name this method (upper case, or `*`).
+pub fn valid_method(method: &str) -> bool {
+    method == "*" || METHODS.contains(&method)
+}
+
+/// Whether a right's path glob is well-formed: starts with `/`, no spaces, not absurdly long.
+pub fn valid_path_glob(path: &str) -> bool {
+    path.starts_with('/') && path.len() <= 500 && !path.contains(char::is_whitespace)
+}
+
 /// The path of a call as segments, each percent-decoded. A path that could mean something else
 /// to the provider than to the gateway (an encoded `/` or `\`, a `.` or `..` segment) is refused
 /// rather than matched.

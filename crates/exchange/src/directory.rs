@@ -11,11 +11,6 @@ use std::path::Path;
 use yagona_core::I18nText;
 use yagona_registry::files::{toml_file, Problem};
 
-/// The methods a right may name (besides `*`).
-const METHODS: &[&str] = &[
-    "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE",
-];
-
 /// How long a provider may take to answer, unless its service says otherwise.
 pub const DEFAULT_TIMEOUT_MS: u64 = 10_000;
 
@@ -176,7 +171,7 @@ impl Service {
                 .collect();
             for method in item.as_object().into_iter().flat_map(|o| o.keys()) {
                 let upper = method.to_ascii_uppercase();
-                if METHODS.contains(&upper.as_str()) {
+                if access::METHODS.contains(&upper.as_str()) {
                     out.push(Endpoint {
                         method: upper,
                         path: glob.join("/"),
@@ -336,8 +331,8 @@ pub fn read_dir(root: &Path, agencies: &Agencies) -> Result<Directory, Vec<Probl
         let mut member = member;
         for (si, s) in file.subsystem.into_iter().enumerate() {
             let at = format!("subsystem[{si}]");
-            if check_part(&s.code).is_err() {
-                r.problem(path, format!("{at}.code"), part_rule(&s.code));
+            if let Err(why) = crate::id::check_part(&s.code) {
+                r.problem(path, format!("{at}.code"), format!("{:?}: {why}", s.code));
                 continue;
             }
             let code = s.code.clone();
@@ -355,8 +350,8 @@ pub fn read_dir(root: &Path, agencies: &Agencies) -> Result<Directory, Vec<Probl
             };
             for (vi, v) in s.service.into_iter().enumerate() {
                 let at = format!("{at}.service[{vi}]");
-                if check_part(&v.code).is_err() {
-                    r.problem(path, format!("{at}.code"), part_rule(&v.code));
+                if let Err(why) = crate::id::check_part(&v.code) {
+                    r.problem(path, format!("{at}.code"), format!("{:?}: {why}", v.code));
                     continue;
                 }
                 r.texts(path, &format!("{at}.title"), &v.title);
@@ -479,7 +474,7 @@ pub fn read_dir(root: &Path, agencies: &Agencies) -> Result<Directory, Vec<Probl
             }
         };
         let method = right.method.to_ascii_uppercase();
-        if method != "*" && !METHODS.contains(&method.as_str()) {
+        if !access::valid_method(&method) {
             r.problem(
                 &path,
                 format!("{at}.method"),
@@ -487,11 +482,11 @@ pub fn read_dir(root: &Path, agencies: &Agencies) -> Result<Directory, Vec<Probl
             );
             continue;
         }
-        if !right.path.starts_with('/') {
+        if !access::valid_path_glob(&right.path) {
             r.problem(
                 &path,
                 format!("{at}.path"),
-                "a path glob starts with `/` (`/**` is the whole service)",
+                "a path glob starts with `/` and has no spaces (`/**` is the whole service)",
             );
             continue;
         }
@@ -574,22 +569,6 @@ fn read_member(
             None
         }
     }
-}
-
-fn check_part(p: &str) -> Result<(), ()> {
-    if !p.is_empty()
-        && p.len() <= 64
-        && p.chars()
-            .all(|c| c.is_ascii_alphanumeric() || "'()+,-.=".contains(c))
-    {
-        Ok(())
-    } else {
-        Err(())
-    }
-}
-
-fn part_rule(p: &str) -> String {
-    format!("{p:?}: a code is 1 to 64 of A-Z a-z 0-9 ' ( ) + , - . =")
 }
 
 fn check_base_url(url: &str) -> Result<(), String> {

@@ -62,25 +62,27 @@ fn part(raw: &str, what: Whose) -> Result<String, ExchangeError> {
     let decoded = percent_decode_str(raw)
         .decode_utf8()
         .map_err(|_| bad(what, format!("{raw:?} is not UTF-8 once decoded")))?;
+    check_part(&decoded).map_err(|why| bad(what, why))?;
+    Ok(decoded.into_owned())
+}
+
+/// Whether a code (one part of an identifier, as written, not encoded) may be used: why not.
+pub fn check_part(decoded: &str) -> Result<(), String> {
     if decoded.is_empty() {
-        return Err(bad(what, "a part is empty"));
+        return Err("a part is empty".into());
     }
     if decoded.len() > MAX_PART {
-        return Err(bad(
-            what,
-            format!("a part is longer than {MAX_PART} characters"),
-        ));
+        return Err(format!("a part is longer than {MAX_PART} characters"));
     }
     if let Some(c) = decoded
         .chars()
         .find(|c| !(c.is_ascii_alphanumeric() || "'()+,-.=?".contains(*c)))
     {
-        return Err(bad(
-            what,
-            format!("{c:?} is not allowed (only A-Z a-z 0-9 ' ( ) + , - . = ?)"),
+        return Err(format!(
+            "{c:?} is not allowed (only A-Z a-z 0-9 ' ( ) + , - . = ?)"
         ));
     }
-    Ok(decoded.into_owned())
+    Ok(())
 }
 
 fn encode(p: &str) -> String {

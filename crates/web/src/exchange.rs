@@ -312,7 +312,7 @@ impl Exchange {
         use base64::Engine;
         Entry {
             seq: 0,
-            at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+            at: yagona_core::format_timestamp(&yagona_core::now()),
             kind: kind.into(),
             request_id: self.request_id.clone(),
             message_id: self.message_id.clone(),
@@ -397,19 +397,24 @@ async fn log_refusal(
         return;
     }
     let body = serde_json::to_vec(&e.body(&exchange.request_id)).unwrap_or_default();
-    if let Some(key) = snapshot.signing.get(&exchange.client) {
-        let mut entry = exchange.entry(
-            "error",
-            Some(e.kind.status()),
-            &body,
-            usize::MAX,
-            &exchange.client,
-        );
-        entry.sign(key);
-        pending.push(entry);
-        if let Err(le) = gw.appender.append(pending).await {
-            tracing::error!(error = %le, "the message log could not take an error entry");
+    let status = Some(e.kind.status());
+    match signed(
+        snapshot,
+        exchange,
+        "error",
+        status,
+        &body,
+        usize::MAX,
+        &exchange.client,
+    ) {
+        Ok(entry) => {
+            pending.push(entry);
+            if let Err(le) = gw.appender.append(pending).await {
+                tracing::error!(error = %le, "the message log could not take an error entry");
+            }
         }
+        // No key for the caller on this node: the refusal itself said so.
+        Err(_) => tracing::warn!(client = %exchange.client, "a refusal could not be signed"),
     }
 }
 

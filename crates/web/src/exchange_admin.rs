@@ -13,11 +13,7 @@ use serde_json::{json, Value};
 use std::sync::Arc;
 use yagona_core::Locale;
 use yagona_exchange::directory::{Directory, DirectoryStore};
-use yagona_exchange::{ClientId, Grantee, Right, ServiceId};
-
-const METHODS: &[&str] = &[
-    "*", "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS",
-];
+use yagona_exchange::{access, ClientId, Grantee, Right, ServiceId};
 
 fn grantee_value(g: &Grantee) -> String {
     match g {
@@ -100,7 +96,10 @@ fn directory_view(d: &Directory, l: Locale) -> Value {
         let gr = Grantee::Subsystem(s.id.clone());
         json!({"value": grantee_value(&gr), "label": grantee_label(d, &gr, l)})
     }));
-    json!({"members": members, "services": services, "grantees": grantees, "methods": METHODS})
+    let methods: Vec<&str> = std::iter::once("*")
+        .chain(access::METHODS.iter().copied())
+        .collect();
+    json!({"members": members, "services": services, "grantees": grantees, "methods": methods})
 }
 
 async fn load(state: &AppState) -> Result<Directory, yagona_db::DbError> {
@@ -157,11 +156,11 @@ fn right_from(
         errors.push(json!({"field": "grantee", "message": t("exchange-error-grantee")}));
     }
     let method = form.get("method").unwrap_or("").to_ascii_uppercase();
-    if !METHODS.contains(&method.as_str()) {
+    if !access::valid_method(&method) {
         errors.push(json!({"field": "method", "message": t("exchange-error-method")}));
     }
     let path = form.get("path").unwrap_or("").trim().to_owned();
-    if !path.starts_with('/') || path.len() > 500 || path.contains(char::is_whitespace) {
+    if !access::valid_path_glob(&path) {
         errors.push(json!({"field": "path", "message": t("exchange-error-path")}));
     }
     match (service, grantee) {
