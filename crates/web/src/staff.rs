@@ -242,6 +242,14 @@ async fn render_application_with(
             json!({"title": s.title.get(l), "rows": rows})
         })
         .collect();
+    // What the registers told the portal when the applicant started (once only).
+    let facts = store
+        .facts(app.reference.as_str(), Viewer::Agency(agency))
+        .await
+        .unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "reading an application's facts");
+            Vec::new()
+        });
     let tasks = match store.tasks_for(app, agency, &cat.calendar).await {
         Ok(t) => t,
         Err(e) => return application_error(state, ctx, e),
@@ -325,6 +333,7 @@ async fn render_application_with(
             "documents": view::documents(&docs),
             "tasks": tasks,
             "checks": checks,
+            "facts": crate::facts::summaries(state, &facts, l).await,
             "diagram": diagram,
             "error": error,
         }),

@@ -854,6 +854,27 @@ async fn the_portal_asks_the_registers_once_and_says_where_values_came_from(app:
     assert!(check.contains("Karimova Dilnoza Rustamovna"));
     assert!(check.contains("1990-05-15"));
 
+    // Sent, the civil registry's officer sees the same facts with their source.
+    let sent = citizen
+        .submit(
+            &format!("/applications/{reference}/check"),
+            &format!("/applications/{reference}/submit"),
+            &[],
+        )
+        .await;
+    assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.body);
+    let mut officer = app.signed_in(common::CIVIL_REGISTRY_OFFICER).await;
+    let page = officer
+        .get(&format!("/staff/applications/{reference}"))
+        .await;
+    assert!(
+        page.contains("What state registers told us"),
+        "{}",
+        page.body
+    );
+    assert!(page.contains("«Person by PINFL» — Civil Registry Offices (FHDYo)"));
+    assert!(page.contains("Karimova Dilnoza Rustamovna"));
+
     // Another person's application never shows these facts.
     let other = app.signed_in(common::CITIZEN_B).await;
     let facts = yagona_applications::ApplicationStore { db: &app.db }
