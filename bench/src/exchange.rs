@@ -242,6 +242,7 @@ async fn start_node(
                 id: sub.member_id(),
                 agency: None,
                 name: name.clone(),
+                node: None,
                 subsystems: Default::default(),
             });
         member.subsystems.insert(
@@ -249,6 +250,7 @@ async fn start_node(
             Subsystem {
                 id: sub.clone(),
                 name: None,
+                keys: Vec::new(),
                 services: services
                     .into_iter()
                     .map(|s| (s.id.code.clone(), s))

@@ -5,6 +5,7 @@
 
 use crate::access::{self, Grantee, Right};
 use crate::id::{ClientId, ServiceId};
+use ed25519_dalek::VerifyingKey;
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
@@ -22,6 +23,8 @@ pub struct Member {
     /// The registry agency it is, if it is one.
     pub agency: Option<String>,
     pub name: I18nText,
+    /// The node that hosts it (`exchange/nodes.toml`); none: every node serves it itself.
+    pub node: Option<String>,
     pub subsystems: BTreeMap<String, Subsystem>,
 }
 
@@ -30,6 +33,9 @@ pub struct Member {
 pub struct Subsystem {
     pub id: ClientId,
     pub name: Option<I18nText>,
+    /// Its public keys (base64), as the files give them; a node also knows the keys made on
+    /// it with `yagona exchange keygen`.
+    pub keys: Vec<String>,
     pub services: BTreeMap<String, Service>,
 }
 
@@ -55,11 +61,23 @@ pub struct Group {
     pub members: Vec<ClientId>,
 }
 
+/// A `yagona` node of the exchange, as other nodes reach it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Node {
+    pub code: String,
+    /// Its exchange listener (mutual TLS): `https://host:port`.
+    pub address: String,
+    /// Its public key (base64); its TLS certificate must carry it.
+    pub key: String,
+}
+
 /// The whole directory, as a node holds it.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Directory {
     pub members: BTreeMap<ClientId, Member>,
     pub groups: BTreeMap<String, Group>,
+    /// The address book of nodes (empty: one node serves every member).
+    pub nodes: BTreeMap<String, Node>,
 }
 
 /// One endpoint of a service, as listed by `listMethods`.
@@ -108,6 +126,18 @@ impl Directory {
         )
     }
 
+    /// The node hosting a member's subsystems (`None`: every node serves it itself).
+    pub fn node_of(&self, id: &ClientId) -> Option<&Node> {
+        let code = self.members.get(&id.member_id())?.node.as_deref()?;
+        self.nodes.get(code)
+    }
+
+    /// The node whose key this is.
+    pub fn node_with_key(&self, key: &VerifyingKey) -> Option<&Node> {
+        let text = crate::evidence::public_key_text(key);
+        self.nodes.values().find(|n| n.key == text)
+    }
+
     /// Every subsystem, in identifier order.
     pub fn subsystems(&self) -> impl Iterator<Item = &Subsystem> {
         self.members.values().flat_map(|m| m.subsystems.values())
@@ -118,6 +148,8 @@ impl Directory {
     fn normalise(&mut self) {
         for m in self.members.values_mut() {
             for s in m.subsystems.values_mut() {
+                s.keys.sort();
+                s.keys.dedup();
                 for v in s.services.values_mut() {
                     v.rights.sort_by_cached_key(|r| {
                         (grantee_text(&r.grantee), r.method.clone(), r.path.clone())
@@ -194,6 +226,8 @@ struct MemberFile {
     /// Or another organisation: `INSTANCE/CLASS/CODE`, with a name.
     member: Option<String>,
     name: Option<I18nText>,
+    /// The node hosting it (a code of `nodes.toml`); none: every node serves it.
+    node: Option<String>,
     #[serde(default)]
     subsystem: Vec<SubsystemFile>,
 }
@@ -203,6 +237,9 @@ struct MemberFile {
 struct SubsystemFile {
     code: String,
     name: Option<I18nText>,
+    /// Public keys (base64 of the 32 bytes, as `yagona exchange keygen` prints them).
+    #[serde(default)]
+    keys: Vec<String>,
     #[serde(default)]
     service: Vec<ServiceFile>,
 }
@@ -235,6 +272,21 @@ fn any_method() -> String {
 }
 fn whole_service() -> String {
     "/**".into()
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NodesFile {
+    #[serde(default)]
+    node: Vec<NodeFile>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NodeFile {
+    code: String,
+    address: String,
+    key: String,
 }
 
 #[derive(Deserialize)]
@@ -310,8 +362,12 @@ pub fn read_dir(root: &Path, agencies: &Agencies) -> Result<Directory, Vec<Probl
     files.sort();
     // Rights name subsystems and groups that may come later: checked once all is read.
     let mut grants: Vec<(std::path::PathBuf, String, ServiceId, RightFile)> = Vec::new();
+    read_nodes(&mut r, &dir, &mut directory);
     for path in &files {
-        if path.file_name().is_some_and(|n| n == "groups.toml") {
+        if path
+            .file_name()
+            .is_some_and(|n| n == "groups.toml" || n == "nodes.toml")
+        {
             continue;
         }
         let file: MemberFile = match toml_file(root, path) {
@@ -329,6 +385,17 @@ pub fn read_dir(root: &Path, agencies: &Agencies) -> Result<Directory, Vec<Probl
             continue;
         }
         let mut member = member;
+        if let Some(node) = &file.node {
+            if directory.nodes.contains_key(node) {
+                member.node = Some(node.clone());
+            } else {
+                r.problem(
+                    path,
+                    "node",
+                    format!("no node {node:?} in exchange/nodes.toml"),
+                );
+            }
+        }
         for (si, s) in file.subsystem.into_iter().enumerate() {
             let at = format!("subsystem[{si}]");
             if let Err(why) = crate::id::check_part(&s.code) {
@@ -343,9 +410,19 @@ pub fn read_dir(root: &Path, agencies: &Agencies) -> Result<Directory, Vec<Probl
                 subsystem: Some(code.clone()),
                 ..member.id.clone()
             };
+            for (ki, k) in s.keys.iter().enumerate() {
+                if crate::evidence::public_key_from_text(k).is_none() {
+                    r.problem(
+                        path,
+                        format!("{at}.keys[{ki}]"),
+                        "not an Ed25519 public key (base64 of 32 bytes, as `yagona exchange keygen` prints it)",
+                    );
+                }
+            }
             let mut subsystem = Subsystem {
                 id: id.clone(),
                 name: s.name,
+                keys: s.keys.iter().map(|k| k.trim().to_owned()).collect(),
                 services: BTreeMap::new(),
             };
             for (vi, v) in s.service.into_iter().enumerate() {
@@ -537,6 +614,7 @@ fn read_member(
                 },
                 agency: Some(code.clone()),
                 name: file.name.clone().unwrap_or_else(|| name.clone()),
+                node: None,
                 subsystems: BTreeMap::new(),
             })
         }
@@ -557,6 +635,7 @@ fn read_member(
                 id,
                 agency: None,
                 name: name.clone(),
+                node: None,
                 subsystems: BTreeMap::new(),
             })
         }
@@ -567,6 +646,70 @@ fn read_member(
                 "a member file names exactly one of `agency` or `member`",
             );
             None
+        }
+    }
+}
+
+/// `exchange/nodes.toml`: the nodes' codes, addresses and keys.
+fn read_nodes(r: &mut Reader, dir: &Path, directory: &mut Directory) {
+    let path = dir.join("nodes.toml");
+    if !path.exists() {
+        return;
+    }
+    let file: NodesFile = match toml_file(r.root, &path) {
+        Ok(f) => f,
+        Err(p) => {
+            r.problems.push(p);
+            return;
+        }
+    };
+    for (i, n) in file.node.into_iter().enumerate() {
+        let at = format!("node[{i}]");
+        if let Err(why) = crate::id::check_part(&n.code) {
+            r.problem(&path, format!("{at}.code"), format!("{:?}: {why}", n.code));
+            continue;
+        }
+        match url::Url::parse(&n.address) {
+            Ok(u)
+                if u.scheme() == "https"
+                    && u.host().is_some()
+                    && (u.path() == "/" || u.path().is_empty())
+                    && u.query().is_none() => {}
+            _ => {
+                r.problem(
+                    &path,
+                    format!("{at}.address"),
+                    format!(
+                        "{:?} is not https://HOST[:PORT] (a node is reached over mutual TLS)",
+                        n.address
+                    ),
+                );
+                continue;
+            }
+        }
+        if crate::evidence::public_key_from_text(&n.key).is_none() {
+            r.problem(
+                &path,
+                format!("{at}.key"),
+                "not an Ed25519 public key (base64 of 32 bytes, as `yagona exchange keygen --node` prints it)",
+            );
+            continue;
+        }
+        if directory.nodes.values().any(|o| o.key == n.key.trim()) {
+            r.problem(&path, format!("{at}.key"), "another node has this key");
+            continue;
+        }
+        let node = Node {
+            code: n.code.clone(),
+            address: n.address.trim_end_matches('/').to_owned(),
+            key: n.key.trim().to_owned(),
+        };
+        if directory.nodes.insert(n.code.clone(), node).is_some() {
+            r.problem(
+                &path,
+                format!("{at}.code"),
+                format!("node {:?} is described twice", n.code),
+            );
         }
     }
 }
@@ -646,10 +789,11 @@ fn subsystem_ref(directory: &Directory, text: &str) -> Result<ClientId, String> 
 
 // ----- the database -----
 
-pub const MIGRATIONS: &[yagona_db::Migration] = &[yagona_db::Migration {
-    version: 1,
-    name: "directory",
-    sql: "CREATE TABLE exchange_members (
+pub const MIGRATIONS: &[yagona_db::Migration] = &[
+    yagona_db::Migration {
+        version: 1,
+        name: "directory",
+        sql: "CREATE TABLE exchange_members (
               id TEXT PRIMARY KEY,
               agency TEXT,
               name TEXT NOT NULL
@@ -690,7 +834,18 @@ pub const MIGRATIONS: &[yagona_db::Migration] = &[yagona_db::Migration {
               imported TEXT NOT NULL
           );
           INSERT INTO exchange_directory (id, version, imported) VALUES (1, 0, '');",
-}];
+    },
+    yagona_db::Migration {
+        version: 2,
+        name: "nodes",
+        sql: "ALTER TABLE exchange_members ADD COLUMN node TEXT;
+              CREATE TABLE exchange_nodes (
+                  code TEXT PRIMARY KEY,
+                  address TEXT NOT NULL,
+                  public_key TEXT NOT NULL
+              );",
+    },
+];
 
 use sqlx::Row;
 use yagona_db::{Db, DbError};
@@ -726,6 +881,8 @@ pub struct DirectoryStore<'a> {
 
 impl DirectoryStore<'_> {
     pub async fn migrate(db: &Db) -> Result<(), DbError> {
+        // Keys from the files go where `yagona exchange keygen` puts them.
+        crate::log::migrate(db).await?;
         db.migrate("exchange-directory", MIGRATIONS).await
     }
 
@@ -758,18 +915,32 @@ impl DirectoryStore<'_> {
             "exchange_services",
             "exchange_subsystems",
             "exchange_members",
+            "exchange_nodes",
         ] {
             sqlx::query(&format!("DELETE FROM {table}"))
                 .execute(&mut *tx)
                 .await?;
         }
+        for n in directory.nodes.values() {
+            sqlx::query(
+                "INSERT INTO exchange_nodes (code, address, public_key) VALUES ($1, $2, $3)",
+            )
+            .bind(&n.code)
+            .bind(&n.address)
+            .bind(&n.key)
+            .execute(&mut *tx)
+            .await?;
+        }
         for m in directory.members.values() {
-            sqlx::query("INSERT INTO exchange_members (id, agency, name) VALUES ($1, $2, $3)")
-                .bind(m.id.to_string())
-                .bind(&m.agency)
-                .bind(text_json(&m.name))
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query(
+                "INSERT INTO exchange_members (id, agency, name, node) VALUES ($1, $2, $3, $4)",
+            )
+            .bind(m.id.to_string())
+            .bind(&m.agency)
+            .bind(text_json(&m.name))
+            .bind(&m.node)
+            .execute(&mut *tx)
+            .await?;
             for s in m.subsystems.values() {
                 sqlx::query(
                     "INSERT INTO exchange_subsystems (id, member, name) VALUES ($1, $2, $3)",
@@ -779,6 +950,18 @@ impl DirectoryStore<'_> {
                 .bind(s.name.as_ref().map(text_json))
                 .execute(&mut *tx)
                 .await?;
+                // Keys accumulate: a key once registered keeps verifying old signatures.
+                for k in &s.keys {
+                    sqlx::query(
+                        "INSERT INTO exchange_keys (subsystem, public_key, created_at) VALUES ($1, $2, $3)
+                         ON CONFLICT (subsystem, public_key) DO NOTHING",
+                    )
+                    .bind(s.id.to_string())
+                    .bind(k)
+                    .bind(chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+                    .execute(&mut *tx)
+                    .await?;
+                }
             }
         }
         // Services after every subsystem; rights and groups after every service.
@@ -869,7 +1052,21 @@ impl DirectoryStore<'_> {
         let mut d = Directory::default();
         let pool = &self.db.pool;
         let corrupt = |what: &str, id: &str| DbError::Corrupt(format!("{what} {id:?}"));
-        for r in sqlx::query("SELECT id, agency, name FROM exchange_members")
+        for r in sqlx::query("SELECT code, address, public_key FROM exchange_nodes")
+            .fetch_all(pool)
+            .await?
+        {
+            let code: String = r.try_get(0)?;
+            d.nodes.insert(
+                code.clone(),
+                Node {
+                    code,
+                    address: r.try_get(1)?,
+                    key: r.try_get(2)?,
+                },
+            );
+        }
+        for r in sqlx::query("SELECT id, agency, name, node FROM exchange_members")
             .fetch_all(pool)
             .await?
         {
@@ -881,6 +1078,7 @@ impl DirectoryStore<'_> {
                     id: parsed,
                     agency: r.try_get(1)?,
                     name: json_text(&r.try_get::<String, _>(2)?)?,
+                    node: r.try_get(3)?,
                     subsystems: BTreeMap::new(),
                 },
             );
@@ -902,6 +1100,7 @@ impl DirectoryStore<'_> {
                     Subsystem {
                         id: parsed,
                         name: name.as_deref().map(json_text).transpose()?,
+                        keys: Vec::new(),
                         services: BTreeMap::new(),
                     },
                 );
@@ -984,6 +1183,20 @@ impl DirectoryStore<'_> {
                     method,
                     path,
                 });
+            }
+        }
+        for r in sqlx::query("SELECT subsystem, public_key FROM exchange_keys")
+            .fetch_all(pool)
+            .await?
+        {
+            let (sub, key): (String, String) = (r.try_get(0)?, r.try_get(1)?);
+            if let Some(s) = ClientId::from_header(&sub).ok().and_then(|id| {
+                d.members
+                    .get_mut(&id.member_id())?
+                    .subsystems
+                    .get_mut(id.subsystem.as_deref()?)
+            }) {
+                s.keys.push(key);
             }
         }
         d.normalise();

@@ -55,6 +55,27 @@ impl ErrorKind {
         }
     }
 
+    /// The kind an `X-Road-Error` type names (case-insensitive, as older clients write them).
+    pub fn from_code(code: &str) -> Option<ErrorKind> {
+        use ErrorKind::*;
+        [
+            BadRequest,
+            InvalidProtocolVersion,
+            InvalidClientIdentifier,
+            InvalidServiceIdentifier,
+            AuthenticationFailed,
+            UnknownMember,
+            UnknownService,
+            AccessDenied,
+            RequestTooLarge,
+            NetworkError,
+            ServiceFailed,
+            InternalError,
+        ]
+        .into_iter()
+        .find(|k| k.code().eq_ignore_ascii_case(code.trim()))
+    }
+
     /// The HTTP status the error is answered with.
     pub fn status(self) -> u16 {
         match self {
@@ -118,6 +139,11 @@ mod tests {
             body,
             serde_json::json!({"type": "server.serverproxy.access_denied", "message": "no right to persons", "detail": "2f7c"})
         );
+        assert_eq!(
+            ErrorKind::from_code("Server.ServerProxy.Access_Denied"),
+            Some(ErrorKind::AccessDenied)
+        );
+        assert_eq!(ErrorKind::from_code("server.nonsense"), None);
         assert!(ErrorKind::AccessDenied
             .code()
             .eq_ignore_ascii_case("Server.ServerProxy.Access_Denied"));

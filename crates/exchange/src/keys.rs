@@ -1,10 +1,12 @@
 //! Subsystem keys: made by one command, the private half in a file only its node reads (PKCS#8
-//! PEM, as OpenSSL writes Ed25519 keys), the public half in the database for everyone who checks
+//! v1 PEM, as OpenSSL writes Ed25519 keys and as curl and TLS libraries read them), the public half in the database for everyone who checks
 //! signatures. A subsystem may have several keys over time; signatures made with an older one
 //! still verify.
 
 use crate::id::ClientId;
-use ed25519_dalek::pkcs8::{spki::der::pem::LineEnding, DecodePrivateKey, EncodePrivateKey};
+use ed25519_dalek::pkcs8::{
+    spki::der::pem::LineEnding, DecodePrivateKey, EncodePrivateKey, KeypairBytes,
+};
 use ed25519_dalek::{SigningKey, VerifyingKey};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -15,15 +17,26 @@ pub fn key_file(dir: &Path, subsystem: &ClientId) -> PathBuf {
     dir.join(format!("{}.pem", subsystem.to_string().replace('/', "_")))
 }
 
+/// The file a node's own private key is kept in (its TLS identity towards other nodes).
+pub fn node_key_file(dir: &Path, node: &str) -> PathBuf {
+    dir.join(format!("node.{node}.pem"))
+}
+
 /// Makes a key pair: writes the private key to its file (readable by the owner only; an
 /// existing key is never overwritten) and returns the public key.
 pub fn generate_to_file(
     dir: &Path,
     subsystem: &ClientId,
 ) -> std::io::Result<(PathBuf, VerifyingKey)> {
-    let key = crate::evidence::generate_key();
     let path = key_file(dir, subsystem);
-    let pem = key
+    Ok((path.clone(), generate_at(&path)?))
+}
+
+/// Makes a key pair whose private half goes to `path` (never overwriting a key).
+pub fn generate_at(path: &Path) -> std::io::Result<VerifyingKey> {
+    let key = crate::evidence::generate_key();
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let pem = pkcs8_v1(&key)
         .to_pkcs8_pem(LineEnding::LF)
         .map_err(|e| std::io::Error::other(e.to_string()))?;
     std::fs::create_dir_all(dir)?;
@@ -34,9 +47,18 @@ pub fn generate_to_file(
         use std::os::unix::fs::OpenOptionsExt;
         options.mode(0o600);
     }
-    let mut file = options.open(&path)?;
+    let mut file = options.open(path)?;
     std::io::Write::write_all(&mut file, pem.as_bytes())?;
-    Ok((path, key.verifying_key()))
+    Ok(key.verifying_key())
+}
+
+/// The private key as PKCS#8 v1 (RFC 5208, without the public key inside): OpenSSL 3.0 reads
+/// only this form of an Ed25519 key.
+pub fn pkcs8_v1(key: &SigningKey) -> KeypairBytes {
+    KeypairBytes {
+        secret_key: key.to_bytes(),
+        public_key: None,
+    }
 }
 
 /// Reads a private key written by [`generate_to_file`] (or by OpenSSL).

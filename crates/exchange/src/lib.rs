@@ -14,7 +14,8 @@
 //! - [`token`]: signed client tokens, one way a calling system proves which subsystem it is;
 //! - [`situation`]: who calls whom, with volumes, errors and latency, from the log;
 //! - [`archive`]: the oldest entries moved to files that verify offline;
-//! - [`keys`]: subsystem key pairs (one command; no certificate authority).
+//! - [`keys`]: subsystem and node key pairs (one command; no certificate authority);
+//! - [`tls`]: mutual TLS with self-signed certificates around those keys, pinned by the other side.
 
 pub mod access;
 pub mod archive;
@@ -26,6 +27,7 @@ pub mod id;
 pub mod keys;
 pub mod log;
 pub mod situation;
+pub mod tls;
 pub mod token;
 
 pub use access::{Grantee, Right};

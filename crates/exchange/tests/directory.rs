@@ -114,6 +114,19 @@ fn every_problem_of_the_files_is_named_with_its_place() {
     .unwrap();
     std::fs::write(ex.join("ghost.toml"), "agency = \"ministry-of-magic\"\n").unwrap();
     std::fs::write(
+        ex.join("nodes.toml"),
+        "[[node]]\ncode = \"tax\"\naddress = \"http://10.0.0.5:8443\"\nkey = \"qEShd3gpJNuJdcTM3w+jvbJV7su/WRSB7y4udgrUNWc=\"\n\n[[node]]\ncode = \"interior\"\naddress = \"https://10.0.0.6:8443\"\nkey = \"not a key\"\n",
+    )
+    .unwrap();
+    let p = ex.join("cadastre.toml");
+    let s = std::fs::read_to_string(&p).unwrap();
+    std::fs::write(&p, format!("node = \"moon\"\n{s}")).unwrap();
+    edit(
+        "tashkent-khokimiyat.toml",
+        "code = \"docflow\"\n",
+        "code = \"docflow\"\nkeys = [\"c2hvcnQ=\"]\n",
+    );
+    std::fs::write(
         ex.join("broken.toml"),
         "agency = \"tax\"\n[[subsystem]\ncode = 1\n",
     )
@@ -134,6 +147,67 @@ fn every_problem_of_the_files_is_named_with_its_place() {
     has("exchange/openapi/residence.json:2:13:");
     has("exchange/ghost.toml:agency: no agency \"ministry-of-magic\"");
     has("exchange/broken.toml:2:");
+    has("exchange/nodes.toml:node[0].address: \"http://10.0.0.5:8443\" is not https://");
+    has("exchange/nodes.toml:node[1].key: not an Ed25519 public key");
+    has("exchange/cadastre.toml:node: no node \"moon\"");
+    has("exchange/tashkent-khokimiyat.toml:subsystem[0].keys[0]: not an Ed25519 public key");
+}
+
+#[tokio::test]
+async fn nodes_hosting_and_keys_from_the_files_are_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_exchange(dir.path());
+    let ex = dir.path().join("exchange");
+    let node_key = "qEShd3gpJNuJdcTM3w+jvbJV7su/WRSB7y4udgrUNWc=";
+    let civil_key = &yagona_exchange::evidence::public_key_text(
+        &yagona_exchange::evidence::generate_key().verifying_key(),
+    );
+    std::fs::write(
+        ex.join("nodes.toml"),
+        format!("[[node]]\ncode = \"civil\"\naddress = \"https://10.0.0.7:8443/\"\nkey = \"{node_key}\"\n"),
+    )
+    .unwrap();
+    let p = ex.join("civil-registry.toml");
+    let s = std::fs::read_to_string(&p).unwrap().replacen(
+        "code = \"civil-records\"\n",
+        &format!("code = \"civil-records\"\nkeys = [\"{civil_key}\"]\n"),
+        1,
+    );
+    std::fs::write(&p, format!("node = \"civil\"\n{s}")).unwrap();
+    let d = read_dir(dir.path(), &agencies()).unwrap();
+    let civil = ClientId::subsystem("UZ", "GOV", "201122919", "civil-records");
+    let node = d.node_of(&civil).expect("hosted on a node");
+    assert_eq!(
+        (node.code.as_str(), node.address.as_str()),
+        ("civil", "https://10.0.0.7:8443")
+    );
+    assert!(d
+        .node_of(&ClientId::subsystem("UZ", "GOV", "200524845", "taxpayers"))
+        .is_none());
+    let key = yagona_exchange::evidence::public_key_from_text(node_key).unwrap();
+    assert_eq!(
+        d.node_with_key(&key).map(|n| n.code.as_str()),
+        Some("civil")
+    );
+
+    let db_dir = tempfile::tempdir().unwrap();
+    let db = Db::connect(&Db::sqlite_url_in(db_dir.path()))
+        .await
+        .unwrap();
+    DirectoryStore::migrate(&db).await.unwrap();
+    let store = DirectoryStore { db: &db };
+    store.import(&d).await.unwrap();
+    assert_eq!(
+        store.load().await.unwrap(),
+        d,
+        "nodes and keys load as imported"
+    );
+    let keys = yagona_exchange::keys::all(&db).await.unwrap();
+    assert_eq!(
+        keys[&civil.to_string()],
+        vec![yagona_exchange::evidence::public_key_from_text(civil_key).unwrap()],
+        "a key from the files verifies that subsystem's signatures"
+    );
 }
 
 async fn import_load_and_grants(db: Db) {

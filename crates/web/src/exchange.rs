@@ -24,11 +24,11 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use yagona_core::Locale;
 use yagona_db::Db;
-use yagona_exchange::directory::{Directory, DirectoryStore};
+use yagona_exchange::directory::{Directory, DirectoryStore, Node};
 use yagona_exchange::evidence::{body_digest, Entry};
 use yagona_exchange::log::Appender;
 use yagona_exchange::{
-    access, headers, keys, token, ClientId, ErrorKind, ExchangeError, ServiceId,
+    access, evidence, headers, keys, tls, token, ClientId, ErrorKind, ExchangeError, ServiceId,
 };
 
 /// Settings of the exchange gateway.
@@ -46,6 +46,9 @@ pub struct ExchangeConfig {
     pub local_base: Option<String>,
     /// The subsystem the portal calls registers as (once-only prefill); none: no prefill.
     pub portal: Option<ClientId>,
+    /// This node's code in `exchange/nodes.toml` (its key: `node.CODE.pem` in `keys_dir`).
+    /// Members hosted on another node are reached through that node, over mutual TLS.
+    pub node: Option<String>,
 }
 
 impl Default for ExchangeConfig {
@@ -57,6 +60,7 @@ impl Default for ExchangeConfig {
             keys_dir: None,
             local_base: None,
             portal: None,
+            node: None,
         }
     }
 }
@@ -68,7 +72,23 @@ struct Snapshot {
     public_keys: HashMap<String, Vec<VerifyingKey>>,
     /// The subsystems this node signs for.
     signing: HashMap<ClientId, SigningKey>,
+    /// Clients to the other nodes: mutual TLS with this node's key, each pinned to its node's.
+    peers: HashMap<String, reqwest::Client>,
 }
+
+/// Set by a node's exchange listener: the key in the caller's TLS client certificate.
+#[derive(Clone, Copy, Debug)]
+pub struct PeerKey(pub VerifyingKey);
+
+/// A call another node passed on for one of its members, with that member's signature over
+/// the request (`X-Yagona-Signature`).
+struct Relay {
+    node: String,
+    signature: Option<String>,
+}
+
+const SIGNATURE: &str = "x-yagona-signature";
+const RELAYED_REQUEST_ID: &str = "x-yagona-request-id";
 
 /// The gateway's state on a node.
 pub struct Gateway {
@@ -118,12 +138,72 @@ async fn load_snapshot(db: &Db, config: &ExchangeConfig) -> anyhow::Result<Snaps
             }
         }
     }
+    let peers = peer_clients(&directory, config);
     Ok(Snapshot {
         stamp,
         directory,
         public_keys,
         signing,
+        peers,
     })
+}
+
+/// This node's own key (its TLS identity), if it has a code and a key file.
+pub fn node_key(config: &ExchangeConfig) -> Option<Result<SigningKey, String>> {
+    let (dir, code) = (config.keys_dir.as_ref()?, config.node.as_ref()?);
+    Some(keys::read_private(&keys::node_key_file(dir, code)))
+}
+
+fn peer_clients(
+    directory: &Directory,
+    config: &ExchangeConfig,
+) -> HashMap<String, reqwest::Client> {
+    let mut peers = HashMap::new();
+    if directory.nodes.is_empty() {
+        return peers;
+    }
+    let (Some(me), Some(key)) = (&config.node, node_key(config)) else {
+        tracing::warn!(
+            "this node has no code and key of its own: members on other nodes cannot be reached"
+        );
+        return peers;
+    };
+    let key = match key {
+        Ok(k) => k,
+        Err(e) => {
+            tracing::error!("{e}");
+            return peers;
+        }
+    };
+    if directory
+        .nodes
+        .get(me)
+        .is_some_and(|n| n.key != evidence::public_key_text(&key.verifying_key()))
+    {
+        tracing::error!(node = %me, "this node's key is not the one nodes.toml gives for it: other nodes will refuse it");
+    }
+    for n in directory.nodes.values().filter(|n| &n.code != me) {
+        let Some(pinned) = evidence::public_key_from_text(&n.key) else {
+            continue;
+        };
+        let client = tls::client_config(Some((&key, me)), vec![pinned])
+            .map_err(anyhow::Error::msg)
+            .and_then(|tls| {
+                Ok(reqwest::Client::builder()
+                    .use_preconfigured_tls(tls)
+                    .redirect(reqwest::redirect::Policy::none())
+                    .pool_max_idle_per_host(64)
+                    .tcp_nodelay(true)
+                    .build()?)
+            });
+        match client {
+            Ok(c) => {
+                peers.insert(n.code.clone(), c);
+            }
+            Err(e) => tracing::error!(node = %n.code, error = %e, "no client for this node"),
+        }
+    }
+    peers
 }
 
 impl Gateway {
@@ -186,21 +266,21 @@ impl Gateway {
         }
     }
 
-    /// Who is calling: the client token must be valid and name the client in `X-Road-Client`.
+    /// Who is calling: a client token naming the client in `X-Road-Client`; or a TLS client
+    /// certificate carrying a key of that client; or one carrying the key of the node that hosts
+    /// the client, passing its call on (then the relaying node's code is returned).
     fn authenticate(
         &self,
-        headers: &HeaderMap,
+        parts: &axum::http::request::Parts,
         client: &ClientId,
         snapshot: &Snapshot,
-    ) -> Result<(), ExchangeError> {
-        let Some(t) = headers.get(token::HEADER).and_then(|v| v.to_str().ok()) else {
-            return Err(ExchangeError::new(
-                ErrorKind::AuthenticationFailed,
-                format!(
-                    "the calling system is not authenticated: send a client token ({}) signed with a key of {client}",
-                    token::HEADER
-                ),
-            ));
+    ) -> Result<Option<String>, ExchangeError> {
+        let Some(t) = parts
+            .headers
+            .get(token::HEADER)
+            .and_then(|v| v.to_str().ok())
+        else {
+            return self.authenticate_tls(parts, client, snapshot);
         };
         let now = chrono::Utc::now().timestamp();
         let cached = self
@@ -232,7 +312,55 @@ impl Gateway {
                 format!("the client token is {who}'s, not {client}'s"),
             ));
         }
-        Ok(())
+        Ok(None)
+    }
+
+    fn authenticate_tls(
+        &self,
+        parts: &axum::http::request::Parts,
+        client: &ClientId,
+        snapshot: &Snapshot,
+    ) -> Result<Option<String>, ExchangeError> {
+        let fail = |m: String| Err(ExchangeError::new(ErrorKind::AuthenticationFailed, m));
+        let Some(PeerKey(key)) = parts.extensions.get::<PeerKey>() else {
+            return fail(format!(
+                "the calling system is not authenticated: use mutual TLS with a certificate of {client}'s key (`yagona exchange cert`), or send a client token ({}) signed with it",
+                token::HEADER
+            ));
+        };
+        if snapshot
+            .public_keys
+            .get(&client.to_string())
+            .is_some_and(|ks| ks.contains(key))
+        {
+            return Ok(None);
+        }
+        match snapshot.directory.node_with_key(key) {
+            Some(node)
+                if Some(&node.code) != self.config.node.as_ref()
+                    && snapshot
+                        .directory
+                        .node_of(client)
+                        .is_some_and(|n| n.code == node.code) =>
+            {
+                Ok(Some(node.code.clone()))
+            }
+            Some(node) => fail(format!(
+                "node {} does not host {client}, so it cannot call for it",
+                node.code
+            )),
+            None => fail(format!(
+                "the TLS client certificate's key is registered neither for {client} nor for a node"
+            )),
+        }
+    }
+
+    /// The node a provider is reached through, when it is not this one.
+    fn remote_node<'a>(&self, snapshot: &'a Snapshot, provider: &ClientId) -> Option<&'a Node> {
+        snapshot
+            .directory
+            .node_of(provider)
+            .filter(|n| Some(&n.code) != self.config.node.as_ref())
     }
 }
 
@@ -298,6 +426,8 @@ struct Exchange {
     path: String,
     user_id: Option<String>,
     issue: Option<String>,
+    /// Passed on by another node.
+    relay: Option<Relay>,
 }
 
 impl Exchange {
@@ -340,9 +470,18 @@ async fn r1(State(app): State<Arc<AppState>>, req: Request) -> Response {
     let gw = &app.gateway;
     let (parts, body) = req.into_parts();
     let prepared = prepare(&app, &parts).await;
-    let (snapshot, client, service, rest) = match prepared {
+    let (snapshot, client, service, rest, relayed_by) = match prepared {
         Ok(p) => p,
         Err(e) => return error_response(&e, &incident),
+    };
+    // A relayed call keeps the request id its first node gave it: one id in both logs.
+    let incident = match &relayed_by {
+        Some(_) => header_text(&parts.headers, RELAYED_REQUEST_ID)
+            .filter(|id| {
+                id.len() <= 64 && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            })
+            .unwrap_or(incident),
+        None => incident,
     };
     if rest.is_empty() && METASERVICES.contains(&service.code.as_str()) {
         let message_id =
@@ -373,6 +512,10 @@ async fn r1(State(app): State<Arc<AppState>>, req: Request) -> Response {
         path: format!("{rest}{query}"),
         user_id: header_text(&parts.headers, "x-road-userid"),
         issue: header_text(&parts.headers, "x-road-issue"),
+        relay: relayed_by.map(|node| Relay {
+            node,
+            signature: header_text(&parts.headers, SIGNATURE),
+        }),
     };
     let mut pending = Vec::new();
     match forward(gw, &snapshot, &exchange, &parts, body, &rest, &mut pending).await {
@@ -398,6 +541,13 @@ async fn log_refusal(
     }
     let body = serde_json::to_vec(&e.body(&exchange.request_id)).unwrap_or_default();
     let status = Some(e.kind.status());
+    // Signed for the side this node speaks for: the caller's, or else (a call another node
+    // passed on) the provider's.
+    let signer = if snapshot.signing.contains_key(&exchange.client) {
+        &exchange.client
+    } else {
+        &exchange.service.provider
+    };
     match signed(
         snapshot,
         exchange,
@@ -405,7 +555,7 @@ async fn log_refusal(
         status,
         &body,
         usize::MAX,
-        &exchange.client,
+        signer,
     ) {
         Ok(entry) => {
             pending.push(entry);
@@ -463,6 +613,7 @@ pub async fn call_as(
         path: path.to_owned(),
         user_id: user_id.map(str::to_owned),
         issue: issue.map(str::to_owned),
+        relay: None,
     };
     let rest = path.split('?').next().unwrap_or_default();
     let mut pending = Vec::new();
@@ -510,7 +661,7 @@ impl Gateway {
     }
 }
 
-type Prepared = (Arc<Snapshot>, ClientId, ServiceId, String);
+type Prepared = (Arc<Snapshot>, ClientId, ServiceId, String, Option<String>);
 
 /// Identifiers, the caller's proof of identity, and that the caller is a known subsystem.
 async fn prepare(
@@ -539,15 +690,14 @@ async fn prepare(
         ));
     }
     let snapshot = app.gateway.snapshot(&app.db).await;
-    app.gateway
-        .authenticate(&parts.headers, &client, &snapshot)?;
+    let relayed_by = app.gateway.authenticate(parts, &client, &snapshot)?;
     if snapshot.directory.subsystem(&client).is_none() {
         return Err(ExchangeError::new(
             ErrorKind::UnknownMember,
             format!("client {client} is not a subsystem in the directory"),
         ));
     }
-    Ok((snapshot, client, service, rest))
+    Ok((snapshot, client, service, rest, relayed_by))
 }
 
 fn with_protocol_headers(
@@ -606,10 +756,23 @@ async fn forward(
             ),
         )
     })?;
+    let remote = gw.remote_node(snapshot, &service_id.provider);
+    if let (Some(relay), Some(node)) = (&exchange.relay, remote) {
+        // One hop only: the first node sends a call straight to the provider's node.
+        return Err(refuse(
+            ErrorKind::NetworkError,
+            format!(
+                "node {} sent a call for {}, which node {} hosts",
+                relay.node, service_id.provider, node.code
+            ),
+        ));
+    }
     let segments = access::path_segments(rest)?;
-    if !snapshot
-        .directory
-        .allowed(client, service, parts.method.as_str(), &segments)
+    // The provider's node decides on access (its administrators may have granted more).
+    if remote.is_none()
+        && !snapshot
+            .directory
+            .allowed(client, service, parts.method.as_str(), &segments)
     {
         return Err(refuse(
             ErrorKind::AccessDenied,
@@ -641,7 +804,7 @@ async fn forward(
     for (name, value) in &parts.headers {
         let n = name.as_str();
         if headers::passes(n, &listed)
-            && n != token::HEADER
+            && !n.starts_with("x-yagona-")
             && n != "x-road-client"
             && n != "x-road-id"
             && n != "x-govstack-client"
@@ -660,79 +823,128 @@ async fn forward(
     if evidence {
         // Signed now; logged with the answer, in one write, before the answer goes out (a
         // node that dies in between has answered nothing).
-        pending.push(signed(
-            snapshot, exchange, "request", None, &body, keep, client,
-        )?);
+        let request = match &exchange.relay {
+            Some(relay) => countersigned(
+                snapshot,
+                exchange.entry("request", None, &body, keep, client),
+                relay.signature.as_deref(),
+                client,
+            )
+            .map_err(|m| {
+                refuse(
+                    ErrorKind::AuthenticationFailed,
+                    format!("node {} passed on a request that {m}", relay.node),
+                )
+            })?,
+            None => signed(snapshot, exchange, "request", None, &body, keep, client)?,
+        };
+        pending.push(request);
     }
 
-    let base = if service.base_url.starts_with('/') {
-        match &gw.config.local_base {
-            Some(local) => format!("{}{}", local.trim_end_matches('/'), service.base_url),
-            None => {
-                return Err(refuse(
+    let timeout_ms = service.timeout_ms;
+    let (status, upstream_headers, answer) = match remote {
+        Some(node) => {
+            let http = snapshot.peers.get(&node.code).ok_or_else(|| {
+                refuse(
                     ErrorKind::NetworkError,
                     format!(
-                    "{service_id} is served on this node, but this node serves no local registers"
-                ),
-                ))
+                        "{service_id} is on node {}, and this node has no key to reach it with (`yagona exchange keygen --node`)",
+                        node.code
+                    ),
+                )
+            })?;
+            let mut relayed = sent.clone();
+            relayed.push((RELAYED_REQUEST_ID.into(), exchange.request_id.clone()));
+            if let Some(request) = pending.last() {
+                relayed.push((SIGNATURE.into(), request.signature.clone()));
             }
+            let url = format!("{}/r1/{service_id}{}", node.address, exchange.path);
+            let who = format!("node {}", node.code);
+            // The other node has the provider's own timeout; this one allows for the way there.
+            let (status, headers, answer) = call(
+                http,
+                &parts.method,
+                &url,
+                &relayed,
+                body,
+                timeout_ms + 2_000,
+                limit,
+                &who,
+            )
+            .await?;
+            if let Some(code) = headers.get("x-road-error").and_then(|v| v.to_str().ok()) {
+                let message = serde_json::from_slice::<serde_json::Value>(&answer)
+                    .ok()
+                    .and_then(|v| v.get("message")?.as_str().map(str::to_owned))
+                    .unwrap_or_default();
+                return Err(refuse(
+                    ErrorKind::from_code(code).unwrap_or(ErrorKind::ServiceFailed),
+                    format!("{message} ({who})"),
+                ));
+            }
+            (status, headers, answer)
         }
-    } else {
-        service.base_url.clone()
-    };
-    let url = format!("{base}{}", exchange.path);
-    let mut request = gw
-        .http
-        .request(parts.method.clone(), &url)
-        .timeout(Duration::from_millis(service.timeout_ms))
-        .body(body);
-    for (n, v) in &sent {
-        request = request.header(n.as_str(), v.as_str());
-    }
-    let upstream = request
-        .send()
-        .await
-        .map_err(|e| upstream_failure(&e, service.timeout_ms))?;
-    let status = upstream.status();
-    let upstream_headers = upstream.headers().clone();
-    if upstream
-        .content_length()
-        .is_some_and(|n| n as usize > limit)
-    {
-        return Err(refuse(
-            ErrorKind::ServiceFailed,
-            format!("the provider's answer is larger than {limit} bytes"),
-        ));
-    }
-    let mut upstream = upstream;
-    let mut answer = Vec::new();
-    loop {
-        match upstream.chunk().await {
-            Ok(Some(chunk)) => {
-                if answer.len() + chunk.len() > limit {
-                    return Err(refuse(
-                        ErrorKind::ServiceFailed,
-                        format!("the provider's answer is larger than {limit} bytes"),
-                    ));
+        None => {
+            let base = if service.base_url.starts_with('/') {
+                match &gw.config.local_base {
+                    Some(local) => format!("{}{}", local.trim_end_matches('/'), service.base_url),
+                    None => {
+                        return Err(refuse(
+                            ErrorKind::NetworkError,
+                            format!(
+                            "{service_id} is served on this node, but this node serves no local registers"
+                        ),
+                        ))
+                    }
                 }
-                answer.extend_from_slice(&chunk);
-            }
-            Ok(None) => break,
-            Err(e) => return Err(upstream_failure(&e, service.timeout_ms)),
+            } else {
+                service.base_url.clone()
+            };
+            let url = format!("{base}{}", exchange.path);
+            call(
+                &gw.http,
+                &parts.method,
+                &url,
+                &sent,
+                body,
+                timeout_ms,
+                limit,
+                "the provider",
+            )
+            .await?
         }
-    }
+    };
 
+    let mut response_signature = None;
     if evidence {
         let provider = &service_id.provider;
-        pending.push(signed(
-            snapshot,
-            exchange,
-            "response",
-            Some(status.as_u16()),
-            &answer,
-            keep,
-            provider,
-        )?);
+        let response = match remote {
+            Some(node) => countersigned(
+                snapshot,
+                exchange.entry("response", Some(status.as_u16()), &answer, keep, provider),
+                upstream_headers
+                    .get(SIGNATURE)
+                    .and_then(|v| v.to_str().ok()),
+                provider,
+            )
+            .map_err(|m| {
+                refuse(
+                    ErrorKind::ServiceFailed,
+                    format!("node {} returned an answer that {m}", node.code),
+                )
+            })?,
+            None => signed(
+                snapshot,
+                exchange,
+                "response",
+                Some(status.as_u16()),
+                &answer,
+                keep,
+                provider,
+            )?,
+        };
+        response_signature = Some(response.signature.clone());
+        pending.push(response);
         gw.appender
             .append(std::mem::take(pending))
             .await
@@ -753,8 +965,15 @@ async fn forward(
     );
     let mut response = Response::builder().status(status);
     for (name, value) in &upstream_headers {
-        if headers::passes(name.as_str(), &listed) && !name.as_str().starts_with("x-road-") {
+        let n = name.as_str();
+        if headers::passes(n, &listed) && !n.starts_with("x-road-") && !n.starts_with("x-yagona-") {
             response = response.header(name, value);
+        }
+    }
+    if exchange.relay.is_some() {
+        // The node that passed the call on logs the provider's signature too.
+        if let Some(signature) = &response_signature {
+            response = response.header(SIGNATURE, signature.as_str());
         }
     }
     let response = response
@@ -768,6 +987,80 @@ async fn forward(
         &exchange.request_id,
         Some(&hash),
     ))
+}
+
+/// One HTTP call onwards (to a provider, or to the node hosting it): no redirects followed,
+/// a timeout, and no more than `limit` bytes taken back.
+#[allow(clippy::too_many_arguments)]
+async fn call(
+    http: &reqwest::Client,
+    method: &axum::http::Method,
+    url: &str,
+    sent: &[(String, String)],
+    body: axum::body::Bytes,
+    timeout_ms: u64,
+    limit: usize,
+    who: &str,
+) -> Result<(StatusCode, HeaderMap, Vec<u8>), ExchangeError> {
+    let mut request = http
+        .request(method.clone(), url)
+        .timeout(Duration::from_millis(timeout_ms))
+        .body(body);
+    for (n, v) in sent {
+        request = request.header(n.as_str(), v.as_str());
+    }
+    let mut upstream = request
+        .send()
+        .await
+        .map_err(|e| upstream_failure(&e, timeout_ms, who))?;
+    let status = upstream.status();
+    let too_large = || {
+        refuse(
+            ErrorKind::ServiceFailed,
+            format!("the answer of {who} is larger than {limit} bytes"),
+        )
+    };
+    if upstream
+        .content_length()
+        .is_some_and(|n| n as usize > limit)
+    {
+        return Err(too_large());
+    }
+    let headers = std::mem::take(upstream.headers_mut());
+    let mut answer = Vec::new();
+    loop {
+        match upstream.chunk().await {
+            Ok(Some(chunk)) => {
+                if answer.len() + chunk.len() > limit {
+                    return Err(too_large());
+                }
+                answer.extend_from_slice(&chunk);
+            }
+            Ok(None) => break,
+            Err(e) => return Err(upstream_failure(&e, timeout_ms, who)),
+        }
+    }
+    Ok((status, headers, answer))
+}
+
+/// A message another node signed (for the member it hosts): its signature, checked against
+/// that member's registered keys. The error says what is wrong with it.
+fn countersigned(
+    snapshot: &Snapshot,
+    mut entry: Entry,
+    signature: Option<&str>,
+    signer: &ClientId,
+) -> Result<Entry, String> {
+    entry.signature = signature.ok_or("is not signed")?.to_owned();
+    let holds = snapshot
+        .public_keys
+        .get(&signer.to_string())
+        .is_some_and(|ks| ks.iter().any(|k| entry.signature_holds(k)));
+    if holds {
+        Ok(entry)
+    } else {
+        Err(format!("is not signed by a key of {signer}"))
+    }
 }
 
 /// A message signed as its sender (the log takes it with the rest of its exchange).
@@ -791,21 +1084,21 @@ fn signed(
     Ok(entry)
 }
 
-fn upstream_failure(e: &reqwest::Error, timeout_ms: u64) -> ExchangeError {
+fn upstream_failure(e: &reqwest::Error, timeout_ms: u64, who: &str) -> ExchangeError {
     if e.is_timeout() {
         refuse(
             ErrorKind::ServiceFailed,
-            format!("the provider did not answer within {timeout_ms} ms"),
+            format!("{who} did not answer within {timeout_ms} ms"),
         )
     } else if e.is_connect() {
         refuse(
             ErrorKind::NetworkError,
-            "the provider could not be reached".to_string(),
+            format!("{who} could not be reached"),
         )
     } else {
         refuse(
             ErrorKind::ServiceFailed,
-            format!("the provider's answer broke off: {e}"),
+            format!("the answer of {who} broke off: {e}"),
         )
     }
 }
@@ -1075,4 +1368,77 @@ async fn list_clients(
     }
     xml.push_str("</ns2:clientList>");
     ([(header::CONTENT_TYPE, "text/xml;charset=utf-8")], xml).into_response()
+}
+
+/// The TLS configuration of the node's exchange listener: this node's key as server
+/// certificate; client certificates asked for, their key identifying the caller. Needs the
+/// node's code and key (`[exchange] node`, `yagona exchange keygen --node`).
+pub fn listener_tls(config: &ExchangeConfig) -> anyhow::Result<Arc<rustls::ServerConfig>> {
+    let code = config.node.clone().ok_or_else(|| {
+        anyhow::anyhow!("[exchange] a TLS listener needs this node's code (node = \"…\")")
+    })?;
+    let key = node_key(config)
+        .ok_or_else(|| anyhow::anyhow!("[exchange] a TLS listener needs the keys folder"))?
+        .map_err(|e| {
+            anyhow::anyhow!("{e}: make it with `yagona exchange keygen --node {code} --keys DIR`")
+        })?;
+    Ok(Arc::new(
+        tls::server_config(&key, &code).map_err(anyhow::Error::msg)?,
+    ))
+}
+
+/// The node's exchange listener: mutual TLS ([`listener_tls`]), serving the gateway's routes
+/// only; the key of a caller's client certificate goes with each request as [`PeerKey`].
+pub async fn serve_tls(
+    state: Arc<AppState>,
+    listener: tokio::net::TcpListener,
+    tls: Arc<rustls::ServerConfig>,
+) -> anyhow::Result<()> {
+    use tower::ServiceExt;
+    let acceptor = tokio_rustls::TlsAcceptor::from(tls);
+    let router: Router = routes().with_state(state.clone());
+    loop {
+        let (tcp, _) = match listener.accept().await {
+            Ok(c) => c,
+            Err(e) => {
+                // Out of file descriptors and the like: wait, do not spin.
+                tracing::warn!(error = %e, "exchange listener: accept failed");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                continue;
+            }
+        };
+        let _ = tcp.set_nodelay(true);
+        let (acceptor, router) = (acceptor.clone(), router.clone());
+        tokio::spawn(async move {
+            let stream =
+                match tokio::time::timeout(Duration::from_secs(10), acceptor.accept(tcp)).await {
+                    Ok(Ok(s)) => s,
+                    Ok(Err(e)) => {
+                        tracing::debug!(error = %e, "exchange listener: TLS handshake failed");
+                        return;
+                    }
+                    Err(_) => return,
+                };
+            let peer = stream
+                .get_ref()
+                .1
+                .peer_certificates()
+                .and_then(|c| c.first())
+                .and_then(tls::key_of);
+            let service = hyper::service::service_fn(
+                move |mut req: hyper::Request<hyper::body::Incoming>| {
+                    if let Some(k) = peer {
+                        req.extensions_mut().insert(PeerKey(k));
+                    }
+                    router.clone().oneshot(req.map(Body::new))
+                },
+            );
+            if let Err(e) = hyper::server::conn::http1::Builder::new()
+                .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+                .await
+            {
+                tracing::debug!(error = %e, "exchange listener: connection ended");
+            }
+        });
+    }
 }

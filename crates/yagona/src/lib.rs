@@ -91,6 +91,9 @@ pub async fn ensure_keys(db: &Db, keys: &Path) -> anyhow::Result<usize> {
     Ok(made)
 }
 
+/// The demo node's code (its key, `node.central.pem`, is made with the subsystems' keys).
+pub const DEMO_NODE: &str = "central";
+
 /// The subsystem the demo's portal asks registers as (the Public Services Agency's portal).
 pub fn demo_portal_subsystem() -> yagona_exchange::ClientId {
     yagona_exchange::ClientId::subsystem("UZ", "GOV", "305184297", "portal")

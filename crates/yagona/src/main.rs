@@ -64,6 +64,9 @@ enum Command {
     Demo {
         #[arg(long, default_value_t = 8080)]
         port: u16,
+        /// Port of the exchange listener (mutual TLS; 0: none).
+        #[arg(long, default_value_t = 8443)]
+        exchange_port: u16,
         /// Address to listen on.
         #[arg(long, default_value = "127.0.0.1")]
         host: String,
@@ -105,15 +108,31 @@ enum Command {
 #[derive(Subcommand)]
 enum ExchangeCommand {
     /// Make a subsystem's key pair: the private key into a file in --keys (PKCS#8 PEM, readable
-    /// by its owner only), the public key into the database.
+    /// by its owner only), the public key into the database. Prints the public key, for the
+    /// subsystem's `keys` in the exchange files when other nodes must know it.
+    /// With --node CODE instead: this node's own key (its TLS identity), for `nodes.toml`.
     Keygen {
         /// The subsystem, INSTANCE/CLASS/MEMBER/SUBSYSTEM (e.g. UZ/GOV/201122919/civil-registry).
-        subsystem: String,
+        #[arg(required_unless_present = "node", conflicts_with = "node")]
+        subsystem: Option<String>,
+        /// Make the key of the node with this code instead (nothing goes into the database).
+        #[arg(long)]
+        node: Option<String>,
         /// Folder for private keys.
         #[arg(long)]
         keys: PathBuf,
         #[command(flatten)]
         storage: Storage,
+    },
+    /// Print a self-signed TLS certificate around a subsystem's key, for its information system
+    /// to call a node's exchange listener with mutual TLS (`curl --cert CERT --key KEYFILE`).
+    /// The pin of the key (for `curl --pinnedpubkey`) goes to standard error.
+    Cert {
+        /// The subsystem, INSTANCE/CLASS/MEMBER/SUBSYSTEM.
+        subsystem: String,
+        /// Folder of private keys.
+        #[arg(long)]
+        keys: PathBuf,
     },
     /// Print a client token for a subsystem's information system, signed with its key: send it
     /// in the `X-Yagona-Client-Token` header of every call.
@@ -263,6 +282,10 @@ struct ExchangeSettings {
     demo_registers: bool,
     /// The subsystem the portal asks registers as, to prefill forms (none: no prefill).
     portal: Option<String>,
+    /// This node's code in `exchange/nodes.toml` (its key: `node.CODE.pem` in `keys`).
+    node: Option<String>,
+    /// Where this node's exchange listener (mutual TLS) listens, e.g. "0.0.0.0:8443".
+    tls_listen: Option<String>,
     /// Keep this many days of the message log in the database; older entries are moved to
     /// files in `archive_dir` (both or neither).
     retention_days: Option<u32>,
@@ -307,6 +330,24 @@ async fn main() -> std::process::ExitCode {
     }
 }
 
+/// Starts the node's exchange listener (mutual TLS) on `addr`.
+async fn spawn_exchange_listener(
+    state: std::sync::Arc<AppState>,
+    addr: &str,
+) -> anyhow::Result<()> {
+    let tls = yagona_web::exchange::listener_tls(&state.gateway.config)?;
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("listening on {addr}"))?;
+    tracing::info!(listen = %addr, "exchange listener (mutual TLS)");
+    tokio::spawn(async move {
+        if let Err(e) = yagona_web::exchange::serve_tls(state, listener, tls).await {
+            tracing::error!("exchange listener: {e:#}");
+        }
+    });
+    Ok(())
+}
+
 /// This node's name in job and timer locks: unique per process, readable in the log.
 fn node_name() -> String {
     let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "node".into());
@@ -317,6 +358,7 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
     match cli.command {
         Command::Demo {
             port,
+            exchange_port,
             host,
             storage,
         } => {
@@ -335,16 +377,27 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             if made > 0 {
                 tracing::info!(made, keys = %keys.display(), "exchange keys made for the demo subsystems");
             }
+            let node_key = yagona_exchange::keys::node_key_file(&keys, yagona::DEMO_NODE);
+            if !node_key.exists() {
+                yagona_exchange::keys::generate_at(&node_key)
+                    .with_context(|| format!("writing {}", node_key.display()))?;
+            }
             let web = WebConfig {
                 exchange: ExchangeConfig {
                     keys_dir: Some(keys),
                     local_base: Some(yagona::spawn_registers().await?),
                     portal: Some(yagona::demo_portal_subsystem()),
+                    node: Some(yagona::DEMO_NODE.into()),
                     ..ExchangeConfig::default()
                 },
                 ..WebConfig::default()
             };
             let state = AppState::new(db.clone(), web).await?;
+            if exchange_port != 0 {
+                spawn_exchange_listener(state.clone(), &format!("{host}:{exchange_port}"))
+                    .await
+                    .context("--exchange-port 0 for none")?;
+            }
             let _engine = yagona::spawn_engine(db.clone(), &node_name());
             let _exchange_jobs = yagona_web::exchange_worker::spawn(
                 state.clone(),
@@ -399,6 +452,7 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                                 .map_err(|e| anyhow::anyhow!("[exchange] portal: {}", e.message))?,
                         ),
                     },
+                    node: cfg.exchange.node.clone(),
                 },
             };
             let listener = tokio::net::TcpListener::bind(&cfg.listen)
@@ -416,6 +470,9 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             };
             let _housekeeping = yagona::spawn_housekeeping(db.clone(), retention);
             let state = AppState::new(db, web).await?;
+            if let Some(addr) = &cfg.exchange.tls_listen {
+                spawn_exchange_listener(state.clone(), addr).await?;
+            }
             let _exchange_jobs = yagona_web::exchange_worker::spawn(
                 state.clone(),
                 node_name(),
@@ -581,9 +638,43 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         }
         Command::Exchange { command } => match command {
             ExchangeCommand::Keygen {
-                subsystem,
+                node: Some(node),
+                keys,
+                ..
+            } => {
+                yagona_exchange::id::check_part(&node)
+                    .map_err(|why| anyhow::anyhow!("node code {node:?}: {why}"))?;
+                let path = yagona_exchange::keys::node_key_file(&keys, &node);
+                let public = yagona_exchange::keys::generate_at(&path)
+                    .with_context(|| format!("writing {}", path.display()))?;
+                println!("{}", yagona_exchange::evidence::public_key_text(&public));
+                eprintln!(
+                    "private key of node {node} written to {} (keep it on that node only); put the public key in exchange/nodes.toml",
+                    path.display()
+                );
+            }
+            ExchangeCommand::Cert { subsystem, keys } => {
+                let id = yagona_exchange::ClientId::from_header(&subsystem)
+                    .map_err(|e| anyhow::anyhow!("{}", e.message))?;
+                let file = yagona_exchange::keys::key_file(&keys, &id);
+                let key =
+                    yagona_exchange::keys::read_private(&file).map_err(|e| anyhow::anyhow!(e))?;
+                print!(
+                    "{}",
+                    yagona_exchange::tls::certificate_pem(&key, &id.to_string())
+                        .map_err(|e| anyhow::anyhow!(e))?
+                );
+                eprintln!(
+                    "certificate of {id}'s key; its private key is {}; key pin: {}",
+                    file.display(),
+                    yagona_exchange::tls::key_pin(&key.verifying_key())
+                );
+            }
+            ExchangeCommand::Keygen {
+                subsystem: Some(subsystem),
                 keys,
                 storage,
+                ..
             } => {
                 let id = yagona_exchange::ClientId::from_header(&subsystem)
                     .map_err(|e| anyhow::anyhow!("{}", e.message))?;
@@ -605,6 +696,9 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                     "private key of {id} written to {} (keep it on this node only); public key recorded",
                     path.display()
                 );
+            }
+            ExchangeCommand::Keygen { .. } => {
+                anyhow::bail!("name a subsystem, or a node with --node")
             }
             ExchangeCommand::Token {
                 subsystem,

@@ -127,11 +127,13 @@ async fn with_test_member(app: &TestApp, provider: &str) {
         id: tester.member_id(),
         agency: None,
         name: name.clone(),
+        node: None,
         subsystems: [(
             "tester".to_owned(),
             Subsystem {
                 id: tester.clone(),
                 name: None,
+                keys: Vec::new(),
                 services,
             },
         )]

@@ -1,0 +1,398 @@
+//! Several gateways: two `yagona serve` processes, each hosting its own members, with their own
+//! databases and keys (node B on PostgreSQL when the tests have one). The portal on node A asks
+//! the Civil Registry on node B; A passes the call to B over mutual TLS, B calls the register,
+//! and both logs hold the same signed request and response. Calls the nodes must refuse are
+//! refused: a certificate nobody registered, a node speaking for a member it does not host, an
+//! unsigned relayed request, a server with the wrong key.
+
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+use yagona_db::Db;
+use yagona_exchange::evidence::Entry;
+
+const PORTAL: &str = "UZ/GOV/305184297/portal";
+const CIVIL: &str = "UZ/GOV/201122919/civil-records";
+const PERSON: &str = "/r1/UZ/GOV/201122919/civil-records/persons/v1/persons/31505901234567";
+
+fn yagona(args: &[&str]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_yagona"))
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "yagona {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap().trim().to_owned()
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+struct Node {
+    child: Child,
+    http: u16,
+    tls: u16,
+    database: String,
+    keys: std::path::PathBuf,
+}
+
+impl Drop for Node {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Hosts a member file's member on `node`, and gives the named subsystem its public key.
+fn place(registry: &Path, file: &str, node: &str, subsystem: &str, key: &str) {
+    let path = registry.join("exchange").join(file);
+    let text = std::fs::read_to_string(&path).unwrap();
+    let marker = format!("code = \"{subsystem}\"\n");
+    assert!(text.contains(&marker), "{file} has subsystem {subsystem}");
+    let text = text.replacen(&marker, &format!("{marker}keys = [\"{key}\"]\n"), 1);
+    std::fs::write(&path, format!("node = \"{node}\"\n{text}")).unwrap();
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let target = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), target).unwrap();
+        }
+    }
+}
+
+async fn start(
+    dir: &Path,
+    name: &str,
+    registry: &Path,
+    database: String,
+    tls: u16,
+    registers: bool,
+) -> Node {
+    let http = free_port();
+    let keys = dir.join(format!("{name}-keys"));
+    let config = dir.join(format!("{name}.toml"));
+    std::fs::write(
+        &config,
+        format!(
+            "listen = \"127.0.0.1:{http}\"\ndatabase = {database:?}\nregistry = {registry:?}\nsecure_cookies = false\n\n[exchange]\nkeys = {keys:?}\nnode = \"{name}\"\ntls_listen = \"127.0.0.1:{tls}\"\ndemo_registers = {registers}\n"
+        ),
+    )
+    .unwrap();
+    let child = Command::new(env!("CARGO_BIN_EXE_yagona"))
+        .args(["serve", "--config", config.to_str().unwrap()])
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("yagona serve starts");
+    let node = Node {
+        child,
+        http,
+        tls,
+        database,
+        keys,
+    };
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let up = reqwest::get(format!("http://127.0.0.1:{http}/healthz"))
+            .await
+            .is_ok_and(|r| r.status().is_success());
+        if up && std::net::TcpStream::connect(("127.0.0.1", tls)).is_ok() {
+            return node;
+        }
+        assert!(Instant::now() < deadline, "node {name} did not start");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// A TLS client presenting `key` and trusting only a server holding `server`.
+fn tls_client(
+    key: &yagona_exchange::SigningKey,
+    server: &yagona_exchange::VerifyingKey,
+) -> reqwest::Client {
+    let tls = yagona_exchange::tls::client_config(Some((key, "test")), vec![*server]).unwrap();
+    reqwest::Client::builder()
+        .use_preconfigured_tls(tls)
+        .build()
+        .unwrap()
+}
+
+async fn log_entries(url: &str, request_id: &str) -> Vec<Entry> {
+    let db = Db::connect(url).await.unwrap();
+    let all = yagona_exchange::log::page(&db, 0, 10_000).await.unwrap();
+    all.into_iter()
+        .filter(|e| e.request_id == request_id)
+        .collect()
+}
+
+async fn two_nodes() {
+    // B on PostgreSQL when the tests have one (its schema dropped at the end), else SQLite.
+    let postgres = yagona_db::testing::Schema::create("nodes").await;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (a_keys, b_keys) = (d.join("a-keys"), d.join("b-keys"));
+    let scratch = d.join("scratch");
+    let scratch = scratch.to_str().unwrap();
+    // Each node's own key, and the key of the subsystem it hosts, made where they will live.
+    let a_node = yagona(&[
+        "exchange",
+        "keygen",
+        "--node",
+        "a",
+        "--keys",
+        a_keys.to_str().unwrap(),
+    ]);
+    let b_node = yagona(&[
+        "exchange",
+        "keygen",
+        "--node",
+        "b",
+        "--keys",
+        b_keys.to_str().unwrap(),
+    ]);
+    let portal = yagona(&[
+        "exchange",
+        "keygen",
+        PORTAL,
+        "--keys",
+        a_keys.to_str().unwrap(),
+        "--data",
+        scratch,
+    ]);
+    let civil = yagona(&[
+        "exchange",
+        "keygen",
+        CIVIL,
+        "--keys",
+        b_keys.to_str().unwrap(),
+        "--data",
+        scratch,
+    ]);
+
+    // One registry, shared by both nodes: who is hosted where, the nodes' addresses and keys.
+    let registry = d.join("registry");
+    copy_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("../../registry"),
+        &registry,
+    );
+    let (a_tls, b_tls) = (free_port(), free_port());
+    std::fs::write(
+        registry.join("exchange/nodes.toml"),
+        format!(
+            "[[node]]\ncode = \"a\"\naddress = \"https://127.0.0.1:{a_tls}\"\nkey = \"{a_node}\"\n\n[[node]]\ncode = \"b\"\naddress = \"https://127.0.0.1:{b_tls}\"\nkey = \"{b_node}\"\n"
+        ),
+    )
+    .unwrap();
+    place(
+        &registry,
+        "public-services-agency.toml",
+        "a",
+        "portal",
+        &portal,
+    );
+    place(
+        &registry,
+        "civil-registry.toml",
+        "b",
+        "civil-records",
+        &civil,
+    );
+    let check = Command::new(env!("CARGO_BIN_EXE_yagona"))
+        .args(["registry", "validate", registry.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stdout)
+    );
+
+    let a_db = d.join("a-db");
+    std::fs::create_dir_all(&a_db).unwrap();
+    let b_db = d.join("b-db");
+    std::fs::create_dir_all(&b_db).unwrap();
+    // B has the registers; A has none, so the answer can only have come from B.
+    let b = start(
+        d,
+        "b",
+        &registry,
+        match &postgres {
+            Some((_, schema)) => schema.url.clone(),
+            None => Db::sqlite_url_in(&b_db),
+        },
+        b_tls,
+        true,
+    )
+    .await;
+    let a = start(d, "a", &registry, Db::sqlite_url_in(&a_db), a_tls, false).await;
+
+    // The portal's system calls its own node, A, with a token of its key.
+    let token = yagona(&[
+        "exchange",
+        "token",
+        PORTAL,
+        "--keys",
+        a.keys.to_str().unwrap(),
+    ]);
+    let http = reqwest::Client::new();
+    let via_a = |path: &str| {
+        http.get(format!("http://127.0.0.1:{}{path}", a.http))
+            .header("X-Road-Client", PORTAL)
+            .header("X-Yagona-Client-Token", &token)
+    };
+    let r = via_a(PERSON)
+        .header("X-Road-UserId", "UZ31505901234567")
+        .header("X-Road-Issue", "A-2026-000042")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "{:?}", r.text().await);
+    let request_id = r.headers()["x-road-request-id"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        r.headers()["x-road-service"],
+        "UZ/GOV/201122919/civil-records/persons"
+    );
+    assert!(r.headers().get("x-yagona-signature").is_none());
+    let person: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(person["surname"], "Karimova");
+
+    // Both nodes logged the request (signed on A with the portal's key) and the response
+    // (signed on B with the Civil Registry's), with the same request id and signatures.
+    let on_a = log_entries(&a.database, &request_id).await;
+    let on_b = log_entries(&b.database, &request_id).await;
+    let kinds = |es: &[Entry]| es.iter().map(|e| e.kind.clone()).collect::<Vec<_>>();
+    assert_eq!(kinds(&on_a), ["request", "response"]);
+    assert_eq!(kinds(&on_b), ["request", "response"]);
+    for (x, y) in on_a.iter().zip(&on_b) {
+        assert_eq!(x.signature, y.signature);
+        assert_eq!(x.body_sha512, y.body_sha512);
+        assert_eq!(x.user_id.as_deref(), Some("UZ31505901234567"));
+        assert_eq!(x.issue.as_deref(), Some("A-2026-000042"));
+    }
+    assert_eq!(on_a[0].signer, PORTAL);
+    assert_eq!(on_b[1].signer, CIVIL);
+    for node in [&a, &b] {
+        let verdict = yagona(&["exchange", "verify-log", "--database", &node.database]);
+        assert!(verdict.contains("intact"), "{verdict}");
+    }
+
+    // B decides on access, and A passes its refusal on in the protocol's format.
+    let r = via_a("/r1/UZ/GOV/201122919/civil-records/persons/v1/other")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.headers()["x-road-error"],
+        "server.serverproxy.access_denied"
+    );
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert!(
+        body["message"].as_str().unwrap().contains("node b"),
+        "{body}"
+    );
+
+    // The portal's own system may use mutual TLS with its key instead of a token.
+    let portal_key = yagona_exchange::keys::read_private(&yagona_exchange::keys::key_file(
+        &a.keys,
+        &yagona_exchange::ClientId::from_header(PORTAL).unwrap(),
+    ))
+    .unwrap();
+    let a_node_key =
+        yagona_exchange::keys::read_private(&yagona_exchange::keys::node_key_file(&a.keys, "a"))
+            .unwrap();
+    let b_node_public = yagona_exchange::evidence::public_key_from_text(&b_node).unwrap();
+    let a_node_public = a_node_key.verifying_key();
+    let r = tls_client(&portal_key, &a_node_public)
+        .get(format!("https://127.0.0.1:{}{PERSON}", a.tls))
+        .header("X-Road-Client", PORTAL)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "{:?}", r.text().await);
+
+    // A certificate nobody registered is refused by the protocol's error.
+    let stranger = yagona_exchange::evidence::generate_key();
+    let r = tls_client(&stranger, &b_node_public)
+        .get(format!("https://127.0.0.1:{}{PERSON}", b.tls))
+        .header("X-Road-Client", PORTAL)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.headers()["x-road-error"],
+        "client.ssl_authentication_failed"
+    );
+
+    // Node A may speak for the portal, whom it hosts, but not for the Civil Registry.
+    let as_a = tls_client(&a_node_key, &b_node_public);
+    let r = as_a
+        .get(format!(
+            "https://127.0.0.1:{}/r1/UZ/GOV/200524845/taxpayers/debt-status/v1/taxpayers/305184297/debt",
+            b.tls
+        ))
+        .header("X-Road-Client", CIVIL)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.headers()["x-road-error"],
+        "client.ssl_authentication_failed"
+    );
+    assert!(r.text().await.unwrap().contains("does not host"));
+
+    // A relayed request without the client's signature is not taken.
+    let r = as_a
+        .get(format!("https://127.0.0.1:{}{PERSON}", b.tls))
+        .header("X-Road-Client", PORTAL)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.headers()["x-road-error"],
+        "client.ssl_authentication_failed"
+    );
+    assert!(r.text().await.unwrap().contains("not signed"));
+
+    // A node that is not B (wrong key) is never talked to as B.
+    let wrong = tls_client(&a_node_key, &a_node_public)
+        .get(format!("https://127.0.0.1:{}{PERSON}", b.tls))
+        .header("X-Road-Client", PORTAL)
+        .send()
+        .await;
+    assert!(wrong.is_err(), "a server with another key must be refused");
+
+    // When B is down, A says so in the protocol's terms.
+    drop(b);
+    let r = via_a(PERSON).send().await.unwrap();
+    assert_eq!(
+        r.headers()["x-road-error"],
+        "server.serverproxy.network_error"
+    );
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert!(
+        body["message"].as_str().unwrap().contains("node b"),
+        "{body}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_nodes_forward_over_mutual_tls_and_both_keep_the_evidence() {
+    two_nodes().await;
+}
