@@ -432,7 +432,15 @@ pub fn read_dir(root: &Path, agencies: &Agencies) -> Result<Directory, Vec<Probl
                     continue;
                 }
                 r.texts(path, &format!("{at}.title"), &v.title);
-                if let Err(m) = check_base_url(&v.base_url) {
+                if v.base_url == crate::pubsub::BASE_URL {
+                    if !crate::pubsub::SERVICES.contains(&v.code.as_str()) {
+                        r.problem(
+                            path,
+                            format!("{at}.code"),
+                            "a room's services (base URL yagona:pubsub) are api, pub and pull",
+                        );
+                    }
+                } else if let Err(m) = check_base_url(&v.base_url) {
                     r.problem(path, format!("{at}.base_url"), m);
                 }
                 let timeout_ms = v.timeout_ms.unwrap_or(DEFAULT_TIMEOUT_MS);

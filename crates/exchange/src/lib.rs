@@ -14,6 +14,7 @@
 //! - [`token`]: signed client tokens, one way a calling system proves which subsystem it is;
 //! - [`situation`]: who calls whom, with volumes, errors and latency, from the log;
 //! - [`archive`]: the oldest entries moved to files that verify offline;
+//! - [`pubsub`]: GovStack's publish/subscribe (rooms, event types, push and pull, at-least-once);
 //! - [`keys`]: subsystem and node key pairs (one command; no certificate authority);
 //! - [`tls`]: mutual TLS with self-signed certificates around those keys, pinned by the other side.
 
@@ -26,6 +27,7 @@ pub mod headers;
 pub mod id;
 pub mod keys;
 pub mod log;
+pub mod pubsub;
 pub mod situation;
 pub mod tls;
 pub mod token;

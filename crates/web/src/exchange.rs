@@ -28,7 +28,8 @@ use yagona_exchange::directory::{Directory, DirectoryStore, Node};
 use yagona_exchange::evidence::{body_digest, Entry};
 use yagona_exchange::log::Appender;
 use yagona_exchange::{
-    access, evidence, headers, keys, tls, token, ClientId, ErrorKind, ExchangeError, ServiceId,
+    access, evidence, headers, keys, pubsub, tls, token, ClientId, ErrorKind, ExchangeError,
+    ServiceId,
 };
 
 /// Settings of the exchange gateway.
@@ -93,6 +94,7 @@ const RELAYED_REQUEST_ID: &str = "x-yagona-request-id";
 /// The gateway's state on a node.
 pub struct Gateway {
     pub config: ExchangeConfig,
+    db: Db,
     http: reqwest::Client,
     snapshot: Mutex<(Arc<Snapshot>, Instant)>,
     appender: Appender,
@@ -216,6 +218,7 @@ impl Gateway {
             .build()?;
         Ok(Gateway {
             config,
+            db: db.clone(),
             http,
             snapshot: Mutex::new((Arc::new(snapshot), Instant::now())),
             appender: Appender::start(db.clone()),
@@ -587,13 +590,41 @@ pub async fn call_as(
     user_id: Option<&str>,
     issue: Option<&str>,
 ) -> Result<Answer, ExchangeError> {
+    call_with(
+        app,
+        client,
+        service,
+        axum::http::Method::GET,
+        path,
+        Vec::new(),
+        user_id,
+        issue,
+    )
+    .await
+}
+
+/// Any call made by this node's own code as `client` (a JSON body, when there is one).
+#[allow(clippy::too_many_arguments)]
+pub async fn call_with(
+    app: &AppState,
+    client: &ClientId,
+    service: &ServiceId,
+    method: axum::http::Method,
+    path: &str,
+    body: Vec<u8>,
+    user_id: Option<&str>,
+    issue: Option<&str>,
+) -> Result<Answer, ExchangeError> {
     let gw = &app.gateway;
     let snapshot = gw.snapshot(&app.db).await;
     let request_id = uuid::Uuid::new_v4().to_string();
     let mut builder = Request::builder()
-        .method("GET")
+        .method(method.clone())
         .uri(format!("/r1/{service}{path}"))
         .header("x-road-client", client.to_string());
+    if !body.is_empty() {
+        builder = builder.header(header::CONTENT_TYPE, "application/json");
+    }
     if let Some(u) = user_id {
         builder = builder.header("x-road-userid", u);
     }
@@ -601,7 +632,7 @@ pub async fn call_as(
         builder = builder.header("x-road-issue", i);
     }
     let (parts, body) = builder
-        .body(Body::empty())
+        .body(Body::from(body))
         .map_err(|e| refuse(ErrorKind::BadRequest, e.to_string()))?
         .into_parts();
     let exchange = Exchange {
@@ -609,7 +640,7 @@ pub async fn call_as(
         message_id: request_id.clone(),
         client: client.clone(),
         service: service.clone(),
-        method: "GET".into(),
+        method: method.to_string(),
         path: path.to_owned(),
         user_id: user_id.map(str::to_owned),
         issue: issue.map(str::to_owned),
@@ -861,7 +892,7 @@ async fn forward(
             let url = format!("{}/r1/{service_id}{}", node.address, exchange.path);
             let who = format!("node {}", node.code);
             // The other node has the provider's own timeout; this one allows for the way there.
-            let (status, headers, answer) = call(
+            let (status, headers, answer) = send_onwards(
                 http,
                 &parts.method,
                 &url,
@@ -884,6 +915,18 @@ async fn forward(
             }
             (status, headers, answer)
         }
+        None if service.base_url == pubsub::BASE_URL => {
+            crate::pubsub::answer(
+                &gw.db,
+                &snapshot.directory,
+                client,
+                service_id,
+                &parts.method,
+                rest,
+                &body,
+            )
+            .await
+        }
         None => {
             let base = if service.base_url.starts_with('/') {
                 match &gw.config.local_base {
@@ -901,7 +944,7 @@ async fn forward(
                 service.base_url.clone()
             };
             let url = format!("{base}{}", exchange.path);
-            call(
+            send_onwards(
                 &gw.http,
                 &parts.method,
                 &url,
@@ -992,7 +1035,7 @@ async fn forward(
 /// One HTTP call onwards (to a provider, or to the node hosting it): no redirects followed,
 /// a timeout, and no more than `limit` bytes taken back.
 #[allow(clippy::too_many_arguments)]
-async fn call(
+async fn send_onwards(
     http: &reqwest::Client,
     method: &axum::http::Method,
     url: &str,

@@ -17,6 +17,7 @@ mod govstack;
 mod jobs;
 mod metrics;
 mod portal;
+pub mod pubsub;
 mod render;
 mod staff;
 mod view;

@@ -22,6 +22,7 @@ pub async fn migrate(db: &Db) -> anyhow::Result<()> {
     yagona_workflow::store::ProcessStore::migrate(db).await?;
     yagona_exchange::log::migrate(db).await?;
     DirectoryStore::migrate(db).await?;
+    yagona_exchange::pubsub::PubSub::migrate(db).await?;
     // The standard review runs services whose registry entry brings no process of its own.
     yagona_applications::process::deploy_standard(db).await?;
     Ok(())
@@ -243,6 +244,50 @@ pub async fn import_demo_registry(db: &Db, dir: &Path) -> anyhow::Result<ImportR
         .extract(dir)
         .with_context(|| format!("writing the demo registry to {}", dir.display()))?;
     import_registry(db, dir).await
+}
+
+/// The demo's events room (the Civil Registry's) and its event types, as its owner would
+/// create them through `api/v1/eventType`; already there: nothing changes.
+pub async fn seed_demo_events(db: &Db) -> anyhow::Result<()> {
+    use yagona_exchange::pubsub::{PubSub, PubSubError};
+    let room = yagona_exchange::ClientId::subsystem("UZ", "GOV", "201122919", "events");
+    let types = [
+        (
+            "birth-registered",
+            serde_json::json!({
+                "type": "object",
+                "required": ["childPinfl", "birthDate", "certificate"],
+                "properties": {
+                    "childPinfl": {"type": "string", "pattern": "^[0-9]{14}$"},
+                    "birthDate": {"type": "string", "format": "date"},
+                    "motherPinfl": {"type": "string", "pattern": "^[0-9]{14}$"},
+                    "certificate": {"type": "string"}
+                }
+            }),
+        ),
+        (
+            "death-registered",
+            serde_json::json!({
+                "type": "object",
+                "required": ["pinfl", "dateOfDeath"],
+                "properties": {
+                    "pinfl": {"type": "string", "pattern": "^[0-9]{14}$"},
+                    "dateOfDeath": {"type": "string", "format": "date"}
+                }
+            }),
+        ),
+    ];
+    for (name, schema) in types {
+        match (PubSub { db })
+            .create_event_type(&room, name, &schema)
+            .await
+        {
+            Ok(()) => {}
+            Err(PubSubError::Refused(r)) if r.status == 409 => {}
+            Err(e) => return Err(anyhow::anyhow!("event type {name}: {e}")),
+        }
+    }
+    Ok(())
 }
 
 /// The demo identity provider's people: citizens, one officer per agency, an administrator.

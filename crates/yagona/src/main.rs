@@ -369,6 +369,7 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             yagona::seed_demo_people(&db).await?;
             yagona::adopt_applications(&db).await?;
             yagona::seed_demo_applications(&db).await?;
+            yagona::seed_demo_events(&db).await?;
             let listener = tokio::net::TcpListener::bind((host.as_str(), port))
                 .await
                 .with_context(|| format!("listening on {host}:{port}"))?;
@@ -404,6 +405,8 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                 node_name(),
                 std::time::Duration::from_millis(500),
             );
+            let _pushes =
+                yagona_web::pubsub::spawn(state.clone(), std::time::Duration::from_millis(500));
             let _housekeeping = yagona::spawn_housekeeping(
                 db.clone(),
                 Some(yagona::Retention {
@@ -478,6 +481,8 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                 node_name(),
                 std::time::Duration::from_millis(500),
             );
+            let _pushes =
+                yagona_web::pubsub::spawn(state.clone(), std::time::Duration::from_millis(500));
             yagona_web::serve(state, listener).await?;
         }
         Command::Migrate { storage } => {

@@ -5,51 +5,17 @@
 //! refused: a certificate nobody registered, a node speaking for a member it does not host, an
 //! unsigned relayed request, a server with the wrong key.
 
+mod nodes;
+
+use nodes::{copy_dir, free_port, start, yagona};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
 use yagona_db::Db;
 use yagona_exchange::evidence::Entry;
 
 const PORTAL: &str = "UZ/GOV/305184297/portal";
 const CIVIL: &str = "UZ/GOV/201122919/civil-records";
 const PERSON: &str = "/r1/UZ/GOV/201122919/civil-records/persons/v1/persons/31505901234567";
-
-fn yagona(args: &[&str]) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_yagona"))
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "yagona {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap().trim().to_owned()
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-struct Node {
-    child: Child,
-    http: u16,
-    tls: u16,
-    database: String,
-    keys: std::path::PathBuf,
-}
-
-impl Drop for Node {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 /// Hosts a member file's member on `node`, and gives the named subsystem its public key.
 fn place(registry: &Path, file: &str, node: &str, subsystem: &str, key: &str) {
@@ -59,64 +25,6 @@ fn place(registry: &Path, file: &str, node: &str, subsystem: &str, key: &str) {
     assert!(text.contains(&marker), "{file} has subsystem {subsystem}");
     let text = text.replacen(&marker, &format!("{marker}keys = [\"{key}\"]\n"), 1);
     std::fs::write(&path, format!("node = \"{node}\"\n{text}")).unwrap();
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let target = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &target);
-        } else {
-            std::fs::copy(e.path(), target).unwrap();
-        }
-    }
-}
-
-async fn start(
-    dir: &Path,
-    name: &str,
-    registry: &Path,
-    database: String,
-    tls: u16,
-    registers: bool,
-) -> Node {
-    let http = free_port();
-    let keys = dir.join(format!("{name}-keys"));
-    let config = dir.join(format!("{name}.toml"));
-    std::fs::write(
-        &config,
-        format!(
-            "listen = \"127.0.0.1:{http}\"\ndatabase = {database:?}\nregistry = {registry:?}\nsecure_cookies = false\n\n[exchange]\nkeys = {keys:?}\nnode = \"{name}\"\ntls_listen = \"127.0.0.1:{tls}\"\ndemo_registers = {registers}\n"
-        ),
-    )
-    .unwrap();
-    let child = Command::new(env!("CARGO_BIN_EXE_yagona"))
-        .args(["serve", "--config", config.to_str().unwrap()])
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("yagona serve starts");
-    let node = Node {
-        child,
-        http,
-        tls,
-        database,
-        keys,
-    };
-    let deadline = Instant::now() + Duration::from_secs(120);
-    loop {
-        let up = reqwest::get(format!("http://127.0.0.1:{http}/healthz"))
-            .await
-            .is_ok_and(|r| r.status().is_success());
-        if up && std::net::TcpStream::connect(("127.0.0.1", tls)).is_ok() {
-            return node;
-        }
-        assert!(Instant::now() < deadline, "node {name} did not start");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
 }
 
 /// A TLS client presenting `key` and trusting only a server holding `server`.
