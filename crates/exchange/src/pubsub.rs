@@ -50,9 +50,11 @@ pub const MIGRATIONS: &[Migration] = &[Migration {
               publisher TEXT NOT NULL,
               event TEXT NOT NULL,
               published_at TEXT NOT NULL,
-              cancelled BIGINT NOT NULL DEFAULT 0
+              cancelled BIGINT NOT NULL DEFAULT 0,
+              message_id TEXT
           );
           CREATE INDEX pubsub_events_room ON pubsub_events (room, event_type, seq);
+          CREATE UNIQUE INDEX pubsub_events_message ON pubsub_events (room, publisher, message_id);
           CREATE TABLE pubsub_subscriptions (
               id TEXT PRIMARY KEY,
               room TEXT NOT NULL,
@@ -320,13 +322,16 @@ impl PubSub<'_> {
     }
 
     /// Publishes an event (checked against its type's schema): the event and one delivery per
-    /// subscription, in one transaction. Returns the event's id.
+    /// subscription, in one transaction. Returns the event's id. A publisher that sends the
+    /// same message id (`X-Road-Id`) again — a retry after a lost answer — gets the same event
+    /// back, published once.
     pub async fn publish(
         &self,
         room: &ClientId,
         name: &str,
         publisher: &ClientId,
         event: &Value,
+        message_id: &str,
     ) -> Result<String, PubSubError> {
         let schema = self
             .event_type(room, name)
@@ -350,6 +355,17 @@ impl PubSub<'_> {
         let now = chrono::Utc::now();
         let id = uuid::Uuid::now_v7().to_string();
         let mut tx = self.db.writer.begin().await?;
+        let earlier: Option<String> = sqlx::query_scalar(
+            "SELECT id FROM pubsub_events WHERE room = $1 AND publisher = $2 AND message_id = $3",
+        )
+        .bind(room.to_string())
+        .bind(publisher.to_string())
+        .bind(message_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let Some(earlier) = earlier {
+            return Ok(earlier);
+        }
         sqlx::query(
             "INSERT INTO pubsub_rooms (room, seq) VALUES ($1, 0) ON CONFLICT (room) DO NOTHING",
         )
@@ -363,8 +379,8 @@ impl PubSub<'_> {
         .fetch_one(&mut *tx)
         .await?;
         sqlx::query(
-            "INSERT INTO pubsub_events (id, room, event_type, seq, publisher, event, published_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            "INSERT INTO pubsub_events (id, room, event_type, seq, publisher, event, published_at, message_id)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
         .bind(&id)
         .bind(room.to_string())
@@ -373,6 +389,7 @@ impl PubSub<'_> {
         .bind(publisher.to_string())
         .bind(event.to_string())
         .bind(stamp(now))
+        .bind(message_id)
         .execute(&mut *tx)
         .await?;
         let subs: Vec<(String, i64)> = sqlx::query_as(

@@ -924,6 +924,7 @@ async fn forward(
                 &parts.method,
                 rest,
                 &body,
+                &exchange.message_id,
             )
             .await
         }

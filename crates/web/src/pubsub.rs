@@ -105,6 +105,7 @@ pub async fn answer(
     method: &Method,
     rest: &str,
     body: &[u8],
+    message_id: &str,
 ) -> Answer {
     let room = &service.provider;
     let store = PubSub { db };
@@ -208,7 +209,7 @@ pub async fn answer(
                 if let Err(m) = same_type(t, b.event_type.as_deref()) {
                     return Ok(problem(400, &m));
                 }
-                let id = store.publish(room, t, client, &b.event).await?;
+                let id = store.publish(room, t, client, &b.event, message_id).await?;
                 json_answer(StatusCode::CREATED, &json!({"id": id}))
             }
             ("pub", ["v1", t, id], "GET") => match store.status(room, t, id, client).await? {

@@ -146,7 +146,9 @@ async fn events_reach_push_and_pull_subscribers_across_a_crash() {
         }
     });
     let body = json!({"eventType": "birth-registered", "schema": schema});
-    let (s, p) = social.send(M::POST, "/api/v1/eventType", Some(body.clone())).await;
+    let (s, p) = social
+        .send(M::POST, "/api/v1/eventType", Some(body.clone()))
+        .await;
     assert_eq!(
         (s, p["type"].as_str()),
         (500, Some("server.serverproxy.access_denied"))
@@ -231,16 +233,19 @@ async fn events_reach_push_and_pull_subscribers_across_a_crash() {
         (500, Some("server.serverproxy.access_denied"))
     );
     let event = json!({"childPinfl": "51505201234567", "birthDate": "2026-11-20"});
-    let (s, published) = civil
-        .send(
-            M::POST,
-            "/pub/v1/birth-registered",
-            Some(json!({"eventType": "birth-registered", "event": event})),
-        )
-        .await;
-    assert_eq!(s, 201, "{published}");
+    let publish = || {
+        civil
+            .request(M::POST, "/pub/v1/birth-registered")
+            .header("X-Road-Id", "zags-2026-000731")
+            .json(&json!({"eventType": "birth-registered", "event": event}))
+    };
+    let r = publish().send().await.unwrap();
+    assert_eq!(r.status(), 201);
+    let published: Value = r.json().await.unwrap();
     let id = published["id"].as_str().unwrap().to_owned();
-
+    // The publisher's retry with the same message id publishes nothing new.
+    let again: Value = publish().send().await.unwrap().json().await.unwrap();
+    assert_eq!(again["id"], id.as_str(), "a retry is the same event");
     // The social register pulls it, and does not acknowledge yet.
     let (s, pulled) = social.send(M::GET, "/pull/v1/birth-registered", None).await;
     assert_eq!(s, 200, "{pulled}");
