@@ -257,6 +257,15 @@ async fn import_load_and_grants(db: Db) {
         .unwrap()
         .rights
         .contains(&right));
+    // What administrators granted goes out with an export, and reads back the same.
+    let granted = store.load().await.unwrap();
+    let out = tempfile::tempdir().unwrap();
+    yagona_exchange::directory::write_dir(&granted, out.path()).unwrap();
+    let exported = read_dir(out.path(), &agencies()).expect("an export is valid exchange files");
+    assert_eq!(
+        exported, granted,
+        "the export reads back to the same directory"
+    );
     assert!(store.revoke(&right).await.unwrap());
     assert!(!store.revoke(&right).await.unwrap());
     assert_eq!(store.load().await.unwrap(), d);

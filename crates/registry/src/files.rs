@@ -547,14 +547,16 @@ pub enum WriteError {
     Encode(PathBuf, String),
 }
 
-fn write(path: &Path, content: &str) -> Result<(), WriteError> {
+/// Writes a file, making its folder first.
+pub fn write(path: &Path, content: &str) -> Result<(), WriteError> {
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent).map_err(|e| WriteError::Io(parent.to_path_buf(), e))?;
     }
     std::fs::write(path, content).map_err(|e| WriteError::Io(path.to_path_buf(), e))
 }
 
-fn to_toml<T: serde::Serialize>(path: &Path, v: &T) -> Result<(), WriteError> {
+/// Writes a value as a TOML file.
+pub fn to_toml<T: serde::Serialize>(path: &Path, v: &T) -> Result<(), WriteError> {
     let s = toml::to_string_pretty(v)
         .map_err(|e| WriteError::Encode(path.to_path_buf(), e.to_string()))?;
     write(path, &s)

@@ -806,9 +806,15 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                 let db = storage.open().await?;
                 let reg = RegistryStore { db: &db }.load().await?;
                 files::write_dir(&reg, &dir)?;
+                // The exchange directory as it is now, rights granted on the admin pages too.
+                let directory = yagona_exchange::directory::DirectoryStore { db: &db }
+                    .load()
+                    .await?;
+                yagona_exchange::directory::write_dir(&directory, &dir)?;
                 println!(
-                    "exported {} services to {}",
+                    "exported {} services and {} exchange members to {}",
                     reg.services.len(),
+                    directory.members.len(),
                     dir.display()
                 );
             }
