@@ -1477,7 +1477,10 @@ pub async fn serve_tls(
                     router.clone().oneshot(req.map(Body::new))
                 },
             );
+            // A caller that never finishes its headers is cut off, not waited for.
             if let Err(e) = hyper::server::conn::http1::Builder::new()
+                .timer(hyper_util::rt::TokioTimer::new())
+                .header_read_timeout(Duration::from_secs(30))
                 .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
                 .await
             {

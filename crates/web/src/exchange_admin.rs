@@ -66,6 +66,7 @@ fn directory_view(d: &Directory, l: Locale) -> Value {
                                 "id": v.id.to_string(), "code": v.id.code, "title": v.title.get(l),
                                 "base_url": v.base_url, "timeout_ms": v.timeout_ms,
                                 "openapi": v.openapi.is_some(), "rights": rights,
+                                "room": v.base_url == yagona_exchange::pubsub::BASE_URL,
                             })
                         })
                         .collect();
@@ -76,7 +77,7 @@ fn directory_view(d: &Directory, l: Locale) -> Value {
                         })
                     })
                     .collect();
-            json!({"id": m.id.to_string(), "name": m.name.get(l), "subsystems": subsystems})
+            json!({"id": m.id.to_string(), "name": m.name.get(l), "node": m.node, "subsystems": subsystems})
         })
         .collect();
     let services: Vec<Value> = d
@@ -99,7 +100,12 @@ fn directory_view(d: &Directory, l: Locale) -> Value {
     let methods: Vec<&str> = std::iter::once("*")
         .chain(access::METHODS.iter().copied())
         .collect();
-    json!({"members": members, "services": services, "grantees": grantees, "methods": methods})
+    let nodes: Vec<Value> = d
+        .nodes
+        .values()
+        .map(|n| json!({"code": n.code, "address": n.address, "key": n.key}))
+        .collect();
+    json!({"members": members, "services": services, "grantees": grantees, "methods": methods, "nodes": nodes})
 }
 
 async fn load(state: &AppState) -> Result<Directory, yagona_db::DbError> {

@@ -733,6 +733,10 @@ async fn administrators_grant_and_withdraw_rights_and_see_the_traffic(app: TestA
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.contains("Person by PINFL"));
     assert!(page.contains("/v1/persons/*"));
+    assert!(
+        page.contains("Publish/subscribe room"),
+        "the Civil Registry's events room is shown as a room"
+    );
 
     // A mistake is explained in the administrator's language and changes nothing.
     admin.accept_language = "ru".into();
