@@ -1118,6 +1118,15 @@ impl DirectoryStore<'_> {
                 .execute(&mut *tx)
                 .await?;
         }
+        // A key the files no longer list is revoked (it still verifies what it signed before);
+        // those they list are in force again below.
+        let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        sqlx::query(
+            "UPDATE exchange_keys SET revoked_at = $1 WHERE source = 'file' AND revoked_at IS NULL",
+        )
+        .bind(&now)
+        .execute(&mut *tx)
+        .await?;
         for n in directory.nodes.values() {
             sqlx::query(
                 "INSERT INTO exchange_nodes (code, address, public_key) VALUES ($1, $2, $3)",
@@ -1147,15 +1156,14 @@ impl DirectoryStore<'_> {
                 .bind(s.name.as_ref().map(text_json))
                 .execute(&mut *tx)
                 .await?;
-                // Keys accumulate: a key once registered keeps verifying old signatures.
                 for k in &s.keys {
                     sqlx::query(
-                        "INSERT INTO exchange_keys (subsystem, public_key, created_at) VALUES ($1, $2, $3)
-                         ON CONFLICT (subsystem, public_key) DO NOTHING",
+                        "INSERT INTO exchange_keys (subsystem, public_key, created_at, source) VALUES ($1, $2, $3, 'file')
+                         ON CONFLICT (subsystem, public_key) DO UPDATE SET revoked_at = NULL",
                     )
                     .bind(s.id.to_string())
                     .bind(k)
-                    .bind(chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+                    .bind(&now)
                     .execute(&mut *tx)
                     .await?;
                 }
@@ -1382,9 +1390,10 @@ impl DirectoryStore<'_> {
                 });
             }
         }
-        for r in sqlx::query("SELECT subsystem, public_key FROM exchange_keys")
-            .fetch_all(pool)
-            .await?
+        for r in
+            sqlx::query("SELECT subsystem, public_key FROM exchange_keys WHERE revoked_at IS NULL")
+                .fetch_all(pool)
+                .await?
         {
             let (sub, key): (String, String) = (r.try_get(0)?, r.try_get(1)?);
             if let Some(s) = ClientId::from_header(&sub).ok().and_then(|id| {

@@ -1,7 +1,9 @@
 //! Subsystem keys: made by one command, the private half in a file only its node reads (PKCS#8
 //! v1 PEM, as OpenSSL writes Ed25519 keys and as curl and TLS libraries read them), the public half in the database for everyone who checks
 //! signatures. A subsystem may have several keys over time; signatures made with an older one
-//! still verify.
+//! still verify. A revoked key (withdrawn from the exchange files, or by `yagona exchange
+//! revoke`) no longer proves who is calling — no token, certificate or fresh signature made
+//! with it is taken — but the log entries it signed before still verify.
 
 use crate::id::ClientId;
 use ed25519_dalek::pkcs8::{
@@ -82,12 +84,33 @@ pub async fn register(db: &Db, subsystem: &ClientId, key: &VerifyingKey) -> Resu
     Ok(())
 }
 
-/// Every subsystem's public keys.
-pub async fn all(db: &Db) -> Result<HashMap<String, Vec<VerifyingKey>>, DbError> {
-    let rows: Vec<(String, String)> =
-        sqlx::query_as("SELECT subsystem, public_key FROM exchange_keys ORDER BY created_at")
-            .fetch_all(&db.pool)
-            .await?;
+/// Withdraws a key: from now on it authenticates nobody. Returns whether it was in force.
+pub async fn revoke(db: &Db, subsystem: &ClientId, key: &VerifyingKey) -> Result<bool, DbError> {
+    Ok(sqlx::query(
+        "UPDATE exchange_keys SET revoked_at = $1
+         WHERE subsystem = $2 AND public_key = $3 AND revoked_at IS NULL",
+    )
+    .bind(chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+    .bind(subsystem.to_string())
+    .bind(crate::evidence::public_key_text(key))
+    .execute(&db.writer)
+    .await?
+    .rows_affected()
+        > 0)
+}
+
+/// Every subsystem's keys in force (to authenticate callers and take fresh signatures).
+pub async fn active(db: &Db) -> Result<HashMap<String, Vec<VerifyingKey>>, DbError> {
+    grouped(
+        sqlx::query_as(
+            "SELECT subsystem, public_key FROM exchange_keys WHERE revoked_at IS NULL ORDER BY created_at",
+        )
+        .fetch_all(&db.pool)
+        .await?,
+    )
+}
+
+fn grouped(rows: Vec<(String, String)>) -> Result<HashMap<String, Vec<VerifyingKey>>, DbError> {
     let mut out: HashMap<String, Vec<VerifyingKey>> = HashMap::new();
     for (subsystem, text) in rows {
         if let Some(key) = crate::evidence::public_key_from_text(&text) {
@@ -97,9 +120,20 @@ pub async fn all(db: &Db) -> Result<HashMap<String, Vec<VerifyingKey>>, DbError>
     Ok(out)
 }
 
-/// How many public keys are recorded (changes whenever one is added).
+/// Every subsystem's public keys, revoked ones too (to verify what was signed in the past).
+pub async fn all(db: &Db) -> Result<HashMap<String, Vec<VerifyingKey>>, DbError> {
+    grouped(
+        sqlx::query_as("SELECT subsystem, public_key FROM exchange_keys ORDER BY created_at")
+            .fetch_all(&db.pool)
+            .await?,
+    )
+}
+
+/// Changes whenever a key is added or revoked (nodes compare it to know when to reload).
 pub async fn count(db: &Db) -> Result<i64, DbError> {
-    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM exchange_keys")
-        .fetch_one(&db.pool)
-        .await?)
+    Ok(
+        sqlx::query_scalar("SELECT COUNT(*) + COUNT(revoked_at) FROM exchange_keys")
+            .fetch_one(&db.pool)
+            .await?,
+    )
 }

@@ -65,6 +65,12 @@ pub const MIGRATIONS: &[Migration] = &[
               archived_at TEXT NOT NULL
           );",
     },
+    Migration {
+        version: 4,
+        name: "key revocation",
+        sql: "ALTER TABLE exchange_keys ADD COLUMN source TEXT NOT NULL DEFAULT 'keygen';
+              ALTER TABLE exchange_keys ADD COLUMN revoked_at TEXT;",
+    },
 ];
 
 pub async fn migrate(db: &Db) -> Result<(), DbError> {

@@ -208,6 +208,25 @@ async fn nodes_hosting_and_keys_from_the_files_are_kept() {
         vec![yagona_exchange::evidence::public_key_from_text(civil_key).unwrap()],
         "a key from the files verifies that subsystem's signatures"
     );
+    // Taken out of the files, the key is revoked: it authenticates nobody any more, but still
+    // verifies what it signed.
+    let mut without = d.clone();
+    without
+        .members
+        .values_mut()
+        .flat_map(|m| m.subsystems.values_mut())
+        .for_each(|s| s.keys.clear());
+    assert!(store.import(&without).await.unwrap());
+    let active = yagona_exchange::keys::active(&db).await.unwrap();
+    assert!(!active.contains_key(&civil.to_string()), "{active:?}");
+    let all = yagona_exchange::keys::all(&db).await.unwrap();
+    assert_eq!(all[&civil.to_string()].len(), 1);
+    // Listed again, it is in force again.
+    assert!(store.import(&d).await.unwrap());
+    assert!(yagona_exchange::keys::active(&db)
+        .await
+        .unwrap()
+        .contains_key(&civil.to_string()));
 }
 
 async fn import_load_and_grants(db: Db) {

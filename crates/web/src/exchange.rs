@@ -116,7 +116,8 @@ async fn stamp(db: &Db) -> Result<(i64, i64), yagona_db::DbError> {
 async fn load_snapshot(db: &Db, config: &ExchangeConfig) -> anyhow::Result<Snapshot> {
     let stamp = stamp(db).await?;
     let directory = DirectoryStore { db }.load().await?;
-    let public_keys = keys::all(db).await?;
+    // Keys in force only: a revoked key authenticates nobody.
+    let public_keys = keys::active(db).await?;
     let mut signing = HashMap::new();
     if let Some(dir) = &config.keys_dir {
         for s in directory.subsystems() {
@@ -251,6 +252,11 @@ impl Gateway {
         let mut g = self.snapshot.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(s) = fresh {
             g.0 = s;
+            // A token checked against keys since revoked must be checked again.
+            self.tokens
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .clear();
         }
         g.1 = Instant::now();
         g.0.clone()
@@ -262,6 +268,10 @@ impl Gateway {
             Ok(s) => {
                 let mut g = self.snapshot.lock().unwrap_or_else(|e| e.into_inner());
                 *g = (Arc::new(s), Instant::now());
+                self.tokens
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .clear();
             }
             Err(e) => {
                 tracing::error!(error = %e, "directory reload failed; using the previous one")

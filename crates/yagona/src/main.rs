@@ -134,6 +134,17 @@ enum ExchangeCommand {
         #[arg(long)]
         keys: PathBuf,
     },
+    /// Withdraw a subsystem's key (as keygen printed it): from then on no token, certificate or
+    /// fresh signature made with it is taken, while what it signed before still verifies. (A key
+    /// listed in the exchange files is withdrawn by taking it out of them.)
+    Revoke {
+        /// The subsystem, INSTANCE/CLASS/MEMBER/SUBSYSTEM.
+        subsystem: String,
+        /// The public key (base64).
+        key: String,
+        #[command(flatten)]
+        storage: Storage,
+    },
     /// Print a client token for a subsystem's information system, signed with its key: send it
     /// in the `X-Yagona-Client-Token` header of every call.
     Token {
@@ -701,6 +712,25 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                     "private key of {id} written to {} (keep it on this node only); public key recorded",
                     path.display()
                 );
+            }
+            ExchangeCommand::Revoke {
+                subsystem,
+                key,
+                storage,
+            } => {
+                let id = yagona_exchange::ClientId::from_header(&subsystem)
+                    .map_err(|e| anyhow::anyhow!("{}", e.message))?;
+                let public =
+                    yagona_exchange::evidence::public_key_from_text(&key).ok_or_else(|| {
+                        anyhow::anyhow!("{key:?} is not an Ed25519 public key (base64 of 32 bytes)")
+                    })?;
+                let db = storage.open().await?;
+                if yagona_exchange::keys::revoke(&db, &id, &public).await? {
+                    println!("revoked: {id} no longer authenticates with this key");
+                } else {
+                    println!("{id} has no such key in force");
+                    return Ok(std::process::ExitCode::FAILURE);
+                }
             }
             ExchangeCommand::Keygen { .. } => {
                 anyhow::bail!("name a subsystem, or a node with --node")

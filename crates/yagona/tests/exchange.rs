@@ -265,6 +265,36 @@ async fn a_register_answers_through_the_gateway_with_evidence(app: TestApp) {
         verdict,
         yagona_exchange::log::Verdict::Intact { entries: 4 }
     );
+
+    // A revoked key authenticates nobody, at once; what it signed before still verifies.
+    let portal = ClientId::from_header(PORTAL).unwrap();
+    let key =
+        yagona_exchange::keys::read_private(&yagona_exchange::keys::key_file(&app.keys, &portal))
+            .unwrap()
+            .verifying_key();
+    assert!(yagona_exchange::keys::revoke(&app.db, &portal, &key)
+        .await
+        .unwrap());
+    app.state.gateway.reload(&app.db).await;
+    let refused = call(
+        &app,
+        reqwest::Method::GET,
+        &format!("/r1/{PERSONS}/v1/persons/31505901234567"),
+        PORTAL,
+    )
+    .send()
+    .await
+    .unwrap();
+    assert_error(refused, 400, "client.ssl_authentication_failed").await;
+    let keys = yagona_exchange::keys::all(&app.db).await.unwrap();
+    let verdict =
+        yagona_exchange::log::verify_log(&app.db, |s| keys.get(s).cloned().unwrap_or_default())
+            .await
+            .unwrap();
+    assert!(
+        matches!(verdict, yagona_exchange::log::Verdict::Intact { .. }),
+        "{verdict:?}"
+    );
 }
 
 async fn headers_pass_or_stay_behind_as_the_protocol_says(app: TestApp) {
