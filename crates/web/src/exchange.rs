@@ -609,11 +609,14 @@ pub async fn call_as(
         Vec::new(),
         user_id,
         issue,
+        None,
     )
     .await
 }
 
-/// Any call made by this node's own code as `client` (a JSON body, when there is one).
+/// Any call made by this node's own code as `client` (a JSON body, when there is one). A
+/// caller that may repeat the call (a retried job) gives a `message_id` (`X-Road-Id`) that stays
+/// the same across attempts, for the provider to recognise the repetition.
 #[allow(clippy::too_many_arguments)]
 pub async fn call_with(
     app: &AppState,
@@ -624,10 +627,12 @@ pub async fn call_with(
     body: Vec<u8>,
     user_id: Option<&str>,
     issue: Option<&str>,
+    message_id: Option<&str>,
 ) -> Result<Answer, ExchangeError> {
     let gw = &app.gateway;
     let snapshot = gw.snapshot(&app.db).await;
     let request_id = uuid::Uuid::new_v4().to_string();
+    let message_id = message_id.map_or_else(|| request_id.clone(), str::to_owned);
     let mut builder = Request::builder()
         .method(method.clone())
         .uri(format!("/r1/{service}{path}"))
@@ -647,7 +652,7 @@ pub async fn call_with(
         .into_parts();
     let exchange = Exchange {
         request_id: request_id.clone(),
-        message_id: request_id.clone(),
+        message_id,
         client: client.clone(),
         service: service.clone(),
         method: method.to_string(),

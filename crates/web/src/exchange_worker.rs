@@ -2,15 +2,18 @@
 //!
 //! Task headers: `service` (the service, `INSTANCE/CLASS/MEMBER/SUBSYSTEM/SERVICE`), `path`
 //! (the path and query after it; `=` marks FEEL, e.g. `="/v1/taxpayers/" + applicant + "/debt"`),
-//! `client` (the subsystem that asks: the agency's system working the application) and
-//! `resultVariable` (where the answer goes). The call carries the applicant's PINFL as
+//! `client` (the subsystem that asks: the agency's system working the application),
+//! `resultVariable` (where the answer goes), and for a call that sends something — publishing
+//! an event, say — `method` (default `GET`) and `body` (FEEL giving the JSON to send). The
+//! call's `X-Road-Id` is the job's own, the same on every retry, so that a provider that
+//! recognises repeats (a pub/sub room does) acts once. The call carries the applicant's PINFL as
 //! `X-Road-UserId` and the application number as `X-Road-Issue`, and goes through the same
 //! rights, evidence and log as any other. The answer (JSON, or `null` when the register has
 //! no record) is set as the variable, with `<resultVariable>Status` the HTTP status; a gateway
 //! failure fails the job, to be tried again later (and to become an incident when out of
 //! retries).
 
-use crate::exchange::call_as;
+use crate::exchange::call_with;
 use crate::AppState;
 use serde_json::{Map, Value};
 use std::sync::Arc;
@@ -48,6 +51,20 @@ async fn work(state: &AppState, job: &ActivatedJob) -> Result<Map<String, Value>
         return Err(format!("header `path` must start with /, not {path:?}"));
     }
     let result = header(job, "resultVariable").unwrap_or("result").to_owned();
+    let method = header(job, "method")
+        .unwrap_or("GET")
+        .parse::<axum::http::Method>()
+        .ok()
+        .filter(|m| yagona_exchange::access::valid_method(m.as_str()) && m.as_str() != "*")
+        .ok_or("header `method` must be an HTTP method")?;
+    let body = match header(job, "body") {
+        None => Vec::new(),
+        Some(b) if b.starts_with('=') => match Feel.evaluate(b, &job.variables) {
+            Ok(v) => serde_json::to_vec(&v).map_err(|e| format!("header `body`: {e}"))?,
+            Err(e) => return Err(format!("header `body`: {e}")),
+        },
+        Some(b) => b.as_bytes().to_vec(),
+    };
     let user = job
         .variables
         .get("applicant")
@@ -59,13 +76,17 @@ async fn work(state: &AppState, job: &ActivatedJob) -> Result<Map<String, Value>
         .and_then(Value::as_str)
         .map(str::to_owned)
         .or_else(|| job.business_key.clone());
-    let answer = call_as(
+    let message_id = format!("{}.{}", job.instance_id, job.wait_id);
+    let answer = call_with(
         state,
         &client,
         &service,
+        method,
         &path,
+        body,
         user.as_deref(),
         issue.as_deref(),
+        Some(&message_id),
     )
     .await
     .map_err(|e| format!("{}: {}", e.kind.code(), e.message))?;

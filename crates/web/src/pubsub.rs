@@ -283,6 +283,7 @@ pub async fn push_once(state: &AppState) -> usize {
             body,
             None,
             Some(&push.item.id),
+            None,
         )
         .await;
         let result = match outcome {

@@ -253,15 +253,16 @@ pub async fn seed_demo_events(db: &Db) -> anyhow::Result<()> {
     let room = yagona_exchange::ClientId::subsystem("UZ", "GOV", "201122919", "events");
     let types = [
         (
+            // Published by the birth registration process once the Civil Registry approves.
             "birth-registered",
             serde_json::json!({
                 "type": "object",
-                "required": ["childPinfl", "birthDate", "certificate"],
+                "required": ["application", "birthDate", "childSex", "applicantPinfl"],
                 "properties": {
-                    "childPinfl": {"type": "string", "pattern": "^[0-9]{14}$"},
-                    "birthDate": {"type": "string", "format": "date"},
-                    "motherPinfl": {"type": "string", "pattern": "^[0-9]{14}$"},
-                    "certificate": {"type": "string"}
+                    "application": {"type": "string"},
+                    "birthDate": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"},
+                    "childSex": {"type": "string", "enum": ["male", "female"]},
+                    "applicantPinfl": {"type": "string", "pattern": "^[0-9]{14}$"}
                 }
             }),
         ),

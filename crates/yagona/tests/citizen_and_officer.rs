@@ -111,8 +111,20 @@ async fn citizen_applies_is_sent_back_corrects_and_downloads_the_result(app: Tes
         )
         .await;
     assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
-    // The process issues the result and tells the applicant: the built-in workers' jobs.
-    assert_eq!(app.run_engine().await, 2);
+    // The process issues the result, tells the applicant (the built-in workers' jobs) and tells
+    // other agencies through the Civil Registry's events room.
+    assert_eq!(app.run_engine().await, 3);
+    let events: Vec<(String, String)> = sqlx::query_as(
+        "SELECT publisher, event FROM pubsub_events WHERE event_type = 'birth-registered'",
+    )
+    .fetch_all(&app.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(events.len(), 1, "published once");
+    assert_eq!(events[0].0, "UZ/GOV/201122919/civil-records");
+    let event: serde_json::Value = serde_json::from_str(&events[0].1).unwrap();
+    assert_eq!(event["application"], reference.as_str());
+    assert_eq!(event["childSex"], "male");
 
     let page = citizen.get(&format!("/applications/{reference}")).await;
     assert!(page.contains("id=\"status\">Approved<"), "{}", page.body);

@@ -75,6 +75,9 @@ impl TestApp {
             .await
             .expect("the demo registry imports");
         yagona::seed_demo_people(&db).await.expect("demo people");
+        yagona::seed_demo_events(&db)
+            .await
+            .expect("demo event types");
         let keys_dir = tempfile::tempdir().expect("temporary folder");
         yagona::ensure_keys(&db, keys_dir.path())
             .await
