@@ -167,13 +167,21 @@ pub async fn answer(
                         provider: client.clone(),
                         code: code.clone(),
                     };
-                    if directory.service(&target).is_none() {
-                        return Ok(problem(
-                            400,
-                            &format!(
-                                "pushService: {client} offers no service {code:?} in the directory"
-                            ),
-                        ));
+                    match directory.service(&target) {
+                        None => {
+                            return Ok(problem(
+                                400,
+                                &format!("pushService: {client} offers no service {code:?} in the directory"),
+                            ))
+                        }
+                        // Pushes come from the room: it needs the right to POST there.
+                        Some(s) if !directory.allowed(room, s, "POST", &[]) => {
+                            return Ok(problem(
+                                400,
+                                &format!("pushService: {room} has no right to POST to {target}; grant it first"),
+                            ))
+                        }
+                        Some(_) => {}
                     }
                 }
                 if m == "POST" {

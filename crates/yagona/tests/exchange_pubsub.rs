@@ -202,6 +202,19 @@ async fn events_reach_push_and_pull_subscribers_across_a_crash() {
         )
         .await;
     assert_eq!(s, 200);
+    // Pushes come from the room, which must have the right to POST to the push service.
+    let (s, p) = social
+        .send(
+            M::POST,
+            "/api/v1/subs/birth-registered",
+            Some(json!({"delivery": "PUSH", "pushService": "benefits"})),
+        )
+        .await;
+    assert_eq!(s, 400, "{p}");
+    assert!(
+        p["detail"].as_str().unwrap().contains("no right to POST"),
+        "{p}"
+    );
     let (s, p) = social
         .send(
             M::POST,
