@@ -97,6 +97,7 @@ fn same_type(path: &str, body: Option<&str>) -> Result<(), String> {
 }
 
 /// Answers a call to a room's service (`service.code` is `api`, `pub` or `pull`).
+#[allow(clippy::too_many_arguments)]
 pub async fn answer(
     db: &Db,
     directory: &Directory,
