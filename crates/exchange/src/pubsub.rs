@@ -781,11 +781,14 @@ impl PubSub<'_> {
     }
 
     /// Claims up to `limit` pushes due now for `lease` (another node takes them over only after
-    /// it): the oldest first, and for a FIFO subscription only its oldest pending event.
+    /// it): the oldest first, and for a FIFO subscription only its oldest pending event. Only
+    /// rooms `can_push` says yes to are claimed (a node pushes for the rooms it holds the key
+    /// of; others leave them to the node that does).
     pub async fn due_pushes(
         &self,
         limit: i64,
         lease: chrono::Duration,
+        can_push: impl Fn(&ClientId) -> bool,
     ) -> Result<Vec<Push>, DbError> {
         self.expire(None).await?;
         let now = chrono::Utc::now();
@@ -809,6 +812,10 @@ impl PubSub<'_> {
             let sub: String = r.try_get("subscription_id")?;
             let event_id: String = r.try_get("event_id")?;
             let seq: i64 = r.try_get("seq")?;
+            let room_text: String = r.try_get("room")?;
+            if !ClientId::from_header(&room_text).is_ok_and(|room| can_push(&room)) {
+                continue;
+            }
             if r.try_get::<i64, _>("fifo")? != 0 {
                 // In order: nothing newer goes before an older one is delivered.
                 let older: i64 = sqlx::query_scalar(

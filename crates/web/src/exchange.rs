@@ -690,6 +690,11 @@ pub async fn call_with(
 }
 
 impl Gateway {
+    /// The subsystems this node holds signing keys for (and so can act as).
+    pub async fn signing_for(&self, db: &Db) -> std::collections::HashSet<ClientId> {
+        self.snapshot(db).await.signing.keys().cloned().collect()
+    }
+
     /// The service's title and its provider's name, for people (`None` if unknown).
     pub async fn describe(
         &self,

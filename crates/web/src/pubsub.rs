@@ -269,7 +269,15 @@ pub async fn answer(
 /// hosts the subscriber). Returns how many were delivered.
 pub async fn push_once(state: &AppState) -> usize {
     let store = PubSub { db: &state.db };
-    let due = match store.due_pushes(50, chrono::Duration::seconds(60)).await {
+    let signing = state.gateway.signing_for(&state.db).await;
+    // With evidence on, a push is signed as the room: only a node with its key can make it.
+    let evidence = state.gateway.config.evidence;
+    let due = match store
+        .due_pushes(50, chrono::Duration::seconds(60), |room| {
+            !evidence || signing.contains(room)
+        })
+        .await
+    {
         Ok(d) => d,
         Err(e) => {
             tracing::error!(error = %e, "pub/sub: due pushes could not be read");
