@@ -1121,12 +1121,7 @@ impl DirectoryStore<'_> {
         // A key the files no longer list is revoked (it still verifies what it signed before);
         // those they list are in force again below.
         let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-        sqlx::query(
-            "UPDATE exchange_keys SET revoked_at = $1 WHERE source = 'file' AND revoked_at IS NULL",
-        )
-        .bind(&now)
-        .execute(&mut *tx)
-        .await?;
+        crate::keys::revoke_file_keys(&mut tx, &now).await?;
         for n in directory.nodes.values() {
             sqlx::query(
                 "INSERT INTO exchange_nodes (code, address, public_key) VALUES ($1, $2, $3)",
@@ -1157,15 +1152,7 @@ impl DirectoryStore<'_> {
                 .execute(&mut *tx)
                 .await?;
                 for k in &s.keys {
-                    sqlx::query(
-                        "INSERT INTO exchange_keys (subsystem, public_key, created_at, source) VALUES ($1, $2, $3, 'file')
-                         ON CONFLICT (subsystem, public_key) DO UPDATE SET revoked_at = NULL",
-                    )
-                    .bind(s.id.to_string())
-                    .bind(k)
-                    .bind(&now)
-                    .execute(&mut *tx)
-                    .await?;
+                    crate::keys::register_from_files(&mut tx, &s.id, k, &now).await?;
                 }
             }
         }

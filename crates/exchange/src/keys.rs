@@ -84,6 +84,39 @@ pub async fn register(db: &Db, subsystem: &ClientId, key: &VerifyingKey) -> Resu
     Ok(())
 }
 
+/// Importing exchange files, first: every key that came from files is revoked…
+pub(crate) async fn revoke_file_keys(
+    conn: &mut sqlx::AnyConnection,
+    now: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE exchange_keys SET revoked_at = $1 WHERE source = 'file' AND revoked_at IS NULL",
+    )
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// …then each key the files list is recorded, or in force again.
+pub(crate) async fn register_from_files(
+    conn: &mut sqlx::AnyConnection,
+    subsystem: &ClientId,
+    key: &str,
+    now: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO exchange_keys (subsystem, public_key, created_at, source) VALUES ($1, $2, $3, 'file')
+         ON CONFLICT (subsystem, public_key) DO UPDATE SET revoked_at = NULL",
+    )
+    .bind(subsystem.to_string())
+    .bind(key)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 /// Withdraws a key: from now on it authenticates nobody. Returns whether it was in force.
 pub async fn revoke(db: &Db, subsystem: &ClientId, key: &VerifyingKey) -> Result<bool, DbError> {
     Ok(sqlx::query(

@@ -258,6 +258,13 @@ pub async fn page(db: &Db, offset: u64, limit: u64) -> Result<Vec<Entry>, DbErro
     Ok(rows.iter().map(entry_from).collect::<Result<_, _>>()?)
 }
 
+/// [`verify_log`] with every key ever registered (revoked ones too: they verify what they
+/// signed before) — what `yagona exchange verify-log` runs.
+pub async fn verify_with_registered_keys(db: &Db) -> Result<Verdict, DbError> {
+    let keys = crate::keys::all(db).await?;
+    verify_log(db, |signer| keys.get(signer).cloned().unwrap_or_default()).await
+}
+
 /// What checking the whole log found.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Verdict {

@@ -151,6 +151,15 @@ async fn load_snapshot(db: &Db, config: &ExchangeConfig) -> anyhow::Result<Snaps
     })
 }
 
+/// How the gateway calls onwards (providers, other nodes): redirects returned, not followed;
+/// kept-alive connections.
+fn onward_client() -> reqwest::ClientBuilder {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .pool_max_idle_per_host(256)
+        .tcp_nodelay(true)
+}
+
 /// This node's own key (its TLS identity), if it has a code and a key file.
 pub fn node_key(config: &ExchangeConfig) -> Option<Result<SigningKey, String>> {
     let (dir, code) = (config.keys_dir.as_ref()?, config.node.as_ref()?);
@@ -191,14 +200,7 @@ fn peer_clients(
         };
         let client = tls::client_config(Some((&key, me)), vec![pinned])
             .map_err(anyhow::Error::msg)
-            .and_then(|tls| {
-                Ok(reqwest::Client::builder()
-                    .use_preconfigured_tls(tls)
-                    .redirect(reqwest::redirect::Policy::none())
-                    .pool_max_idle_per_host(64)
-                    .tcp_nodelay(true)
-                    .build()?)
-            });
+            .and_then(|tls| Ok(onward_client().use_preconfigured_tls(tls).build()?));
         match client {
             Ok(c) => {
                 peers.insert(n.code.clone(), c);
@@ -212,11 +214,7 @@ fn peer_clients(
 impl Gateway {
     pub async fn new(db: &Db, config: ExchangeConfig) -> anyhow::Result<Gateway> {
         let snapshot = load_snapshot(db, &config).await?;
-        let http = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .pool_max_idle_per_host(256)
-            .tcp_nodelay(true)
-            .build()?;
+        let http = onward_client().build()?;
         Ok(Gateway {
             config,
             db: db.clone(),

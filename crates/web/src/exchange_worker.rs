@@ -53,6 +53,7 @@ async fn work(state: &AppState, job: &ActivatedJob) -> Result<Map<String, Value>
     let result = header(job, "resultVariable").unwrap_or("result").to_owned();
     let method = header(job, "method")
         .unwrap_or("GET")
+        .to_ascii_uppercase()
         .parse::<axum::http::Method>()
         .ok()
         .filter(|m| yagona_exchange::access::valid_method(m.as_str()) && m.as_str() != "*")

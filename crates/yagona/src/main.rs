@@ -341,6 +341,16 @@ async fn main() -> std::process::ExitCode {
     }
 }
 
+/// The exchange's background work on every node: service tasks that call data services, and
+/// pushes of published events.
+fn spawn_exchange_work(state: &std::sync::Arc<AppState>) -> [tokio::task::JoinHandle<()>; 2] {
+    let every = std::time::Duration::from_millis(500);
+    [
+        yagona_web::exchange_worker::spawn(state.clone(), node_name(), every),
+        yagona_web::pubsub::spawn(state.clone(), every),
+    ]
+}
+
 /// Starts the node's exchange listener (mutual TLS) on `addr`.
 async fn spawn_exchange_listener(
     state: std::sync::Arc<AppState>,
@@ -411,13 +421,7 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                     .context("--exchange-port 0 for none")?;
             }
             let _engine = yagona::spawn_engine(db.clone(), &node_name());
-            let _exchange_jobs = yagona_web::exchange_worker::spawn(
-                state.clone(),
-                node_name(),
-                std::time::Duration::from_millis(500),
-            );
-            let _pushes =
-                yagona_web::pubsub::spawn(state.clone(), std::time::Duration::from_millis(500));
+            let _exchange_work = spawn_exchange_work(&state);
             let _housekeeping = yagona::spawn_housekeeping(
                 db.clone(),
                 Some(yagona::Retention {
@@ -487,13 +491,7 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             if let Some(addr) = &cfg.exchange.tls_listen {
                 spawn_exchange_listener(state.clone(), addr).await?;
             }
-            let _exchange_jobs = yagona_web::exchange_worker::spawn(
-                state.clone(),
-                node_name(),
-                std::time::Duration::from_millis(500),
-            );
-            let _pushes =
-                yagona_web::pubsub::spawn(state.clone(), std::time::Duration::from_millis(500));
+            let _exchange_work = spawn_exchange_work(&state);
             yagona_web::serve(state, listener).await?;
         }
         Command::Migrate { storage } => {
@@ -782,11 +780,7 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             }
             ExchangeCommand::VerifyLog { storage } => {
                 let db = storage.open().await?;
-                let keys = yagona_exchange::keys::all(&db).await?;
-                let verdict = yagona_exchange::log::verify_log(&db, |signer| {
-                    keys.get(signer).cloned().unwrap_or_default()
-                })
-                .await?;
+                let verdict = yagona_exchange::log::verify_with_registered_keys(&db).await?;
                 match verdict {
                     yagona_exchange::log::Verdict::Intact { entries } => {
                         println!("message log intact: {entries} entries, each signed and in place");

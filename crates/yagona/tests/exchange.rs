@@ -256,11 +256,9 @@ async fn a_register_answers_through_the_gateway_with_evidence(app: TestApp) {
     assert_eq!(mine[0].user_id.as_deref(), Some("UZ31505901234567"));
     assert_eq!(mine[0].issue.as_deref(), Some("UZ-2026-000123"));
     assert_eq!(mine[0].path, "/v1/persons/31505901234567");
-    let keys = yagona_exchange::keys::all(&app.db).await.unwrap();
-    let verdict =
-        yagona_exchange::log::verify_log(&app.db, |s| keys.get(s).cloned().unwrap_or_default())
-            .await
-            .unwrap();
+    let verdict = yagona_exchange::log::verify_with_registered_keys(&app.db)
+        .await
+        .unwrap();
     assert_eq!(
         verdict,
         yagona_exchange::log::Verdict::Intact { entries: 4 }
@@ -286,11 +284,9 @@ async fn a_register_answers_through_the_gateway_with_evidence(app: TestApp) {
     .await
     .unwrap();
     assert_error(refused, 400, "client.ssl_authentication_failed").await;
-    let keys = yagona_exchange::keys::all(&app.db).await.unwrap();
-    let verdict =
-        yagona_exchange::log::verify_log(&app.db, |s| keys.get(s).cloned().unwrap_or_default())
-            .await
-            .unwrap();
+    let verdict = yagona_exchange::log::verify_with_registered_keys(&app.db)
+        .await
+        .unwrap();
     assert!(
         matches!(verdict, yagona_exchange::log::Verdict::Intact { .. }),
         "{verdict:?}"

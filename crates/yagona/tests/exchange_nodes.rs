@@ -56,40 +56,16 @@ async fn two_nodes() {
     let scratch = d.join("scratch");
     let scratch = scratch.to_str().unwrap();
     // Each node's own key, and the key of the subsystem it hosts, made where they will live.
-    let a_node = yagona(&[
-        "exchange",
-        "keygen",
-        "--node",
-        "a",
-        "--keys",
-        a_keys.to_str().unwrap(),
-    ]);
-    let b_node = yagona(&[
-        "exchange",
-        "keygen",
-        "--node",
-        "b",
-        "--keys",
-        b_keys.to_str().unwrap(),
-    ]);
-    let portal = yagona(&[
-        "exchange",
-        "keygen",
-        PORTAL,
-        "--keys",
-        a_keys.to_str().unwrap(),
-        "--data",
-        scratch,
-    ]);
-    let civil = yagona(&[
-        "exchange",
-        "keygen",
-        CIVIL,
-        "--keys",
-        b_keys.to_str().unwrap(),
-        "--data",
-        scratch,
-    ]);
+    let keygen = |what: &[&str], keys: &Path| {
+        let mut args = vec!["exchange", "keygen"];
+        args.extend_from_slice(what);
+        args.extend_from_slice(&["--keys", keys.to_str().unwrap(), "--data", scratch]);
+        yagona(&args)
+    };
+    let a_node = keygen(&["--node", "a"], &a_keys);
+    let b_node = keygen(&["--node", "b"], &b_keys);
+    let portal = keygen(&[PORTAL], &a_keys);
+    let civil = keygen(&[CIVIL], &b_keys);
 
     // One registry, shared by both nodes: who is hosted where, the nodes' addresses and keys.
     let registry = d.join("registry");
