@@ -340,7 +340,10 @@ impl PubSub<'_> {
         let v = validator(&schema)?;
         let problems: Vec<String> = v
             .iter_errors(event)
-            .map(|e| format!("{}: {e}", e.instance_path))
+            .map(|e| match e.instance_path.to_string() {
+                at if at.is_empty() => format!("the event: {e}"),
+                at => format!("{at}: {e}"),
+            })
             .collect();
         if !problems.is_empty() {
             return Err(refuse(
