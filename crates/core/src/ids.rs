@@ -13,6 +13,69 @@ pub enum ParseError {
     Code,
     #[error("a reference number looks like YG-XXXX-XXXX")]
     Reference,
+    #[error("a phone number is +998 and 9 digits")]
+    Phone,
+    #[error("an e-mail address looks like name@example.uz")]
+    Email,
+}
+
+/// A phone number in Uzbekistan, kept as `+998` and 9 digits. People type it with spaces,
+/// brackets and hyphens, with or without `+998` (or `8` in front of the 9 digits, as of old).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Phone(String);
+
+impl Phone {
+    pub fn parse(s: &str) -> Result<Self, ParseError> {
+        if s.chars()
+            .any(|c| !(c.is_ascii_digit() || c.is_whitespace() || "+-().".contains(c)))
+        {
+            return Err(ParseError::Phone);
+        }
+        let digits: String = s.chars().filter(char::is_ascii_digit).collect();
+        let local = match digits.len() {
+            12 if digits.starts_with("998") => &digits[3..],
+            10 if digits.starts_with('8') => &digits[1..],
+            9 => &digits[..],
+            _ => return Err(ParseError::Phone),
+        };
+        Ok(Self(format!("+998{local}")))
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// An e-mail address, trimmed and lower-cased (mailbox names are compared without case in
+/// practice, and a citizen who typed capitals once must still find their appeal).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Email(String);
+
+impl Email {
+    pub fn parse(s: &str) -> Result<Self, ParseError> {
+        let s = s.trim().to_lowercase();
+        let ok = s.len() <= 254
+            && !s
+                .chars()
+                .any(|c| c.is_whitespace() || c.is_control() || "<>,;\"".contains(c))
+            && s.split_once('@').is_some_and(|(local, domain)| {
+                !local.is_empty()
+                    && !domain.contains('@')
+                    && domain.contains('.')
+                    && !domain.starts_with('.')
+                    && !domain.ends_with('.')
+                    && !domain.contains("..")
+            });
+        if ok {
+            Ok(Self(s))
+        } else {
+            Err(ParseError::Email)
+        }
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
 }
 
 fn all_digits(s: &str, n: usize) -> bool {
@@ -98,11 +161,55 @@ macro_rules! string_newtype_impls {
         }
     )*};
 }
-string_newtype_impls!(Pinfl, Stir, Code);
+string_newtype_impls!(Pinfl, Stir, Code, Phone, Email);
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn phones_are_kept_as_plus_998_and_nine_digits() {
+        for typed in [
+            "+998 90 123-45-67",
+            "998901234567",
+            "(90) 123 45 67",
+            "8 901234567",
+        ] {
+            assert_eq!(
+                Phone::parse(typed).unwrap().as_str(),
+                "+998901234567",
+                "{typed}"
+            );
+        }
+        for bad in [
+            "",
+            "12345",
+            "+7 912 345 67 89",
+            "90 123 45 6x",
+            "+998 90 123 45 678",
+        ] {
+            assert!(Phone::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn emails_are_trimmed_lower_cased_and_checked() {
+        assert_eq!(
+            Email::parse(" Dilnoza@Mail.UZ ").unwrap().as_str(),
+            "dilnoza@mail.uz"
+        );
+        for bad in [
+            "dilnoza",
+            "@mail.uz",
+            "a@b",
+            "a@.uz",
+            "a b@mail.uz",
+            "a@mail..uz",
+            "a@b@c.uz",
+        ] {
+            assert!(Email::parse(bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn pinfl_is_exactly_fourteen_digits() {

@@ -11,10 +11,10 @@ mod reference;
 pub mod text;
 mod time;
 
-pub use ids::{Code, ParseError, Pinfl, Stir};
+pub use ids::{Code, Email, ParseError, Phone, Pinfl, Stir};
 pub use locale::{I18nText, Locale};
 pub use money::{group_thousands, Fee};
-pub use reference::ReferenceNumber;
+pub use reference::{ReferenceNumber, TrackingNumber};
 /// SHA-256 of some bytes as lower-case hex: content fingerprints, token hashes, document digests.
 pub fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::Digest;

@@ -10,37 +10,69 @@ const ALPHABET: &[u8] = b"34679ACDEFGHJKMNPQRTWXY";
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
 pub struct ReferenceNumber(String);
 
+fn generate(prefix: &str) -> String {
+    let mut rng = rand::thread_rng();
+    let mut s = format!("{prefix}-");
+    for i in 0..8 {
+        if i == 4 {
+            s.push('-');
+        }
+        s.push(ALPHABET[rng.gen_range(0..ALPHABET.len())] as char);
+    }
+    s
+}
+
+/// Accepts what a person types: any case, spaces, and a missing or differently placed hyphen.
+fn parse(prefix: &str, s: &str) -> Option<String> {
+    let cleaned: String = s
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '-')
+        .flat_map(char::to_uppercase)
+        .collect();
+    let body = cleaned.strip_prefix(prefix)?;
+    if body.len() != 8 || !body.bytes().all(|b| ALPHABET.contains(&b)) {
+        return None;
+    }
+    Some(format!("{prefix}-{}-{}", &body[..4], &body[4..]))
+}
+
 impl ReferenceNumber {
     pub fn generate() -> Self {
-        let mut rng = rand::thread_rng();
-        let mut s = String::from("YG-");
-        for i in 0..8 {
-            if i == 4 {
-                s.push('-');
-            }
-            s.push(ALPHABET[rng.gen_range(0..ALPHABET.len())] as char);
-        }
-        Self(s)
+        Self(generate("YG"))
     }
 
     /// Accepts what a person types: any case, spaces, and a missing or differently placed hyphen.
     pub fn parse(s: &str) -> Result<Self, super::ParseError> {
-        let cleaned: String = s
-            .chars()
-            .filter(|c| !c.is_whitespace() && *c != '-')
-            .flat_map(char::to_uppercase)
-            .collect();
-        let body = cleaned
-            .strip_prefix("YG")
-            .ok_or(super::ParseError::Reference)?;
-        if body.len() != 8 || !body.bytes().all(|b| ALPHABET.contains(&b)) {
-            return Err(super::ParseError::Reference);
-        }
-        Ok(Self(format!("YG-{}-{}", &body[..4], &body[4..])))
+        parse("YG", s).map(Self).ok_or(super::ParseError::Reference)
     }
 
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+}
+
+/// The tracking number of an appeal to the contact centre: `MR-` (*murojaat*) and eight
+/// characters, e.g. `MR-7K4M-X9QA`; random, and read out as easily as a [`ReferenceNumber`].
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
+pub struct TrackingNumber(String);
+
+impl TrackingNumber {
+    pub fn generate() -> Self {
+        Self(generate("MR"))
+    }
+
+    pub fn parse(s: &str) -> Result<Self, super::ParseError> {
+        parse("MR", s).map(Self).ok_or(super::ParseError::Reference)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for TrackingNumber {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
     }
 }
 
@@ -66,5 +98,11 @@ mod tests {
             "YG-7K4M-X9QA"
         );
         assert!(ReferenceNumber::parse("YG-0000-0000").is_err());
+        let t = TrackingNumber::generate();
+        assert_eq!(
+            TrackingNumber::parse(&t.as_str().to_lowercase()).unwrap(),
+            t
+        );
+        assert!(TrackingNumber::parse(ReferenceNumber::generate().as_str()).is_err());
     }
 }

@@ -73,3 +73,19 @@ pub fn admin() -> User {
         subject: "admin".into(),
     }
 }
+
+/// Contact-centre operators of the National Communication Centre.
+pub fn operators() -> Vec<User> {
+    [("operator", "Shahnoza Qosimova")]
+        .iter()
+        .map(|(id, name)| User {
+            id: (*id).into(),
+            role: Role::Operator,
+            name: (*name).into(),
+            pinfl: None,
+            agency: None,
+            idp: IDP.into(),
+            subject: (*id).into(),
+        })
+        .collect()
+}

@@ -58,6 +58,8 @@ pub enum Role {
     Officer,
     /// An administrator of the e-Government Centre.
     Admin,
+    /// A contact-centre operator: the single contact point for every service.
+    Operator,
 }
 
 impl Role {
@@ -66,6 +68,7 @@ impl Role {
             Role::Citizen => "citizen",
             Role::Officer => "officer",
             Role::Admin => "admin",
+            Role::Operator => "operator",
         }
     }
     fn parse(s: &str) -> Option<Role> {
@@ -73,6 +76,7 @@ impl Role {
             "citizen" => Some(Role::Citizen),
             "officer" => Some(Role::Officer),
             "admin" => Some(Role::Admin),
+            "operator" => Some(Role::Operator),
             _ => None,
         }
     }

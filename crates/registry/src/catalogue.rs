@@ -127,6 +127,10 @@ impl Catalogue {
         self.service_versions.get(code).copied()
     }
 
+    pub fn agencies(&self) -> &[Agency] {
+        &self.registry.agencies
+    }
+
     pub fn agency(&self, code: &str) -> Option<&Agency> {
         self.registry
             .agencies

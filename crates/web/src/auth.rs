@@ -63,7 +63,7 @@ pub async fn sign_in_page(
         &state,
         &ctx,
         "sign_in.html",
-        json!({"citizens": of(Role::Citizen), "officers": of(Role::Officer), "admins": of(Role::Admin), "next": q.next}),
+        json!({"citizens": of(Role::Citizen), "officers": of(Role::Officer), "admins": of(Role::Admin), "operators": of(Role::Operator), "next": q.next}),
     )
 }
 
@@ -85,6 +85,7 @@ pub async fn sign_in(State(state): State<Arc<AppState>>, ctx: Ctx, form: Verifie
         Role::Citizen => "/applications",
         Role::Officer => "/staff/applications",
         Role::Admin => "/admin",
+        Role::Operator => "/desk",
     };
     establish(
         &state,

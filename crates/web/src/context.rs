@@ -40,6 +40,9 @@ impl Ctx {
             .filter(|u| u.role == Role::Officer)
             .and_then(|u| u.agency.as_deref().map(|a| (u, a)))
     }
+    pub fn operator(&self) -> Option<&User> {
+        self.user.as_ref().filter(|u| u.role == Role::Operator)
+    }
     pub fn admin(&self) -> Option<&User> {
         self.user.as_ref().filter(|u| u.role == Role::Admin)
     }

@@ -6,6 +6,7 @@
 //! handler runs; every POST is checked for its CSRF token by [`form::VerifiedForm`].
 
 mod api;
+mod appeals;
 mod auth;
 pub mod context;
 pub mod exchange;
@@ -16,6 +17,7 @@ mod form;
 mod govstack;
 mod jobs;
 mod metrics;
+mod open311;
 mod portal;
 pub mod pubsub;
 mod render;
@@ -169,6 +171,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/admin/exchange", get(exchange_admin::directory))
         .route("/admin/exchange/rights", post(exchange_admin::change_right))
         .route("/admin/exchange/traffic", get(exchange_admin::traffic))
+        .merge(appeals::routes())
         .merge(api::routes())
         .merge(jobs::routes())
         .merge(govstack::routes())
@@ -197,6 +200,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         // The exchange has its own limits and answers in its own protocol: no sessions, no
         // page headers (a provider's answer passes as it was given).
         .merge(exchange::routes())
+        .merge(open311::routes())
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             metrics::track,

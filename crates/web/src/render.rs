@@ -62,6 +62,39 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("admin.html", include_str!("../templates/admin.html")),
     ("error.html", include_str!("../templates/error.html")),
     ("api_docs.html", include_str!("../templates/api_docs.html")),
+    (
+        "appeal_form.html",
+        include_str!("../templates/appeal_form.html"),
+    ),
+    (
+        "appeal_sent.html",
+        include_str!("../templates/appeal_sent.html"),
+    ),
+    (
+        "appeal_track.html",
+        include_str!("../templates/appeal_track.html"),
+    ),
+    (
+        "appeal_summary.html",
+        include_str!("../templates/appeal_summary.html"),
+    ),
+    ("appeal.html", include_str!("../templates/appeal.html")),
+    (
+        "my_appeals.html",
+        include_str!("../templates/my_appeals.html"),
+    ),
+    (
+        "staff_appeals.html",
+        include_str!("../templates/staff_appeals.html"),
+    ),
+    (
+        "staff_appeal.html",
+        include_str!("../templates/staff_appeal.html"),
+    ),
+    (
+        "appeal_figures.html",
+        include_str!("../templates/appeal_figures.html"),
+    ),
 ];
 
 pub fn environment(i18n: Arc<I18n>) -> Environment<'static> {

@@ -5,6 +5,7 @@
 use anyhow::Context;
 use std::path::Path;
 use yagona_applications::ApplicationStore;
+use yagona_contact::topics::{ContactData, TopicStore};
 use yagona_db::Db;
 use yagona_exchange::directory::{Directory, DirectoryStore};
 use yagona_identity::{demo, IdentityStore};
@@ -23,16 +24,18 @@ pub async fn migrate(db: &Db) -> anyhow::Result<()> {
     yagona_exchange::log::migrate(db).await?;
     DirectoryStore::migrate(db).await?;
     yagona_exchange::pubsub::PubSub::migrate(db).await?;
+    yagona_contact::AppealStore::migrate(db).await?;
     // The standard review runs services whose registry entry brings no process of its own.
     yagona_applications::process::deploy_standard(db).await?;
     Ok(())
 }
 
-/// Reads a registry folder: the registry itself and its exchange directory (`exchange/`), whose
-/// members are checked against the registry's agencies. Every problem of both is returned.
+/// Reads a registry folder: the registry itself, its exchange directory (`exchange/`), whose
+/// members are checked against the registry's agencies, and the contact point's topics and
+/// knowledge base (`contact/`). Every problem of all three is returned.
 pub fn read_registry(
     dir: &Path,
-) -> Result<(yagona_registry::Registry, Directory), Vec<files::Problem>> {
+) -> Result<(yagona_registry::Registry, Directory, ContactData), Vec<files::Problem>> {
     let reg = files::read_dir(dir)?;
     let agencies = reg
         .agencies
@@ -44,13 +47,32 @@ pub fn read_registry(
             )
         })
         .collect();
-    let directory = yagona_exchange::directory::read_dir(dir, &agencies)?;
-    Ok((reg, directory))
+    let directory = yagona_exchange::directory::read_dir(dir, &agencies);
+    let agency_codes = reg
+        .agencies
+        .iter()
+        .map(|a| a.code.as_str().to_owned())
+        .collect();
+    let service_codes = reg
+        .services
+        .iter()
+        .map(|s| s.passport.code.as_str().to_owned())
+        .collect();
+    let contact = yagona_contact::topics::read_dir(dir, &agency_codes, &service_codes);
+    match (directory, contact) {
+        (Ok(d), Ok(c)) => Ok((reg, d, c)),
+        (d, c) => Err(d
+            .err()
+            .into_iter()
+            .flatten()
+            .chain(c.err().into_iter().flatten())
+            .collect()),
+    }
 }
 
 /// Reads a registry folder and imports it; every problem is reported with file and location.
 pub async fn import_registry(db: &Db, dir: &Path) -> anyhow::Result<ImportReport> {
-    let (reg, directory) = read_registry(dir).map_err(|problems| {
+    let (reg, directory, contact) = read_registry(dir).map_err(|problems| {
         let list: Vec<String> = problems.iter().map(|p| p.to_string()).collect();
         anyhow::anyhow!(
             "the registry at {} has {} problem(s):\n{}",
@@ -65,6 +87,13 @@ pub async fn import_registry(db: &Db, dir: &Path) -> anyhow::Result<ImportReport
         tracing::info!(
             members = directory.members.len(),
             "exchange directory imported"
+        );
+    }
+    if (TopicStore { db }).import(&contact).await? {
+        tracing::info!(
+            topics = contact.topics.len(),
+            answers = contact.answers.len(),
+            "contact topics and knowledge base imported"
         );
     }
     Ok(report)
@@ -300,6 +329,7 @@ pub async fn seed_demo_people(db: &Db) -> anyhow::Result<()> {
         .into_iter()
         .chain(demo::officers(agencies))
         .chain([demo::admin()])
+        .chain(demo::operators())
     {
         store.upsert_user(&u).await?;
     }
@@ -472,3 +502,158 @@ pub async fn seed_demo_applications(db: &Db) -> anyhow::Result<()> {
 
 /// A minimal valid one-page PDF for demo uploads.
 const DEMO_PDF: &[u8] = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n";
+
+/// The demo's Open311 client (a city app) and its API key, published in the README like the
+/// demo personas. A real deployment registers clients with `yagona open311 client NAME`.
+pub const DEMO_OPEN311_KEY: &str = "o311_demo_toshkent_shahar_ilovasi";
+
+/// Appeals in different states, made through the contact point's own operations (filing,
+/// routing, answering, rating, a call answered at first contact), so that the desk, the
+/// citizen's pages and the figures show something at first look. Only on an empty table.
+pub async fn seed_demo_appeals(db: &Db) -> anyhow::Result<()> {
+    use yagona_contact::{Actor, AppealStore, Channel, Kind, NewAppeal, Viewer};
+    use yagona_core::{Locale, Pinfl};
+
+    let store = AppealStore { db };
+    store
+        .register_client("Toshkent shahar mobil ilovasi", DEMO_OPEN311_KEY)
+        .await?;
+    let existing: i64 = yagona_db::sqlx::query_scalar("SELECT COUNT(*) FROM appeals")
+        .fetch_one(&db.pool)
+        .await?;
+    if existing > 0 {
+        return Ok(());
+    }
+    let cat = RegistryStore { db }.catalogue().await?;
+    let today = yagona_core::tashkent_date(&yagona_core::now());
+    let days_ago = |n: u64| today.checked_sub_days(chrono::Days::new(n));
+    let base = |kind, channel, subject: &str, body: &str, name: &str| {
+        let actor = Actor::Applicant { name: name.into() };
+        NewAppeal::new(kind, channel, subject, body, name, Locale::Uz, actor)
+    };
+    let officer = |agency: &str, name: &str| Actor::Officer {
+        user_id: format!("officer-{agency}"),
+        name: name.into(),
+        agency: agency.into(),
+    };
+    let operator = Actor::Operator {
+        user_id: "operator".into(),
+        name: "Shahnoza Qosimova".into(),
+    };
+
+    // 1. A signed-in citizen's complaint about birth registration: answered and rated.
+    let mut a = base(
+        Kind::Complaint,
+        Channel::Portal,
+        "Guvohnoma hali berilmadi",
+        "Oʻgʻlimning tugʻilganligi haqidagi arizani 10 kun oldin berdim, lekin guvohnoma hali tayyor emas. Iltimos, sababini tushuntiring.",
+        "Dilnoza Karimova",
+    );
+    a.service = Some("birth-registration".into());
+    a.pinfl = Some(Pinfl::parse("31505901234567")?);
+    a.phone = Some("+998 90 112 34 56".into());
+    a.received_on = days_ago(9);
+    let first = store.create(&cat, a).await?.appeal;
+    let civil = officer("civil-registry", "Nodira Xolmatova");
+    store.take(&first.id, &civil).await?;
+    store
+        .reply(
+            &first.id,
+            Viewer::Agency("civil-registry"),
+            &civil,
+            "Hurmatli Dilnoza Karimova! Tugʻruqxona maʼlumotnomasi arxivga kech kelgani uchun kechikish boʻldi. Guvohnoma tayyor va shaxsiy kabinetingizga yuborildi. Noqulaylik uchun uzr soʻraymiz.",
+            false,
+        )
+        .await?;
+    store
+        .rate(
+            &first.id,
+            Viewer::Citizen("31505901234567"),
+            &Actor::Applicant {
+                name: "Dilnoza Karimova".into(),
+            },
+            4,
+            "Javob tez keldi, rahmat.",
+        )
+        .await?;
+
+    // 2. An anonymous inquiry about kindergarten enrolment, with the agency, due soon.
+    let mut b = base(
+        Kind::Inquiry,
+        Channel::Portal,
+        "Bogʻcha navbati",
+        "Qizim uchun bogʻchaga navbatga turdim. Navbat qachon kelishini qanday bilsam boʻladi?",
+        "Aziz Rahimov",
+    );
+    b.service = Some("kindergarten-enrolment".into());
+    b.phone = Some("+998 93 555 12 34".into());
+    b.received_on = days_ago(13);
+    store.create(&cat, b).await?;
+
+    // 3. A phone call about a certificate of no criminal record, answered at first contact.
+    let mut c = base(
+        Kind::Inquiry,
+        Channel::Phone,
+        "Sudlanmaganlik maʼlumotnomasi muddati",
+        "Fuqaro maʼlumotnoma qancha vaqtda tayyor boʻlishini soʻradi.",
+        "Bekzod Tursunov",
+    );
+    c.service = Some("no-criminal-record-certificate".into());
+    c.phone = Some("+998 97 700 11 22".into());
+    c.first_contact_answer = TopicStore { db }
+        .load()
+        .await?
+        .answer("no-criminal-record-how-long")
+        .map(|a| a.text.uz.clone());
+    c.actor = operator.clone();
+    store.create(&cat, c).await?;
+
+    // 4. A street-lighting report from the city app (Open311), with the khokimiyat.
+    let client: Option<(String, String)> = store.client_by_key(DEMO_OPEN311_KEY).await?;
+    let mut d = base(
+        Kind::Complaint,
+        Channel::Open311,
+        "Koʻcha chirogʻi ishlamayapti",
+        "Chilonzor 9-mavze, 14-uy oldidagi koʻcha chirogʻi bir haftadan beri yonmayapti.",
+        "Sardor Aliyev",
+    );
+    d.topic = Some("city-roads-lighting-waste".into());
+    d.email = Some("sardor.aliyev@mail.uz".into());
+    d.address = Some("Toshkent, Chilonzor tumani, 9-mavze, 14-uy".into());
+    d.lat = Some(41.2856);
+    d.lon = Some(69.2034);
+    d.received_on = days_ago(2);
+    if let Some((id, name)) = client {
+        d.client_id = Some(id.clone());
+        d.actor = Actor::Client { id, name };
+    }
+    store.create(&cat, d).await?;
+
+    // 5. A proposal in Russian about schools, needing extra study (one month).
+    let mut e = base(
+        Kind::Proposal,
+        Channel::Portal,
+        "Электронный дневник для родителей",
+        "Предлагаю сделать электронный дневник доступным родителям через портал, с уведомлениями об оценках.",
+        "Малика Юсупова",
+    );
+    e.topic = Some("schools-and-kindergartens".into());
+    e.pinfl = Some(Pinfl::parse("42003960110028")?);
+    e.email = Some("malika.yusupova@example.uz".into());
+    e.locale = Locale::Ru;
+    e.needs_checking = true;
+    store.create(&cat, e).await?;
+
+    // 6. A call about something no topic covers: waiting at the contact centre to be routed.
+    let mut f = base(
+        Kind::Inquiry,
+        Channel::Phone,
+        "Pensiya hisob-kitobi",
+        "Fuqaro pensiya miqdori qanday hisoblanganini bilmoqchi; qaysi idoraga murojaat qilishni bilmaydi.",
+        "Gulchehra Nazarova",
+    );
+    f.phone = Some("+998 91 234 56 78".into());
+    f.actor = operator;
+    store.create(&cat, f).await?;
+    Ok(())
+}

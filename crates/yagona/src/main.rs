@@ -103,6 +103,21 @@ enum Command {
         #[command(subcommand)]
         command: ExchangeCommand,
     },
+    /// Open311 GeoReport v2 clients of the contact point (city systems, apps).
+    Open311 {
+        #[command(subcommand)]
+        command: Open311Command,
+    },
+}
+
+#[derive(Subcommand)]
+enum Open311Command {
+    /// Register an Open311 client and print its id and API key (the key is shown once).
+    Client {
+        name: String,
+        #[command(flatten)]
+        storage: Storage,
+    },
 }
 
 #[derive(Subcommand)]
@@ -391,6 +406,7 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             yagona::adopt_applications(&db).await?;
             yagona::seed_demo_applications(&db).await?;
             yagona::seed_demo_events(&db).await?;
+            yagona::seed_demo_appeals(&db).await?;
             let listener = tokio::net::TcpListener::bind((host.as_str(), port))
                 .await
                 .with_context(|| format!("listening on {host}:{port}"))?;
@@ -650,6 +666,17 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                 types.join(", ")
             );
         }
+        Command::Open311 {
+            command: Open311Command::Client { name, storage },
+        } => {
+            let db = storage.open().await?;
+            let (id, key) = yagona_contact::AppealStore { db: &db }
+                .create_client(&name)
+                .await?;
+            println!("client id: {id}");
+            println!("api key:   {key}");
+            eprintln!("Open311 client {name:?} registered. Keep the API key secret; it is not shown again.");
+        }
         Command::Exchange { command } => match command {
             ExchangeCommand::Keygen {
                 node: Some(node),
@@ -794,16 +821,18 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         },
         Command::Registry { command } => match command {
             RegistryCommand::Validate { dir } => match yagona::read_registry(&dir) {
-                Ok((reg, directory)) => {
+                Ok((reg, directory, contact)) => {
                     println!(
-                        "{}: valid — {} agencies, {} life events, {} services, {} calendar years; exchange: {} members, {} subsystems",
+                        "{}: valid — {} agencies, {} life events, {} services, {} calendar years; exchange: {} members, {} subsystems; contact: {} topics, {} answers",
                         dir.display(),
                         reg.agencies.len(),
                         reg.life_events.len(),
                         reg.services.len(),
                         reg.calendar.len(),
                         directory.members.len(),
-                        directory.subsystems().count()
+                        directory.subsystems().count(),
+                        contact.topics.len(),
+                        contact.answers.len()
                     );
                 }
                 Err(problems) => {
@@ -835,6 +864,10 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                     .load()
                     .await?;
                 yagona_exchange::directory::write_dir(&directory, &dir)?;
+                let contact = yagona_contact::topics::TopicStore { db: &db }
+                    .load()
+                    .await?;
+                yagona_contact::topics::write_dir(&contact, &dir)?;
                 println!(
                     "exported {} services and {} exchange members to {}",
                     reg.services.len(),
