@@ -1313,6 +1313,39 @@ impl AppealStore<'_> {
         .await
     }
 
+    /// Closes the answered appeals whose reopening period ([`REOPEN_DAYS`]) ended before `now`;
+    /// returns how many. Safe to run on several nodes at once (each close is guarded by the
+    /// appeal's revision; a lost race is skipped).
+    pub async fn close_unreopened(&self, now: yagona_core::Timestamp) -> Result<u64, AppealError> {
+        let cutoff = format_timestamp(&(now - chrono::Duration::days(REOPEN_DAYS + 1)));
+        let mut closed = 0;
+        loop {
+            let ids: Vec<String> = sqlx::query_scalar(
+                "SELECT id FROM appeals WHERE status = 'answered' AND answered_at < $1 ORDER BY answered_at LIMIT 200",
+            )
+            .bind(&cutoff)
+            .fetch_all(&self.db.pool)
+            .await?;
+            if ids.is_empty() {
+                return Ok(closed);
+            }
+            let mut progressed = false;
+            for id in &ids {
+                match self.close(id, Viewer::Centre, &SYSTEM, None).await {
+                    Ok(_) => {
+                        closed += 1;
+                        progressed = true;
+                    }
+                    Err(AppealError::Conflict | AppealError::NotNow(_)) => {}
+                    Err(e) => return Err(e),
+                }
+            }
+            if !progressed {
+                return Ok(closed);
+            }
+        }
+    }
+
     /// The applicant rates the answer (1–5, with a comment); this closes the appeal.
     pub async fn rate(
         &self,

@@ -498,3 +498,7 @@ appeal-figures-on-time = Answered in time
 appeal-figures-first-contact = Resolved at first contact
 appeal-figures-rating = Average rating
 appeal-figures-notes = “Answered in time” counts answers given by the legal deadline against all answers plus open appeals past their deadline. “Resolved at first contact” counts answers an operator gave during the first call. Merged duplicates are not counted.
+appeal-holder-label = Who has it now
+appeal-due-label = Answer due by
+passport-questions-heading = Common questions
+passport-ask = Ask a question or complain about this service

@@ -495,3 +495,7 @@ appeal-figures-on-time = Muddatida javob
 appeal-figures-first-contact = Birinchi aloqada hal qilindi
 appeal-figures-rating = Oʻrtacha baho
 appeal-figures-notes = «Muddatida javob» — qonuniy muddatgacha berilgan javoblarning barcha javoblar va muddati oʻtgan ochiq murojaatlarga nisbati. «Birinchi aloqada hal qilindi» — operator birinchi qoʻngʻiroqda bergan javoblar. Birlashtirilgan takrorlar hisobga olinmaydi.
+appeal-holder-label = Hozir kimda
+appeal-due-label = Javob muddati
+passport-questions-heading = Koʻp beriladigan savollar
+passport-ask = Bu xizmat haqida savol berish yoki shikoyat qilish

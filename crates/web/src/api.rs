@@ -382,11 +382,14 @@ async fn unknown() -> Response {
 #[openapi(
     info(title = "Yagona API", version = "1", description = "The catalogue of public services and the signed-in citizen's applications."),
     paths(list_services, get_service, list_life_events, list_agencies, list_applications, get_application,
-        crate::jobs::activate, crate::jobs::complete, crate::jobs::fail, crate::jobs::throw_error, crate::jobs::publish),
+        crate::jobs::activate, crate::jobs::complete, crate::jobs::fail, crate::jobs::throw_error, crate::jobs::publish,
+        crate::appeals::figures_json),
     components(schemas(Problem, ServiceSummary, ServiceDetail, DocumentRequirement, LifeEventOut, AgencyOut, ApplicationOut, ApplicationDetailOut, I18nText, Fee, Status,
-        crate::jobs::Activate, crate::jobs::Complete, crate::jobs::Fail, crate::jobs::ThrowError, crate::jobs::Publish)),
+        crate::jobs::Activate, crate::jobs::Complete, crate::jobs::Fail, crate::jobs::ThrowError, crate::jobs::Publish,
+        crate::appeals::FiguresOut, crate::appeals::FiguresRowOut)),
     modifiers(&WorkerToken),
     tags((name = "catalogue", description = "Services, life events and agencies"), (name = "applications", description = "The signed-in citizen's applications"),
+        (name = "appeals", description = "The single contact point's figures (appeals are filed through the portal and Open311 at /open311/v2/)"),
         (name = "jobs", description = "Agency systems working service tasks and publishing messages (as Zeebe's job workers), with a token from `yagona worker create`"))
 )]
 struct ApiDoc;

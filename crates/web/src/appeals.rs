@@ -53,7 +53,7 @@ fn store(state: &AppState) -> AppealStore<'_> {
     AppealStore { db: &state.db }
 }
 
-async fn contact_data(state: &AppState) -> ContactData {
+pub(crate) async fn contact_data(state: &AppState) -> ContactData {
     TopicStore { db: &state.db }
         .load()
         .await
@@ -1140,12 +1140,58 @@ pub async fn act(
 // ---------------------------------------------------------------------------------------------
 // Figures
 
-#[derive(Deserialize, Default)]
+/// The period of the figures: dates in Tashkent, both included; default the last 30 days.
+#[derive(Deserialize, Default, utoipa::IntoParams)]
 pub struct PeriodQuery {
+    /// First day, `YYYY-MM-DD`.
     #[serde(default)]
     from: String,
+    /// Last day, `YYYY-MM-DD`.
     #[serde(default)]
     to: String,
+}
+
+/// Appeals over a period, for everything, by agency and by service.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct FiguresOut {
+    from: String,
+    to: String,
+    total: FiguresRowOut,
+    agencies: Vec<FiguresRowOut>,
+    services: Vec<FiguresRowOut>,
+}
+
+/// One line of figures (`agency` `contact-centre`: appeals not yet routed).
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct FiguresRowOut {
+    agency: Option<String>,
+    service: Option<String>,
+    appeals: i64,
+    /// Appeals by channel: `portal`, `phone`, `open311`.
+    by_channel: std::collections::BTreeMap<String, i64>,
+    answered: i64,
+    /// Answers by the legal deadline, over answers plus open appeals past their deadline.
+    answered_on_time_pct: Option<f64>,
+    /// Answered by an operator during the first contact, over all appeals.
+    first_contact_pct: Option<f64>,
+    ratings: i64,
+    average_rating: Option<f64>,
+}
+
+impl From<yagona_contact::FiguresRow> for FiguresRowOut {
+    fn from(r: yagona_contact::FiguresRow) -> Self {
+        FiguresRowOut {
+            agency: r.agency,
+            service: r.service,
+            appeals: r.appeals,
+            by_channel: r.by_channel,
+            answered: r.answered,
+            answered_on_time_pct: r.answered_on_time_pct,
+            first_contact_pct: r.first_contact_pct,
+            ratings: r.ratings,
+            average_rating: r.average_rating,
+        }
+    }
 }
 
 /// The period asked for: `from` and `to` dates (Tashkent, both included); default the last 30
@@ -1232,6 +1278,9 @@ pub async fn figures_page(
 }
 
 /// `GET /api/v1/appeals/figures?from=YYYY-MM-DD&to=YYYY-MM-DD`: the same figures as JSON.
+#[utoipa::path(get, path = "/api/v1/appeals/figures", params(PeriodQuery),
+    responses((status = 200, body = FiguresOut), (status = 400, body = crate::api::Problem, description = "A malformed or backwards period")),
+    tag = "appeals")]
 pub async fn figures_json(
     State(state): State<Arc<AppState>>,
     Query(q): Query<PeriodQuery>,
@@ -1248,10 +1297,13 @@ pub async fn figures_json(
         );
     };
     match figures(&state, from, to).await {
-        Ok(f) => Json(json!({
-            "from": from.to_string(), "to": to.to_string(),
-            "total": f.total, "agencies": f.agencies, "services": f.services,
-        }))
+        Ok(f) => Json(FiguresOut {
+            from: from.to_string(),
+            to: to.to_string(),
+            total: f.total.into(),
+            agencies: f.agencies.into_iter().map(Into::into).collect(),
+            services: f.services.into_iter().map(Into::into).collect(),
+        })
         .into_response(),
         Err(e) => {
             tracing::error!(error = %e, "appeal figures failed");

@@ -153,6 +153,13 @@ pub async fn passport(
         .filter_map(|e| cat.life_event(e.as_str()))
         .map(|e| json!({"code": e.code.as_str(), "name": e.name.get(l)}))
         .collect();
+    // The contact centre's knowledge base: answers before anyone has to ask.
+    let questions: Vec<Value> = crate::appeals::contact_data(&state)
+        .await
+        .answers_for(Some(p.code.as_str()), None)
+        .iter()
+        .map(|a| json!({"question": a.question.get(l), "answer": a.text.get(l)}))
+        .collect();
     page(
         &state,
         &ctx,
@@ -169,6 +176,7 @@ pub async fn passport(
             "agency_website": agency.and_then(|a| a.website.clone()),
             "agency_phone": agency.and_then(|a| a.phone.clone()),
             "can_apply": p.online,
+            "questions": questions,
         }),
     )
 }

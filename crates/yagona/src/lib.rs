@@ -250,6 +250,17 @@ pub fn spawn_housekeeping(db: Db, retention: Option<Retention>) -> tokio::task::
                 Ok((s, d)) => tracing::info!(sessions = s, staged_documents = d, "housekeeping"),
                 Err(e) => tracing::warn!("housekeeping: {e:#}"),
             }
+            match (yagona_contact::AppealStore { db: &db })
+                .close_unreopened(chrono::Utc::now())
+                .await
+            {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(
+                    appeals = n,
+                    "answered appeals closed after the reopening period"
+                ),
+                Err(e) => tracing::warn!("closing answered appeals: {e}"),
+            }
             if let Some(r) = &retention {
                 match archive_exchange_log(&db, r, chrono::Utc::now()).await {
                     Ok(Some(file)) => {

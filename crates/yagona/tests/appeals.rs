@@ -80,6 +80,10 @@ const BIRTH_COMPLAINT: &[(&str, &str)] = &[
 
 async fn an_anonymous_appeal_is_routed_answered_followed_rated_and_reopened(app: TestApp) {
     let mut citizen = app.client();
+    // The service's page answers common questions first, and leads to the form.
+    let passport = citizen.get("/services/birth-registration").await;
+    assert!(passport.contains("Which documents are needed to register a birth?"));
+    assert!(passport.contains("href=\"/appeals/new?service=birth-registration\""));
     let form = citizen.get("/appeals/new?service=birth-registration").await;
     assert_eq!(form.status, StatusCode::OK);
     assert!(form.contains("Ask a question, complain or propose"));
@@ -561,6 +565,23 @@ async fn figures_count_channels_first_contact_deadlines_and_ratings(app: TestApp
         a.get("/appeals/figures?to=2026-13-01").await.status,
         StatusCode::BAD_REQUEST
     );
+    assert!(a
+        .get("/api/openapi.json")
+        .await
+        .contains("/api/v1/appeals/figures"));
+    // Answered appeals nobody reopened are closed once the reopening period is over.
+    let store = AppealStore { db: &app.db };
+    let later = yagona_core::now() + chrono::Duration::days(40);
+    assert_eq!(store.close_unreopened(yagona_core::now()).await.unwrap(), 0);
+    assert_eq!(
+        store.close_unreopened(later).await.unwrap(),
+        1,
+        "the call answered at first contact"
+    );
+    let closed = app
+        .count("SELECT COUNT(*) FROM appeals WHERE status = 'closed'")
+        .await;
+    assert_eq!(closed, 2, "the rated appeal, and the call");
 }
 
 async fn nobody_sees_or_changes_an_appeal_that_is_not_theirs(app: TestApp) {

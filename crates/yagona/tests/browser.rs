@@ -301,8 +301,82 @@ async fn a_citizen_applies_in_a_browser_and_every_page_is_accessible() {
         .await
         .unwrap();
         assert_accessible(&c, "who calls whom").await;
+        navigate(&c, "form[action='/sign-out'] button").await;
+        an_appeal_is_filed_followed_and_answered(&c, &base).await;
     }
     .await;
     c.close().await.ok();
     result
+}
+
+/// The contact point's pages, each checked: the appeal form (with its errors), the
+/// confirmation, following by tracking number, the desk's queue and appeal, the answer and the
+/// rating form, an operator's call form, and the figures.
+async fn an_appeal_is_filed_followed_and_answered(c: &Client, base: &str) {
+    c.goto(&format!(
+        "{base}/appeals/new?lang=en&service=birth-registration"
+    ))
+    .await
+    .unwrap();
+    assert_accessible(c, "the appeal form").await;
+    navigate(c, "form[action='/appeals'] button[type=submit]").await;
+    assert_accessible(c, "the appeal form with errors").await;
+    click(c, "#kind-2").await;
+    fill(c, "subject", "The certificate is late").await;
+    fill(c, "body", "I applied ten days ago.").await;
+    fill(c, "name", "Aziz Karimov").await;
+    fill(c, "phone", "+998 90 123 45 67").await;
+    navigate(c, "form[action='/appeals'] button[type=submit]").await;
+    assert_eq!(heading(c).await, "Appeal sent");
+    assert_accessible(c, "the appeal confirmation").await;
+    let tracking = c
+        .find(Locator::Id("tracking"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let follow = |c: &Client, tracking: String| {
+        let c = c.clone();
+        let base = base.to_owned();
+        async move {
+            c.goto(&format!("{base}/appeals/track")).await.unwrap();
+            fill(&c, "tracking", &tracking).await;
+            fill(&c, "check", "90 123 45 67").await;
+            navigate(&c, "form[action='/appeals/track'] button").await;
+        }
+    };
+    follow(c, tracking.clone()).await;
+    assert_accessible(c, "the followed appeal").await;
+
+    c.goto(&format!("{base}/sign-in?lang=ru")).await.unwrap();
+    click(c, &format!("#persona-{CIVIL_REGISTRY_OFFICER}")).await;
+    navigate(c, "form[action='/sign-in'] button[type=submit]").await;
+    c.goto(&format!("{base}/staff/appeals")).await.unwrap();
+    assert_accessible(c, "the agency's appeals").await;
+    c.goto(&format!("{base}/staff/appeals/{tracking}"))
+        .await
+        .unwrap();
+    assert_accessible(c, "the appeal on the desk").await;
+    fill(c, "reply-text", "Свидетельство готово.").await;
+    navigate(c, "form[action$='/reply'] button").await;
+    assert_accessible(c, "the answered appeal on the desk").await;
+    navigate(c, "form[action='/sign-out'] button").await;
+
+    follow(c, tracking).await;
+    assert!(
+        c.find(Locator::Id("rating")).await.is_ok(),
+        "the rating form"
+    );
+    assert_accessible(c, "the answer with the rating form").await;
+
+    c.goto(&format!("{base}/sign-in?lang=uz-Cyrl"))
+        .await
+        .unwrap();
+    click(c, "#persona-operator").await;
+    navigate(c, "form[action='/sign-in'] button[type=submit]").await;
+    c.goto(&format!("{base}/staff/appeals/new")).await.unwrap();
+    assert_accessible(c, "the operator's call form").await;
+    c.goto(&format!("{base}/appeals/figures")).await.unwrap();
+    assert_accessible(c, "the figures").await;
 }
