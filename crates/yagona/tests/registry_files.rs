@@ -44,6 +44,30 @@ async fn import_is_idempotent_and_export_round_trips(app: TestApp) {
         store.load().await.unwrap(),
         "export reads back to the same registry"
     );
+    // The contact point's topics and knowledge base too.
+    let contact = yagona_contact::topics::TopicStore { db: &app.db };
+    let held = contact.load().await.unwrap();
+    assert!(!held.answers.is_empty());
+    yagona_contact::topics::write_dir(&held, out.path()).unwrap();
+    let agencies = original
+        .agencies
+        .iter()
+        .map(|a| a.code.as_str().to_owned())
+        .collect();
+    let services = original
+        .services
+        .iter()
+        .map(|s| s.passport.code.as_str().to_owned())
+        .collect();
+    let read = yagona_contact::topics::read_dir(out.path(), &agencies, &services).unwrap();
+    assert_eq!(
+        read, held,
+        "the contact files read back to what the database holds"
+    );
+    assert!(
+        !contact.import(&read).await.unwrap(),
+        "re-importing changes nothing"
+    );
     let reimport = yagona::import_registry(&app.db, out.path()).await.unwrap();
     assert!(
         !reimport.changed_anything(),
@@ -101,6 +125,51 @@ fn yagona(args: &[&str]) -> (bool, String) {
             String::from_utf8_lossy(&out.stderr)
         ),
     )
+}
+
+#[test]
+fn contact_topics_and_answers_are_checked_with_their_locations() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&registry_dir(), dir.path());
+    let topics = dir.path().join("contact/topics.toml");
+    let text = std::fs::read_to_string(&topics).unwrap();
+    std::fs::write(
+        &topics,
+        text.replacen("agency = \"tax\"", "agency = \"ministry-of-magic\"", 1)
+            .replacen("en = \"Public Service Centres\"", "en = \"\"", 1),
+    )
+    .unwrap();
+    let answers = dir.path().join("contact/answers.toml");
+    let text = std::fs::read_to_string(&answers).unwrap();
+    std::fs::write(
+        &answers,
+        text.replacen(
+            "service = \"kindergarten-enrolment\"",
+            "service = \"no-such-service\"",
+            1,
+        )
+        .replacen(
+            "topic = \"portal-and-sign-in\"",
+            "topic = \"no-such-topic\"",
+            1,
+        ),
+    )
+    .unwrap();
+    let (ok, out) = yagona(&["registry", "validate", dir.path().to_str().unwrap()]);
+    assert!(!ok, "{out}");
+    for expected in [
+        "contact/topics.toml:topic[3].agency: no agency ministry-of-magic in the registry",
+        "contact/topics.toml:topic[0].name.en: the text is empty",
+        "contact/answers.toml:answer[2].service: no service no-such-service in the registry",
+        "contact/answers.toml:answer[5].topic: no topic no-such-topic in contact/topics.toml",
+    ] {
+        assert!(out.contains(expected), "missing {expected:?} in:\n{out}");
+    }
+    // A syntax error is located by line and column.
+    std::fs::write(&answers, "[[answer]]\ncode = \"x\"\nservice = \n").unwrap();
+    let (ok, out) = yagona(&["registry", "validate", dir.path().to_str().unwrap()]);
+    assert!(!ok);
+    assert!(out.contains("contact/answers.toml:3:"), "{out}");
 }
 
 #[test]
