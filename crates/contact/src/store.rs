@@ -102,11 +102,73 @@ CREATE TABLE open311_clients (
 );
 ";
 
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "appeals",
-    sql: SCHEMA,
-}];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "appeals",
+        sql: SCHEMA,
+    },
+    Migration {
+        version: 2,
+        name: "notices to applicants",
+        sql: "CREATE TABLE appeal_notices (
+                  id AUTO_ID,
+                  appeal_id TEXT NOT NULL REFERENCES appeals (id),
+                  channel TEXT NOT NULL,
+                  recipient TEXT NOT NULL,
+                  action TEXT NOT NULL,
+                  locale TEXT NOT NULL,
+                  created_at TEXT NOT NULL,
+                  sent_at TEXT
+              );
+              CREATE INDEX appeal_notices_unsent ON appeal_notices (sent_at, id);",
+    },
+];
+
+/// What the applicant is told about, in the same transaction as the change: that the appeal
+/// was received (with its tracking number — for a phone call or an Open311 report, the first
+/// the person sees of it), answered, forwarded, extended or merged. The rows are an outbox for
+/// the SMS and e-mail senders of a deployment.
+const NOTIFIED: [&str; 5] = ["received", "replied", "forwarded", "extended", "merged"];
+
+const INSERT_NOTICE: &str = "INSERT INTO appeal_notices (appeal_id, channel, recipient, action, locale, created_at) VALUES ($1, $2, $3, $4, $5, $6)";
+
+/// Where the applicant is told: the e-mail given, else the phone (SMS), else their account.
+fn notice_target(
+    email: Option<&str>,
+    phone: Option<&str>,
+    pinfl: Option<&str>,
+) -> Option<(&'static str, String)> {
+    email
+        .map(|e| ("email", e.to_owned()))
+        .or_else(|| phone.map(|p| ("sms", p.to_owned())))
+        .or_else(|| pinfl.map(|p| ("account", p.to_owned())))
+}
+
+fn notice_values(
+    id: &str,
+    target: &(&str, String),
+    action: &str,
+    locale: Locale,
+    at: &str,
+) -> Vec<Value> {
+    vec![
+        id.into(),
+        target.0.into(),
+        target.1.clone().into(),
+        action.into(),
+        locale.tag().into(),
+        at.into(),
+    ]
+}
+
+/// A notice queued for an applicant (for tests and the senders).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    pub channel: String,
+    pub recipient: String,
+    pub action: String,
+}
 
 /// How long after an answer the applicant may reopen the appeal.
 pub const REOPEN_DAYS: i64 = 30;
@@ -798,8 +860,19 @@ impl AppealStore<'_> {
                     body: Some(answer.clone()),
                 });
             }
+            let target = notice_target(
+                email.as_deref(),
+                phone.as_deref(),
+                new.pinfl.as_ref().map(Pinfl::as_str),
+            );
             for e in &events {
                 batch.push(INSERT_EVENT, event_values(&id, &at, e));
+                if let Some(t) = target.as_ref().filter(|_| NOTIFIED.contains(&e.action)) {
+                    batch.push(
+                        INSERT_NOTICE,
+                        notice_values(&id, t, e.action, new.locale, &at),
+                    );
+                }
             }
             let mut slot = self.db.join_group().await?;
             let done = batch.run(self.db.backend, slot.tx()).await;
@@ -879,6 +952,24 @@ impl AppealStore<'_> {
                     agency: r.try_get(5)?,
                     to_agency: r.try_get(6)?,
                     body: r.try_get(7)?,
+                })
+            })
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(Into::into)
+    }
+
+    /// The notices queued for an appeal's applicant, oldest first.
+    pub async fn notices(&self, id: &str) -> Result<Vec<Notice>, AppealError> {
+        let rows = sqlx::query("SELECT channel, recipient, action FROM appeal_notices WHERE appeal_id = $1 ORDER BY id")
+            .bind(id)
+            .fetch_all(&self.db.pool)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(Notice {
+                    channel: r.try_get(0)?,
+                    recipient: r.try_get(1)?,
+                    action: r.try_get(2)?,
                 })
             })
             .collect::<Result<_, sqlx::Error>>()
@@ -1038,7 +1129,18 @@ impl AppealStore<'_> {
         values.push(Value::Int(appeal.revision));
         let mut batch = Batch::new();
         batch.push(sql, values);
+        let target = notice_target(
+            appeal.email.as_deref(),
+            appeal.phone.as_deref(),
+            appeal.pinfl.as_deref(),
+        );
         for mut e in events {
+            if let Some(t) = target.as_ref().filter(|_| NOTIFIED.contains(&e.action)) {
+                batch.push(
+                    INSERT_NOTICE,
+                    notice_values(id, t, e.action, appeal.locale, &at),
+                );
+            }
             let actor_event = Event {
                 action: e.action,
                 public: e.public,

@@ -293,6 +293,13 @@ async fn agencies_forward_and_extend_and_operators_route_merge_and_answer_at_fir
         own.body
     );
     assert!(own.contains("The plot's valuation is the Cadastre Agency's"));
+    // Told in their account (no phone or e-mail given): received, then forwarded.
+    let notices = AppealStore { db: &app.db }.notices(&id).await.unwrap();
+    let told: Vec<(&str, &str)> = notices
+        .iter()
+        .map(|n| (n.channel.as_str(), n.action.as_str()))
+        .collect();
+    assert_eq!(told, [("account", "received"), ("account", "forwarded")]);
 
     // The cadastre extends once by one month; a second extension is refused.
     let mut cadastre = app.signed_in("officer-cadastre").await;
