@@ -18,10 +18,7 @@
 //!   (GeoReport lets anyone list every request): appeals carry people's names, contacts and
 //!   complaints. `GET requests` therefore lists the calling client's requests, by the spec's
 //!   filters (`service_request_id`, `service_code`, `start_date`, `end_date`, `status`; by
-//!   default the last 90 days, at most 1,000, newest first). The store's queue gives the
-//!   client's appeals (at most 1,000, open ones first, by service where the code is a
-//!   registry service's); dates, topics and statuses are filtered here. A client with more
-//!   than 1,000 appeals may therefore miss some in a list until the store filters by date.
+//!   default the last 90 days, at most 1,000, newest first), all applied in the store's query.
 //! - `POST requests` needs a name (`first_name` and/or `last_name`) and an e-mail address or a
 //!   phone number, as the law on appeals does; `device_id`, `account_id`, `address_id`,
 //!   `media_url` and `jurisdiction_id` (there is one jurisdiction) are accepted and ignored. An
