@@ -91,6 +91,12 @@ fn problem_text(state: &AppState, l: Locale, field: &str, p: Problem) -> String 
         Problem::SameAgency => "appeal-problem-same-agency",
         Problem::Invalid => "appeal-problem-invalid",
     };
+    // A message written for this field, where the generic one reads badly ("Enter What is it?").
+    let specific = format!("{key}-{field}");
+    let text = state.i18n.t(l, &specific, None);
+    if text != specific {
+        return text;
+    }
     let mut args = yagona_i18n::Args::new();
     args.set(
         "field",
@@ -1120,8 +1126,14 @@ pub async fn act(
             Redirect::to(&format!("/staff/appeals/{id}")).into_response()
         }
         Err(AppealError::Invalid { field, problem }) => {
+            // The store names the text by what it is; the desk's forms call it `text`.
+            let input = if matches!(field, "reply" | "note") {
+                "text"
+            } else {
+                field
+            };
             let errors = vec![(
-                format!("{action}-{field}"),
+                format!("{action}-{input}"),
                 problem_text(&state, ctx.locale, field, problem),
             )];
             show_to_staff(&state, &ctx, &staff, &current, errors, None).await

@@ -709,7 +709,10 @@ async fn bad_input_on_every_form_is_refused_and_changes_nothing(app: TestApp) {
     let count = || app.count("SELECT COUNT(*) FROM appeals");
     let mut b = app.client();
     let cases: Vec<(Vec<(&str, &str)>, &str)> = vec![
-        (vec![], "Enter What is it?"),
+        (
+            vec![],
+            "Choose whether it is an inquiry, a complaint or a proposal",
+        ),
         (
             vec![
                 ("kind", "gossip"),
@@ -718,7 +721,7 @@ async fn bad_input_on_every_form_is_refused_and_changes_nothing(app: TestApp) {
                 ("name", "n"),
                 ("phone", "901234567"),
             ],
-            "Enter What is it?",
+            "Choose whether it is an inquiry, a complaint or a proposal",
         ),
         (
             vec![
@@ -727,7 +730,7 @@ async fn bad_input_on_every_form_is_refused_and_changes_nothing(app: TestApp) {
                 ("name", "n"),
                 ("phone", "901234567"),
             ],
-            "Enter Subject",
+            "Enter a subject",
         ),
         (
             vec![
@@ -872,6 +875,9 @@ async fn bad_input_on_every_form_is_refused_and_changes_nothing(app: TestApp) {
             r.body
         );
     }
+    // The error stands beside the field it is about, in the desk's language.
+    let r = act(&app, &mut operator, &id, "reply", &[("text", "")]).await;
+    assert!(r.contains("Write the answer") && r.body.contains("id=\"reply-text-error\""));
     assert_eq!(
         act(&app, &mut operator, &id, "explode", &[]).await.status,
         StatusCode::NOT_FOUND
