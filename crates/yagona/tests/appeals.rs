@@ -424,6 +424,10 @@ async fn agencies_forward_and_extend_and_operators_route_merge_and_answer_at_fir
     let answered = appeal(&app, &answered_id).await;
     assert_eq!(answered.status.code(), "answered");
     assert!(answered.first_contact);
+    let page = operator
+        .get(&format!("/staff/appeals/{answered_id}?lang=en"))
+        .await;
+    assert!(page.body.contains("id=\"first-contact\""));
     let history = AppealStore { db: &app.db }
         .events(&answered_id, false)
         .await
