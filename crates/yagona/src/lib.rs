@@ -588,7 +588,7 @@ pub async fn seed_demo_appeals(db: &Db) -> anyhow::Result<()> {
         )
         .await?;
 
-    // 2. An anonymous inquiry about kindergarten enrolment, with the agency, due soon.
+    // 2. An anonymous inquiry about kindergarten enrolment, with the agency, overdue.
     let mut b = base(
         Kind::Inquiry,
         Channel::Portal,
@@ -598,7 +598,7 @@ pub async fn seed_demo_appeals(db: &Db) -> anyhow::Result<()> {
     );
     b.service = Some("kindergarten-enrolment".into());
     b.phone = Some("+998 93 555 12 34".into());
-    b.received_on = days_ago(13);
+    b.received_on = days_ago(20);
     store.create(&cat, b).await?;
 
     // 3. A phone call about a certificate of no criminal record, answered at first contact.
@@ -654,6 +654,21 @@ pub async fn seed_demo_appeals(db: &Db) -> anyhow::Result<()> {
     e.locale = Locale::Ru;
     e.needs_checking = true;
     store.create(&cat, e).await?;
+
+    // 7. A citizen's inquiry about a duplicate certificate, with the Civil Registry, in Cyrillic.
+    let mut g = base(
+        Kind::Inquiry,
+        Channel::Portal,
+        "Никоҳ гувоҳномасининг дубликати",
+        "Никоҳ гувоҳномам йўқолган. Дубликатни олиш учун қайси ҳужжатлар керак ва қанча вақт кетади?",
+        "Jasur Abdullayev",
+    );
+    g.service = Some("civil-certificate-duplicate".into());
+    g.pinfl = Some(Pinfl::parse("30912850420017")?);
+    g.phone = Some("+998 99 876 54 32".into());
+    g.locale = Locale::UzCyrl;
+    g.received_on = days_ago(4);
+    store.create(&cat, g).await?;
 
     // 6. A call about something no topic covers: waiting at the contact centre to be routed.
     let mut f = base(

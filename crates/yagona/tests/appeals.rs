@@ -17,7 +17,56 @@ on_both_databases!(
     nobody_sees_or_changes_an_appeal_that_is_not_theirs,
     bad_input_on_every_form_is_refused_and_changes_nothing,
     appeals_near_or_past_their_deadline_are_escalated_in_the_queue,
+    the_demo_appeals_are_made_through_the_real_paths_once,
 );
+
+async fn the_demo_appeals_are_made_through_the_real_paths_once(app: TestApp) {
+    yagona::seed_demo_appeals(&app.db).await.unwrap();
+    yagona::seed_demo_appeals(&app.db).await.unwrap();
+    assert_eq!(app.count("SELECT COUNT(*) FROM appeals").await, 7);
+    for (sql, n) in [
+        ("status = 'closed' AND rating = 4", 1),
+        (
+            "status = 'answered' AND first_contact = 1 AND channel = 'phone'",
+            1,
+        ),
+        ("status = 'received' AND agency_code IS NULL", 1),
+        (
+            "channel = 'open311' AND agency_code = 'tashkent-khokimiyat'",
+            1,
+        ),
+        ("kind = 'proposal' AND needs_checking = 1", 1),
+    ] {
+        let found = app
+            .count(&format!("SELECT COUNT(*) FROM appeals WHERE {sql}"))
+            .await;
+        assert_eq!(found, n, "demo appeals where {sql}");
+    }
+    // The published demo key works on Open311; the civil registry has an appeal to answer.
+    let list = app
+        .client()
+        .get(&format!(
+            "/open311/v2/requests.json?api_key={}",
+            yagona::DEMO_OPEN311_KEY
+        ))
+        .await;
+    assert_eq!(
+        list.json().as_array().map(Vec::len),
+        Some(1),
+        "{}",
+        list.body
+    );
+    let mut officer = app.signed_in(CIVIL_REGISTRY_OFFICER).await;
+    assert!(officer
+        .get("/staff/appeals")
+        .await
+        .contains("Никоҳ гувоҳномасининг дубликати"));
+    let mut operator = app.signed_in("operator").await;
+    assert!(operator
+        .get("/staff/appeals?escalated=1")
+        .await
+        .contains("Bogʻcha navbati"));
+}
 
 fn tracking_of(page: &Page) -> String {
     let marker = "id=\"tracking\">";
