@@ -511,3 +511,4 @@ appeal-problem-required-note = Write the note
 appeal-problem-required-reason = Give the reason
 appeal-problem-required-kb = Choose an answer of the knowledge base
 appeal-problem-range-rating = Choose a rating from 1 to 5
+appeal-track-locked = Too many wrong tries for this number. Try again in an hour, or call the contact centre.

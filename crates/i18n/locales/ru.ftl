@@ -537,3 +537,4 @@ appeal-problem-required-note = Напишите заметку
 appeal-problem-required-reason = Укажите причину
 appeal-problem-required-kb = Выберите ответ из базы знаний
 appeal-problem-range-rating = Выберите оценку от 1 до 5
+appeal-track-locked = Слишком много неверных попыток для этого номера. Попробуйте через час или позвоните в контакт-центр.

@@ -508,3 +508,4 @@ appeal-problem-required-note = Изоҳни ёзинг
 appeal-problem-required-reason = Сабабини ёзинг
 appeal-problem-required-kb = Билимлар базасидан жавобни танланг
 appeal-problem-range-rating = 1 дан 5 гача баҳо танланг
+appeal-track-locked = Бу рақам учун нотўғри уринишлар жуда кўп. Бир соатдан кейин уриниб кўринг ёки алоқа марказига қўнғироқ қилинг.

@@ -508,3 +508,4 @@ appeal-problem-required-note = Izohni yozing
 appeal-problem-required-reason = Sababini yozing
 appeal-problem-required-kb = Bilimlar bazasidan javobni tanlang
 appeal-problem-range-rating = 1 dan 5 gacha baho tanlang
+appeal-track-locked = Bu raqam uchun notoʻgʻri urinishlar juda koʻp. Bir soatdan keyin urinib koʻring yoki aloqa markaziga qoʻngʻiroq qiling.

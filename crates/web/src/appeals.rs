@@ -696,19 +696,66 @@ async fn show_to_applicant(
     )
 }
 
+/// Wrong checks a tracking number may take in [`GUESS_WINDOW`] before it is locked for the rest
+/// of the window: a phone number is only nine digits, so guessing must not be free.
+const MAX_WRONG_CHECKS: u32 = 10;
+const GUESS_WINDOW: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// Wrong checks per tracking number on this node: (count, since).
+fn wrong_checks(
+) -> &'static std::sync::Mutex<std::collections::HashMap<String, (u32, std::time::Instant)>> {
+    static WRONG: std::sync::OnceLock<
+        std::sync::Mutex<std::collections::HashMap<String, (u32, std::time::Instant)>>,
+    > = std::sync::OnceLock::new();
+    WRONG.get_or_init(Default::default)
+}
+
+fn locked(tracking: &str) -> bool {
+    let map = wrong_checks().lock().unwrap_or_else(|e| e.into_inner());
+    map.get(tracking)
+        .is_some_and(|(n, since)| *n >= MAX_WRONG_CHECKS && since.elapsed() < GUESS_WINDOW)
+}
+
+fn note_wrong_check(tracking: &str) {
+    let mut map = wrong_checks().lock().unwrap_or_else(|e| e.into_inner());
+    if map.len() > 100_000 {
+        map.retain(|_, (_, since)| since.elapsed() < GUESS_WINDOW);
+    }
+    let entry = map
+        .entry(tracking.to_owned())
+        .or_insert((0, std::time::Instant::now()));
+    if entry.1.elapsed() >= GUESS_WINDOW {
+        *entry = (0, std::time::Instant::now());
+    }
+    entry.0 += 1;
+}
+
 pub async fn track(State(state): State<Arc<AppState>>, ctx: Ctx, form: VerifiedForm) -> Response {
     let tracking = form.get("tracking").unwrap_or("").trim().to_owned();
     let check = form.get("check").unwrap_or("").trim().to_owned();
-    let found = match (
-        yagona_core::TrackingNumber::parse(&tracking),
-        contact_key(&check),
-    ) {
-        (Ok(t), Some(c)) => match store(&state).get(t.as_str(), Viewer::Contact(&c)).await {
+    let number = yagona_core::TrackingNumber::parse(&tracking).ok();
+    if number.as_ref().is_some_and(|t| locked(t.as_str())) {
+        return page_with_status(
+            &state,
+            &ctx,
+            StatusCode::TOO_MANY_REQUESTS,
+            "appeal_track.html",
+            json!({"tracking": tracking, "check": "", "not_found": true,
+                   "errors": [{"field": "tracking", "message": state.i18n.t(ctx.locale, "appeal-track-locked", None)}]}),
+        );
+    }
+    let found = match (&number, contact_key(&check)) {
+        (Some(t), Some(c)) => match store(&state).get(t.as_str(), Viewer::Contact(&c)).await {
             Ok(a) => a,
             Err(e) => return appeal_error(&state, &ctx, e),
         },
         _ => None,
     };
+    if found.is_none() {
+        if let Some(t) = &number {
+            note_wrong_check(t.as_str());
+        }
+    }
     match found {
         Some(a) => show_to_applicant(&state, &ctx, &a, Some(&check), None, vec![]).await,
         // One answer for a wrong number, a wrong check, or both: nothing is revealed.
@@ -758,10 +805,17 @@ async fn applicant_act(
         };
     };
     let s = store(&state);
+    let by_check = matches!(h, Holder::Contact(_));
+    if by_check && locked(&id) {
+        return error_page(&state, &ctx, PageError::NotFound);
+    }
     let Some(a) = (match s.get(&id, h.viewer()).await {
         Ok(a) => a,
         Err(e) => return appeal_error(&state, &ctx, e),
     }) else {
+        if by_check {
+            note_wrong_check(&id);
+        }
         return error_page(&state, &ctx, PageError::NotFound);
     };
     let actor = Actor::Applicant {

@@ -692,6 +692,29 @@ async fn nobody_sees_or_changes_an_appeal_that_is_not_theirs(app: TestApp) {
         )
         .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
+    // Guessing the check is not free: after ten wrong tries (the rating above was the first)
+    // the number is locked for an hour, even for the right check.
+    for n in 0..9 {
+        let wrong = format!("+998 90 000 00 {n:02}");
+        let page = stranger
+            .submit(
+                "/appeals/track",
+                "/appeals/track",
+                &[("tracking", &id), ("check", &wrong)],
+            )
+            .await;
+        assert_eq!(page.status, StatusCode::NOT_FOUND);
+    }
+    let page = stranger
+        .submit(
+            "/appeals/track",
+            "/appeals/track",
+            &[("tracking", &id), ("check", "+998 90 555 44 33")],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(!page.contains("Queue at the centre"));
+    assert!(page.contains("Too many wrong tries"));
     // Not signed in, no check: sent to sign in. A citizen's page of another kind of user: refused.
     assert_eq!(
         stranger.get(&format!("/appeals/{id}")).await.status,
