@@ -21,6 +21,10 @@
 //! The load generator runs in the same process as the node: its cost (building and parsing the
 //! HTTP requests and answers) is counted against the same two cores.
 
+/// The allocator the `yagona` binary uses, so that the figures are the binary's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use rand::seq::SliceRandom;
 use rand::Rng;
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -19,6 +19,10 @@
 //! its full throughput, so its latency is mostly queueing (connections / throughput); the
 //! latency a gateway adds to one call is what `BENCH_CONNECTIONS=2` shows.
 
+/// The allocator the `yagona` binary uses, so that the figures are the binary's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;

@@ -10,6 +10,10 @@
 //! `YAGONA_TEST_POSTGRES`) names one. Targets on 2 cores: search p99 ≤ 10 ms; ≥ 1,000
 //! submissions/s on SQLite.
 
+/// The allocator the `yagona` binary uses, so that the figures are the binary's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use serde_json::{json, Map, Value};

@@ -14,6 +14,10 @@
 //! Targets on 2 cores: in memory ≥ 50× SpiffWorkflow and ≥ 10× bpmn-engine; durable ≥ 1,000
 //! completed instances/s on SQLite.
 
+/// The allocator the `yagona` binary uses, so that the figures are the binary's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use serde_json::{json, Map};
 use std::path::PathBuf;
 use std::process::Command;

@@ -160,6 +160,20 @@ fn onward_client() -> reqwest::ClientBuilder {
         .tcp_nodelay(true)
 }
 
+/// A random (v4) UUID from the thread's generator: a request id for every exchange, without
+/// a system call each.
+fn fresh_id() -> String {
+    uuid::Builder::from_random_bytes(rand::random())
+        .into_uuid()
+        .to_string()
+}
+
+thread_local! {
+    /// Each serving thread's own client for providers: its pooled connections live on that
+    /// thread's runtime, so an onward call wakes no other thread (see `crate::serve`).
+    static ONWARD: std::cell::OnceCell<reqwest::Client> = const { std::cell::OnceCell::new() };
+}
+
 /// This node's own key (its TLS identity), if it has a code and a key file.
 pub fn node_key(config: &ExchangeConfig) -> Option<Result<SigningKey, String>> {
     let (dir, code) = (config.keys_dir.as_ref()?, config.node.as_ref()?);
@@ -280,6 +294,19 @@ impl Gateway {
     /// Who is calling: a client token naming the client in `X-Road-Client`; or a TLS client
     /// certificate carrying a key of that client; or one carrying the key of the node that hosts
     /// the client, passing its call on (then the relaying node's code is returned).
+    /// The client for calls to providers: this thread's own, or the shared one.
+    fn onward(&self) -> reqwest::Client {
+        ONWARD.with(|c| {
+            c.get_or_init(|| {
+                onward_client()
+                    .build()
+                    .ok()
+                    .unwrap_or_else(|| self.http.clone())
+            })
+            .clone()
+        })
+    }
+
     fn authenticate(
         &self,
         parts: &axum::http::request::Parts,
@@ -477,7 +504,7 @@ impl Exchange {
 }
 
 async fn r1(State(app): State<Arc<AppState>>, req: Request) -> Response {
-    let incident = uuid::Uuid::new_v4().to_string();
+    let incident = fresh_id();
     let gw = &app.gateway;
     let (parts, body) = req.into_parts();
     let prepared = prepare(&app, &parts).await;
@@ -515,8 +542,7 @@ async fn r1(State(app): State<Arc<AppState>>, req: Request) -> Response {
         .unwrap_or_default();
     let exchange = Exchange {
         request_id: incident.clone(),
-        message_id: header_text(&parts.headers, "x-road-id")
-            .unwrap_or_else(|| uuid::Uuid::new_v4().to_string()),
+        message_id: header_text(&parts.headers, "x-road-id").unwrap_or_else(fresh_id),
         client: client.clone(),
         service: service.clone(),
         method: parts.method.to_string(),
@@ -718,7 +744,8 @@ async fn prepare(
     parts: &axum::http::request::Parts,
 ) -> Result<Prepared, ExchangeError> {
     let path = parts.uri.path();
-    if parts.uri.to_string().len() > MAX_URI {
+    let target = parts.uri.path_and_query().map_or(0, |pq| pq.as_str().len());
+    if target > MAX_URI {
         return Err(ExchangeError::new(
             ErrorKind::BadRequest,
             format!("the request target is longer than {MAX_URI} characters"),
@@ -964,7 +991,7 @@ async fn forward(
             };
             let url = format!("{base}{}", exchange.path);
             send_onwards(
-                &gw.http,
+                &gw.onward(),
                 &parts.method,
                 &url,
                 &sent,
