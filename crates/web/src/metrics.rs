@@ -34,6 +34,8 @@ pub struct ServiceLabels {
 /// The node's metrics. Each node keeps its own registry (no global state), so tests can run
 /// several nodes in one process.
 pub struct Metrics {
+    /// Tells this node's metrics from another's in the per-thread handle cache.
+    id: u64,
     registry: Registry,
     requests: Family<RequestLabels, Counter>,
     latency: Family<RouteLabels, Histogram>,
@@ -72,7 +74,9 @@ impl Metrics {
             "Decisions taken by officers",
             decisions.clone(),
         );
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
         Metrics {
+            id: NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             registry,
             requests,
             latency,
@@ -85,31 +89,64 @@ impl Metrics {
 /// Counts and times every request by its route pattern (never by raw path, which would leak
 /// reference numbers into labels and grow without bound).
 pub async fn track(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
-    let route = req
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|m| m.as_str().to_owned())
-        .unwrap_or_else(|| "unmatched".into());
-    let method = req.method().to_string();
+    let route = req.extensions().get::<MatchedPath>().cloned();
+    let method = req.method().clone();
     let started = Instant::now();
     let resp = next.run(req).await;
-    state
-        .metrics
-        .latency
-        .get_or_create(&RouteLabels {
-            route: route.clone(),
-        })
-        .observe(started.elapsed().as_secs_f64());
-    state
-        .metrics
-        .requests
-        .get_or_create(&RequestLabels {
-            method,
-            route,
-            status: resp.status().as_u16(),
-        })
-        .inc();
+    let elapsed = started.elapsed().as_secs_f64();
+    let status = resp.status().as_u16();
+    let route = route.as_ref().map_or("unmatched", MatchedPath::as_str);
+    let (latency, requests) = handles(&state.metrics, route, &method, status);
+    latency.observe(elapsed);
+    requests.inc();
     resp
+}
+
+type Handles = (Box<str>, Histogram, Counter);
+
+thread_local! {
+    /// Each thread's handles to the series it has counted, so that a request costs neither a
+    /// label allocation nor the families' shared lock: (node, route text's address, method,
+    /// status) → (route, latency, count). The route text is compared on each hit, so an address
+    /// reused by another router cannot count under the wrong route.
+    static HANDLES: std::cell::RefCell<std::collections::HashMap<(u64, usize, axum::http::Method, u16), Handles>> =
+        Default::default();
+}
+
+fn handles(
+    metrics: &Metrics,
+    route: &str,
+    method: &axum::http::Method,
+    status: u16,
+) -> (Histogram, Counter) {
+    let key = (metrics.id, route.as_ptr() as usize, method.clone(), status);
+    HANDLES.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        if let Some((r, h, c)) = cache.get(&key) {
+            if &**r == route {
+                return (h.clone(), c.clone());
+            }
+        }
+        let h = metrics
+            .latency
+            .get_or_create(&RouteLabels {
+                route: route.to_owned(),
+            })
+            .clone();
+        let c = metrics
+            .requests
+            .get_or_create(&RequestLabels {
+                method: method.to_string(),
+                route: route.to_owned(),
+                status,
+            })
+            .clone();
+        if cache.len() > 10_000 {
+            cache.clear();
+        }
+        cache.insert(key, (route.into(), h.clone(), c.clone()));
+        (h, c)
+    })
 }
 
 pub async fn metrics(State(state): State<Arc<AppState>>) -> Response {
