@@ -291,9 +291,6 @@ impl Gateway {
         }
     }
 
-    /// Who is calling: a client token naming the client in `X-Road-Client`; or a TLS client
-    /// certificate carrying a key of that client; or one carrying the key of the node that hosts
-    /// the client, passing its call on (then the relaying node's code is returned).
     /// The client for calls to providers: this thread's own, or the shared one.
     fn onward(&self) -> reqwest::Client {
         ONWARD.with(|c| {
@@ -307,6 +304,9 @@ impl Gateway {
         })
     }
 
+    /// Who is calling: a client token naming the client in `X-Road-Client`; or a TLS client
+    /// certificate carrying a key of that client; or one carrying the key of the node that hosts
+    /// the client, passing its call on (then the relaying node's code is returned).
     fn authenticate(
         &self,
         parts: &axum::http::request::Parts,
