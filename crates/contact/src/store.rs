@@ -15,7 +15,7 @@ use sqlx::any::AnyRow;
 use sqlx::Row;
 use std::collections::BTreeMap;
 use yagona_core::{
-    format_timestamp, now, parse_timestamp, tashkent_date, Code, Email, Locale, Phone, Pinfl,
+    format_timestamp, now, parse_timestamp, tashkent_date, Email, Locale, Phone, Pinfl,
     TrackingNumber,
 };
 use yagona_db::{Batch, Db, DbError, Migration, Outcome, Value};
@@ -603,6 +603,8 @@ struct Event<'a> {
     actor: &'a Actor,
     to_agency: Option<String>,
     body: Option<String>,
+    /// Another appeal's history this entry goes to (a merge records itself on both).
+    on: Option<String>,
 }
 
 const INSERT_EVENT: &str = "INSERT INTO appeal_events (appeal_id, at, action, public, actor_kind, actor_name, agency_code, to_agency, body) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
@@ -841,6 +843,7 @@ impl AppealStore<'_> {
                 actor: &new.actor,
                 to_agency: None,
                 body: None,
+                on: None,
             }];
             if let Some(a) = &agency {
                 events.push(Event {
@@ -849,6 +852,7 @@ impl AppealStore<'_> {
                     actor: &SYSTEM,
                     to_agency: Some(a.clone()),
                     body: None,
+                    on: None,
                 });
             }
             if let Some(answer) = &first_answer {
@@ -858,6 +862,7 @@ impl AppealStore<'_> {
                     actor: &new.actor,
                     to_agency: None,
                     body: Some(answer.clone()),
+                    on: None,
                 });
             }
             let target = notice_target(
@@ -1135,7 +1140,11 @@ impl AppealStore<'_> {
             appeal.pinfl.as_deref(),
         );
         for mut e in events {
-            if let Some(t) = target.as_ref().filter(|_| NOTIFIED.contains(&e.action)) {
+            let on = e.on.take();
+            if let Some(t) = target
+                .as_ref()
+                .filter(|_| on.is_none() && NOTIFIED.contains(&e.action))
+            {
                 batch.push(
                     INSERT_NOTICE,
                     notice_values(id, t, e.action, appeal.locale, &at),
@@ -1147,8 +1156,10 @@ impl AppealStore<'_> {
                 actor,
                 to_agency: e.to_agency.take(),
                 body: e.body.take(),
+                on: None,
             };
-            batch.push(INSERT_EVENT, event_values(id, &at, &actor_event));
+            let history = on.as_deref().unwrap_or(id);
+            batch.push(INSERT_EVENT, event_values(history, &at, &actor_event));
         }
         let mut tx = self.db.writer.begin().await?;
         let changed = batch.run(self.db.backend, &mut tx).await?;
@@ -1375,15 +1386,17 @@ impl AppealStore<'_> {
                         ("closed_at", at.into()),
                         ("merged_into", target_id.clone().into()),
                     ],
-                    vec![event("merged", true, None, Some(target_id))],
+                    vec![
+                        event("merged", true, None, Some(target_id.clone())),
+                        // The kept appeal's history says so too, in the same transaction.
+                        Event {
+                            on: Some(target_id),
+                            ..event("merged-from", false, None, Some(a.id.clone()))
+                        },
+                    ],
                 ))
             })
             .await?;
-        let dup = duplicate.to_owned();
-        self.change(&target.id, Viewer::Centre, actor, move |_| {
-            Ok((vec![], vec![event("merged-from", false, None, Some(dup))]))
-        })
-        .await?;
         Ok(merged)
     }
 
@@ -1660,6 +1673,7 @@ fn event(
         actor: &SYSTEM,
         to_agency,
         body,
+        on: None,
     }
 }
 
@@ -1740,12 +1754,4 @@ impl FiguresRow {
             .then(|| (100.0 * self.rating_sum as f64 / self.ratings as f64).round() / 100.0);
         self
     }
-}
-
-/// Checks that a string names a code the registry could have (for forms and the API).
-pub fn code_or_none(s: Option<&str>) -> Option<String> {
-    s.map(str::trim)
-        .filter(|s| !s.is_empty())
-        .and_then(|s| Code::parse(s).ok())
-        .map(|c| c.as_str().to_owned())
 }

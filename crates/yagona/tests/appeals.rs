@@ -423,6 +423,15 @@ async fn agencies_forward_and_extend_and_operators_route_merge_and_answer_at_fir
         (dup.status.code(), dup.merged_into.as_deref()),
         ("closed", Some(first.as_str()))
     );
+    let kept = AppealStore { db: &app.db }
+        .events(&first, true)
+        .await
+        .unwrap();
+    assert!(
+        kept.iter()
+            .any(|e| e.action == "merged-from" && e.body.as_deref() == Some(second.as_str())),
+        "the kept appeal's history names the duplicate: {kept:?}"
+    );
     let bad_merge = act(&app, &mut operator, &first, "merge", &[("into", &first)]).await;
     assert_eq!(bad_merge.status, StatusCode::UNPROCESSABLE_ENTITY);
     // Routed to an agency by the operator.
