@@ -85,8 +85,8 @@ pub fn check_part(decoded: &str) -> Result<(), String> {
     Ok(())
 }
 
-fn encode(p: &str) -> String {
-    utf8_percent_encode(p, PART).to_string()
+fn encode(p: &str) -> percent_encoding::PercentEncode<'_> {
+    utf8_percent_encode(p, PART)
 }
 
 impl ClientId {

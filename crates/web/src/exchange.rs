@@ -168,12 +168,6 @@ fn fresh_id() -> String {
         .to_string()
 }
 
-thread_local! {
-    /// Each serving thread's own client for providers: its pooled connections live on that
-    /// thread's runtime, so an onward call wakes no other thread (see `crate::serve`).
-    static ONWARD: std::cell::OnceCell<reqwest::Client> = const { std::cell::OnceCell::new() };
-}
-
 /// This node's own key (its TLS identity), if it has a code and a key file.
 pub fn node_key(config: &ExchangeConfig) -> Option<Result<SigningKey, String>> {
     let (dir, code) = (config.keys_dir.as_ref()?, config.node.as_ref()?);
@@ -289,19 +283,6 @@ impl Gateway {
                 tracing::error!(error = %e, "directory reload failed; using the previous one")
             }
         }
-    }
-
-    /// The client for calls to providers: this thread's own, or the shared one.
-    fn onward(&self) -> reqwest::Client {
-        ONWARD.with(|c| {
-            c.get_or_init(|| {
-                onward_client()
-                    .build()
-                    .ok()
-                    .unwrap_or_else(|| self.http.clone())
-            })
-            .clone()
-        })
     }
 
     /// Who is calling: a client token naming the client in `X-Road-Client`; or a TLS client
@@ -531,7 +512,14 @@ async fn r1(State(app): State<Arc<AppState>>, req: Request) -> Response {
             parts.uri.query(),
             Dialect::of(&parts.headers),
         ) {
-            Ok(r) => with_protocol_headers(r, &client, &service, &message_id, &incident, None),
+            Ok(r) => with_protocol_headers(
+                r,
+                &client.to_string(),
+                &service.to_string(),
+                &message_id,
+                &incident,
+                None,
+            ),
             Err(e) => error_response(&e, &incident),
         };
     }
@@ -543,8 +531,8 @@ async fn r1(State(app): State<Arc<AppState>>, req: Request) -> Response {
     let exchange = Exchange {
         request_id: incident.clone(),
         message_id: header_text(&parts.headers, "x-road-id").unwrap_or_else(fresh_id),
-        client: client.clone(),
-        service: service.clone(),
+        client,
+        service,
         method: parts.method.to_string(),
         path: format!("{rest}{query}"),
         user_id: header_text(&parts.headers, "x-road-userid"),
@@ -778,26 +766,43 @@ async fn prepare(
 
 fn with_protocol_headers(
     mut response: Response,
-    client: &ClientId,
-    service: &ServiceId,
+    client: &str,
+    service: &str,
     message_id: &str,
     request_id: &str,
     hash: Option<&str>,
 ) -> Response {
     let h = response.headers_mut();
-    let mut set = |name: &'static str, value: &str| {
+    h.reserve(5);
+    let mut set = |name: HeaderName, value: &str| {
         if let Ok(v) = HeaderValue::from_str(value) {
-            h.insert(HeaderName::from_static(name), v);
+            h.insert(name, v);
         }
     };
-    set("x-road-client", &client.to_string());
-    set("x-road-service", &service.to_string());
-    set("x-road-id", message_id);
-    set("x-road-request-id", request_id);
+    set(X_ROAD_CLIENT, client);
+    set(X_ROAD_SERVICE, service);
+    set(X_ROAD_ID, message_id);
+    set(X_ROAD_REQUEST_ID, request_id);
     if let Some(hash) = hash {
-        set("x-road-request-hash", hash);
+        set(X_ROAD_REQUEST_HASH, hash);
     }
     response
+}
+
+const X_ROAD_CLIENT: HeaderName = HeaderName::from_static("x-road-client");
+const X_ROAD_ID: HeaderName = HeaderName::from_static("x-road-id");
+const X_ROAD_SERVICE: HeaderName = HeaderName::from_static("x-road-service");
+const X_ROAD_REQUEST_ID: HeaderName = HeaderName::from_static("x-road-request-id");
+const X_ROAD_REQUEST_HASH: HeaderName = HeaderName::from_static("x-road-request-hash");
+
+/// A header value the gateway sets from an identifier it has checked (or made) itself.
+fn protocol_value(text: &str) -> Result<HeaderValue, ExchangeError> {
+    HeaderValue::from_str(text).map_err(|_| {
+        refuse(
+            ErrorKind::BadRequest,
+            format!("{text:?} cannot be sent in a header"),
+        )
+    })
 }
 
 fn refuse(kind: ErrorKind, message: impl Into<String>) -> ExchangeError {
@@ -876,7 +881,8 @@ async fn forward(
             .filter_map(|v| v.to_str().ok())
             .collect::<Vec<_>>(),
     );
-    let mut sent: Vec<(String, String)> = Vec::new();
+    let client_text = client.to_string();
+    let mut sent: Vec<(HeaderName, HeaderValue)> = Vec::with_capacity(parts.headers.len() + 2);
     for (name, value) in &parts.headers {
         let n = name.as_str();
         if headers::passes(n, &listed)
@@ -885,13 +891,11 @@ async fn forward(
             && n != "x-road-id"
             && n != "x-govstack-client"
         {
-            if let Ok(v) = value.to_str() {
-                sent.push((n.to_owned(), v.to_owned()));
-            }
+            sent.push((name.clone(), value.clone()));
         }
     }
-    sent.push(("x-road-client".into(), client.to_string()));
-    sent.push(("x-road-id".into(), exchange.message_id.clone()));
+    sent.push((X_ROAD_CLIENT, protocol_value(&client_text)?));
+    sent.push((X_ROAD_ID, protocol_value(&exchange.message_id)?));
     let hash = headers::request_hash(&exchange.method, &exchange.path, &sent, &body);
 
     let evidence = gw.config.evidence;
@@ -929,19 +933,25 @@ async fn forward(
                     ),
                 )
             })?;
-            let mut relayed = sent.clone();
-            relayed.push((RELAYED_REQUEST_ID.into(), exchange.request_id.clone()));
+            let mut relayed = sent;
+            relayed.push((
+                HeaderName::from_static(RELAYED_REQUEST_ID),
+                protocol_value(&exchange.request_id)?,
+            ));
             if let Some(request) = pending.last() {
-                relayed.push((SIGNATURE.into(), request.signature.clone()));
+                relayed.push((
+                    HeaderName::from_static(SIGNATURE),
+                    protocol_value(&request.signature)?,
+                ));
             }
             let url = format!("{}/r1/{service_id}{}", node.address, exchange.path);
             let who = format!("node {}", node.code);
             // The other node has the provider's own timeout; this one allows for the way there.
             let (status, headers, answer) = send_onwards(
-                http,
+                Onward::Client(http),
                 &parts.method,
                 &url,
-                &relayed,
+                relayed,
                 body,
                 timeout_ms + 2_000,
                 limit,
@@ -990,11 +1000,16 @@ async fn forward(
                 service.base_url.clone()
             };
             let url = format!("{base}{}", exchange.path);
+            let via = if url.starts_with("http://") {
+                Onward::Plain
+            } else {
+                Onward::Client(&gw.http)
+            };
             send_onwards(
-                &gw.onward(),
+                via,
                 &parts.method,
                 &url,
-                &sent,
+                sent,
                 body,
                 timeout_ms,
                 limit,
@@ -1070,66 +1085,142 @@ async fn forward(
         .map_err(|e| refuse(ErrorKind::InternalError, e.to_string()))?;
     Ok(with_protocol_headers(
         response,
-        client,
-        service_id,
+        &client_text,
+        &service_id.to_string(),
         &exchange.message_id,
         &exchange.request_id,
         Some(&hash),
     ))
 }
 
+/// How a call goes onwards: plain HTTP to a provider through this thread's own connection
+/// pool (hyper's, no URL parsing nor redirect layers per call), or through a `reqwest` client
+/// (providers on HTTPS, other nodes over mutual TLS).
+enum Onward<'a> {
+    Plain,
+    Client(&'a reqwest::Client),
+}
+
+type PlainClient = hyper_util::client::legacy::Client<
+    hyper_util::client::legacy::connect::HttpConnector,
+    http_body_util::Full<axum::body::Bytes>,
+>;
+
+thread_local! {
+    /// Each serving thread's own pool of plain-HTTP connections to providers: they live on that
+    /// thread's runtime, so an onward call wakes no other thread (see `crate::serve`).
+    static PLAIN: std::cell::OnceCell<PlainClient> = const { std::cell::OnceCell::new() };
+}
+
+fn plain_client() -> PlainClient {
+    let mut connector = hyper_util::client::legacy::connect::HttpConnector::new();
+    connector.set_nodelay(true);
+    // Redirects are not followed: this client follows none.
+    hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+        .pool_max_idle_per_host(256)
+        .pool_timer(hyper_util::rt::TokioTimer::new())
+        .build(connector)
+}
+
 /// One HTTP call onwards (to a provider, or to the node hosting it): no redirects followed,
-/// a timeout, and no more than `limit` bytes taken back.
+/// a timeout on the whole exchange, and no more than `limit` bytes taken back.
 #[allow(clippy::too_many_arguments)]
 async fn send_onwards(
-    http: &reqwest::Client,
+    via: Onward<'_>,
     method: &axum::http::Method,
     url: &str,
-    sent: &[(String, String)],
+    sent: Vec<(HeaderName, HeaderValue)>,
     body: axum::body::Bytes,
     timeout_ms: u64,
     limit: usize,
     who: &str,
 ) -> Result<(StatusCode, HeaderMap, Vec<u8>), ExchangeError> {
-    let mut request = http
-        .request(method.clone(), url)
-        .timeout(Duration::from_millis(timeout_ms))
-        .body(body);
+    let mut headers = HeaderMap::with_capacity(sent.len());
     for (n, v) in sent {
-        request = request.header(n.as_str(), v.as_str());
+        headers.append(n, v);
     }
-    let mut upstream = request
-        .send()
-        .await
-        .map_err(|e| upstream_failure(&e, timeout_ms, who))?;
-    let status = upstream.status();
-    let too_large = || {
+    let timed_out = || {
         refuse(
             ErrorKind::ServiceFailed,
-            format!("the answer of {who} is larger than {limit} bytes"),
+            format!("{who} did not answer within {timeout_ms} ms"),
         )
     };
-    if upstream
-        .content_length()
-        .is_some_and(|n| n as usize > limit)
-    {
-        return Err(too_large());
-    }
-    let headers = std::mem::take(upstream.headers_mut());
-    let mut answer = Vec::new();
-    loop {
-        match upstream.chunk().await {
-            Ok(Some(chunk)) => {
+    let broke_off = |e: &dyn std::fmt::Display| {
+        refuse(
+            ErrorKind::ServiceFailed,
+            format!("the answer of {who} broke off: {e}"),
+        )
+    };
+    // A connection never made is the network's failure; one that broke, the provider's.
+    let failed = |connect: bool, e: &dyn std::fmt::Display| {
+        if connect {
+            refuse(
+                ErrorKind::NetworkError,
+                format!("{who} could not be reached"),
+            )
+        } else {
+            broke_off(e)
+        }
+    };
+    let exchange = async {
+        let response: axum::http::Response<axum::body::Body> = match via {
+            Onward::Plain => {
+                let uri: axum::http::Uri = url.parse().map_err(|_| {
+                    refuse(
+                        ErrorKind::NetworkError,
+                        format!("{who} has an address that is not a URL: {url}"),
+                    )
+                })?;
+                let mut request = axum::http::Request::new(http_body_util::Full::new(body));
+                *request.method_mut() = method.clone();
+                *request.uri_mut() = uri;
+                *request.headers_mut() = headers;
+                PLAIN
+                    .with(|c| c.get_or_init(plain_client).request(request))
+                    .await
+                    .map_err(|e| failed(e.is_connect(), &e))?
+                    .map(Body::new)
+            }
+            Onward::Client(http) => {
+                let response = http
+                    .request(method.clone(), url)
+                    .headers(headers)
+                    .body(body)
+                    .send()
+                    .await
+                    .map_err(|e| failed(e.is_connect(), &e))?;
+                axum::http::Response::from(response).map(Body::new)
+            }
+        };
+        let (parts, mut body) = response.into_parts();
+        let too_large = || {
+            refuse(
+                ErrorKind::ServiceFailed,
+                format!("the answer of {who} is larger than {limit} bytes"),
+            )
+        };
+        let declared = parts
+            .headers
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+        if declared.is_some_and(|n| n > limit as u64) {
+            return Err(too_large());
+        }
+        let mut answer = Vec::with_capacity(declared.unwrap_or(0) as usize);
+        while let Some(frame) = http_body_util::BodyExt::frame(&mut body).await {
+            let frame = frame.map_err(|e| broke_off(&e))?;
+            if let Ok(chunk) = frame.into_data() {
                 if answer.len() + chunk.len() > limit {
                     return Err(too_large());
                 }
                 answer.extend_from_slice(&chunk);
             }
-            Ok(None) => break,
-            Err(e) => return Err(upstream_failure(&e, timeout_ms, who)),
         }
-    }
-    Ok((status, headers, answer))
+        Ok((parts.status, parts.headers, answer))
+    };
+    tokio::time::timeout(Duration::from_millis(timeout_ms), exchange)
+        .await
+        .map_err(|_| timed_out())?
 }
 
 /// A message another node signed (for the member it hosts): its signature, checked against
@@ -1171,25 +1262,6 @@ fn signed(
     let mut entry = exchange.entry(kind, status, body, keep, signer);
     entry.sign(key);
     Ok(entry)
-}
-
-fn upstream_failure(e: &reqwest::Error, timeout_ms: u64, who: &str) -> ExchangeError {
-    if e.is_timeout() {
-        refuse(
-            ErrorKind::ServiceFailed,
-            format!("{who} did not answer within {timeout_ms} ms"),
-        )
-    } else if e.is_connect() {
-        refuse(
-            ErrorKind::NetworkError,
-            format!("{who} could not be reached"),
-        )
-    } else {
-        refuse(
-            ErrorKind::ServiceFailed,
-            format!("the answer of {who} broke off: {e}"),
-        )
-    }
 }
 
 /// Whose field names a metaservice answers with: X-Road's (snake_case) or GovStack's
