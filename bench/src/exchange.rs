@@ -14,6 +14,11 @@
 //! It prints requests/s and p50/p99 latency of each, and the ratios the targets are set in:
 //! Yagona/nginx throughput with evidence off (≥ 0.8), signed and logged exchanges/s with
 //! evidence on (≥ 5,000), and the p50 latency Yagona adds over the direct call (≤ 1 ms).
+//! Each path runs `BENCH_ROUNDS` times (default 3), the paths taking turns, and the run with the
+//! median throughput is reported; the ratio to nginx is the median of each round's ratio. A
+//! shared virtual machine's speed drifts, and turns spread the drift over every path. Beside throughput and latency it prints the CPU time each proxy spent
+//! per request (the Yagona node's process; nginx's, less what its upstream server took), which
+//! drifts much less than throughput does.
 //! Needs Debian's `nginx` and `wrk` (`apt-get install nginx wrk`). `BENCH_SECONDS` (default 10)
 //! and `BENCH_CONNECTIONS` (default 50) change the run. At 50 connections every path runs at
 //! its full throughput, so its latency is mostly queueing (connections / throughput); the
@@ -38,6 +43,41 @@ struct Figures {
     p50_ms: f64,
     p99_ms: f64,
     errors: u64,
+    seconds: f64,
+    /// CPU time this process (the Yagona node) and nginx spent per request, in µs.
+    gateway_cpu_us: f64,
+    nginx_cpu_us: f64,
+}
+
+/// The run with the median throughput of several.
+fn median(mut runs: Vec<Figures>) -> Figures {
+    runs.sort_by(|a, b| a.rps.total_cmp(&b.rps));
+    let mid = runs.len() / 2;
+    runs.swap_remove(mid)
+}
+
+/// CPU time (user and system) the processes have used, in seconds.
+fn cpu_seconds(pids: &[u32]) -> f64 {
+    // Clock ticks: 100 a second on Linux.
+    pids.iter()
+        .filter_map(|pid| std::fs::read_to_string(format!("/proc/{pid}/stat")).ok())
+        .filter_map(|stat| {
+            // Fields after the command (which may hold spaces) in parentheses.
+            let rest = stat.rsplit_once(')')?.1;
+            let f: Vec<&str> = rest.split_whitespace().collect();
+            Some(f.get(11)?.parse::<f64>().ok()? + f.get(12)?.parse::<f64>().ok()?)
+        })
+        .sum::<f64>()
+        / 100.0
+}
+
+/// The nginx master and its workers.
+fn nginx_pids(master: u32) -> Vec<u32> {
+    let children = std::fs::read_to_string(format!("/proc/{master}/task/{master}/children"))
+        .unwrap_or_default();
+    std::iter::once(master)
+        .chain(children.split_whitespace().filter_map(|p| p.parse().ok()))
+        .collect()
 }
 
 fn free_port() -> u16 {
@@ -202,8 +242,14 @@ fn wrk(wrk: &Path, name: &str, url: &str, headers: &[(String, String)]) -> anyho
         p50_ms: p50,
         p99_ms: p99,
         errors,
+        seconds: seconds as f64,
+        gateway_cpu_us: f64::NAN,
+        nginx_cpu_us: f64::NAN,
     })
 }
+
+/// A path the benchmark calls: its label, the URL and the headers sent.
+type Target = (String, String, Vec<(String, String)>);
 
 const CLIENT: &str = "UZ/COM/302117654/bench-client";
 
@@ -292,7 +338,7 @@ async fn main() -> anyhow::Result<()> {
     };
     let dir = tempfile::tempdir()?;
     let (upstream, proxy) = (free_port(), free_port());
-    let _nginx = start_nginx(&nginx, &dir.path().join("nginx"), upstream, proxy)?;
+    let nginx_proc = start_nginx(&nginx, &dir.path().join("nginx"), upstream, proxy)?;
     let path = "/v1/persons/31505901234567";
     wait_for(&format!("http://127.0.0.1:{upstream}{path}")).await?;
     wait_for(&format!("http://127.0.0.1:{proxy}{path}")).await?;
@@ -327,8 +373,14 @@ async fn main() -> anyhow::Result<()> {
         }
     }
 
-    println!("Exchange benchmark: wrk, 2 threads, same upstream, one after another\n");
-    let mut all = Vec::new();
+    let rounds: usize = std::env::var("BENCH_ROUNDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(3)
+        .max(1);
+    println!(
+        "Exchange benchmark: wrk, 2 threads, same upstream, one after another; {rounds} rounds, medians\n"
+    );
     // The first run warms everything up and is not reported.
     let _ = wrk(
         &wrk_bin,
@@ -336,18 +388,19 @@ async fn main() -> anyhow::Result<()> {
         &format!("http://127.0.0.1:{upstream}{path}"),
         &[],
     );
-    all.push(wrk(
-        &wrk_bin,
-        "direct",
-        &format!("http://127.0.0.1:{upstream}{path}"),
-        &[],
-    )?);
-    all.push(wrk(
-        &wrk_bin,
-        "nginx reverse proxy",
-        &format!("http://127.0.0.1:{proxy}{path}"),
-        &[],
-    )?);
+    let nginx_pid = nginx_proc.0.id();
+    let mut targets: Vec<Target> = vec![
+        (
+            "direct".into(),
+            format!("http://127.0.0.1:{upstream}{path}"),
+            vec![],
+        ),
+        (
+            "nginx reverse proxy".into(),
+            format!("http://127.0.0.1:{proxy}{path}"),
+            vec![],
+        ),
+    ];
     for (label, (address, token)) in &nodes {
         let url = format!("{address}/r1/UZ/GOV/201122919/civil-records/persons{path}");
         let check = reqwest::Client::new()
@@ -366,27 +419,58 @@ async fn main() -> anyhow::Result<()> {
             ("X-Yagona-Client-Token".to_owned(), token.clone()),
             ("X-Road-UserId".to_owned(), "UZ31505901234567".to_owned()),
         ];
-        all.push(wrk(&wrk_bin, label, &url, &headers)?);
+        targets.push((label.clone(), url, headers));
     }
+    // Rounds interleave the paths, so that a machine that slows down or speeds up during the
+    // run (a shared virtual machine does) moves every path alike.
+    let mut runs: Vec<Vec<Figures>> = targets.iter().map(|_| Vec::new()).collect();
+    for _ in 0..rounds {
+        for (i, (label, url, headers)) in targets.iter().enumerate() {
+            let (own, web) = (
+                cpu_seconds(&[std::process::id()]),
+                cpu_seconds(&nginx_pids(nginx_pid)),
+            );
+            let mut f = wrk(&wrk_bin, label, url, headers)?;
+            let requests = f.rps * f.seconds;
+            f.gateway_cpu_us = (cpu_seconds(&[std::process::id()]) - own) / requests * 1e6;
+            f.nginx_cpu_us = (cpu_seconds(&nginx_pids(nginx_pid)) - web) / requests * 1e6;
+            runs[i].push(f);
+        }
+    }
+    // Each path's throughput against nginx's in the same round: the median of those ratios.
+    let ratios: Vec<f64> = runs
+        .iter()
+        .map(|r| {
+            let mut each: Vec<f64> = r.iter().zip(&runs[1]).map(|(y, n)| y.rps / n.rps).collect();
+            each.sort_by(f64::total_cmp);
+            each[each.len() / 2]
+        })
+        .collect();
+    let all: Vec<Figures> = runs.into_iter().map(median).collect();
 
     println!(
-        "{:<36} {:>12} {:>10} {:>10} {:>8}",
-        "path", "requests/s", "p50 ms", "p99 ms", "non-2xx"
+        "{:<36} {:>12} {:>10} {:>10} {:>8} {:>14}",
+        "path", "requests/s", "p50 ms", "p99 ms", "non-2xx", "CPU µs/req"
     );
-    for f in &all {
+    let direct = &all[0];
+    for (i, f) in all.iter().enumerate() {
+        // The proxy's own CPU: nginx's, less what the upstream (in the same nginx) took.
+        let cpu = match i {
+            0 => f64::NAN,
+            1 => f.nginx_cpu_us - direct.nginx_cpu_us,
+            _ => f.gateway_cpu_us,
+        };
         println!(
-            "{:<36} {:>12.0} {:>10.3} {:>10.3} {:>8}",
-            f.name, f.rps, f.p50_ms, f.p99_ms, f.errors
+            "{:<36} {:>12.0} {:>10.3} {:>10.3} {:>8} {:>14.1}",
+            f.name, f.rps, f.p50_ms, f.p99_ms, f.errors, cpu
         );
     }
-    let direct = &all[0];
-    let nginx_f = &all[1];
     println!();
-    for f in &all[2..] {
+    for (f, ratio) in all[2..].iter().zip(&ratios[2..]) {
         println!(
             "{}: {:.2}× nginx's throughput, {:.2}× direct; p50 adds {:.3} ms over direct",
             f.name,
-            f.rps / nginx_f.rps,
+            ratio,
             f.rps / direct.rps,
             f.p50_ms - direct.p50_ms
         );
