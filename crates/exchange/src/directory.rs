@@ -1193,7 +1193,7 @@ impl DirectoryStore<'_> {
         for s in directory.subsystems() {
             for v in s.services.values() {
                 for right in &v.rights {
-                    insert_right(&mut *tx, right).await?;
+                    insert_right(&mut tx, right).await?;
                 }
             }
         }
@@ -1210,9 +1210,9 @@ impl DirectoryStore<'_> {
     /// Grants a right (administrator pages). Granting it again changes nothing.
     pub async fn grant(&self, right: &Right) -> Result<bool, DbError> {
         let mut tx = self.db.writer.begin().await?;
-        let added = insert_right(&mut *tx, right).await?;
+        let added = insert_right(&mut tx, right).await?;
         if added {
-            bump(&mut *tx).await?;
+            bump(&mut tx).await?;
         }
         tx.commit().await?;
         Ok(added)
@@ -1233,7 +1233,7 @@ impl DirectoryStore<'_> {
         .rows_affected()
             > 0;
         if removed {
-            bump(&mut *tx).await?;
+            bump(&mut tx).await?;
         }
         tx.commit().await?;
         Ok(removed)

@@ -560,7 +560,7 @@ pub async fn save_step(
     if !errors.is_empty() {
         let names = file_names(&state, &app).await;
         let mut shown = app.answers.clone();
-        shown.extend(typed.into_iter());
+        shown.extend(typed);
         let sources = prefill_sources(&state, &ctx, &app, &sv, &shown).await;
         return render_step(
             &state,
