@@ -701,33 +701,36 @@ async fn show_to_applicant(
 const MAX_WRONG_CHECKS: u32 = 10;
 const GUESS_WINDOW: std::time::Duration = std::time::Duration::from_secs(3600);
 
+/// Tracking numbers remembered at most: the oldest is forgotten first, so made-up numbers by
+/// the million cost a bounded table, and flushing out one number's count takes this many tries.
+const WRONG_CHECKS_KEPT: usize = 100_000;
+
+type WrongChecks = hashlink::LruCache<String, (u32, std::time::Instant)>;
+
 /// Wrong checks per tracking number on this node: (count, since).
-fn wrong_checks(
-) -> &'static std::sync::Mutex<std::collections::HashMap<String, (u32, std::time::Instant)>> {
-    static WRONG: std::sync::OnceLock<
-        std::sync::Mutex<std::collections::HashMap<String, (u32, std::time::Instant)>>,
-    > = std::sync::OnceLock::new();
-    WRONG.get_or_init(Default::default)
+fn wrong_checks() -> std::sync::MutexGuard<'static, WrongChecks> {
+    static WRONG: std::sync::OnceLock<std::sync::Mutex<WrongChecks>> = std::sync::OnceLock::new();
+    WRONG
+        .get_or_init(|| std::sync::Mutex::new(hashlink::LruCache::new(WRONG_CHECKS_KEPT)))
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
 }
 
 fn locked(tracking: &str) -> bool {
-    let map = wrong_checks().lock().unwrap_or_else(|e| e.into_inner());
-    map.get(tracking)
+    wrong_checks()
+        .peek(tracking)
         .is_some_and(|(n, since)| *n >= MAX_WRONG_CHECKS && since.elapsed() < GUESS_WINDOW)
 }
 
 fn note_wrong_check(tracking: &str) {
-    let mut map = wrong_checks().lock().unwrap_or_else(|e| e.into_inner());
-    if map.len() > 100_000 {
-        map.retain(|_, (_, since)| since.elapsed() < GUESS_WINDOW);
+    let mut map = wrong_checks();
+    match map.get_mut(tracking) {
+        Some(e) if e.1.elapsed() < GUESS_WINDOW => e.0 += 1,
+        Some(e) => *e = (1, std::time::Instant::now()),
+        None => {
+            map.insert(tracking.to_owned(), (1, std::time::Instant::now()));
+        }
     }
-    let entry = map
-        .entry(tracking.to_owned())
-        .or_insert((0, std::time::Instant::now()));
-    if entry.1.elapsed() >= GUESS_WINDOW {
-        *entry = (0, std::time::Instant::now());
-    }
-    entry.0 += 1;
 }
 
 pub async fn track(State(state): State<Arc<AppState>>, ctx: Ctx, form: VerifiedForm) -> Response {

@@ -109,8 +109,20 @@ thread_local! {
     /// label allocation nor the families' shared lock: (node, route text's address, method,
     /// status) → (route, latency, count). The route text is compared on each hit, so an address
     /// reused by another router cannot count under the wrong route.
-    static HANDLES: std::cell::RefCell<std::collections::HashMap<(u64, usize, axum::http::Method, u16), Handles>> =
+    static HANDLES: std::cell::RefCell<std::collections::HashMap<(u64, usize, &'static str, u16), Handles>> =
         Default::default();
+}
+
+/// The method as a label: HTTP's own methods by name, any other one a client makes up as
+/// `other` (each new label value would be a new series, kept for the node's lifetime).
+fn method_label(method: &axum::http::Method) -> &'static str {
+    const KNOWN: [&str; 9] = [
+        "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT",
+    ];
+    KNOWN
+        .into_iter()
+        .find(|m| *m == method.as_str())
+        .unwrap_or("other")
 }
 
 fn handles(
@@ -119,7 +131,8 @@ fn handles(
     method: &axum::http::Method,
     status: u16,
 ) -> (Histogram, Counter) {
-    let key = (metrics.id, route.as_ptr() as usize, method.clone(), status);
+    let method = method_label(method);
+    let key = (metrics.id, route.as_ptr() as usize, method, status);
     HANDLES.with(|cache| {
         let mut cache = cache.borrow_mut();
         if let Some((r, h, c)) = cache.get(&key) {
@@ -136,7 +149,7 @@ fn handles(
         let c = metrics
             .requests
             .get_or_create(&RequestLabels {
-                method: method.to_string(),
+                method: method.to_owned(),
                 route: route.to_owned(),
                 status,
             })

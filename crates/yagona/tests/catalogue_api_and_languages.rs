@@ -216,7 +216,22 @@ async fn health_and_metrics_answer_for_operators(app: TestApp) {
     assert_eq!(health.status, StatusCode::OK);
     let mut citizen = app.signed_in(CITIZEN_B).await;
     apply_for_birth_registration(&mut citizen).await;
+    // Methods a client makes up are counted together, not as a new series each.
+    for made_up in ["PROBE1", "PROBE2"] {
+        b.call(
+            reqwest::Method::from_bytes(made_up.as_bytes()).unwrap(),
+            "/healthz",
+            None,
+        )
+        .await;
+    }
     let metrics = b.get("/metrics").await;
+    assert!(
+        !metrics.contains("PROBE"),
+        "made-up methods are not labels: {}",
+        metrics.body
+    );
+    assert!(metrics.contains("method=\"other\",route=\"/healthz\""));
     assert_eq!(metrics.status, StatusCode::OK);
     assert!(
         metrics.contains(
