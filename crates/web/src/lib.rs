@@ -22,6 +22,7 @@ mod portal;
 pub mod pubsub;
 mod render;
 mod staff;
+mod upstream;
 mod view;
 
 use axum::extract::DefaultBodyLimit;
@@ -225,14 +226,11 @@ const CSP: &str = "default-src 'self'; img-src 'self' data:; style-src 'self'; s
 /// about a quarter faster than one work-stealing runtime). Background work (engine, pushes,
 /// the message log's writer) stays on the runtime that called this.
 pub async fn serve(state: Arc<AppState>, listener: tokio::net::TcpListener) -> anyhow::Result<()> {
-    let threads = serving_threads();
-    if threads <= 1 {
-        axum::serve(listener, router(state))
-            .with_graceful_shutdown(shutdown_signal())
-            .await?;
-        return Ok(());
-    }
-    let app = router(state);
+    let threads = serving_threads().max(1);
+    let app = Dispatch {
+        router: router(state.clone()),
+        state,
+    };
     let mut workers = Vec::with_capacity(threads);
     for i in 0..threads {
         let (tx, rx) = tokio::sync::mpsc::unbounded_channel::<std::net::TcpStream>();
@@ -276,6 +274,51 @@ pub async fn serve(state: Arc<AppState>, listener: tokio::net::TcpListener) -> a
     Ok(())
 }
 
+/// What a serving thread answers with: the exchange's `/r1/` calls go straight to their handler,
+/// counted and guarded against panics as the router would (they are the hot path: a gateway
+/// relays tens of thousands a second, and the route table and middleware futures were a tenth
+/// of its time); everything else goes through the router.
+#[derive(Clone)]
+struct Dispatch {
+    router: Router,
+    state: Arc<AppState>,
+}
+
+type Answer = Result<axum::response::Response, std::convert::Infallible>;
+
+impl hyper::service::Service<hyper::Request<hyper::body::Incoming>> for Dispatch {
+    type Response = axum::response::Response;
+    type Error = std::convert::Infallible;
+    type Future = futures::future::Either<
+        futures::future::BoxFuture<'static, Answer>,
+        tower::util::Oneshot<Router, axum::extract::Request>,
+    >;
+
+    fn call(&self, req: hyper::Request<hyper::body::Incoming>) -> Self::Future {
+        use tower::ServiceExt;
+        let req = req.map(axum::body::Body::new);
+        if req.uri().path().starts_with("/r1/") {
+            futures::future::Either::Left(Box::pin(exchange_call(self.state.clone(), req)))
+        } else {
+            futures::future::Either::Right(self.router.clone().oneshot(req))
+        }
+    }
+}
+
+/// One `/r1/` call, as the router would answer it (the same handler, metrics and panic guard).
+async fn exchange_call(state: Arc<AppState>, req: axum::extract::Request) -> Answer {
+    use futures::FutureExt;
+    let method = metrics::method_label(req.method());
+    let started = Instant::now();
+    let call = exchange::r1(axum::extract::State(state.clone()), req);
+    let resp = std::panic::AssertUnwindSafe(call)
+        .catch_unwind()
+        .await
+        .unwrap_or_else(render::panic_response);
+    metrics::record(&state.metrics, exchange::R1_ROUTE, method, &resp, started);
+    Ok(resp)
+}
+
 /// How many threads serve connections: `YAGONA_HTTP_THREADS`, else one per core.
 pub fn serving_threads() -> usize {
     std::env::var("YAGONA_HTTP_THREADS")
@@ -287,7 +330,7 @@ pub fn serving_threads() -> usize {
 /// One serving thread: a single-threaded runtime serving the connections it is handed, until
 /// the acceptor is gone; then it lets requests in flight finish (at most [`DRAIN`]).
 fn serve_connections(
-    app: Router,
+    app: Dispatch,
     mut rx: tokio::sync::mpsc::UnboundedReceiver<std::net::TcpStream>,
 ) {
     let runtime = match tokio::runtime::Builder::new_current_thread()
@@ -302,7 +345,7 @@ fn serve_connections(
     };
     runtime.block_on(async move {
         let graceful = hyper_util::server::graceful::GracefulShutdown::new();
-        let service = hyper_util::service::TowerToHyperService::new(app);
+        let service = app;
         while let Some(stream) = rx.recv().await {
             let Ok(stream) = tokio::net::TcpStream::from_std(stream) else {
                 continue;

@@ -90,16 +90,27 @@ impl Metrics {
 /// reference numbers into labels and grow without bound).
 pub async fn track(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
     let route = req.extensions().get::<MatchedPath>().cloned();
-    let method = req.method().clone();
+    let method = method_label(req.method());
     let started = Instant::now();
     let resp = next.run(req).await;
-    let elapsed = started.elapsed().as_secs_f64();
-    let status = resp.status().as_u16();
     let route = route.as_ref().map_or("unmatched", MatchedPath::as_str);
-    let (latency, requests) = handles(&state.metrics, route, &method, status);
+    record(&state.metrics, route, method, &resp, started);
+    resp
+}
+
+/// Counts one answered request under its route pattern and method label (see [`method_label`]),
+/// timed from `started`.
+pub fn record(
+    metrics: &Metrics,
+    route: &str,
+    method: &'static str,
+    resp: &Response,
+    started: Instant,
+) {
+    let elapsed = started.elapsed().as_secs_f64();
+    let (latency, requests) = handles(metrics, route, method, resp.status().as_u16());
     latency.observe(elapsed);
     requests.inc();
-    resp
 }
 
 type Handles = (Box<str>, Histogram, Counter);
@@ -115,7 +126,7 @@ thread_local! {
 
 /// The method as a label: HTTP's own methods by name, any other one a client makes up as
 /// `other` (each new label value would be a new series, kept for the node's lifetime).
-fn method_label(method: &axum::http::Method) -> &'static str {
+pub fn method_label(method: &axum::http::Method) -> &'static str {
     const KNOWN: [&str; 9] = [
         "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT",
     ];
@@ -128,10 +139,9 @@ fn method_label(method: &axum::http::Method) -> &'static str {
 fn handles(
     metrics: &Metrics,
     route: &str,
-    method: &axum::http::Method,
+    method: &'static str,
     status: u16,
 ) -> (Histogram, Counter) {
-    let method = method_label(method);
     let key = (metrics.id, route.as_ptr() as usize, method, status);
     HANDLES.with(|cache| {
         let mut cache = cache.borrow_mut();
