@@ -88,11 +88,14 @@ pub struct Endpoint {
 }
 
 impl Directory {
+    /// The member a client is or belongs to (looked up without building its identifier: the
+    /// gateway does this several times a call).
+    pub fn member(&self, id: &ClientId) -> Option<&Member> {
+        self.members.get(&MemberOf(id) as &dyn MemberKey)
+    }
+
     pub fn subsystem(&self, id: &ClientId) -> Option<&Subsystem> {
-        self.members
-            .get(&id.member_id())?
-            .subsystems
-            .get(id.subsystem.as_deref()?)
+        self.member(id)?.subsystems.get(id.subsystem.as_deref()?)
     }
 
     pub fn service(&self, id: &ServiceId) -> Option<&Service> {
@@ -128,7 +131,7 @@ impl Directory {
 
     /// The node hosting a member's subsystems (`None`: every node serves it itself).
     pub fn node_of(&self, id: &ClientId) -> Option<&Node> {
-        let code = self.members.get(&id.member_id())?.node.as_deref()?;
+        let code = self.member(id)?.node.as_deref()?;
         self.nodes.get(code)
     }
 
@@ -1417,4 +1420,104 @@ async fn bump(conn: &mut sqlx::AnyConnection) -> Result<(), DbError> {
         .execute(conn)
         .await?;
     Ok(())
+}
+
+/// A member's identifier as its parts, so that members (keyed by their [`ClientId`]) can be
+/// looked up by a subsystem's identifier in place ([`Directory::member`]).
+trait MemberKey {
+    fn parts(&self) -> (&str, &str, &str, Option<&str>);
+}
+
+impl MemberKey for ClientId {
+    fn parts(&self) -> (&str, &str, &str, Option<&str>) {
+        (
+            &self.instance,
+            &self.class,
+            &self.member,
+            self.subsystem.as_deref(),
+        )
+    }
+}
+
+/// The member a client is or belongs to, as a key.
+struct MemberOf<'a>(&'a ClientId);
+
+impl MemberKey for MemberOf<'_> {
+    fn parts(&self) -> (&str, &str, &str, Option<&str>) {
+        (&self.0.instance, &self.0.class, &self.0.member, None)
+    }
+}
+
+impl<'a> std::borrow::Borrow<dyn MemberKey + 'a> for ClientId {
+    fn borrow(&self) -> &(dyn MemberKey + 'a) {
+        self
+    }
+}
+
+// The same order as `ClientId`'s own (derived: field by field, no subsystem first).
+impl PartialEq for dyn MemberKey + '_ {
+    fn eq(&self, other: &Self) -> bool {
+        self.parts() == other.parts()
+    }
+}
+
+impl Eq for dyn MemberKey + '_ {}
+
+impl PartialOrd for dyn MemberKey + '_ {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for dyn MemberKey + '_ {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.parts().cmp(&other.parts())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Members are found by any of their subsystems' identifiers, among neighbours in the
+    /// order (a key order that disagreed with `ClientId`'s would miss some of them).
+    #[test]
+    fn a_member_is_found_by_its_subsystems_identifier() {
+        let mut d = Directory::default();
+        let codes = ["GOV/123", "GOV/1234", "COM/123", "GOV/12", "NGO/9"];
+        for code in codes {
+            let (class, member) = code.split_once('/').unwrap();
+            let id = ClientId {
+                instance: "UZ".into(),
+                class: class.into(),
+                member: member.into(),
+                subsystem: None,
+            };
+            d.members.insert(
+                id.clone(),
+                Member {
+                    id,
+                    agency: None,
+                    name: I18nText::default(),
+                    node: None,
+                    subsystems: BTreeMap::new(),
+                },
+            );
+        }
+        for code in codes {
+            let (class, member) = code.split_once('/').unwrap();
+            let sub = ClientId::subsystem("UZ", class, member, "portal");
+            assert_eq!(d.member(&sub).map(|m| m.id.member.as_str()), Some(member));
+            assert_eq!(
+                d.member(&sub.member_id()).map(|m| &m.id),
+                Some(&sub.member_id())
+            );
+        }
+        assert!(d
+            .member(&ClientId::subsystem("UZ", "GOV", "1235", "portal"))
+            .is_none());
+        assert!(d
+            .member(&ClientId::subsystem("EE", "GOV", "123", "portal"))
+            .is_none());
+    }
 }

@@ -124,8 +124,25 @@ impl ClientId {
 
     /// The value of an `X-Road-Client` header.
     pub fn from_header(value: &str) -> Result<Self, ExchangeError> {
-        let parts: Vec<&str> = value.trim().split('/').collect();
-        Self::from_parts(&parts, Whose::Client)
+        let value = value.trim();
+        let mut parts = [""; 4];
+        let mut n = 0;
+        for p in value.split('/') {
+            if n == parts.len() {
+                // More parts than an identifier has: the error counts them all.
+                n = value.split('/').count();
+                break;
+            }
+            parts[n] = p;
+            n += 1;
+        }
+        match parts.get(..n) {
+            Some(parts) => Self::from_parts(parts, Whose::Client),
+            None => Err(bad(
+                Whose::Client,
+                format!("expected INSTANCE/CLASS/MEMBER[/SUBSYSTEM], found {n} parts"),
+            )),
+        }
     }
 
     /// The member this client is or belongs to.

@@ -302,15 +302,25 @@ impl Gateway {
             return self.authenticate_tls(parts, client, snapshot);
         };
         let now = chrono::Utc::now().timestamp();
+        // A token seen before and still valid: only whose it is needs checking (and its
+        // holder is copied out only when it is someone else's).
         let cached = self
             .tokens
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .get(t)
-            .cloned();
+            .filter(|(_, exp)| *exp > now)
+            .map(|(who, _)| {
+                if who == client {
+                    None
+                } else {
+                    Some(who.clone())
+                }
+            });
         let who = match cached {
-            Some((who, exp)) if exp > now => who,
-            _ => {
+            Some(None) => return Ok(None),
+            Some(Some(who)) => who,
+            None => {
                 let (who, exp) = token::verify(t, |c| {
                     snapshot
                         .public_keys
@@ -383,10 +393,14 @@ impl Gateway {
     }
 }
 
-/// The gateway's routes (outside the portal's sessions, CSRF and page headers).
+/// The route of protocol calls (also the label they are counted under).
+pub const R1_ROUTE: &str = "/r1/{*rest}";
+
+/// The gateway's routes (outside the portal's sessions, CSRF and page headers). A serving
+/// thread passes `/r1/` calls to [`r1`] itself, without the route table (`crate::serve`).
 pub fn routes() -> Router<Arc<AppState>> {
     let mut r = Router::new()
-        .route("/r1/{*rest}", any(r1))
+        .route(R1_ROUTE, any(r1))
         .route("/listClients", get(list_clients));
     for v in ["r0", "r2", "r3", "r4", "r5", "r6", "r7", "r8", "r9"] {
         r = r.route(&format!("/{v}/{{*rest}}"), any(wrong_version));
@@ -425,6 +439,14 @@ async fn wrong_version(req: Request) -> Response {
     )
 }
 
+/// An identifier as the protocol writes it, in one allocation.
+fn identifier_text(id: &impl std::fmt::Display) -> String {
+    use std::fmt::Write;
+    let mut text = String::with_capacity(128);
+    let _ = write!(text, "{id}");
+    text
+}
+
 fn header_text(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(name)
@@ -441,6 +463,9 @@ struct Exchange {
     message_id: String,
     client: ClientId,
     service: ServiceId,
+    /// The two identifiers as the protocol writes them (made once: headers and log use them).
+    client_text: String,
+    service_text: String,
     method: String,
     path: String,
     user_id: Option<String>,
@@ -465,8 +490,8 @@ impl Exchange {
             kind: kind.into(),
             request_id: self.request_id.clone(),
             message_id: self.message_id.clone(),
-            client: self.client.to_string(),
-            service: self.service.to_string(),
+            client: self.client_text.clone(),
+            service: self.service_text.clone(),
             method: self.method.clone(),
             path: self.path.clone(),
             status,
@@ -484,7 +509,7 @@ impl Exchange {
     }
 }
 
-async fn r1(State(app): State<Arc<AppState>>, req: Request) -> Response {
+pub(crate) async fn r1(State(app): State<Arc<AppState>>, req: Request) -> Response {
     let incident = fresh_id();
     let gw = &app.gateway;
     let (parts, body) = req.into_parts();
@@ -531,6 +556,8 @@ async fn r1(State(app): State<Arc<AppState>>, req: Request) -> Response {
     let exchange = Exchange {
         request_id: incident.clone(),
         message_id: header_text(&parts.headers, "x-road-id").unwrap_or_else(fresh_id),
+        client_text: identifier_text(&client),
+        service_text: identifier_text(&service),
         client,
         service,
         method: parts.method.to_string(),
@@ -665,6 +692,8 @@ pub async fn call_with(
     let exchange = Exchange {
         request_id: request_id.clone(),
         message_id,
+        client_text: identifier_text(client),
+        service_text: identifier_text(service),
         client: client.clone(),
         service: service.clone(),
         method: method.to_string(),
@@ -716,10 +745,7 @@ impl Gateway {
     ) -> Option<(String, String)> {
         let snapshot = self.snapshot(db).await;
         let s = snapshot.directory.service(service)?;
-        let member = snapshot
-            .directory
-            .members
-            .get(&service.provider.member_id())?;
+        let member = snapshot.directory.member(&service.provider)?;
         Some((s.title.get(l).to_owned(), member.name.get(l).to_owned()))
     }
 }
@@ -881,8 +907,8 @@ async fn forward(
             .filter_map(|v| v.to_str().ok())
             .collect::<Vec<_>>(),
     );
-    let client_text = client.to_string();
-    let mut sent: Vec<(HeaderName, HeaderValue)> = Vec::with_capacity(parts.headers.len() + 2);
+    let client_text = &exchange.client_text;
+    let mut sent = HeaderMap::with_capacity(parts.headers.len() + 4);
     for (name, value) in &parts.headers {
         let n = name.as_str();
         if headers::passes(n, &listed)
@@ -891,11 +917,12 @@ async fn forward(
             && n != "x-road-id"
             && n != "x-govstack-client"
         {
-            sent.push((name.clone(), value.clone()));
+            sent.append(name.clone(), value.clone());
         }
     }
-    sent.push((X_ROAD_CLIENT, protocol_value(&client_text)?));
-    sent.push((X_ROAD_ID, protocol_value(&exchange.message_id)?));
+    sent.insert(X_ROAD_CLIENT, protocol_value(client_text)?);
+    sent.insert(X_ROAD_ID, protocol_value(&exchange.message_id)?);
+    // Over the headers in the order the provider gets them (a map's order, as it is sent).
     let hash = headers::request_hash(&exchange.method, &exchange.path, &sent, &body);
 
     let evidence = gw.config.evidence;
@@ -934,15 +961,15 @@ async fn forward(
                 )
             })?;
             let mut relayed = sent;
-            relayed.push((
+            relayed.insert(
                 HeaderName::from_static(RELAYED_REQUEST_ID),
                 protocol_value(&exchange.request_id)?,
-            ));
+            );
             if let Some(request) = pending.last() {
-                relayed.push((
+                relayed.insert(
                     HeaderName::from_static(SIGNATURE),
                     protocol_value(&request.signature)?,
-                ));
+                );
             }
             let url = format!("{}/r1/{service_id}{}", node.address, exchange.path);
             let who = format!("node {}", node.code);
@@ -1067,26 +1094,37 @@ async fn forward(
             .filter_map(|v| v.to_str().ok())
             .collect::<Vec<_>>(),
     );
-    let mut response = Response::builder().status(status);
-    for (name, value) in &upstream_headers {
-        let n = name.as_str();
-        if headers::passes(n, &listed) && !n.starts_with("x-road-") && !n.starts_with("x-yagona-") {
-            response = response.header(name, value);
+    // The provider's headers, moved over (not copied) but for those that stay behind.
+    let mut out = HeaderMap::with_capacity(upstream_headers.len() + 6);
+    let mut current: Option<(HeaderName, bool)> = None;
+    for (name, value) in upstream_headers {
+        if let Some(name) = name {
+            let n = name.as_str();
+            let passes = headers::passes(n, &listed)
+                && !n.starts_with("x-road-")
+                && !n.starts_with("x-yagona-");
+            current = Some((name, passes));
+        }
+        if let Some((name, true)) = &current {
+            out.append(name.clone(), value);
         }
     }
     if exchange.relay.is_some() {
         // The node that passed the call on logs the provider's signature too.
         if let Some(signature) = &response_signature {
-            response = response.header(SIGNATURE, signature.as_str());
+            out.insert(
+                HeaderName::from_static(SIGNATURE),
+                protocol_value(signature)?,
+            );
         }
     }
-    let response = response
-        .body(Body::from(answer))
-        .map_err(|e| refuse(ErrorKind::InternalError, e.to_string()))?;
+    let mut response = Response::new(Body::from(answer));
+    *response.status_mut() = status;
+    *response.headers_mut() = out;
     Ok(with_protocol_headers(
         response,
-        &client_text,
-        &service_id.to_string(),
+        client_text,
+        &exchange.service_text,
         &exchange.message_id,
         &exchange.request_id,
         Some(&hash),
@@ -1094,32 +1132,11 @@ async fn forward(
 }
 
 /// How a call goes onwards: plain HTTP to a provider through this thread's own connection
-/// pool (hyper's, no URL parsing nor redirect layers per call), or through a `reqwest` client
-/// (providers on HTTPS, other nodes over mutual TLS).
+/// pool ([`crate::upstream`]), or through a `reqwest` client (providers on HTTPS, other nodes
+/// over mutual TLS).
 enum Onward<'a> {
     Plain,
     Client(&'a reqwest::Client),
-}
-
-type PlainClient = hyper_util::client::legacy::Client<
-    hyper_util::client::legacy::connect::HttpConnector,
-    http_body_util::Full<axum::body::Bytes>,
->;
-
-thread_local! {
-    /// Each serving thread's own pool of plain-HTTP connections to providers: they live on that
-    /// thread's runtime, so an onward call wakes no other thread (see `crate::serve`).
-    static PLAIN: std::cell::OnceCell<PlainClient> = const { std::cell::OnceCell::new() };
-}
-
-fn plain_client() -> PlainClient {
-    let mut connector = hyper_util::client::legacy::connect::HttpConnector::new();
-    connector.set_nodelay(true);
-    // Redirects are not followed: this client follows none.
-    hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
-        .pool_max_idle_per_host(256)
-        .pool_timer(hyper_util::rt::TokioTimer::new())
-        .build(connector)
 }
 
 /// One HTTP call onwards (to a provider, or to the node hosting it): no redirects followed,
@@ -1129,16 +1146,12 @@ async fn send_onwards(
     via: Onward<'_>,
     method: &axum::http::Method,
     url: &str,
-    sent: Vec<(HeaderName, HeaderValue)>,
+    headers: HeaderMap,
     body: axum::body::Bytes,
     timeout_ms: u64,
     limit: usize,
     who: &str,
 ) -> Result<(StatusCode, HeaderMap, Vec<u8>), ExchangeError> {
-    let mut headers = HeaderMap::with_capacity(sent.len());
-    for (n, v) in sent {
-        headers.append(n, v);
-    }
     let timed_out = || {
         refuse(
             ErrorKind::ServiceFailed,
@@ -1163,23 +1176,26 @@ async fn send_onwards(
         }
     };
     let exchange = async {
-        let response: axum::http::Response<axum::body::Body> = match via {
+        let not_url = || {
+            refuse(
+                ErrorKind::NetworkError,
+                format!("{who} has an address that is not a URL: {url}"),
+            )
+        };
+        let (response, lease) = match via {
             Onward::Plain => {
-                let uri: axum::http::Uri = url.parse().map_err(|_| {
-                    refuse(
-                        ErrorKind::NetworkError,
-                        format!("{who} has an address that is not a URL: {url}"),
-                    )
-                })?;
+                let uri: axum::http::Uri = url.parse().map_err(|_| not_url())?;
                 let mut request = axum::http::Request::new(http_body_util::Full::new(body));
                 *request.method_mut() = method.clone();
                 *request.uri_mut() = uri;
                 *request.headers_mut() = headers;
-                PLAIN
-                    .with(|c| c.get_or_init(plain_client).request(request))
-                    .await
-                    .map_err(|e| failed(e.is_connect(), &e))?
-                    .map(Body::new)
+                let (response, lease) =
+                    crate::upstream::send(request).await.map_err(|e| match e {
+                        crate::upstream::Failure::Address => not_url(),
+                        crate::upstream::Failure::Connect(_) => failed(true, &e),
+                        crate::upstream::Failure::Exchange(_) => failed(false, &e),
+                    })?;
+                (response.map(Body::new), Some(lease))
             }
             Onward::Client(http) => {
                 let response = http
@@ -1189,7 +1205,7 @@ async fn send_onwards(
                     .send()
                     .await
                     .map_err(|e| failed(e.is_connect(), &e))?;
-                axum::http::Response::from(response).map(Body::new)
+                (axum::http::Response::from(response).map(Body::new), None)
             }
         };
         let (parts, mut body) = response.into_parts();
@@ -1215,6 +1231,9 @@ async fn send_onwards(
                 }
                 answer.extend_from_slice(&chunk);
             }
+        }
+        if let Some(lease) = lease {
+            lease.finish();
         }
         Ok((parts.status, parts.headers, answer))
     };

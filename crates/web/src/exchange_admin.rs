@@ -26,8 +26,7 @@ fn grantee_label(d: &Directory, g: &Grantee, l: Locale) -> String {
     match g {
         Grantee::Subsystem(id) => {
             let member = d
-                .members
-                .get(&id.member_id())
+                .member(id)
                 .map(|m| m.name.get(l).to_owned())
                 .unwrap_or_default();
             format!("{id} — {member}")

@@ -1,0 +1,160 @@
+//! Plain-HTTP calls to providers, through each thread's own pool of HTTP/1.1 connections.
+//!
+//! A serving thread ([`crate::serve`]) relays tens of thousands of calls a second, most of them
+//! to a handful of providers. Its connections to them live on its own runtime, in a pool only it
+//! touches: taking one is a `Vec::pop`, with no lock, no task spawned per call to wait for the
+//! connection to be free again, and no URL re-parsed (what hyper-util's general client costs).
+//! A connection goes back to the pool only once its answer has been read to the end, so the
+//! next call on it never waits behind another; one the provider has closed is dropped when it
+//! is next looked at, and a call that found it closed before sending anything is sent again on
+//! a fresh connection (nothing reached the provider, so nothing is sent twice).
+
+use axum::body::Bytes;
+use axum::http::{header, HeaderValue, Request, Response, Uri};
+use http_body_util::Full;
+use hyper::body::Incoming;
+use hyper::client::conn::http1::SendRequest;
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+/// How long an unused connection is kept (providers commonly close theirs after a minute or more).
+const IDLE: Duration = Duration::from_secs(50);
+/// The most unused connections kept to one provider.
+const MAX_IDLE: usize = 256;
+
+type Sender = SendRequest<Full<Bytes>>;
+
+thread_local! {
+    /// This thread's unused connections, by provider address (`host:port`), newest last.
+    static POOL: RefCell<HashMap<String, Vec<(Sender, Instant)>>> = RefCell::new(HashMap::new());
+}
+
+/// Why a call got no answer.
+#[derive(Debug)]
+pub enum Failure {
+    /// The address is not an absolute `http://` URL.
+    Address,
+    /// No connection could be made.
+    Connect(std::io::Error),
+    /// The connection failed while the call was sent or answered.
+    Exchange(hyper::Error),
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Failure::Address => f.write_str("the address is not an http:// URL"),
+            Failure::Connect(e) => write!(f, "{e}"),
+            Failure::Exchange(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+/// A connection in use: [`Lease::finish`] it once the answer has been read to the end, and it
+/// goes back to the pool; dropped unfinished, it is closed.
+pub struct Lease {
+    sender: Sender,
+    authority: String,
+}
+
+impl Lease {
+    pub fn finish(self) {
+        if self.sender.is_closed() {
+            return;
+        }
+        POOL.with(|pool| {
+            let mut pool = pool.borrow_mut();
+            let idle = match pool.get_mut(&self.authority) {
+                Some(idle) => idle,
+                None => pool.entry(self.authority).or_default(),
+            };
+            // The oldest goes first when it has expired, so a pool never holds many dead ones.
+            if idle
+                .first()
+                .is_some_and(|(s, since)| s.is_closed() || since.elapsed() > IDLE)
+            {
+                idle.remove(0);
+            }
+            if idle.len() < MAX_IDLE {
+                idle.push((self.sender, Instant::now()));
+            }
+        });
+    }
+}
+
+/// A connection to `authority` from this thread's pool, if one is open and fresh.
+fn checkout(authority: &str) -> Option<Sender> {
+    POOL.with(|pool| {
+        let mut pool = pool.borrow_mut();
+        let idle = pool.get_mut(authority)?;
+        while let Some((sender, since)) = idle.pop() {
+            if !sender.is_closed() && since.elapsed() < IDLE {
+                return Some(sender);
+            }
+        }
+        None
+    })
+}
+
+async fn connect(authority: &str) -> Result<Sender, Failure> {
+    let stream = tokio::net::TcpStream::connect(authority)
+        .await
+        .map_err(Failure::Connect)?;
+    let _ = stream.set_nodelay(true);
+    let (sender, connection) =
+        hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
+            .await
+            .map_err(Failure::Exchange)?;
+    // The connection runs on this thread's runtime; it ends when its sender is dropped or the
+    // provider closes it.
+    tokio::spawn(async move {
+        if let Err(e) = connection.await {
+            tracing::debug!(error = %e, "provider connection ended");
+        }
+    });
+    Ok(sender)
+}
+
+/// Sends `request` (its URI absolute, `http://host:port/path?query`) and returns the answer's
+/// head and body, with the connection to give back once the body is read. Redirects are not
+/// followed; there is no timeout here (the caller bounds the whole exchange).
+pub async fn send(
+    mut request: Request<Full<Bytes>>,
+) -> Result<(Response<Incoming>, Lease), Failure> {
+    let uri = std::mem::take(request.uri_mut());
+    let (Some("http"), Some(authority)) = (uri.scheme_str(), uri.authority()) else {
+        return Err(Failure::Address);
+    };
+    let authority = authority.as_str().to_owned();
+    let host = HeaderValue::from_str(&authority).map_err(|_| Failure::Address)?;
+    request.headers_mut().insert(header::HOST, host);
+    // On the wire a request names only its path (origin form).
+    *request.uri_mut() = uri
+        .path_and_query()
+        .cloned()
+        .map_or_else(|| Uri::from_static("/"), Uri::from);
+    loop {
+        let (mut sender, reused) = match checkout(&authority) {
+            Some(s) => (s, true),
+            None => (connect(&authority).await?, false),
+        };
+        if sender.ready().await.is_err() {
+            if reused {
+                continue;
+            }
+            return Err(Failure::Connect(std::io::Error::new(
+                std::io::ErrorKind::ConnectionReset,
+                "the provider closed the connection at once",
+            )));
+        }
+        match sender.try_send_request(request).await {
+            Ok(response) => return Ok((response, Lease { sender, authority })),
+            Err(mut e) => match e.take_message() {
+                // Closed by the provider before the call went out: send it on a new one.
+                Some(unsent) if reused => request = unsent,
+                _ => return Err(Failure::Exchange(e.into_error())),
+            },
+        }
+    }
+}
