@@ -64,7 +64,11 @@ async fn test_provider() -> String {
                 "late"
             }),
         )
-        .route("/api/big", get(|| async { vec![b'x'; 2 * 1024 * 1024] }));
+        .route("/api/big", get(|| async { vec![b'x'; 2 * 1024 * 1024] }))
+        .route(
+            "/api/once",
+            get(|| async { ([("connection", "close")], "one answer per connection") }),
+        );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
@@ -116,6 +120,7 @@ async fn with_test_member(app: &TestApp, provider: &str) {
                 ("GET", "/moved"),
                 ("GET", "/slow"),
                 ("GET", "/big"),
+                ("GET", "/once"),
             ],
         ),
         // Nothing listens on port 9 (discard) on a test machine.
@@ -956,7 +961,78 @@ async fn a_register_that_is_down_leaves_the_fields_to_the_applicant(app: TestApp
     assert_eq!(failed.status, Some(500));
 }
 
+/// The gateway keeps its connections to providers open between calls; a provider that closes
+/// them (after each answer, or when it restarts) costs no call an error.
+async fn connections_to_providers_are_reused_or_made_again(app: TestApp) {
+    let provider = test_provider().await;
+    with_test_member(&app, &provider).await;
+    for _ in 0..5 {
+        let r = call(
+            &app,
+            reqwest::Method::GET,
+            "/r1/UZ/COM/12345678/tester/api/once",
+            PORTAL,
+        )
+        .send()
+        .await
+        .unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        assert_eq!(r.text().await.unwrap(), "one answer per connection");
+    }
+
+    // A provider that goes away and comes back on the same address, its old connections gone.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = listener.local_addr().unwrap();
+    let serve = |listener: std::net::TcpListener| {
+        listener.set_nonblocking(true).unwrap();
+        let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+        tokio::spawn(async move {
+            // Its connections end with it (a JoinSet aborts its tasks when dropped).
+            let mut connections = tokio::task::JoinSet::new();
+            loop {
+                let (stream, _) = listener.accept().await.unwrap();
+                let answer = hyper::service::service_fn(|_| async {
+                    Ok::<_, std::convert::Infallible>(hyper::Response::new("here".to_owned()))
+                });
+                connections.spawn(
+                    hyper::server::conn::http1::Builder::new()
+                        .serve_connection(hyper_util::rt::TokioIo::new(stream), answer),
+                );
+            }
+        })
+    };
+    with_test_member(&app, &format!("http://{address}")).await;
+    let echo = |n: usize| {
+        call(
+            &app,
+            reqwest::Method::GET,
+            &format!("/r1/UZ/COM/12345678/tester/api/echo/{n}"),
+            PORTAL,
+        )
+        .send()
+    };
+    let first = serve(listener);
+    for n in 0..3 {
+        assert_eq!(echo(n).await.unwrap().status(), StatusCode::OK);
+    }
+    first.abort();
+    let _ = first.await;
+    assert_error(
+        echo(3).await.unwrap(),
+        500,
+        "server.serverproxy.network_error",
+    )
+    .await;
+    let _second = serve(std::net::TcpListener::bind(address).unwrap());
+    for n in 4..8 {
+        let r = echo(n).await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "call {n} after the restart");
+        assert_eq!(r.text().await.unwrap(), "here");
+    }
+}
+
 on_both_databases!(
+    connections_to_providers_are_reused_or_made_again,
     the_portal_asks_the_registers_once_and_says_where_values_came_from,
     a_register_that_is_down_leaves_the_fields_to_the_applicant,
     administrators_grant_and_withdraw_rights_and_see_the_traffic,
