@@ -241,6 +241,12 @@ impl Gateway {
         if checked.elapsed() < DIRECTORY_CHECK {
             return current;
         }
+        // Boxed: the database's futures are large, and every call's future would carry them.
+        Box::pin(self.check_directory(db, current)).await
+    }
+
+    /// The directory's version checked (and the directory read again when it changed).
+    async fn check_directory(&self, db: &Db, current: Arc<Snapshot>) -> Arc<Snapshot> {
         let fresh = match stamp(db).await {
             Ok(s) if s == current.stamp => None,
             Ok(_) => match load_snapshot(db, &self.config).await {
@@ -573,7 +579,7 @@ pub(crate) async fn r1(State(app): State<Arc<AppState>>, req: Request) -> Respon
     match forward(gw, &snapshot, &exchange, &parts, body, &rest, &mut pending).await {
         Ok(r) => r,
         Err(e) => {
-            log_refusal(gw, &snapshot, &exchange, &e, pending).await;
+            Box::pin(log_refusal(gw, &snapshot, &exchange, &e, pending)).await;
             error_response(&e, &incident)
         }
     }
@@ -974,7 +980,7 @@ async fn forward(
             let url = format!("{}/r1/{service_id}{}", node.address, exchange.path);
             let who = format!("node {}", node.code);
             // The other node has the provider's own timeout; this one allows for the way there.
-            let (status, headers, answer) = send_onwards(
+            let (status, headers, answer) = Box::pin(send_onwards(
                 Onward::Client(http),
                 &parts.method,
                 &url,
@@ -983,7 +989,7 @@ async fn forward(
                 timeout_ms + 2_000,
                 limit,
                 &who,
-            )
+            ))
             .await?;
             if let Some(code) = headers.get("x-road-error").and_then(|v| v.to_str().ok()) {
                 let message = serde_json::from_slice::<serde_json::Value>(&answer)
@@ -998,7 +1004,7 @@ async fn forward(
             (status, headers, answer)
         }
         None if service.base_url == pubsub::BASE_URL => {
-            crate::pubsub::answer(
+            Box::pin(crate::pubsub::answer(
                 &gw.db,
                 &snapshot.directory,
                 client,
@@ -1007,7 +1013,7 @@ async fn forward(
                 rest,
                 &body,
                 &exchange.message_id,
-            )
+            ))
             .await
         }
         None => {
@@ -1175,7 +1181,9 @@ async fn send_onwards(
             broke_off(e)
         }
     };
-    let exchange = async {
+    // The whole exchange under one timeout (built in place: a named future would be kept
+    // twice in this function's own).
+    tokio::time::timeout(Duration::from_millis(timeout_ms), async {
         let not_url = || {
             refuse(
                 ErrorKind::NetworkError,
@@ -1198,13 +1206,15 @@ async fn send_onwards(
                 (response.map(Body::new), Some(lease))
             }
             Onward::Client(http) => {
-                let response = http
-                    .request(method.clone(), url)
-                    .headers(headers)
-                    .body(body)
-                    .send()
-                    .await
-                    .map_err(|e| failed(e.is_connect(), &e))?;
+                // Boxed: reqwest's future is large, and the plain path's would carry it.
+                let response = Box::pin(
+                    http.request(method.clone(), url)
+                        .headers(headers)
+                        .body(body)
+                        .send(),
+                )
+                .await
+                .map_err(|e| failed(e.is_connect(), &e))?;
                 (axum::http::Response::from(response).map(Body::new), None)
             }
         };
@@ -1236,10 +1246,9 @@ async fn send_onwards(
             lease.finish();
         }
         Ok((parts.status, parts.headers, answer))
-    };
-    tokio::time::timeout(Duration::from_millis(timeout_ms), exchange)
-        .await
-        .map_err(|_| timed_out())?
+    })
+    .await
+    .map_err(|_| timed_out())?
 }
 
 /// A message another node signed (for the member it hosts): its signature, checked against

@@ -137,7 +137,8 @@ pub async fn send(
     loop {
         let (mut sender, reused) = match checkout(&authority) {
             Some(s) => (s, true),
-            None => (connect(&authority).await?, false),
+            // Boxed: a connection is made rarely, and its future is large.
+            None => (Box::pin(connect(&authority)).await?, false),
         };
         if sender.ready().await.is_err() {
             if reused {
