@@ -5,6 +5,7 @@
 use crate::error::{ErrorKind, ExchangeError};
 use crate::id::{ClientId, ServiceId};
 use percent_encoding::percent_decode_str;
+use std::borrow::Cow;
 
 /// Who a right is granted to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,7 +44,7 @@ pub fn valid_path_glob(path: &str) -> bool {
 /// The path of a call as segments, each percent-decoded. A path that could mean something else
 /// to the provider than to the gateway (an encoded `/` or `\`, a `.` or `..` segment) is refused
 /// rather than matched.
-pub fn path_segments(raw: &str) -> Result<Vec<String>, ExchangeError> {
+pub fn path_segments(raw: &str) -> Result<Vec<Cow<'_, str>>, ExchangeError> {
     let path = raw.split(['?', '#']).next().unwrap_or("");
     let mut out = Vec::new();
     for seg in path.split('/').filter(|s| !s.is_empty()) {
@@ -59,7 +60,7 @@ pub fn path_segments(raw: &str) -> Result<Vec<String>, ExchangeError> {
                 format!("path segment {seg:?} is not allowed"),
             ));
         }
-        out.push(decoded.into_owned());
+        out.push(decoded);
     }
     Ok(out)
 }
@@ -86,18 +87,21 @@ fn segment_matches(pattern: &str, text: &str) -> bool {
 }
 
 /// Whether a path glob matches decoded path segments.
-pub fn glob_matches(glob: &str, segments: &[String]) -> bool {
-    let pattern: Vec<&str> = glob.split('/').filter(|s| !s.is_empty()).collect();
-    fn walk(p: &[&str], s: &[String]) -> bool {
-        match p.split_first() {
-            None => s.is_empty(),
-            Some((&"**", rest)) => (0..=s.len()).any(|skip| walk(rest, &s[skip..])),
-            Some((first, rest)) => {
-                !s.is_empty() && segment_matches(first, &s[0]) && walk(rest, &s[1..])
-            }
+pub fn glob_matches(glob: &str, segments: &[impl AsRef<str>]) -> bool {
+    // The pattern is walked as text, one segment at a time (empty segments skipped).
+    fn walk(p: &str, s: &[impl AsRef<str>]) -> bool {
+        let p = p.trim_start_matches('/');
+        if p.is_empty() {
+            return s.is_empty();
+        }
+        let (first, rest) = p.split_once('/').unwrap_or((p, ""));
+        if first == "**" {
+            (0..=s.len()).any(|skip| walk(rest, &s[skip..]))
+        } else {
+            !s.is_empty() && segment_matches(first, s[0].as_ref()) && walk(rest, &s[1..])
         }
     }
-    walk(&pattern, segments)
+    walk(glob, segments)
 }
 
 impl Right {
@@ -116,7 +120,7 @@ pub fn allowed(
     groups: &[String],
     service: &ServiceId,
     method: &str,
-    segments: &[String],
+    segments: &[impl AsRef<str>],
 ) -> bool {
     rights.iter().any(|r| {
         &r.service == service
@@ -130,7 +134,7 @@ pub fn allowed(
 mod tests {
     use super::*;
 
-    fn seg(p: &str) -> Vec<String> {
+    fn seg(p: &str) -> Vec<Cow<'_, str>> {
         path_segments(p).unwrap()
     }
 

@@ -117,7 +117,7 @@ impl Directory {
         client: &ClientId,
         service: &Service,
         method: &str,
-        segments: &[String],
+        segments: &[impl AsRef<str>],
     ) -> bool {
         access::allowed(
             &service.rights,

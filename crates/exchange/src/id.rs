@@ -59,6 +59,10 @@ fn bad(whose: Whose, detail: impl fmt::Display) -> ExchangeError {
 
 /// One part, percent-decoded and checked.
 fn part(raw: &str, what: Whose) -> Result<String, ExchangeError> {
+    if !raw.contains('%') {
+        check_part(raw).map_err(|why| bad(what, why))?;
+        return Ok(raw.to_owned());
+    }
     let decoded = percent_decode_str(raw)
         .decode_utf8()
         .map_err(|_| bad(what, format!("{raw:?} is not UTF-8 once decoded")))?;

@@ -53,7 +53,7 @@ fn the_demo_directory_reads_with_its_rights() {
     assert!(service.openapi.is_some());
     let portal = ClientId::subsystem("UZ", "GOV", "305184297", "portal");
     let docflow = ClientId::subsystem("UZ", "GOV", "201589236", "docflow");
-    let seg = |p: &str| yagona_exchange::access::path_segments(p).unwrap();
+    let seg = |p: &'static str| yagona_exchange::access::path_segments(p).unwrap();
     assert!(d.allowed(&portal, service, "GET", &seg("/v1/persons/31505901234567")));
     assert!(!d.allowed(&portal, service, "POST", &seg("/v1/persons/31505901234567")));
     assert!(!d.allowed(&docflow, service, "GET", &seg("/v1/persons/31505901234567")));

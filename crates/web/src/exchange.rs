@@ -163,9 +163,10 @@ fn onward_client() -> reqwest::ClientBuilder {
 /// A random (v4) UUID from the thread's generator: a request id for every exchange, without
 /// a system call each.
 fn fresh_id() -> String {
-    uuid::Builder::from_random_bytes(rand::random())
-        .into_uuid()
-        .to_string()
+    let id = uuid::Builder::from_random_bytes(rand::random()).into_uuid();
+    id.hyphenated()
+        .encode_lower(&mut uuid::Uuid::encode_buffer())
+        .to_owned()
 }
 
 /// This node's own key (its TLS identity), if it has a code and a key file.
@@ -453,14 +454,19 @@ fn identifier_text(id: &impl std::fmt::Display) -> String {
     text
 }
 
-fn header_text(headers: &HeaderMap, name: &str) -> Option<String> {
+/// A header's last value, trimmed, if it is text and not empty.
+fn header_str(headers: &HeaderMap, name: impl axum::http::header::AsHeaderName) -> Option<&str> {
     headers
         .get_all(name)
         .iter()
         .next_back()
         .and_then(|v| v.to_str().ok())
-        .map(|s| s.trim().to_owned())
+        .map(str::trim)
         .filter(|s| !s.is_empty())
+}
+
+fn header_text(headers: &HeaderMap, name: impl axum::http::header::AsHeaderName) -> Option<String> {
+    header_str(headers, name).map(str::to_owned)
 }
 
 /// The identity of one exchange, for its log entries.
@@ -534,8 +540,7 @@ pub(crate) async fn r1(State(app): State<Arc<AppState>>, req: Request) -> Respon
         None => incident,
     };
     if rest.is_empty() && METASERVICES.contains(&service.code.as_str()) {
-        let message_id =
-            header_text(&parts.headers, "x-road-id").unwrap_or_else(|| incident.clone());
+        let message_id = header_text(&parts.headers, X_ROAD_ID).unwrap_or_else(|| incident.clone());
         return match metaservice(
             &snapshot,
             &client,
@@ -561,15 +566,15 @@ pub(crate) async fn r1(State(app): State<Arc<AppState>>, req: Request) -> Respon
         .unwrap_or_default();
     let exchange = Exchange {
         request_id: incident.clone(),
-        message_id: header_text(&parts.headers, "x-road-id").unwrap_or_else(fresh_id),
+        message_id: header_text(&parts.headers, X_ROAD_ID).unwrap_or_else(fresh_id),
         client_text: identifier_text(&client),
         service_text: identifier_text(&service),
         client,
         service,
         method: parts.method.to_string(),
         path: format!("{rest}{query}"),
-        user_id: header_text(&parts.headers, "x-road-userid"),
-        issue: header_text(&parts.headers, "x-road-issue"),
+        user_id: header_text(&parts.headers, X_ROAD_USER_ID),
+        issue: header_text(&parts.headers, X_ROAD_ISSUE),
         relay: relayed_by.map(|node| Relay {
             node,
             signature: header_text(&parts.headers, SIGNATURE),
@@ -773,12 +778,12 @@ async fn prepare(
     }
     let after = path.strip_prefix("/r1/").unwrap_or_default();
     let (service, rest) = ServiceId::from_path(after)?;
-    let client_text = header_text(&parts.headers, "x-road-client")
-        .or_else(|| header_text(&parts.headers, "x-govstack-client"))
+    let client_text = header_str(&parts.headers, X_ROAD_CLIENT)
+        .or_else(|| header_str(&parts.headers, "x-govstack-client"))
         .ok_or_else(|| {
             ExchangeError::new(ErrorKind::BadRequest, "the X-Road-Client header is missing")
         })?;
-    let client = ClientId::from_header(&client_text)?;
+    let client = ClientId::from_header(client_text)?;
     if client.subsystem.is_none() {
         return Err(ExchangeError::new(
             ErrorKind::InvalidClientIdentifier,
@@ -826,6 +831,8 @@ const X_ROAD_ID: HeaderName = HeaderName::from_static("x-road-id");
 const X_ROAD_SERVICE: HeaderName = HeaderName::from_static("x-road-service");
 const X_ROAD_REQUEST_ID: HeaderName = HeaderName::from_static("x-road-request-id");
 const X_ROAD_REQUEST_HASH: HeaderName = HeaderName::from_static("x-road-request-hash");
+const X_ROAD_USER_ID: HeaderName = HeaderName::from_static("x-road-userid");
+const X_ROAD_ISSUE: HeaderName = HeaderName::from_static("x-road-issue");
 
 /// A header value the gateway sets from an identifier it has checked (or made) itself.
 fn protocol_value(text: &str) -> Result<HeaderValue, ExchangeError> {

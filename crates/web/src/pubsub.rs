@@ -176,7 +176,7 @@ pub async fn answer(
                             ))
                         }
                         // Pushes come from the room: it needs the right to POST there.
-                        Some(s) if !directory.allowed(room, s, "POST", &[]) => {
+                        Some(s) if !directory.allowed(room, s, "POST", &[] as &[&str]) => {
                             return Ok(problem(
                                 400,
                                 &format!("pushService: {room} has no right to POST to {target}; grant it first"),
