@@ -984,13 +984,13 @@ async fn forward(
                     protocol_value(&request.signature)?,
                 );
             }
-            let url = format!("{}/r1/{service_id}{}", node.address, exchange.path);
+            let base = format!("{}/r1/{service_id}", node.address);
             let who = format!("node {}", node.code);
             // The other node has the provider's own timeout; this one allows for the way there.
             let (status, headers, answer) = Box::pin(send_onwards(
                 Onward::Client(http),
                 &parts.method,
-                &url,
+                (&base, &exchange.path),
                 relayed,
                 body,
                 timeout_ms + 2_000,
@@ -1039,8 +1039,7 @@ async fn forward(
             } else {
                 service.base_url.clone()
             };
-            let url = format!("{base}{}", exchange.path);
-            let via = if url.starts_with("http://") {
+            let via = if base.starts_with("http://") {
                 Onward::Plain
             } else {
                 Onward::Client(&gw.http)
@@ -1048,7 +1047,7 @@ async fn forward(
             send_onwards(
                 via,
                 &parts.method,
-                &url,
+                (&base, &exchange.path),
                 sent,
                 body,
                 timeout_ms,
@@ -1158,7 +1157,7 @@ enum Onward<'a> {
 async fn send_onwards(
     via: Onward<'_>,
     method: &axum::http::Method,
-    url: &str,
+    (base, path): (&str, &str),
     headers: HeaderMap,
     body: axum::body::Bytes,
     timeout_ms: u64,
@@ -1194,28 +1193,28 @@ async fn send_onwards(
         let not_url = || {
             refuse(
                 ErrorKind::NetworkError,
-                format!("{who} has an address that is not a URL: {url}"),
+                format!("{who} has an address that is not a URL: {base}{path}"),
             )
         };
         let (response, lease) = match via {
             Onward::Plain => {
-                let uri: axum::http::Uri = url.parse().map_err(|_| not_url())?;
                 let mut request = axum::http::Request::new(http_body_util::Full::new(body));
                 *request.method_mut() = method.clone();
-                *request.uri_mut() = uri;
                 *request.headers_mut() = headers;
                 let (response, lease) =
-                    crate::upstream::send(request).await.map_err(|e| match e {
-                        crate::upstream::Failure::Address => not_url(),
-                        crate::upstream::Failure::Connect(_) => failed(true, &e),
-                        crate::upstream::Failure::Exchange(_) => failed(false, &e),
-                    })?;
+                    crate::upstream::send(base, path, request)
+                        .await
+                        .map_err(|e| match e {
+                            crate::upstream::Failure::Address => not_url(),
+                            crate::upstream::Failure::Connect(_) => failed(true, &e),
+                            crate::upstream::Failure::Exchange(_) => failed(false, &e),
+                        })?;
                 (response.map(Body::new), Some(lease))
             }
             Onward::Client(http) => {
                 // Boxed: reqwest's future is large, and the plain path's would carry it.
                 let response = Box::pin(
-                    http.request(method.clone(), url)
+                    http.request(method.clone(), format!("{base}{path}"))
                         .headers(headers)
                         .body(body)
                         .send(),

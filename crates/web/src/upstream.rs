@@ -10,12 +10,14 @@
 //! a fresh connection (nothing reached the provider, so nothing is sent twice).
 
 use axum::body::Bytes;
+use axum::http::uri::PathAndQuery;
 use axum::http::{header, HeaderValue, Request, Response, Uri};
 use http_body_util::Full;
 use hyper::body::Incoming;
 use hyper::client::conn::http1::SendRequest;
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// How long an unused connection is kept (providers commonly close theirs after a minute or more).
@@ -28,6 +30,48 @@ type Sender = SendRequest<Full<Bytes>>;
 thread_local! {
     /// This thread's unused connections, by provider address (`host:port`), newest last.
     static POOL: RefCell<HashMap<String, Vec<(Sender, Instant)>>> = RefCell::new(HashMap::new());
+    /// Providers' base URLs as this thread has read them.
+    static BASES: RefCell<HashMap<String, Arc<Base>>> = RefCell::new(HashMap::new());
+}
+
+/// A provider's base URL (`http://host:port/prefix`), read once: where to connect, the `Host`
+/// header, and the path every call's own path follows.
+struct Base {
+    authority: String,
+    host: HeaderValue,
+    prefix: String,
+}
+
+/// The most base URLs a thread keeps read (a directory has one per service at most).
+const MAX_BASES: usize = 10_000;
+
+fn base(url: &str) -> Result<Arc<Base>, Failure> {
+    if let Some(b) = BASES.with(|bases| bases.borrow().get(url).cloned()) {
+        return Ok(b);
+    }
+    let uri: Uri = url.parse().map_err(|_| Failure::Address)?;
+    let (Some("http"), Some(authority), None) = (uri.scheme_str(), uri.authority(), uri.query())
+    else {
+        return Err(Failure::Address);
+    };
+    let authority = authority.as_str();
+    let prefix = url
+        .split_once(authority)
+        .map_or("", |(_, after)| after)
+        .to_owned();
+    let b = Arc::new(Base {
+        host: HeaderValue::from_str(authority).map_err(|_| Failure::Address)?,
+        authority: authority.to_owned(),
+        prefix,
+    });
+    BASES.with(|bases| {
+        let mut bases = bases.borrow_mut();
+        if bases.len() >= MAX_BASES {
+            bases.clear();
+        }
+        bases.insert(url.to_owned(), b.clone());
+    });
+    Ok(b)
 }
 
 /// Why a call got no answer.
@@ -55,7 +99,7 @@ impl std::fmt::Display for Failure {
 /// goes back to the pool; dropped unfinished, it is closed.
 pub struct Lease {
     sender: Sender,
-    authority: String,
+    base: Arc<Base>,
 }
 
 impl Lease {
@@ -65,9 +109,10 @@ impl Lease {
         }
         POOL.with(|pool| {
             let mut pool = pool.borrow_mut();
-            let idle = match pool.get_mut(&self.authority) {
+            let authority = &self.base.authority;
+            let idle = match pool.get_mut(authority) {
                 Some(idle) => idle,
-                None => pool.entry(self.authority).or_default(),
+                None => pool.entry(authority.clone()).or_default(),
             };
             // The oldest goes first when it has expired, so a pool never holds many dead ones.
             if idle
@@ -116,29 +161,34 @@ async fn connect(authority: &str) -> Result<Sender, Failure> {
     Ok(sender)
 }
 
-/// Sends `request` (its URI absolute, `http://host:port/path?query`) and returns the answer's
-/// head and body, with the connection to give back once the body is read. Redirects are not
-/// followed; there is no timeout here (the caller bounds the whole exchange).
+/// Sends `request` to `path` (with its query) under the base URL `base` (`http://…`) and
+/// returns the answer's head and body, with the connection to give back once the body is read.
+/// Redirects are not followed; there is no timeout here (the caller bounds the whole exchange).
 pub async fn send(
+    base_url: &str,
+    path: &str,
     mut request: Request<Full<Bytes>>,
 ) -> Result<(Response<Incoming>, Lease), Failure> {
-    let uri = std::mem::take(request.uri_mut());
-    let (Some("http"), Some(authority)) = (uri.scheme_str(), uri.authority()) else {
-        return Err(Failure::Address);
-    };
-    let authority = authority.as_str().to_owned();
-    let host = HeaderValue::from_str(&authority).map_err(|_| Failure::Address)?;
-    request.headers_mut().insert(header::HOST, host);
+    let base = base(base_url)?;
     // On the wire a request names only its path (origin form).
-    *request.uri_mut() = uri
-        .path_and_query()
-        .cloned()
-        .map_or_else(|| Uri::from_static("/"), Uri::from);
+    let mut target = String::with_capacity(base.prefix.len() + path.len() + 1);
+    target.push_str(&base.prefix);
+    target.push_str(path);
+    if !target.starts_with('/') {
+        target.insert(0, '/');
+    }
+    *request.uri_mut() = PathAndQuery::from_maybe_shared(Bytes::from(target))
+        .map_err(|_| Failure::Address)?
+        .into();
+    request
+        .headers_mut()
+        .insert(header::HOST, base.host.clone());
+    let authority = base.authority.as_str();
     loop {
-        let (mut sender, reused) = match checkout(&authority) {
+        let (mut sender, reused) = match checkout(authority) {
             Some(s) => (s, true),
             // Boxed: a connection is made rarely, and its future is large.
-            None => (Box::pin(connect(&authority)).await?, false),
+            None => (Box::pin(connect(authority)).await?, false),
         };
         if sender.ready().await.is_err() {
             if reused {
@@ -150,7 +200,7 @@ pub async fn send(
             )));
         }
         match sender.try_send_request(request).await {
-            Ok(response) => return Ok((response, Lease { sender, authority })),
+            Ok(response) => return Ok((response, Lease { sender, base })),
             Err(mut e) => match e.take_message() {
                 // Closed by the provider before the call went out: send it on a new one.
                 Some(unsent) if reused => request = unsent,
