@@ -34,10 +34,12 @@ thread_local! {
     static BASES: RefCell<HashMap<String, Arc<Base>>> = RefCell::new(HashMap::new());
 }
 
-/// A provider's base URL (`http://host:port/prefix`), read once: where to connect, the `Host`
-/// header, and the path every call's own path follows.
+/// A provider's base URL (`http://host[:port]/prefix`), read once: where to connect
+/// (`host:port`, port 80 when the URL names none), the `Host` header, and the path every call's
+/// own path follows.
+#[derive(Debug)]
 struct Base {
-    authority: String,
+    address: String,
     host: HeaderValue,
     prefix: String,
 }
@@ -54,14 +56,17 @@ fn base(url: &str) -> Result<Arc<Base>, Failure> {
     else {
         return Err(Failure::Address);
     };
-    let authority = authority.as_str();
     let prefix = url
-        .split_once(authority)
+        .split_once(authority.as_str())
         .map_or("", |(_, after)| after)
         .to_owned();
     let b = Arc::new(Base {
-        host: HeaderValue::from_str(authority).map_err(|_| Failure::Address)?,
-        authority: authority.to_owned(),
+        address: format!(
+            "{}:{}",
+            authority.host(),
+            authority.port_u16().unwrap_or(80)
+        ),
+        host: HeaderValue::from_str(authority.as_str()).map_err(|_| Failure::Address)?,
         prefix,
     });
     BASES.with(|bases| {
@@ -109,10 +114,10 @@ impl Lease {
         }
         POOL.with(|pool| {
             let mut pool = pool.borrow_mut();
-            let authority = &self.base.authority;
-            let idle = match pool.get_mut(authority) {
+            let address = &self.base.address;
+            let idle = match pool.get_mut(address) {
                 Some(idle) => idle,
-                None => pool.entry(authority.clone()).or_default(),
+                None => pool.entry(address.clone()).or_default(),
             };
             // The oldest goes first when it has expired, so a pool never holds many dead ones.
             if idle
@@ -128,11 +133,11 @@ impl Lease {
     }
 }
 
-/// A connection to `authority` from this thread's pool, if one is open and fresh.
-fn checkout(authority: &str) -> Option<Sender> {
+/// A connection to `address` from this thread's pool, if one is open and fresh.
+fn checkout(address: &str) -> Option<Sender> {
     POOL.with(|pool| {
         let mut pool = pool.borrow_mut();
-        let idle = pool.get_mut(authority)?;
+        let idle = pool.get_mut(address)?;
         while let Some((sender, since)) = idle.pop() {
             if !sender.is_closed() && since.elapsed() < IDLE {
                 return Some(sender);
@@ -142,8 +147,8 @@ fn checkout(authority: &str) -> Option<Sender> {
     })
 }
 
-async fn connect(authority: &str) -> Result<Sender, Failure> {
-    let stream = tokio::net::TcpStream::connect(authority)
+async fn connect(address: &str) -> Result<Sender, Failure> {
+    let stream = tokio::net::TcpStream::connect(address)
         .await
         .map_err(Failure::Connect)?;
     let _ = stream.set_nodelay(true);
@@ -183,12 +188,12 @@ pub async fn send(
     request
         .headers_mut()
         .insert(header::HOST, base.host.clone());
-    let authority = base.authority.as_str();
+    let address = base.address.as_str();
     loop {
-        let (mut sender, reused) = match checkout(authority) {
+        let (mut sender, reused) = match checkout(address) {
             Some(s) => (s, true),
             // Boxed: a connection is made rarely, and its future is large.
-            None => (Box::pin(connect(authority)).await?, false),
+            None => (Box::pin(connect(address)).await?, false),
         };
         if sender.ready().await.is_err() {
             if reused {
@@ -206,6 +211,47 @@ pub async fn send(
                 Some(unsent) if reused => request = unsent,
                 _ => return Err(Failure::Exchange(e.into_error())),
             },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A base URL gives the address to connect to (port 80 when it names none), the `Host`
+    /// header and the path prefix; anything but plain `http://` is not for this pool.
+    #[test]
+    fn a_base_url_is_read_into_address_host_and_prefix() {
+        let read = |url: &str| {
+            base(url).map(|b| {
+                (
+                    b.address.clone(),
+                    b.host.to_str().unwrap().to_owned(),
+                    b.prefix.clone(),
+                )
+            })
+        };
+        let owned = |a: &str, h: &str, p: &str| (a.to_owned(), h.to_owned(), p.to_owned());
+        assert_eq!(
+            read("http://registry.example/civil/api").unwrap(),
+            owned("registry.example:80", "registry.example", "/civil/api")
+        );
+        assert_eq!(
+            read("http://127.0.0.1:8080").unwrap(),
+            owned("127.0.0.1:8080", "127.0.0.1:8080", "")
+        );
+        assert_eq!(
+            read("http://[::1]:9000/v1").unwrap(),
+            owned("[::1]:9000", "[::1]:9000", "/v1")
+        );
+        for bad in [
+            "https://registry.example/api",
+            "registry.example/api",
+            "http://h/x?q=1",
+            "",
+        ] {
+            assert!(matches!(read(bad), Err(Failure::Address)), "{bad}");
         }
     }
 }
