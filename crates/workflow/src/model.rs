@@ -308,6 +308,19 @@ impl FlowElement {
     }
 }
 
+/// What people call an element in a language (its `yagona:label` in that language, else its
+/// BPMN name), from [`FlowElement::labels`] as stored with tasks and steps.
+pub fn label_in(
+    labels: &serde_json::Map<String, serde_json::Value>,
+    locale: yagona_core::Locale,
+) -> Option<String> {
+    labels
+        .get(locale.tag())
+        .or_else(|| labels.get("name"))
+        .and_then(serde_json::Value::as_str)
+        .map(str::to_owned)
+}
+
 /// The diagram: where each element and flow is drawn.
 #[derive(Debug, Clone, Serialize, Default)]
 pub struct Diagram {

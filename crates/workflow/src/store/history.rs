@@ -1,0 +1,140 @@
+//! What an instance did: its status, history, XES events, diagram and decision results.
+
+use super::{ProcessStore, StoreError};
+use serde_json::{Map, Value as Json};
+use sqlx::Row;
+
+impl ProcessStore<'_> {
+    /// The instance's status (`active`, `completed`, `incident`) and the elements it waits at.
+    pub async fn status(
+        &self,
+        instance_id: &str,
+    ) -> Result<(String, Vec<(i64, String, String)>), StoreError> {
+        let status: Option<String> =
+            sqlx::query_scalar("SELECT status FROM process_instances WHERE id = $1")
+                .bind(instance_id)
+                .fetch_optional(&self.db.pool)
+                .await?;
+        let status = status.ok_or_else(|| StoreError::NoInstance(instance_id.to_owned()))?;
+        let waits: Vec<(i64, String, String)> =
+            sqlx::query_as("SELECT wait_id, element_id, kind FROM process_waits WHERE instance_id = $1 ORDER BY wait_id")
+                .bind(instance_id)
+                .fetch_all(&self.db.pool)
+                .await?;
+        Ok((status, waits))
+    }
+
+    /// Every instance's history as XES events (optionally of one process), grouped by instance.
+    pub async fn xes_events(
+        &self,
+        process_id: Option<&str>,
+    ) -> Result<Vec<crate::xes::XesEvent>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT i.id, i.business_key, e.element_id, e.element_type, e.element_name, e.at, e.lifecycle, e.resource
+             FROM process_events e JOIN process_instances i ON i.id = e.instance_id
+             WHERE $1 = '' OR i.process_id = $1
+             ORDER BY i.started_at, i.id, e.id",
+        )
+        .bind(process_id.unwrap_or(""))
+        .fetch_all(&self.db.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let id: String = r.try_get(0)?;
+                let key: Option<String> = r.try_get(1)?;
+                let element: String = r.try_get(2)?;
+                let name: Option<String> = r.try_get(4)?;
+                Ok(crate::xes::XesEvent {
+                    case: key.unwrap_or(id),
+                    activity: name
+                        .map(|n| n.split_whitespace().collect::<Vec<_>>().join(" "))
+                        .unwrap_or_else(|| element.clone()),
+                    element_id: element,
+                    element_type: r.try_get(3)?,
+                    timestamp: r.try_get(5)?,
+                    lifecycle: r.try_get(6)?,
+                    resource: r.try_get(7)?,
+                })
+            })
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(Into::into)
+    }
+
+    /// Results worth showing an officer, in the order they came: each business-rule task's
+    /// decision and each data service's answer (`yagona:exchange` with a `resultVariable`) —
+    /// the task's labels (see [`crate::model::FlowElement::labels`]) and the variable's value.
+    pub async fn decision_results(
+        &self,
+        instance_id: &str,
+    ) -> Result<Vec<(Map<String, Json>, Json)>, StoreError> {
+        let loaded = self.load(&self.db.pool, instance_id).await?;
+        let mut out = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        for (element, kind, _) in self.history(instance_id).await?.into_iter().rev() {
+            if !matches!(kind.as_str(), "businessRuleTask" | "serviceTask")
+                || !seen.insert(element.clone())
+            {
+                continue;
+            }
+            let Some(e) = loaded
+                .defs
+                .processes
+                .iter()
+                .flat_map(|p| p.scope.walk())
+                .find(|e| e.id == element)
+            else {
+                continue;
+            };
+            // A decision's result, or what a data service answered (`yagona:exchange`).
+            let var = if kind == "serviceTask" {
+                if e.zeebe.task_type.as_deref() != Some("yagona:exchange") {
+                    continue;
+                }
+                match e.zeebe.headers.iter().find(|(k, _)| k == "resultVariable") {
+                    Some((_, v)) => v.as_str(),
+                    None => continue,
+                }
+            } else {
+                e.zeebe.result_variable.as_deref().unwrap_or("result")
+            };
+            if let Some(v) = loaded.instance.variables.get(var) {
+                out.push((e.labels(), v.clone()));
+            }
+        }
+        out.reverse();
+        Ok(out)
+    }
+
+    /// The instance's diagram as SVG (from the model's diagram interchange), with the elements
+    /// it has completed and the ones it waits at highlighted.
+    pub async fn diagram(
+        &self,
+        instance_id: &str,
+        title: &str,
+        language: Option<&str>,
+    ) -> Result<String, StoreError> {
+        let loaded = self.load(&self.db.pool, instance_id).await?;
+        let mut highlight = crate::svg::Highlight {
+            language: language.map(str::to_owned),
+            ..Default::default()
+        };
+        for (element, _, _) in self.history(instance_id).await? {
+            highlight.done.insert(element);
+        }
+        for w in &loaded.instance.waits {
+            highlight.active.insert(w.element.clone());
+        }
+        Ok(crate::svg::render(&loaded.defs, title, &highlight))
+    }
+
+    /// The instance's history: (element, type, lifecycle) in order.
+    pub async fn history(
+        &self,
+        instance_id: &str,
+    ) -> Result<Vec<(String, String, String)>, StoreError> {
+        Ok(sqlx::query_as("SELECT element_id, element_type, lifecycle FROM process_events WHERE instance_id = $1 ORDER BY id")
+            .bind(instance_id)
+            .fetch_all(&self.db.pool)
+            .await?)
+    }
+}
