@@ -7,6 +7,7 @@
 mod ids;
 mod locale;
 mod money;
+mod problem;
 mod reference;
 pub mod text;
 mod time;
@@ -14,6 +15,7 @@ mod time;
 pub use ids::{Code, Email, ParseError, Phone, Pinfl, Stir};
 pub use locale::{I18nText, Locale};
 pub use money::{group_thousands, Fee};
+pub use problem::{FieldProblem, Problem, PROBLEM_BASE, PROBLEM_JSON};
 pub use reference::{ReferenceNumber, TrackingNumber};
 /// SHA-256 of some bytes as lower-case hex: content fingerprints, token hashes, document digests.
 pub fn sha256_hex(bytes: &[u8]) -> String {
@@ -25,6 +27,6 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 }
 
 pub use time::{
-    format_timestamp, now, parse_timestamp, tashkent_date, tashkent_day_start, tashkent_display,
-    Timestamp,
+    format_timestamp, now, parse_timestamp, rfc3339, tashkent_date, tashkent_day_start,
+    tashkent_display, Timestamp,
 };

@@ -36,3 +36,41 @@ pub fn tashkent_display(t: &Timestamp) -> String {
 pub fn tashkent_day_start(day: chrono::NaiveDate) -> Timestamp {
     day.and_hms_opt(0, 0, 0).expect("midnight exists").and_utc() - chrono::Duration::hours(5)
 }
+
+/// Timestamps in JSON as they are stored (RFC 3339, UTC, microseconds), for
+/// `#[serde(with = "yagona_core::rfc3339")]`.
+pub mod rfc3339 {
+    use super::{format_timestamp, parse_timestamp, Timestamp};
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(t: &Timestamp, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&format_timestamp(t))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Timestamp, D::Error> {
+        let text = String::deserialize(d)?;
+        parse_timestamp(&text).ok_or_else(|| serde::de::Error::custom("not an RFC 3339 moment"))
+    }
+
+    /// The same for an optional timestamp (`null` when absent).
+    pub mod option {
+        use super::{format_timestamp, parse_timestamp, Timestamp};
+        use serde::{Deserialize, Deserializer, Serializer};
+
+        pub fn serialize<S: Serializer>(t: &Option<Timestamp>, s: S) -> Result<S::Ok, S::Error> {
+            match t {
+                Some(t) => s.serialize_some(&format_timestamp(t)),
+                None => s.serialize_none(),
+            }
+        }
+
+        pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Timestamp>, D::Error> {
+            match Option::<String>::deserialize(d)? {
+                None => Ok(None),
+                Some(text) => parse_timestamp(&text)
+                    .map(Some)
+                    .ok_or_else(|| serde::de::Error::custom("not an RFC 3339 moment")),
+            }
+        }
+    }
+}

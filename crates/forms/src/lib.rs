@@ -38,11 +38,6 @@ pub struct FieldOption {
     pub label: I18nText,
 }
 
-/// What the state knows about an applicant that a form may be prefilled with (see
-/// [`Field::prefill`]): `person` (the civil registry's record) and `residence` (the permanent
-/// address registered by the interior ministry).
-pub const FACT_SOURCES: &[&str] = &["person", "residence"];
-
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Field {
@@ -54,8 +49,9 @@ pub struct Field {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub autocomplete: Option<String>,
     /// What the state already knows to fill this field with, as `source.path` (for example
-    /// `person.surname`, `residence.address.text`): fetched through the exchange when the
-    /// application starts, shown with where it came from, and changeable by the applicant.
+    /// `person.surname`, `residence.address.text`; the registry's `facts.toml` says which
+    /// register answers each source): fetched through the exchange when the application
+    /// starts, shown with where it came from, and changeable by the applicant.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prefill: Option<String>,
     #[serde(default, rename = "option", skip_serializing_if = "Vec::is_empty")]
@@ -67,6 +63,17 @@ pub struct Field {
     /// Messages for failed rules, by JSON Schema keyword (`pattern`, `required`, …).
     #[serde(default, rename = "error", skip_serializing_if = "BTreeMap::is_empty")]
     pub errors: BTreeMap<String, I18nText>,
+}
+
+impl Field {
+    /// The fact source and the path in its record that prefill this field (`person.surname` →
+    /// (`person`, `surname`)), if it says so and both are named.
+    pub fn prefill_source(&self) -> Option<(&str, &str)> {
+        self.prefill
+            .as_deref()?
+            .split_once('.')
+            .filter(|(s, p)| !s.is_empty() && !p.is_empty())
+    }
 }
 
 impl Field {
@@ -236,14 +243,9 @@ impl FormDefinition {
                     }
                 }
                 if let Some(source) = &f.prefill {
-                    let known = FACT_SOURCES.iter().any(|s| {
-                        source
-                            .strip_prefix(s)
-                            .is_some_and(|r| r.starts_with('.') && r.len() > 1)
-                    });
-                    if !known {
+                    if f.prefill_source().is_none() {
                         out.push(format!(
-                            "{at}.prefill: {source:?} names no known fact (person.… or residence.…)"
+                            "{at}.prefill: {source:?} is not SOURCE.PATH (for example person.surname)"
                         ));
                     }
                     if !matches!(f.widget, Widget::Text | Widget::Textarea | Widget::Date) {

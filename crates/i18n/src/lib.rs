@@ -12,6 +12,9 @@ use yagona_core::Locale;
 
 pub use fluent_bundle::FluentArgs as Args;
 
+/// The cookie that remembers the interface language a person chose (`?lang=…`).
+pub const LANGUAGE_COOKIE: &str = "yagona_lang";
+
 const SOURCES: [(Locale, &str); 4] = [
     (Locale::Uz, include_str!("../locales/uz.ftl")),
     (Locale::UzCyrl, include_str!("../locales/uz-Cyrl.ftl")),

@@ -49,6 +49,18 @@ pub const MIGRATIONS: &[Migration] = &[Migration {
 /// How long a session lasts after sign-in.
 pub const SESSION_HOURS: i64 = 12;
 
+/// The cookie that carries a browser's session token (or, before sign-in, the anonymous id its
+/// CSRF tokens are bound to).
+pub const SESSION_COOKIE: &str = "yagona_sid";
+
+/// Whether a cookie's value is shaped like a session token at all (URL-safe, 32 to 64
+/// characters): anything else names no session and is not looked up.
+pub fn is_session_token(s: &str) -> bool {
+    (32..=64).contains(&s.len())
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
@@ -96,6 +108,18 @@ pub struct User {
 }
 
 impl User {
+    /// A citizen's PINFL, when the user is a citizen signed in with one.
+    pub fn citizen_pinfl(&self) -> Option<&Pinfl> {
+        self.pinfl.as_ref().filter(|_| self.role == Role::Citizen)
+    }
+
+    /// An officer's agency, when the user is an officer of one.
+    pub fn officer_agency(&self) -> Option<&str> {
+        self.agency
+            .as_deref()
+            .filter(|_| self.role == Role::Officer)
+    }
+
     fn from_row(r: &AnyRow) -> Result<User, sqlx::Error> {
         let kind: String = r.try_get("kind")?;
         let pinfl: Option<String> = r.try_get("pinfl")?;
@@ -229,6 +253,9 @@ impl IdentityStore<'_> {
 
     /// The user of a live session, if the token names one.
     pub async fn session_user(&self, token: &str) -> Result<Option<User>, DbError> {
+        if !is_session_token(token) {
+            return Ok(None);
+        }
         let row = sqlx::query(&format!(
             "SELECT {} FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1 AND s.expires_at > $2",
             USER_COLUMNS.split(", ").map(|c| format!("u.{c}")).collect::<Vec<_>>().join(", ")

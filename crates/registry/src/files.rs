@@ -199,6 +199,16 @@ fn check_process(
     }
 }
 
+/// Where a registry folder declares its fact sources.
+pub const FACTS_FILE: &str = "facts.toml";
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Facts {
+    #[serde(default)]
+    source: Vec<FactSource>,
+}
+
 fn sorted_entries(dir: &Path) -> Vec<PathBuf> {
     let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
         .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect())
@@ -296,6 +306,44 @@ pub fn read_dir(root: &Path) -> Result<Registry, Vec<Problem>> {
             }
         }
         reg.bhm = b.amount;
+    }
+
+    // Fact sources are optional: a registry without them prefills nothing.
+    let facts_path = root.join(FACTS_FILE);
+    if facts_path.exists() {
+        if let Some(f) = r.toml::<Facts>(&facts_path) {
+            let mut keys = BTreeSet::new();
+            for (i, source) in f.source.iter().enumerate() {
+                if !keys.insert(source.key.as_str()) {
+                    r.problem(
+                        &facts_path,
+                        format!("source[{i}].key"),
+                        format!("{:?} is declared twice", source.key.as_str()),
+                    );
+                }
+                if source.service.split('/').count() != 5
+                    || source.service.split('/').any(str::is_empty)
+                {
+                    r.problem(
+                        &facts_path,
+                        format!("source[{i}].service"),
+                        "an exchange service is INSTANCE/CLASS/MEMBER/SUBSYSTEM/SERVICE",
+                    );
+                }
+                let rest = source.path.replace(FACT_PINFL, "");
+                if !source.path.starts_with('/')
+                    || !source.path.contains(FACT_PINFL)
+                    || rest.contains(['{', '}', '?', '#', ' '])
+                {
+                    r.problem(
+                        &facts_path,
+                        format!("source[{i}].path"),
+                        format!("a path starts with / and names the applicant as {FACT_PINFL} (e.g. /v1/persons/{FACT_PINFL})"),
+                    );
+                }
+            }
+            reg.facts = f.source;
+        }
     }
 
     for path in sorted_entries(&root.join("calendar")) {
@@ -425,6 +473,17 @@ pub fn read_dir(root: &Path) -> Result<Registry, Vec<Problem>> {
         if let (Some(passport), Some(schema), Some(presentation)) = (passport, schema, presentation)
         {
             let form = FormDefinition::new(schema, presentation);
+            for (i, f) in form.steps().iter().flat_map(|s| &s.fields).enumerate() {
+                if let Some((source, _)) = f.prefill_source() {
+                    if reg.fact_source(source).is_none() {
+                        r.problem(
+                            &dir.join("form.toml"),
+                            format!("field {:?} (#{}) prefill", f.name, i + 1),
+                            format!("no fact source {source:?} in {FACTS_FILE}"),
+                        );
+                    }
+                }
+            }
             for p in form.problems() {
                 let (loc, msg) = p.split_once(": ").unwrap_or(("", &p));
                 let file = if loc.starts_with("schema") {
@@ -582,6 +641,13 @@ pub fn write_dir(reg: &Registry, root: &Path) -> Result<(), WriteError> {
         amount: &'a [BhmAmount],
     }
     to_toml(&root.join("bhm.toml"), &Bhm { amount: &reg.bhm })?;
+    if !reg.facts.is_empty() {
+        #[derive(serde::Serialize)]
+        struct Facts<'a> {
+            source: &'a [FactSource],
+        }
+        to_toml(&root.join(FACTS_FILE), &Facts { source: &reg.facts })?;
+    }
     for y in &reg.calendar {
         to_toml(&root.join("calendar").join(format!("{}.toml", y.year)), y)?;
     }

@@ -129,6 +129,33 @@ pub struct Service {
     pub task_forms: std::collections::BTreeMap<String, FormDefinition>,
 }
 
+/// A kind of fact the platform asks a state register for instead of asking the applicant
+/// ("once only"): a form field with `prefill = "KEY.path"` is filled from the register's answer.
+/// Which register answers which fact is data, in `facts.toml`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FactSource {
+    /// What form fields name it by (`person`, `residence`).
+    pub key: Code,
+    /// The exchange service that answers, `INSTANCE/CLASS/MEMBER/SUBSYSTEM/SERVICE`.
+    pub service: String,
+    /// The path asked, after the service; `{pinfl}` is the applicant's PINFL.
+    pub path: String,
+    /// What pages show of the answer: lines, each the values at these paths joined by spaces.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub summary: Vec<Vec<String>>,
+}
+
+impl FactSource {
+    /// The path to ask for the applicant with this PINFL.
+    pub fn path_for(&self, pinfl: &str) -> String {
+        self.path.replace(FACT_PINFL, pinfl)
+    }
+}
+
+/// The placeholder in a fact source's path for the applicant's PINFL.
+pub const FACT_PINFL: &str = "{pinfl}";
+
 /// The whole registry as read from files or from the database.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Registry {
@@ -137,9 +164,15 @@ pub struct Registry {
     pub bhm: Vec<BhmAmount>,
     pub calendar: Vec<yagona_calendar::YearCalendar>,
     pub services: Vec<Service>,
+    pub facts: Vec<FactSource>,
 }
 
 impl Registry {
+    /// The fact source with this key.
+    pub fn fact_source(&self, key: &str) -> Option<&FactSource> {
+        self.facts.iter().find(|f| f.key.as_str() == key)
+    }
+
     /// The BHM in force on a day.
     pub fn bhm_on(amounts: &[BhmAmount], day: NaiveDate) -> Option<i64> {
         amounts

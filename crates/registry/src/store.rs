@@ -53,6 +53,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "task forms",
         sql: "ALTER TABLE registry_service_versions ADD COLUMN task_forms TEXT;",
     },
+    Migration {
+        version: 5,
+        name: "fact sources",
+        sql: "CREATE TABLE registry_fact_sources (key TEXT PRIMARY KEY, position BIGINT NOT NULL, data TEXT NOT NULL);",
+    },
 ];
 
 fn content_hash(s: &str) -> String {
@@ -62,6 +67,7 @@ fn content_hash(s: &str) -> String {
 /// What an import changed.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct ImportReport {
+    pub fact_sources_changed: usize,
     pub agencies_changed: usize,
     pub life_events_changed: usize,
     pub calendar_years_changed: usize,
@@ -225,6 +231,32 @@ impl RegistryStore<'_> {
             }
             report.bhm_changed += 1;
         }
+        // Fact sources as a whole: the file's list replaces the stored one when they differ.
+        let stored: Vec<(String, String)> =
+            sqlx::query_as("SELECT key, data FROM registry_fact_sources ORDER BY position")
+                .fetch_all(&mut *tx)
+                .await?;
+        let wanted: Vec<(String, String)> = reg
+            .facts
+            .iter()
+            .map(|f| (f.key.as_str().to_owned(), json(f)))
+            .collect();
+        if stored != wanted {
+            sqlx::query("DELETE FROM registry_fact_sources")
+                .execute(&mut *tx)
+                .await?;
+            for (pos, (key, data)) in wanted.iter().enumerate() {
+                sqlx::query(
+                    "INSERT INTO registry_fact_sources (key, position, data) VALUES ($1, $2, $3)",
+                )
+                .bind(key)
+                .bind(pos as i64)
+                .bind(data)
+                .execute(&mut *tx)
+                .await?;
+            }
+            report.fact_sources_changed = wanted.len().max(stored.len());
+        }
         for y in &reg.calendar {
             if CalendarStore::save(&mut tx, y, &now).await? {
                 report.calendar_years_changed += 1;
@@ -350,6 +382,12 @@ impl RegistryStore<'_> {
                 .parse()
                 .map_err(|e| DbError::Sqlx(sqlx::Error::Decode(Box::new(e))))?;
             reg.bhm.push(BhmAmount { from, uzs });
+        }
+        for row in sqlx::query("SELECT data FROM registry_fact_sources ORDER BY position")
+            .fetch_all(&self.db.pool)
+            .await?
+        {
+            reg.facts.push(decode(&row.try_get::<String, _>(0)?)?);
         }
         let cal = CalendarStore { db: self.db }.load().await?;
         reg.calendar = cal.years().cloned().collect::<Vec<YearCalendar>>();

@@ -1,0 +1,62 @@
+//! The catalogue as each node keeps it: built once, rebuilt when the registry's version in the
+//! database changes (an import here or on another node), looked at most every two seconds.
+
+use crate::catalogue::Catalogue;
+use crate::store::RegistryStore;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use yagona_db::{Db, DbError};
+
+/// How often a node looks for registry changes made by an import or by another node.
+const CHECK: Duration = Duration::from_secs(2);
+
+/// A node's current catalogue. Cheap to clone: clones share the one catalogue.
+#[derive(Clone)]
+pub struct CatalogueCache {
+    db: Db,
+    current: Arc<Mutex<(Arc<Catalogue>, Instant)>>,
+}
+
+impl CatalogueCache {
+    /// Reads the catalogue now.
+    pub async fn new(db: &Db) -> Result<CatalogueCache, DbError> {
+        let catalogue = RegistryStore { db }.catalogue().await?;
+        Ok(CatalogueCache {
+            db: db.clone(),
+            current: Arc::new(Mutex::new((Arc::new(catalogue), Instant::now()))),
+        })
+    }
+
+    /// The current catalogue, rebuilt first when the registry version has changed. A failed
+    /// check or rebuild is logged and the previous catalogue served.
+    pub async fn get(&self) -> Arc<Catalogue> {
+        let (current, checked) = {
+            let guard = self.current.lock().unwrap_or_else(|e| e.into_inner());
+            (guard.0.clone(), guard.1)
+        };
+        if checked.elapsed() < CHECK {
+            return current;
+        }
+        let store = RegistryStore { db: &self.db };
+        let fresh = match store.version().await {
+            Ok(v) if v == current.version => None,
+            Ok(_) => match store.catalogue().await {
+                Ok(c) => Some(Arc::new(c)),
+                Err(e) => {
+                    tracing::error!(error = %e, "catalogue reload failed; serving the previous one");
+                    None
+                }
+            },
+            Err(e) => {
+                tracing::error!(error = %e, "registry version check failed");
+                None
+            }
+        };
+        let mut guard = self.current.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(c) = fresh {
+            guard.0 = c;
+        }
+        guard.1 = Instant::now();
+        guard.0.clone()
+    }
+}
