@@ -30,10 +30,10 @@ use rand::Rng;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use yagona::node::{Node, NodeConfig};
 use yagona_contact::topics::TopicStore;
 use yagona_contact::AppealStore;
 use yagona_db::Db;
-use yagona_web::{AppState, WebConfig};
 
 /// Whether a failure has been shown already.
 static REPORTED: AtomicBool = AtomicBool::new(false);
@@ -383,11 +383,11 @@ async fn run(database: &'static str, db: Db) -> anyhow::Result<Vec<Figures>> {
     let (_, key) = AppealStore { db: &db }
         .create_client("Appeals benchmark")
         .await?;
-    let state = AppState::new(db.clone(), WebConfig::default()).await?;
+    let node = Node::new(db.clone(), NodeConfig::default()).await?;
     let codes = Codes {
         services: Arc::new(
-            state
-                .catalogue()
+            node.catalogue
+                .get()
                 .await
                 .services()
                 .iter()
@@ -412,7 +412,7 @@ async fn run(database: &'static str, db: Db) -> anyhow::Result<Vec<Figures>> {
     );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let base = format!("http://{}", listener.local_addr()?);
-    let server = tokio::spawn(yagona_web::serve(state, listener));
+    let server = tokio::spawn(yagona::server::serve(node, listener));
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .pool_max_idle_per_host(concurrency)

@@ -31,11 +31,11 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
+use yagona::node::{Node, NodeConfig};
 use yagona_db::Db;
 use yagona_exchange::directory::{DirectoryStore, Member, Service, Subsystem};
 use yagona_exchange::{ClientId, Grantee, Right, ServiceId};
-use yagona_web::exchange::ExchangeConfig;
-use yagona_web::{AppState, WebConfig};
+use yagona_gateway::GatewayConfig;
 
 struct Figures {
     name: String,
@@ -331,18 +331,18 @@ async fn start_node(
     }
     DirectoryStore { db: &db }.import(&directory).await?;
     yagona::ensure_keys(&db, keys).await?;
-    let web = WebConfig {
-        exchange: ExchangeConfig {
+    let config = NodeConfig {
+        gateway: GatewayConfig {
             evidence,
             keys_dir: Some(keys.to_owned()),
-            ..ExchangeConfig::default()
+            ..GatewayConfig::default()
         },
-        ..WebConfig::default()
+        ..NodeConfig::default()
     };
-    let state = AppState::new(db, web).await?;
+    let node = Node::new(db, config).await?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let address = format!("http://{}", listener.local_addr()?);
-    tokio::spawn(yagona_web::serve(state, listener));
+    tokio::spawn(yagona::server::serve(node, listener));
     let key = yagona_exchange::keys::read_private(&yagona_exchange::keys::key_file(keys, &client))
         .map_err(|e| anyhow::anyhow!(e))?;
     let token = yagona_exchange::token::issue(&key, &client, chrono::Utc::now().timestamp(), 3600);

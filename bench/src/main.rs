@@ -19,7 +19,7 @@ use rand::{Rng, SeedableRng};
 use serde_json::{json, Map, Value};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use yagona_applications::{Actor, ApplicationStore};
+use yagona_applications::{Actor, StepInput};
 use yagona_core::{Code, Fee, I18nText};
 use yagona_db::Db;
 use yagona_forms::{Field, FieldOption, FormDefinition, Presentation, Step, Widget};
@@ -286,10 +286,10 @@ async fn run(label: &str, db: Db) -> anyhow::Result<()> {
     );
 
     // Search through the JSON API over HTTP, one client at a time.
-    let state = yagona_web::AppState::new(db.clone(), yagona_web::WebConfig::default()).await?;
+    let node = yagona::node::Node::new(db.clone(), yagona::node::NodeConfig::default()).await?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let base = format!("http://{}", listener.local_addr()?);
-    tokio::spawn(yagona_web::serve(state, listener));
+    tokio::spawn(yagona::server::serve(node, listener));
     let http = reqwest::Client::new();
     let mut times = Vec::with_capacity(SEARCHES);
     for i in 0..SEARCHES {
@@ -308,28 +308,28 @@ async fn run(label: &str, db: Db) -> anyhow::Result<()> {
     println!("search (GET /api/v1/services?q=…, {SEARCHES} requests): p50 {} p99 {}  [target p99 ≤ 10 ms: {}]",
         ms(percentile(&times, 0.5)), ms(p99), if p99 <= Duration::from_millis(10) { "met" } else { "NOT met" });
 
-    // Submissions with 50 concurrent clients.
-    let db = Arc::new(db);
-    let calendar = Arc::new(catalogue.calendar.clone());
-    let form = Arc::new(simple_form());
+    // Submissions with 50 concurrent clients, each through the operations the portal uses:
+    // start, save the form's step, submit.
+    let applications = Arc::new(yagona_applications::Applications::new(
+        db.clone(),
+        yagona_registry::CatalogueCache::new(&db).await?,
+        None,
+    ));
     let started = Instant::now();
     let per_client = SUBMISSIONS / CLIENTS;
     let mut tasks = Vec::new();
     for c in 0..CLIENTS {
-        let (db, calendar, form) = (db.clone(), calendar.clone(), form.clone());
+        let applications = applications.clone();
         tasks.push(tokio::spawn(async move {
-            let store = ApplicationStore { db: &db };
             let pinfl = format!("{:014}", 30_000_000_000_000u64 + c as u64);
             let actor = Actor::Applicant {
-                pinfl: pinfl.clone(),
+                pinfl: yagona_core::Pinfl::parse(&pinfl)?,
                 name: format!("Bench applicant {c}"),
             };
             let mut done = 0usize;
             for i in 0..per_client {
                 let code = format!("synthetic-{}", (c * per_client + i) % SYNTHETIC);
-                let app = store
-                    .create_draft(&actor, &code, 1, "civil-registry")
-                    .await?;
+                let app = applications.start(&actor, &code).await?;
                 let mut answers = Map::new();
                 answers.insert(
                     "full_name".into(),
@@ -338,10 +338,14 @@ async fn run(label: &str, db: Db) -> anyhow::Result<()> {
                 answers.insert("pinfl".into(), Value::String(pinfl.clone()));
                 answers.insert("region".into(), Value::String("samarkand".into()));
                 answers.insert("date".into(), Value::String("2026-11-27".into()));
-                store.save_answers(&app.reference, &actor, answers).await?;
-                store
-                    .submit(&app.reference, &actor, &form, &calendar, 10)
+                let step = StepInput {
+                    answers,
+                    ..StepInput::default()
+                };
+                applications
+                    .save_step(&actor, &app.reference, "main", step)
                     .await?;
+                applications.submit(&actor, &app.reference).await?;
                 done += 1;
             }
             Ok::<usize, anyhow::Error>(done)

@@ -35,7 +35,8 @@ pub struct Document {
     pub media_type: String,
     pub size: i64,
     pub sha256: String,
-    pub created_at: String,
+    #[serde(with = "yagona_core::rfc3339")]
+    pub created_at: yagona_core::Timestamp,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -53,6 +54,35 @@ pub struct Upload {
     pub field: String,
     pub file_name: String,
     pub bytes: Vec<u8>,
+}
+
+impl std::fmt::Debug for Upload {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Upload")
+            .field("field", &self.field)
+            .field("file_name", &self.file_name)
+            .field("size", &self.bytes.len())
+            .finish()
+    }
+}
+
+impl UploadError {
+    /// The rule the file broke, as a form shows it beside its field (`upload-too-large` with
+    /// the limit in megabytes).
+    pub fn field_error(&self, field: &str) -> yagona_forms::FieldError {
+        let (keyword, limit) = match self {
+            UploadError::Empty => ("upload-empty", None),
+            UploadError::TooLarge { limit, .. } => {
+                ("upload-too-large", Some((limit / 1_048_576).to_string()))
+            }
+            UploadError::WrongType => ("upload-wrong-type", None),
+        };
+        yagona_forms::FieldError {
+            field: field.to_owned(),
+            keyword: keyword.into(),
+            limit,
+        }
+    }
 }
 
 impl Upload {

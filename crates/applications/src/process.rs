@@ -10,12 +10,11 @@
 use crate::status::Status;
 use futures::future::BoxFuture;
 use serde_json::{Map, Value};
-use sqlx::Row;
 use yagona_calendar::Calendar;
 use yagona_core::format_timestamp;
 use yagona_db::Db;
 use yagona_workflow::feel::Feel;
-use yagona_workflow::store::{split_groups, ProcessStore, StepHook, StepView, StoreError, Tx};
+use yagona_workflow::store::{tree_user_tasks, ProcessStore, StepHook, StepView, StoreError, Tx};
 
 /// The platform's own process for a service whose registry entry has none: the agency (the
 /// variable `agency`) reviews, then approves, rejects or returns the application; the statutory
@@ -85,7 +84,7 @@ impl StepHook for Projection {
         tx: &'a mut Tx,
         view: StepView<'a>,
     ) -> BoxFuture<'a, Result<(), StoreError>> {
-        Box::pin(async move { project(tx, &view).await.map_err(StoreError::from) })
+        Box::pin(async move { project(tx, &view).await })
     }
 }
 
@@ -105,32 +104,19 @@ fn current_step(view: &StepView<'_>, first_task_label: Option<Value>) -> Option<
     Some(Value::Object(e.labels()))
 }
 
-async fn project(tx: &mut Tx, view: &StepView<'_>) -> Result<(), sqlx::Error> {
+async fn project(tx: &mut Tx, view: &StepView<'_>) -> Result<(), StoreError> {
     let Some(app_id) = view.business_key else {
         return Ok(());
     };
     // The user tasks of the whole call tree: a called process's tasks are the application's.
-    let rows = sqlx::query(
-        "SELECT label, candidate_groups, assignee_name FROM process_waits
-         WHERE kind = 'user-task' AND instance_id IN (SELECT id FROM process_instances WHERE root_instance = $1)
-         ORDER BY created_at, wait_id",
-    )
-    .bind(view.root_instance)
-    .fetch_all(&mut **tx)
-    .await?;
-    let mut tasks: Vec<(Option<String>, Option<String>)> = Vec::new();
+    let open = tree_user_tasks(tx, view.root_instance).await?;
     let mut groups: Vec<String> = Vec::new();
     let mut assignee: Option<String> = None;
-    for r in &rows {
-        let element: Option<String> = r.try_get(0)?;
-        let g: Option<String> = r.try_get(1)?;
-        let name: Option<String> = r.try_get(2)?;
-        let g = g.as_deref().map(split_groups).unwrap_or_default();
+    for t in &open {
         if assignee.is_none() {
-            assignee = name;
+            assignee = t.assignee_name.clone();
         }
-        groups.extend(g.iter().cloned());
-        tasks.push((element, g.first().cloned()));
+        groups.extend(t.candidate_groups.iter().cloned());
     }
     // Only the top instance's end ends the application (a called process returns to it).
     let ended = view.instance.ended && view.instance_id == view.root_instance;
@@ -152,17 +138,17 @@ async fn project(tx: &mut Tx, view: &StepView<'_>) -> Result<(), sqlx::Error> {
         Status::Submitted
     };
     // The agency holding it: the first open task's group (the service's agency otherwise).
-    let holder = tasks
+    let holder = open
         .iter()
-        .find_map(|t| t.1.clone())
+        .find_map(|t| t.candidate_groups.first().cloned())
         .filter(|g| g != APPLICANT_GROUP);
     let step = if ended {
         None
     } else {
-        let first = tasks
+        let first = open
             .first()
-            .and_then(|t| t.0.as_deref())
-            .and_then(|l| serde_json::from_str(l).ok());
+            .filter(|t| !t.label.is_empty())
+            .map(|t| Value::Object(t.label.clone()));
         current_step(view, first)
     };
     let at = format_timestamp(&view.at);
@@ -200,10 +186,10 @@ pub(crate) fn variables(
 ) -> Map<String, Value> {
     let mut v = Map::new();
     v.insert("applicationId".into(), app.id.clone().into());
-    v.insert("reference".into(), app.reference.clone().into());
+    v.insert("reference".into(), app.reference.as_str().into());
     v.insert("service".into(), app.service_code.clone().into());
     v.insert("agency".into(), app.agency_code.clone().into());
-    v.insert("applicant".into(), app.applicant_pinfl.clone().into());
+    v.insert("applicant".into(), app.applicant_pinfl.as_str().into());
     v.insert("applicantName".into(), app.applicant_name.clone().into());
     v.insert("answers".into(), Value::Object(app.answers.clone()));
     v.insert("deadlineWorkingDays".into(), deadline_working_days.into());

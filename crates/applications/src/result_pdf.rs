@@ -2,7 +2,7 @@
 //! one-page PDF in Uzbek (Latin) and English with the service, the applicant, the decision and a
 //! SHA-256 fingerprint of the decision record, so that a printed copy can be checked.
 
-use crate::store::Application;
+use crate::model::Application;
 use printpdf::{IndirectFontRef, Mm, PdfDocument, PdfLayerReference};
 use std::io::Cursor;
 

@@ -111,7 +111,7 @@ impl Action {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Actor {
     Applicant {
-        pinfl: String,
+        pinfl: yagona_core::Pinfl,
         name: String,
     },
     Officer {
@@ -134,7 +134,7 @@ impl Actor {
     }
     pub fn id(&self) -> &str {
         match self {
-            Actor::Applicant { pinfl, .. } => pinfl,
+            Actor::Applicant { pinfl, .. } => pinfl.as_str(),
             Actor::Officer { user_id, .. } => user_id,
             Actor::System { name } => name,
         }

@@ -5,19 +5,23 @@
 //! - `yagona:notify` — queues a notification to the applicant (or, with header
 //!   `to = agency`, or template `overdue`, to the agency) in the `notifications` outbox, from
 //!   which an SMS or e-mail gateway sends it;
-//! - `yagona:set-variables` — sets the task's headers as process variables (`=` marks FEEL).
+//! - `yagona:set-variables` — sets the task's headers as process variables (`=` marks FEEL);
+//! - `yagona:exchange` — asks another agency's service through the exchange
+//!   ([`crate::exchange_tasks`]).
 //!
 //! They take jobs exactly as outside workers do (claim with a lock, complete), and each job's
 //! own writes and its completion are one transaction: a node that dies halfway leaves the job
 //! to be taken again when its lock runs out, and never issues a document twice.
 
 use crate::documents::DocumentKind;
+use crate::exchange::ExchangeClient;
 use crate::process::processes;
 use crate::status::{Action, Actor};
-use crate::store::{insert_document, record, ApplicationStore};
+use crate::store::{insert_document, record, ApplicationStore, NewDocument};
 use crate::{result_context, result_pdf};
 use chrono::Duration;
 use serde_json::{Map, Value};
+use std::sync::Arc;
 use yagona_core::{format_timestamp, now};
 use yagona_db::Db;
 use yagona_registry::Catalogue;
@@ -71,9 +75,15 @@ pub async fn run_once(db: &Db, catalogue: &Catalogue, node: &str) -> Result<usiz
     Ok(done)
 }
 
-/// Fires due timers and works built-in jobs, forever, every `period`. Runs on every node: the
-/// store's claims make sure each timer and job is handled once.
-pub async fn run_forever(db: Db, node: String, period: std::time::Duration) {
+/// Fires due timers and works built-in jobs (those that call the exchange too, when the node
+/// has one), forever, every `period`. Runs on every node: the store's claims make sure each
+/// timer and job is handled once.
+pub async fn run_forever(
+    db: Db,
+    node: String,
+    period: std::time::Duration,
+    exchange: Option<Arc<dyn ExchangeClient>>,
+) {
     let mut catalogue: Option<(std::sync::Arc<Catalogue>, i64)> = None;
     loop {
         let registry = yagona_registry::RegistryStore { db: &db };
@@ -94,6 +104,9 @@ pub async fn run_forever(db: Db, node: String, period: std::time::Duration) {
             }
             if let Err(e) = run_once(&db, cat, &node).await {
                 tracing::error!(error = %e, "built-in workers");
+            }
+            if let Some(exchange) = &exchange {
+                crate::exchange_tasks::run_once(&db, &cat.calendar, exchange.as_ref(), &node).await;
             }
         }
         tokio::time::sleep(period).await;
@@ -126,7 +139,7 @@ async fn issue_result(
     let app = application(db, job).await?;
     let store = ApplicationStore { db };
     let docs = store.documents(&app.id).await.map_err(store_err)?;
-    let at = format_timestamp(&now());
+    let at = now();
     // The officer who decided last signs; an attached result is kept as it is.
     let generated = if docs.iter().any(|d| d.kind == DocumentKind::Result) {
         None
@@ -149,18 +162,23 @@ async fn issue_result(
             .find(|e| e.actor_kind == "officer" && e.action == "approve")
             .map(|e| e.actor_name.clone())
             .unwrap_or_default();
-        Some(result_pdf::generate(&ctx, &app, &officer, &at).map_err(store_err)?)
+        Some(
+            result_pdf::generate(&ctx, &app, &officer, &format_timestamp(&at))
+                .map_err(store_err)?,
+        )
     };
     let mut tx = db.writer.begin().await?;
     if let Some(bytes) = &generated {
         insert_document(
             &mut tx,
             &app.id,
-            DocumentKind::Result,
-            "",
-            &format!("{}.pdf", app.reference),
-            "application/pdf",
-            bytes,
+            NewDocument {
+                kind: DocumentKind::Result,
+                field: "",
+                file_name: &format!("{}.pdf", app.reference),
+                media_type: "application/pdf",
+                bytes,
+            },
             &at,
         )
         .await?;
@@ -212,9 +230,9 @@ async fn notify(
                 .unwrap_or_else(|| app.agency_code.clone()),
         )
     } else {
-        ("applicant", app.applicant_pinfl.clone())
+        ("applicant", app.applicant_pinfl.as_str().to_owned())
     };
-    let at = format_timestamp(&now());
+    let at = now();
     let mut tx = db.writer.begin().await?;
     sqlx::query(
         "INSERT INTO notifications (application_id, recipient_kind, recipient, template, created_at) VALUES ($1, $2, $3, $4, $5)",
@@ -223,7 +241,7 @@ async fn notify(
     .bind(kind)
     .bind(&recipient)
     .bind(&template)
-    .bind(&at)
+    .bind(format_timestamp(&at))
     .execute(&mut *tx)
     .await?;
     engine

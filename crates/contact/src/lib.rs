@@ -1,22 +1,41 @@
 //! The single contact point: appeals (inquiries, complaints, proposals) about any public service,
-//! from every channel, each with a tracking number and its legal deadline (ZRU-445).
+//! from every channel, each with a tracking number and its legal deadline (ZRU-445). Every rule
+//! of the contact point lives here, so the portal, the API, Open311 and the operator's desk get
+//! the same answer.
 //!
+//! Where to start:
+//!
+//! - [`model`]: what an appeal is — [`NewAppeal`] as a channel files it, [`Appeal`] as stored,
+//!   [`Viewer`] (whose appeals a read is limited to), [`Actor`] (who acts), [`AppealError`];
+//! - [`store`]: [`AppealStore`], appeals and their history in the database. Every read takes a
+//!   [`Viewer`] that the query itself is limited by; every change is one transaction with its
+//!   history event and notice, and checks first that the actor may make it;
 //! - [`deadline`]: the law's periods, counted on the holiday calendar;
 //! - [`topics`]: the topics appeals are routed by and the knowledge base of answers (registry
 //!   files `contact/topics.toml` and `contact/answers.toml`);
-//! - [`store`]: appeals and their history in the database. Every read takes a [`Viewer`] that the
-//!   query itself is limited by; every change is one transaction with its history event.
+//! - [`figures`]: appeals over a [`Period`], by agency and by service;
+//! - [`guard`]: [`TrackingGuard`], which locks a tracking number after too many wrong checks.
+//!
+//! What it must not know: HTTP, HTML, sessions. Callers settle who is asking and pass an
+//! [`Actor`] or a [`Viewer`]; errors are typed, and turned into pages or problem documents at
+//! the edge.
 
 pub mod deadline;
+pub mod figures;
+pub mod guard;
+pub mod model;
 pub mod store;
 pub mod topics;
 
 use serde::Serialize;
 
-pub use store::{
-    Actor, Appeal, AppealError, AppealEvent, AppealStore, Figures, FiguresRow, NewAppeal,
-    QueueFilter, Viewer,
+pub use figures::{Figures, FiguresRow, Period, CENTRE};
+pub use guard::TrackingGuard;
+pub use model::{
+    contact_key, Actor, Appeal, AppealError, AppealEvent, NewAppeal, Notice, Problem, QueueFilter,
+    Viewer, MAX_BODY, MAX_NAME, MAX_REPLY, MAX_SUBJECT, REOPEN_DAYS,
 };
+pub use store::{AppealStore, Filed, MIGRATIONS};
 
 /// What an appeal is, in the law's terms (*ariza*, *shikoyat*, *taklif*).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

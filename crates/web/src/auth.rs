@@ -4,7 +4,7 @@
 use crate::context::{set_cookie, Ctx, SESSION_COOKIE};
 use crate::form::VerifiedForm;
 use crate::render::{error_page, page, PageError};
-use crate::AppState;
+use crate::Pages;
 use axum::extract::{Query, State};
 use axum::http::header::SET_COOKIE;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -29,7 +29,7 @@ fn safe_next(next: &str, fallback: &str) -> String {
 }
 
 pub async fn sign_in_page(
-    State(state): State<Arc<AppState>>,
+    State(state): State<Arc<Pages>>,
     ctx: Ctx,
     Query(q): Query<NextQuery>,
 ) -> Response {
@@ -43,7 +43,7 @@ pub async fn sign_in_page(
             return error_page(&state, &ctx, PageError::Internal);
         }
     };
-    let cat = state.catalogue().await;
+    let cat = state.catalogue.get().await;
     let persona = |u: &User| {
         let agency = u
             .agency
@@ -67,7 +67,7 @@ pub async fn sign_in_page(
     )
 }
 
-pub async fn sign_in(State(state): State<Arc<AppState>>, ctx: Ctx, form: VerifiedForm) -> Response {
+pub async fn sign_in(State(state): State<Arc<Pages>>, ctx: Ctx, form: VerifiedForm) -> Response {
     if !state.config.demo_sign_in {
         return error_page(&state, &ctx, PageError::NotFound);
     }
@@ -98,7 +98,7 @@ pub async fn sign_in(State(state): State<Arc<AppState>>, ctx: Ctx, form: Verifie
 
 /// Starts a session for a person whom a provider has vouched for. The session id changes at
 /// sign-in, so an id planted before sign-in is worthless after it.
-async fn establish(state: &AppState, ctx: &Ctx, user: &User, next: &str) -> Response {
+async fn establish(state: &Pages, ctx: &Ctx, user: &User, next: &str) -> Response {
     let store = IdentityStore { db: &state.db };
     let token = match store.start_session(&user.id).await {
         Ok(t) => t,
@@ -116,11 +116,7 @@ async fn establish(state: &AppState, ctx: &Ctx, user: &User, next: &str) -> Resp
     resp
 }
 
-pub async fn sign_out(
-    State(state): State<Arc<AppState>>,
-    ctx: Ctx,
-    _form: VerifiedForm,
-) -> Response {
+pub async fn sign_out(State(state): State<Arc<Pages>>, ctx: Ctx, _form: VerifiedForm) -> Response {
     if let Err(e) = (IdentityStore { db: &state.db })
         .end_session(&ctx.sid)
         .await

@@ -1,6 +1,6 @@
 //! Who is asking and in which language: settled once per request, before any handler.
 
-use crate::AppState;
+use crate::Pages;
 use axum::extract::{FromRequestParts, Request, State};
 use axum::http::header::{ACCEPT_LANGUAGE, COOKIE, SET_COOKIE};
 use axum::http::request::Parts;
@@ -10,10 +10,10 @@ use axum::response::Response;
 use std::convert::Infallible;
 use std::sync::Arc;
 use yagona_core::Locale;
-use yagona_identity::{random_token, IdentityStore, Role, User};
+use yagona_identity::{is_session_token, random_token, IdentityStore, Role, User};
 
-pub const SESSION_COOKIE: &str = "yagona_sid";
-pub const LANG_COOKIE: &str = "yagona_lang";
+pub use yagona_i18n::LANGUAGE_COOKIE as LANG_COOKIE;
+pub use yagona_identity::SESSION_COOKIE;
 
 /// The request's context: the browser's session id, the page language, the signed-in user.
 #[derive(Clone)]
@@ -46,6 +46,25 @@ impl Ctx {
     pub fn admin(&self) -> Option<&User> {
         self.user.as_ref().filter(|u| u.role == Role::Admin)
     }
+
+    /// The signed-in citizen as the applicant of applications.
+    pub fn applicant(&self) -> Option<yagona_applications::Actor> {
+        let u = self.citizen()?;
+        Some(yagona_applications::Actor::Applicant {
+            pinfl: u.pinfl.clone()?,
+            name: u.name.clone(),
+        })
+    }
+
+    /// The signed-in officer as the actor on applications.
+    pub fn officer_actor(&self) -> Option<yagona_applications::Actor> {
+        let (u, agency) = self.officer()?;
+        Some(yagona_applications::Actor::Officer {
+            user_id: u.id.clone(),
+            name: u.name.clone(),
+            agency: agency.to_owned(),
+        })
+    }
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for Ctx {
@@ -71,7 +90,7 @@ pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 }
 
 /// A `Set-Cookie` value with the platform's attributes: HttpOnly, SameSite=Lax, Secure.
-pub fn set_cookie(state: &AppState, name: &str, value: &str, max_age_secs: i64) -> HeaderValue {
+pub fn set_cookie(state: &Pages, name: &str, value: &str, max_age_secs: i64) -> HeaderValue {
     let secure = if state.config.secure_cookies {
         "; Secure"
     } else {
@@ -93,7 +112,7 @@ fn query_param<'a>(query: &'a str, name: &str) -> Option<&'a str> {
 
 /// Establishes [`Ctx`] for every request, and sets the session and language cookies it needs.
 pub async fn session_layer(
-    State(state): State<Arc<AppState>>,
+    State(state): State<Arc<Pages>>,
     mut req: Request,
     next: Next,
 ) -> Response {
@@ -107,12 +126,7 @@ pub async fn session_layer(
         .and_then(Locale::negotiate);
     let locale = chosen.or(remembered).or(negotiated).unwrap_or(Locale::Uz);
     let existing = cookie(headers, SESSION_COOKIE)
-        .filter(|s| {
-            s.len() >= 32
-                && s.len() <= 64
-                && s.bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-        })
+        .filter(|s| is_session_token(s))
         .map(str::to_owned);
     let sid = existing.clone().unwrap_or_else(random_token);
     let user = match &existing {

@@ -4,7 +4,7 @@
 use crate::context::Ctx;
 use crate::form::VerifiedForm;
 use crate::render::{error_page, page, page_with_status, PageError};
-use crate::AppState;
+use crate::Pages;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -107,12 +107,12 @@ fn directory_view(d: &Directory, l: Locale) -> Value {
     json!({"members": members, "services": services, "grantees": grantees, "methods": methods, "nodes": nodes})
 }
 
-async fn load(state: &AppState) -> Result<Directory, yagona_db::DbError> {
+async fn load(state: &Pages) -> Result<Directory, yagona_db::DbError> {
     DirectoryStore { db: &state.db }.load().await
 }
 
 /// `GET /admin/exchange`.
-pub async fn directory(State(state): State<Arc<AppState>>, ctx: Ctx) -> Response {
+pub async fn directory(State(state): State<Arc<Pages>>, ctx: Ctx) -> Response {
     if ctx.admin().is_none() {
         return crate::staff::forbidden_or_sign_in(&state, &ctx);
     }
@@ -134,7 +134,7 @@ pub async fn directory(State(state): State<Arc<AppState>>, ctx: Ctx) -> Response
 fn right_from(
     d: &Directory,
     form: &VerifiedForm,
-    state: &AppState,
+    state: &Pages,
     l: Locale,
 ) -> Result<Right, Vec<Value>> {
     let t = |key: &str| state.i18n.t(l, key, None);
@@ -181,7 +181,7 @@ fn right_from(
 
 /// `POST /admin/exchange/rights`: grant (`action=grant`) or withdraw (`action=revoke`) a right.
 pub async fn change_right(
-    State(state): State<Arc<AppState>>,
+    State(state): State<Arc<Pages>>,
     ctx: Ctx,
     form: VerifiedForm,
 ) -> Response {
@@ -221,7 +221,7 @@ pub async fn change_right(
     };
     match done {
         Ok(_) => {
-            state.gateway.reload(&state.db).await;
+            (state.directory_changed)().await;
             Redirect::to("/admin/exchange").into_response()
         }
         Err(e) => {
@@ -240,7 +240,7 @@ pub struct Period {
 /// `GET /admin/exchange/traffic?from=YYYY-MM-DD&to=YYYY-MM-DD`: who called whom in the period
 /// (Tashkent days, both included; the last seven days by default).
 pub async fn traffic(
-    State(state): State<Arc<AppState>>,
+    State(state): State<Arc<Pages>>,
     ctx: Ctx,
     Query(q): Query<Period>,
 ) -> Response {

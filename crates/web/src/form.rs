@@ -4,7 +4,7 @@
 
 use crate::context::Ctx;
 use crate::render::{error_page, PageError};
-use crate::AppState;
+use crate::Pages;
 use axum::extract::{FromRequest, Multipart, Request};
 use axum::http::header::CONTENT_TYPE;
 use axum::http::StatusCode;
@@ -32,10 +32,10 @@ impl VerifiedForm {
     }
 }
 
-impl FromRequest<Arc<AppState>> for VerifiedForm {
+impl FromRequest<Arc<Pages>> for VerifiedForm {
     type Rejection = Response;
 
-    async fn from_request(req: Request, state: &Arc<AppState>) -> Result<Self, Response> {
+    async fn from_request(req: Request, state: &Arc<Pages>) -> Result<Self, Response> {
         let ctx = req
             .extensions()
             .get::<Ctx>()
@@ -107,6 +107,6 @@ impl FromRequest<Arc<AppState>> for VerifiedForm {
     }
 }
 
-fn bad_request(state: &AppState, ctx: &Ctx) -> Response {
+fn bad_request(state: &Pages, ctx: &Ctx) -> Response {
     error_page(state, ctx, PageError::BadRequest).into_response()
 }

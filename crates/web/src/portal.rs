@@ -3,12 +3,11 @@
 
 use crate::context::Ctx;
 use crate::form::VerifiedForm;
-use crate::metrics::ServiceLabels;
 use crate::render::{
     application_error, error_page, page, page_with_status, sign_in_redirect, PageError,
 };
 use crate::view;
-use crate::AppState;
+use crate::Pages;
 use axum::extract::{Path, Query, State};
 use axum::http::header::{
     CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE, X_CONTENT_TYPE_OPTIONS,
@@ -20,19 +19,18 @@ use serde_json::{json, Map, Value};
 use std::collections::HashMap;
 use std::sync::Arc;
 use yagona_applications::{
-    Actor, Application, ApplicationError, ApplicationStore, DocumentKind, Status, Upload, Viewer,
+    Actor, Application, ApplicationError, DocumentKind, Status, StepInput, Upload, Viewer,
 };
 use yagona_core::{now, tashkent_date, Locale, ReferenceNumber};
 use yagona_forms::{FieldError, FormDefinition, Widget};
-use yagona_identity::User;
-use yagona_registry::{RegistryStore, ServiceVersion};
+use yagona_registry::ServiceVersion;
 
 fn today() -> chrono::NaiveDate {
     tashkent_date(&now())
 }
 
-pub async fn home(State(state): State<Arc<AppState>>, ctx: Ctx) -> Response {
-    let cat = state.catalogue().await;
+pub async fn home(State(state): State<Arc<Pages>>, ctx: Ctx) -> Response {
+    let cat = state.catalogue.get().await;
     let l = ctx.locale;
     let events: Vec<Value> = cat
         .registry
@@ -70,11 +68,11 @@ pub struct CatalogueQuery {
 }
 
 pub async fn catalogue(
-    State(state): State<Arc<AppState>>,
+    State(state): State<Arc<Pages>>,
     ctx: Ctx,
     Query(query): Query<CatalogueQuery>,
 ) -> Response {
-    let cat = state.catalogue().await;
+    let cat = state.catalogue.get().await;
     let l = ctx.locale;
     let q = query.q.trim();
     let mut services: Vec<&yagona_registry::Service> = if q.is_empty() {
@@ -126,11 +124,11 @@ pub async fn catalogue(
 }
 
 pub async fn passport(
-    State(state): State<Arc<AppState>>,
+    State(state): State<Arc<Pages>>,
     ctx: Ctx,
     Path(code): Path<String>,
 ) -> Response {
-    let cat = state.catalogue().await;
+    let cat = state.catalogue.get().await;
     let Some(s) = cat.service(&code) else {
         return error_page(&state, &ctx, PageError::NotFound);
     };
@@ -181,59 +179,25 @@ pub async fn passport(
     )
 }
 
-fn applicant(user: &User) -> Actor {
-    Actor::Applicant {
-        pinfl: user
-            .pinfl
-            .as_ref()
-            .map(|p| p.as_str().to_owned())
-            .unwrap_or_default(),
-        name: user.name.clone(),
-    }
-}
-
 pub async fn start_application(
-    State(state): State<Arc<AppState>>,
+    State(state): State<Arc<Pages>>,
     ctx: Ctx,
     Path(code): Path<String>,
     _form: VerifiedForm,
 ) -> Response {
-    let Some(user) = ctx.citizen() else {
+    let Some(applicant) = ctx.applicant() else {
         return sign_in_redirect(&Ctx {
             path: format!("/services/{code}"),
             query: String::new(),
             ..ctx.clone()
         });
     };
-    let cat = state.catalogue().await;
-    let (Some(s), Some(version)) = (cat.service(&code), cat.service_version(&code)) else {
+    let cat = state.catalogue.get().await;
+    let Some(s) = cat.service(&code) else {
         return error_page(&state, &ctx, PageError::NotFound);
     };
-    if !s.passport.online {
-        return error_page(&state, &ctx, PageError::NotFound);
-    }
-    let store = ApplicationStore { db: &state.db };
-    match store
-        .create_draft(&applicant(user), &code, version, s.passport.agency.as_str())
-        .await
-    {
+    match state.applications.start(&applicant, &code).await {
         Ok(app) => {
-            // Once only: a fresh draft is filled with what the registers know (a failure of
-            // theirs leaves the fields to the applicant; it never stops the application).
-            if app.answers.is_empty() {
-                let pinfl = applicant(user).id().to_owned();
-                let found =
-                    crate::facts::gather(&state, &s.form, &pinfl, app.reference.as_str()).await;
-                if !found.is_empty() {
-                    let filled = crate::facts::prefill(&s.form, &found);
-                    if let Err(e) = store
-                        .record_facts(app.reference.as_str(), &applicant(user), &found, filled)
-                        .await
-                    {
-                        tracing::warn!(error = %e, "facts from the registers could not be kept");
-                    }
-                }
-            }
             let first = s
                 .form
                 .steps()
@@ -249,49 +213,32 @@ pub async fn start_application(
 /// The signed-in citizen's application with this reference and the form it is made under;
 /// anything else (not signed in, not theirs, malformed number) ends the request here.
 async fn citizen_application(
-    state: &AppState,
+    state: &Pages,
     ctx: &Ctx,
     reference: &str,
-) -> Result<(User, Application, ServiceVersion), Response> {
-    let Some(user) = ctx.citizen().cloned() else {
+) -> Result<(Actor, Application, ServiceVersion), Response> {
+    let Some(applicant) = ctx.applicant() else {
         return Err(sign_in_redirect(ctx));
     };
     let Ok(reference) = ReferenceNumber::parse(reference) else {
         return Err(error_page(state, ctx, PageError::NotFound));
     };
-    let pinfl = user
-        .pinfl
-        .as_ref()
-        .map(|p| p.as_str().to_owned())
-        .unwrap_or_default();
-    let app = match (ApplicationStore { db: &state.db })
-        .get(reference.as_str(), Viewer::Applicant(&pinfl))
-        .await
-    {
-        Ok(Some(a)) => a,
-        Ok(None) => return Err(error_page(state, ctx, PageError::NotFound)),
-        Err(e) => return Err(application_error(state, ctx, e)),
+    let Actor::Applicant { pinfl, .. } = &applicant else {
+        return Err(sign_in_redirect(ctx));
     };
-    match (RegistryStore { db: &state.db })
-        .service_version(&app.service_code, app.service_version)
-        .await
-    {
-        Ok(Some(sv)) => Ok((user, app, sv)),
-        Ok(None) => Err(error_page(state, ctx, PageError::NotFound)),
-        Err(e) => {
-            tracing::error!(error = %e, "service version lookup failed");
-            Err(error_page(state, ctx, PageError::Internal))
-        }
+    match state.applications.for_applicant(pinfl, &reference).await {
+        Ok((app, sv)) => Ok((applicant, app, sv)),
+        Err(e) => Err(application_error(state, ctx, e)),
     }
 }
 
 /// As [`citizen_application`], for pages that change the application: once it is with the
 /// agency, they send the applicant to the application's page instead.
 async fn editable_application(
-    state: &AppState,
+    state: &Pages,
     ctx: &Ctx,
     reference: &str,
-) -> Result<(User, Application, ServiceVersion), Response> {
+) -> Result<(Actor, Application, ServiceVersion), Response> {
     let found = citizen_application(state, ctx, reference).await?;
     if found.1.status.editable_by_applicant() {
         Ok(found)
@@ -300,8 +247,10 @@ async fn editable_application(
     }
 }
 
-async fn file_names(state: &AppState, app: &Application) -> HashMap<String, String> {
-    let docs = (ApplicationStore { db: &state.db })
+async fn file_names(state: &Pages, app: &Application) -> HashMap<String, String> {
+    let docs = state
+        .applications
+        .store()
         .documents(&app.id)
         .await
         .unwrap_or_default();
@@ -318,7 +267,7 @@ pub struct StepQuery {
 }
 
 pub async fn step(
-    State(state): State<Arc<AppState>>,
+    State(state): State<Arc<Pages>>,
     ctx: Ctx,
     Path((reference, step_id)): Path<(String, String)>,
     Query(q): Query<StepQuery>,
@@ -346,35 +295,21 @@ pub async fn step(
 
 /// The fields still holding what a register said, with that register's name.
 async fn prefill_sources(
-    state: &AppState,
+    state: &Pages,
     ctx: &Ctx,
     app: &Application,
     sv: &ServiceVersion,
     values: &Map<String, Value>,
 ) -> HashMap<String, String> {
-    let facts = registered_facts(state, app).await;
-    if facts.is_empty() {
-        return HashMap::new();
-    }
-    crate::facts::field_sources(state, &sv.service.form, values, &facts, ctx.locale).await
-}
-
-async fn registered_facts(state: &AppState, app: &Application) -> Vec<yagona_applications::Fact> {
-    ApplicationStore { db: &state.db }
-        .facts(
-            app.reference.as_str(),
-            Viewer::Applicant(&app.applicant_pinfl),
-        )
+    state
+        .applications
+        .field_sources(app, &sv.service.form, values, ctx.locale)
         .await
-        .unwrap_or_else(|e| {
-            tracing::warn!(error = %e, "reading an application's facts");
-            Vec::new()
-        })
 }
 
 #[allow(clippy::too_many_arguments)]
 fn render_step(
-    state: &AppState,
+    state: &Pages,
     ctx: &Ctx,
     app: &Application,
     sv: &ServiceVersion,
@@ -453,7 +388,7 @@ fn render_step(
 
 /// Messages for failed rules, keyed by field, in the page's language.
 fn messages(
-    state: &AppState,
+    state: &Pages,
     l: Locale,
     form: &FormDefinition,
     errors: &[FieldError],
@@ -468,12 +403,12 @@ fn messages(
 }
 
 pub async fn save_step(
-    State(state): State<Arc<AppState>>,
+    State(state): State<Arc<Pages>>,
     ctx: Ctx,
     Path((reference, step_id)): Path<(String, String)>,
     submitted: VerifiedForm,
 ) -> Response {
-    let (user, app, sv) = match editable_application(&state, &ctx, &reference).await {
+    let (applicant, app, sv) = match editable_application(&state, &ctx, &reference).await {
         Ok(v) => v,
         Err(r) => return r,
     };
@@ -481,13 +416,9 @@ pub async fn save_step(
     let Some((index, step)) = form.step(&step_id) else {
         return error_page(&state, &ctx, PageError::NotFound);
     };
-    let l = ctx.locale;
     let saving_draft = submitted.get("action") == Some("save");
     let back_to_check = submitted.get("return") == Some("check");
-    let store = ApplicationStore { db: &state.db };
-    let actor = applicant(&user);
-
-    // 1. What was typed, as the schema's types. Nothing is stored yet.
+    // What was typed, as the schema's types; the files as they came.
     let mut typed = Map::new();
     for f in step.fields.iter().filter(|f| f.widget != Widget::File) {
         typed.insert(
@@ -496,94 +427,47 @@ pub async fn save_step(
                 .unwrap_or(Value::Null),
         );
     }
-    // 2. Uploads checked for type and size before anything is kept.
-    let mut errors: HashMap<String, String> = HashMap::new();
-    let mut uploads = Vec::new();
-    for file in &submitted.files {
-        let Some(f) = step
-            .fields
-            .iter()
-            .find(|f| f.name == file.field && f.widget == Widget::File)
-        else {
-            continue;
-        };
-        let upload = Upload {
+    let uploads = submitted
+        .files
+        .iter()
+        .map(|file| Upload {
             field: file.field.clone(),
             file_name: file.file_name.clone(),
             bytes: file.bytes.clone(),
-        };
-        match upload.check(&f.accept, f.max_bytes()) {
-            Ok(_) => uploads.push(upload),
-            Err(e) => {
-                let id = match e {
-                    yagona_applications::UploadError::Empty => "upload-empty",
-                    yagona_applications::UploadError::TooLarge { .. } => "upload-too-large",
-                    yagona_applications::UploadError::WrongType => "upload-wrong-type",
-                };
-                let mut args = yagona_i18n::Args::new();
-                args.set("label", f.label.get(l).to_owned());
-                args.set("limit", format!("{}", f.max_bytes() / 1_048_576));
-                errors.insert(f.name.clone(), state.i18n.t(l, id, Some(&args)));
-            }
+        })
+        .collect();
+    let input = StepInput {
+        answers: typed.clone(),
+        uploads,
+        draft: saving_draft,
+    };
+    match state
+        .applications
+        .save_step(&applicant, &app.reference, &step_id, input)
+        .await
+    {
+        Ok(_) => {}
+        Err(ApplicationError::Invalid(errors)) => {
+            let names = file_names(&state, &app).await;
+            let mut shown = app.answers.clone();
+            shown.extend(typed);
+            let sources = prefill_sources(&state, &ctx, &app, &sv, &shown).await;
+            let messages = messages(&state, ctx.locale, form, &errors);
+            return render_step(
+                &state,
+                &ctx,
+                &app,
+                &sv,
+                &step_id,
+                &shown,
+                &messages,
+                &names,
+                &sources,
+                back_to_check,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            );
         }
-    }
-    // 3. The step's rules, against the answers as they would be after this step.
-    let mut merged = app.answers.clone();
-    for (k, v) in &typed {
-        if v.is_null() {
-            merged.remove(k);
-        } else {
-            merged.insert(k.clone(), v.clone());
-        }
-    }
-    for u in &uploads {
-        merged.insert(u.field.clone(), Value::String("pending-upload".into()));
-    }
-    if !saving_draft {
-        match form.compile() {
-            Ok(compiled) => {
-                for (k, v) in messages(
-                    &state,
-                    l,
-                    form,
-                    &compiled.validate_fields(&merged, &step.fields),
-                ) {
-                    errors.entry(k).or_insert(v);
-                }
-            }
-            Err(e) => {
-                tracing::error!(service = %app.service_code, error = %e, "form schema does not compile");
-                return error_page(&state, &ctx, PageError::Internal);
-            }
-        }
-    }
-    if !errors.is_empty() {
-        let names = file_names(&state, &app).await;
-        let mut shown = app.answers.clone();
-        shown.extend(typed);
-        let sources = prefill_sources(&state, &ctx, &app, &sv, &shown).await;
-        return render_step(
-            &state,
-            &ctx,
-            &app,
-            &sv,
-            &step_id,
-            &shown,
-            &errors,
-            &names,
-            &sources,
-            back_to_check,
-            StatusCode::UNPROCESSABLE_ENTITY,
-        );
-    }
-    // 4. Keep it: files first (each its own transaction), then the answers.
-    for u in uploads {
-        if let Err(e) = store.attach(&app.reference, &actor, form, u).await {
-            return application_error(&state, &ctx, e);
-        }
-    }
-    if let Err(e) = store.save_answers(&app.reference, &actor, typed).await {
-        return application_error(&state, &ctx, e);
+        Err(e) => return application_error(&state, &ctx, e),
     }
     let next = if saving_draft {
         format!("/applications/{}?saved=1", app.reference)
@@ -600,7 +484,7 @@ pub async fn save_step(
 }
 
 fn check_rows(
-    state: &AppState,
+    state: &Pages,
     l: Locale,
     app: &Application,
     form: &FormDefinition,
@@ -635,7 +519,7 @@ fn check_rows(
 }
 
 pub async fn check_answers(
-    State(state): State<Arc<AppState>>,
+    State(state): State<Arc<Pages>>,
     ctx: Ctx,
     Path(reference): Path<String>,
 ) -> Response {
@@ -647,7 +531,7 @@ pub async fn check_answers(
 }
 
 async fn render_check(
-    state: &AppState,
+    state: &Pages,
     ctx: &Ctx,
     app: &Application,
     sv: &ServiceVersion,
@@ -675,47 +559,24 @@ async fn render_check(
             "application": {"reference": app.reference, "resubmission": app.status == Status::Returned},
             "service_name": sv.service.passport.name.get(l),
             "sections": check_rows(state, l, app, form, &names),
-            "facts": crate::facts::summaries(state, &registered_facts(state, app).await, l).await,
+            "facts": state.applications.fact_summaries(app, Viewer::Applicant(&app.applicant_pinfl), l).await,
             "errors": summary,
         }),
     )
 }
 
 pub async fn submit(
-    State(state): State<Arc<AppState>>,
+    State(state): State<Arc<Pages>>,
     ctx: Ctx,
     Path(reference): Path<String>,
     _form: VerifiedForm,
 ) -> Response {
-    let (user, app, sv) = match citizen_application(&state, &ctx, &reference).await {
+    let (applicant, app, sv) = match citizen_application(&state, &ctx, &reference).await {
         Ok(v) => v,
         Err(r) => return r,
     };
-    if matches!(app.status, Status::Submitted | Status::InReview) {
-        // Pressed twice, or the browser retried: the application is already in; nothing to do.
-        return Redirect::to(&format!("/applications/{}/confirmation", app.reference))
-            .into_response();
-    }
-    let cat = state.catalogue().await;
-    let store = ApplicationStore { db: &state.db };
-    let result = store
-        .submit(
-            &app.reference,
-            &applicant(&user),
-            &sv.service.form,
-            &cat.calendar,
-            sv.service.passport.deadline_working_days,
-        )
-        .await;
-    match result {
+    match state.applications.submit(&applicant, &app.reference).await {
         Ok(done) => {
-            state
-                .metrics
-                .applications_submitted
-                .get_or_create(&ServiceLabels {
-                    service: done.service_code.clone(),
-                })
-                .inc();
             Redirect::to(&format!("/applications/{}/confirmation", done.reference)).into_response()
         }
         Err(ApplicationError::Invalid(errors)) => {
@@ -737,7 +598,7 @@ pub async fn submit(
 }
 
 pub async fn confirmation(
-    State(state): State<Arc<AppState>>,
+    State(state): State<Arc<Pages>>,
     ctx: Ctx,
     Path(reference): Path<String>,
 ) -> Response {
@@ -748,7 +609,7 @@ pub async fn confirmation(
     if app.status == Status::Draft {
         return Redirect::to(&format!("/applications/{}/check", app.reference)).into_response();
     }
-    let cat = state.catalogue().await;
+    let cat = state.catalogue.get().await;
     let l = ctx.locale;
     page(
         &state,
@@ -762,19 +623,15 @@ pub async fn confirmation(
     )
 }
 
-pub async fn my_applications(State(state): State<Arc<AppState>>, ctx: Ctx) -> Response {
-    let Some(user) = ctx.citizen() else {
+pub async fn my_applications(State(state): State<Arc<Pages>>, ctx: Ctx) -> Response {
+    let Some(pinfl) = ctx.citizen().and_then(|u| u.pinfl.as_ref()) else {
         return sign_in_redirect(&ctx);
     };
-    let pinfl = user.pinfl.as_ref().map(|p| p.as_str()).unwrap_or_default();
-    let apps = match (ApplicationStore { db: &state.db })
-        .list_for_applicant(pinfl)
-        .await
-    {
+    let apps = match state.applications.store().list_for_applicant(pinfl).await {
         Ok(a) => a,
         Err(e) => return application_error(&state, &ctx, e),
     };
-    let cat = state.catalogue().await;
+    let cat = state.catalogue.get().await;
     let rows: Vec<Value> = apps
         .iter()
         .map(|a| view::application(&state.i18n, ctx.locale, &cat, a, today()))
@@ -794,7 +651,7 @@ pub struct ApplicationQuery {
 }
 
 pub async fn application(
-    State(state): State<Arc<AppState>>,
+    State(state): State<Arc<Pages>>,
     ctx: Ctx,
     Path(reference): Path<String>,
     Query(q): Query<ApplicationQuery>,
@@ -803,12 +660,12 @@ pub async fn application(
         Ok(v) => v,
         Err(r) => return r,
     };
-    let store = ApplicationStore { db: &state.db };
+    let store = state.applications.store();
     let (events, docs) = match (store.events(&app.id).await, store.documents(&app.id).await) {
         (Ok(e), Ok(d)) => (e, d),
         (Err(e), _) | (_, Err(e)) => return application_error(&state, &ctx, e),
     };
-    let cat = state.catalogue().await;
+    let cat = state.catalogue.get().await;
     let l = ctx.locale;
     let names: HashMap<String, String> = docs
         .iter()
@@ -852,18 +709,12 @@ pub async fn application(
 
 /// A document, to its applicant or to an officer of the agency handling the application.
 pub async fn download(
-    State(state): State<Arc<AppState>>,
+    State(state): State<Arc<Pages>>,
     ctx: Ctx,
     Path(id): Path<String>,
 ) -> Response {
-    let pinfl;
-    let viewer = if let Some(u) = ctx.citizen() {
-        pinfl = u
-            .pinfl
-            .as_ref()
-            .map(|p| p.as_str().to_owned())
-            .unwrap_or_default();
-        Viewer::Applicant(&pinfl)
+    let viewer = if let Some(pinfl) = ctx.citizen().and_then(|u| u.pinfl.as_ref()) {
+        Viewer::Applicant(pinfl)
     } else if let Some((_, agency)) = ctx.officer() {
         Viewer::Agency(agency)
     } else if ctx.user.is_some() {
@@ -871,10 +722,7 @@ pub async fn download(
     } else {
         return sign_in_redirect(&ctx);
     };
-    match (ApplicationStore { db: &state.db })
-        .document(&id, viewer)
-        .await
-    {
+    match state.applications.store().document(&id, viewer).await {
         Ok(Some((doc, bytes))) => {
             let ascii: String = doc
                 .file_name

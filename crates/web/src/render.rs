@@ -1,7 +1,7 @@
 //! Pages: the template environment, the frame every page shares, error pages and static files.
 
 use crate::context::Ctx;
-use crate::AppState;
+use crate::Pages;
 use axum::extract::{Path, State};
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use axum::http::{HeaderValue, StatusCode};
@@ -130,7 +130,7 @@ pub fn environment(i18n: Arc<I18n>) -> Environment<'static> {
 }
 
 /// The frame every page shares: language, switcher links, the signed-in person, CSRF token.
-fn frame(state: &AppState, ctx: &Ctx) -> Map<String, Value> {
+fn frame(state: &Pages, ctx: &Ctx) -> Map<String, Value> {
     let other_query: Vec<&str> = ctx
         .query
         .split('&')
@@ -161,12 +161,12 @@ fn frame(state: &AppState, ctx: &Ctx) -> Map<String, Value> {
 
 /// Renders a page with the shared frame. A template error is a defect: logged, and the person
 /// gets the generic error page rather than half a page.
-pub fn page(state: &AppState, ctx: &Ctx, template: &str, data: Value) -> Response {
+pub fn page(state: &Pages, ctx: &Ctx, template: &str, data: Value) -> Response {
     page_with_status(state, ctx, StatusCode::OK, template, data)
 }
 
 pub fn page_with_status(
-    state: &AppState,
+    state: &Pages,
     ctx: &Ctx,
     status: StatusCode,
     template: &str,
@@ -224,7 +224,7 @@ impl PageError {
     }
 }
 
-pub fn error_page(state: &AppState, ctx: &Ctx, e: PageError) -> Response {
+pub fn error_page(state: &Pages, ctx: &Ctx, e: PageError) -> Response {
     let mut m = frame(state, ctx);
     m.insert("error".into(), json!(e.key()));
     let html = state
@@ -241,13 +241,13 @@ pub fn error_page(state: &AppState, ctx: &Ctx, e: PageError) -> Response {
 /// The page for a failed application operation: "not found" and "changed meanwhile" are the
 /// person's to see; anything else is logged and shown as the generic error.
 pub fn application_error(
-    state: &AppState,
+    state: &Pages,
     ctx: &Ctx,
     e: yagona_applications::ApplicationError,
 ) -> Response {
     use yagona_applications::ApplicationError as E;
     match e {
-        E::NotFound => error_page(state, ctx, PageError::NotFound),
+        E::NotFound | E::NoService => error_page(state, ctx, PageError::NotFound),
         E::Conflict => error_page(state, ctx, PageError::Conflict),
         other => {
             tracing::error!(error = %other, "application operation failed");
@@ -267,13 +267,60 @@ pub fn sign_in_redirect(ctx: &Ctx) -> Response {
     Redirect::to(&format!("/sign-in?{encoded}")).into_response()
 }
 
-pub async fn not_found(State(state): State<Arc<AppState>>, ctx: Ctx) -> Response {
+pub async fn not_found(State(state): State<Arc<Pages>>, ctx: Ctx) -> Response {
     error_page(&state, &ctx, PageError::NotFound)
 }
 
-pub fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
+/// What a request whose handler panicked gets (the node keeps serving).
+pub fn panic_page(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
     tracing::error!("a request handler panicked");
     (StatusCode::INTERNAL_SERVER_ERROR, Html("<!doctype html><html lang=\"en\"><title>Error</title><h1>Something went wrong</h1><p>Please try again later.</p></html>")).into_response()
+}
+
+/// A readable page of the platform's APIs, rendered on the server from their OpenAPI document,
+/// so it works offline and without JavaScript.
+pub async fn api_reference(State(state): State<Arc<Pages>>, ctx: Ctx) -> Response {
+    let doc = &state.api_reference;
+    let mut operations = Vec::new();
+    if let Some(paths) = doc.get("paths").and_then(Value::as_object) {
+        for (path, item) in paths {
+            if let Some(item) = item.as_object() {
+                for (method, op) in item {
+                    let params: Vec<Value> = op
+                        .get("parameters")
+                        .and_then(Value::as_array)
+                        .map(|ps| {
+                            ps.iter()
+                                .map(|p| json!({"name": p.get("name"), "in": p.get("in"), "description": p.get("description").cloned().unwrap_or(Value::Null)}))
+                                .collect()
+                        })
+                        .unwrap_or_default();
+                    let responses: Vec<Value> = op
+                        .get("responses")
+                        .and_then(Value::as_object)
+                        .map(|rs| rs.iter().map(|(code, r)| json!({"code": code, "description": r.get("description")})).collect())
+                        .unwrap_or_default();
+                    operations.push(json!({
+                        "method": method.to_uppercase(), "path": path,
+                        "summary": op.get("summary").cloned().unwrap_or(Value::Null),
+                        "description": op.get("description").cloned().unwrap_or(Value::Null),
+                        "params": params, "responses": responses,
+                    }));
+                }
+            }
+        }
+    }
+    let schemas: Vec<String> = doc
+        .pointer("/components/schemas")
+        .and_then(Value::as_object)
+        .map(|s| s.keys().cloned().collect())
+        .unwrap_or_default();
+    page(
+        &state,
+        &ctx,
+        "api_docs.html",
+        json!({"operations": operations, "schemas": schemas, "version": doc.pointer("/openapi")}),
+    )
 }
 
 const STATIC: &[(&str, &[u8])] = &[
@@ -307,7 +354,7 @@ fn static_response(path: &str) -> Option<Response> {
 }
 
 pub async fn static_file(
-    State(state): State<Arc<AppState>>,
+    State(state): State<Arc<Pages>>,
     ctx: Ctx,
     Path(path): Path<String>,
 ) -> Response {

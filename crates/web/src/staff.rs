@@ -4,12 +4,11 @@
 
 use crate::context::Ctx;
 use crate::form::VerifiedForm;
-use crate::metrics::ServiceLabels;
 use crate::render::{
     application_error, error_page, page, page_with_status, sign_in_redirect, PageError,
 };
 use crate::view;
-use crate::AppState;
+use crate::Pages;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -19,8 +18,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use yagona_applications::process::{processes, APPLICANT_GROUP};
 use yagona_applications::{
-    Action, Actor, Application, ApplicationError, ApplicationStore, Decision, InboxFilter, Upload,
-    UserTask, Viewer,
+    Application, ApplicationError, Decision, InboxFilter, Upload, UserTask, Viewer,
 };
 use yagona_core::{now, tashkent_date, ReferenceNumber};
 use yagona_identity::User;
@@ -28,14 +26,6 @@ use yagona_registry::RegistryStore;
 
 fn today() -> chrono::NaiveDate {
     tashkent_date(&now())
-}
-
-fn officer_actor(user: &User, agency: &str) -> Actor {
-    Actor::Officer {
-        user_id: user.id.clone(),
-        name: user.name.clone(),
-        agency: agency.to_owned(),
-    }
 }
 
 pub async fn home(ctx: Ctx) -> Response {
@@ -60,11 +50,11 @@ pub struct ListQuery {
 
 /// The agency's inbox: every open task its processes offer it, oldest deadline first.
 pub async fn list(
-    State(state): State<Arc<AppState>>,
+    State(state): State<Arc<Pages>>,
     ctx: Ctx,
     Query(q): Query<ListQuery>,
 ) -> Response {
-    let Some((user, agency)) = ctx.officer() else {
+    let (Some((user, agency)), Some(officer)) = (ctx.officer(), ctx.officer_actor()) else {
         return forbidden_or_sign_in(&state, &ctx);
     };
     let filter = InboxFilter {
@@ -80,14 +70,11 @@ pub async fn list(
         },
         overdue_on: (q.overdue == "1").then(today),
     };
-    let items = match (ApplicationStore { db: &state.db })
-        .inbox(agency, &user.id, &filter)
-        .await
-    {
+    let items = match state.applications.inbox(&officer, &filter).await {
         Ok(a) => a,
         Err(e) => return application_error(&state, &ctx, e),
     };
-    let cat = state.catalogue().await;
+    let cat = state.catalogue.get().await;
     let l = ctx.locale;
     let day = today();
     let rows: Vec<Value> = items
@@ -97,7 +84,7 @@ pub async fn list(
             let due = i.due();
             v["task"] = json!({
                 "id": i.task.key(),
-                "label": view::step_label(l, &i.task.label).unwrap_or_else(|| i.task.element_id.clone()),
+                "label": yagona_workflow::model::label_in(&i.task.label, l).unwrap_or_else(|| i.task.element_id.clone()),
                 "assignee": i.task.assignee_name,
                 "mine": i.task.assignee.as_deref() == Some(user.id.as_str()),
                 "due": due.map(|d| view::date(&state.i18n, l, d)),
@@ -127,7 +114,7 @@ pub async fn list(
     )
 }
 
-pub(crate) fn forbidden_or_sign_in(state: &AppState, ctx: &Ctx) -> Response {
+pub(crate) fn forbidden_or_sign_in(state: &Pages, ctx: &Ctx) -> Response {
     if ctx.user.is_some() {
         error_page(state, ctx, PageError::Forbidden)
     } else {
@@ -136,7 +123,7 @@ pub(crate) fn forbidden_or_sign_in(state: &AppState, ctx: &Ctx) -> Response {
 }
 
 async fn agency_application(
-    state: &AppState,
+    state: &Pages,
     ctx: &Ctx,
     reference: &str,
 ) -> Result<(User, String, Application), Response> {
@@ -146,8 +133,10 @@ async fn agency_application(
     let Ok(reference) = ReferenceNumber::parse(reference) else {
         return Err(error_page(state, ctx, PageError::NotFound));
     };
-    match (ApplicationStore { db: &state.db })
-        .get(reference.as_str(), Viewer::Agency(agency))
+    match state
+        .applications
+        .store()
+        .get(&reference, Viewer::Agency(agency))
         .await
     {
         Ok(Some(app)) => Ok((user.clone(), agency.to_owned(), app)),
@@ -157,7 +146,7 @@ async fn agency_application(
 }
 
 pub async fn application(
-    State(state): State<Arc<AppState>>,
+    State(state): State<Arc<Pages>>,
     ctx: Ctx,
     Path(reference): Path<String>,
 ) -> Response {
@@ -176,7 +165,7 @@ struct TaskInput {
 }
 
 async fn render_application(
-    state: &AppState,
+    state: &Pages,
     ctx: &Ctx,
     user: &User,
     agency: &str,
@@ -189,7 +178,7 @@ async fn render_application(
 
 #[allow(clippy::too_many_arguments)]
 async fn render_application_with(
-    state: &AppState,
+    state: &Pages,
     ctx: &Ctx,
     user: &User,
     agency: &str,
@@ -198,7 +187,7 @@ async fn render_application_with(
     status: StatusCode,
     input: Option<&TaskInput>,
 ) -> Response {
-    let store = ApplicationStore { db: &state.db };
+    let store = state.applications.store();
     let (events, docs) = match (store.events(&app.id).await, store.documents(&app.id).await) {
         (Ok(e), Ok(d)) => (e, d),
         (Err(e), _) | (_, Err(e)) => return application_error(state, ctx, e),
@@ -210,7 +199,7 @@ async fn render_application_with(
         Ok(Some(sv)) => sv,
         _ => return error_page(state, ctx, PageError::Internal),
     };
-    let cat = state.catalogue().await;
+    let cat = state.catalogue.get().await;
     let l = ctx.locale;
     let names: HashMap<String, String> = docs
         .iter()
@@ -243,14 +232,11 @@ async fn render_application_with(
         })
         .collect();
     // What the registers told the portal when the applicant started (once only).
-    let facts = store
-        .facts(app.reference.as_str(), Viewer::Agency(agency))
-        .await
-        .unwrap_or_else(|e| {
-            tracing::warn!(error = %e, "reading an application's facts");
-            Vec::new()
-        });
-    let tasks = match store.tasks_for(app, agency, &cat.calendar).await {
+    let facts = state
+        .applications
+        .fact_summaries(app, Viewer::Agency(agency), l)
+        .await;
+    let tasks = match state.applications.tasks_for(app, agency).await {
         Ok(t) => t,
         Err(e) => return application_error(state, ctx, e),
     };
@@ -302,7 +288,7 @@ async fn render_application_with(
                         .join(" · "),
                     other => plain(other),
                 };
-                json!({"label": view::step_label(l, &labels), "value": shown})
+                json!({"label": yagona_workflow::model::label_in(&labels, l), "value": shown})
             })
             .collect(),
         None => Vec::new(),
@@ -333,7 +319,7 @@ async fn render_application_with(
             "documents": view::documents(&docs),
             "tasks": tasks,
             "checks": checks,
-            "facts": crate::facts::summaries(state, &facts, l).await,
+            "facts": facts,
             "diagram": diagram,
             "error": error,
         }),
@@ -349,12 +335,12 @@ fn plain(v: &Value) -> String {
     }
 }
 
-fn task_view(state: &AppState, ctx: &Ctx, user: &User, t: &UserTask) -> Value {
+fn task_view(state: &Pages, ctx: &Ctx, user: &User, t: &UserTask) -> Value {
     let l = ctx.locale;
     let mine = t.assignee.as_deref() == Some(user.id.as_str());
     json!({
         "id": t.key(),
-        "label": view::step_label(l, &t.label).unwrap_or_else(|| t.element_id.clone()),
+        "label": yagona_workflow::model::label_in(&t.label, l).unwrap_or_else(|| t.element_id.clone()),
         "assignee": t.assignee_name,
         "mine": mine,
         "can_take": t.assignee.is_none(),
@@ -373,7 +359,7 @@ fn task_view(state: &AppState, ctx: &Ctx, user: &User, t: &UserTask) -> Value {
 
 /// The task a form names (`task`), or the agency's first open task on the application.
 async fn chosen_task(
-    state: &AppState,
+    state: &Pages,
     app: &Application,
     agency: &str,
     form: &VerifiedForm,
@@ -381,16 +367,16 @@ async fn chosen_task(
     if let Some(id) = form.get("task") {
         return Ok(Some(id.trim().to_owned()));
     }
-    let cat = state.catalogue().await;
-    Ok((ApplicationStore { db: &state.db })
-        .tasks_for(app, agency, &cat.calendar)
+    Ok(state
+        .applications
+        .tasks_for(app, agency)
         .await?
         .first()
         .map(|t| t.key()))
 }
 
 pub async fn take(
-    State(state): State<Arc<AppState>>,
+    State(state): State<Arc<Pages>>,
     ctx: Ctx,
     Path(reference): Path<String>,
     form: VerifiedForm,
@@ -399,7 +385,7 @@ pub async fn take(
 }
 
 pub async fn release(
-    State(state): State<Arc<AppState>>,
+    State(state): State<Arc<Pages>>,
     ctx: Ctx,
     Path(reference): Path<String>,
     form: VerifiedForm,
@@ -408,7 +394,7 @@ pub async fn release(
 }
 
 async fn assign(
-    state: Arc<AppState>,
+    state: Arc<Pages>,
     ctx: Ctx,
     reference: String,
     form: VerifiedForm,
@@ -418,19 +404,23 @@ async fn assign(
         Ok(v) => v,
         Err(r) => return r,
     };
+    let Some(officer) = ctx.officer_actor() else {
+        return forbidden_or_sign_in(&state, &ctx);
+    };
     let task = match chosen_task(&state, &app, &agency, &form).await {
         Ok(Some(t)) => t,
         Ok(None) => return error_page(&state, &ctx, PageError::NotFound),
         Err(e) => return application_error(&state, &ctx, e),
     };
-    let cat = state.catalogue().await;
-    let store = ApplicationStore { db: &state.db };
-    let me = officer_actor(&user, &agency);
     let done = if take {
-        store.take(&app.reference, &me, &task, &cat.calendar).await
+        state
+            .applications
+            .take(&officer, &app.reference, &task)
+            .await
     } else {
-        store
-            .release(&app.reference, &me, &task, &cat.calendar)
+        state
+            .applications
+            .release(&officer, &app.reference, &task)
             .await
     };
     match done {
@@ -454,8 +444,11 @@ async fn assign(
     }
 }
 
+/// An officer's decision on a task: the decision, the comment, the result document and what
+/// the task's own form records, as typed. The applications component checks all of it (as it
+/// does for every channel); its refusals are shown on the page, in the officer's language.
 pub async fn decide(
-    State(state): State<Arc<AppState>>,
+    State(state): State<Arc<Pages>>,
     ctx: Ctx,
     Path(reference): Path<String>,
     form: VerifiedForm,
@@ -464,41 +457,43 @@ pub async fn decide(
         Ok(v) => v,
         Err(r) => return r,
     };
-    let l = ctx.locale;
-    let action = match form.get("decision").and_then(Action::parse) {
-        Some(a) => a,
-        None => {
-            let msg = state.i18n.t(l, "decision-choose", None);
-            return render_application(
-                &state,
-                &ctx,
-                &user,
-                &agency,
-                &app,
-                Some(msg),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await;
-        }
+    let Some(officer) = ctx.officer_actor() else {
+        return forbidden_or_sign_in(&state, &ctx);
     };
+    let l = ctx.locale;
+    let not_allowed = || state.i18n.t(l, "decision-not-allowed", None);
     let task = match chosen_task(&state, &app, &agency, &form).await {
         Ok(Some(t)) => t,
         Ok(None) => {
-            let msg = state.i18n.t(l, "decision-not-allowed", None);
             return render_application(
                 &state,
                 &ctx,
                 &user,
                 &agency,
                 &app,
-                Some(msg),
+                Some(not_allowed()),
                 StatusCode::CONFLICT,
             )
             .await;
         }
         Err(e) => return application_error(&state, &ctx, e),
     };
-    let cat = state.catalogue().await;
+    // What the task's own form records, read from the browser's strings by its schema.
+    let task_form = match state.applications.tasks_for(&app, &agency).await {
+        Ok(tasks) => match tasks.iter().find(|t| t.key() == task) {
+            Some(t) => state.applications.task_form(&app, t).await.ok().flatten(),
+            None => None,
+        },
+        Err(e) => return application_error(&state, &ctx, e),
+    };
+    let mut data = serde_json::Map::new();
+    if let Some(tf) = &task_form {
+        for f in tf.steps().iter().flat_map(|s| &s.fields) {
+            if let Some(v) = tf.coerce(f, form.get(&f.name)) {
+                data.insert(f.name.clone(), v);
+            }
+        }
+    }
     let result = form
         .files
         .iter()
@@ -508,105 +503,70 @@ pub async fn decide(
             file_name: f.file_name.clone(),
             bytes: f.bytes.clone(),
         });
-    // The task's own form, if it has one: checked as the portal checks a step.
-    let mut data = serde_json::Map::new();
-    let open = match (ApplicationStore { db: &state.db })
-        .tasks_for(&app, &agency, &cat.calendar)
-        .await
-    {
-        Ok(t) => t,
-        Err(e) => return application_error(&state, &ctx, e),
-    };
-    let form_key = open
-        .iter()
-        .find(|t| t.key() == task)
-        .and_then(|t| t.form_key.clone());
-    if let Some(key) = form_key {
-        let sv = match (RegistryStore { db: &state.db })
-            .service_version(&app.service_code, app.service_version)
-            .await
-        {
-            Ok(Some(sv)) => sv,
-            _ => return error_page(&state, &ctx, PageError::Internal),
-        };
-        if let Some(tf) = sv.service.task_forms.get(&key) {
-            let fields: Vec<_> = tf.steps().iter().flat_map(|s| &s.fields).collect();
-            for f in &fields {
-                if let Some(v) = tf.coerce(f, form.get(&f.name)) {
-                    data.insert(f.name.clone(), v);
-                }
-            }
-            let compiled = match tf.compile() {
-                Ok(c) => c,
-                Err(_) => return error_page(&state, &ctx, PageError::Internal),
-            };
-            let errors = compiled.validate(&data);
-            if !errors.is_empty() {
-                let messages: HashMap<String, String> = errors
-                    .iter()
-                    .filter_map(|e| {
-                        let f = fields.iter().find(|f| f.name == e.field)?;
-                        Some((e.field.clone(), view::field_error(&state.i18n, l, f, e)))
-                    })
-                    .collect();
-                let summary = state.i18n.t(l, "task-form-invalid", None);
-                let input = TaskInput {
-                    task: task.clone(),
-                    values: data,
-                    errors: messages,
-                };
-                return render_application_with(
-                    &state,
-                    &ctx,
-                    &user,
-                    &agency,
-                    &app,
-                    Some(summary),
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    Some(&input),
-                )
-                .await;
-            }
-        }
-    }
     let decision = Decision {
-        action,
+        decision: form.get("decision").map(str::to_owned),
         comment: form.get("comment").map(str::to_owned),
         result,
-        data,
+        data: data.clone(),
     };
-    match (ApplicationStore { db: &state.db })
-        .decide(
-            &app.reference,
-            &officer_actor(&user, &agency),
-            &task,
-            decision,
-            &cat.calendar,
-        )
+    match state
+        .applications
+        .decide(&officer, &app.reference, &task, decision)
         .await
     {
         Ok(done) => {
-            state
-                .metrics
-                .decisions
-                .get_or_create(&ServiceLabels {
-                    service: done.service_code.clone(),
-                })
-                .inc();
             Redirect::to(&format!("/staff/applications/{}", done.reference)).into_response()
         }
+        Err(ApplicationError::Invalid(errors)) => {
+            // The decision itself first, then the reason, then the task's own fields.
+            let key = if errors.iter().any(|e| e.field == "decision") {
+                "decision-choose"
+            } else if errors
+                .iter()
+                .any(|e| e.field == "comment" && e.keyword == "required")
+            {
+                "decision-reason-required"
+            } else {
+                "task-form-invalid"
+            };
+            let messages: HashMap<String, String> = task_form
+                .as_ref()
+                .map(|tf| {
+                    errors
+                        .iter()
+                        .filter_map(|e| {
+                            let f = tf.field(&e.field)?;
+                            Some((e.field.clone(), view::field_error(&state.i18n, l, f, e)))
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            let input = TaskInput {
+                task,
+                values: data,
+                errors: messages,
+            };
+            render_application_with(
+                &state,
+                &ctx,
+                &user,
+                &agency,
+                &app,
+                Some(state.i18n.t(l, key, None)),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some(&input),
+            )
+            .await
+        }
         Err(e) => {
-            // The officer's own mistakes are shown on the page, in their language.
             let (key, status) = match e {
-                ApplicationError::CommentRequired => {
-                    ("decision-reason-required", StatusCode::UNPROCESSABLE_ENTITY)
-                }
                 ApplicationError::Upload(_) => {
                     ("decision-result-pdf", StatusCode::UNPROCESSABLE_ENTITY)
                 }
                 ApplicationError::NotAllowed { .. }
                 | ApplicationError::TaskTaken
                 | ApplicationError::NoTask
+                | ApplicationError::UnknownTaskForm(_)
                 | ApplicationError::Conflict => ("decision-not-allowed", StatusCode::CONFLICT),
                 other => return application_error(&state, &ctx, other),
             };
@@ -617,11 +577,11 @@ pub async fn decide(
 }
 
 /// The administrator's overview of the registry as this node serves it.
-pub async fn admin(State(state): State<Arc<AppState>>, ctx: Ctx) -> Response {
+pub async fn admin(State(state): State<Arc<Pages>>, ctx: Ctx) -> Response {
     if ctx.admin().is_none() {
         return forbidden_or_sign_in(&state, &ctx);
     }
-    let cat = state.catalogue().await;
+    let cat = state.catalogue.get().await;
     let l = ctx.locale;
     let agencies: Vec<Value> = cat
         .registry

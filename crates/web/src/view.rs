@@ -110,11 +110,7 @@ pub fn holder(i18n: &I18n, l: Locale, catalogue: &Catalogue, h: &Holder) -> Stri
 
 /// A process step's name in the reader's language (`yagona:label`), else its BPMN name.
 pub fn step_label(l: Locale, labels: &serde_json::Map<String, Value>) -> Option<String> {
-    labels
-        .get(l.tag())
-        .or_else(|| labels.get("name"))
-        .and_then(Value::as_str)
-        .map(str::to_owned)
+    yagona_workflow::model::label_in(labels, l)
 }
 
 /// An application in lists and on its page.
@@ -137,8 +133,8 @@ pub fn application(
         "applicant_pinfl": app.applicant_pinfl,
         "status": status(i18n, l, app.status),
         "holder": holder(i18n, l, catalogue, &app.holder()),
-        "submitted_at": app.submitted_at.as_deref().map(moment),
-        "updated_at": moment(&app.updated_at),
+        "submitted_at": app.submitted_at.as_ref().map(tashkent_display),
+        "updated_at": tashkent_display(&app.updated_at),
         "decision_due": app.decision_due.map(|d| date(i18n, l, d)),
         "decision_due_iso": app.decision_due.map(|d| d.to_string()),
         "overdue": app.overdue(today),
@@ -154,7 +150,7 @@ pub fn events(i18n: &I18n, l: Locale, events: &[ApplicationEvent]) -> Value {
         .rev()
         .map(|e| {
             json!({
-                "at": moment(&e.at),
+                "at": tashkent_display(&e.at),
                 "action": i18n.t(l, &format!("action-{}", e.action), None),
                 "actor": e.actor_name,
                 "actor_kind": i18n.t(l, &format!("actor-{}", e.actor_kind), None),
@@ -172,7 +168,7 @@ pub fn documents(docs: &[Document]) -> Value {
         .iter()
         .map(|d| json!({
             "id": d.id, "kind": d.kind.code(), "field": d.field, "file_name": d.file_name,
-            "media_type": d.media_type, "size_kb": (d.size + 1023) / 1024, "created_at": moment(&d.created_at),
+            "media_type": d.media_type, "size_kb": (d.size + 1023) / 1024, "created_at": tashkent_display(&d.created_at),
         }))
         .collect::<Vec<_>>())
 }
@@ -182,6 +178,15 @@ pub fn documents(docs: &[Document]) -> Value {
 pub fn field_error(i18n: &I18n, l: Locale, field: &Field, e: &FieldError) -> String {
     if let Some(custom) = field.errors.get(&e.keyword) {
         return custom.get(l).to_owned();
+    }
+    let mut args = Args::new();
+    if e.keyword.starts_with("upload-") {
+        // The file's problems name the field as it is labelled (`upload-too-large` and co.).
+        args.set("label", field.label.get(l).to_owned());
+        if let Some(limit) = &e.limit {
+            args.set("limit", limit.clone());
+        }
+        return i18n.t(l, &e.keyword, Some(&args));
     }
     let id = match (e.keyword.as_str(), field.widget) {
         ("required", Widget::Select | Widget::Radios) => "error-choose",
@@ -199,7 +204,6 @@ pub fn field_error(i18n: &I18n, l: Locale, field: &Field, e: &FieldError) -> Str
         ("enum", _) => "error-choose",
         _ => "error-invalid",
     };
-    let mut args = Args::new();
     args.set("label", label_in_sentence(l, field.label.get(l)));
     if let Some(limit) = &e.limit {
         match limit.parse::<i64>() {

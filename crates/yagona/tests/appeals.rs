@@ -80,7 +80,7 @@ fn today() -> chrono::NaiveDate {
 
 async fn appeal(app: &TestApp, id: &str) -> yagona_contact::Appeal {
     AppealStore { db: &app.db }
-        .get(id, Viewer::Centre)
+        .get(&tracking(id), Viewer::Centre)
         .await
         .unwrap()
         .expect("the appeal is stored")
@@ -146,7 +146,7 @@ async fn an_anonymous_appeal_is_routed_answered_followed_rated_and_reopened(app:
     assert_eq!(stored.agency.as_deref(), Some("civil-registry"));
     assert_eq!(stored.status.code(), "assigned");
     assert_eq!(stored.phone.as_deref(), Some("+998901234567"));
-    let cat = app.state.catalogue().await;
+    let cat = app.node.catalogue.get().await;
     let due = legal_deadline(&cat.calendar, today(), Kind::Complaint, false).date;
     assert_eq!(stored.deadline, due);
     assert!(sent.contains(&format!("{}", due.format("%Y"))));
@@ -268,7 +268,7 @@ async fn an_anonymous_appeal_is_routed_answered_followed_rated_and_reopened(app:
 async fn agencies_forward_and_extend_and_operators_route_merge_and_answer_at_first_contact(
     app: TestApp,
 ) {
-    let cat = app.state.catalogue().await;
+    let cat = app.node.catalogue.get().await;
     // A signed-in citizen's appeal on a topic goes to the topic's agency; no phone needed.
     let mut citizen = app.signed_in(CITIZEN_A).await;
     let sent = file(
@@ -343,7 +343,10 @@ async fn agencies_forward_and_extend_and_operators_route_merge_and_answer_at_fir
     );
     assert!(own.contains("The plot's valuation is the Cadastre Agency's"));
     // Told in their account (no phone or e-mail given): received, then forwarded.
-    let notices = AppealStore { db: &app.db }.notices(&id).await.unwrap();
+    let notices = AppealStore { db: &app.db }
+        .notices(&tracking(&id))
+        .await
+        .unwrap();
     let told: Vec<(&str, &str)> = notices
         .iter()
         .map(|n| (n.channel.as_str(), n.action.as_str()))
@@ -420,11 +423,14 @@ async fn agencies_forward_and_extend_and_operators_route_merge_and_answer_at_fir
     assert_eq!(merged.status, StatusCode::SEE_OTHER, "{}", merged.body);
     let dup = appeal(&app, &second).await;
     assert_eq!(
-        (dup.status.code(), dup.merged_into.as_deref()),
+        (
+            dup.status.code(),
+            dup.merged_into.as_ref().map(|m| m.as_str())
+        ),
         ("closed", Some(first.as_str()))
     );
     let kept = AppealStore { db: &app.db }
-        .events(&first, true)
+        .events(&tracking(&first), true)
         .await
         .unwrap();
     assert!(
@@ -487,7 +493,7 @@ async fn agencies_forward_and_extend_and_operators_route_merge_and_answer_at_fir
         .await;
     assert!(page.body.contains("id=\"first-contact\""));
     let history = AppealStore { db: &app.db }
-        .events(&answered_id, false)
+        .events(&tracking(&answered_id), false)
         .await
         .unwrap();
     assert!(
@@ -621,8 +627,9 @@ async fn figures_count_channels_first_contact_deadlines_and_ratings(app: TestApp
     let page = a.get("/appeals/figures").await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.contains(
-        &app.state
-            .catalogue()
+        &app.node
+            .catalogue
+            .get()
             .await
             .agency("civil-registry")
             .unwrap()
@@ -774,17 +781,17 @@ async fn nobody_sees_or_changes_an_appeal_that_is_not_theirs(app: TestApp) {
     // Store-level: the agency viewer's SQL does not reach another agency's appeal.
     let store = AppealStore { db: &app.db };
     assert!(store
-        .get(&id, Viewer::Agency("tax"))
+        .get(&tracking(&id), Viewer::Agency("tax"))
         .await
         .unwrap()
         .is_none());
     assert!(store
-        .get(&id, Viewer::Contact("+998900000000"))
+        .get(&tracking(&id), Viewer::Contact("+998900000000"))
         .await
         .unwrap()
         .is_none());
     assert!(store
-        .get(&id, Viewer::Contact("+998905554433"))
+        .get(&tracking(&id), Viewer::Contact("+998905554433"))
         .await
         .unwrap()
         .is_some());
@@ -1005,22 +1012,22 @@ fn letter(kind: Kind, subject: &str) -> yagona_contact::NewAppeal {
 
 async fn appeals_near_or_past_their_deadline_are_escalated_in_the_queue(app: TestApp) {
     // Letters registered late: received 14 and 40 days ago (the law's period runs from then).
-    let cat = app.state.catalogue().await;
+    let cat = app.node.catalogue.get().await;
     let store = AppealStore { db: &app.db };
     let mut ids = vec![];
     for days in [14u64, 40, 0] {
         let mut new = letter(Kind::Complaint, &format!("Received {days} days ago"));
         new.service = Some("residence-registration".into());
         new.received_on = today().checked_sub_days(chrono::Days::new(days));
-        ids.push(store.create(&cat, new).await.unwrap().appeal.id);
+        ids.push(store.create(&cat, new).await.unwrap().appeal.id.to_string());
     }
     let mut interior = app.signed_in(INTERIOR_OFFICER).await;
     let all = interior.get("/staff/appeals").await;
     assert!(all.contains("Overdue"), "{}", all.text());
     let escalated = interior.get("/staff/appeals?escalated=1").await;
-    assert!(escalated.contains(&ids[1]));
+    assert!(escalated.contains(ids[1].as_str()));
     assert!(
-        !escalated.contains(&ids[2]),
+        !escalated.contains(ids[2].as_str()),
         "a fresh appeal is not escalated"
     );
     // A future receipt date is refused.
@@ -1047,4 +1054,8 @@ async fn appeals_near_or_past_their_deadline_are_escalated_in_the_queue(app: Tes
     assert!(by_number.contains(&ids[0]) && !by_number.contains(&ids[1]));
     let by_name = operator.get("/staff/appeals?q=Letter+writer").await;
     assert!(!by_name.contains(&ids[0]), "names are not a search key");
+}
+
+fn tracking(id: &str) -> yagona_core::TrackingNumber {
+    yagona_core::TrackingNumber::parse(id).expect("a tracking number")
 }

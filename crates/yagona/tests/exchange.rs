@@ -147,7 +147,7 @@ async fn with_test_member(app: &TestApp, provider: &str) {
     directory.members.insert(member.id.clone(), member);
     assert!(store.import(&directory).await.unwrap());
     yagona::ensure_keys(&app.db, &app.keys).await.unwrap();
-    app.state.gateway.reload(&app.db).await;
+    app.node.gateway.reload().await;
 }
 
 fn token(app: &TestApp, subsystem: &str) -> String {
@@ -278,7 +278,7 @@ async fn a_register_answers_through_the_gateway_with_evidence(app: TestApp) {
     assert!(yagona_exchange::keys::revoke(&app.db, &portal, &key)
         .await
         .unwrap());
-    app.state.gateway.reload(&app.db).await;
+    app.node.gateway.reload().await;
     let refused = call(
         &app,
         reqwest::Method::GET,
@@ -916,8 +916,10 @@ async fn the_portal_asks_the_registers_once_and_says_where_values_came_from(app:
     let other = app.signed_in(common::CITIZEN_B).await;
     let facts = yagona_applications::ApplicationStore { db: &app.db }
         .facts(
-            &reference,
-            yagona_applications::Viewer::Applicant(common::CITIZEN_B),
+            &yagona_core::ReferenceNumber::parse(&reference).unwrap(),
+            yagona_applications::Viewer::Applicant(
+                &yagona_core::Pinfl::parse(common::CITIZEN_B).unwrap(),
+            ),
         )
         .await
         .unwrap();
@@ -942,7 +944,7 @@ async fn a_register_that_is_down_leaves_the_fields_to_the_applicant(app: TestApp
         .unwrap();
     s.base_url = "http://127.0.0.1:9".into();
     assert!(store.import(&directory).await.unwrap());
-    app.state.gateway.reload(&app.db).await;
+    app.node.gateway.reload().await;
     let mut citizen = app.signed_in(common::CITIZEN_A).await;
     let reference = common::start_birth_registration(&mut citizen).await;
     let step = citizen

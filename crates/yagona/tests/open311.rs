@@ -266,8 +266,9 @@ async fn appeals(app: &TestApp) -> i64 {
 }
 
 async fn agency_name(app: &TestApp, code: &str, l: yagona_core::Locale) -> String {
-    app.state
-        .catalogue()
+    app.node
+        .catalogue
+        .get()
         .await
         .agency(code)
         .unwrap_or_else(|| panic!("agency {code}"))
@@ -315,7 +316,7 @@ async fn discovery_services_and_definitions(app: TestApp) {
     );
 
     // Services: every registry service and every topic, named in the language asked.
-    let cat = app.state.catalogue().await;
+    let cat = app.node.catalogue.get().await;
     let en = anyone.get("/open311/v2/services.json?locale=en").await;
     assert_eq!(en.status, StatusCode::OK, "{}", en.body);
     let en = en.json();
@@ -521,7 +522,7 @@ async fn a_client_files_a_request_and_reads_it_back(app: TestApp) {
     // The appeal as stored: the Open311 channel, the client's, routed to the service's agency.
     let store = AppealStore { db: &app.db };
     let a = store
-        .get(&id, Viewer::Agency("civil-registry"))
+        .get(&tracking(&id), Viewer::Agency("civil-registry"))
         .await
         .unwrap()
         .expect("the service's agency holds it");
@@ -536,7 +537,7 @@ async fn a_client_files_a_request_and_reads_it_back(app: TestApp) {
     assert_eq!(a.locale, yagona_core::Locale::En);
     assert_eq!((a.lat, a.lon), (Some(41.311081), Some(69.240562)));
     assert_eq!(a.address.as_deref(), Some("Yunusobod, Tashkent"));
-    let history = store.events(&id, true).await.unwrap();
+    let history = store.events(&tracking(&id), true).await.unwrap();
     assert_eq!(history[0].actor_kind, "client");
     assert_eq!(history[0].actor_name, "Tashkent city app");
 
@@ -558,8 +559,9 @@ async fn a_client_files_a_request_and_reads_it_back(app: TestApp) {
         assert_eq!(r["service_code"], "birth-registration");
         assert_eq!(
             r["service_name"],
-            app.state
-                .catalogue()
+            app.node
+                .catalogue
+                .get()
                 .await
                 .service("birth-registration")
                 .unwrap()
@@ -646,7 +648,7 @@ async fn a_client_files_a_request_and_reads_it_back(app: TestApp) {
         .unwrap()
         .to_owned();
     let a = store
-        .get(&lamp, Viewer::Agency("tashkent-khokimiyat"))
+        .get(&tracking(&lamp), Viewer::Agency("tashkent-khokimiyat"))
         .await
         .unwrap()
         .expect("the topic's agency holds it");
@@ -709,11 +711,9 @@ async fn a_client_files_a_request_and_reads_it_back(app: TestApp) {
     };
     store
         .reply(
-            &id,
-            Viewer::Agency("civil-registry"),
+            &tracking(&id),
             &officer,
             "The certificate has been reissued.",
-            false,
         )
         .await
         .unwrap();
@@ -808,15 +808,13 @@ async fn lists_filter_by_the_spec_parameters(app: TestApp) {
     let theirs = file(&other, &good()).await;
     AppealStore { db: &app.db }
         .reply(
-            &passport,
-            Viewer::Agency("interior"),
+            &tracking(&passport),
             &Actor::Officer {
                 user_id: "o".into(),
                 name: "O".into(),
                 agency: "interior".into(),
             },
             "Done.",
-            false,
         )
         .await
         .unwrap();
@@ -1193,4 +1191,8 @@ async fn bad_input_is_refused_and_creates_nothing(app: TestApp) {
     // And the same request done right is filed.
     file(&c, &good()).await;
     assert_eq!(appeals(&app).await, 1);
+}
+
+fn tracking(id: &str) -> yagona_core::TrackingNumber {
+    yagona_core::TrackingNumber::parse(id).expect("a tracking number")
 }

@@ -7,8 +7,8 @@ mod common;
 use common::*;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
-use yagona_applications::{Actor, ApplicationError, ApplicationStore, Decision, Upload, Viewer};
-use yagona_registry::RegistryStore;
+use yagona_applications::{Actor, ApplicationError, Decision, StepInput, Upload, Viewer};
+use yagona_core::ReferenceNumber;
 
 on_both_databases!(
     a_refused_data_request_is_retried_and_never_skipped,
@@ -24,55 +24,49 @@ on_both_databases!(
 
 const PDF: &[u8] = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n";
 
-/// Makes and submits an application as the portal does (answers, then every file field).
+/// Makes and submits an application as the portal does: step by step (each step's answers and
+/// a file for each of its file fields), then submitted.
 async fn submitted(app: &TestApp, pinfl: &str, code: &str, answers: Value) -> String {
-    let cat = RegistryStore { db: &app.db }.catalogue().await.unwrap();
+    let cat = app.node.catalogue.get().await;
     let service = cat.service(code).unwrap();
-    let store = ApplicationStore { db: &app.db };
+    let applications = &app.node.applications;
     let applicant = Actor::Applicant {
-        pinfl: pinfl.into(),
+        pinfl: yagona_core::Pinfl::parse(pinfl).unwrap(),
         name: "Dilnoza Karimova".into(),
     };
-    let draft = store
-        .create_draft(
-            &applicant,
-            code,
-            cat.service_version(code).unwrap(),
-            service.passport.agency.as_str(),
-        )
-        .await
-        .unwrap();
+    let draft = applications.start(&applicant, code).await.unwrap();
     let Value::Object(answers) = answers else {
         panic!("answers are an object")
     };
-    store
-        .save_answers(&draft.reference, &applicant, answers)
-        .await
-        .unwrap();
-    for f in service.form.steps().iter().flat_map(|s| &s.fields) {
-        if f.widget == yagona_forms::Widget::File {
-            let upload = Upload {
-                field: f.name.clone(),
-                file_name: format!("{}.pdf", f.name),
-                bytes: PDF.to_vec(),
-            };
-            store
-                .attach(&draft.reference, &applicant, &service.form, upload)
-                .await
-                .unwrap();
-        }
+    for step in service.form.steps() {
+        let input = StepInput {
+            answers: step
+                .fields
+                .iter()
+                .filter_map(|f| Some((f.name.clone(), answers.get(&f.name)?.clone())))
+                .collect(),
+            uploads: step
+                .fields
+                .iter()
+                .filter(|f| f.widget == yagona_forms::Widget::File)
+                .map(|f| Upload {
+                    field: f.name.clone(),
+                    file_name: format!("{}.pdf", f.name),
+                    bytes: PDF.to_vec(),
+                })
+                .collect(),
+            draft: true,
+        };
+        applications
+            .save_step(&applicant, &draft.reference, step.id.as_str(), input)
+            .await
+            .unwrap();
     }
-    store
-        .submit(
-            &draft.reference,
-            &applicant,
-            &service.form,
-            &cat.calendar,
-            service.passport.deadline_working_days,
-        )
+    applications
+        .submit(&applicant, &draft.reference)
         .await
         .unwrap();
-    draft.reference
+    draft.reference.to_string()
 }
 
 fn birth_allowance() -> Value {
@@ -244,8 +238,9 @@ async fn one_officer_at_a_time_works_a_task(app: TestApp) {
         json!({"taxpayer_kind": "self", "purpose": "bank-loan", "language": "uz"}),
     )
     .await;
-    let cat = RegistryStore { db: &app.db }.catalogue().await.unwrap();
-    let store = ApplicationStore { db: &app.db };
+    let reference = ReferenceNumber::parse(&reference).unwrap();
+    let applications = &app.node.applications;
+    let store = applications.store();
     let officer = |id: &str, name: &str| Actor::Officer {
         user_id: id.into(),
         name: name.into(),
@@ -260,57 +255,46 @@ async fn one_officer_at_a_time_works_a_task(app: TestApp) {
         .await
         .unwrap()
         .unwrap();
-    let task = store
-        .tasks_for(&current, "tax", &cat.calendar)
-        .await
-        .unwrap()[0]
-        .key();
-    store
-        .take(&reference, &first, &task, &cat.calendar)
-        .await
-        .unwrap();
-    assert_eq!(status_of(&app, &reference).await, "in-review");
+    let task = applications.tasks_for(&current, "tax").await.unwrap()[0].key();
+    applications.take(&first, &reference, &task).await.unwrap();
+    assert_eq!(status_of(&app, reference.as_str()).await, "in-review");
     let decision = || Decision {
-        action: yagona_applications::Action::Approve,
-        comment: None,
-        result: None,
-        data: Default::default(),
+        decision: Some("approve".into()),
+        ..Decision::default()
     };
     assert!(matches!(
-        store.take(&reference, &second, &task, &cat.calendar).await,
+        applications.take(&second, &reference, &task).await,
         Err(ApplicationError::TaskTaken)
     ));
     assert!(matches!(
-        store
-            .decide(&reference, &second, &task, decision(), &cat.calendar)
+        applications
+            .decide(&second, &reference, &task, decision())
             .await,
         Err(ApplicationError::TaskTaken)
     ));
     assert!(matches!(
-        store
-            .release(&reference, &second, &task, &cat.calendar)
-            .await,
+        applications.release(&second, &reference, &task).await,
         Err(ApplicationError::TaskTaken)
     ));
     // Given back, it is anyone's again; the queue shows who holds the application.
-    store
-        .release(&reference, &first, &task, &cat.calendar)
+    applications
+        .release(&first, &reference, &task)
         .await
         .unwrap();
-    assert_eq!(status_of(&app, &reference).await, "submitted");
-    store
-        .decide(&reference, &second, &task, decision(), &cat.calendar)
+    assert_eq!(status_of(&app, reference.as_str()).await, "submitted");
+    applications
+        .decide(&second, &reference, &task, decision())
         .await
         .unwrap();
     // A decided task is gone: nobody can decide it again.
     assert!(matches!(
-        store
-            .decide(&reference, &first, &task, decision(), &cat.calendar)
+        applications
+            .decide(&first, &reference, &task, decision())
             .await,
         Err(ApplicationError::NoTask)
     ));
     let events: Vec<String> = store
-        .events(&app_id(&app, &reference).await)
+        .events(&app_id(&app, reference.as_str()).await)
         .await
         .unwrap()
         .into_iter()
@@ -343,7 +327,7 @@ async fn an_overdue_review_escalates_without_taking_the_task_away(app: TestApp) 
             .unwrap(),
         vec![("agency".into(), "tax".into(), "overdue".into())]
     );
-    let history = ApplicationStore { db: &app.db }.events(&id).await.unwrap();
+    let history = app.node.applications.store().events(&id).await.unwrap();
     assert_eq!(history.last().map(|e| e.action.as_str()), Some("escalate"));
     // The review is still the tax officer's to do, escalated: the inbox shows it as overdue.
     let mut officer = app.signed_in("officer-tax").await;
@@ -471,7 +455,7 @@ async fn a_refused_data_request_is_retried_and_never_skipped(app: TestApp) {
         .cloned()
         .unwrap();
     assert!(store.revoke(&right).await.unwrap());
-    app.state.gateway.reload(&app.db).await;
+    app.node.gateway.reload().await;
     let reference = submitted(
         &app,
         CITIZEN_A,
@@ -500,7 +484,7 @@ async fn a_refused_data_request_is_retried_and_never_skipped(app: TestApp) {
         .contains(&reference));
     // The right comes back; the job is tried again when its pause is over and goes through.
     assert!(store.grant(&right).await.unwrap());
-    app.state.gateway.reload(&app.db).await;
+    app.node.gateway.reload().await;
     // (the 30-second pause, passed)
     sqlx::query("UPDATE process_waits SET lock_until = NULL WHERE job_type = 'yagona:exchange'")
         .execute(&app.db.writer)
@@ -590,19 +574,14 @@ async fn an_inspector_records_the_site_inspection_on_its_own_form(app: TestApp) 
 
 async fn applications_from_before_processes_get_one_and_reach_the_inbox(app: TestApp) {
     // An application submitted under the earlier release: a status, but no process.
-    let store = ApplicationStore { db: &app.db };
     let applicant = Actor::Applicant {
-        pinfl: CITIZEN_A.into(),
+        pinfl: yagona_core::Pinfl::parse(CITIZEN_A).unwrap(),
         name: "Dilnoza Karimova".into(),
     };
-    let cat = RegistryStore { db: &app.db }.catalogue().await.unwrap();
-    let draft = store
-        .create_draft(
-            &applicant,
-            "tax-debt-certificate",
-            cat.service_version("tax-debt-certificate").unwrap(),
-            "tax",
-        )
+    let draft = app
+        .node
+        .applications
+        .start(&applicant, "tax-debt-certificate")
         .await
         .unwrap();
     sqlx::query("UPDATE applications SET status = 'in-review', submitted_at = updated_at, officer_name = 'Otabek Yoʻldoshev' WHERE id = $1")
@@ -616,12 +595,12 @@ async fn applications_from_before_processes_get_one_and_reach_the_inbox(app: Tes
         0,
         "once"
     );
-    assert_eq!(status_of(&app, &draft.reference).await, "submitted");
+    assert_eq!(status_of(&app, draft.reference.as_str()).await, "submitted");
     let mut officer = app.signed_in("officer-tax").await;
     assert!(officer
         .get("/staff/applications")
         .await
-        .contains(&draft.reference));
+        .contains(draft.reference.as_str()));
 }
 
 #[test]

@@ -9,14 +9,15 @@ use reqwest::redirect::Policy;
 use reqwest::{Response, StatusCode};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use yagona::node::{Node, NodeConfig};
 use yagona_db::testing::Schema;
 use yagona_db::Db;
-use yagona_web::{AppState, WebConfig};
+use yagona_gateway::GatewayConfig;
 
 pub struct TestApp {
     pub address: String,
     pub db: Db,
-    pub state: std::sync::Arc<AppState>,
+    pub node: std::sync::Arc<Node>,
     /// This node's exchange keys (one per demo subsystem).
     pub keys: PathBuf,
     _keys: tempfile::TempDir,
@@ -82,27 +83,27 @@ impl TestApp {
         yagona::ensure_keys(&db, keys_dir.path())
             .await
             .expect("exchange keys");
-        let web = WebConfig {
-            exchange: yagona_web::exchange::ExchangeConfig {
+        let config = NodeConfig {
+            gateway: GatewayConfig {
                 keys_dir: Some(keys_dir.path().to_owned()),
                 local_base: Some(yagona::spawn_registers().await.expect("registers")),
-                portal: Some(yagona::demo_portal_subsystem()),
                 max_body_bytes: 1024 * 1024,
                 log_body_bytes: 1024,
                 ..Default::default()
             },
-            ..WebConfig::default()
+            portal: Some(yagona::demo_portal_subsystem()),
+            ..NodeConfig::default()
         };
-        let state = AppState::new(db.clone(), web).await.expect("state");
+        let node = Node::new(db.clone(), config).await.expect("node");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
         let address = format!("http://{}", listener.local_addr().unwrap());
-        tokio::spawn(yagona_web::serve(state.clone(), listener));
+        tokio::spawn(yagona::server::serve(node.clone(), listener));
         TestApp {
             address,
             db,
-            state,
+            node,
             keys: keys_dir.path().to_owned(),
             _keys: keys_dir,
             backend,
@@ -145,7 +146,14 @@ impl TestApp {
         let built_in = yagona_applications::workers::run_once(&self.db, &cat, "test-node")
             .await
             .expect("built-in workers run");
-        built_in + yagona_web::exchange_worker::run_once(&self.state, "test-node").await
+        built_in
+            + yagona_applications::exchange_tasks::run_once(
+                &self.db,
+                &cat.calendar,
+                self.node.exchange.as_ref(),
+                "test-node",
+            )
+            .await
     }
 
     pub async fn run_engine(&self) -> usize {

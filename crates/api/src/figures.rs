@@ -1,0 +1,108 @@
+//! The single contact point's figures as JSON: `GET /api/v1/appeals/figures`.
+
+use crate::problem::{internal, problem};
+use crate::Api;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use utoipa::{IntoParams, OpenApi, ToSchema};
+use yagona_contact::{AppealStore, FiguresRow, Period};
+use yagona_core::{now, tashkent_date, Problem};
+
+pub fn routes() -> Router<Arc<Api>> {
+    Router::new().route("/api/v1/appeals/figures", get(figures))
+}
+
+#[derive(OpenApi)]
+#[openapi(paths(figures), components(schemas(FiguresOut, FiguresRowOut)))]
+pub(crate) struct FiguresApi;
+
+/// The period of the figures: dates in Tashkent, both included; default the last 30 days.
+#[derive(Deserialize, Default, IntoParams)]
+pub struct PeriodQuery {
+    /// First day, `YYYY-MM-DD`.
+    #[serde(default)]
+    from: String,
+    /// Last day, `YYYY-MM-DD`.
+    #[serde(default)]
+    to: String,
+}
+
+/// Appeals over a period, for everything, by agency and by service.
+#[derive(Serialize, ToSchema)]
+pub struct FiguresOut {
+    from: String,
+    to: String,
+    total: FiguresRowOut,
+    agencies: Vec<FiguresRowOut>,
+    services: Vec<FiguresRowOut>,
+}
+
+/// One line of figures (`agency` `contact-centre`: appeals not yet routed).
+#[derive(Serialize, ToSchema)]
+pub struct FiguresRowOut {
+    agency: Option<String>,
+    service: Option<String>,
+    appeals: i64,
+    /// Appeals by channel: `portal`, `phone`, `open311`.
+    by_channel: BTreeMap<String, i64>,
+    answered: i64,
+    /// Answers by the legal deadline, over answers plus open appeals past their deadline.
+    answered_on_time_pct: Option<f64>,
+    /// Answered by an operator during the first contact, over all appeals.
+    first_contact_pct: Option<f64>,
+    ratings: i64,
+    average_rating: Option<f64>,
+}
+
+impl From<FiguresRow> for FiguresRowOut {
+    fn from(r: FiguresRow) -> Self {
+        FiguresRowOut {
+            agency: r.agency,
+            service: r.service,
+            appeals: r.appeals,
+            by_channel: r.by_channel,
+            answered: r.answered,
+            answered_on_time_pct: r.answered_on_time_pct,
+            first_contact_pct: r.first_contact_pct,
+            ratings: r.ratings,
+            average_rating: r.average_rating,
+        }
+    }
+}
+
+/// `GET /api/v1/appeals/figures?from=YYYY-MM-DD&to=YYYY-MM-DD`: appeals by agency and by
+/// service — channels, answered in time, resolved at first contact, average rating.
+#[utoipa::path(get, path = "/api/v1/appeals/figures", params(PeriodQuery),
+    responses((status = 200, body = FiguresOut), (status = 400, body = Problem, content_type = "application/problem+json", description = "A malformed or backwards period")),
+    tag = "appeals")]
+async fn figures(State(api): State<Arc<Api>>, Query(q): Query<PeriodQuery>) -> Response {
+    let today = tashkent_date(&now());
+    let Some(period) = Period::parse(&q.from, &q.to, today) else {
+        return problem(
+            StatusCode::BAD_REQUEST,
+            "invalid-period",
+            "Invalid period",
+            Some(
+                "from and to are dates (YYYY-MM-DD), from not after to, at most ten years apart"
+                    .into(),
+            ),
+        );
+    };
+    match (AppealStore { db: &api.db }).figures(&period, today).await {
+        Ok(f) => Json(FiguresOut {
+            from: period.from.to_string(),
+            to: period.to.to_string(),
+            total: f.total.into(),
+            agencies: f.agencies.into_iter().map(Into::into).collect(),
+            services: f.services.into_iter().map(Into::into).collect(),
+        })
+        .into_response(),
+        Err(e) => internal(e),
+    }
+}

@@ -1,0 +1,234 @@
+//! GovStack Registration Building Block API (`registration-api.json` 0.1.1 and
+//! `registration-statistics-api.json` 1.0.0) under `/govstack/registration/`, backed by the same
+//! registry, applications and process tasks as the portal and the officers' inbox.
+//!
+//! Mapping: a GovStack *service* is a registry service (`serviceId` = its code); an *e-form* is
+//! one published version of its form (`eFormId` = `code@version`); an *application file* is an
+//! application (`fileId` = its reference number); a *task* is an open user task of its process
+//! (`taskId` = `reference.wait`). Who is asking is the signed-in session as everywhere: a
+//! citizen files and reads only their own applications (`applicantId` = their PINFL), an officer
+//! reads their agency's applications and works its tasks. Every call must name its calling
+//! system in `Information-Mediator-Client` (INSTANCE/CLASS/MEMBER/SUBSYSTEM), as the building
+//! block requires; a browser cannot add that header to a cross-site request, so it also keeps
+//! forged requests out. Errors are RFC 9457 problem documents.
+//!
+//! - [`services`]: services and e-forms;
+//! - [`files`]: application files and documents (filing is one operation of the applications
+//!   component, one transaction);
+//! - [`tasks`]: officers' tasks and their completion (checked by the applications component,
+//!   as on the officers' pages);
+//! - [`statistics`]: officers' decisions over periods.
+
+mod files;
+mod services;
+mod statistics;
+mod tasks;
+
+use crate::problem::{internal, not_found, problem, respond};
+use crate::Api;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde_json::{json, Value};
+use std::sync::Arc;
+use yagona_applications::{ApplicationError, Status};
+use yagona_core::{FieldProblem, Problem};
+use yagona_forms::FieldError;
+
+const BASE: &str = "/govstack/registration";
+
+pub fn routes() -> Router<Arc<Api>> {
+    Router::new()
+        .route(&format!("{BASE}/services"), get(services::list_services))
+        .route(
+            &format!("{BASE}/services/{{service}}"),
+            get(services::get_service),
+        )
+        .route(
+            &format!("{BASE}/services/{{service}}/eForms"),
+            get(services::list_eforms),
+        )
+        .route(
+            &format!("{BASE}/eForms/{{eform}}"),
+            get(services::get_eform),
+        )
+        .route(
+            &format!("{BASE}/services/{{service}}/applications"),
+            post(files::create_application),
+        )
+        .route(&format!("{BASE}/documents"), post(files::upload_document))
+        .route(
+            &format!("{BASE}/applications"),
+            get(files::list_applications),
+        )
+        .route(
+            &format!("{BASE}/applications/{{file}}"),
+            get(files::get_application).put(files::update_application),
+        )
+        .route(&format!("{BASE}/tasks"), get(tasks::list_tasks))
+        .route(&format!("{BASE}/tasks/{{task}}"), get(tasks::get_task))
+        .route(
+            &format!("{BASE}/tasks/{{task}}/complete"),
+            post(tasks::complete_task),
+        )
+        .route(
+            &format!("{BASE}/data/statistics"),
+            get(statistics::statistics),
+        )
+        .route(&format!("{BASE}/{{*rest}}"), axum::routing::any(unknown))
+        .route_layer(axum::middleware::from_fn(require_mediator))
+}
+
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(
+    services::list_services,
+    services::get_service,
+    services::list_eforms,
+    services::get_eform,
+    files::create_application,
+    files::upload_document,
+    files::list_applications,
+    files::get_application,
+    files::update_application,
+    tasks::list_tasks,
+    tasks::get_task,
+    tasks::complete_task,
+    statistics::statistics
+))]
+pub(crate) struct GovStackApi;
+
+/// Every call names its calling system, or is answered with a problem and nothing else.
+async fn require_mediator(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    match mediator_client(request.headers()) {
+        Ok(client) => {
+            tracing::debug!(%client, path = %request.uri().path(), "govstack registration call");
+            next.run(request).await
+        }
+        Err(r) => r,
+    }
+}
+
+type JsonBody<T> = Result<Json<T>, axum::extract::rejection::JsonRejection>;
+
+/// The request's JSON body, or a problem naming what is wrong with it.
+fn body<T>(b: JsonBody<T>) -> Result<T, Response> {
+    b.map(|Json(v)| v)
+        .map_err(|e| respond(Problem::invalid(e.body_text(), vec![])))
+}
+
+async fn unknown() -> Response {
+    not_found("resource")
+}
+
+/// The calling system, which the building block requires on every request.
+fn mediator_client(headers: &HeaderMap) -> Result<String, Response> {
+    let client = headers
+        .get("Information-Mediator-Client")
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|v| v.split('/').count() == 4 && v.split('/').all(|p| !p.is_empty()));
+    client.map(str::to_owned).ok_or_else(|| {
+        problem(
+            StatusCode::BAD_REQUEST,
+            "mediator-client-required",
+            "Calling system not named",
+            Some("send Information-Mediator-Client: INSTANCE/CLASS/MEMBER/SUBSYSTEM".into()),
+        )
+    })
+}
+
+/// A successful answer. The building block's schemas have no `null`s: an absent value is left
+/// out rather than sent as `null`.
+fn ok(v: Value) -> Response {
+    fn compact(v: Value) -> Value {
+        match v {
+            Value::Object(m) => Value::Object(
+                m.into_iter()
+                    .filter(|(_, v)| !v.is_null())
+                    .map(|(k, v)| (k, compact(v)))
+                    .collect(),
+            ),
+            Value::Array(a) => Value::Array(a.into_iter().map(compact).collect()),
+            other => other,
+        }
+    }
+    Json(compact(v)).into_response()
+}
+
+fn unauthorized(who: &str) -> Response {
+    problem(
+        StatusCode::UNAUTHORIZED,
+        "unauthorized",
+        "Sign-in required",
+        Some(format!("sign in as {who}")),
+    )
+}
+
+fn field_problems(errors: &[FieldError]) -> Vec<FieldProblem> {
+    errors
+        .iter()
+        .map(|e| FieldProblem::new(&e.field, &e.keyword))
+        .collect()
+}
+
+/// What the applications component refused, as the building block's errors. `invalid` says
+/// what the data is that did not satisfy its form.
+fn refusal(e: ApplicationError, invalid: &str) -> Response {
+    match e {
+        ApplicationError::NotFound => not_found("application file"),
+        ApplicationError::NoService => not_found("service"),
+        ApplicationError::NoTask => not_found("task"),
+        ApplicationError::TaskTaken => problem(
+            StatusCode::CONFLICT,
+            "task-taken",
+            "The task is assigned to someone else",
+            None,
+        ),
+        ApplicationError::Conflict | ApplicationError::NotAllowed { .. } => problem(
+            StatusCode::CONFLICT,
+            "conflict",
+            "The application file has changed meanwhile",
+            Some(e.to_string()),
+        ),
+        ApplicationError::FormOutdated(current) => problem(
+            StatusCode::CONFLICT,
+            "eform-outdated",
+            "The e-form has a newer version",
+            Some(format!("fill in e-form {current}")),
+        ),
+        ApplicationError::UnknownTaskForm(key) => problem(
+            StatusCode::CONFLICT,
+            "unknown-task-form",
+            "This task's form cannot be completed through this API",
+            Some(key),
+        ),
+        ApplicationError::Invalid(errors) => {
+            respond(Problem::invalid(invalid, field_problems(&errors)))
+        }
+        ApplicationError::NoStagedDocument(field) => respond(Problem::invalid(
+            format!("{field}: no document uploaded with this URL"),
+            vec![FieldProblem::new(field, "document")],
+        )),
+        ApplicationError::Upload(u) => problem(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid-document",
+            "The document cannot be accepted",
+            Some(u.to_string()),
+        ),
+        other => internal(other),
+    }
+}
+
+fn status_model(s: Status) -> Value {
+    let (code, title) = match s {
+        Status::Approved => ("APPROVED", "Approved"),
+        Status::Rejected => ("REJECTED", "Rejected"),
+        Status::Returned => ("SENDBACK", "Sent back"),
+        _ => ("PENDING", "Pending"),
+    };
+    json!({"code": code, "title": title})
+}

@@ -1,0 +1,211 @@
+//! Officers' tasks: the open user tasks of their agency, and completing one.
+
+use super::files::{visible, ListQuery};
+use super::{body, ok, refusal, status_model, unauthorized, JsonBody};
+use crate::problem::{internal, not_found};
+use crate::{Api, Caller};
+use axum::extract::{Path, Query, State};
+use axum::response::Response;
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+use std::sync::Arc;
+use yagona_applications::process::{review_schema, APPLICANT_GROUP};
+use yagona_applications::{Actor, Application, Decision, InboxFilter, UserTask};
+use yagona_workflow::model::label_in;
+
+/// `REFERENCE.INSTANCE:WAIT`: the application file and the task's key within its processes.
+fn task_id(reference: &impl std::fmt::Display, task: &UserTask) -> String {
+    format!("{reference}.{}", task.key())
+}
+
+/// The open tasks offered to the officer's agency.
+#[utoipa::path(get, path = "/govstack/registration/tasks", tag = "govstack-registration", params(ListQuery),
+    responses((status = 200, description = "[{taskId, mainTaskId, name, assigneeId, roleId, created, serviceId, serviceName, fileId, eFormId, status}]"),
+        (status = 401, body = yagona_core::Problem, content_type = "application/problem+json")))]
+pub(super) async fn list_tasks(
+    State(api): State<Arc<Api>>,
+    caller: Caller,
+    Query(q): Query<ListQuery>,
+) -> Response {
+    let Some(officer) = caller.officer() else {
+        return unauthorized("an officer");
+    };
+    let Actor::Officer { agency, .. } = &officer else {
+        return unauthorized("an officer");
+    };
+    let filter = InboxFilter {
+        query: q.file_id.clone(),
+        ..Default::default()
+    };
+    let items = match api.applications.inbox(&officer, &filter).await {
+        Ok(i) => i,
+        Err(e) => return internal(e),
+    };
+    let cat = api.catalogue.get().await;
+    let l = caller.locale;
+    let rows: Vec<Value> = items
+        .iter()
+        .filter(|i| q.assignee_id.as_ref().is_none_or(|a| i.task.assignee.as_ref() == Some(a)))
+        .map(|i| {
+            let a = &i.application;
+            json!({
+                "taskId": task_id(&a.reference, &i.task),
+                "mainTaskId": a.process_instance,
+                "name": label_in(&i.task.label, l).unwrap_or_else(|| i.task.element_id.clone()),
+                "assigneeId": i.task.assignee,
+                "roleId": agency,
+                "created": i.task.created_at,
+                "serviceId": a.service_code,
+                "serviceName": cat.service(&a.service_code).map(|s| s.passport.name.get(l).to_owned()),
+                "fileId": a.reference,
+                "eFormId": i.task.form_key,
+                "status": status_model(a.status),
+            })
+        })
+        .collect();
+    ok(json!(q.page(rows)))
+}
+
+/// The officer's task with this id, with its application.
+async fn officer_task(
+    api: &Api,
+    caller: &Caller,
+    task: &str,
+) -> Result<(Application, UserTask), Response> {
+    let Some(agency) = caller.user.as_ref().and_then(|u| u.officer_agency()) else {
+        return Err(unauthorized("an officer"));
+    };
+    let Some((file, key)) = task.split_once('.') else {
+        return Err(not_found("task"));
+    };
+    let app = visible(api, caller, file).await?;
+    let tasks = api
+        .applications
+        .tasks_for(&app, agency)
+        .await
+        .map_err(|e| refusal(e, "the task"))?;
+    let t = tasks
+        .into_iter()
+        .find(|t| t.key() == key && !t.candidate_groups.iter().any(|g| g == APPLICANT_GROUP))
+        .ok_or_else(|| not_found("task"))?;
+    Ok((app, t))
+}
+
+/// A task's form schema with the decision and comment every review records.
+fn with_decision(schema: &Value) -> Value {
+    let mut s = schema.clone();
+    let review = review_schema();
+    if let (Some(props), Some(extra)) = (
+        s.get_mut("properties").and_then(Value::as_object_mut),
+        review["properties"].as_object(),
+    ) {
+        for (k, v) in extra {
+            props.insert(k.clone(), v.clone());
+        }
+    }
+    if let Some(req) = s.get_mut("required").and_then(Value::as_array_mut) {
+        req.push(json!("decision"));
+    } else {
+        s["required"] = json!(["decision"]);
+    }
+    s
+}
+
+/// One task, with the form it records (`formVariables`: JSON Schema).
+#[utoipa::path(get, path = "/govstack/registration/tasks/{task}", tag = "govstack-registration",
+    params(("task" = String, Path, description = "REFERENCE.INSTANCE:WAIT")),
+    responses((status = 200, description = "{taskId, taskName, assigneeId, roleId, created, fileId, serviceId, serviceName, eFormId, formVariables, status, data}"),
+        (status = 401, body = yagona_core::Problem, content_type = "application/problem+json"), (status = 404, body = yagona_core::Problem, content_type = "application/problem+json")))]
+pub(super) async fn get_task(
+    State(api): State<Arc<Api>>,
+    caller: Caller,
+    Path(task): Path<String>,
+) -> Response {
+    let (app, t) = match officer_task(&api, &caller, &task).await {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let cat = api.catalogue.get().await;
+    let l = caller.locale;
+    let form_variables = match api.applications.task_form(&app, &t).await {
+        Ok(Some(tf)) => with_decision(&tf.schema),
+        Ok(None) => review_schema(),
+        Err(e) => return refusal(e, "the task"),
+    };
+    ok(json!({
+        "taskId": task_id(&app.reference, &t),
+        "taskName": label_in(&t.label, l).unwrap_or_else(|| t.element_id.clone()),
+        "assigneeId": t.assignee,
+        "roleId": caller.user.as_ref().and_then(|u| u.officer_agency()),
+        "created": t.created_at,
+        "fileId": app.reference,
+        "serviceId": app.service_code,
+        "serviceName": cat.service(&app.service_code).map(|s| s.passport.name.get(l).to_owned()),
+        "eFormId": t.form_key,
+        "formVariables": form_variables,
+        "status": status_model(app.status),
+        "data": app.answers,
+    }))
+}
+
+#[derive(Deserialize)]
+pub(super) struct Completion {
+    #[serde(default)]
+    data: Map<String, Value>,
+}
+
+/// Completes a review task with `data` = `{decision, comment, …}`: the decision and what the
+/// task's own form records, checked by the applications component exactly as on the officer's
+/// page.
+#[utoipa::path(post, path = "/govstack/registration/tasks/{task}/complete", tag = "govstack-registration",
+    params(("task" = String, Path, description = "REFERENCE.INSTANCE:WAIT")),
+    request_body(content = Object, description = "{data: {decision: approve | reject | return, comment, …the task form's fields}}"),
+    responses((status = 200, description = "{taskId, fileId, serviceId, status, variables}"),
+        (status = 401, body = yagona_core::Problem, content_type = "application/problem+json"), (status = 404, body = yagona_core::Problem, content_type = "application/problem+json"),
+        (status = 409, body = yagona_core::Problem, content_type = "application/problem+json"),
+        (status = 422, body = yagona_core::Problem, content_type = "application/problem+json", description = "Every field that breaks the review or the task's form")))]
+pub(super) async fn complete_task(
+    State(api): State<Arc<Api>>,
+    caller: Caller,
+    Path(task): Path<String>,
+    payload: JsonBody<Completion>,
+) -> Response {
+    let (app, t) = match officer_task(&api, &caller, &task).await {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let Some(officer) = caller.officer() else {
+        return unauthorized("an officer");
+    };
+    let body = match body(payload) {
+        Ok(b) => b,
+        Err(r) => return r,
+    };
+    let mut data = body.data;
+    let text = |v: Option<Value>| match v {
+        Some(Value::String(s)) => Some(s),
+        Some(Value::Null) | None => None,
+        Some(other) => Some(other.to_string()),
+    };
+    let decision = Decision {
+        decision: text(data.remove("decision")),
+        comment: text(data.remove("comment")),
+        result: None,
+        data,
+    };
+    let recorded = json!({"decision": decision.decision, "comment": decision.comment});
+    match api
+        .applications
+        .decide(&officer, &app.reference, &t.key(), decision)
+        .await
+    {
+        Ok(done) => ok(json!({
+            "taskId": task,
+            "fileId": done.reference,
+            "serviceId": done.service_code,
+            "status": status_model(done.status),
+            "variables": {"data": recorded},
+        })),
+        Err(e) => refusal(e, "data does not satisfy the task's form"),
+    }
+}

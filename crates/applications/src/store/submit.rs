@@ -1,0 +1,176 @@
+//! Submission: every answer checked against the form, the agency's deadline counted on the
+//! calendar, and the application's process started (or, after a correction, the applicant's
+//! task completed), in the caller's transaction.
+
+use super::{record, ApplicationStore, Tx};
+use crate::model::{Application, ApplicationError};
+use crate::process::{self, APPLICANT_GROUP};
+use crate::status::{Action, Actor, Status};
+use serde_json::{Map, Value};
+use yagona_calendar::Calendar;
+use yagona_core::{format_timestamp, now, tashkent_date};
+use yagona_forms::{FieldError, FormDefinition, Widget};
+use yagona_workflow::store::ProcessStore;
+
+/// What a submission needs of its service: the form answers are checked against, and the
+/// statutory deadline in working days.
+pub(crate) struct Terms<'a> {
+    pub form: &'a FormDefinition,
+    pub calendar: &'a Calendar,
+    pub deadline_working_days: u32,
+}
+
+impl ApplicationStore<'_> {
+    /// Submits (or resubmits after correction) an application read in this transaction. Invalid
+    /// answers are [`ApplicationError::Invalid`] and change nothing.
+    pub(crate) async fn submit_in(
+        tx: &mut Tx<'static>,
+        engine: &ProcessStore<'_>,
+        app: &Application,
+        applicant: &Actor,
+        terms: &Terms<'_>,
+    ) -> Result<(), ApplicationError> {
+        let action = match app.status {
+            Status::Draft => Action::Submit,
+            Status::Returned => Action::Resubmit,
+            status => {
+                return Err(ApplicationError::NotAllowed {
+                    status,
+                    action: Action::Submit,
+                })
+            }
+        };
+        let compiled = terms
+            .form
+            .compile()
+            .map_err(|e| ApplicationError::BrokenForm(e.to_string()))?;
+        let mut errors = compiled.validate(&app.answers);
+        // A file answer must name a document of this very application, for that field.
+        let file_fields: Vec<_> = terms
+            .form
+            .steps()
+            .iter()
+            .flat_map(|s| &s.fields)
+            .filter(|f| f.widget == Widget::File)
+            .collect();
+        if !file_fields.is_empty() {
+            let docs: Vec<(String, String)> =
+                sqlx::query_as("SELECT id, field FROM documents WHERE application_id = $1")
+                    .bind(&app.id)
+                    .fetch_all(&mut **tx)
+                    .await?;
+            for f in file_fields {
+                if let Some(Value::String(id)) = app.answers.get(&f.name) {
+                    if !docs.iter().any(|(d, field)| d == id && *field == f.name)
+                        && !errors.iter().any(|e| e.field == f.name)
+                    {
+                        errors.push(FieldError {
+                            field: f.name.clone(),
+                            keyword: "required".into(),
+                            limit: None,
+                        });
+                    }
+                }
+            }
+        }
+        if !errors.is_empty() {
+            return Err(ApplicationError::Invalid(errors));
+        }
+        let at = now();
+        let due = match terms
+            .calendar
+            .add_working_days(tashkent_date(&at), terms.deadline_working_days)
+        {
+            Ok(d) => Some(d.to_string()),
+            Err(e) => {
+                // The application is still accepted; the missing calendar year is reported, not guessed.
+                tracing::error!(reference = %app.reference, error = %e, "decision deadline cannot be counted");
+                None
+            }
+        };
+        let stamp = format_timestamp(&at);
+        let done = sqlx::query(
+            "UPDATE applications SET submitted_at = $1, decision_due = $2, updated_at = $1
+             WHERE id = $3 AND status = $4 AND updated_at = $5",
+        )
+        .bind(&stamp)
+        .bind(&due)
+        .bind(&app.id)
+        .bind(app.status.code())
+        .bind(format_timestamp(&app.updated_at))
+        .execute(&mut **tx)
+        .await?;
+        if done.rows_affected() != 1 {
+            return Err(ApplicationError::Conflict);
+        }
+        let submitted = Application {
+            submitted_at: Some(at),
+            ..app.clone()
+        };
+        match &app.process_instance {
+            None => {
+                start_process(tx, engine, &submitted, terms.deadline_working_days).await?;
+            }
+            Some(instance) => {
+                // Returned: the correction is the applicant's task in the process.
+                let task = yagona_workflow::store::tree_user_tasks(tx, instance)
+                    .await?
+                    .into_iter()
+                    .find(|t| t.candidate_groups.iter().any(|g| g == APPLICANT_GROUP))
+                    .ok_or(ApplicationError::NoTask)?;
+                let mut result = Map::new();
+                result.insert("answers".into(), Value::Object(app.answers.clone()));
+                engine
+                    .complete_in(
+                        tx,
+                        &task.instance_id,
+                        task.wait_id as u64,
+                        result,
+                        Some(applicant.name()),
+                    )
+                    .await?;
+            }
+        }
+        record(
+            tx,
+            &app.id,
+            &at,
+            applicant,
+            action,
+            Some(app.status),
+            None,
+            None,
+        )
+        .await?;
+        Ok(())
+    }
+}
+
+/// Starts the application's process (its service's, else the standard review) inside the
+/// caller's transaction and links it to the application.
+pub(crate) async fn start_process(
+    tx: &mut Tx<'static>,
+    engine: &ProcessStore<'_>,
+    app: &Application,
+    deadline_working_days: u32,
+) -> Result<String, ApplicationError> {
+    let vars = process::variables(app, deadline_working_days);
+    let instance = match engine
+        .start_in(tx, &app.service_code, Some(&app.id), vars.clone())
+        .await
+    {
+        // A service without a model of its own runs the standard review.
+        Err(yagona_workflow::store::StoreError::NoDefinition(_)) => {
+            engine
+                .start_in(tx, process::STANDARD_PROCESS_ID, Some(&app.id), vars)
+                .await?
+        }
+        other => other?,
+    };
+    sqlx::query("UPDATE applications SET process_instance = $1 WHERE id = $2")
+        .bind(&instance)
+        .bind(&app.id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(instance)
+}

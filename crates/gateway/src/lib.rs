@@ -1,0 +1,218 @@
+//! The exchange node: X-Road's REST message protocol (`/r1/…`) and its metaservices, served on
+//! hyper over the directory, access rights, signed evidence and message log of
+//! `yagona-exchange`.
+//!
+//! A call goes: identifiers from the path and `X-Road-Client` → who is calling (a signed client
+//! token, or the key of a mutual-TLS client certificate) → provider, service and right → the
+//! request signed and logged → the provider called (redirects returned, not followed; a timeout
+//! per service), or the node hosting it, or a pub/sub room answered in place → the response
+//! signed and logged → the provider's answer with the protocol's headers. Whatever the gateway
+//! refuses or fails is answered in the protocol's error format, and — once the caller is known —
+//! logged too.
+//!
+//! Where to start: [`Gateway::handle`] answers a request of the protocol ([`pipeline`] is the
+//! `/r1/` path); [`Gateway::call`] is the client side, for the node's own code (the platform
+//! asking registers, service tasks, pushes); [`listener`] is the mutual-TLS listener;
+//! [`rooms`] answers pub/sub rooms and makes their pushes.
+//!
+//! What it must not know: applications, forms, processes, pages, sessions. The domain reaches
+//! other agencies through traits of its own, which the binary implements with [`Gateway::call`].
+
+mod auth;
+mod client;
+pub mod listener;
+mod metaservices;
+mod onward;
+mod pipeline;
+mod pool;
+pub mod rooms;
+mod snapshot;
+
+pub use client::{Call, Reply};
+pub use listener::PeerKey;
+pub use pipeline::R1_ROUTE;
+
+use bytes::Bytes;
+use hashlink::LruCache;
+use http_body_util::Full;
+use snapshot::Snapshot;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use yagona_core::Locale;
+use yagona_db::Db;
+use yagona_exchange::log::Appender;
+use yagona_exchange::{ClientId, ServiceId};
+
+/// What every answer of the gateway carries: the whole body, read before it goes out (it has
+/// been signed and logged by then).
+pub type Body = Full<Bytes>;
+
+/// Settings of the exchange gateway.
+#[derive(Debug, Clone)]
+pub struct GatewayConfig {
+    /// Sign every request and response and write them to the message log.
+    pub evidence: bool,
+    /// The largest request or response body passed, in bytes.
+    pub max_body_bytes: usize,
+    /// Bodies up to this size are kept in the log; larger ones by their hash only.
+    pub log_body_bytes: usize,
+    /// Where this node's subsystems' private keys are (`yagona exchange keygen --keys`).
+    pub keys_dir: Option<PathBuf>,
+    /// Where base URLs that are paths go: the node's own internal listener (demo registers).
+    pub local_base: Option<String>,
+    /// This node's code in `exchange/nodes.toml` (its key: `node.CODE.pem` in `keys_dir`).
+    /// Members hosted on another node are reached through that node, over mutual TLS.
+    pub node: Option<String>,
+}
+
+impl Default for GatewayConfig {
+    fn default() -> Self {
+        GatewayConfig {
+            evidence: true,
+            max_body_bytes: 10 * 1024 * 1024,
+            log_body_bytes: 64 * 1024,
+            keys_dir: None,
+            local_base: None,
+            node: None,
+        }
+    }
+}
+
+/// The gateway's state on a node.
+pub struct Gateway {
+    pub config: GatewayConfig,
+    db: Db,
+    /// Onward calls that need TLS (providers on HTTPS); plain HTTP goes through [`pool`].
+    http: reqwest::Client,
+    snapshot: Mutex<(Arc<Snapshot>, Instant)>,
+    appender: Appender,
+    /// Client tokens already verified: token → (holder, expiry).
+    tokens: Mutex<LruCache<String, (ClientId, i64)>>,
+}
+
+/// How often a node looks for directory and key changes made elsewhere.
+const DIRECTORY_CHECK: Duration = Duration::from_secs(2);
+
+impl Gateway {
+    pub async fn new(db: &Db, config: GatewayConfig) -> anyhow::Result<Gateway> {
+        let snapshot = snapshot::load(db, &config).await?;
+        let http = onward::client().build()?;
+        Ok(Gateway {
+            config,
+            db: db.clone(),
+            http,
+            snapshot: Mutex::new((Arc::new(snapshot), Instant::now())),
+            appender: Appender::start(db.clone()),
+            tokens: Mutex::new(LruCache::new(10_000)),
+        })
+    }
+
+    /// Answers one request of the protocol: a call (`/r1/…`), `/listClients`, or another
+    /// protocol version (refused). Anything else is not the gateway's, and gets a plain 404.
+    pub async fn handle<B>(&self, req: http::Request<B>) -> http::Response<Body>
+    where
+        B: http_body::Body<Data = Bytes> + Send,
+        B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    {
+        let path = req.uri().path();
+        if path.starts_with("/r1/") {
+            return pipeline::r1(self, req).await;
+        }
+        if path == "/listClients" && req.method() == http::Method::GET {
+            return Box::pin(metaservices::list_clients(
+                self,
+                req.uri().query(),
+                req.headers(),
+            ))
+            .await;
+        }
+        if pipeline::other_version(path).is_some() {
+            return pipeline::wrong_version(path);
+        }
+        let mut not_found = http::Response::new(Body::default());
+        *not_found.status_mut() = http::StatusCode::NOT_FOUND;
+        not_found
+    }
+
+    async fn snapshot(&self) -> Arc<Snapshot> {
+        let (current, checked) = {
+            let g = self.snapshot.lock().unwrap_or_else(|e| e.into_inner());
+            (g.0.clone(), g.1)
+        };
+        if checked.elapsed() < DIRECTORY_CHECK {
+            return current;
+        }
+        // Boxed: the database's futures are large, and every call's future would carry them.
+        Box::pin(self.check_directory(current)).await
+    }
+
+    /// The directory's version checked (and the directory read again when it changed).
+    async fn check_directory(&self, current: Arc<Snapshot>) -> Arc<Snapshot> {
+        let fresh = match snapshot::stamp(&self.db).await {
+            Ok(s) if s == current.stamp => None,
+            Ok(_) => match snapshot::load(&self.db, &self.config).await {
+                Ok(s) => Some(Arc::new(s)),
+                Err(e) => {
+                    tracing::error!(error = %e, "directory reload failed; using the previous one");
+                    None
+                }
+            },
+            Err(e) => {
+                tracing::error!(error = %e, "directory version check failed");
+                None
+            }
+        };
+        let mut g = self.snapshot.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(s) = fresh {
+            g.0 = s;
+            // A token checked against keys since revoked must be checked again.
+            self.forget_tokens();
+        }
+        g.1 = Instant::now();
+        g.0.clone()
+    }
+
+    fn forget_tokens(&self) {
+        self.tokens
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
+    }
+
+    /// Reads the directory again now (after an import or an administrator's change).
+    pub async fn reload(&self) {
+        match snapshot::load(&self.db, &self.config).await {
+            Ok(s) => {
+                let mut g = self.snapshot.lock().unwrap_or_else(|e| e.into_inner());
+                *g = (Arc::new(s), Instant::now());
+                self.forget_tokens();
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "directory reload failed; using the previous one")
+            }
+        }
+    }
+
+    /// The subsystems this node holds signing keys for (and so can act as).
+    pub async fn signing_for(&self) -> std::collections::HashSet<ClientId> {
+        self.snapshot().await.signing.keys().cloned().collect()
+    }
+
+    /// The service's title and its provider's name, for people (`None` if unknown).
+    pub async fn describe(&self, service: &ServiceId, l: Locale) -> Option<(String, String)> {
+        let snapshot = self.snapshot().await;
+        let s = snapshot.directory.service(service)?;
+        let member = snapshot.directory.member(&service.provider)?;
+        Some((s.title.get(l).to_owned(), member.name.get(l).to_owned()))
+    }
+}
+
+/// A random (v4) UUID from the thread's generator: a request id for every exchange, without
+/// a system call each.
+fn fresh_id() -> String {
+    let id = uuid::Builder::from_random_bytes(rand::random()).into_uuid();
+    id.hyphenated()
+        .encode_lower(&mut uuid::Uuid::encode_buffer())
+        .to_owned()
+}

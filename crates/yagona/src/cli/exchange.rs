@@ -1,0 +1,229 @@
+//! `yagona exchange`: the interagency exchange's keys, certificates, tokens and message log.
+
+use super::Storage;
+use anyhow::Context;
+use clap::Subcommand;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Subcommand)]
+pub enum ExchangeCommand {
+    /// Make a subsystem's key pair: the private key into a file in --keys (PKCS#8 PEM, readable
+    /// by its owner only), the public key into the database. Prints the public key, for the
+    /// subsystem's `keys` in the exchange files when other nodes must know it.
+    /// With --node CODE instead: this node's own key (its TLS identity), for `nodes.toml`.
+    Keygen {
+        /// The subsystem, INSTANCE/CLASS/MEMBER/SUBSYSTEM (e.g. UZ/GOV/201122919/civil-registry).
+        #[arg(required_unless_present = "node", conflicts_with = "node")]
+        subsystem: Option<String>,
+        /// Make the key of the node with this code instead (nothing goes into the database).
+        #[arg(long)]
+        node: Option<String>,
+        /// Folder for private keys.
+        #[arg(long)]
+        keys: PathBuf,
+        #[command(flatten)]
+        storage: Storage,
+    },
+    /// Print a self-signed TLS certificate around a subsystem's key, for its information system
+    /// to call a node's exchange listener with mutual TLS (`curl --cert CERT --key KEYFILE`).
+    /// The pin of the key (for `curl --pinnedpubkey`) goes to standard error.
+    Cert {
+        /// The subsystem, INSTANCE/CLASS/MEMBER/SUBSYSTEM.
+        subsystem: String,
+        /// Folder of private keys.
+        #[arg(long)]
+        keys: PathBuf,
+    },
+    /// Withdraw a subsystem's key (as keygen printed it): from then on no token, certificate or
+    /// fresh signature made with it is taken, while what it signed before still verifies. (A key
+    /// listed in the exchange files is withdrawn by taking it out of them.)
+    Revoke {
+        /// The subsystem, INSTANCE/CLASS/MEMBER/SUBSYSTEM.
+        subsystem: String,
+        /// The public key (base64).
+        key: String,
+        #[command(flatten)]
+        storage: Storage,
+    },
+    /// Print a client token for a subsystem's information system, signed with its key: send it
+    /// in the `X-Yagona-Client-Token` header of every call.
+    Token {
+        /// The subsystem, INSTANCE/CLASS/MEMBER/SUBSYSTEM.
+        subsystem: String,
+        /// Folder of private keys.
+        #[arg(long)]
+        keys: PathBuf,
+        /// How long the token is valid, in seconds (at most a day).
+        #[arg(long, default_value_t = 3600)]
+        ttl: i64,
+    },
+    /// Move the message log's entries older than a day into a file that verifies offline (with
+    /// the signers' public keys), and remove them from the database.
+    Archive {
+        /// Entries logged before this day (Tashkent time, YYYY-MM-DD) are archived.
+        #[arg(long)]
+        before: chrono::NaiveDate,
+        /// The archive file to write.
+        #[arg(long)]
+        out: PathBuf,
+        #[command(flatten)]
+        storage: Storage,
+    },
+    /// Check archive files offline, in order: each entry's hash, signature and place in the
+    /// chain, and that each file continues the one before. Exits non-zero when one is broken.
+    VerifyArchive {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Check the whole message log: every entry's hash, signature and place in the chain. Names
+    /// the first entry edited, removed or reordered and exits non-zero.
+    VerifyLog {
+        #[command(flatten)]
+        storage: Storage,
+    },
+}
+
+pub async fn run(command: ExchangeCommand) -> anyhow::Result<ExitCode> {
+    match command {
+        ExchangeCommand::Keygen {
+            node: Some(node),
+            keys,
+            ..
+        } => {
+            yagona_exchange::id::check_part(&node)
+                .map_err(|why| anyhow::anyhow!("node code {node:?}: {why}"))?;
+            let path = yagona_exchange::keys::node_key_file(&keys, &node);
+            let public = yagona_exchange::keys::generate_at(&path)
+                .with_context(|| format!("writing {}", path.display()))?;
+            println!("{}", yagona_exchange::evidence::public_key_text(&public));
+            eprintln!(
+                "private key of node {node} written to {} (keep it on that node only); put the public key in exchange/nodes.toml",
+                path.display()
+            );
+        }
+        ExchangeCommand::Cert { subsystem, keys } => {
+            let id = yagona_exchange::ClientId::from_header(&subsystem)
+                .map_err(|e| anyhow::anyhow!("{}", e.message))?;
+            let file = yagona_exchange::keys::key_file(&keys, &id);
+            let key = yagona_exchange::keys::read_private(&file).map_err(|e| anyhow::anyhow!(e))?;
+            print!(
+                "{}",
+                yagona_exchange::tls::certificate_pem(&key, &id.to_string())
+                    .map_err(|e| anyhow::anyhow!(e))?
+            );
+            eprintln!(
+                "certificate of {id}'s key; its private key is {}; key pin: {}",
+                file.display(),
+                yagona_exchange::tls::key_pin(&key.verifying_key())
+            );
+        }
+        ExchangeCommand::Keygen {
+            subsystem: Some(subsystem),
+            keys,
+            storage,
+            ..
+        } => {
+            let id = yagona_exchange::ClientId::from_header(&subsystem)
+                .map_err(|e| anyhow::anyhow!("{}", e.message))?;
+            anyhow::ensure!(
+                id.subsystem.is_some(),
+                "{subsystem}: keys belong to subsystems (INSTANCE/CLASS/MEMBER/SUBSYSTEM)"
+            );
+            let db = storage.open().await?;
+            let (path, public) =
+                yagona_exchange::keys::generate_to_file(&keys, &id).with_context(|| {
+                    format!(
+                        "writing {}",
+                        yagona_exchange::keys::key_file(&keys, &id).display()
+                    )
+                })?;
+            yagona_exchange::keys::register(&db, &id, &public).await?;
+            println!("{}", yagona_exchange::evidence::public_key_text(&public));
+            eprintln!(
+                "private key of {id} written to {} (keep it on this node only); public key recorded",
+                path.display()
+            );
+        }
+        ExchangeCommand::Revoke {
+            subsystem,
+            key,
+            storage,
+        } => {
+            let id = yagona_exchange::ClientId::from_header(&subsystem)
+                .map_err(|e| anyhow::anyhow!("{}", e.message))?;
+            let public =
+                yagona_exchange::evidence::public_key_from_text(&key).ok_or_else(|| {
+                    anyhow::anyhow!("{key:?} is not an Ed25519 public key (base64 of 32 bytes)")
+                })?;
+            let db = storage.open().await?;
+            if yagona_exchange::keys::revoke(&db, &id, &public).await? {
+                println!("revoked: {id} no longer authenticates with this key");
+            } else {
+                println!("{id} has no such key in force");
+                return Ok(ExitCode::FAILURE);
+            }
+        }
+        ExchangeCommand::Keygen { .. } => {
+            anyhow::bail!("name a subsystem, or a node with --node")
+        }
+        ExchangeCommand::Token {
+            subsystem,
+            keys,
+            ttl,
+        } => {
+            let id = yagona_exchange::ClientId::from_header(&subsystem)
+                .map_err(|e| anyhow::anyhow!("{}", e.message))?;
+            let key =
+                yagona_exchange::keys::read_private(&yagona_exchange::keys::key_file(&keys, &id))
+                    .map_err(|e| anyhow::anyhow!(e))?;
+            println!(
+                "{}",
+                yagona_exchange::token::issue(&key, &id, chrono::Utc::now().timestamp(), ttl)
+            );
+        }
+        ExchangeCommand::Archive {
+            before,
+            out,
+            storage,
+        } => {
+            let db = storage.open().await?;
+            let cut = yagona_core::format_timestamp(&yagona_core::tashkent_day_start(before));
+            match yagona_exchange::archive::archive_before(&db, &cut, &out).await? {
+                Some(a) => println!(
+                    "archived entries {}–{} to {}; the database keeps the rest",
+                    a.first,
+                    a.last,
+                    out.display()
+                ),
+                None => println!("no entries logged before {before}"),
+            }
+        }
+        ExchangeCommand::VerifyArchive { files } => {
+            let paths: Vec<&std::path::Path> = files.iter().map(|p| p.as_path()).collect();
+            match yagona_exchange::archive::verify_files(&paths)? {
+                yagona_exchange::archive::FileVerdict::Intact { entries, .. } => {
+                    println!("archives intact: {entries} entries, each signed and in place");
+                }
+                yagona_exchange::archive::FileVerdict::Broken { file, broken } => {
+                    println!("{file}: broken at entry {}: {}", broken.seq, broken.reason);
+                    return Ok(ExitCode::FAILURE);
+                }
+            }
+        }
+        ExchangeCommand::VerifyLog { storage } => {
+            let db = storage.open().await?;
+            let verdict = yagona_exchange::log::verify_with_registered_keys(&db).await?;
+            match verdict {
+                yagona_exchange::log::Verdict::Intact { entries } => {
+                    println!("message log intact: {entries} entries, each signed and in place");
+                }
+                yagona_exchange::log::Verdict::Broken(b) => {
+                    println!("message log broken at entry {}: {}", b.seq, b.reason);
+                    return Ok(ExitCode::FAILURE);
+                }
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

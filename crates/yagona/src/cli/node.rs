@@ -1,0 +1,258 @@
+//! Running a node: `yagona demo` (everything, with demo data) and `yagona serve --config FILE`.
+
+use super::{redact, Storage};
+use crate::node::{Node, NodeConfig};
+use anyhow::Context;
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+use yagona_db::Db;
+use yagona_gateway::GatewayConfig;
+use yagona_identity::{demo, Role};
+use yagona_web::PagesConfig;
+
+/// `yagona demo`: the demo registry, people, applications, events and appeals; keys for every
+/// demo subsystem; the demo registers on an internal address; and the node serving it all.
+pub async fn demo(
+    port: u16,
+    exchange_port: u16,
+    host: &str,
+    storage: Storage,
+) -> anyhow::Result<ExitCode> {
+    let db = storage.open().await?;
+    let report = crate::import_demo_registry(&db, &storage.data.join("demo-registry")).await?;
+    tracing::info!(?report, "demo registry imported");
+    crate::seed_demo_people(&db).await?;
+    crate::adopt_applications(&db).await?;
+    crate::seed_demo_applications(&db).await?;
+    crate::seed_demo_events(&db).await?;
+    crate::seed_demo_appeals(&db).await?;
+    let listener = tokio::net::TcpListener::bind((host, port))
+        .await
+        .with_context(|| format!("listening on {host}:{port}"))?;
+    let keys = storage.data.join("keys");
+    let made = crate::ensure_keys(&db, &keys).await?;
+    if made > 0 {
+        tracing::info!(made, keys = %keys.display(), "exchange keys made for the demo subsystems");
+    }
+    let node_key = yagona_exchange::keys::node_key_file(&keys, crate::DEMO_NODE);
+    if !node_key.exists() {
+        yagona_exchange::keys::generate_at(&node_key)
+            .with_context(|| format!("writing {}", node_key.display()))?;
+    }
+    let config = NodeConfig {
+        gateway: GatewayConfig {
+            keys_dir: Some(keys),
+            local_base: Some(crate::spawn_registers().await?),
+            node: Some(crate::DEMO_NODE.into()),
+            ..GatewayConfig::default()
+        },
+        portal: Some(crate::demo_portal_subsystem()),
+        ..NodeConfig::default()
+    };
+    let node = Node::new(db.clone(), config).await?;
+    if exchange_port != 0 {
+        spawn_exchange_listener(&node, &format!("{host}:{exchange_port}"))
+            .await
+            .context("--exchange-port 0 for none")?;
+    }
+    let _background = node.spawn_background(&node_name());
+    let _housekeeping = crate::spawn_housekeeping(
+        db.clone(),
+        Some(crate::Retention {
+            days: 90,
+            dir: storage.data.join("log-archives"),
+        }),
+    );
+    print_demo_banner(&db, host, listener.local_addr()?.port()).await?;
+    crate::server::serve(node, listener).await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `yagona serve --config FILE`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ServeConfig {
+    /// e.g. "0.0.0.0:8080"
+    listen: String,
+    /// postgres://… or sqlite://FILE
+    database: String,
+    /// A registry folder to import at start (optional).
+    registry: Option<PathBuf>,
+    #[serde(default = "yes")]
+    secure_cookies: bool,
+    /// Offer the demo identity provider (never in production).
+    #[serde(default)]
+    demo_sign_in: bool,
+    /// Largest request accepted, in megabytes.
+    #[serde(default = "default_body_mb")]
+    max_body_mb: usize,
+    /// The exchange gateway.
+    #[serde(default)]
+    exchange: ExchangeSettings,
+}
+
+/// `[exchange]` in the configuration file.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ExchangeSettings {
+    /// Folder of this node's subsystems' private keys.
+    keys: Option<PathBuf>,
+    /// Sign and log every message (on unless turned off).
+    #[serde(default = "yes")]
+    evidence: bool,
+    /// Largest message body passed, in kilobytes.
+    #[serde(default = "default_exchange_body_kb")]
+    max_body_kb: usize,
+    /// Bodies up to this size are kept whole in the message log, larger ones by hash.
+    #[serde(default = "default_log_body_kb")]
+    log_body_kb: usize,
+    /// Serve the demo registers on an internal address (for trying the exchange out).
+    #[serde(default)]
+    demo_registers: bool,
+    /// The subsystem the portal asks registers as, to prefill forms (none: no prefill).
+    portal: Option<String>,
+    /// This node's code in `exchange/nodes.toml` (its key: `node.CODE.pem` in `keys`).
+    node: Option<String>,
+    /// Where this node's exchange listener (mutual TLS) listens, e.g. "0.0.0.0:8443".
+    tls_listen: Option<String>,
+    /// Keep this many days of the message log in the database; older entries are moved to
+    /// files in `archive_dir` (both or neither).
+    retention_days: Option<u32>,
+    archive_dir: Option<PathBuf>,
+}
+
+impl Default for ExchangeSettings {
+    fn default() -> Self {
+        toml::from_str("").expect("every field has a default")
+    }
+}
+
+fn default_exchange_body_kb() -> usize {
+    10 * 1024
+}
+fn default_log_body_kb() -> usize {
+    64
+}
+
+fn yes() -> bool {
+    true
+}
+fn default_body_mb() -> usize {
+    25
+}
+
+/// `yagona serve --config FILE`: a node of a real deployment.
+pub async fn serve(config: &Path) -> anyhow::Result<ExitCode> {
+    let text =
+        std::fs::read_to_string(config).with_context(|| format!("reading {}", config.display()))?;
+    let cfg: ServeConfig =
+        toml::from_str(&text).with_context(|| format!("in {}", config.display()))?;
+    let db = Db::connect(&cfg.database)
+        .await
+        .with_context(|| format!("opening {}", redact(&cfg.database)))?;
+    crate::migrate(&db).await?;
+    if let Some(dir) = &cfg.registry {
+        let report = crate::import_registry(&db, dir).await?;
+        tracing::info!(?report, "registry imported");
+    }
+    if cfg.demo_sign_in {
+        crate::seed_demo_people(&db).await?;
+    }
+    crate::adopt_applications(&db).await?;
+    let retention = match (cfg.exchange.retention_days, &cfg.exchange.archive_dir) {
+        (Some(days), Some(dir)) => Some(crate::Retention {
+            days,
+            dir: dir.clone(),
+        }),
+        (None, None) => None,
+        _ => anyhow::bail!("[exchange] retention_days and archive_dir go together"),
+    };
+    let config = NodeConfig {
+        pages: PagesConfig {
+            secure_cookies: cfg.secure_cookies,
+            demo_sign_in: cfg.demo_sign_in,
+            max_body_bytes: cfg.max_body_mb * 1024 * 1024,
+        },
+        gateway: GatewayConfig {
+            evidence: cfg.exchange.evidence,
+            max_body_bytes: cfg.exchange.max_body_kb * 1024,
+            log_body_bytes: cfg.exchange.log_body_kb * 1024,
+            keys_dir: cfg.exchange.keys.clone(),
+            local_base: if cfg.exchange.demo_registers {
+                Some(crate::spawn_registers().await?)
+            } else {
+                None
+            },
+            node: cfg.exchange.node.clone(),
+        },
+        portal: match &cfg.exchange.portal {
+            None => None,
+            Some(p) => Some(
+                yagona_exchange::ClientId::from_header(p)
+                    .map_err(|e| anyhow::anyhow!("[exchange] portal: {}", e.message))?,
+            ),
+        },
+    };
+    let listener = tokio::net::TcpListener::bind(&cfg.listen)
+        .await
+        .with_context(|| format!("listening on {}", cfg.listen))?;
+    tracing::info!(listen = %cfg.listen, "serving");
+    let node = Node::new(db.clone(), config).await?;
+    let _background = node.spawn_background(&node_name());
+    let _housekeeping = crate::spawn_housekeeping(db, retention);
+    if let Some(addr) = &cfg.exchange.tls_listen {
+        spawn_exchange_listener(&node, addr).await?;
+    }
+    crate::server::serve(node, listener).await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Starts the node's exchange listener (mutual TLS) on `addr`.
+async fn spawn_exchange_listener(node: &Arc<Node>, addr: &str) -> anyhow::Result<()> {
+    let tls = yagona_gateway::listener::tls_config(&node.gateway.config)?;
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("listening on {addr}"))?;
+    tracing::info!(listen = %addr, "exchange listener (mutual TLS)");
+    let gateway = node.gateway.clone();
+    tokio::spawn(async move {
+        if let Err(e) = yagona_gateway::listener::serve(gateway, listener, tls).await {
+            tracing::error!("exchange listener: {e:#}");
+        }
+    });
+    Ok(())
+}
+
+/// This node's name in job and timer locks: unique per process, readable in the log.
+fn node_name() -> String {
+    let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "node".into());
+    format!("{host}-{}", std::process::id())
+}
+
+async fn print_demo_banner(db: &Db, host: &str, port: u16) -> anyhow::Result<()> {
+    let people = yagona_identity::IdentityStore { db }
+        .users_of(demo::IDP)
+        .await?;
+    let shown_host = if host == "0.0.0.0" || host == "127.0.0.1" {
+        "localhost"
+    } else {
+        host
+    };
+    println!("\nYagona demo is running: open http://{shown_host}:{port}/\n");
+    println!("Sign in at http://{shown_host}:{port}/sign-in as one of these demo people:");
+    for role in [Role::Citizen, Role::Officer, Role::Admin] {
+        for u in people.iter().filter(|u| u.role == role) {
+            let detail = u
+                .pinfl
+                .as_ref()
+                .map(|p| format!("PINFL {p}"))
+                .or_else(|| u.agency.clone())
+                .unwrap_or_default();
+            println!("  {:<8} {:<28} {}", role.code(), u.name, detail);
+        }
+    }
+    println!("\nPress Ctrl-C to stop.");
+    Ok(())
+}

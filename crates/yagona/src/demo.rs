@@ -1,0 +1,444 @@
+//! The demo: its people, registers, events room, applications and appeals, made through the
+//! same operations as the portal, the officers' pages and the contact point, so that a first look
+//! at `yagona demo` shows a working platform.
+
+use anyhow::Context;
+use std::path::Path;
+use yagona_applications::ApplicationStore;
+use yagona_contact::topics::TopicStore;
+use yagona_db::Db;
+use yagona_exchange::directory::DirectoryStore;
+use yagona_identity::{demo, IdentityStore};
+use yagona_registry::RegistryStore;
+
+/// Makes sure this node can sign for every subsystem of the directory: a key pair for each that
+/// has no private key in `keys` yet (the demo's one-command set-up, done for all at once).
+pub async fn ensure_keys(db: &Db, keys: &Path) -> anyhow::Result<usize> {
+    let directory = DirectoryStore { db }.load().await?;
+    let mut made = 0;
+    for s in directory.subsystems() {
+        let file = yagona_exchange::keys::key_file(keys, &s.id);
+        let key = if file.exists() {
+            yagona_exchange::keys::read_private(&file)
+                .map_err(|e| anyhow::anyhow!(e))?
+                .verifying_key()
+        } else {
+            made += 1;
+            yagona_exchange::keys::generate_to_file(keys, &s.id)
+                .with_context(|| format!("writing a key to {}", keys.display()))?
+                .1
+        };
+        yagona_exchange::keys::register(db, &s.id, &key).await?;
+    }
+    Ok(made)
+}
+
+/// The demo node's code (its key, `node.central.pem`, is made with the subsystems' keys).
+pub const DEMO_NODE: &str = "central";
+
+/// The subsystem the demo's portal asks registers as (the Public Services Agency's portal).
+pub fn demo_portal_subsystem() -> yagona_exchange::ClientId {
+    yagona_exchange::ClientId::subsystem("UZ", "GOV", "305184297", "portal")
+}
+
+/// Serves the demo's agency registers on an internal address (loopback, a free port), where
+/// only the gateway reaches them; returns their base address.
+pub async fn spawn_registers() -> anyhow::Result<String> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let address = format!("http://{}", listener.local_addr()?);
+    let app = axum::Router::new().nest("/registers", yagona_registers::router());
+    tokio::spawn(async move {
+        if let Err(e) = axum::serve(listener, app).await {
+            tracing::error!(error = %e, "the demo registers stopped");
+        }
+    });
+    Ok(address)
+}
+
+/// The demo's events room (the Civil Registry's) and its event types, as its owner would
+/// create them through `api/v1/eventType`; already there: nothing changes.
+pub async fn seed_demo_events(db: &Db) -> anyhow::Result<()> {
+    use yagona_exchange::pubsub::{PubSub, PubSubError};
+    let room = yagona_exchange::ClientId::subsystem("UZ", "GOV", "201122919", "events");
+    let types = [
+        (
+            // Published by the birth registration process once the Civil Registry approves.
+            "birth-registered",
+            serde_json::json!({
+                "type": "object",
+                "required": ["application", "birthDate", "childSex", "applicantPinfl"],
+                "properties": {
+                    "application": {"type": "string"},
+                    "birthDate": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"},
+                    "childSex": {"type": "string", "enum": ["male", "female"]},
+                    "applicantPinfl": {"type": "string", "pattern": "^[0-9]{14}$"}
+                }
+            }),
+        ),
+        (
+            "death-registered",
+            serde_json::json!({
+                "type": "object",
+                "required": ["pinfl", "dateOfDeath"],
+                "properties": {
+                    "pinfl": {"type": "string", "pattern": "^[0-9]{14}$"},
+                    "dateOfDeath": {"type": "string", "format": "date"}
+                }
+            }),
+        ),
+    ];
+    for (name, schema) in types {
+        match (PubSub { db })
+            .create_event_type(&room, name, &schema)
+            .await
+        {
+            Ok(()) => {}
+            Err(PubSubError::Refused(r)) if r.status == 409 => {}
+            Err(e) => return Err(anyhow::anyhow!("event type {name}: {e}")),
+        }
+    }
+    Ok(())
+}
+
+/// The demo identity provider's people: citizens, one officer per agency, an administrator.
+pub async fn seed_demo_people(db: &Db) -> anyhow::Result<()> {
+    let store = IdentityStore { db };
+    let registry = RegistryStore { db }.load().await?;
+    let agencies: Vec<&str> = registry.agencies.iter().map(|a| a.code.as_str()).collect();
+    for u in demo::citizens()
+        .into_iter()
+        .chain(demo::officers(agencies))
+        .chain([demo::admin()])
+        .chain(demo::operators())
+    {
+        store.upsert_user(&u).await?;
+    }
+    Ok(())
+}
+
+/// A few applications in different states, made through the same operations as the portal and
+/// the officers' pages (and run by the services' processes and built-in workers), so that a
+/// first look at the demo shows a working inbox. Only when the database has no applications yet.
+pub async fn seed_demo_applications(db: &Db) -> anyhow::Result<()> {
+    use serde_json::{json, Value};
+    use yagona_applications::{Action, Actor, Applications, Decision, StepInput, Upload};
+
+    if (ApplicationStore { db }).count().await? > 0 {
+        return Ok(());
+    }
+    let catalogue = yagona_registry::CatalogueCache::new(db).await?;
+    // The demo asks no registers: its applications are filled in as the citizens typed them.
+    let applications = Applications::new(db.clone(), catalogue.clone(), None);
+    let cat = catalogue.get().await;
+    let people = IdentityStore { db }.users_of(demo::IDP).await?;
+    let citizen = |pinfl: &str| -> anyhow::Result<Actor> {
+        let u = people
+            .iter()
+            .find(|u| u.subject == pinfl)
+            .context("a demo citizen is missing")?;
+        Ok(Actor::Applicant {
+            pinfl: yagona_core::Pinfl::parse(pinfl)?,
+            name: u.name.clone(),
+        })
+    };
+    let officer = |agency: &str| {
+        people
+            .iter()
+            .find(|u| u.agency.as_deref() == Some(agency))
+            .map(|u| Actor::Officer {
+                user_id: u.id.clone(),
+                name: u.name.clone(),
+                agency: agency.to_owned(),
+            })
+    };
+    // What officers do, in order: (agency, action, comment); `None` as action takes the task.
+    type Steps<'a> = &'a [(&'a str, Option<Action>, Option<&'a str>)];
+    let cases: [(&str, &str, Value, Steps); 6] = [
+        (
+            demo::CITIZENS[2].0,
+            "low-income-family-benefit",
+            json!({"family_size": 6, "children_under_18": 4, "monthly_income": 2_100_000, "card_number": "8600312298765432",
+                   "declaration": true}),
+            &[],
+        ),
+        (
+            demo::CITIZENS[1].0,
+            "no-criminal-record-certificate",
+            json!({"purpose": "visa", "purpose_details": "Germaniyaga ishchi vizasi uchun", "language": "en", "phone": "+998901234567"}),
+            &[],
+        ),
+        (
+            demo::CITIZENS[2].0,
+            "sole-proprietor-registration",
+            json!({"activity_type": "crafts", "activity_description": "Milliy kashtachilik (soʻzana) buyumlarini tikish va sotish",
+                   "region": "samarkand", "business_address": "Samarqand shahri, Registon koʻchasi, 12-uy", "tax_regime": "fixed", "phone": "+998935551122"}),
+            &[("public-services-agency", None, None)],
+        ),
+        (
+            demo::CITIZENS[0].0,
+            "tax-debt-certificate",
+            json!({"taxpayer_kind": "self", "purpose": "bank-loan", "language": "uz"}),
+            &[("tax", Some(Action::Approve), None)],
+        ),
+        (
+            demo::CITIZENS[1].0,
+            "kindergarten-enrolment",
+            json!({"child_pinfl": "52203200110045", "desired_start_date": "2027-09-01", "region": "tashkent-city", "district": "Yunusobod tumani",
+                   "group_language": "uz", "priority_category": "none"}),
+            &[("preschool-school-education", Some(Action::Return), Some("Istalgan bogʻchani aniq koʻrsating: tumandagi 3 ta bogʻchada boʻsh oʻrin bor (12-, 47- va 305-son DMTT)."))],
+        ),
+        (
+            demo::CITIZENS[0].0,
+            "construction-permit",
+            json!({"cadastral_number": "10:05:04:01:03:0112", "district": "mirzo-ulugbek",
+                   "plot_address": "Toshkent shahri, Mirzo Ulugʻbek tumani, Qorasuv-3 mavzesi, 17-uy", "works_type": "new",
+                   "floors": 2, "floor_area": 180}),
+            &[("tashkent-khokimiyat", Some(Action::Approve), None), ("cadastre", Some(Action::Approve), None)],
+        ),
+    ];
+    for (pinfl, code, answers, steps) in cases {
+        let Some(service) = cat.service(code) else {
+            continue;
+        };
+        let Value::Object(answers) = answers else {
+            continue;
+        };
+        let applicant = citizen(pinfl)?;
+        let app = applications.start(&applicant, code).await?;
+        // Step by step, as the portal sends them: the step's answers and a PDF for each file.
+        for step in service.form.steps() {
+            let input = StepInput {
+                answers: step
+                    .fields
+                    .iter()
+                    .filter_map(|f| Some((f.name.clone(), answers.get(&f.name)?.clone())))
+                    .collect(),
+                uploads: step
+                    .fields
+                    .iter()
+                    .filter(|f| f.widget == yagona_forms::Widget::File)
+                    .map(|f| Upload {
+                        field: f.name.clone(),
+                        file_name: format!("{}.pdf", f.name.replace('_', "-")),
+                        bytes: DEMO_PDF.to_vec(),
+                    })
+                    .collect(),
+                draft: false,
+            };
+            applications
+                .save_step(&applicant, &app.reference, step.id.as_str(), input)
+                .await
+                .with_context(|| format!("demo application for {code}, step {}", step.id))?;
+        }
+        applications
+            .submit(&applicant, &app.reference)
+            .await
+            .with_context(|| format!("demo application for {code}"))?;
+        for (agency, action, comment) in steps.iter() {
+            let Some(officer) = officer(agency) else {
+                continue;
+            };
+            let current = applications
+                .store()
+                .get(&app.reference, yagona_applications::Viewer::Agency(agency))
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("{code}: not visible to {agency}"))?;
+            let task = applications
+                .tasks_for(&current, agency)
+                .await?
+                .first()
+                .map(|t| t.key())
+                .ok_or_else(|| anyhow::anyhow!("{code}: no task for {agency}"))?;
+            match action {
+                None => {
+                    applications.take(&officer, &app.reference, &task).await?;
+                }
+                Some(action) => {
+                    applications
+                        .decide(
+                            &officer,
+                            &app.reference,
+                            &task,
+                            Decision {
+                                decision: Some(action.code().to_owned()),
+                                comment: comment.map(str::to_owned),
+                                ..Decision::default()
+                            },
+                        )
+                        .await?;
+                }
+            }
+        }
+    }
+    // Issue the approved application's result and send the notifications now, as a node does.
+    yagona_applications::workers::run_once(db, &cat, "demo-seed").await?;
+    Ok(())
+}
+
+/// A minimal valid one-page PDF for demo uploads.
+const DEMO_PDF: &[u8] = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n";
+
+/// The demo's Open311 client (a city app) and its API key, published in the README like the
+/// demo personas. A real deployment registers clients with `yagona open311 client NAME`.
+pub const DEMO_OPEN311_KEY: &str = "o311_demo_toshkent_shahar_ilovasi";
+
+/// Appeals in different states, made through the contact point's own operations (filing,
+/// routing, answering, rating, a call answered at first contact), so that the desk, the
+/// citizen's pages and the figures show something at first look. Only on an empty table.
+pub async fn seed_demo_appeals(db: &Db) -> anyhow::Result<()> {
+    use yagona_contact::{Actor, AppealStore, Channel, Kind, NewAppeal, Viewer};
+    use yagona_core::{Locale, Pinfl};
+
+    let store = AppealStore { db };
+    store
+        .register_client("Toshkent shahar mobil ilovasi", DEMO_OPEN311_KEY)
+        .await?;
+    if store.count().await? > 0 {
+        return Ok(());
+    }
+    let cat = RegistryStore { db }.catalogue().await?;
+    let today = yagona_core::tashkent_date(&yagona_core::now());
+    let days_ago = |n: u64| today.checked_sub_days(chrono::Days::new(n));
+    let base = |kind, channel, subject: &str, body: &str, name: &str| {
+        let actor = Actor::Applicant { name: name.into() };
+        NewAppeal::new(kind, channel, subject, body, name, Locale::Uz, actor)
+    };
+    let officer = |agency: &str, name: &str| Actor::Officer {
+        user_id: format!("officer-{agency}"),
+        name: name.into(),
+        agency: agency.into(),
+    };
+    let operator = Actor::Operator {
+        user_id: "operator".into(),
+        name: "Shahnoza Qosimova".into(),
+    };
+
+    // 1. A signed-in citizen's complaint about birth registration: answered and rated.
+    let mut a = base(
+        Kind::Complaint,
+        Channel::Portal,
+        "Guvohnoma hali berilmadi",
+        "Oʻgʻlimning tugʻilganligi haqidagi arizani 10 kun oldin berdim, lekin guvohnoma hali tayyor emas. Iltimos, sababini tushuntiring.",
+        "Dilnoza Karimova",
+    );
+    a.service = Some("birth-registration".into());
+    a.pinfl = Some(Pinfl::parse("31505901234567")?);
+    a.phone = Some("+998 90 112 34 56".into());
+    a.received_on = days_ago(9);
+    let first = store.create(&cat, a).await?.appeal;
+    let civil = officer("civil-registry", "Nodira Xolmatova");
+    store.take(&first.id, &civil).await?;
+    store
+        .reply(
+            &first.id,
+            &civil,
+            "Hurmatli Dilnoza Karimova! Tugʻruqxona maʼlumotnomasi arxivga kech kelgani uchun kechikish boʻldi. Guvohnoma tayyor va shaxsiy kabinetingizga yuborildi. Noqulaylik uchun uzr soʻraymiz.",
+        )
+        .await?;
+    store
+        .rate(
+            &first.id,
+            Viewer::Citizen(&Pinfl::parse("31505901234567")?),
+            &Actor::Applicant {
+                name: "Dilnoza Karimova".into(),
+            },
+            4,
+            "Javob tez keldi, rahmat.",
+        )
+        .await?;
+
+    // 2. An anonymous inquiry about kindergarten enrolment, with the agency, overdue.
+    let mut b = base(
+        Kind::Inquiry,
+        Channel::Portal,
+        "Bogʻcha navbati",
+        "Qizim uchun bogʻchaga navbatga turdim. Navbat qachon kelishini qanday bilsam boʻladi?",
+        "Aziz Rahimov",
+    );
+    b.service = Some("kindergarten-enrolment".into());
+    b.phone = Some("+998 93 555 12 34".into());
+    b.received_on = days_ago(20);
+    store.create(&cat, b).await?;
+
+    // 3. A phone call about a certificate of no criminal record, answered at first contact.
+    let mut c = base(
+        Kind::Inquiry,
+        Channel::Phone,
+        "Sudlanmaganlik maʼlumotnomasi muddati",
+        "Fuqaro maʼlumotnoma qancha vaqtda tayyor boʻlishini soʻradi.",
+        "Bekzod Tursunov",
+    );
+    c.service = Some("no-criminal-record-certificate".into());
+    c.phone = Some("+998 97 700 11 22".into());
+    c.first_contact_answer = TopicStore { db }
+        .load()
+        .await?
+        .answer("no-criminal-record-how-long")
+        .map(|a| a.text.uz.clone());
+    c.actor = operator.clone();
+    store.create(&cat, c).await?;
+
+    // 4. A street-lighting report from the city app (Open311), with the khokimiyat.
+    let client: Option<(String, String)> = store.client_by_key(DEMO_OPEN311_KEY).await?;
+    let mut d = base(
+        Kind::Complaint,
+        Channel::Open311,
+        "Koʻcha chirogʻi ishlamayapti",
+        "Chilonzor 9-mavze, 14-uy oldidagi koʻcha chirogʻi bir haftadan beri yonmayapti.",
+        "Sardor Aliyev",
+    );
+    d.topic = Some("city-roads-lighting-waste".into());
+    d.email = Some("sardor.aliyev@mail.uz".into());
+    d.address = Some("Toshkent, Chilonzor tumani, 9-mavze, 14-uy".into());
+    d.lat = Some(41.2856);
+    d.lon = Some(69.2034);
+    d.received_on = days_ago(2);
+    if let Some((id, name)) = client {
+        d.client_id = Some(id.clone());
+        d.actor = Actor::Client { id, name };
+    }
+    store.create(&cat, d).await?;
+
+    // 5. A proposal in Russian about schools, needing extra study (one month).
+    let mut e = base(
+        Kind::Proposal,
+        Channel::Portal,
+        "Электронный дневник для родителей",
+        "Предлагаю сделать электронный дневник доступным родителям через портал, с уведомлениями об оценках.",
+        "Малика Юсупова",
+    );
+    e.topic = Some("schools-and-kindergartens".into());
+    e.pinfl = Some(Pinfl::parse("42003960110028")?);
+    e.email = Some("malika.yusupova@example.uz".into());
+    e.locale = Locale::Ru;
+    e.needs_checking = true;
+    store.create(&cat, e).await?;
+
+    // 7. A citizen's inquiry about a duplicate certificate, with the Civil Registry, in Cyrillic.
+    let mut g = base(
+        Kind::Inquiry,
+        Channel::Portal,
+        "Никоҳ гувоҳномасининг дубликати",
+        "Никоҳ гувоҳномам йўқолган. Дубликатни олиш учун қайси ҳужжатлар керак ва қанча вақт кетади?",
+        "Jasur Abdullayev",
+    );
+    g.service = Some("civil-certificate-duplicate".into());
+    g.pinfl = Some(Pinfl::parse("30912850420017")?);
+    g.phone = Some("+998 99 876 54 32".into());
+    g.locale = Locale::UzCyrl;
+    g.received_on = days_ago(4);
+    store.create(&cat, g).await?;
+
+    // 6. A call about something no topic covers: waiting at the contact centre to be routed.
+    let mut f = base(
+        Kind::Inquiry,
+        Channel::Phone,
+        "Pensiya hisob-kitobi",
+        "Fuqaro pensiya miqdori qanday hisoblanganini bilmoqchi; qaysi idoraga murojaat qilishni bilmaydi.",
+        "Gulchehra Nazarova",
+    );
+    f.phone = Some("+998 91 234 56 78".into());
+    f.actor = operator;
+    store.create(&cat, f).await?;
+    Ok(())
+}

@@ -1,0 +1,233 @@
+//! A node: the components put together. The domain components share one database and one
+//! catalogue; the pages, the APIs and the exchange gateway each get what they need and nothing
+//! of each other; the binary's router and server ([`crate::server`]) put their routes side by
+//! side.
+
+use crate::metrics::{self, Metrics};
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::{header, HeaderValue};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{any, get};
+use axum::Router;
+use futures::future::BoxFuture;
+use std::sync::Arc;
+use std::time::Duration;
+use tower_http::set_header::SetResponseHeaderLayer;
+use yagona_api::Api;
+use yagona_applications::{Applications, ExchangeCall, ExchangeClient, ExchangeReply};
+use yagona_contact::TrackingGuard;
+use yagona_core::Locale;
+use yagona_db::Db;
+use yagona_exchange::{ClientId, ErrorKind, ExchangeError, ServiceId};
+use yagona_gateway::{Call, Gateway, GatewayConfig, R1_ROUTE};
+use yagona_registry::CatalogueCache;
+use yagona_web::{Pages, PagesConfig};
+
+/// What a node is configured with.
+#[derive(Debug, Clone, Default)]
+pub struct NodeConfig {
+    pub pages: PagesConfig,
+    pub gateway: GatewayConfig,
+    /// The subsystem the platform asks registers as (once-only prefill, service tasks that name
+    /// no subsystem of their own); none: the platform asks nobody on its own.
+    pub portal: Option<ClientId>,
+}
+
+/// The components of a running node.
+pub struct Node {
+    pub db: Db,
+    pub catalogue: CatalogueCache,
+    pub gateway: Arc<Gateway>,
+    /// How the domain reaches other agencies: through this node's gateway.
+    pub exchange: Arc<dyn ExchangeClient>,
+    pub applications: Arc<Applications>,
+    pub pages: Arc<Pages>,
+    pub api: Arc<Api>,
+    pub metrics: Arc<Metrics>,
+    pub config: NodeConfig,
+}
+
+impl Node {
+    /// Puts a node together on a migrated database.
+    pub async fn new(db: Db, config: NodeConfig) -> anyhow::Result<Arc<Node>> {
+        let catalogue = CatalogueCache::new(&db).await?;
+        let gateway = Arc::new(Gateway::new(&db, config.gateway.clone()).await?);
+        let exchange: Arc<dyn ExchangeClient> = Arc::new(GatewayClient {
+            gateway: gateway.clone(),
+            platform: config.portal.clone(),
+        });
+        let applications = Arc::new(Applications::new(
+            db.clone(),
+            catalogue.clone(),
+            Some(exchange.clone()),
+        ));
+        let metrics = Arc::new(Metrics::new(|registry| {
+            applications.register_metrics(registry)
+        }));
+        let api = Arc::new(Api {
+            db: db.clone(),
+            catalogue: catalogue.clone(),
+            applications: applications.clone(),
+        });
+        let reload = gateway.clone();
+        let pages = Arc::new(
+            Pages::new(
+                db.clone(),
+                config.pages.clone(),
+                catalogue.clone(),
+                applications.clone(),
+                Arc::new(TrackingGuard::new()),
+                serde_json::to_value(yagona_api::openapi())?,
+                Arc::new(move || -> BoxFuture<'static, ()> {
+                    let gateway = reload.clone();
+                    Box::pin(async move { gateway.reload().await })
+                }),
+            )
+            .await?,
+        );
+        Ok(Arc::new(Node {
+            db,
+            catalogue,
+            gateway,
+            exchange,
+            applications,
+            pages,
+            api,
+            metrics,
+            config,
+        }))
+    }
+
+    /// The whole HTTP surface of the node: pages, APIs, the exchange, health and metrics.
+    pub fn router(&self) -> Router {
+        let pages_and_api = yagona_web::router(self.pages.clone())
+            .merge(
+                yagona_api::routes(self.api.clone())
+                    .layer(DefaultBodyLimit::max(self.config.pages.max_body_bytes)),
+            )
+            .layer(SetResponseHeaderLayer::if_not_present(
+                header::CONTENT_SECURITY_POLICY,
+                HeaderValue::from_static(CSP),
+            ))
+            .layer(SetResponseHeaderLayer::if_not_present(
+                header::X_CONTENT_TYPE_OPTIONS,
+                HeaderValue::from_static("nosniff"),
+            ))
+            .layer(SetResponseHeaderLayer::if_not_present(
+                header::REFERRER_POLICY,
+                HeaderValue::from_static("same-origin"),
+            ));
+        // The exchange has its own limits and answers in its own protocol: no sessions, no
+        // page headers (a provider's answer passes as it was given).
+        let mut exchange = Router::new()
+            .route(R1_ROUTE, any(exchange_call))
+            .route("/listClients", get(exchange_call));
+        for v in ["r0", "r2", "r3", "r4", "r5", "r6", "r7", "r8", "r9"] {
+            exchange = exchange.route(&format!("/{v}/{{*rest}}"), any(exchange_call));
+        }
+        let operations = Router::new()
+            .route("/healthz", get(metrics::healthz))
+            .with_state(self.db.clone())
+            .merge(
+                Router::new()
+                    .route("/metrics", get(metrics::metrics))
+                    .with_state(self.metrics.clone()),
+            );
+        pages_and_api
+            .merge(exchange.with_state(self.gateway.clone()))
+            .merge(yagona_api::open311_routes(self.api.clone()))
+            .merge(operations)
+            .layer(axum::middleware::from_fn_with_state(
+                self.metrics.clone(),
+                metrics::track,
+            ))
+            .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+                yagona_web::panic_page,
+            ))
+    }
+
+    /// The node's background work: timers that fall due and the built-in service tasks
+    /// (those that ask other agencies too), and the pushes of published events. Every node
+    /// runs it; claims in the database keep each step to one node.
+    pub fn spawn_background(self: &Arc<Self>, name: &str) -> Vec<tokio::task::JoinHandle<()>> {
+        let every = Duration::from_millis(500);
+        vec![
+            tokio::spawn(yagona_applications::workers::run_forever(
+                self.db.clone(),
+                name.to_owned(),
+                every,
+                Some(self.exchange.clone()),
+            )),
+            yagona_gateway::rooms::spawn_pusher(self.gateway.clone(), every),
+        ]
+    }
+}
+
+/// Headers that tell browsers to run only this site's own resources, never to frame the pages,
+/// never to guess content types, and not to leak addresses (reference numbers) to other sites.
+const CSP: &str = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
+                   frame-ancestors 'none'; form-action 'self'; base-uri 'none'";
+
+/// A call of the exchange's protocol that came through the router (the serving threads pass
+/// `/r1/` calls to the gateway directly; see [`crate::server`]).
+async fn exchange_call(State(gateway): State<Arc<Gateway>>, req: Request) -> Response {
+    gateway.handle(req).await.into_response()
+}
+
+/// The domain's way to other agencies, through this node's gateway.
+struct GatewayClient {
+    gateway: Arc<Gateway>,
+    platform: Option<ClientId>,
+}
+
+impl ExchangeClient for GatewayClient {
+    fn platform(&self) -> Option<&ClientId> {
+        self.platform.as_ref()
+    }
+
+    fn call<'a>(
+        &'a self,
+        call: ExchangeCall<'a>,
+    ) -> BoxFuture<'a, Result<ExchangeReply, ExchangeError>> {
+        Box::pin(async move {
+            let client = call.client.or(self.platform.as_ref()).ok_or_else(|| {
+                ExchangeError::new(
+                    ErrorKind::InvalidClientIdentifier,
+                    "no subsystem to ask as: name one, or configure the platform's ([exchange] portal)",
+                )
+            })?;
+            let method = http::Method::from_bytes(call.method.as_bytes()).map_err(|_| {
+                ExchangeError::new(
+                    ErrorKind::BadRequest,
+                    format!("{:?} is not a method", call.method),
+                )
+            })?;
+            let reply = self
+                .gateway
+                .call(Call {
+                    client,
+                    service: call.service,
+                    method,
+                    path: call.path,
+                    body: call.body,
+                    user_id: call.user_id,
+                    issue: call.issue,
+                    message_id: call.message_id,
+                })
+                .await?;
+            Ok(ExchangeReply {
+                status: reply.status,
+                body: reply.body,
+                request_id: reply.request_id,
+            })
+        })
+    }
+
+    fn describe<'a>(
+        &'a self,
+        service: &'a ServiceId,
+        locale: Locale,
+    ) -> BoxFuture<'a, Option<(String, String)>> {
+        Box::pin(self.gateway.describe(service, locale))
+    }
+}
