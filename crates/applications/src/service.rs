@@ -17,7 +17,7 @@ use std::sync::Arc;
 use yagona_core::{now, Locale, Pinfl, ReferenceNumber};
 use yagona_db::Db;
 use yagona_forms::{FieldError, FormDefinition, Widget};
-use yagona_registry::{CatalogueCache, RegistryStore, ServiceVersion};
+use yagona_registry::{CatalogueCache, ServiceVersion};
 use yagona_workflow::store::UserTask;
 
 /// The longest comment an officer may give with a decision.
@@ -171,7 +171,7 @@ impl Applications {
         &self,
         pinfl: &Pinfl,
         reference: &ReferenceNumber,
-    ) -> Result<(Application, ServiceVersion), ApplicationError> {
+    ) -> Result<(Application, Arc<ServiceVersion>), ApplicationError> {
         let app = self
             .store()
             .get(reference, Viewer::Applicant(pinfl))
@@ -181,8 +181,11 @@ impl Applications {
         Ok((app, sv))
     }
 
-    async fn service_version(&self, app: &Application) -> Result<ServiceVersion, ApplicationError> {
-        RegistryStore { db: &self.db }
+    async fn service_version(
+        &self,
+        app: &Application,
+    ) -> Result<Arc<ServiceVersion>, ApplicationError> {
+        self.catalogue
             .service_version(&app.service_code, app.service_version)
             .await?
             .ok_or(ApplicationError::NotFound)
@@ -441,7 +444,7 @@ impl Applications {
         &self,
         applicant: &Actor,
         reference: &ReferenceNumber,
-    ) -> Result<(Application, ServiceVersion), ApplicationError> {
+    ) -> Result<(Application, Arc<ServiceVersion>), ApplicationError> {
         let found = self
             .for_applicant(applicant_pinfl(applicant)?, reference)
             .await?;

@@ -216,7 +216,7 @@ async fn citizen_application(
     state: &Pages,
     ctx: &Ctx,
     reference: &str,
-) -> Result<(Actor, Application, ServiceVersion), Response> {
+) -> Result<(Actor, Application, Arc<ServiceVersion>), Response> {
     let Some(applicant) = ctx.applicant() else {
         return Err(sign_in_redirect(ctx));
     };
@@ -238,7 +238,7 @@ async fn editable_application(
     state: &Pages,
     ctx: &Ctx,
     reference: &str,
-) -> Result<(Actor, Application, ServiceVersion), Response> {
+) -> Result<(Actor, Application, Arc<ServiceVersion>), Response> {
     let found = citizen_application(state, ctx, reference).await?;
     if found.1.status.editable_by_applicant() {
         Ok(found)

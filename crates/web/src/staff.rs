@@ -22,7 +22,6 @@ use yagona_applications::{
 };
 use yagona_core::{now, tashkent_date, ReferenceNumber};
 use yagona_identity::User;
-use yagona_registry::RegistryStore;
 
 fn today() -> chrono::NaiveDate {
     tashkent_date(&now())
@@ -192,7 +191,8 @@ async fn render_application_with(
         (Ok(e), Ok(d)) => (e, d),
         (Err(e), _) | (_, Err(e)) => return application_error(state, ctx, e),
     };
-    let sv = match (RegistryStore { db: &state.db })
+    let sv = match state
+        .catalogue
         .service_version(&app.service_code, app.service_version)
         .await
     {

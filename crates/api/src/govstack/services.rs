@@ -9,7 +9,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use std::sync::Arc;
 use yagona_core::Locale;
-use yagona_registry::{Catalogue, RegistryStore, Service};
+use yagona_registry::{Catalogue, Service};
 
 fn service_out(cat: &Catalogue, s: &Service, l: Locale) -> Value {
     let p = &s.passport;
@@ -118,10 +118,7 @@ pub(super) async fn get_eform(
         return not_found("e-form");
     };
     let cat = api.catalogue.get().await;
-    match (RegistryStore { db: &api.db })
-        .service_version(code, version)
-        .await
-    {
+    match api.catalogue.service_version(code, version).await {
         Ok(Some(sv)) => {
             let latest = cat.service_version(code) == Some(version);
             let mut out = eform_item(&sv.service, version, latest, caller.locale);
