@@ -65,6 +65,11 @@ impl Migration {
     }
 }
 
+fn next_id() -> u64 {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+}
+
 /// The database handle every store takes. Reads go to `pool`; writes go to `writer`, which on
 /// SQLite is a single connection, so that writers queue in the process instead of failing with
 /// `SQLITE_BUSY` (SQLite allows one writer at a time anyway).
@@ -75,6 +80,9 @@ pub struct Db {
     pub backend: Backend,
     /// Writers sharing commits (SQLite; see [`Db::join_group`]).
     group: std::sync::Arc<group::Group>,
+    /// Tells this database handle from others in the same process (a node and its tests'
+    /// neighbours), for caches kept beside it.
+    id: u64,
 }
 
 impl Db {
@@ -108,22 +116,35 @@ impl Db {
                 writer,
                 backend: Backend::Sqlite,
                 group: Default::default(),
+                id: next_id(),
             })
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
-            let pool = AnyPoolOptions::new()
-                .max_connections(20)
-                .acquire_timeout(Duration::from_secs(30))
-                .connect(url)
-                .await?;
+            // Readers and writers draw from pools of their own: a write transaction that reads
+            // something on the side (a process definition, a decision) must never wait for a
+            // connection that writers like it hold, or under load every writer waits for every
+            // other one.
+            let options = || {
+                AnyPoolOptions::new()
+                    .max_connections(20)
+                    .acquire_timeout(Duration::from_secs(30))
+            };
+            let pool = options().connect(url).await?;
+            let writer = options().connect(url).await?;
             Ok(Db {
-                writer: pool.clone(),
+                writer,
                 pool,
                 backend: Backend::Postgres,
                 group: Default::default(),
+                id: next_id(),
             })
         } else {
             Err(DbError::UnsupportedUrl(url.to_owned()))
         }
+    }
+
+    /// This handle's number, unique in the process (clones share it).
+    pub fn id(&self) -> u64 {
+        self.id
     }
 
     /// The SQLite address of the default database file in a data folder.
