@@ -1,11 +1,10 @@
 //! `yagona process check`: which parts of a model the engine cannot run, and why.
 //!
-//! The executable subset is the one of issue 3 (see ARCHITECTURE.md): start events (none, timer,
-//! message), end events (none, terminate, error, message), service, user, send, receive,
-//! business-rule tasks (and plain/manual tasks, which pass through), embedded and event
-//! sub-processes, call activities, exclusive, parallel, inclusive and event-based gateways,
-//! timer and message catch events, timer/message/error boundary events, and multi-instance
-//! tasks. Anything else is reported with its id, line and reason — never silently skipped.
+//! The executable subset: start events (none, timer, message), end events (none, terminate,
+//! error, message), service, user, send, receive, business-rule tasks (and plain/manual tasks,
+//! which pass through), embedded and event sub-processes, call activities, exclusive, parallel,
+//! inclusive and event-based gateways, timer and message catch events, timer/message/error
+//! boundary events, and multi-instance tasks. Anything else is reported with its id, line and reason — never silently skipped.
 
 use crate::model::*;
 use serde::Serialize;

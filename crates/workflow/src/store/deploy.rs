@@ -17,6 +17,21 @@ fn parsed() -> &'static Mutex<HashMap<String, Arc<Definitions>>> {
     PARSED.get_or_init(Default::default)
 }
 
+/// How long a node starts new instances on the latest version it knows of a process without
+/// looking again (a deployment on this node is seen at once; one on another node within this).
+const LATEST_CHECK: std::time::Duration = std::time::Duration::from_secs(2);
+
+type Latest = HashMap<(u64, String), (i64, String, std::time::Instant)>;
+
+/// The latest version of each process (and its fingerprint) per database, as last read.
+fn latest() -> std::sync::MutexGuard<'static, Latest> {
+    static LATEST: OnceLock<Mutex<Latest>> = OnceLock::new();
+    LATEST
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+}
+
 pub(super) fn cached(fingerprint: &str) -> Option<Arc<Definitions>> {
     parsed()
         .lock()
@@ -133,6 +148,12 @@ impl ProcessStore<'_> {
             out.push((p.id.clone(), version));
         }
         tx.commit().await?;
+        // New instances on this node start on what was just deployed.
+        let mut known = latest();
+        for (process_id, _) in &out {
+            known.remove(&(self.db.id(), process_id.clone()));
+        }
+        drop(known);
         Ok(out)
     }
 
@@ -202,16 +223,31 @@ impl ProcessStore<'_> {
         process_id: &str,
         version: Option<i64>,
     ) -> Result<(i64, Arc<Definitions>), StoreError> {
-        let row: Option<(i64, String)> = match version {
-            Some(v) => sqlx::query_as("SELECT version, content_hash FROM process_definitions WHERE process_id = $1 AND version = $2")
+        let key = (self.db.id(), process_id.to_owned());
+        let known = match version {
+            None => latest()
+                .get(&key)
+                .filter(|(_, _, at)| at.elapsed() < LATEST_CHECK)
+                .map(|(v, f, _)| (*v, f.clone())),
+            Some(_) => None,
+        };
+        let row: Option<(i64, String)> = match (version, known) {
+            (_, Some(known)) => Some(known),
+            (Some(v), None) => sqlx::query_as("SELECT version, content_hash FROM process_definitions WHERE process_id = $1 AND version = $2")
                 .bind(process_id)
                 .bind(v)
                 .fetch_optional(&self.db.pool)
                 .await?,
-            None => sqlx::query_as("SELECT version, content_hash FROM process_definitions WHERE process_id = $1 ORDER BY version DESC LIMIT 1")
-                .bind(process_id)
-                .fetch_optional(&self.db.pool)
-                .await?,
+            (None, None) => {
+                let row: Option<(i64, String)> = sqlx::query_as("SELECT version, content_hash FROM process_definitions WHERE process_id = $1 ORDER BY version DESC LIMIT 1")
+                    .bind(process_id)
+                    .fetch_optional(&self.db.pool)
+                    .await?;
+                if let Some((v, f)) = &row {
+                    latest().insert(key, (*v, f.clone(), std::time::Instant::now()));
+                }
+                row
+            }
         };
         let (v, fingerprint) =
             row.ok_or_else(|| StoreError::NoDefinition(process_id.to_owned()))?;

@@ -203,12 +203,15 @@ pub struct UserTask {
     pub assignee: Option<String>,
     pub assignee_name: Option<String>,
     pub form_key: Option<String>,
-    pub due_at: Option<String>,
-    pub created_at: String,
+    #[serde(with = "yagona_core::rfc3339::option")]
+    pub due_at: Option<yagona_core::Timestamp>,
+    #[serde(with = "yagona_core::rfc3339")]
+    pub created_at: yagona_core::Timestamp,
     /// What people call the task: see [`crate::model::FlowElement::labels`].
     pub label: Map<String, Json>,
     /// When a non-interrupting timer on the task's boundary fired (its deadline passed).
-    pub escalated_at: Option<String>,
+    #[serde(with = "yagona_core::rfc3339::option")]
+    pub escalated_at: Option<yagona_core::Timestamp>,
 }
 
 /// Which open user tasks an inbox lists.

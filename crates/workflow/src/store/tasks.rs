@@ -7,6 +7,14 @@ use sqlx::Row;
 
 fn user_task_from_row(r: &sqlx::any::AnyRow) -> Result<UserTask, StoreError> {
     let groups: Option<String> = r.try_get(3)?;
+    let moment = |text: Option<String>| -> Result<Option<yagona_core::Timestamp>, StoreError> {
+        text.map(|t| {
+            yagona_core::parse_timestamp(&t).ok_or_else(|| {
+                StoreError::Unrunnable(format!("a task's time {t:?} is not RFC 3339"))
+            })
+        })
+        .transpose()
+    };
     Ok(UserTask {
         instance_id: r.try_get(0)?,
         wait_id: r.try_get(1)?,
@@ -15,13 +23,13 @@ fn user_task_from_row(r: &sqlx::any::AnyRow) -> Result<UserTask, StoreError> {
         assignee: r.try_get(4)?,
         assignee_name: r.try_get(5)?,
         form_key: r.try_get(6)?,
-        due_at: r.try_get(7)?,
-        created_at: r.try_get(8)?,
+        due_at: moment(r.try_get(7)?)?,
+        created_at: moment(Some(r.try_get(8)?))?.unwrap_or_default(),
         label: r
             .try_get::<Option<String>, _>(9)?
             .and_then(|l| serde_json::from_str(&l).ok())
             .unwrap_or_default(),
-        escalated_at: r.try_get(10)?,
+        escalated_at: moment(r.try_get(10)?)?,
     })
 }
 
