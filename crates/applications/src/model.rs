@@ -230,8 +230,6 @@ impl InboxItem {
     pub fn due(&self) -> Option<NaiveDate> {
         self.task
             .due_at
-            .as_deref()
-            .and_then(yagona_core::parse_timestamp)
             .map(|t| tashkent_date(&(t - chrono::Duration::seconds(1))))
             .or(self.application.decision_due)
     }

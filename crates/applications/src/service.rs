@@ -15,7 +15,7 @@ use serde_json::{Map, Value};
 use std::collections::HashMap;
 use std::sync::Arc;
 use yagona_core::{now, Locale, Pinfl, ReferenceNumber};
-use yagona_db::Db;
+use yagona_db::{Db, Outcome, Slot};
 use yagona_forms::{FieldError, FormDefinition, Widget};
 use yagona_registry::{CatalogueCache, ServiceVersion};
 use yagona_workflow::store::UserTask;
@@ -119,13 +119,13 @@ impl Applications {
         };
         let mut tries = 0;
         let app = loop {
-            let made = async {
-                let mut tx = self.db.writer.begin().await?;
-                let app = ApplicationStore::insert_draft(&mut tx, &draft, &now()).await?;
-                tx.commit().await?;
-                Ok::<_, ApplicationError>(app)
-            }
-            .await;
+            let draft = &draft;
+            let made = self
+                .write(|mut slot| async move {
+                    let made = ApplicationStore::insert_draft(slot.tx(), draft, &now()).await;
+                    (slot, made)
+                })
+                .await;
             match made {
                 Err(ApplicationError::Conflict) if tries + 1 < FRESH_NUMBER_TRIES => tries += 1,
                 other => break other?,
@@ -149,14 +149,17 @@ impl Applications {
         for (k, v) in facts::prefill(&s.form, &found) {
             answers.entry(k).or_insert(v);
         }
-        let kept = async {
-            let mut tx = self.db.writer.begin().await?;
-            ApplicationStore::write_facts(&mut tx, &app, &found).await?;
-            let app = ApplicationStore::write_answers(&mut tx, app.clone(), answers).await?;
-            tx.commit().await?;
-            Ok::<_, ApplicationError>(app)
-        }
-        .await;
+        let (draft, found, answers) = (&app, &found, &answers);
+        let kept = self
+            .write(|mut slot| async move {
+                let kept = async {
+                    ApplicationStore::write_facts(slot.tx(), draft, found).await?;
+                    ApplicationStore::write_answers(slot.tx(), draft.clone(), answers.clone()).await
+                }
+                .await;
+                (slot, kept)
+            })
+            .await;
         match kept {
             Ok(filled) => Ok(filled),
             Err(e) => {
@@ -248,15 +251,21 @@ impl Applications {
             return Err(ApplicationError::Invalid(errors));
         }
         let at = now();
-        let mut tx = self.db.writer.begin().await?;
-        let mut answers = merged(&app.answers, &changes);
-        for (upload, media) in &files {
-            let doc = ApplicationStore::insert_upload(&mut tx, &app, upload, media, &at).await?;
-            answers.insert(upload.field.clone(), Value::String(doc.id));
-        }
-        let saved = ApplicationStore::write_answers(&mut tx, app, answers).await?;
-        tx.commit().await?;
-        Ok(saved)
+        let (app, changes, files) = (&app, &changes, &files);
+        self.write(|mut slot| async move {
+            let saved = async {
+                let mut answers = merged(&app.answers, changes);
+                for (upload, media) in files {
+                    let doc =
+                        ApplicationStore::insert_upload(slot.tx(), app, upload, media, &at).await?;
+                    answers.insert(upload.field.clone(), Value::String(doc.id));
+                }
+                ApplicationStore::write_answers(slot.tx(), app.clone(), answers).await
+            }
+            .await;
+            (slot, saved)
+        })
+        .await
     }
 
     /// Submits (or resubmits after correction) the applicant's application: every answer is
@@ -278,14 +287,18 @@ impl Applications {
             form: &sv.service.form,
             calendar: &cat.calendar,
             deadline_working_days: sv.service.passport.deadline_working_days,
+            own_process: sv.service.process.is_some(),
         };
         let engine = process::processes(&self.db, &cat.calendar);
-        let mut tx = self.db.writer.begin().await?;
-        let current = ApplicationStore::get_in(&mut tx, reference, Viewer::Applicant(pinfl))
-            .await?
-            .ok_or(ApplicationError::NotFound)?;
-        ApplicationStore::submit_in(&mut tx, &engine, &current, applicant, &terms).await?;
-        tx.commit().await?;
+        // As read just now: should it have changed since, the submission's guarded update
+        // says so (a conflict), and nothing is written.
+        let (app_ref, engine, terms) = (&app, &engine, &terms);
+        self.write(|mut slot| async move {
+            let done =
+                ApplicationStore::submit_in(slot.tx(), engine, app_ref, applicant, terms).await;
+            (slot, done)
+        })
+        .await?;
         self.metrics.submitted(&app.service_code);
         self.store()
             .get(reference, Viewer::Applicant(pinfl))
@@ -324,6 +337,7 @@ impl Applications {
             form: &s.form,
             calendar: &cat.calendar,
             deadline_working_days: s.passport.deadline_working_days,
+            own_process: s.process.is_some(),
         };
         let mut tries = 0;
         let filed = loop {
@@ -361,6 +375,7 @@ impl Applications {
             form: &sv.service.form,
             calendar: &cat.calendar,
             deadline_working_days: sv.service.passport.deadline_working_days,
+            own_process: sv.service.process.is_some(),
         };
         let answers = merged(&app.answers, &changes);
         let filed = self
@@ -414,29 +429,58 @@ impl Applications {
         }
         let at = now();
         let engine = process::processes(&self.db, terms.calendar);
-        let mut tx = self.db.writer.begin().await?;
-        let app = match (existing, draft) {
-            (Some(a), _) => {
-                ApplicationStore::get_in(&mut tx, &a.reference, Viewer::Applicant(pinfl))
-                    .await?
-                    .ok_or(ApplicationError::NotFound)?
-            }
-            (None, Some(d)) => ApplicationStore::insert_draft(&mut tx, d, &at).await?,
-            (None, None) => return Err(ApplicationError::NotFound),
-        };
-        let mut filled = answers.clone();
-        for (id, upload, media) in &staged {
-            let doc = ApplicationStore::insert_upload(&mut tx, &app, upload, media, &at).await?;
-            filled.insert(upload.field.clone(), Value::String(doc.id));
-            ApplicationStore::unstage(&mut tx, pinfl, id).await?;
-        }
-        let app = ApplicationStore::write_answers(&mut tx, app, filled).await?;
-        ApplicationStore::submit_in(&mut tx, &engine, &app, applicant, terms).await?;
-        tx.commit().await?;
+        let (engine, staged) = (&engine, &staged);
+        let app = self
+            .write(|mut slot| async move {
+                let filed = async {
+                    let tx = slot.tx();
+                    let app = match (existing, draft) {
+                        (Some(a), _) => {
+                            ApplicationStore::get_in(tx, &a.reference, Viewer::Applicant(pinfl))
+                                .await?
+                                .ok_or(ApplicationError::NotFound)?
+                        }
+                        (None, Some(d)) => ApplicationStore::insert_draft(tx, d, &at).await?,
+                        (None, None) => return Err(ApplicationError::NotFound),
+                    };
+                    let mut filled = answers.clone();
+                    for (id, upload, media) in staged {
+                        let doc =
+                            ApplicationStore::insert_upload(tx, &app, upload, media, &at).await?;
+                        filled.insert(upload.field.clone(), Value::String(doc.id));
+                        ApplicationStore::unstage(tx, pinfl, id).await?;
+                    }
+                    let app = ApplicationStore::write_answers(tx, app, filled).await?;
+                    ApplicationStore::submit_in(tx, engine, &app, applicant, terms).await?;
+                    Ok(app)
+                }
+                .await;
+                (slot, filed)
+            })
+            .await?;
         store
             .get(&app.reference, Viewer::Applicant(pinfl))
             .await?
             .ok_or(ApplicationError::NotFound)
+    }
+
+    /// One write transaction of an operation, shared with the writers queued at the same moment
+    /// (group commit on SQLite; a transaction of its own on PostgreSQL). `work` may run more
+    /// than once: when another member of its group failed, everything the group wrote was
+    /// rolled back, and the work is done again from what it was given.
+    async fn write<'s, T, F, Fut>(&'s self, mut work: F) -> Result<T, ApplicationError>
+    where
+        F: FnMut(Slot<'s>) -> Fut,
+        Fut: std::future::Future<Output = (Slot<'s>, Result<T, ApplicationError>)>,
+    {
+        loop {
+            let slot = self.db.join_group().await?;
+            let (slot, done) = work(slot).await;
+            match slot.finish(done.is_ok()).await? {
+                Outcome::Retry => continue,
+                Outcome::Committed | Outcome::RolledBack => return done,
+            }
+        }
     }
 
     /// The applicant's application, if they may still change it.

@@ -58,7 +58,12 @@ impl CatalogueCache {
         if versions.len() >= VERSIONS_KEPT {
             versions.clear();
         }
-        Ok(Some(versions.entry(key).or_insert_with(|| Arc::new(read)).clone()))
+        Ok(Some(
+            versions
+                .entry(key)
+                .or_insert_with(|| Arc::new(read))
+                .clone(),
+        ))
     }
 
     fn lock_versions(&self) -> std::sync::MutexGuard<'_, Versions> {

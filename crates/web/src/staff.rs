@@ -346,7 +346,7 @@ fn task_view(state: &Pages, ctx: &Ctx, user: &User, t: &UserTask) -> Value {
         "can_take": t.assignee.is_none(),
         "can_release": mine,
         "can_decide": mine || t.assignee.is_none(),
-        "due": t.due_at.as_deref().map(view::moment),
+        "due": t.due_at.as_ref().map(yagona_core::tashkent_display),
         "escalated": t.escalated_at.is_some(),
         "review": t.form_key.as_deref().is_none_or(|k| k == yagona_applications::process::REVIEW_FORM),
         "taken_by": t.assignee_name.as_ref().filter(|_| !mine).map(|n| {

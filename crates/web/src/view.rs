@@ -3,7 +3,7 @@
 use chrono::{Datelike, NaiveDate};
 use serde_json::{json, Value};
 use yagona_applications::{Application, ApplicationEvent, Document, Holder, Status};
-use yagona_core::{group_thousands, parse_timestamp, tashkent_display, Fee, Locale};
+use yagona_core::{group_thousands, tashkent_display, Fee, Locale};
 use yagona_forms::{Field, FieldError, Widget};
 use yagona_i18n::{Args, I18n};
 use yagona_registry::{Catalogue, Service};
@@ -12,13 +12,6 @@ use yagona_registry::{Catalogue, Service};
 pub fn date(i18n: &I18n, l: Locale, d: NaiveDate) -> String {
     let month = i18n.t(l, &format!("month-{}", d.month()), None);
     format!("{} {} {}", d.day(), month, d.year())
-}
-
-/// A stored timestamp in Tashkent time.
-pub fn moment(stored: &str) -> String {
-    parse_timestamp(stored)
-        .map(|t| tashkent_display(&t))
-        .unwrap_or_else(|| stored.to_owned())
 }
 
 pub fn fee(

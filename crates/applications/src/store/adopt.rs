@@ -25,7 +25,9 @@ impl ApplicationStore<'_> {
         for row in &rows {
             let app = Application::from_row(row)?;
             let mut tx = self.db.writer.begin().await?;
-            match start_process(&mut tx, &engine, &app, deadline(&app.service_code)).await {
+            // Which services have a process of their own is not asked: the service's is tried
+            // first, as at the time these applications were made.
+            match start_process(&mut tx, &engine, &app, deadline(&app.service_code), true).await {
                 Ok(_) => {
                     tx.commit().await?;
                     adopted += 1;

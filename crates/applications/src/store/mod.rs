@@ -116,8 +116,8 @@ impl Application {
     }
 }
 
-/// Records a history event; the status it led to is read back from the application, which the
-/// process projection has already updated within the same transaction.
+/// Records a history event; the status it led to is read from the application, which the
+/// process projection has already updated within the same transaction (one statement).
 #[allow(clippy::too_many_arguments)]
 pub(crate) async fn record(
     tx: &mut Tx<'_>,
@@ -129,13 +129,9 @@ pub(crate) async fn record(
     comment: Option<&str>,
     step: Option<&Map<String, Value>>,
 ) -> Result<(), sqlx::Error> {
-    let to: String = sqlx::query_scalar("SELECT status FROM applications WHERE id = $1")
-        .bind(application_id)
-        .fetch_one(&mut **tx)
-        .await?;
     sqlx::query(
         "INSERT INTO application_events (application_id, at, actor_kind, actor_id, actor_name, action, from_status, to_status, comment, step, actor_agency)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+         SELECT $1, $2, $3, $4, $5, $6, $7, status, $8, $9, $10 FROM applications WHERE id = $1",
     )
     .bind(application_id)
     .bind(format_timestamp(at))
@@ -144,7 +140,6 @@ pub(crate) async fn record(
     .bind(actor.name())
     .bind(action.code())
     .bind(from.map(Status::code))
-    .bind(to)
     .bind(comment)
     .bind(step.map(|s| Value::Object(s.clone()).to_string()))
     .bind(match actor {

@@ -12,12 +12,13 @@ use yagona_core::{format_timestamp, now, tashkent_date};
 use yagona_forms::{FieldError, FormDefinition, Widget};
 use yagona_workflow::store::ProcessStore;
 
-/// What a submission needs of its service: the form answers are checked against, and the
-/// statutory deadline in working days.
+/// What a submission needs of its service: the form answers are checked against, the
+/// statutory deadline in working days, and whether the service brings a process of its own.
 pub(crate) struct Terms<'a> {
     pub form: &'a FormDefinition,
     pub calendar: &'a Calendar,
     pub deadline_working_days: u32,
+    pub own_process: bool,
 }
 
 impl ApplicationStore<'_> {
@@ -109,7 +110,14 @@ impl ApplicationStore<'_> {
         };
         match &app.process_instance {
             None => {
-                start_process(tx, engine, &submitted, terms.deadline_working_days).await?;
+                start_process(
+                    tx,
+                    engine,
+                    &submitted,
+                    terms.deadline_working_days,
+                    terms.own_process,
+                )
+                .await?;
             }
             Some(instance) => {
                 // Returned: the correction is the applicant's task in the process.
@@ -146,19 +154,26 @@ impl ApplicationStore<'_> {
     }
 }
 
-/// Starts the application's process (its service's, else the standard review) inside the
-/// caller's transaction and links it to the application.
+/// Starts the application's process (its service's, when the registry says it has one, else
+/// the standard review) inside the caller's transaction and links it to the application.
 pub(crate) async fn start_process(
     tx: &mut Tx<'static>,
     engine: &ProcessStore<'_>,
     app: &Application,
     deadline_working_days: u32,
+    own_process: bool,
 ) -> Result<String, ApplicationError> {
     let vars = process::variables(app, deadline_working_days);
-    let instance = match engine
-        .start_in(tx, &app.service_code, Some(&app.id), vars.clone())
-        .await
-    {
+    let own = if own_process {
+        engine
+            .start_in(tx, &app.service_code, Some(&app.id), vars.clone())
+            .await
+    } else {
+        Err(yagona_workflow::store::StoreError::NoDefinition(
+            app.service_code.clone(),
+        ))
+    };
+    let instance = match own {
         // A service without a model of its own runs the standard review.
         Err(yagona_workflow::store::StoreError::NoDefinition(_)) => {
             engine
