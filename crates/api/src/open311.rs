@@ -963,6 +963,7 @@ async fn create(call: &Call<'_>) -> Result<Reply, Failure> {
         client_id: Some(client_id.clone()),
         idempotency_key: key,
         first_contact_answer: None,
+        first_contact_kb: None,
         received_on: None,
         actor: Actor::Client {
             id: client_id,

@@ -239,8 +239,11 @@ pub struct NewAppeal {
     pub client_id: Option<String>,
     /// A key the sender would send again when retrying (scoped by the caller: `open311:<client>:…`).
     pub idempotency_key: Option<String>,
-    /// An operator's answer given during the call, from the knowledge base or their own.
+    /// An operator's answer given during the call, in their own words.
     pub first_contact_answer: Option<String>,
+    /// An operator's answer given during the call from the knowledge base (the answer's code):
+    /// recorded in the caller's language.
+    pub first_contact_kb: Option<String>,
     /// The day it was received, when registered later (a letter received by post on that day);
     /// the legal period runs from it. Never in the future; none means today.
     pub received_on: Option<NaiveDate>,
@@ -279,6 +282,7 @@ impl NewAppeal {
             client_id: None,
             idempotency_key: None,
             first_contact_answer: None,
+            first_contact_kb: None,
             received_on: None,
             actor,
         }

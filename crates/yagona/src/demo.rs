@@ -5,7 +5,6 @@
 use anyhow::Context;
 use std::path::Path;
 use yagona_applications::ApplicationStore;
-use yagona_contact::topics::TopicStore;
 use yagona_db::Db;
 use yagona_exchange::directory::DirectoryStore;
 use yagona_identity::{demo, IdentityStore};
@@ -370,11 +369,7 @@ pub async fn seed_demo_appeals(db: &Db) -> anyhow::Result<()> {
     );
     c.service = Some("no-criminal-record-certificate".into());
     c.phone = Some("+998 97 700 11 22".into());
-    c.first_contact_answer = TopicStore { db }
-        .load()
-        .await?
-        .answer("no-criminal-record-how-long")
-        .map(|a| a.text.uz.clone());
+    c.first_contact_kb = Some("no-criminal-record-how-long".into());
     c.actor = operator.clone();
     store.create(&cat, c).await?;
 

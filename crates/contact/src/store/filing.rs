@@ -7,14 +7,17 @@ use super::{
 };
 use crate::deadline;
 use crate::model::{
-    check_text, filled, invalid, today, Appeal, AppealError, NewAppeal, Problem, Viewer, MAX_REPLY,
+    check_text, filled, invalid, today, Actor, Appeal, AppealError, NewAppeal, Problem, Viewer,
+    MAX_REPLY,
 };
-use crate::Status;
+use crate::topics::TopicStore;
+use crate::{Channel, Status};
 use yagona_core::{format_timestamp, now, Email, Phone, Pinfl, TrackingNumber};
 use yagona_db::{Batch, Db, Outcome, Value};
 use yagona_registry::Catalogue;
 
 /// What a create returned: the appeal, and whether it had been filed before with the same key.
+#[derive(Debug)]
 pub struct Filed {
     pub appeal: Appeal,
     pub replayed: bool,
@@ -59,6 +62,14 @@ impl AppealStore<'_> {
                 });
             }
         }
+        // A call is recorded, and answered at first contact, by the contact centre only (or by
+        // the platform itself, registering what reached it otherwise).
+        let operator = matches!(new.actor, Actor::Operator { .. } | Actor::System);
+        let answered =
+            filled(&new.first_contact_answer).is_some() || filled(&new.first_contact_kb).is_some();
+        if (new.channel == Channel::Phone || answered) && !operator {
+            return Err(AppealError::NotAllowed);
+        }
         if let Some((field, problem)) = new.problems().into_iter().next() {
             return Err(invalid(field, problem));
         }
@@ -72,9 +83,20 @@ impl AppealStore<'_> {
             .and_then(|e| Email::parse(e).ok())
             .map(|e| e.as_str().to_owned());
         let address = filled(&new.address).map(str::to_owned);
-        let first_answer = match new.first_contact_answer.as_deref().map(str::trim) {
-            Some(a) if !a.is_empty() => Some(check_text("answer", a, MAX_REPLY)?),
-            _ => None,
+        let first_answer = match (
+            filled(&new.first_contact_answer),
+            filled(&new.first_contact_kb),
+        ) {
+            (Some(a), _) => Some(check_text("answer", a, MAX_REPLY)?),
+            // A knowledge-base answer, in the caller's language.
+            (None, Some(code)) => {
+                let knowledge = TopicStore { db: self.db }.load().await?;
+                let answer = knowledge
+                    .answer(code)
+                    .ok_or_else(|| invalid("kb", Problem::Required))?;
+                Some(check_text("answer", answer.text_in(new.locale), MAX_REPLY)?)
+            }
+            (None, None) => None,
         };
         let service = new
             .service

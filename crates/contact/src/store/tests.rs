@@ -398,3 +398,62 @@ async fn a_malformed_stored_moment_is_corrupt() {
         "{r:?}"
     );
 }
+
+#[tokio::test]
+async fn only_the_contact_centre_records_calls_and_answers_them_at_first_contact() {
+    let desk = Desk::open().await;
+    let s = desk.store();
+    let citizen = Actor::Applicant {
+        name: "Aziza Karimova".into(),
+    };
+    let mut call = NewAppeal::new(
+        Kind::Inquiry,
+        Channel::Phone,
+        "Passport",
+        "How long does it take?",
+        "Aziza Karimova",
+        Locale::Ru,
+        citizen.clone(),
+    );
+    call.phone = Some(PHONE.into());
+    not_allowed(s.create(&desk.cat, call.clone()).await);
+    let mut portal = call.clone();
+    portal.channel = Channel::Portal;
+    portal.first_contact_answer = Some("Ten days.".into());
+    not_allowed(s.create(&desk.cat, portal).await);
+    // The operator answers from the knowledge base: in the caller's language.
+    crate::topics::TopicStore { db: &desk.db }
+        .import(&ContactData {
+            answers: vec![Answer {
+                code: Code::parse("passport-how-long").unwrap(),
+                service: None,
+                topic: None,
+                question: I18nText::same("How long?"),
+                text: I18nText {
+                    uz: "Oʻn kun.".into(),
+                    uz_cyrl: "Ўн кун.".into(),
+                    ru: "Десять дней.".into(),
+                    en: "Ten days.".into(),
+                },
+            }],
+            ..ContactData::default()
+        })
+        .await
+        .unwrap();
+    call.actor = operator();
+    call.first_contact_kb = Some("no-such-answer".into());
+    assert!(matches!(
+        s.create(&desk.cat, call.clone()).await,
+        Err(AppealError::Invalid { field: "kb", .. })
+    ));
+    call.first_contact_kb = Some("passport-how-long".into());
+    let filed = s.create(&desk.cat, call).await.unwrap().appeal;
+    assert!(filed.first_contact);
+    let events = s.events(&filed.id, false).await.unwrap();
+    assert!(
+        events
+            .iter()
+            .any(|e| e.action == "replied" && e.body.as_deref() == Some("Десять дней.")),
+        "{events:?}"
+    );
+}

@@ -211,7 +211,6 @@ fn read_form(
         None => None,
     };
     let opt = |k: &str| Some(get(k)).filter(|v| !v.is_empty());
-    let kb_answer = opt("kb");
     let new = NewAppeal {
         kind: kind.unwrap_or(Kind::Inquiry),
         channel,
@@ -233,7 +232,8 @@ fn read_form(
         idempotency_key: opt("submission")
             .filter(|s| uuid::Uuid::parse_str(s).is_ok())
             .map(|s| format!("form:{}:{s}", yagona_core::sha256_hex(ctx.sid.as_bytes()))),
-        first_contact_answer: opt("answer").or(kb_answer),
+        first_contact_answer: opt("answer"),
+        first_contact_kb: opt("kb"),
         received_on: None,
         actor,
     };
@@ -253,17 +253,11 @@ async fn file_and_confirm(
     state: &Pages,
     ctx: &Ctx,
     form: VerifiedForm,
-    mut new: NewAppeal,
+    new: NewAppeal,
     operator: bool,
 ) -> Response {
     let cat = state.catalogue.get().await;
     let topics = contact_data(state).await;
-    // A knowledge-base answer chosen during the call is given in the caller's language.
-    if let Some(code) = new.first_contact_answer.clone() {
-        if let Some(a) = topics.answer(&code) {
-            new.first_contact_answer = Some(a.text_in(ctx.locale).to_owned());
-        }
-    }
     match store(state).create(&cat, new).await {
         Ok(filed) => {
             let a = filed.appeal;
@@ -344,6 +338,7 @@ pub(super) async fn file(
     match read {
         Ok(mut new) => {
             new.first_contact_answer = None;
+            new.first_contact_kb = None;
             new.needs_checking = false;
             file_and_confirm(&state, &ctx, form, new, false).await
         }
