@@ -149,9 +149,21 @@ async fn the_api_serves_the_catalogue_and_problem_documents(app: TestApp) {
         "/api/v1/jobs/{key}/fail",
         "/api/v1/jobs/{key}/throw-error",
         "/api/v1/messages",
+        // One document for every interface: the contact point, GovStack, Open311 too.
+        "/api/v1/appeals/figures",
+        "/govstack/registration/services/{service}/applications",
+        "/govstack/registration/tasks/{task}/complete",
+        "/govstack/registration/data/statistics",
+        "/open311/v2/requests.{format}",
+        "/open311/v2/services/{service_code}.{format}",
     ] {
         assert!(spec["paths"].get(path).is_some(), "{path} is described");
     }
+    assert!(
+        spec["paths"]["/open311/v2/requests.{format}"]["post"].is_object(),
+        "filing a request is described"
+    );
+    assert!(spec["components"]["schemas"]["Problem"]["properties"]["errors"].is_object());
     assert_eq!(
         spec["components"]["securitySchemes"]["worker_token"]["scheme"],
         "bearer"
@@ -161,6 +173,7 @@ async fn the_api_serves_the_catalogue_and_problem_documents(app: TestApp) {
     assert_eq!(docs.status, StatusCode::OK);
     assert!(docs.contains("GET /api/v1/services/{code}"));
     assert!(docs.contains("POST /api/v1/jobs/activate"));
+    assert!(docs.contains("POST /govstack/registration/tasks/{task}/complete"));
 
     let service: Value =
         serde_json::from_str(&b.get("/api/v1/services/birth-registration").await.body).unwrap();
