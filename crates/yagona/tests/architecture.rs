@@ -238,16 +238,14 @@ fn each_component_owns_its_tables() {
     let mut trespasses = Vec::new();
     for (component, path, text) in &texts {
         for table in tables_named(text) {
-            match owner.get(&table) {
-                Some(o) if o != component => {
-                    if !RELEASED_REFERENCES.contains(&(component.as_str(), table.as_str())) {
-                        trespasses.push(format!(
-                            "{} names {table}, which is {o}'s",
-                            path.strip_prefix(&crates).unwrap_or(path).display()
-                        ));
-                    }
-                }
-                _ => {}
+            let Some(o) = owner.get(&table) else { continue };
+            if o != component
+                && !RELEASED_REFERENCES.contains(&(component.as_str(), table.as_str()))
+            {
+                trespasses.push(format!(
+                    "{} names {table}, which is {o}'s",
+                    path.strip_prefix(&crates).unwrap_or(path).display()
+                ));
             }
         }
     }
