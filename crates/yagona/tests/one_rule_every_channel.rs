@@ -7,7 +7,7 @@ mod common;
 use common::*;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
-use yagona_applications::{Actor, ApplicationError, Decision, StepInput, Upload};
+use yagona_applications::{Actor, ApplicationError, Decision, StepInput};
 use yagona_core::{Pinfl, ReferenceNumber};
 
 on_both_databases!(
@@ -20,55 +20,14 @@ on_both_databases!(
 const GOVSTACK: &str = "/govstack/registration";
 const MEDIATOR: &str = "UZ/GOV/201122919/soliq-portal";
 
-fn applicant() -> Actor {
-    Actor::Applicant {
-        pinfl: Pinfl::parse(CITIZEN_A).unwrap(),
-        name: "Dilnoza Karimova".into(),
-    }
-}
-
 /// A house commissioning submitted through the applications component; its first task is the
 /// Ministry of Construction's inspection, which has a form of its own.
 async fn house_commissioning(app: &TestApp) -> ReferenceNumber {
-    let applications = &app.node.applications;
-    let cat = app.node.catalogue.get().await;
-    let service = cat.service("house-commissioning").unwrap();
     let answers = json!({"permit_number": "TSH-2026-04417", "permit_date": "2026-03-12",
         "cadastral_number": "10:05:04:01:03:0112", "completion_date": "2026-11-01",
         "floor_area": 180, "connected_to_utilities": true});
-    let draft = applications
-        .start(&applicant(), "house-commissioning")
-        .await
-        .unwrap();
-    for step in service.form.steps() {
-        let input = StepInput {
-            answers: step
-                .fields
-                .iter()
-                .filter_map(|f| Some((f.name.clone(), answers.get(&f.name)?.clone())))
-                .collect(),
-            uploads: step
-                .fields
-                .iter()
-                .filter(|f| f.widget == yagona_forms::Widget::File)
-                .map(|f| Upload {
-                    field: f.name.clone(),
-                    file_name: format!("{}.pdf", f.name),
-                    bytes: pdf(&f.name),
-                })
-                .collect(),
-            draft: false,
-        };
-        applications
-            .save_step(&applicant(), &draft.reference, step.id.as_str(), input)
-            .await
-            .unwrap();
-    }
-    applications
-        .submit(&applicant(), &draft.reference)
-        .await
-        .unwrap();
-    draft.reference
+    let reference = submitted(app, CITIZEN_A, "house-commissioning", answers).await;
+    ReferenceNumber::parse(&reference).unwrap()
 }
 
 async fn decisions(app: &TestApp) -> i64 {

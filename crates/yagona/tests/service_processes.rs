@@ -7,7 +7,7 @@ mod common;
 use common::*;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
-use yagona_applications::{Actor, ApplicationError, Decision, StepInput, Upload, Viewer};
+use yagona_applications::{Actor, ApplicationError, Decision, Viewer};
 use yagona_core::ReferenceNumber;
 
 on_both_databases!(
@@ -21,53 +21,6 @@ on_both_databases!(
     an_inspector_records_the_site_inspection_on_its_own_form,
     applications_from_before_processes_get_one_and_reach_the_inbox,
 );
-
-const PDF: &[u8] = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n";
-
-/// Makes and submits an application as the portal does: step by step (each step's answers and
-/// a file for each of its file fields), then submitted.
-async fn submitted(app: &TestApp, pinfl: &str, code: &str, answers: Value) -> String {
-    let cat = app.node.catalogue.get().await;
-    let service = cat.service(code).unwrap();
-    let applications = &app.node.applications;
-    let applicant = Actor::Applicant {
-        pinfl: yagona_core::Pinfl::parse(pinfl).unwrap(),
-        name: "Dilnoza Karimova".into(),
-    };
-    let draft = applications.start(&applicant, code).await.unwrap();
-    let Value::Object(answers) = answers else {
-        panic!("answers are an object")
-    };
-    for step in service.form.steps() {
-        let input = StepInput {
-            answers: step
-                .fields
-                .iter()
-                .filter_map(|f| Some((f.name.clone(), answers.get(&f.name)?.clone())))
-                .collect(),
-            uploads: step
-                .fields
-                .iter()
-                .filter(|f| f.widget == yagona_forms::Widget::File)
-                .map(|f| Upload {
-                    field: f.name.clone(),
-                    file_name: format!("{}.pdf", f.name),
-                    bytes: PDF.to_vec(),
-                })
-                .collect(),
-            draft: true,
-        };
-        applications
-            .save_step(&applicant, &draft.reference, step.id.as_str(), input)
-            .await
-            .unwrap();
-    }
-    applications
-        .submit(&applicant, &draft.reference)
-        .await
-        .unwrap();
-    draft.reference.to_string()
-}
 
 fn birth_allowance() -> Value {
     json!({"child_pinfl": "52203260110045", "child_birth_date": "2026-10-02", "born_abroad": false,

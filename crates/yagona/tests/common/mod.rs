@@ -512,3 +512,55 @@ pub async fn apply_for_birth_registration(b: &mut Browser) -> String {
     );
     reference
 }
+
+/// Makes and submits an application through the applications component as the portal does:
+/// step by step (each step's answers and a PDF for each of its file fields), then submitted.
+/// Returns its reference number.
+pub async fn submitted(
+    app: &TestApp,
+    pinfl: &str,
+    code: &str,
+    answers: serde_json::Value,
+) -> String {
+    use yagona_applications::{Actor, StepInput, Upload};
+    let cat = app.node.catalogue.get().await;
+    let service = cat.service(code).expect("the service is in the catalogue");
+    let applications = &app.node.applications;
+    let applicant = Actor::Applicant {
+        pinfl: yagona_core::Pinfl::parse(pinfl).unwrap(),
+        name: "Dilnoza Karimova".into(),
+    };
+    let draft = applications.start(&applicant, code).await.unwrap();
+    let serde_json::Value::Object(answers) = answers else {
+        panic!("answers are an object")
+    };
+    for step in service.form.steps() {
+        let input = StepInput {
+            answers: step
+                .fields
+                .iter()
+                .filter_map(|f| Some((f.name.clone(), answers.get(&f.name)?.clone())))
+                .collect(),
+            uploads: step
+                .fields
+                .iter()
+                .filter(|f| f.widget == yagona_forms::Widget::File)
+                .map(|f| Upload {
+                    field: f.name.clone(),
+                    file_name: format!("{}.pdf", f.name),
+                    bytes: pdf(&f.name),
+                })
+                .collect(),
+            draft: true,
+        };
+        applications
+            .save_step(&applicant, &draft.reference, step.id.as_str(), input)
+            .await
+            .unwrap();
+    }
+    applications
+        .submit(&applicant, &draft.reference)
+        .await
+        .unwrap();
+    draft.reference.to_string()
+}
