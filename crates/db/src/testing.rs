@@ -40,7 +40,8 @@ impl Schema {
             .expect("create the test's schema");
         admin.pool.close().await;
         let sep = if server.contains('?') { '&' } else { '?' };
-        let url = format!("{server}{sep}options=-c%20search_path%3D{name}");
+        // Named after the schema too, so that dropping it can end the connections still open.
+        let url = format!("{server}{sep}application_name={name}&options=-c%20search_path%3D{name}");
         let db = Db::connect(&url)
             .await
             .expect("connect to the test's schema");
@@ -59,6 +60,16 @@ impl Drop for Schema {
                 .expect("a runtime");
             rt.block_on(async {
                 if let Ok(admin) = Db::connect(&server).await {
+                    // A test that failed may have left transactions open in its pool (their
+                    // rollback waits for a runtime that has gone), holding locks the drop
+                    // would wait for forever: end the schema's connections first.
+                    let _ = sqlx::query(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+                         WHERE application_name = $1 AND pid <> pg_backend_pid()",
+                    )
+                    .bind(&name)
+                    .execute(&admin.pool)
+                    .await;
                     let _ = sqlx::query(&format!("DROP SCHEMA IF EXISTS {name} CASCADE"))
                         .execute(&admin.pool)
                         .await;
