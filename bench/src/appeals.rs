@@ -501,23 +501,11 @@ async fn main() -> anyhow::Result<()> {
     .find_map(|v| std::env::var(v).ok().filter(|s| !s.trim().is_empty()));
     match pg {
         Some(url) => {
-            let schema = format!("appeals_bench_{}", rand::random::<u32>());
-            let admin = Db::connect(&url).await?;
-            sqlx::query(&format!("CREATE SCHEMA {schema}"))
-                .execute(&admin.pool)
-                .await?;
-            let sep = if url.contains('?') { '&' } else { '?' };
-            let outcome = async {
-                let db =
-                    Db::connect(&format!("{url}{sep}options=-c%20search_path%3D{schema}")).await?;
-                let out = run("PostgreSQL", db.clone()).await;
-                db.pool.close().await;
-                out
-            }
-            .await;
-            sqlx::query(&format!("DROP SCHEMA {schema} CASCADE"))
-                .execute(&admin.pool)
-                .await?;
+            // Dropped (with any connection a failure left open) when this arm ends.
+            let (db, _schema) =
+                yagona_db::testing::Schema::create_on(&url, "appeals_bench").await?;
+            let outcome = run("PostgreSQL", db.clone()).await;
+            db.pool.close().await;
             figures.extend(outcome?);
         }
         None => println!("\n(PostgreSQL skipped: set BENCH_POSTGRES=postgres://… to include it)"),

@@ -382,16 +382,13 @@ async fn main() -> anyhow::Result<()> {
         .ok();
     let mut _schema = None;
     if let Some(url) = &pg {
-        // The throwaway-schema helper reads the address from the test variable.
-        std::env::set_var("YAGONA_TEST_POSTGRES", url);
-        if let Some((db, schema)) = yagona_db::testing::Schema::create("xb").await {
-            let keys = dir.path().join("pg-keys");
-            nodes.push((
-                "Yagona, evidence on (PostgreSQL)".into(),
-                start_node(db, upstream, true, &keys).await?,
-            ));
-            _schema = Some(schema);
-        }
+        let (db, schema) = yagona_db::testing::Schema::create_on(url, "xb").await?;
+        let keys = dir.path().join("pg-keys");
+        nodes.push((
+            "Yagona, evidence on (PostgreSQL)".into(),
+            start_node(db, upstream, true, &keys).await?,
+        ));
+        _schema = Some(schema);
     }
 
     let rounds: usize = std::env::var("BENCH_ROUNDS")

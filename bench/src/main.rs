@@ -381,17 +381,9 @@ async fn main() -> anyhow::Result<()> {
         std::env::var("YAGONA_BENCH_POSTGRES").or_else(|_| std::env::var("YAGONA_TEST_POSTGRES"));
     match pg {
         Ok(url) => {
-            let schema = format!("bench_{}", rand::random::<u32>());
-            let admin = Db::connect(&url).await?;
-            sqlx::query(&format!("CREATE SCHEMA {schema}"))
-                .execute(&admin.pool)
-                .await?;
-            let sep = if url.contains('?') { '&' } else { '?' };
-            let db = Db::connect(&format!("{url}{sep}options=-c%20search_path%3D{schema}")).await?;
+            // Dropped (with any connection a failure left open) when this arm ends.
+            let (db, _schema) = yagona_db::testing::Schema::create_on(&url, "bench").await?;
             let outcome = run("PostgreSQL", db).await;
-            sqlx::query(&format!("DROP SCHEMA {schema} CASCADE"))
-                .execute(&admin.pool)
-                .await?;
             outcome?;
         }
         Err(_) => {

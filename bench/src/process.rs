@@ -202,20 +202,9 @@ async fn durable_runs() -> anyhow::Result<()> {
         if sqlite >= 1000.0 { "met" } else { "NOT met" }
     );
     if let Ok(url) = std::env::var("YAGONA_BENCH_POSTGRES") {
-        let schema = format!("pbench_{}", rand::random::<u32>());
-        let admin = Db::connect(&url).await?;
-        sqlx::query(&format!("CREATE SCHEMA {schema}"))
-            .execute(&admin.pool)
-            .await?;
-        let sep = if url.contains('?') { '&' } else { '?' };
-        let outcome = durable(
-            "PostgreSQL",
-            Db::connect(&format!("{url}{sep}options=-c%20search_path%3D{schema}")).await?,
-        )
-        .await;
-        sqlx::query(&format!("DROP SCHEMA {schema} CASCADE"))
-            .execute(&admin.pool)
-            .await?;
+        // Dropped (with any connection a failure left open) when this branch ends.
+        let (db, _schema) = yagona_db::testing::Schema::create_on(&url, "pbench").await?;
+        let outcome = durable("PostgreSQL", db).await;
         outcome?;
     } else {
         println!("(PostgreSQL skipped: set YAGONA_BENCH_POSTGRES=postgres://… to include it)");

@@ -30,22 +30,29 @@ impl Schema {
             );
             return None;
         };
+        let made = Schema::create_on(&server, prefix).await;
+        Some(made.expect("YAGONA_TEST_POSTGRES must be reachable"))
+    }
+
+    /// A fresh schema named `{prefix}_{random}` on the PostgreSQL server at `server`, and a
+    /// database handle on it (for benchmarks, which name their server themselves).
+    pub async fn create_on(server: &str, prefix: &str) -> Result<(Db, Schema), crate::DbError> {
         let name = format!("{prefix}_{}", rand::random::<u64>());
-        let admin = Db::connect(&server)
-            .await
-            .expect("YAGONA_TEST_POSTGRES must be reachable");
+        let admin = Db::connect(server).await?;
         sqlx::query(&format!("CREATE SCHEMA {name}"))
             .execute(&admin.pool)
-            .await
-            .expect("create the test's schema");
+            .await?;
         admin.pool.close().await;
         let sep = if server.contains('?') { '&' } else { '?' };
         // Named after the schema too, so that dropping it can end the connections still open.
         let url = format!("{server}{sep}application_name={name}&options=-c%20search_path%3D{name}");
-        let db = Db::connect(&url)
-            .await
-            .expect("connect to the test's schema");
-        Some((db, Schema { server, name, url }))
+        let schema = Schema {
+            server: server.to_owned(),
+            name,
+            url,
+        };
+        let db = Db::connect(&schema.url).await?;
+        Ok((db, schema))
     }
 }
 
