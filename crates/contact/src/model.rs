@@ -50,8 +50,10 @@ impl Viewer<'_> {
 /// Who did something, for the history.
 #[derive(Debug, Clone)]
 pub enum Actor {
+    /// The person the appeal is from; `pinfl` when they proved who they are (signed in).
     Applicant {
         name: String,
+        pinfl: Option<Pinfl>,
     },
     Operator {
         user_id: String,
@@ -90,7 +92,7 @@ impl Actor {
     }
     pub(crate) fn name(&self) -> &str {
         match self {
-            Actor::Applicant { name }
+            Actor::Applicant { name, .. }
             | Actor::Operator { name, .. }
             | Actor::Officer { name, .. }
             | Actor::Client { name, .. } => name,

@@ -298,19 +298,39 @@ pub async fn seed_demo_appeals(db: &Db) -> anyhow::Result<()> {
     let cat = RegistryStore { db }.catalogue().await?;
     let today = yagona_core::tashkent_date(&yagona_core::now());
     let days_ago = |n: u64| today.checked_sub_days(chrono::Days::new(n));
+    // The appeals came before the demo began: the platform registers them as received then
+    // (only it and the contact centre may date an appeal back or mark it as needing checks).
     let base = |kind, channel, subject: &str, body: &str, name: &str| {
-        let actor = Actor::Applicant { name: name.into() };
-        NewAppeal::new(kind, channel, subject, body, name, Locale::Uz, actor)
+        NewAppeal::new(
+            kind,
+            channel,
+            subject,
+            body,
+            name,
+            Locale::Uz,
+            Actor::System,
+        )
     };
-    let officer = |agency: &str, name: &str| Actor::Officer {
-        user_id: format!("officer-{agency}"),
-        name: name.into(),
-        agency: agency.into(),
+    let people = IdentityStore { db }.users_of(demo::IDP).await?;
+    let officer = |agency: &str| -> anyhow::Result<Actor> {
+        let u = people
+            .iter()
+            .find(|u| u.agency.as_deref() == Some(agency))
+            .context("a demo officer is missing")?;
+        Ok(Actor::Officer {
+            user_id: u.id.clone(),
+            name: u.name.clone(),
+            agency: agency.to_owned(),
+        })
     };
-    let operator = Actor::Operator {
-        user_id: "operator".into(),
-        name: "Shahnoza Qosimova".into(),
-    };
+    let operator = people
+        .iter()
+        .find(|u| u.role == yagona_identity::Role::Operator)
+        .map(|u| Actor::Operator {
+            user_id: u.id.clone(),
+            name: u.name.clone(),
+        })
+        .context("the demo operator is missing")?;
 
     // 1. A signed-in citizen's complaint about birth registration: answered and rated.
     let mut a = base(
@@ -325,7 +345,7 @@ pub async fn seed_demo_appeals(db: &Db) -> anyhow::Result<()> {
     a.phone = Some("+998 90 112 34 56".into());
     a.received_on = days_ago(9);
     let first = store.create(&cat, a).await?.appeal;
-    let civil = officer("civil-registry", "Nodira Xolmatova");
+    let civil = officer("civil-registry")?;
     store.take(&first.id, &civil).await?;
     store
         .reply(
@@ -340,6 +360,7 @@ pub async fn seed_demo_appeals(db: &Db) -> anyhow::Result<()> {
             Viewer::Citizen(&Pinfl::parse("31505901234567")?),
             &Actor::Applicant {
                 name: "Dilnoza Karimova".into(),
+                pinfl: Some(Pinfl::parse("31505901234567")?),
             },
             4,
             "Javob tez keldi, rahmat.",
@@ -374,7 +395,10 @@ pub async fn seed_demo_appeals(db: &Db) -> anyhow::Result<()> {
     store.create(&cat, c).await?;
 
     // 4. A street-lighting report from the city app (Open311), with the khokimiyat.
-    let client: Option<(String, String)> = store.client_by_key(DEMO_OPEN311_KEY).await?;
+    let (client, _) = store
+        .client_by_key(DEMO_OPEN311_KEY)
+        .await?
+        .context("the demo's Open311 client is registered above")?;
     let mut d = base(
         Kind::Complaint,
         Channel::Open311,
@@ -388,10 +412,7 @@ pub async fn seed_demo_appeals(db: &Db) -> anyhow::Result<()> {
     d.lat = Some(41.2856);
     d.lon = Some(69.2034);
     d.received_on = days_ago(2);
-    if let Some((id, name)) = client {
-        d.client_id = Some(id.clone());
-        d.actor = Actor::Client { id, name };
-    }
+    d.client_id = Some(client);
     store.create(&cat, d).await?;
 
     // 5. A proposal in Russian about schools, needing extra study (one month).

@@ -686,6 +686,19 @@ async fn nobody_sees_or_changes_an_appeal_that_is_not_theirs(app: TestApp) {
         StatusCode::NOT_FOUND
     );
     assert!(!other.get("/appeals").await.contains(&id));
+    // Nobody files in someone else's name: a visitor who is not signed in, naming a citizen's
+    // PINFL, is refused, and nothing reaches that citizen's appeals.
+    let mut visitor = app.client();
+    let mut posing = BIRTH_COMPLAINT.to_vec();
+    posing.push(("pinfl", CITIZEN_B));
+    let r = file(&mut visitor, &posing).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM appeals WHERE pinfl IS NOT NULL")
+            .await,
+        1,
+        "only the owner's own appeal names a PINFL"
+    );
     let token = other.get("/appeals").await.csrf();
     let r = other
         .post(

@@ -11,6 +11,7 @@ use serde_json::{json, Map, Value};
 use std::sync::Arc;
 use yagona_applications::{Actor, Application, Filing, OfficerFilter, Status, Viewer};
 use yagona_core::{format_timestamp, Locale, ReferenceNumber};
+use yagona_forms::{FormDefinition, Widget};
 use yagona_registry::Catalogue;
 
 /// The documents' address (`POST documents` answers with `{BASE}/documents/{id}`).
@@ -74,11 +75,12 @@ fn applicant_of(caller: &Caller, applicant_id: &str) -> Result<Actor, Response> 
     Ok(applicant)
 }
 
-/// File fields hold a staged document's id (their value may be its URL).
-fn document_ids(data: Map<String, Value>) -> Map<String, Value> {
+/// File fields hold a staged document's id: their value may be its URL (relative or absolute,
+/// as `POST documents` returned it). Other fields are left as they were typed.
+fn document_ids(form: &FormDefinition, data: Map<String, Value>) -> Map<String, Value> {
     data.into_iter()
         .map(|(k, v)| match v {
-            Value::String(s) if s.starts_with(DOCUMENTS) => {
+            Value::String(s) if form.field(&k).is_some_and(|f| f.widget == Widget::File) => {
                 let id = staged_id(&s).to_owned();
                 (k, Value::String(id))
             }
@@ -139,7 +141,7 @@ pub(super) async fn create_application(
         }
     }
     let filing = Filing {
-        answers: document_ids(data),
+        answers: document_ids(&s.form, data),
         form_version,
     };
     match api.applications.file(&applicant, &service, filing).await {
@@ -377,7 +379,16 @@ pub(super) async fn update_application(
             Some(format!("its status is {}", app.status.code())),
         );
     }
-    let changes = document_ids(body.form_data.unwrap_or_default().data);
+    let form = match api
+        .catalogue
+        .service_version(&app.service_code, app.service_version)
+        .await
+    {
+        Ok(Some(sv)) => sv,
+        Ok(None) => return not_found("service"),
+        Err(e) => return internal(e),
+    };
+    let changes = document_ids(&form.service.form, body.form_data.unwrap_or_default().data);
     match api
         .applications
         .refile(&applicant, &app.reference, changes)

@@ -62,13 +62,31 @@ impl AppealStore<'_> {
                 });
             }
         }
-        // A call is recorded, and answered at first contact, by the contact centre only (or by
-        // the platform itself, registering what reached it otherwise).
+        // A call is recorded, answered at first contact, registered later, marked as needing
+        // checks or filed for a named person by the contact centre only (or by the platform
+        // itself, registering what reached it otherwise). Anyone else files for themselves: an
+        // appeal reaches a person's own list only when they proved who they are.
         let operator = matches!(new.actor, Actor::Operator { .. } | Actor::System);
-        let answered =
-            filled(&new.first_contact_answer).is_some() || filled(&new.first_contact_kb).is_some();
-        if (new.channel == Channel::Phone || answered) && !operator {
-            return Err(AppealError::NotAllowed);
+        if !operator {
+            let answered = filled(&new.first_contact_answer).is_some()
+                || filled(&new.first_contact_kb).is_some();
+            let staff_only = new.channel == Channel::Phone
+                || answered
+                || new.needs_checking
+                || new.received_on.is_some();
+            let own = match (&new.pinfl, &new.actor) {
+                (None, _) => true,
+                (
+                    Some(p),
+                    Actor::Applicant {
+                        pinfl: Some(own), ..
+                    },
+                ) => p == own,
+                (Some(_), _) => false,
+            };
+            if staff_only || !own {
+                return Err(AppealError::NotAllowed);
+            }
         }
         if let Some((field, problem)) = new.problems().into_iter().next() {
             return Err(invalid(field, problem));

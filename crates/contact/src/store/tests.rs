@@ -173,6 +173,7 @@ async fn applicants_and_clients_cannot_act_from_the_desk() {
     let a = desk.call(None, Locale::Uz).await;
     let applicant = Actor::Applicant {
         name: "Aziza".into(),
+        pinfl: None,
     };
     not_allowed(s.reply(&a.id, &applicant, "Done.").await);
     not_allowed(s.note(&a.id, &Actor::System, "A note").await);
@@ -190,6 +191,7 @@ async fn only_the_applicant_s_side_may_rate_or_reopen() {
         .unwrap();
     let applicant = Actor::Applicant {
         name: a.name.clone(),
+        pinfl: Some(pinfl.clone()),
     };
     for holder in [Viewer::Centre, Viewer::Agency(TAX), Viewer::Client("app")] {
         not_allowed(s.rate(&a.id, holder, &applicant, 5, "").await);
@@ -405,6 +407,7 @@ async fn only_the_contact_centre_records_calls_and_answers_them_at_first_contact
     let s = desk.store();
     let citizen = Actor::Applicant {
         name: "Aziza Karimova".into(),
+        pinfl: None,
     };
     let mut call = NewAppeal::new(
         Kind::Inquiry,
@@ -456,4 +459,55 @@ async fn only_the_contact_centre_records_calls_and_answers_them_at_first_contact
             .any(|e| e.action == "replied" && e.body.as_deref() == Some("Десять дней.")),
         "{events:?}"
     );
+}
+
+#[tokio::test]
+async fn people_file_for_themselves_only() {
+    let desk = Desk::open().await;
+    let s = desk.store();
+    let own = Pinfl::parse("31203870220012").unwrap();
+    let someone_else = Pinfl::parse("30912850420017").unwrap();
+    let from = |pinfl: Option<Pinfl>| {
+        let mut new = NewAppeal::new(
+            Kind::Complaint,
+            Channel::Portal,
+            "Passport",
+            "It is late.",
+            "Aziza Karimova",
+            Locale::Uz,
+            Actor::Applicant {
+                name: "Aziza Karimova".into(),
+                pinfl,
+            },
+        );
+        new.phone = Some(PHONE.into());
+        new
+    };
+    // Anonymous, or signed in as someone else: the appeal cannot name another person.
+    let mut anonymous = from(None);
+    anonymous.pinfl = Some(someone_else.clone());
+    not_allowed(s.create(&desk.cat, anonymous).await);
+    let mut other = from(Some(own.clone()));
+    other.pinfl = Some(someone_else.clone());
+    not_allowed(s.create(&desk.cat, other).await);
+    // Nor date itself back, nor ask for the longer period of an appeal that needs checking.
+    let mut backdated = from(Some(own.clone()));
+    backdated.received_on = tashkent_date(&now()).checked_sub_days(chrono::Days::new(20));
+    not_allowed(s.create(&desk.cat, backdated).await);
+    let mut longer = from(Some(own.clone()));
+    longer.needs_checking = true;
+    not_allowed(s.create(&desk.cat, longer).await);
+    assert!(s
+        .queue(
+            Viewer::Citizen(&someone_else),
+            &crate::QueueFilter::default()
+        )
+        .await
+        .unwrap()
+        .is_empty());
+    // Their own: filed, and on their list.
+    let mut mine = from(Some(own.clone()));
+    mine.pinfl = Some(own.clone());
+    let filed = s.create(&desk.cat, mine).await.unwrap().appeal;
+    assert_eq!(filed.pinfl.as_ref(), Some(&own));
 }

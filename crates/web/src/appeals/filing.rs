@@ -285,6 +285,8 @@ async fn file_and_confirm(
             };
             form_page(state, ctx, fs, StatusCode::UNPROCESSABLE_ENTITY)
         }
+        // Filing what only the contact centre may (a named person, a date back): forbidden.
+        Err(AppealError::NotAllowed) => error_page(state, ctx, PageError::Forbidden),
         Err(e) => appeal_error(state, ctx, e),
     }
 }
@@ -331,17 +333,17 @@ pub(super) async fn file(
         &ctx,
         &form,
         Channel::Portal,
-        Actor::Applicant { name: actor_name },
+        Actor::Applicant {
+            name: actor_name,
+            pinfl: pinfl.clone(),
+        },
         name,
         pinfl,
     );
     match read {
-        Ok(mut new) => {
-            new.first_contact_answer = None;
-            new.first_contact_kb = None;
-            new.needs_checking = false;
-            file_and_confirm(&state, &ctx, form, new, false).await
-        }
+        // What only the contact centre may give (a first-contact answer, a named person, …)
+        // is refused by the contact point.
+        Ok(new) => file_and_confirm(&state, &ctx, form, new, false).await,
         Err(errors) => {
             let cat = state.catalogue.get().await;
             let topics = contact_data(&state).await;

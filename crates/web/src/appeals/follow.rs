@@ -192,6 +192,10 @@ async fn applicant_act(
     };
     let actor = Actor::Applicant {
         name: a.name.clone(),
+        pinfl: match &h {
+            Holder::Citizen(p) => Some((*p).clone()),
+            Holder::Contact { .. } => None,
+        },
     };
     let check = form.get("check").map(str::to_owned);
     let cat = state.catalogue.get().await;
