@@ -289,6 +289,23 @@ impl Applications {
             deadline_working_days: sv.service.passport.deadline_working_days,
             own_process: sv.service.process.is_some(),
         };
+        // What can be refused from what was read is refused before the write: a refusal inside
+        // a shared commit would cost the writers beside it their work, to be done again.
+        if !app.status.editable_by_applicant() {
+            return Err(ApplicationError::NotAllowed {
+                status: app.status,
+                action: Action::Submit,
+            });
+        }
+        let errors = sv
+            .service
+            .form
+            .compile()
+            .map_err(|e| ApplicationError::BrokenForm(e.to_string()))?
+            .validate(&app.answers);
+        if !errors.is_empty() {
+            return Err(ApplicationError::Invalid(errors));
+        }
         let engine = process::processes(&self.db, &cat.calendar);
         // As read just now: should it have changed since, the submission's guarded update
         // says so (a conflict), and nothing is written.
@@ -435,11 +452,9 @@ impl Applications {
                 let filed = async {
                     let tx = slot.tx();
                     let app = match (existing, draft) {
-                        (Some(a), _) => {
-                            ApplicationStore::get_in(tx, &a.reference, Viewer::Applicant(pinfl))
-                                .await?
-                                .ok_or(ApplicationError::NotFound)?
-                        }
+                        // As the answers were merged from: should it have changed since, the
+                        // guarded write of the answers says so, and nothing is written.
+                        (Some(a), _) => a.clone(),
                         (None, Some(d)) => ApplicationStore::insert_draft(tx, d, &at).await?,
                         (None, None) => return Err(ApplicationError::NotFound),
                     };
@@ -448,7 +463,7 @@ impl Applications {
                         let doc =
                             ApplicationStore::insert_upload(tx, &app, upload, media, &at).await?;
                         filled.insert(upload.field.clone(), Value::String(doc.id));
-                        ApplicationStore::unstage(tx, pinfl, id).await?;
+                        ApplicationStore::unstage(tx, pinfl, id, &upload.field).await?;
                     }
                     let app = ApplicationStore::write_answers(tx, app, filled).await?;
                     ApplicationStore::submit_in(tx, engine, &app, applicant, terms).await?;

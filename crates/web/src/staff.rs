@@ -16,7 +16,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::sync::Arc;
-use yagona_applications::process::{processes, APPLICANT_GROUP};
+use yagona_applications::process::processes;
 use yagona_applications::{
     Application, ApplicationError, Decision, InboxFilter, Upload, UserTask, Viewer,
 };
@@ -242,7 +242,6 @@ async fn render_application_with(
     };
     let tasks: Vec<Value> = tasks
         .iter()
-        .filter(|t| !t.candidate_groups.iter().any(|g| g == APPLICANT_GROUP))
         .map(|t| {
             let mut v = task_view(state, ctx, user, t);
             // A task with a form of its own shows its fields in the decision form.

@@ -9,7 +9,7 @@ use axum::response::Response;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 use std::sync::Arc;
-use yagona_applications::process::{review_schema, APPLICANT_GROUP};
+use yagona_applications::process::review_schema;
 use yagona_applications::{Actor, Application, Decision, InboxFilter, UserTask};
 use yagona_workflow::model::label_in;
 
@@ -86,7 +86,7 @@ async fn officer_task(
         .map_err(|e| refusal(e, "the task"))?;
     let t = tasks
         .into_iter()
-        .find(|t| t.key() == key && !t.candidate_groups.iter().any(|g| g == APPLICANT_GROUP))
+        .find(|t| t.key() == key)
         .ok_or_else(|| not_found("task"))?;
     Ok((app, t))
 }

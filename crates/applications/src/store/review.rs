@@ -90,7 +90,8 @@ impl ApplicationStore<'_> {
         Ok(out)
     }
 
-    /// The open user tasks of an application that an agency may work.
+    /// The open user tasks of an application that an agency may work (offered to it, and not
+    /// the applicant's own, such as a correction).
     pub async fn tasks_for(
         &self,
         app: &Application,
@@ -104,7 +105,13 @@ impl ApplicationStore<'_> {
             .user_tasks_of(instance)
             .await?
             .into_iter()
-            .filter(|t| t.candidate_groups.iter().any(|g| g == agency))
+            .filter(|t| {
+                t.candidate_groups.iter().any(|g| g == agency)
+                    && !t
+                        .candidate_groups
+                        .iter()
+                        .any(|g| g == process::APPLICANT_GROUP)
+            })
             .collect())
     }
 

@@ -52,17 +52,24 @@ impl ApplicationStore<'_> {
         }))
     }
 
-    /// Forgets a staged file once an application took it up (in that application's transaction).
+    /// Forgets a staged file once an application took it up (in that application's
+    /// transaction). A file another filing took up meanwhile is refused (`field`'s): one
+    /// document belongs to one application.
     pub(crate) async fn unstage(
         tx: &mut Tx<'_>,
         owner: &Pinfl,
         id: &str,
+        field: &str,
     ) -> Result<(), ApplicationError> {
-        sqlx::query("DELETE FROM staged_documents WHERE id = $1 AND owner_pinfl = $2")
+        let gone = sqlx::query("DELETE FROM staged_documents WHERE id = $1 AND owner_pinfl = $2")
             .bind(id)
             .bind(owner.as_str())
             .execute(&mut **tx)
-            .await?;
+            .await?
+            .rows_affected();
+        if gone != 1 {
+            return Err(ApplicationError::NoStagedDocument(field.to_owned()));
+        }
         Ok(())
     }
 

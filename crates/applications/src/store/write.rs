@@ -2,9 +2,9 @@
 //! draft, its answers, a file for a field, facts from registers. An operation of
 //! [`crate::Applications`] puts them together and commits once.
 
-use super::{insert_document, record, viewer_scope, ApplicationStore, NewDocument, Tx, COLUMNS};
+use super::{insert_document, record, ApplicationStore, NewDocument, Tx, COLUMNS};
 use crate::documents::{Document, DocumentKind};
-use crate::model::{Application, ApplicationError, Fact, Viewer};
+use crate::model::{Application, ApplicationError, Fact};
 use crate::status::{Action, Actor, Status};
 use serde_json::{Map, Value};
 use yagona_core::{format_timestamp, now, Pinfl, ReferenceNumber, Timestamp};
@@ -32,23 +32,6 @@ impl ApplicationStore<'_> {
         .bind(applicant.as_str())
         .bind(service)
         .fetch_optional(&self.db.pool)
-        .await?;
-        Ok(row.as_ref().map(Application::from_row).transpose()?)
-    }
-
-    /// The application in the caller's transaction (what it writes next starts from this).
-    pub(crate) async fn get_in(
-        tx: &mut Tx<'_>,
-        reference: &ReferenceNumber,
-        viewer: Viewer<'_>,
-    ) -> Result<Option<Application>, ApplicationError> {
-        let (clause, scope) = viewer_scope(viewer, "applications", 2);
-        let row = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM applications WHERE reference = $1 AND {clause}"
-        ))
-        .bind(reference.as_str())
-        .bind(scope)
-        .fetch_optional(&mut **tx)
         .await?;
         Ok(row.as_ref().map(Application::from_row).transpose()?)
     }
