@@ -73,13 +73,15 @@ impl CatalogueCache {
     /// The current catalogue, rebuilt first when the registry version has changed. A failed
     /// check or rebuild is logged and the previous catalogue served.
     pub async fn get(&self) -> Arc<Catalogue> {
-        let (current, checked) = {
-            let guard = self.current.lock().unwrap_or_else(|e| e.into_inner());
-            (guard.0.clone(), guard.1)
+        let current = {
+            let mut guard = self.current.lock().unwrap_or_else(|e| e.into_inner());
+            if guard.1.elapsed() < CHECK {
+                return guard.0.clone();
+            }
+            // This request looks; the others meanwhile serve what there is.
+            guard.1 = Instant::now();
+            guard.0.clone()
         };
-        if checked.elapsed() < CHECK {
-            return current;
-        }
         let store = RegistryStore { db: &self.db };
         let fresh = match store.version().await {
             Ok(v) if v == current.version => None,
@@ -96,10 +98,10 @@ impl CatalogueCache {
             }
         };
         let mut guard = self.current.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(c) = fresh {
+        // Versions only grow: a slower look never puts an older catalogue back.
+        if let Some(c) = fresh.filter(|c| c.version > guard.0.version) {
             guard.0 = c;
         }
-        guard.1 = Instant::now();
         guard.0.clone()
     }
 }

@@ -148,10 +148,14 @@ impl ProcessStore<'_> {
             out.push((p.id.clone(), version));
         }
         tx.commit().await?;
-        // New instances on this node start on what was just deployed.
+        // New instances on this node start on what was just deployed (a read that began
+        // before the deployment cannot put the older version back: see `definitions`).
         let mut known = latest();
-        for (process_id, _) in &out {
-            known.remove(&(self.db.id(), process_id.clone()));
+        for (process_id, version) in &out {
+            known.insert(
+                (self.db.id(), process_id.clone()),
+                (*version, fingerprint.clone(), std::time::Instant::now()),
+            );
         }
         drop(known);
         Ok(out)
@@ -244,7 +248,11 @@ impl ProcessStore<'_> {
                     .fetch_optional(&self.db.pool)
                     .await?;
                 if let Some((v, f)) = &row {
-                    latest().insert(key, (*v, f.clone(), std::time::Instant::now()));
+                    let mut known = latest();
+                    // Never back to an older version than one this node knows of.
+                    if known.get(&key).is_none_or(|(k, _, _)| *k <= *v) {
+                        known.insert(key, (*v, f.clone(), std::time::Instant::now()));
+                    }
                 }
                 row
             }
