@@ -5,9 +5,10 @@ use crate::Api;
 use axum::extract::FromRequestParts;
 use axum::http::header::{ACCEPT_LANGUAGE, COOKIE};
 use axum::http::request::Parts;
-use std::convert::Infallible;
+use axum::response::Response;
 use std::sync::Arc;
 use yagona_applications::Actor;
+use yagona_core::request::{query_param, request_locale};
 use yagona_core::Locale;
 use yagona_i18n::LANGUAGE_COOKIE;
 use yagona_identity::{IdentityStore, User, SESSION_COOKIE};
@@ -19,48 +20,31 @@ pub struct Caller {
 }
 
 fn cookie<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
-    parts
-        .headers
-        .get_all(COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v)
+    let values = parts.headers.get_all(COOKIE).iter();
+    yagona_core::request::cookie(values.filter_map(|v| v.to_str().ok()), name)
 }
 
 impl FromRequestParts<Arc<Api>> for Caller {
-    type Rejection = Infallible;
+    /// A session that cannot be looked up is the platform's failure, not a signed-out caller.
+    type Rejection = Response;
 
-    async fn from_request_parts(parts: &mut Parts, api: &Arc<Api>) -> Result<Self, Infallible> {
+    async fn from_request_parts(parts: &mut Parts, api: &Arc<Api>) -> Result<Self, Response> {
         let chosen = parts
             .uri
             .query()
-            .and_then(|q| {
-                q.split('&')
-                    .filter_map(|kv| kv.split_once('='))
-                    .find(|(k, _)| *k == "lang")
-            })
-            .and_then(|(_, v)| Locale::parse(v));
-        let locale = chosen
-            .or_else(|| cookie(parts, LANGUAGE_COOKIE).and_then(Locale::parse))
-            .or_else(|| {
-                parts
-                    .headers
-                    .get(ACCEPT_LANGUAGE)
-                    .and_then(|v| v.to_str().ok())
-                    .and_then(Locale::negotiate)
-            })
-            .unwrap_or(Locale::Uz);
+            .and_then(|q| query_param(q, "lang"))
+            .and_then(Locale::parse);
+        let remembered = cookie(parts, LANGUAGE_COOKIE).and_then(Locale::parse);
+        let accept_language = parts
+            .headers
+            .get(ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok());
+        let locale = request_locale(chosen, remembered, accept_language);
         let user = match cookie(parts, SESSION_COOKIE) {
             Some(token) => IdentityStore { db: &api.db }
                 .session_user(token)
                 .await
-                .unwrap_or_else(|e| {
-                    tracing::error!(error = %e, "session lookup failed");
-                    None
-                }),
+                .map_err(crate::problem::internal)?,
             None => None,
         };
         Ok(Caller { user, locale })

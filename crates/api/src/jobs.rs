@@ -4,7 +4,7 @@
 //! A worker proves who it is with its bearer token (`yagona worker create`), and may take only
 //! the job types it was granted. A job key is `INSTANCE:WAIT`. Errors are RFC 9457 problems.
 
-use crate::problem::problem;
+use crate::problem::{internal, problem};
 use crate::Api;
 use axum::extract::{Path, State};
 use axum::http::header::AUTHORIZATION;
@@ -92,15 +92,7 @@ fn store_error(e: StoreError) -> Response {
             "The process cannot go on with this result",
             Some(e.to_string()),
         ),
-        other => {
-            tracing::error!(error = %other, "job api failed");
-            problem(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "internal",
-                "Internal error",
-                None,
-            )
-        }
+        other => internal(other),
     }
 }
 

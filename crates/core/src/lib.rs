@@ -9,6 +9,7 @@ mod locale;
 mod money;
 mod problem;
 mod reference;
+pub mod request;
 pub mod text;
 mod time;
 

@@ -9,6 +9,7 @@ use axum::middleware::Next;
 use axum::response::Response;
 use std::convert::Infallible;
 use std::sync::Arc;
+use yagona_core::request::{query_param, request_locale};
 use yagona_core::Locale;
 use yagona_identity::{is_session_token, random_token, IdentityStore, Role, User};
 
@@ -30,15 +31,11 @@ pub struct Ctx {
 
 impl Ctx {
     pub fn citizen(&self) -> Option<&User> {
-        self.user
-            .as_ref()
-            .filter(|u| u.role == Role::Citizen && u.pinfl.is_some())
+        self.user.as_ref().filter(|u| u.citizen_pinfl().is_some())
     }
     pub fn officer(&self) -> Option<(&User, &str)> {
-        self.user
-            .as_ref()
-            .filter(|u| u.role == Role::Officer)
-            .and_then(|u| u.agency.as_deref().map(|a| (u, a)))
+        let u = self.user.as_ref()?;
+        Some((u, u.officer_agency()?))
     }
     pub fn operator(&self) -> Option<&User> {
         self.user.as_ref().filter(|u| u.role == Role::Operator)
@@ -78,15 +75,15 @@ impl<S: Send + Sync> FromRequestParts<S> for Ctx {
     }
 }
 
+/// A cookie's value in the request's headers.
 pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers
-        .get_all(COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v)
+    yagona_core::request::cookie(
+        headers
+            .get_all(COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok()),
+        name,
+    )
 }
 
 /// A `Set-Cookie` value with the platform's attributes: HttpOnly, SameSite=Lax, Secure.
@@ -102,14 +99,6 @@ pub fn set_cookie(state: &Pages, name: &str, value: &str, max_age_secs: i64) -> 
     .expect("cookie values are URL-safe")
 }
 
-fn query_param<'a>(query: &'a str, name: &str) -> Option<&'a str> {
-    query
-        .split('&')
-        .filter_map(|kv| kv.split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v)
-}
-
 /// Establishes [`Ctx`] for every request, and sets the session and language cookies it needs.
 pub async fn session_layer(
     State(state): State<Arc<Pages>>,
@@ -120,11 +109,8 @@ pub async fn session_layer(
     let query = req.uri().query().unwrap_or("").to_owned();
     let chosen = query_param(&query, "lang").and_then(Locale::parse);
     let remembered = cookie(headers, LANG_COOKIE).and_then(Locale::parse);
-    let negotiated = headers
-        .get(ACCEPT_LANGUAGE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(Locale::negotiate);
-    let locale = chosen.or(remembered).or(negotiated).unwrap_or(Locale::Uz);
+    let accept_language = headers.get(ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok());
+    let locale = request_locale(chosen, remembered, accept_language);
     let existing = cookie(headers, SESSION_COOKIE)
         .filter(|s| is_session_token(s))
         .map(str::to_owned);

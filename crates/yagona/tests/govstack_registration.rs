@@ -136,7 +136,8 @@ async fn a_citizen_files_through_govstack_and_an_officer_completes_the_task(app:
     conforms(API, "uploadResponse", &upload.json());
     let url = upload.json()["url"].as_str().unwrap().to_owned();
     let mut data = birth_registration_answers();
-    data["medical_birth_certificate"] = json!(url);
+    // As a client resolves it against the server's address.
+    data["medical_birth_certificate"] = json!(format!("{}{url}", app.address));
     let filed = citizen
         .call(
             Method::POST,
@@ -334,6 +335,16 @@ async fn bad_calls_get_clear_errors_and_change_nothing(app: TestApp) {
         .await;
     assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(p.content_type, "application/problem+json");
+    // A body that is not JSON, or not said to be: the status says which, as a problem.
+    let filing = format!("{BASE}/services/birth-registration/applications");
+    let p = citizen
+        .post_raw(&filing, "application/json", "{\"applicantId\": ")
+        .await;
+    assert_eq!(p.status, StatusCode::BAD_REQUEST, "{}", p.body);
+    assert_eq!(p.content_type, "application/problem+json");
+    let p = citizen.post_raw(&filing, "text/plain", "{}").await;
+    assert_eq!(p.status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{}", p.body);
+    assert_eq!(p.content_type, "application/problem+json");
     assert_eq!(app.count("SELECT COUNT(*) FROM applications").await, before);
     // Without the calling system's name, nothing is answered.
     citizen.mediator = None;
@@ -426,6 +437,15 @@ async fn each_caller_sees_only_their_own(app: TestApp) {
     assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", p.body);
     let p = complete(&mut officer, &task, json!({"data": {"decision": "maybe"}})).await;
     assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // A comment that is not text is the comment's error, not text made of it.
+    let p = complete(
+        &mut officer,
+        &task,
+        json!({"data": {"decision": "reject", "comment": {"why": 1}}}),
+    )
+    .await;
+    assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", p.body);
+    assert!(p.body.contains("comment"), "{}", p.body);
     assert_eq!(
         app.count("SELECT COUNT(*) FROM application_events WHERE action IN ('approve', 'reject')")
             .await,

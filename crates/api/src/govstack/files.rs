@@ -258,9 +258,13 @@ pub(super) async fn list_applications(
     let apps = if let Some(pinfl) = user.and_then(|u| u.citizen_pinfl()) {
         store.list_for_applicant(pinfl).await
     } else if let Some(agency) = user.and_then(|u| u.officer_agency()) {
-        store
-            .list_for_agency(agency, &OfficerFilter::default())
-            .await
+        // Filtered in the query, not after its limit.
+        let filter = OfficerFilter {
+            service: q.service_id.clone(),
+            query: q.applicant_id.clone(),
+            ..OfficerFilter::default()
+        };
+        store.list_for_agency(agency, &filter).await
     } else {
         return unauthorized("a citizen or an officer");
     };

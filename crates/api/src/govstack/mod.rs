@@ -114,10 +114,19 @@ async fn require_mediator(
 
 type JsonBody<T> = Result<Json<T>, axum::extract::rejection::JsonRejection>;
 
-/// The request's JSON body, or a problem naming what is wrong with it.
+/// The request's JSON body, or a problem naming what is wrong with it: a body of the wrong
+/// shape is unprocessable (422); one that is not JSON, not said to be JSON or too large keeps
+/// its own status (400, 415, 413).
 fn body<T>(b: JsonBody<T>) -> Result<T, Response> {
-    b.map(|Json(v)| v)
-        .map_err(|e| respond(Problem::invalid(e.body_text(), vec![])))
+    use axum::extract::rejection::JsonRejection;
+    b.map(|Json(v)| v).map_err(|e| match e {
+        JsonRejection::JsonDataError(_) => respond(Problem::invalid(e.body_text(), vec![])),
+        other => respond(Problem::plain(
+            other.status().as_u16(),
+            other.status().canonical_reason().unwrap_or("Bad Request"),
+            &other.body_text(),
+        )),
+    })
 }
 
 async fn unknown() -> Response {

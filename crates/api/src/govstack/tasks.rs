@@ -10,7 +10,7 @@ use serde::Deserialize;
 use serde_json::{json, Map, Value};
 use std::sync::Arc;
 use yagona_applications::process::review_schema;
-use yagona_applications::{Actor, Application, Decision, InboxFilter, UserTask};
+use yagona_applications::{Actor, Application, ApplicationError, Decision, InboxFilter, UserTask};
 use yagona_workflow::model::label_in;
 
 /// `REFERENCE.INSTANCE:WAIT`: the application file and the task's key within its processes.
@@ -182,14 +182,31 @@ pub(super) async fn complete_task(
         Err(r) => return r,
     };
     let mut data = body.data;
-    let text = |v: Option<Value>| match v {
+    // The decision and the comment are texts: anything else is the field's type error, as
+    // the review's schema has it.
+    let mut wrong = Vec::new();
+    let mut text = |field: &str| match data.remove(field) {
         Some(Value::String(s)) => Some(s),
         Some(Value::Null) | None => None,
-        Some(other) => Some(other.to_string()),
+        Some(_) => {
+            wrong.push(yagona_forms::FieldError {
+                field: field.to_owned(),
+                keyword: "type".into(),
+                limit: None,
+            });
+            None
+        }
     };
+    let (decided, comment) = (text("decision"), text("comment"));
+    if !wrong.is_empty() {
+        return refusal(
+            ApplicationError::Invalid(wrong),
+            "data does not satisfy the task's form",
+        );
+    }
     let decision = Decision {
-        decision: text(data.remove("decision")),
-        comment: text(data.remove("comment")),
+        decision: decided,
+        comment,
         result: None,
         data,
     };

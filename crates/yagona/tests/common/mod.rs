@@ -336,6 +336,22 @@ impl Browser {
         self.read(resp).await
     }
 
+    /// A POST of a body as it is, with the content type given (a client sending what is not
+    /// the JSON it says, say).
+    pub async fn post_raw(&mut self, path: &str, content_type: &str, body: &str) -> Page {
+        let mut req = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header(COOKIE, self.cookie_header())
+            .header("content-type", content_type)
+            .body(body.to_owned());
+        if let Some(m) = &self.mediator {
+            req = req.header("Information-Mediator-Client", m);
+        }
+        let resp = req.send().await.unwrap();
+        self.read(resp).await
+    }
+
     pub async fn post_multipart(&mut self, path: &str, parts: Vec<Part<'_>>) -> Page {
         self.try_post_multipart(path, parts)
             .await
