@@ -62,6 +62,8 @@ pub fn toml_file<T: DeserializeOwned>(root: &Path, path: &Path) -> Result<T, Pro
 struct Reader<'a> {
     root: &'a Path,
     problems: Vec<Problem>,
+    /// What runs but looks wrong (a process model's structural warnings).
+    warnings: Vec<Problem>,
 }
 
 fn line_col(source: &str, offset: usize) -> (usize, usize) {
@@ -79,6 +81,15 @@ fn line_col(source: &str, offset: usize) -> (usize, usize) {
 impl Reader<'_> {
     fn rel(&self, path: &Path) -> PathBuf {
         path.strip_prefix(self.root).unwrap_or(path).to_path_buf()
+    }
+
+    fn warning(&mut self, path: &Path, location: impl Into<String>, message: impl Into<String>) {
+        let file = self.rel(path);
+        self.warnings.push(Problem {
+            file,
+            location: location.into(),
+            message: message.into(),
+        });
     }
 
     fn problem(&mut self, path: &Path, location: impl Into<String>, message: impl Into<String>) {
@@ -156,6 +167,7 @@ fn check_process(
     bpmn: &str,
     code: &str,
     decisions: &BTreeSet<String>,
+    processes: &BTreeSet<String>,
 ) {
     let defs = match yagona_workflow::read(bpmn) {
         Ok(d) => d,
@@ -164,30 +176,23 @@ fn check_process(
             return;
         }
     };
-    let findings = yagona_workflow::check(&defs);
-    let blocking = findings
-        .iter()
-        .filter(|f| !(f.element == "process" && f.reason.starts_with("isExecutable")));
-    for f in blocking {
-        r.problem(
-            path,
-            format!("line {}", f.line),
-            format!("{} ({}): {}", f.id, f.element, f.reason),
-        );
-    }
-    // Every decision a business-rule task calls comes with the service.
-    for e in defs.processes.iter().flat_map(|p| p.scope.walk()) {
-        if let Some(d) = &e.zeebe.called_decision {
-            if e.zeebe.task_type.is_none() && !decisions.contains(d) {
-                r.problem(
-                    path,
-                    format!("line {}", e.line),
-                    format!(
-                        "{} calls decision {d:?}, which no .dmn file of the service defines",
-                        e.id
-                    ),
-                );
-            }
+    let known = yagona_workflow::check::Known {
+        processes: Some(processes.clone()),
+        decisions: Some(decisions.clone()),
+    };
+    for f in yagona_workflow::check::check_against(&defs, &known) {
+        if f.blocks() {
+            r.problem(
+                path,
+                format!("line {}", f.line),
+                format!("{} ({}): {}", f.id, f.element, f.reason),
+            );
+        } else {
+            r.warning(
+                path,
+                format!("line {}", f.line),
+                format!("{} ({}): {}", f.id, f.element, f.reason),
+            );
         }
     }
     if !defs.processes.iter().any(|p| p.executable && p.id == code) {
@@ -220,14 +225,26 @@ fn sorted_entries(dir: &Path) -> Vec<PathBuf> {
 /// Reads a registry folder. Returns the registry only when it has no problems at all; otherwise
 /// every problem found (reading goes on past the first, so one run shows them all).
 pub fn read_dir(root: &Path) -> Result<Registry, Vec<Problem>> {
+    read_dir_with_warnings(root).0
+}
+
+/// [`read_dir`], with the warnings that do not stop the registry from loading (a process
+/// model's possible deadlocks, loops without a wait, unreachable elements).
+pub fn read_dir_with_warnings(root: &Path) -> (Result<Registry, Vec<Problem>>, Vec<Problem>) {
     let mut r = Reader {
         root,
         problems: Vec::new(),
+        warnings: Vec::new(),
     };
+    let result = read_into(&mut r, root);
+    (result, r.warnings)
+}
+
+fn read_into(r: &mut Reader<'_>, root: &Path) -> Result<Registry, Vec<Problem>> {
     let mut reg = Registry::default();
     if !root.is_dir() {
         r.problem(root, "", "not a folder");
-        return Err(r.problems);
+        return Err(std::mem::take(&mut r.problems));
     }
 
     for path in sorted_entries(&root.join("agencies")) {
@@ -392,6 +409,12 @@ pub fn read_dir(root: &Path) -> Result<Registry, Vec<Problem>> {
     let agency_codes: BTreeSet<&str> = reg.agencies.iter().map(|a| a.code.as_str()).collect();
     let event_codes: BTreeSet<&str> = reg.life_events.iter().map(|e| e.code.as_str()).collect();
     let mut services = Vec::new();
+    // What a call activity may call: every service's process.
+    let processes: BTreeSet<String> = sorted_entries(&root.join("services"))
+        .iter()
+        .filter(|d| d.is_dir())
+        .filter_map(|d| d.file_name().and_then(|n| n.to_str()).map(str::to_owned))
+        .collect();
     for dir in sorted_entries(&root.join("services")) {
         if !dir.is_dir() {
             continue;
@@ -524,11 +547,12 @@ pub fn read_dir(root: &Path) -> Result<Registry, Vec<Problem>> {
             }
             if let Some(bpmn) = &process {
                 check_process(
-                    &mut r,
+                    r,
                     &process_path,
                     bpmn,
                     passport.code.as_str(),
                     &decision_ids,
+                    &processes,
                 );
             }
             // Task forms: forms/<key>.schema.json with forms/<key>.toml.
@@ -594,7 +618,7 @@ pub fn read_dir(root: &Path) -> Result<Registry, Vec<Problem>> {
     if r.problems.is_empty() {
         Ok(reg)
     } else {
-        Err(r.problems)
+        Err(std::mem::take(&mut r.problems))
     }
 }
 

@@ -1,14 +1,35 @@
-//! `yagona process check`: which parts of a model the engine cannot run, and why.
+//! `yagona process check`, `registry validate` and deployment: which parts of a model the
+//! engine cannot run, and why — and what would run but probably not as meant.
 //!
 //! The executable subset: start events (none, timer, message), end events (none, terminate,
 //! error, message), service, user, send, receive, business-rule tasks (and plain/manual tasks,
 //! which pass through), embedded and event sub-processes, call activities, exclusive, parallel,
 //! inclusive and event-based gateways, timer and message catch events, timer/message/error
-//! boundary events, and multi-instance tasks. Anything else is reported with its id, line and reason — never silently skipped.
+//! boundary events, and multi-instance tasks. Anything else is reported with its id, line and
+//! reason — never silently skipped. Every FEEL expression must parse and every timer value be
+//! ISO 8601 ([`crate::timer`]); references (messages, errors, decisions, called processes where
+//! they are known) must resolve.
+//!
+//! Findings are [`Severity::Error`] (refused: the model is not deployed) or
+//! [`Severity::Warning`]: a deadlock an exclusive or inclusive split into a parallel join
+//! makes, a loop with no wait state, an element nothing leads to, a process that is not
+//! executable (documentation only).
+
+mod flow;
 
 use crate::model::*;
+use crate::timer::{self, TimerField};
 use serde::Serialize;
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashSet};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// The model is refused.
+    Error,
+    /// It runs, but probably not as meant.
+    Warning,
+}
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Finding {
@@ -18,50 +39,132 @@ pub struct Finding {
     pub element: String,
     pub line: usize,
     pub reason: String,
+    pub severity: Severity,
+}
+
+impl Finding {
+    /// Whether the model is refused for it.
+    pub fn blocks(&self) -> bool {
+        self.severity == Severity::Error
+    }
+}
+
+impl std::fmt::Display for Finding {
+    /// `line 12: approve (exclusiveGateway): reason`, with `warning: ` before a warning.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.severity == Severity::Warning {
+            write!(f, "warning: ")?;
+        }
+        write!(
+            f,
+            "line {}: {} ({}): {}",
+            self.line, self.id, self.element, self.reason
+        )
+    }
+}
+
+/// What the model may refer to outside its file. `None`: not known here, not checked.
+#[derive(Debug, Clone, Default)]
+pub struct Known {
+    /// Processes a call activity may call (the model's own are always known).
+    pub processes: Option<BTreeSet<String>>,
+    /// Decisions a business-rule task may call.
+    pub decisions: Option<BTreeSet<String>>,
 }
 
 struct Ctx<'a> {
     defs: &'a Definitions,
+    known: &'a Known,
     out: Vec<Finding>,
 }
 
 impl Ctx<'_> {
     fn find(&mut self, e: &FlowElement, reason: impl Into<String>) {
+        self.push(&e.id, e.kind.tag(), e.line, reason, Severity::Error);
+    }
+    fn warn(&mut self, e: &FlowElement, reason: impl Into<String>) {
+        self.push(&e.id, e.kind.tag(), e.line, reason, Severity::Warning);
+    }
+    fn push(
+        &mut self,
+        id: &str,
+        element: &str,
+        line: usize,
+        reason: impl Into<String>,
+        severity: Severity,
+    ) {
         self.out.push(Finding {
-            id: e.id.clone(),
-            element: e.kind.tag().to_owned(),
-            line: e.line,
+            id: id.to_owned(),
+            element: element.to_owned(),
+            line,
             reason: reason.into(),
+            severity,
         });
     }
     fn message_known(&self, id: &Option<String>) -> bool {
         id.as_ref()
             .is_some_and(|m| self.defs.messages.iter().any(|x| &x.id == m))
     }
+    /// A FEEL expression (or literal) in `what` of an element must parse.
+    fn expression(&mut self, e: &FlowElement, what: &str, text: &str) {
+        if let Err(err) = crate::feel::syntax(text) {
+            self.find(e, format!("{what}: {err}"));
+        }
+    }
+    /// A timer value: an expression must parse, a literal must be valid ISO 8601.
+    fn timer_value(&mut self, e: &FlowElement, field: TimerField, text: &str) {
+        if text.trim_start().starts_with('=') {
+            self.expression(e, field.element(), text);
+        } else if let Some(why) = timer::problem(field, text) {
+            self.find(e, format!("{}: {why}", field.element()));
+        }
+    }
 }
 
-/// Everything in the model the engine cannot run. Empty means every executable process runs.
+/// Everything in the model the engine cannot run (errors), and what looks wrong (warnings),
+/// checked on its own: references outside the file are not checked.
 pub fn check(defs: &Definitions) -> Vec<Finding> {
+    check_against(defs, &Known::default())
+}
+
+/// [`check`], with the processes and decisions the model may call outside its file.
+pub fn check_against(defs: &Definitions, known: &Known) -> Vec<Finding> {
     let mut c = Ctx {
         defs,
+        known,
         out: Vec::new(),
     };
     if defs.processes.is_empty() {
-        c.out.push(Finding {
-            id: defs.id.clone(),
-            element: "definitions".into(),
-            line: 1,
-            reason: "the file defines no process".into(),
-        });
+        c.push(
+            &defs.id,
+            "definitions",
+            1,
+            "the file defines no process",
+            Severity::Error,
+        );
+    }
+    for m in &defs.messages {
+        if let Some(key) = &m.correlation_key {
+            if let Err(err) = crate::feel::syntax(key) {
+                c.push(
+                    &m.id,
+                    "message",
+                    m.line,
+                    format!("zeebe:subscription correlationKey: {err}"),
+                    Severity::Error,
+                );
+            }
+        }
     }
     for p in &defs.processes {
         if !p.executable {
-            c.out.push(Finding {
-                id: p.id.clone(),
-                element: "process".into(),
-                line: p.line,
-                reason: "isExecutable is not true: the process is documentation only and is not deployed".into(),
-            });
+            c.push(
+                &p.id,
+                "process",
+                p.line,
+                "isExecutable is not true: the process is documentation only and is not deployed",
+                Severity::Warning,
+            );
             continue;
         }
         let starts = p
@@ -71,12 +174,13 @@ pub fn check(defs: &Definitions) -> Vec<Finding> {
             .filter(|e| matches!(e.kind, Kind::StartEvent { .. }))
             .count();
         if starts == 0 {
-            c.out.push(Finding {
-                id: p.id.clone(),
-                element: "process".into(),
-                line: p.line,
-                reason: "the process has no start event".into(),
-            });
+            c.push(
+                &p.id,
+                "process",
+                p.line,
+                "the process has no start event",
+                Severity::Error,
+            );
         }
         scope(&mut c, &p.scope, ScopeKind::Process);
     }
@@ -95,12 +199,24 @@ fn scope(c: &mut Ctx<'_>, s: &Scope, kind: ScopeKind) {
     for f in &s.flows {
         for (end, id) in [("source", &f.source), ("target", &f.target)] {
             if !ids.contains(id.as_str()) {
-                c.out.push(Finding {
-                    id: f.id.clone(),
-                    element: "sequenceFlow".into(),
-                    line: f.line,
-                    reason: format!("the {end} {id:?} is not an element of the same (sub-)process"),
-                });
+                c.push(
+                    &f.id,
+                    "sequenceFlow",
+                    f.line,
+                    format!("the {end} {id:?} is not an element of the same (sub-)process"),
+                    Severity::Error,
+                );
+            }
+        }
+        if let Some(condition) = &f.condition {
+            if let Err(err) = crate::feel::syntax(condition) {
+                c.push(
+                    &f.id,
+                    "sequenceFlow",
+                    f.line,
+                    format!("conditionExpression: {err}"),
+                    Severity::Error,
+                );
             }
         }
     }
@@ -117,20 +233,112 @@ fn scope(c: &mut Ctx<'_>, s: &Scope, kind: ScopeKind) {
                 } else {
                     "a sub-process"
                 };
-                c.out.push(Finding {
-                    id: first.id.clone(),
-                    element: first.kind.tag().into(),
-                    line: first.line,
-                    reason: format!(
+                c.find(
+                    first,
+                    format!(
                         "{what} needs exactly one start event, found {}",
                         starts.len()
                     ),
-                });
+                );
             }
         }
     }
     for e in &s.elements {
         element(c, s, e, kind);
+        expressions(c, e);
+    }
+    flow::warnings(c, s);
+}
+
+/// Every expression an element carries must parse.
+fn expressions(c: &mut Ctx<'_>, e: &FlowElement) {
+    let z = &e.zeebe;
+    let optional = [
+        ("zeebe:taskDefinition type", &z.task_type),
+        ("zeebe:taskDefinition retries", &z.retries),
+        ("zeebe:assignmentDefinition assignee", &z.assignee),
+        (
+            "zeebe:assignmentDefinition candidateGroups",
+            &z.candidate_groups,
+        ),
+        (
+            "zeebe:assignmentDefinition candidateUsers",
+            &z.candidate_users,
+        ),
+        ("zeebe:taskSchedule dueDate", &z.due_date),
+        ("zeebe:taskSchedule followUpDate", &z.follow_up_date),
+        ("zeebe:calledElement processId", &z.called_process),
+        ("zeebe:calledDecision decisionId", &z.called_decision),
+        ("zeebe:script expression", &z.script),
+    ];
+    for (what, text) in optional {
+        if let Some(text) = text {
+            c.expression(e, what, text);
+        }
+    }
+    for m in &z.inputs {
+        c.expression(e, &format!("zeebe:input {:?}", m.target), &m.source);
+    }
+    for m in &z.outputs {
+        c.expression(e, &format!("zeebe:output {:?}", m.target), &m.source);
+    }
+    if let Some(mi) = &e.multi_instance {
+        if let Some(text) = &mi.input_collection {
+            c.expression(e, "zeebe:loopCharacteristics inputCollection", text);
+        }
+        if let Some(text) = &mi.output_element {
+            c.expression(e, "zeebe:loopCharacteristics outputElement", text);
+        }
+    }
+    let trigger = match &e.kind {
+        Kind::StartEvent { trigger, .. }
+        | Kind::IntermediateCatchEvent { trigger }
+        | Kind::BoundaryEvent { trigger, .. } => Some(trigger),
+        _ => None,
+    };
+    if let Some(Trigger::Timer {
+        date,
+        duration,
+        cycle,
+        ..
+    }) = trigger
+    {
+        for (field, text) in [
+            (TimerField::Date, date),
+            (TimerField::Duration, duration),
+            (TimerField::Cycle, cycle),
+        ] {
+            if let Some(text) = text {
+                c.timer_value(e, field, text);
+            }
+        }
+    }
+    // A called process or decision named as a literal must exist where that is known.
+    let literal = |t: &Option<String>| {
+        t.as_ref()
+            .filter(|t| !t.trim_start().starts_with('=') && !t.is_empty())
+            .cloned()
+    };
+    if let (Some(called), Some(known)) = (literal(&z.called_process), &c.known.processes) {
+        let own = c.defs.processes.iter().any(|p| p.id == called);
+        if !own && !known.contains(&called) {
+            c.find(
+                e,
+                format!("calls process {called:?}, which is neither in this file nor deployed"),
+            );
+        }
+    }
+    if let (Some(decision), Some(known), None) = (
+        literal(&z.called_decision),
+        &c.known.decisions,
+        &z.task_type,
+    ) {
+        if !known.contains(&decision) {
+            c.find(
+                e,
+                format!("calls decision {decision:?}, which no decision file defines"),
+            );
+        }
     }
 }
 
@@ -350,6 +558,10 @@ fn trigger_details(c: &mut Ctx<'_>, e: &FlowElement, t: &Trigger) {
         }
         Trigger::Message { message } if !c.message_known(message) => {
             c.find(e, "needs a messageRef to a <message> of the file")
+        }
+        // Without an errorRef it catches every error; with one, the error must exist.
+        Trigger::Error { error: Some(r) } if !c.defs.errors.iter().any(|x| &x.id == r) => {
+            c.find(e, format!("errorRef {r:?} is not an <error> of the file"))
         }
         _ => {}
     }

@@ -217,7 +217,9 @@ impl Decision {
                     Some(inner) => format!("not(({input}) in ({inner}))"),
                     None => format!("({input}) in ({test})"),
                 };
-                if !expr.condition(&feel(&condition), variables).map_err(err)? {
+                // A rule matches when every test is true; a test that is null (an input
+                // missing or of another type) does not match, as in DMN and Camunda.
+                if expr.evaluate(&feel(&condition), variables).map_err(err)? != Json::Bool(true) {
                     all = false;
                     break;
                 }

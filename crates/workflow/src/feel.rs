@@ -23,21 +23,35 @@ pub enum ExprError {
 
 /// What the engine needs from an expression language.
 pub trait Expressions: Send + Sync {
-    /// The value of an expression (or literal) given the variables in scope.
-    fn evaluate(&self, expression: &str, variables: &Map<String, Json>) -> Result<Json, ExprError>;
+    /// The value of an expression (or literal) given the variables in scope, with the reason
+    /// it is null where evaluation gave up along the way. Only an expression that does not
+    /// parse is an error: evaluation is null-friendly, as FEEL in Camunda 8 is.
+    fn evaluate_traced(
+        &self,
+        expression: &str,
+        variables: &Map<String, Json>,
+    ) -> Result<(Json, Option<String>), ExprError>;
 
-    /// A sequence-flow condition: must be true or false; anything else is an error (an incident,
-    /// in Camunda's words), never silently false.
+    /// The value of an expression (or literal) given the variables in scope.
+    fn evaluate(&self, expression: &str, variables: &Map<String, Json>) -> Result<Json, ExprError> {
+        self.evaluate_traced(expression, variables).map(|(v, _)| v)
+    }
+
+    /// A sequence-flow condition: must be true or false; anything else (null included) is an
+    /// error (an incident, in Camunda's words), never silently false.
     fn condition(
         &self,
         expression: &str,
         variables: &Map<String, Json>,
     ) -> Result<bool, ExprError> {
-        match self.evaluate(expression, variables)? {
-            Json::Bool(b) => Ok(b),
-            other => Err(ExprError::NotBoolean {
+        match self.evaluate_traced(expression, variables)? {
+            (Json::Bool(b), _) => Ok(b),
+            (other, warning) => Err(ExprError::NotBoolean {
                 expression: expression.to_owned(),
-                found: other.to_string(),
+                found: match warning {
+                    Some(w) => format!("{other} ({w})"),
+                    None => other.to_string(),
+                },
             }),
         }
     }
@@ -120,42 +134,207 @@ fn shape_of(vars: &Map<String, Json>, names: &[String]) -> Map<String, Json> {
         .collect()
 }
 
-fn to_json(v: &Value, expression: &str) -> Result<Json, ExprError> {
-    let fail = |message: String| ExprError::Evaluation {
-        expression: expression.to_owned(),
-        message,
-    };
-    Ok(match v {
+/// FEEL's keywords: never variables.
+const KEYWORDS: &[&str] = &[
+    "and",
+    "or",
+    "not",
+    "if",
+    "then",
+    "else",
+    "for",
+    "in",
+    "return",
+    "some",
+    "every",
+    "satisfies",
+    "instance",
+    "of",
+    "between",
+    "null",
+    "true",
+    "false",
+    "function",
+    "external",
+];
+
+/// The words of the built-in functions whose names have several words (`upper case`,
+/// `get or else`): filling a missing variable named like one of them would split the name.
+const NAME_WORDS: &[&str] = &[
+    "string",
+    "length",
+    "upper",
+    "lower",
+    "case",
+    "substring",
+    "before",
+    "after",
+    "starts",
+    "ends",
+    "with",
+    "join",
+    "list",
+    "contains",
+    "insert",
+    "index",
+    "distinct",
+    "values",
+    "date",
+    "time",
+    "years",
+    "months",
+    "duration",
+    "day",
+    "year",
+    "week",
+    "month",
+    "get",
+    "value",
+    "entries",
+    "context",
+    "put",
+    "merge",
+    "round",
+    "up",
+    "down",
+    "half",
+    "overlaps",
+    "finished",
+    "started",
+    "met",
+    "by",
+    "is",
+    "defined",
+    "empty",
+    "blank",
+    "duplicate",
+    "last",
+    "trim",
+    "partition",
+];
+
+/// The names an expression uses as variables: identifiers outside string literals that do not
+/// follow a `.` (a path) and are not called (`f(`); `strict` leaves out the words of
+/// multi-word function names.
+fn identifiers(expression: &str, strict: bool) -> Vec<String> {
+    let chars: Vec<char> = expression.chars().collect();
+    let mut names = Vec::new();
+    let mut i = 0;
+    let mut in_string = false;
+    let mut after_dot = false;
+    let mut run: Vec<String> = Vec::new();
+    while i < chars.len() {
+        let c = chars[i];
+        if c != ' ' && !(c.is_alphanumeric() || c == '_' || c == '?') {
+            run.clear();
+        }
+        if in_string {
+            if c == '\\' {
+                i += 1;
+            } else if c == '"' {
+                in_string = false;
+            }
+            i += 1;
+            continue;
+        }
+        if c == '"' {
+            in_string = true;
+            i += 1;
+            continue;
+        }
+        if c.is_alphabetic() || c == '_' || c == '?' {
+            let start = i;
+            while i < chars.len() && (chars[i].is_alphanumeric() || chars[i] == '_') {
+                i += 1;
+            }
+            let word: String = chars[start..i].iter().collect();
+            let called = chars[i..].iter().find(|c| !c.is_whitespace()) == Some(&'(');
+            let keyword = KEYWORDS.contains(&word.as_str());
+            let name_word = strict && NAME_WORDS.contains(&word.as_str());
+            if !after_dot && !called && !keyword && !name_word && !names.contains(&word) {
+                names.push(word.clone());
+            }
+            // FEEL names may have spaces (`Current Vacation Status`): the run of words so far.
+            if keyword || after_dot {
+                run.clear();
+            } else {
+                run.push(word);
+                if run.len() > 1 && !strict {
+                    let joined = run.join(" ");
+                    if !names.contains(&joined) {
+                        names.push(joined);
+                    }
+                }
+            }
+            after_dot = false;
+            continue;
+        }
+        if !c.is_whitespace() {
+            after_dot = c == '.';
+        }
+        i += 1;
+    }
+    names
+}
+
+/// Camunda's functions beyond the DMN standard library, written in FEEL: they take part in
+/// parsing and evaluation as any built-in does. `is defined` cannot tell a variable set to null
+/// from one that does not exist (Yagona gives both as null), so it answers as `!= null`.
+const CAMUNDA_FUNCTIONS: &str = r#"{
+  is defined: function(value) value != null,
+  get or else: function(value, default) if value = null then default else value,
+  is empty: function(list) count(list) = 0,
+  trim: function(string) replace(string, "^\s+|\s+$", ""),
+  is blank: function(string) replace(string, "^\s+|\s+$", "") = "",
+  duplicate values: function(list) distinct values(list[count(index of(list, item)) > 1]),
+  last day of month: function(d) date(d.year, d.month, 1) + duration("P1M") - duration("P1D")
+}"#;
+
+/// The context of [`CAMUNDA_FUNCTIONS`], evaluated once.
+fn camunda_functions() -> FeelContext {
+    static FUNCTIONS: std::sync::OnceLock<Option<Value>> = std::sync::OnceLock::new();
+    let value = FUNCTIONS.get_or_init(|| {
+        let scope = FeelScope::default();
+        let ast = dsntk_feel_parser::parse_expression(&scope, CAMUNDA_FUNCTIONS, false).ok()?;
+        Some(dsntk_feel_evaluator::evaluate(&scope, &ast))
+    });
+    match value {
+        Some(Value::Context(ctx)) => ctx.clone(),
+        _ => FeelContext::default(),
+    }
+}
+
+/// A FEEL value as JSON. FEEL is null-friendly, as in Camunda 8: what failed along the way
+/// (no such variable, no such key, a wrong type, a failed function) is null, and the first
+/// reason is kept in `warnings` for whoever reports a null where it cannot go on.
+fn to_json(v: &Value, warnings: &mut Vec<String>) -> Json {
+    match v {
         Value::Null(None) => Json::Null,
-        Value::Null(Some(message)) => return Err(fail(message.clone())),
+        Value::Null(Some(message)) => {
+            warnings.push(message.clone());
+            Json::Null
+        }
         Value::Boolean(b) => Json::Bool(*b),
         Value::String(s) => Json::String(s.clone()),
         Value::Number(n) => {
             let text = n.to_string();
-            text.parse::<i64>()
-                .map(Json::from)
-                .ok()
-                .or_else(|| {
-                    text.parse::<f64>()
-                        .ok()
-                        .and_then(Number::from_f64)
-                        .map(Json::Number)
-                })
-                .ok_or_else(|| fail(format!("the number {text} has no JSON form")))?
-        }
-        Value::List(items) => Json::Array(
-            items
-                .iter()
-                .map(|i| to_json(i, expression))
-                .collect::<Result<_, _>>()?,
-        ),
-        Value::Context(ctx) => {
-            let mut m = Map::new();
-            for (name, value) in ctx.iter() {
-                m.insert(name.to_string(), to_json(value, expression)?);
+            match text.parse::<i64>() {
+                Ok(i) => Json::from(i),
+                Err(_) => match text.parse::<f64>().ok().and_then(Number::from_f64) {
+                    Some(n) => Json::Number(n),
+                    None => {
+                        warnings.push(format!("the number {text} has no JSON form"));
+                        Json::Null
+                    }
+                },
             }
-            Json::Object(m)
         }
+        Value::List(items) => Json::Array(items.iter().map(|i| to_json(i, warnings)).collect()),
+        Value::Context(ctx) => Json::Object(
+            ctx.iter()
+                .map(|(name, value)| (name.to_string(), to_json(value, warnings)))
+                .collect(),
+        ),
         // Dates, times and durations travel as their ISO 8601 text, as Camunda stores them.
         Value::Date(_)
         | Value::DateTime(_)
@@ -163,35 +342,80 @@ fn to_json(v: &Value, expression: &str) -> Result<Json, ExprError> {
         | Value::DaysAndTimeDuration(_)
         | Value::YearsAndMonthsDuration(_) => Json::String(v.to_string()),
         other => {
-            return Err(fail(format!(
+            warnings.push(format!(
                 "a {} cannot be stored in a variable",
                 other.type_of()
-            )))
+            ));
+            Json::Null
         }
-    })
+    }
+}
+
+/// Parses a FEEL expression (without its leading `=`) against a scope where every name it uses
+/// is known, so that dsntk's parser, which needs to know names to tell them from keywords, reads
+/// it the way it would read it with those variables set. First with the names that are not
+/// words of function names, then with all of them.
+fn parse(
+    feel: &str,
+    variables: &Map<String, Json>,
+) -> Result<(dsntk_feel_parser::AstNode, Map<String, Json>), String> {
+    let mut first_error = None;
+    for strict in [true, false] {
+        let mut filled = variables.clone();
+        for name in identifiers(feel, strict) {
+            filled.entry(name).or_insert(Json::Null);
+        }
+        let shape = FeelScope::default();
+        shape.push(camunda_functions());
+        shape.push(context(&shape_of(&filled, &path_names(feel))));
+        match dsntk_feel_parser::parse_expression(&shape, feel.trim(), false) {
+            Ok(ast) => return Ok((ast, filled)),
+            Err(e) => {
+                first_error.get_or_insert(e.to_string());
+            }
+        }
+    }
+    Err(first_error.unwrap_or_default())
+}
+
+/// Does an expression parse? A literal (no leading `=`) always does. For checking models
+/// before they deploy.
+pub fn syntax(expression: &str) -> Result<(), ExprError> {
+    match expression.trim_start().strip_prefix('=') {
+        None => Ok(()),
+        Some(feel) if feel.trim().is_empty() => Err(ExprError::Syntax {
+            expression: expression.to_owned(),
+            message: "the expression is empty".into(),
+        }),
+        Some(feel) => parse(feel, &Map::new())
+            .map(|_| ())
+            .map_err(|message| ExprError::Syntax {
+                expression: expression.to_owned(),
+                message,
+            }),
+    }
 }
 
 impl Expressions for Feel {
-    fn evaluate(&self, expression: &str, variables: &Map<String, Json>) -> Result<Json, ExprError> {
+    fn evaluate_traced(
+        &self,
+        expression: &str,
+        variables: &Map<String, Json>,
+    ) -> Result<(Json, Option<String>), ExprError> {
         let Some(feel) = expression.trim_start().strip_prefix('=') else {
-            return Ok(Json::String(expression.to_owned()));
+            return Ok((Json::String(expression.to_owned()), None));
         };
-        let scope = FeelScope::default();
-        scope.push(context(variables));
-        // dsntk's parser consults the scope to tell names (which may contain spaces) from
-        // keywords: in `then result.riskLevel else …` it must know `riskLevel` is a name, which
-        // it cannot while `result` is null. So it parses against the variables' shape, where
-        // every context (and every null) also knows the names the expression uses after a dot.
-        let shape = FeelScope::default();
-        shape.push(context(&shape_of(variables, &path_names(feel))));
-        let ast = dsntk_feel_parser::parse_expression(&shape, feel.trim(), false).map_err(|e| {
-            ExprError::Syntax {
-                expression: expression.to_owned(),
-                message: e.to_string(),
-            }
+        let (ast, filled) = parse(feel, variables).map_err(|message| ExprError::Syntax {
+            expression: expression.to_owned(),
+            message,
         })?;
+        let scope = FeelScope::default();
+        scope.push(camunda_functions());
+        scope.push(context(&filled));
         let value = dsntk_feel_evaluator::evaluate(&scope, &ast);
-        to_json(&value, expression)
+        let mut warnings = Vec::new();
+        let json = to_json(&value, &mut warnings);
+        Ok((json, warnings.into_iter().next()))
     }
 }
 
@@ -290,5 +514,107 @@ mod tests {
             f.condition("= amount > 10", &v).is_err(),
             "an unknown variable is not silently false"
         );
+    }
+
+    /// The examples of Camunda 8.8's "Error handling" page (language guide): what goes wrong
+    /// is null, and nulls flow through operators.
+    #[test]
+    fn null_friendly_as_camundas_error_handling_page_shows() {
+        let f = Feel;
+        let none = Map::new();
+        assert_eq!(f.evaluate("= a.b > 10", &none).unwrap(), Json::Null);
+        assert_eq!(
+            f.evaluate("= [{a: 1}, {b: 2}].a", &none).unwrap(),
+            json!([1, null])
+        );
+        assert_eq!(
+            f.evaluate("= [{a: 1}, {b: 2}][a < 10]", &none).unwrap(),
+            json!([{"a": 1}])
+        );
+        assert_eq!(
+            f.evaluate("= a != null and a.b > 10", &none).unwrap(),
+            json!(false)
+        );
+        assert_eq!(
+            f.evaluate("= get or else(a, \"prio-99\")", &none).unwrap(),
+            json!("prio-99")
+        );
+        assert_eq!(
+            f.evaluate(
+                "= get or else(a, \"prio-99\")",
+                &vars(json!({"a": "prio-1"}))
+            )
+            .unwrap(),
+            json!("prio-1")
+        );
+        assert_eq!(f.evaluate("= not(null)", &none).unwrap(), Json::Null);
+        // "No variable exists with the given name": MIWG C.9.0's `= corporation`.
+        assert_eq!(f.evaluate("= corporation", &none).unwrap(), Json::Null);
+        // "A value is compared to another value of a different type", "an operation is not
+        // defined for the given values", "a function can't be invoked with the arguments".
+        let v = vars(json!({"n": 1, "s": "x", "o": {"k": 2}}));
+        assert_eq!(f.evaluate("= s > 1", &v).unwrap(), Json::Null);
+        assert_eq!(f.evaluate("= n + \"x\"", &v).unwrap(), Json::Null);
+        assert_eq!(f.evaluate("= upper case(n)", &v).unwrap(), Json::Null);
+        assert_eq!(f.evaluate("= o.missing", &v).unwrap(), Json::Null);
+        assert_eq!(
+            f.evaluate("= if missing then 1 else 2", &v).unwrap(),
+            json!(2)
+        );
+        // A missing variable is null, so a null check says so.
+        assert_eq!(f.evaluate("= x = null", &none).unwrap(), json!(true));
+    }
+
+    /// Camunda's extension functions, with the examples of its built-in function pages.
+    #[test]
+    fn camundas_extension_functions() {
+        let f = Feel;
+        let none = Map::new();
+        let eval = |e: &str| f.evaluate(e, &none).unwrap();
+        assert_eq!(eval("= is defined(1)"), json!(true));
+        assert_eq!(eval("= is defined(x)"), json!(false));
+        assert_eq!(eval("= is defined(x.y)"), json!(false));
+        assert_eq!(eval("= is empty([])"), json!(true));
+        assert_eq!(eval("= is empty([1,2,3])"), json!(false));
+        assert_eq!(eval("= trim(\"  hello world  \")"), json!("hello world"));
+        assert_eq!(eval("= is blank(\"\")"), json!(true));
+        assert_eq!(eval("= is blank(\"  \")"), json!(true));
+        assert_eq!(eval("= is blank(\"hello world\")"), json!(false));
+        assert_eq!(eval("= duplicate values([1,2,3,2,1])"), json!([1, 2]));
+        assert_eq!(
+            eval("= last day of month(date(\"2022-10-01\"))"),
+            json!("2022-10-31")
+        );
+        assert_eq!(
+            eval("= last day of month(date(\"2024-02-10\"))"),
+            json!("2024-02-29")
+        );
+    }
+
+    #[test]
+    fn syntax_is_checked_without_variables() {
+        for ok in [
+            "= corporation",
+            "= if result != null then result.riskLevel else [\"green\"]",
+            "= some risk in riskLevels satisfies risk = \"red\"",
+            "= upper case(applicant.name)",
+            "= date(submittedAt) + duration(\"P10D\")",
+            "= {\n \"name\": applicant.name,\n \"n\": applicationNumber\n}",
+            "= if amount > 1000 then \"large\" else \"small\"",
+            "PT1H",
+            "plain text",
+        ] {
+            assert_eq!(syntax(ok), Ok(()), "{ok}");
+        }
+        for bad in [
+            "= 1 +",
+            "= amount >",
+            "= \"unterminated",
+            "= (a",
+            "= 1 ++ 2",
+            "=",
+        ] {
+            assert!(syntax(bad).is_err(), "{bad} should not parse");
+        }
     }
 }

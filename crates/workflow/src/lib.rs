@@ -14,6 +14,7 @@ pub mod read;
 pub mod simulate;
 pub mod store;
 pub mod svg;
+pub mod timer;
 pub mod xes;
 pub mod xml;
 

@@ -28,6 +28,10 @@ pub async fn run(command: RegistryCommand) -> anyhow::Result<ExitCode> {
     match command {
         RegistryCommand::Validate { dir } => match crate::read_registry(&dir) {
             Ok((reg, directory, contact)) => {
+                // What loads but looks wrong: said, and not a failure.
+                for w in files::read_dir_with_warnings(&dir).1 {
+                    println!("warning: {w}");
+                }
                 println!(
                     "{}: valid — {} agencies, {} life events, {} services, {} calendar years, {} fact sources; exchange: {} members, {} subsystems; contact: {} topics, {} answers",
                     dir.display(),
