@@ -1,8 +1,8 @@
 //! The process engine benchmark: `cargo run --release -p yagona-bench --bin process-bench`.
 //!
 //! One process — start, service task, exclusive gateway, parallel split into two service tasks,
-//! join, user task, end — in three files that differ only in the expression dialect each engine
-//! reads (`bench/process/model-*.bpmn`), run to completion many times:
+//! join, merge, user task, end — in three files that differ only in the expression dialect each
+//! engine reads (`bench/process/model-*.bpmn`), run to completion many times:
 //! - Yagona in memory (the engine core, as `process simulate` runs it),
 //! - SpiffWorkflow (PyPI) and bpmn-engine (npm), installed into `bench/.peers/` on first run,
 //!   on this machine in this run; it prints completed instances per second and the ratios;
@@ -154,7 +154,7 @@ async fn durable(label: &str, db: Db) -> anyhow::Result<f64> {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    println!("Process engine benchmark: start → service → exclusive gateway → parallel (2 services) → join → user task → end");
+    println!("Process engine benchmark: start → service → exclusive gateway → parallel (2 services) → join → merge → user task → end");
     // `--durable-only` skips the in-memory comparison (for profiling the store).
     let durable_only = std::env::args().any(|a| a == "--durable-only");
     if !durable_only {
