@@ -37,12 +37,15 @@ pub fn routes() -> Router<Arc<Api>> {
 }
 
 /// Reads only: no step is taken.
-fn store(api: &Api) -> ProcessStore<'_> {
+pub(crate) fn store(api: &Api) -> ProcessStore<'_> {
     ProcessStore::new(&api.db, &Feel)
 }
 
 /// Steps go through the applications' projection and the holiday calendar, like every step.
-fn engine<'a>(api: &'a Api, calendar: &'a yagona_calendar::Calendar) -> ProcessStore<'a> {
+pub(crate) fn engine<'a>(
+    api: &'a Api,
+    calendar: &'a yagona_calendar::Calendar,
+) -> ProcessStore<'a> {
     yagona_applications::process::processes(&api.db, calendar)
 }
 
@@ -85,6 +88,13 @@ fn store_error(e: StoreError) -> Response {
             "conflict",
             "The instance changed meanwhile",
             Some("retry the call".into()),
+        ),
+        // The model cannot go on from this result: recorded for an administrator.
+        e @ StoreError::Incident { .. } => problem(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "incident",
+            "The process cannot go on with this result; an incident is recorded",
+            Some(e.to_string()),
         ),
         StoreError::Engine(e) => problem(
             StatusCode::UNPROCESSABLE_ENTITY,

@@ -19,6 +19,7 @@ mod caller;
 mod catalogue;
 mod figures;
 mod govstack;
+mod incidents;
 mod jobs;
 mod open311;
 mod problem;
@@ -45,6 +46,7 @@ pub fn routes(api: Arc<Api>) -> Router {
         .merge(catalogue::routes())
         .merge(figures::routes())
         .merge(jobs::routes())
+        .merge(incidents::routes())
         .merge(govstack::routes())
         .with_state(api)
 }
@@ -89,6 +91,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         catalogue::CatalogueApi::openapi(),
         figures::FiguresApi::openapi(),
         jobs::JobsApi::openapi(),
+        incidents::IncidentsApi::openapi(),
         govstack::GovStackApi::openapi(),
         open311::Open311Api::openapi(),
     ] {

@@ -214,6 +214,7 @@ decision-result-file = Result document (optional)
 decision-result-hint = A PDF. If you attach none, the platform issues the result document itself.
 decision-button = Record decision
 decision-choose = Select a decision
+incident-recorded = The decision is recorded, but the process could not go on from it ({ $when }). This is recorded as an incident and waits for an administrator; you do not need to do anything.
 decision-reason-required = Enter the reason: the applicant must know why
 decision-result-pdf = The result document must be a PDF smaller than 10 MB
 decision-not-allowed = This decision is no longer possible: the application has changed. Check its status.

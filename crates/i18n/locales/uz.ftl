@@ -214,6 +214,7 @@ decision-result-file = Natija hujjati (ixtiyoriy)
 decision-result-hint = PDF fayl. Agar hech narsa biriktirmasangiz, natija hujjatini platformaning oʻzi shakllantiradi.
 decision-button = Qarorni qayd etish
 decision-choose = Qarorni tanlang
+incident-recorded = Qaror saqlandi, lekin jarayon davom eta olmadi ({ $when }). Bu hodisa sifatida qayd etildi va administratorni kutmoqda; sizdan hech narsa talab qilinmaydi.
 decision-reason-required = Sababni kiriting: ariza beruvchi sababini bilishi kerak
 decision-result-pdf = Natija hujjati hajmi 10 MB dan kichik PDF fayl boʻlishi kerak
 decision-not-allowed = Bu qarorni endi qabul qilib boʻlmaydi: ariza oʻzgargan. Uning holatini tekshiring.

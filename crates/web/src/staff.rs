@@ -292,6 +292,24 @@ async fn render_application_with(
             .collect(),
         None => Vec::new(),
     };
+    // Where the process could not go on: the officer sees that it is recorded and waits for
+    // an administrator.
+    let incidents: Vec<Value> = match &app.process_instance {
+        Some(instance) => processes(&state.db, &cat.calendar)
+            .incidents_of(instance)
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|i| i.resolved_at.is_none())
+            .map(|i| {
+                json!({
+                    "id": i.id,
+                    "when": yagona_core::tashkent_display(&i.created_at),
+                })
+            })
+            .collect(),
+        None => Vec::new(),
+    };
     let diagram = match &app.process_instance {
         Some(instance) => {
             let mut args = yagona_i18n::Args::new();
@@ -318,6 +336,7 @@ async fn render_application_with(
             "documents": view::documents(&docs),
             "tasks": tasks,
             "checks": checks,
+            "incidents": incidents,
             "facts": facts,
             "diagram": diagram,
             "error": error,

@@ -41,6 +41,8 @@ pub enum EngineError {
     Broken(String),
     #[error("nothing waits with id {0}")]
     UnknownWait(u64),
+    #[error("timer {element:?}: {message}")]
+    Timer { element: String, message: String },
 }
 
 /// What a wait is for.
@@ -316,6 +318,21 @@ impl Instance {
         let step = f(&mut next)?;
         *self = next;
         Ok(step)
+    }
+
+    /// Joining gateways where tokens wait for others (in scopes still running): with nothing
+    /// else to wait for, the instance is deadlocked there.
+    pub fn waiting_joins(&self) -> Vec<String> {
+        self.scopes
+            .iter()
+            .filter(|s| !s.done)
+            .flat_map(|s| {
+                s.joins
+                    .iter()
+                    .filter(|(_, arrived)| arrived.values().any(|n| *n > 0))
+                    .map(|(gateway, _)| gateway.clone())
+            })
+            .collect()
     }
 
     /// Completes a job or a user task with its result variables.

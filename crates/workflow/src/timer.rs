@@ -31,8 +31,36 @@ pub fn duration(text: &str) -> Result<iso8601::Duration, String> {
             "{t:?} is not an ISO 8601 duration (such as P1D, PT4H or P2W)"
         ));
     }
-    iso8601::duration(t)
-        .map_err(|_| format!("{t:?} is not an ISO 8601 duration (such as P1D, PT4H or P2W)"))
+    // The whole text: `iso8601::duration` would take `P1D garbage` as `P1D`.
+    match iso8601::parsers::parse_duration(t.as_bytes()) {
+        Ok((rest, parsed)) if rest.is_empty() => Ok(parsed),
+        _ => Err(format!(
+            "{t:?} is not an ISO 8601 duration (such as P1D, PT4H or P2W)"
+        )),
+    }
+}
+
+/// A duration as a span of time, for moments relative to a start (`P3D` → 3 days; a month
+/// counts 30 days and a year 365, as there is no date to count from).
+pub fn span(text: &str) -> Result<chrono::Duration, String> {
+    Ok(match duration(text)? {
+        iso8601::Duration::Weeks(w) => chrono::Duration::weeks(w.into()),
+        iso8601::Duration::YMDHMS {
+            year,
+            month,
+            day,
+            hour,
+            minute,
+            second,
+            millisecond,
+        } => {
+            chrono::Duration::days(i64::from(year) * 365 + i64::from(month) * 30 + i64::from(day))
+                + chrono::Duration::hours(hour.into())
+                + chrono::Duration::minutes(minute.into())
+                + chrono::Duration::seconds(second.into())
+                + chrono::Duration::milliseconds(millisecond.into())
+        }
+    })
 }
 
 /// An ISO 8601 date-time with its offset: `2027-01-04T09:00:00+05:00`, `…Z`.

@@ -206,7 +206,7 @@ async fn a_timer_start_event_starts_instances_on_its_cycle_once_each(f: Fresh) {
     );
     assert_eq!(count().await, 3);
     let history: Vec<String> =
-        sqlx::query_scalar("SELECT DISTINCT element_id FROM process_events ORDER BY element_id")
+        sqlx::query_scalar("SELECT DISTINCT element_id FROM process_events WHERE lifecycle = 'complete' ORDER BY element_id")
             .fetch_all(&f.db.pool)
             .await
             .unwrap();

@@ -8,6 +8,7 @@
 //! - [`metrics`]: `/metrics` and `/healthz`;
 //! - [`registry`]: a registry folder read, checked and imported, processes deployed;
 //! - [`upkeep`]: adopting old applications, sweeping, archiving the message log;
+//! - [`mining`]: applications' process history as an XES log for process mining;
 //! - [`demo`]: the demo's people, registers, keys, applications and appeals.
 //!
 //! The boundaries it keeps: the pages (`yagona-web`), the APIs (`yagona-api`) and the exchange
@@ -16,6 +17,7 @@
 pub mod cli;
 pub mod demo;
 pub mod metrics;
+pub mod mining;
 pub mod node;
 pub mod registry;
 pub mod server;

@@ -244,7 +244,7 @@ impl ApplicationStore<'_> {
             )
             .await?;
         }
-        engine
+        match engine
             .complete_in(
                 &mut tx,
                 instance,
@@ -252,7 +252,13 @@ impl ApplicationStore<'_> {
                 vars,
                 Some(officer.name()),
             )
-            .await?;
+            .await
+        {
+            // The model cannot go on from the officer's decision: the decision is recorded
+            // with the incident, and the process waits for an administrator (the page says so).
+            Ok(_) | Err(yagona_workflow::store::StoreError::Incident { .. }) => {}
+            Err(e) => return Err(e.into()),
+        }
         record(
             &mut tx,
             &app.id,

@@ -1,4 +1,4 @@
-//! What an instance did: its status, history, XES events, diagram and decision results.
+//! What an instance did: its status, history, XES history, diagram and decision results.
 
 use super::{ProcessStore, StoreError};
 use serde_json::{Map, Value as Json};
@@ -24,36 +24,37 @@ impl ProcessStore<'_> {
         Ok((status, waits))
     }
 
-    /// Every instance's history as XES events (optionally of one process), grouped by instance.
-    pub async fn xes_events(
+    /// The history of every case — an instance with the processes it called — as rows for an
+    /// XES log (see [`crate::xes`]), oldest case first; `process` keeps only the cases started
+    /// on that process.
+    pub async fn xes_history(
         &self,
         process_id: Option<&str>,
-    ) -> Result<Vec<crate::xes::XesEvent>, StoreError> {
+    ) -> Result<Vec<crate::xes::HistoryRow>, StoreError> {
         let rows = sqlx::query(
-            "SELECT i.id, i.business_key, e.element_id, e.element_type, e.element_name, e.at, e.lifecycle, e.resource
-             FROM process_events e JOIN process_instances i ON i.id = e.instance_id
-             WHERE $1 = '' OR i.process_id = $1
-             ORDER BY i.started_at, i.id, e.id",
+            "SELECT r.id, r.business_key, r.process_id, e.instance_id, e.element_id, e.element_type, e.element_name, e.at, e.lifecycle, e.resource
+             FROM process_events e
+             JOIN process_instances i ON i.id = e.instance_id
+             JOIN process_instances r ON r.id = COALESCE(i.root_instance, i.id)
+             WHERE $1 = '' OR r.process_id = $1
+             ORDER BY r.started_at, r.id, e.id",
         )
         .bind(process_id.unwrap_or(""))
         .fetch_all(&self.db.pool)
         .await?;
         rows.iter()
             .map(|r| {
-                let id: String = r.try_get(0)?;
-                let key: Option<String> = r.try_get(1)?;
-                let element: String = r.try_get(2)?;
-                let name: Option<String> = r.try_get(4)?;
-                Ok(crate::xes::XesEvent {
-                    case: key.unwrap_or(id),
-                    activity: name
-                        .map(|n| n.split_whitespace().collect::<Vec<_>>().join(" "))
-                        .unwrap_or_else(|| element.clone()),
-                    element_id: element,
-                    element_type: r.try_get(3)?,
-                    timestamp: r.try_get(5)?,
-                    lifecycle: r.try_get(6)?,
-                    resource: r.try_get(7)?,
+                Ok(crate::xes::HistoryRow {
+                    case: r.try_get(0)?,
+                    business_key: r.try_get(1)?,
+                    process: r.try_get(2)?,
+                    instance: r.try_get(3)?,
+                    element_id: r.try_get(4)?,
+                    element_type: r.try_get(5)?,
+                    element_name: r.try_get(6)?,
+                    at: r.try_get(7)?,
+                    lifecycle: r.try_get(8)?,
+                    resource: r.try_get(9)?,
                 })
             })
             .collect::<Result<_, sqlx::Error>>()
@@ -127,12 +128,13 @@ impl ProcessStore<'_> {
         Ok(crate::svg::render(&loaded.defs, title, &highlight))
     }
 
-    /// The instance's history: (element, type, lifecycle) in order.
+    /// What the instance completed: (element, type, lifecycle) in order. Tasks' starts and
+    /// assignments, kept for process mining, are not in it.
     pub async fn history(
         &self,
         instance_id: &str,
     ) -> Result<Vec<(String, String, String)>, StoreError> {
-        Ok(sqlx::query_as("SELECT element_id, element_type, lifecycle FROM process_events WHERE instance_id = $1 ORDER BY id")
+        Ok(sqlx::query_as("SELECT element_id, element_type, lifecycle FROM process_events WHERE instance_id = $1 AND lifecycle = 'complete' ORDER BY id")
             .bind(instance_id)
             .fetch_all(&self.db.pool)
             .await?)

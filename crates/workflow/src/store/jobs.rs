@@ -178,12 +178,15 @@ impl ProcessStore<'_> {
         .fetch_one(&mut *tx)
         .await?;
         if left <= 0 {
-            sqlx::query("UPDATE process_instances SET status = 'incident', incident = $1, updated_at = $2 WHERE id = $3")
-                .bind(message)
-                .bind(ts(&now))
-                .bind(instance_id)
-                .execute(&mut *tx)
-                .await?;
+            let action = super::incidents::Action::Job { wait: wait_id };
+            self.raise_incident(
+                &mut tx,
+                instance_id,
+                &action,
+                &StoreError::JobFailed(message.to_owned()),
+                Some(worker),
+            )
+            .await?;
         }
         tx.commit().await?;
         Ok(left)
@@ -199,7 +202,11 @@ impl ProcessStore<'_> {
     ) -> Result<Step, StoreError> {
         self.check_lock(&self.db.pool, instance_id, wait_id, worker)
             .await?;
-        self.apply(instance_id, Some(worker), |i, d| {
+        let action = super::incidents::Action::Throw {
+            wait: wait_id,
+            code: code.to_owned(),
+        };
+        self.apply(instance_id, Some(worker), Some(&action), |i, d| {
             i.throw_error(d, wait_id, code, self.expr)
         })
         .await

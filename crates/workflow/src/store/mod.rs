@@ -20,11 +20,11 @@
 //!   instance states;
 //! - `start`: starting instances, and the processes that call activities call;
 //! - `write`: the rows a step writes (its waits and history events);
-//! - `tasks`: user tasks, inboxes, claiming;
+//! - `tasks`: user tasks, inboxes, claiming (each claim in the history);
 //! - `jobs`: jobs and the workers that do them;
 //! - `timers`: when timers fall due, and firing them;
 //! - `messages`: correlating messages;
-//! - `history`: status, history, XES events, diagram, decision results.
+//! - `history`: status, history, the history for XES, diagram, decision results.
 //!
 //! Invariants every change must keep:
 //!
@@ -39,6 +39,7 @@
 
 mod deploy;
 mod history;
+mod incidents;
 mod jobs;
 mod messages;
 mod schema;
@@ -48,9 +49,10 @@ mod tasks;
 mod timers;
 mod write;
 
+pub use incidents::{Action as IncidentAction, Incident};
 pub use schema::MIGRATIONS;
 pub use tasks::tree_user_tasks;
-pub use timers::timer_due;
+pub use timers::{timer_due, timer_problem};
 
 use crate::engine::{EngineError, Instance, Step};
 use crate::feel::Expressions;
@@ -115,6 +117,18 @@ pub enum StoreError {
     Decision(#[from] crate::dmn::DmnError),
     #[error("the job is not locked by this worker (it may have timed out and gone to another)")]
     NotYourJob,
+    /// The step met what the model cannot go past: recorded for an administrator, who can
+    /// correct variables and retry it. Nothing of the step happened.
+    #[error("the process could not go on at {element:?}: {message} — incident {id} is recorded and waits for an administrator")]
+    Incident {
+        id: String,
+        element: String,
+        message: String,
+    },
+    #[error("no open incident {0}")]
+    NoIncident(String),
+    #[error("the job failed and has no retries left: {0}")]
+    JobFailed(String),
 }
 
 impl From<sqlx::Error> for StoreError {

@@ -127,4 +127,25 @@ pub const MIGRATIONS: &[Migration] = &[
         );
         CREATE INDEX process_timer_starts_due ON process_timer_starts (due_at);",
     },
+    Migration {
+        version: 8,
+        name: "incidents",
+        sql: "CREATE TABLE process_incidents (
+            id TEXT PRIMARY KEY,
+            instance_id TEXT NOT NULL REFERENCES process_instances (id),
+            root_instance TEXT NOT NULL,
+            element_id TEXT NOT NULL,
+            wait_id BIGINT,
+            action TEXT NOT NULL,
+            message TEXT NOT NULL,
+            caused_by TEXT,
+            created_at TEXT NOT NULL,
+            resolved_at TEXT,
+            resolved_by TEXT
+        );
+        CREATE INDEX process_incidents_open ON process_incidents (resolved_at, created_at);
+        CREATE INDEX process_incidents_by_root ON process_incidents (root_instance);
+        CREATE INDEX process_incidents_by_instance ON process_incidents (instance_id, resolved_at);
+        ALTER TABLE process_waits ADD COLUMN incident_id TEXT;",
+    },
 ];

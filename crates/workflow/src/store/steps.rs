@@ -3,6 +3,7 @@
 //! instance states.
 
 use super::deploy::cached;
+use super::incidents::{is_incident, Action};
 use super::{ts, Loaded, ProcessStore, StepView, StoreError, Tx};
 use crate::engine::{EngineError, Instance, Step, WaitKind};
 use crate::model::{Definitions, Kind};
@@ -36,7 +37,7 @@ pub(super) fn remember(instance_id: &str, loaded: Loaded) {
         .insert(instance_id.to_owned(), loaded);
 }
 
-fn forget(instance_id: &str) {
+pub(super) fn forget(instance_id: &str) {
     states()
         .lock()
         .unwrap_or_else(|e| e.into_inner())
@@ -142,7 +143,9 @@ impl ProcessStore<'_> {
         let instance = &loaded.instance;
         let mut batch = Batch::new();
         batch.push(
-            "UPDATE process_instances SET state = $1, status = $2, revision = revision + 1, updated_at = $3, ended_at = $4
+            // An instance with an open incident stays marked as such until it is resolved.
+            "UPDATE process_instances SET state = $1, revision = revision + 1, updated_at = $3, ended_at = $4,
+               status = CASE WHEN EXISTS (SELECT 1 FROM process_incidents c WHERE c.instance_id = $5 AND c.resolved_at IS NULL) THEN 'incident' ELSE $2 END
              WHERE id = $5 AND revision = $6",
             vec![
                 serde_json::to_string(instance).expect("instances serialise").into(),
@@ -168,6 +171,8 @@ impl ProcessStore<'_> {
         if counts.first() != Some(&1) {
             return Err(StoreError::Conflict);
         }
+        self.arm_timers(tx, instance_id, instance, step, resource)
+            .await?;
         if let Some(hook) = self.hook {
             hook.after_step(
                 tx,
@@ -201,10 +206,14 @@ impl ProcessStore<'_> {
     /// provided nobody changed the instance since it was read. The instance comes from what
     /// this node remembers of it when it can, else from the database; a remembered state that
     /// turns out stale (or fails the call) is dropped and the call done on the stored one.
+    ///
+    /// Where the model cannot go on, `action` (what was asked) is kept with an incident in a
+    /// transaction of its own, and [`StoreError::Incident`] says so.
     pub(super) async fn apply(
         &self,
         instance_id: &str,
         resource: Option<&str>,
+        action: Option<&Action>,
         f: impl Fn(&mut Instance, &Definitions) -> Result<Step, EngineError>,
     ) -> Result<Step, StoreError> {
         if let Some(loaded) = remembered(instance_id) {
@@ -215,7 +224,15 @@ impl ProcessStore<'_> {
         }
         // Read from the shared pool: the revision check in `save` catches any change meanwhile.
         let loaded = self.load(&self.db.pool, instance_id).await?;
-        self.step_and_save(instance_id, loaded, resource, &f).await
+        match self.step_and_save(instance_id, loaded, resource, &f).await {
+            Err(e) if is_incident(&e) => match action {
+                Some(action) => Err(self
+                    .raise_incident_alone(instance_id, action, &e, resource)
+                    .await?),
+                None => Err(e),
+            },
+            other => other,
+        }
     }
 
     /// One engine call on a loaded instance, saved in a (group-committed) transaction.
@@ -244,20 +261,38 @@ impl ProcessStore<'_> {
         }
     }
 
-    /// [`Self::apply`] inside the caller's transaction.
+    /// [`Self::apply`] inside the caller's transaction. Where the model cannot go on, the
+    /// incident is written in that transaction and [`StoreError::Incident`] returned: the
+    /// caller commits what it did (an officer's decision, recorded) with the incident.
     async fn apply_in(
         &self,
         tx: &mut Tx,
         instance_id: &str,
         resource: Option<&str>,
+        action: &Action,
         f: impl FnOnce(&mut Instance, &Definitions) -> Result<Step, EngineError>,
     ) -> Result<Step, StoreError> {
         let mut loaded = self.load(&mut **tx, instance_id).await?;
-        let mut step = f(&mut loaded.instance, &loaded.defs)?;
-        self.settle(&mut loaded.instance, &loaded.defs, &mut step)
-            .await?;
-        self.save(tx, instance_id, &loaded, &step, resource).await?;
-        Ok(step)
+        let stepped = async {
+            let mut step = f(&mut loaded.instance, &loaded.defs)?;
+            self.settle(&mut loaded.instance, &loaded.defs, &mut step)
+                .await?;
+            Ok::<_, StoreError>(step)
+        }
+        .await;
+        match stepped {
+            Ok(step) => {
+                self.save(tx, instance_id, &loaded, &step, resource).await?;
+                Ok(step)
+            }
+            Err(e) if is_incident(&e) => {
+                forget(instance_id);
+                Err(self
+                    .raise_incident(tx, instance_id, action, &e, resource)
+                    .await?)
+            }
+            Err(e) => Err(e),
+        }
     }
 
     /// Completes a user task or a job (jobs through [`Self::complete_job`], which checks the lock).
@@ -268,7 +303,11 @@ impl ProcessStore<'_> {
         result: Map<String, Json>,
         resource: Option<&str>,
     ) -> Result<Step, StoreError> {
-        self.apply(instance_id, resource, |i, d| {
+        let action = Action::Complete {
+            wait: wait_id,
+            result: result.clone(),
+        };
+        self.apply(instance_id, resource, Some(&action), |i, d| {
             i.complete(d, wait_id, result.clone(), self.expr)
         })
         .await
@@ -290,11 +329,29 @@ impl ProcessStore<'_> {
             .iter()
             .find(|w| w.id == wait_id && matches!(w.what, WaitKind::Timer { .. }))
             .and_then(|w| w.attached_to);
-        let mut step = loaded
-            .instance
-            .trigger(&loaded.defs, wait_id, variables, self.expr)?;
-        self.settle(&mut loaded.instance, &loaded.defs, &mut step)
-            .await?;
+        let stepped = async {
+            let mut step =
+                loaded
+                    .instance
+                    .trigger(&loaded.defs, wait_id, variables.clone(), self.expr)?;
+            self.settle(&mut loaded.instance, &loaded.defs, &mut step)
+                .await?;
+            Ok::<_, StoreError>(step)
+        }
+        .await;
+        let step = match stepped {
+            Ok(step) => step,
+            Err(e) if is_incident(&e) => {
+                let action = Action::Trigger {
+                    wait: wait_id,
+                    variables,
+                };
+                return Err(self
+                    .raise_incident_alone(instance_id, &action, &e, None)
+                    .await?);
+            }
+            Err(e) => return Err(e),
+        };
         let mut tx = self.db.writer.begin().await?;
         self.save(&mut tx, instance_id, &loaded, &step, None)
             .await?;
@@ -321,7 +378,11 @@ impl ProcessStore<'_> {
         result: Map<String, Json>,
         resource: Option<&str>,
     ) -> Result<Step, StoreError> {
-        self.apply_in(tx, instance_id, resource, |i, d| {
+        let action = Action::Complete {
+            wait: wait_id,
+            result: result.clone(),
+        };
+        self.apply_in(tx, instance_id, resource, &action, |i, d| {
             i.complete(d, wait_id, result, self.expr)
         })
         .await

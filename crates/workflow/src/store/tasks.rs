@@ -1,6 +1,8 @@
 //! User tasks: what an instance, a call tree or an inbox has open, and claiming them.
 
-use super::{split_groups, OpenTask, ProcessStore, StepView, StoreError, TaskQuery, Tx, UserTask};
+use super::{
+    split_groups, ts, OpenTask, ProcessStore, StepView, StoreError, TaskQuery, Tx, UserTask,
+};
 use crate::engine::{EngineError, Step};
 use chrono::Utc;
 use sqlx::Row;
@@ -38,7 +40,7 @@ const TASK_COLUMNS: &str = "w.instance_id, w.wait_id, w.element_id, w.candidate_
 
 /// The open user tasks of a call tree (`$1`: its root instance), oldest first.
 const TREE_TASKS: &str = "SELECT w.instance_id, w.wait_id, w.element_id, w.candidate_groups, w.assignee, w.assignee_name, w.form_key, w.due_at, w.created_at, w.label, w.escalated_at
-     FROM process_waits w WHERE w.kind = 'user-task'
+     FROM process_waits w WHERE w.kind = 'user-task' AND w.incident_id IS NULL
        AND w.instance_id IN (SELECT id FROM process_instances WHERE root_instance = $1)
      ORDER BY w.created_at, w.wait_id";
 
@@ -75,7 +77,7 @@ impl ProcessStore<'_> {
     ) -> Result<Vec<OpenTask>, StoreError> {
         let mut sql = format!(
             "SELECT {TASK_COLUMNS}, pi.business_key FROM process_waits w JOIN process_instances pi ON pi.id = w.instance_id
-             WHERE w.kind = 'user-task' AND (',' || w.candidate_groups || ',') LIKE $1"
+             WHERE w.kind = 'user-task' AND w.incident_id IS NULL AND (',' || w.candidate_groups || ',') LIKE $1"
         );
         let mut binds = vec![format!("%,{},%", query.group)];
         match query.assignee {
@@ -142,6 +144,9 @@ impl ProcessStore<'_> {
         self.assign(tx, instance_id, wait_id, None, user_id).await
     }
 
+    /// Gives a user task to a person (`to`) or back to its groups (`None`), provided it is not
+    /// someone else's. Taking a task someone did not already hold is recorded in the history
+    /// as its `assign` (for process mining), in the same transaction.
     async fn assign(
         &self,
         tx: &mut Tx,
@@ -150,6 +155,16 @@ impl ProcessStore<'_> {
         to: Option<(&str, &str)>,
         by: &str,
     ) -> Result<(), StoreError> {
+        let held: Option<(String, Option<String>)> = sqlx::query_as(
+            "SELECT element_id, assignee FROM process_waits WHERE instance_id = $1 AND wait_id = $2 AND kind = 'user-task'",
+        )
+        .bind(instance_id)
+        .bind(wait_id as i64)
+        .fetch_optional(&mut **tx)
+        .await?;
+        let Some((element_id, held_by)) = held else {
+            return Err(StoreError::Engine(EngineError::UnknownWait(wait_id)));
+        };
         let done = sqlx::query(
             "UPDATE process_waits SET assignee = $1, assignee_name = $2
              WHERE instance_id = $3 AND wait_id = $4 AND kind = 'user-task' AND (assignee IS NULL OR assignee = $5)",
@@ -174,8 +189,33 @@ impl ProcessStore<'_> {
                 None => StoreError::Engine(EngineError::UnknownWait(wait_id)),
             });
         }
+        let taken = to.filter(|(user, _)| held_by.as_deref() != Some(*user));
+        if taken.is_none() && self.hook.is_none() {
+            return Ok(());
+        }
+        let loaded = self.load(&mut **tx, instance_id).await?;
+        let now = Utc::now();
+        if let Some((_, name)) = taken {
+            let element = loaded
+                .defs
+                .processes
+                .iter()
+                .flat_map(|p| p.scope.walk())
+                .find(|e| e.id == element_id);
+            sqlx::query(
+                "INSERT INTO process_events (instance_id, at, element_id, element_type, element_name, lifecycle, resource)
+                 VALUES ($1, $2, $3, $4, $5, 'assign', $6)",
+            )
+            .bind(instance_id)
+            .bind(ts(&now))
+            .bind(&element_id)
+            .bind(element.map_or("userTask", |e| e.kind.tag()))
+            .bind(element.and_then(|e| e.name.as_deref()))
+            .bind(name)
+            .execute(&mut **tx)
+            .await?;
+        }
         if let Some(hook) = self.hook {
-            let loaded = self.load(&mut **tx, instance_id).await?;
             hook.after_step(
                 tx,
                 StepView {
@@ -186,7 +226,7 @@ impl ProcessStore<'_> {
                     instance: &loaded.instance,
                     step: &Step::default(),
                     resource: to.map(|t| t.1),
-                    at: Utc::now(),
+                    at: now,
                 },
             )
             .await?;

@@ -29,6 +29,59 @@ async fn claim_timer_start(
     Ok(done.rows_affected() == 1)
 }
 
+/// Whether a timer's value (its expression evaluated with the variables) can be scheduled:
+/// why not, if it cannot. The same reading the check before deployment makes of literals.
+pub fn timer_value(
+    what: &WaitKind,
+    vars: &Map<String, Json>,
+    expr: &dyn Expressions,
+) -> Result<(), String> {
+    let WaitKind::Timer {
+        date,
+        duration,
+        cycle,
+        ..
+    } = what
+    else {
+        return Ok(());
+    };
+    use crate::timer::TimerField;
+    for (field, text) in [
+        (TimerField::Date, date),
+        (TimerField::Duration, duration),
+        (TimerField::Cycle, cycle),
+    ] {
+        let Some(text) = text else { continue };
+        let value = expr
+            .evaluate_traced(text, vars)
+            .map_err(|e| format!("{}: {e}", field.element()))?;
+        match value {
+            (Json::String(s), _) => {
+                if let Some(why) = crate::timer::problem(field, &s) {
+                    return Err(format!("{}: {why}", field.element()));
+                }
+            }
+            (other, warning) => {
+                return Err(format!(
+                    "{}: {text:?} gave {other}{}, not an ISO 8601 text",
+                    field.element(),
+                    warning.map(|w| format!(" ({w})")).unwrap_or_default()
+                ))
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Why a timer cannot be scheduled, if it cannot ([`timer_value`] as an option).
+pub fn timer_problem(
+    what: &WaitKind,
+    vars: &Map<String, Json>,
+    expr: &dyn Expressions,
+) -> Option<String> {
+    timer_value(what, vars, expr).err()
+}
+
 /// When a timer falls due, from its ISO 8601 date, duration or cycle (the first repetition).
 pub fn timer_due(
     what: &WaitKind,
@@ -59,7 +112,7 @@ pub fn timer_due(
     }
     let period = text(duration)
         .or_else(|| text(cycle).map(|c| c.rsplit('/').next().unwrap_or_default().to_owned()))?;
-    let parsed = iso8601::duration(&period).ok()?;
+    let parsed = crate::timer::duration(&period).ok()?;
     if *working_days {
         if let (
             iso8601::Duration::YMDHMS {
@@ -271,6 +324,8 @@ impl ProcessStore<'_> {
                     // Withdrawn meanwhile (the task it guarded was completed): nothing to fire.
                     Err(StoreError::Engine(EngineError::UnknownWait(_)))
                     | Err(StoreError::Conflict) => {}
+                    // Recorded as an incident, the timer held: the others fire.
+                    Err(StoreError::Incident { .. }) => {}
                     Err(e @ StoreError::Db(_)) => return Err(e),
                     // The model cannot go on from this timer: an incident on the instance for a
                     // person to resolve, as a job out of retries is; the timer stays claimed and

@@ -2,7 +2,7 @@
 
 use super::{split_groups, timer_due, ts, ProcessStore};
 use crate::engine::{Instance, Step, Wait, WaitKind};
-use crate::model::{Definitions, Kind};
+use crate::model::{Definitions, FlowElement, Kind};
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{Map, Value as Json};
 use yagona_db::{Batch, Value};
@@ -95,25 +95,50 @@ impl ProcessStore<'_> {
                 values,
             );
         }
-        if !step.completed.is_empty() {
-            let placeholders: Vec<String> = (0..step.completed.len())
-                .map(|i| {
-                    format!(
-                        "($1, $2, ${}, ${}, ${}, 'complete', $3)",
-                        4 + 3 * i,
-                        5 + 3 * i,
-                        6 + 3 * i
-                    )
-                })
-                .collect();
-            let mut values = vec![Value::from(id), ts(&now).into(), resource.into()];
-            for c in &step.completed {
-                values.extend([
-                    Value::from(c.id.as_str()),
+        // History: what completed in the step, in the engine's order, then the tasks that began
+        // to wait in it (a task that begins and ends within one step has only its completion:
+        // the export gives it a start at the same moment).
+        let mut history: Vec<[Value; 5]> = step
+            .completed
+            .iter()
+            .map(|c| {
+                [
+                    c.id.as_str().into(),
                     c.kind.as_str().into(),
                     c.name.as_deref().into(),
+                    "complete".into(),
+                    resource.into(),
+                ]
+            })
+            .collect();
+        for w in step
+            .new_waits
+            .iter()
+            .filter(|w| instance.waits.iter().any(|x| x.id == w.id))
+        {
+            let Some(e) = element_of(defs, &w.element) else {
+                continue;
+            };
+            if crate::xes::is_task(e.kind.tag()) {
+                history.push([
+                    e.id.as_str().into(),
+                    e.kind.tag().into(),
+                    e.name.as_deref().into(),
+                    "start".into(),
+                    Value::Null,
                 ]);
             }
+        }
+        if !history.is_empty() {
+            let placeholders: Vec<String> = (0..history.len())
+                .map(|i| {
+                    let n = 3 + 5 * i;
+                    let cols: Vec<String> = (n..n + 5).map(|k| format!("${k}")).collect();
+                    format!("($1, $2, {})", cols.join(", "))
+                })
+                .collect();
+            let mut values = vec![Value::from(id), ts(&now).into()];
+            values.extend(history.into_iter().flatten());
             batch.push(
                 format!(
                     "INSERT INTO process_events (instance_id, at, element_id, element_type, element_name, lifecycle, resource) VALUES {}",
@@ -132,11 +157,7 @@ impl ProcessStore<'_> {
         w: &Wait,
         now: DateTime<Utc>,
     ) -> WaitRow {
-        let element = defs
-            .processes
-            .iter()
-            .flat_map(|p| p.scope.walk())
-            .find(|e| e.id == w.element);
+        let element = element_of(defs, &w.element);
         let called = element.is_some_and(|e| matches!(e.kind, Kind::CallActivity));
         let (kind, job_type, message) = match &w.what {
             // A call activity waits for its called process, not for a worker.
@@ -216,4 +237,12 @@ impl ProcessStore<'_> {
                 Some(d.succ_opt()?.and_hms_opt(0, 0, 0)?.and_utc() - Duration::hours(5))
             })
     }
+}
+
+/// The model's element with this id, in any process or sub-process.
+fn element_of<'d>(defs: &'d Definitions, id: &str) -> Option<&'d FlowElement> {
+    defs.processes
+        .iter()
+        .flat_map(|p| p.scope.walk())
+        .find(|e| e.id == id)
 }

@@ -29,11 +29,16 @@ pub enum ProcessCommand {
         #[arg(long)]
         process: Option<String>,
     },
-    /// Write the history of process instances as an IEEE XES event log (for process mining).
+    /// Write the history of process instances as an IEEE 1849-2016 XES event log for process
+    /// mining: a trace per application (named by its reference number), tasks' start, assign
+    /// and complete events with who did them.
     ExportXes {
-        /// Only instances of this process.
+        /// Only the cases started on this process.
         #[arg(long)]
         process: Option<String>,
+        /// Events, gateways and sub-processes too, not only tasks.
+        #[arg(long)]
+        with_events: bool,
         /// Where to write the log (default: standard output).
         #[arg(long)]
         output: Option<PathBuf>,
@@ -153,21 +158,25 @@ pub async fn run(command: ProcessCommand) -> anyhow::Result<ExitCode> {
         }
         ProcessCommand::ExportXes {
             process,
+            with_events,
             output,
             storage,
         } => {
             let db = storage.open().await?;
-            let store =
-                yagona_workflow::store::ProcessStore::new(&db, &yagona_workflow::feel::Feel);
-            let events = store.xes_events(process.as_deref()).await?;
-            let log = yagona_workflow::xes::write(process.as_deref().unwrap_or("yagona"), &events);
+            let options = yagona_workflow::xes::Options { with_events };
+            let log = crate::mining::xes_log(&db, process.as_deref(), options).await?;
             match output {
                 Some(path) => {
-                    std::fs::write(&path, log)
+                    std::fs::write(&path, &log.xml)
                         .with_context(|| format!("writing {}", path.display()))?;
-                    eprintln!("wrote {} events to {}", events.len(), path.display());
+                    eprintln!(
+                        "wrote {} cases, {} events to {}",
+                        log.cases,
+                        log.events,
+                        path.display()
+                    );
                 }
-                None => print!("{log}"),
+                None => print!("{}", log.xml),
             }
         }
     }
