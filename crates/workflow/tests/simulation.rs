@@ -225,3 +225,144 @@ fn no_reference_model_makes_the_simulator_panic() {
         }
     }
 }
+
+/// A task with a one-week deadline and a daily reminder, in either order in the file.
+fn reminders(deadline_first: bool) -> yagona_workflow::Definitions {
+    let deadline = r#"<bpmn:boundaryEvent id="deadline" attachedToRef="review"><bpmn:timerEventDefinition><bpmn:timeDuration>P7D</bpmn:timeDuration></bpmn:timerEventDefinition></bpmn:boundaryEvent>"#;
+    let reminder = r#"<bpmn:boundaryEvent id="reminder" attachedToRef="review" cancelActivity="false"><bpmn:timerEventDefinition><bpmn:timeCycle>R/P1D</bpmn:timeCycle></bpmn:timerEventDefinition></bpmn:boundaryEvent>"#;
+    let (a, b) = if deadline_first {
+        (deadline, reminder)
+    } else {
+        (reminder, deadline)
+    };
+    let xml = format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" id="d">
+<bpmn:process id="p" isExecutable="true">
+<bpmn:startEvent id="s"/>
+<bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="review"/>
+<bpmn:userTask id="review"/>
+{a}
+{b}
+<bpmn:sequenceFlow id="f2" sourceRef="review" targetRef="done"/>
+<bpmn:endEvent id="done"/>
+<bpmn:sequenceFlow id="f3" sourceRef="reminder" targetRef="remind"/>
+<bpmn:task id="remind"/>
+<bpmn:sequenceFlow id="f4" sourceRef="remind" targetRef="reminded"/>
+<bpmn:endEvent id="reminded"/>
+<bpmn:sequenceFlow id="f5" sourceRef="deadline" targetRef="late"/>
+<bpmn:endEvent id="late"/>
+</bpmn:process>
+</bpmn:definitions>"#
+    );
+    yagona_workflow::read(&xml).unwrap()
+}
+
+#[test]
+fn timers_fire_by_due_time_on_a_virtual_clock() {
+    use yagona_workflow::simulate::{run, Act, ActKind, End};
+    for deadline_first in [true, false] {
+        let defs = reminders(deadline_first);
+        // Nobody reviews within the week: six daily reminders, then the deadline.
+        let late = [Act {
+            after: chrono::Duration::days(10),
+            what: ActKind::Complete {
+                task: "review".into(),
+                outputs: Map::new(),
+            },
+        }];
+        let (o, error) = run(&defs, None, Map::new(), &HashMap::new(), &late, &Feel);
+        assert!(error.is_none());
+        assert_eq!(o.end, End::Completed);
+        let reminded = o.steps.iter().filter(|s| s.element.id == "remind").count();
+        assert_eq!(reminded, 6, "deadline first in the file: {deadline_first}");
+        let ends: Vec<(&str, &str)> = o
+            .steps
+            .iter()
+            .filter(|s| s.element.id == "remind" || s.element.id == "late")
+            .map(|s| (s.element.id.as_str(), s.at.as_str()))
+            .collect();
+        assert_eq!(ends.first(), Some(&("remind", "P1D")));
+        assert_eq!(ends.last(), Some(&("late", "P7D")));
+        // Reviewed after three days: three reminders, and it is done then.
+        let soon = [Act {
+            after: chrono::Duration::days(3),
+            what: ActKind::Complete {
+                task: "review".into(),
+                outputs: Map::new(),
+            },
+        }];
+        let (o, _) = run(&defs, None, Map::new(), &HashMap::new(), &soon, &Feel);
+        assert_eq!(
+            o.steps.iter().filter(|s| s.element.id == "remind").count(),
+            2,
+            "days 1 and 2; on day 3 the review comes first"
+        );
+        assert!(o
+            .steps
+            .iter()
+            .any(|s| s.element.id == "done" && s.at == "P3D"));
+    }
+}
+
+#[test]
+fn a_run_says_how_it_ended_with_every_step_before() {
+    use yagona_workflow::simulate::{run, End};
+    // An exclusive split into a parallel join: a deadlock, not a quiet exit.
+    let deadlock = yagona_workflow::read(r#"<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d">
+<bpmn:process id="p" isExecutable="true">
+<bpmn:startEvent id="s"/>
+<bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="split"/>
+<bpmn:exclusiveGateway id="split" default="b"/>
+<bpmn:sequenceFlow id="a" sourceRef="split" targetRef="join"><bpmn:conditionExpression>=false</bpmn:conditionExpression></bpmn:sequenceFlow>
+<bpmn:sequenceFlow id="b" sourceRef="split" targetRef="join"/>
+<bpmn:parallelGateway id="join"/>
+<bpmn:sequenceFlow id="f9" sourceRef="join" targetRef="e"/>
+<bpmn:endEvent id="e"/>
+</bpmn:process>
+</bpmn:definitions>"#).unwrap();
+    let (o, _) = run(&deadlock, None, Map::new(), &HashMap::new(), &[], &Feel);
+    assert_eq!(
+        o.end,
+        End::Deadlock {
+            at: vec!["join".into()]
+        }
+    );
+    assert!(o.end.failed());
+    assert_eq!(
+        o.end.to_string(),
+        "deadlock at join: tokens wait for others that cannot come"
+    );
+    assert!(
+        o.steps.iter().any(|s| s.element.id == "split"),
+        "the steps before are kept"
+    );
+
+    // A condition on a missing variable: an incident at the gateway, after the task before it.
+    let incident = yagona_workflow::read(r#"<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d">
+<bpmn:process id="p" isExecutable="true">
+<bpmn:startEvent id="s"/>
+<bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="review"/>
+<bpmn:userTask id="review"/>
+<bpmn:sequenceFlow id="f2" sourceRef="review" targetRef="gw"/>
+<bpmn:exclusiveGateway id="gw"/>
+<bpmn:sequenceFlow id="y" sourceRef="gw" targetRef="e1"><bpmn:conditionExpression>=amount &gt; 10</bpmn:conditionExpression></bpmn:sequenceFlow>
+<bpmn:sequenceFlow id="n" sourceRef="gw" targetRef="e2"><bpmn:conditionExpression>=amount &lt;= 10</bpmn:conditionExpression></bpmn:sequenceFlow>
+<bpmn:endEvent id="e1"/>
+<bpmn:endEvent id="e2"/>
+</bpmn:process>
+</bpmn:definitions>"#).unwrap();
+    let (o, error) = run(&incident, None, Map::new(), &HashMap::new(), &[], &Feel);
+    assert!(error.is_some());
+    assert!(
+        matches!(&o.end, End::Incident { at, message } if at == "gw" && message.contains("amount > 10")),
+        "{:?}",
+        o.end
+    );
+    assert!(
+        o.steps.iter().any(|s| s.element.id == "s"),
+        "the start is printed"
+    );
+}
