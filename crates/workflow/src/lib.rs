@@ -20,4 +20,4 @@ pub mod xml;
 
 pub use check::{check, Finding};
 pub use model::Definitions;
-pub use read::{read, ReadError};
+pub use read::{read, read_with, Limits, ReadError};

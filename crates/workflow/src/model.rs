@@ -197,6 +197,16 @@ impl Kind {
         }
     }
 
+    /// What a sub-process (embedded, event, transaction or ad-hoc) holds.
+    pub fn scope(&self) -> Option<&Scope> {
+        match self {
+            Kind::SubProcess { scope, .. }
+            | Kind::Transaction { scope }
+            | Kind::AdHocSubProcess { scope } => Some(scope),
+            _ => None,
+        }
+    }
+
     pub fn is_activity(&self) -> bool {
         matches!(
             self,
@@ -355,16 +365,20 @@ pub struct Edge {
 }
 
 impl Scope {
-    /// Every element, including those inside sub-processes, with the depth of nesting.
+    /// Every element, including those inside sub-processes (each sub-process followed by what
+    /// it holds). Each element is visited once, whatever the nesting: a list of the scopes
+    /// being walked, not recursion, so the time is the number of elements.
     pub fn walk(&self) -> Vec<&FlowElement> {
         let mut out = Vec::new();
-        for e in &self.elements {
+        let mut open = vec![self.elements.iter()];
+        while let Some(scope) = open.last_mut() {
+            let Some(e) = scope.next() else {
+                open.pop();
+                continue;
+            };
             out.push(e);
-            if let Kind::SubProcess { scope, .. }
-            | Kind::Transaction { scope }
-            | Kind::AdHocSubProcess { scope } = &e.kind
-            {
-                out.extend(scope.walk());
+            if let Some(inner) = e.kind.scope() {
+                open.push(inner.elements.iter());
             }
         }
         out

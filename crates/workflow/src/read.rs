@@ -1,29 +1,94 @@
 //! Reading BPMN 2.0 XML (as bpmn.io and Camunda Modeler save it) into the [`Definitions`] model.
+//!
+//! Reading takes time in proportion to the model, and a model may be only so large and nest
+//! only so deep ([`Limits`]): whatever a file holds, reading it answers in bounded time and
+//! stack, and so does everything that walks a model read (checking, running, drawing).
 
 use crate::model::*;
-use crate::xml::{self, Node};
+use crate::xml::{self, Node, XmlError};
+use std::collections::{HashMap, HashSet};
+
+/// How large a model may be, and how deeply its elements may nest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// The size of the file, in bytes. Default 10 MB: models drawn by people stay far below
+    /// 1 MB.
+    pub max_bytes: usize,
+    /// How many XML elements may be inside one another, the root counting as one. Default 100:
+    /// a sub-process is one level (a task in it, two), and modelers nest a handful. Everything
+    /// that walks a model recurses at most this deep, so a limit far above the default needs a
+    /// larger stack than a thread's usual 2 MB.
+    pub max_depth: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_bytes: 10 * 1024 * 1024,
+            max_depth: xml::MAX_DEPTH,
+        }
+    }
+}
 
 /// Why a file is not a BPMN model at all (as opposed to a model with unsupported parts, which
 /// [`crate::check`] reports).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ReadError {
     #[error(transparent)]
-    Xml(#[from] xml::XmlError),
+    Xml(XmlError),
     #[error("line {line}: the root element is <{found}>, not BPMN 2.0 <definitions>")]
     NotBpmn { line: usize, found: String },
+    /// `line` is where the file passes the limit.
+    #[error("line {line}: the model is {bytes} bytes, more than the limit of {limit} bytes (passed on this line)")]
+    TooLarge {
+        line: usize,
+        bytes: usize,
+        limit: usize,
+    },
+    /// `line` is the first element too deep.
+    #[error("line {line}: the model nests deeper than {limit} levels of XML elements, the limit")]
+    TooDeep { line: usize, limit: usize },
+}
+
+impl From<XmlError> for ReadError {
+    fn from(e: XmlError) -> Self {
+        match e {
+            XmlError::TooDeep { line, limit } => ReadError::TooDeep { line, limit },
+            e => ReadError::Xml(e),
+        }
+    }
 }
 
 impl ReadError {
     pub fn line(&self) -> usize {
         match self {
-            ReadError::Xml(e) => e.line,
-            ReadError::NotBpmn { line, .. } => *line,
+            ReadError::Xml(e) => e.line(),
+            ReadError::NotBpmn { line, .. }
+            | ReadError::TooLarge { line, .. }
+            | ReadError::TooDeep { line, .. } => *line,
         }
     }
 }
 
+/// Reads a model within the default [`Limits`].
 pub fn read(source: &str) -> Result<Definitions, ReadError> {
-    let root = xml::parse(source)?;
+    read_with(source, &Limits::default())
+}
+
+/// Reads a model within the given limits.
+pub fn read_with(source: &str, limits: &Limits) -> Result<Definitions, ReadError> {
+    if source.len() > limits.max_bytes {
+        let line = 1 + source.as_bytes()[..limits.max_bytes]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count();
+        return Err(ReadError::TooLarge {
+            line,
+            bytes: source.len(),
+            limit: limits.max_bytes,
+        });
+    }
+    let root = xml::parse_within(source, limits.max_depth)?;
     if !root.is(BPMN, "definitions") {
         return Err(ReadError::NotBpmn {
             line: root.line,
@@ -49,7 +114,6 @@ pub fn read(source: &str) -> Result<Definitions, ReadError> {
                 line: n.line,
                 correlation_key: n
                     .descendants()
-                    .into_iter()
                     .find(|d| d.is(ZEEBE, "subscription"))
                     .and_then(|d| d.attr("correlationKey"))
                     .map(str::to_owned),
@@ -193,10 +257,7 @@ fn zeebe(n: &Node) -> Zeebe {
 
 fn multi_instance(n: &Node) -> Option<MultiInstance> {
     let m = n.child(BPMN, "multiInstanceLoopCharacteristics")?;
-    let z = m
-        .descendants()
-        .into_iter()
-        .find(|d| d.is(ZEEBE, "loopCharacteristics"));
+    let z = m.descendants().find(|d| d.is(ZEEBE, "loopCharacteristics"));
     let a = |k: &str| z.and_then(|z| z.attr(k)).map(str::to_owned);
     Some(MultiInstance {
         sequential: m.attr("isSequential") == Some("true"),
@@ -303,18 +364,50 @@ fn scope(container: &Node) -> Scope {
             zeebe,
         });
     }
-    // Models may omit <incoming>/<outgoing>; the sequence flows are authoritative.
-    for e in &mut s.elements {
-        for f in &s.flows {
-            if f.source == e.id && !e.outgoing.contains(&f.id) {
-                e.outgoing.push(f.id.clone());
-            }
-            if f.target == e.id && !e.incoming.contains(&f.id) {
-                e.incoming.push(f.id.clone());
-            }
+    link_flows(&mut s);
+    s
+}
+
+/// Models may omit `<incoming>`/`<outgoing>`; the sequence flows are authoritative: each flow is
+/// added, in the order of the flows, to its source's outgoing and its target's incoming flows
+/// unless they name it already. By id through maps, not by comparing every element with every
+/// flow: that took time in the square of the model's size.
+fn link_flows(s: &mut Scope) {
+    let mut at: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, e) in s.elements.iter().enumerate() {
+        at.entry(e.id.as_str()).or_default().push(i);
+    }
+    // For each element, the flows leaving it and the flows reaching it.
+    let mut links: Vec<(Vec<usize>, Vec<usize>)> = vec![Default::default(); s.elements.len()];
+    for (k, f) in s.flows.iter().enumerate() {
+        for &i in at.get(f.source.as_str()).into_iter().flatten() {
+            links[i].0.push(k);
+        }
+        for &i in at.get(f.target.as_str()).into_iter().flatten() {
+            links[i].1.push(k);
         }
     }
-    s
+    drop(at);
+    let flows = &s.flows;
+    let add = |named: &mut Vec<String>, found: Vec<usize>| {
+        if found.is_empty() {
+            return;
+        }
+        let known: HashSet<&str> = named.iter().map(String::as_str).collect();
+        let mut added: HashSet<&str> = HashSet::new();
+        let new: Vec<String> = found
+            .into_iter()
+            .map(|k| flows[k].id.as_str())
+            .filter(|id| !known.contains(id) && added.insert(id))
+            .map(str::to_owned)
+            .collect();
+        drop(known);
+        named.extend(new);
+    };
+    for (e, (outgoing, incoming)) in s.elements.iter_mut().zip(links) {
+        add(&mut e.outgoing, outgoing);
+        add(&mut e.incoming, incoming);
+    }
 }
 
 fn bounds(n: &Node) -> Option<Bounds> {

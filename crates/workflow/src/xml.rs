@@ -2,10 +2,21 @@
 //!
 //! Element and attribute names are resolved to (namespace URI, local name), so a model reads the
 //! same whatever prefixes its modeler chose (`bpmn:`, `bpmn2:`, `semantic:` or a default namespace).
+//!
+//! Reading takes time in proportion to the document whatever it holds: elements may nest only
+//! so deep (so that nothing walking the tree recursively can run out of stack), and only so many
+//! namespace declarations may be in force at once (each name is resolved against them all).
 
-use quick_xml::events::Event;
+use quick_xml::events::{BytesStart, Event};
 use quick_xml::name::ResolveResult;
 use quick_xml::NsReader;
+
+/// How deeply elements may nest unless the caller says otherwise ([`parse_within`]).
+pub const MAX_DEPTH: usize = 100;
+
+/// How many namespace declarations may be in force at once. Modelers declare about ten on the
+/// root element; resolving a name looks through all of them.
+pub const MAX_NAMESPACES: usize = 128;
 
 #[derive(Debug, Clone)]
 pub struct Attr {
@@ -56,23 +67,66 @@ impl Node {
     }
 
     /// Every descendant (depth first), for extension elements nested in containers.
-    pub fn descendants(&self) -> Vec<&Node> {
-        let mut out = Vec::new();
-        let mut stack: Vec<&Node> = self.children.iter().rev().collect();
-        while let Some(n) = stack.pop() {
-            out.push(n);
-            stack.extend(n.children.iter().rev());
+    pub fn descendants(&self) -> Descendants<'_> {
+        Descendants {
+            stack: vec![self.children.iter()],
         }
-        out
+    }
+}
+
+/// A tree as deep as the nesting limit allows would still be dropped by recursion as deep, so
+/// it is taken apart with a list of its own instead: dropping never depends on the stack.
+impl Drop for Node {
+    fn drop(&mut self) {
+        let mut pending = std::mem::take(&mut self.children);
+        while let Some(mut node) = pending.pop() {
+            pending.append(&mut node.children);
+        }
+    }
+}
+
+/// The descendants of a node in document order: see [`Node::descendants`].
+pub struct Descendants<'a> {
+    stack: Vec<std::slice::Iter<'a, Node>>,
+}
+
+impl<'a> Iterator for Descendants<'a> {
+    type Item = &'a Node;
+
+    fn next(&mut self) -> Option<&'a Node> {
+        loop {
+            let top = self.stack.last_mut()?;
+            match top.next() {
+                Some(n) => {
+                    if !n.children.is_empty() {
+                        self.stack.push(n.children.iter());
+                    }
+                    return Some(n);
+                }
+                None => {
+                    self.stack.pop();
+                }
+            }
+        }
     }
 }
 
 /// Why a document could not be read as XML, with the line where reading stopped.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("line {line}: {message}")]
-pub struct XmlError {
-    pub line: usize,
-    pub message: String,
+pub enum XmlError {
+    #[error("line {line}: {message}")]
+    Malformed { line: usize, message: String },
+    /// An element inside more than `limit` others.
+    #[error("line {line}: the elements nest deeper than {limit} levels")]
+    TooDeep { line: usize, limit: usize },
+}
+
+impl XmlError {
+    pub fn line(&self) -> usize {
+        match self {
+            XmlError::Malformed { line, .. } | XmlError::TooDeep { line, .. } => *line,
+        }
+    }
 }
 
 fn line_of(line_starts: &[usize], offset: usize) -> usize {
@@ -89,18 +143,41 @@ fn namespace(r: &ResolveResult) -> String {
     }
 }
 
+fn is_declaration(key: &[u8]) -> bool {
+    key == b"xmlns" || key.starts_with(b"xmlns:")
+}
+
+/// A name given twice: by pairs among the few attributes elements have, sorted among many.
+fn repeated<'a>(keys: &mut [&'a [u8]]) -> Option<&'a [u8]> {
+    if keys.len() <= 16 {
+        (1..keys.len())
+            .find(|&i| keys[..i].contains(&keys[i]))
+            .map(|i| keys[i])
+    } else {
+        keys.sort_unstable();
+        keys.windows(2).find(|w| w[0] == w[1]).map(|w| w[0])
+    }
+}
+
+/// The element's node, and how many namespaces it declares.
 fn start_node(
     reader: &NsReader<&[u8]>,
-    e: &quick_xml::events::BytesStart<'_>,
+    e: &BytesStart<'_>,
     ns: String,
     line: usize,
-) -> Result<Node, String> {
+) -> Result<(Node, usize), String> {
     let name = String::from_utf8_lossy(e.local_name().as_ref()).into_owned();
     let mut attrs = Vec::new();
-    for a in e.attributes() {
+    let mut declarations = 0;
+    let mut keys = Vec::new();
+    // quick-xml's own check for a repeated attribute compares each with every one before it:
+    // quadratic in an element with thousands of attributes. `repeated` checks afterwards.
+    for a in e.attributes().with_checks(false) {
         let a = a.map_err(|x| x.to_string())?;
         let key = a.key;
-        if key.as_ref() == b"xmlns" || key.as_ref().starts_with(b"xmlns:") {
+        keys.push(key.into_inner());
+        if is_declaration(key.as_ref()) {
+            declarations += 1;
             continue;
         }
         let (ans, local) = reader.resolve_attribute(key);
@@ -114,24 +191,39 @@ fn start_node(
             value,
         });
     }
-    Ok(Node {
+    if let Some(key) = repeated(&mut keys) {
+        return Err(format!(
+            "attribute {:?} is given twice",
+            String::from_utf8_lossy(key)
+        ));
+    }
+    let node = Node {
         ns,
         name,
         attrs,
         children: Vec::new(),
         text: String::new(),
         line,
-    })
+    };
+    Ok((node, declarations))
 }
 
-/// Parses a whole document into its root element.
+/// Parses a whole document into its root element, elements nesting at most [`MAX_DEPTH`] deep.
 pub fn parse(source: &str) -> Result<Node, XmlError> {
+    parse_within(source, MAX_DEPTH)
+}
+
+/// Parses a whole document into its root element; an element inside more than `max_depth`
+/// others is an error (the root is at depth 1).
+pub fn parse_within(source: &str, max_depth: usize) -> Result<Node, XmlError> {
     let mut line_starts = vec![0usize];
     line_starts.extend(source.match_indices('\n').map(|(i, _)| i + 1));
     let line_at = |offset: u64| line_of(&line_starts, (offset as usize).min(source.len()));
     let mut reader = NsReader::from_str(source);
     reader.config_mut().trim_text(false);
-    let mut stack: Vec<Node> = Vec::new();
+    // The open elements, each with the number of namespaces it declared.
+    let mut stack: Vec<(Node, usize)> = Vec::new();
+    let mut namespaces = 0;
     let mut root: Option<Node> = None;
     loop {
         // With text kept, the reader stands right at '<' before a tag is read.
@@ -140,61 +232,78 @@ pub fn parse(source: &str) -> Result<Node, XmlError> {
             Ok((resolved, event)) => (namespace(&resolved), event),
             Err(e) => {
                 let message = e.to_string();
-                return Err(XmlError {
+                return Err(XmlError::Malformed {
                     line: line_at(reader.buffer_position()),
                     message,
                 });
             }
         };
-        let fail = |message: String| XmlError {
+        let fail = |message: String| XmlError::Malformed {
             line: line_at(at),
             message,
         };
-        match event {
-            Event::Start(e) => {
-                let node = start_node(&reader, &e, ns, line_at(at + 1)).map_err(fail)?;
-                stack.push(node);
-            }
-            Event::Empty(e) => {
-                let node = start_node(&reader, &e, ns, line_at(at + 1)).map_err(fail)?;
-                match stack.last_mut() {
-                    Some(parent) => parent.children.push(node),
-                    None if root.is_none() => root = Some(node),
-                    None => return Err(fail("more than one root element".into())),
-                }
-            }
+        let (e, empty) = match event {
+            Event::Start(e) => (e, false),
+            Event::Empty(e) => (e, true),
             Event::End(_) => {
-                let node = stack
+                let (node, declared) = stack
                     .pop()
                     .ok_or_else(|| fail("an end tag without a start".into()))?;
+                namespaces -= declared;
                 match stack.last_mut() {
-                    Some(parent) => parent.children.push(node),
+                    Some((parent, _)) => parent.children.push(node),
                     None if root.is_none() => root = Some(node),
                     None => return Err(fail("more than one root element".into())),
                 }
+                continue;
             }
             Event::Text(t) => {
-                if let Some(top) = stack.last_mut() {
+                if let Some((top, _)) = stack.last_mut() {
                     let text = t.unescape().map_err(|e| fail(e.to_string()))?;
                     top.text.push_str(&text);
                 }
+                continue;
             }
             Event::CData(c) => {
-                if let Some(top) = stack.last_mut() {
+                if let Some((top, _)) = stack.last_mut() {
                     top.text.push_str(&String::from_utf8_lossy(&c.into_inner()));
                 }
+                continue;
             }
             Event::Eof => break,
-            _ => {}
+            _ => continue,
+        };
+        let line = line_at(at + 1);
+        if stack.len() >= max_depth {
+            return Err(XmlError::TooDeep {
+                line,
+                limit: max_depth,
+            });
+        }
+        let (node, declared) = start_node(&reader, &e, ns, line).map_err(fail)?;
+        if namespaces + declared > MAX_NAMESPACES {
+            return Err(fail(format!(
+                "more than {MAX_NAMESPACES} namespace declarations are in force here"
+            )));
+        }
+        if empty {
+            match stack.last_mut() {
+                Some((parent, _)) => parent.children.push(node),
+                None if root.is_none() => root = Some(node),
+                None => return Err(fail("more than one root element".into())),
+            }
+        } else {
+            namespaces += declared;
+            stack.push((node, declared));
         }
     }
-    if let Some(open) = stack.last() {
-        return Err(XmlError {
+    if let Some((open, _)) = stack.last() {
+        return Err(XmlError::Malformed {
             line: open.line,
             message: format!("element <{}> is never closed", open.name),
         });
     }
-    root.ok_or(XmlError {
+    root.ok_or(XmlError::Malformed {
         line: 1,
         message: "the document has no root element".into(),
     })
@@ -220,8 +329,45 @@ mod tests {
     #[test]
     fn malformed_documents_are_errors_with_a_line() {
         let e = parse("<a>\n<b>\n</a>").unwrap_err();
-        assert!(e.line >= 2, "{e:?}");
+        assert!(e.line() >= 2, "{e:?}");
         assert!(parse("").is_err());
         assert!(parse("<a>\n<b/>").is_err());
+        for attrs in [3, 40] {
+            let others: String = (0..attrs).map(|i| format!(" y{i}=\"\"")).collect();
+            let e = parse(&format!("<a>\n<b x=\"1\"{others} x=\"3\"/></a>")).unwrap_err();
+            assert_eq!(e.line(), 2, "{e}");
+            assert!(e.to_string().contains("\"x\" is given twice"), "{e}");
+        }
+    }
+
+    #[test]
+    fn descendants_come_in_document_order() {
+        let root = parse("<a><b><c/><d><e/></d></b><f/></a>").unwrap();
+        let names: Vec<&str> = root.descendants().map(|n| n.name.as_str()).collect();
+        assert_eq!(names, ["b", "c", "d", "e", "f"]);
+    }
+
+    #[test]
+    fn nesting_is_limited_with_the_line_of_the_first_element_too_deep() {
+        let doc = "<a>\n<a>\n<a>\n<a/>\n</a>\n</a>\n</a>";
+        assert!(parse_within(doc, 4).is_ok());
+        assert_eq!(
+            parse_within(doc, 3).unwrap_err(),
+            XmlError::TooDeep { line: 4, limit: 3 }
+        );
+    }
+
+    #[test]
+    fn namespace_declarations_in_force_are_limited() {
+        let declarations: String = (0..=MAX_NAMESPACES)
+            .map(|i| format!(" xmlns:p{i}=\"urn:{i}\""))
+            .collect();
+        let e = parse(&format!("<a{declarations}/>")).unwrap_err();
+        assert!(e.to_string().contains("namespace declarations"), "{e}");
+        // Declarations on siblings come and go: never more than one in force.
+        let siblings: String = (0..2 * MAX_NAMESPACES)
+            .map(|i| format!("<p{i}:b xmlns:p{i}=\"urn:{i}\"/>"))
+            .collect();
+        assert!(parse(&format!("<a>{siblings}</a>")).is_ok());
     }
 }

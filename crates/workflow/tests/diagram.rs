@@ -38,7 +38,6 @@ fn every_element_is_drawn_and_the_instance_path_is_highlighted() {
     assert_eq!(root.attr("role"), Some("img"));
     let groups: Vec<_> = root
         .descendants()
-        .into_iter()
         .filter(|n| n.attr("data-element").is_some())
         .collect();
     assert_eq!(
