@@ -336,7 +336,7 @@ fn expressions(c: &mut Ctx<'_>, e: &FlowElement) {
         if !known.contains(&decision) {
             c.find(
                 e,
-                format!("calls decision {decision:?}, which no decision file defines"),
+                format!("calls decision {decision:?}, which no .dmn file of the service defines"),
             );
         }
     }
