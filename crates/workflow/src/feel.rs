@@ -244,12 +244,16 @@ fn identifiers(expression: &str, strict: bool) -> Vec<String> {
         }
         if c.is_alphabetic() || c == '_' || c == '?' {
             let start = i;
-            while i < chars.len() && (chars[i].is_alphanumeric() || chars[i] == '_') {
+            i += 1;
+            while i < chars.len()
+                && (chars[i].is_alphanumeric() || chars[i] == '_' || chars[i] == '?')
+            {
                 i += 1;
             }
             let word: String = chars[start..i].iter().collect();
             let called = chars[i..].iter().find(|c| !c.is_whitespace()) == Some(&'(');
-            let keyword = KEYWORDS.contains(&word.as_str());
+            // `?` is the item of a filter, never a variable.
+            let keyword = KEYWORDS.contains(&word.as_str()) || word == "?";
             let name_word = strict && NAME_WORDS.contains(&word.as_str());
             if !after_dot && !called && !keyword && !name_word && !names.contains(&word) {
                 names.push(word.clone());
