@@ -75,10 +75,15 @@ fn simulate_prints_each_completed_element_as_a_json_line() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
-        .lines()
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let mut text: Vec<&str> = stdout.lines().collect();
+    // The last line says how the run ended.
+    assert_eq!(text.pop(), Some("completed"), "{stdout}");
+    let lines: Vec<serde_json::Value> = text
+        .iter()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
+    assert!(lines.iter().all(|l| l["at"].is_string()), "{stdout}");
     assert_eq!(lines[0]["id"], "StartEvent_ApplicationReceived");
     assert_eq!(lines[0]["type"], "startEvent");
     assert!(lines
