@@ -20,7 +20,7 @@ mod flow;
 use crate::model::*;
 use crate::timer::{self, TimerField};
 use serde::Serialize;
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -73,9 +73,34 @@ pub struct Known {
 }
 
 struct Ctx<'a> {
-    defs: &'a Definitions,
     known: &'a Known,
     out: Vec<Finding>,
+    /// The ids of the file's messages, errors and processes: looked up once per reference,
+    /// not by going through the lists (quadratic in the model's size).
+    messages: HashSet<&'a str>,
+    errors: HashSet<&'a str>,
+    processes: HashSet<&'a str>,
+}
+
+/// A (sub-)process's elements and flows by id.
+struct Index<'a> {
+    elements: HashMap<&'a str, &'a FlowElement>,
+    flows: HashMap<&'a str, &'a SequenceFlow>,
+}
+
+impl<'a> Index<'a> {
+    fn of(s: &'a Scope) -> Self {
+        let mut elements = HashMap::new();
+        for e in &s.elements {
+            // The first of the same id, as `Scope::element` finds it.
+            elements.entry(e.id.as_str()).or_insert(e);
+        }
+        let mut flows = HashMap::new();
+        for f in &s.flows {
+            flows.entry(f.id.as_str()).or_insert(f);
+        }
+        Index { elements, flows }
+    }
 }
 
 impl Ctx<'_> {
@@ -103,7 +128,7 @@ impl Ctx<'_> {
     }
     fn message_known(&self, id: &Option<String>) -> bool {
         id.as_ref()
-            .is_some_and(|m| self.defs.messages.iter().any(|x| &x.id == m))
+            .is_some_and(|m| self.messages.contains(m.as_str()))
     }
     /// A FEEL expression (or literal) in `what` of an element must parse.
     fn expression(&mut self, e: &FlowElement, what: &str, text: &str) {
@@ -130,9 +155,11 @@ pub fn check(defs: &Definitions) -> Vec<Finding> {
 /// [`check`], with the processes and decisions the model may call outside its file.
 pub fn check_against(defs: &Definitions, known: &Known) -> Vec<Finding> {
     let mut c = Ctx {
-        defs,
         known,
         out: Vec::new(),
+        messages: defs.messages.iter().map(|m| m.id.as_str()).collect(),
+        errors: defs.errors.iter().map(|e| e.id.as_str()).collect(),
+        processes: defs.processes.iter().map(|p| p.id.as_str()).collect(),
     };
     if defs.processes.is_empty() {
         c.push(
@@ -243,8 +270,9 @@ fn scope(c: &mut Ctx<'_>, s: &Scope, kind: ScopeKind) {
             }
         }
     }
+    let index = Index::of(s);
     for e in &s.elements {
-        element(c, s, e, kind);
+        element(c, &index, e, kind);
         expressions(c, e);
     }
     flow::warnings(c, s);
@@ -320,7 +348,7 @@ fn expressions(c: &mut Ctx<'_>, e: &FlowElement) {
             .cloned()
     };
     if let (Some(called), Some(known)) = (literal(&z.called_process), &c.known.processes) {
-        let own = c.defs.processes.iter().any(|p| p.id == called);
+        let own = c.processes.contains(called.as_str());
         if !own && !known.contains(&called) {
             c.find(
                 e,
@@ -346,7 +374,7 @@ fn timer_ok(t: &Trigger) -> bool {
     matches!(t, Trigger::Timer { date, duration, cycle, .. } if date.is_some() || duration.is_some() || cycle.is_some())
 }
 
-fn element(c: &mut Ctx<'_>, s: &Scope, e: &FlowElement, in_scope: ScopeKind) {
+fn element(c: &mut Ctx<'_>, s: &Index<'_>, e: &FlowElement, in_scope: ScopeKind) {
     if e.standard_loop {
         c.find(
             e,
@@ -419,7 +447,7 @@ fn element(c: &mut Ctx<'_>, s: &Scope, e: &FlowElement, in_scope: ScopeKind) {
             if let Trigger::Error { error } = trigger {
                 if !error
                     .as_ref()
-                    .is_some_and(|r| c.defs.errors.iter().any(|x| &x.id == r))
+                    .is_some_and(|r| c.errors.contains(r.as_str()))
                 {
                     c.find(
                         e,
@@ -450,7 +478,11 @@ fn element(c: &mut Ctx<'_>, s: &Scope, e: &FlowElement, in_scope: ScopeKind) {
             ) {
                 c.find(e, unsupported_trigger(trigger, "timer, message, error"));
             }
-            if !s.element(attached_to).is_some_and(|a| a.kind.is_activity()) {
+            if !s
+                .elements
+                .get(attached_to.as_str())
+                .is_some_and(|a| a.kind.is_activity())
+            {
                 c.find(e, format!("attachedToRef {attached_to:?} is not an activity of the same (sub-)process"));
             }
             trigger_details(c, e, trigger);
@@ -513,7 +545,7 @@ fn element(c: &mut Ctx<'_>, s: &Scope, e: &FlowElement, in_scope: ScopeKind) {
         Kind::ExclusiveGateway { default } | Kind::InclusiveGateway { default } => {
             if e.outgoing.len() > 1 {
                 for id in &e.outgoing {
-                    let flow = s.flows.iter().find(|f| &f.id == id);
+                    let flow = s.flows.get(id.as_str());
                     if default.as_ref() != Some(id) && flow.is_some_and(|f| f.condition.is_none()) {
                         c.find(
                             e,
@@ -529,9 +561,8 @@ fn element(c: &mut Ctx<'_>, s: &Scope, e: &FlowElement, in_scope: ScopeKind) {
             for id in &e.outgoing {
                 let target = s
                     .flows
-                    .iter()
-                    .find(|f| &f.id == id)
-                    .and_then(|f| s.element(&f.target));
+                    .get(id.as_str())
+                    .and_then(|f| s.elements.get(f.target.as_str()));
                 let ok = target.is_some_and(|t| {
                     matches!(
                         t.kind,
@@ -560,7 +591,7 @@ fn trigger_details(c: &mut Ctx<'_>, e: &FlowElement, t: &Trigger) {
             c.find(e, "needs a messageRef to a <message> of the file")
         }
         // Without an errorRef it catches every error; with one, the error must exist.
-        Trigger::Error { error: Some(r) } if !c.defs.errors.iter().any(|x| &x.id == r) => {
+        Trigger::Error { error: Some(r) } if !c.errors.contains(r.as_str()) => {
             c.find(e, format!("errorRef {r:?} is not an <error> of the file"))
         }
         _ => {}
