@@ -359,10 +359,55 @@ fn to_json(v: &Value, warnings: &mut Vec<String>) -> Json {
 /// is known, so that dsntk's parser, which needs to know names to tell them from keywords, reads
 /// it the way it would read it with those variables set. First with the names that are not
 /// words of function names, then with all of them.
+/// The longest expression read, in characters, and the deepest nesting of brackets: dsntk's
+/// parser and evaluator recurse on the expression's structure, and a condition of 5,000 terms or
+/// 2,000 nested lists would overflow a thread's stack and abort the node. Real conditions and
+/// mappings are far smaller.
+pub const MAX_LENGTH: usize = 4_000;
+pub const MAX_NESTING: usize = 64;
+
+/// Why an expression is too big to read safely, if it is.
+fn too_big(feel: &str) -> Option<String> {
+    let length = feel.chars().count();
+    if length > MAX_LENGTH {
+        return Some(format!(
+            "the expression is {length} characters long, more than the limit of {MAX_LENGTH}"
+        ));
+    }
+    let (mut depth, mut deepest, mut in_string, mut escaped) = (0usize, 0usize, false, false);
+    for c in feel.chars() {
+        if in_string {
+            match (escaped, c) {
+                (false, '\\') => escaped = true,
+                (false, '"') => in_string = false,
+                _ => escaped = false,
+            }
+            continue;
+        }
+        match c {
+            '"' => in_string = true,
+            '(' | '[' | '{' => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            ')' | ']' | '}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    (deepest > MAX_NESTING).then(|| {
+        format!(
+            "the expression nests {deepest} brackets deep, more than the limit of {MAX_NESTING}"
+        )
+    })
+}
+
 fn parse(
     feel: &str,
     variables: &Map<String, Json>,
 ) -> Result<(dsntk_feel_parser::AstNode, Map<String, Json>), String> {
+    if let Some(why) = too_big(feel) {
+        return Err(why);
+    }
     let mut first_error = None;
     for strict in [true, false] {
         let mut filled = variables.clone();
@@ -382,19 +427,27 @@ fn parse(
     Err(first_error.unwrap_or_default())
 }
 
+/// An expression as an error message shows it: whole when short, its start when long.
+fn shown(expression: &str) -> String {
+    match expression.char_indices().nth(120) {
+        Some((at, _)) => format!("{}…", &expression[..at]),
+        None => expression.to_owned(),
+    }
+}
+
 /// Does an expression parse? A literal (no leading `=`) always does. For checking models
 /// before they deploy.
 pub fn syntax(expression: &str) -> Result<(), ExprError> {
     match expression.trim_start().strip_prefix('=') {
         None => Ok(()),
         Some(feel) if feel.trim().is_empty() => Err(ExprError::Syntax {
-            expression: expression.to_owned(),
+            expression: shown(expression),
             message: "the expression is empty".into(),
         }),
         Some(feel) => parse(feel, &Map::new())
             .map(|_| ())
             .map_err(|message| ExprError::Syntax {
-                expression: expression.to_owned(),
+                expression: shown(expression),
                 message,
             }),
     }
@@ -410,7 +463,7 @@ impl Expressions for Feel {
             return Ok((Json::String(expression.to_owned()), None));
         };
         let (ast, filled) = parse(feel, variables).map_err(|message| ExprError::Syntax {
-            expression: expression.to_owned(),
+            expression: shown(expression),
             message,
         })?;
         let scope = FeelScope::default();
@@ -620,5 +673,25 @@ mod tests {
         ] {
             assert!(syntax(bad).is_err(), "{bad} should not parse");
         }
+    }
+
+    #[test]
+    fn expressions_too_big_to_read_safely_are_refused_not_a_crash() {
+        let long = format!("={}", vec!["1"; 5_000].join("+"));
+        let err = syntax(&long).unwrap_err().to_string();
+        assert!(err.contains("more than the limit of 4000"), "{err}");
+        assert!(Feel.evaluate(&long, &Map::new()).is_err());
+        assert!(
+            err.len() < 400,
+            "the error does not repeat the whole expression: {err}"
+        );
+        let deep = format!("={}1{}", "[".repeat(1_000), "]".repeat(1_000));
+        let err = syntax(&deep).unwrap_err().to_string();
+        assert!(err.contains("nests 1000 brackets deep"), "{err}");
+        // Brackets inside a string are text.
+        let text = format!("=\"{}\"", "[".repeat(100));
+        assert_eq!(syntax(&text), Ok(()));
+        let fine = format!("={}1{}", "[".repeat(60), "]".repeat(60));
+        assert_eq!(syntax(&fine), Ok(()));
     }
 }
