@@ -15,6 +15,7 @@ mod auth;
 pub mod context;
 mod exchange_admin;
 mod form;
+mod incidents_admin;
 mod portal;
 mod render;
 mod staff;
@@ -143,6 +144,11 @@ pub fn router(pages: Arc<Pages>) -> Router {
             post(staff::decide),
         )
         .route("/admin", get(staff::admin))
+        .route("/admin/incidents", get(incidents_admin::list))
+        .route(
+            "/admin/incidents/{id}",
+            get(incidents_admin::show).post(incidents_admin::act),
+        )
         .route("/admin/exchange", get(exchange_admin::directory))
         .route("/admin/exchange/rights", post(exchange_admin::change_right))
         .route("/admin/exchange/traffic", get(exchange_admin::traffic))

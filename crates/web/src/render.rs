@@ -32,6 +32,14 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../templates/admin_traffic.html"),
     ),
     (
+        "admin_incidents.html",
+        include_str!("../templates/admin_incidents.html"),
+    ),
+    (
+        "admin_incident.html",
+        include_str!("../templates/admin_incident.html"),
+    ),
+    (
         "catalogue.html",
         include_str!("../templates/catalogue.html"),
     ),

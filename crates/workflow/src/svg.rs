@@ -12,6 +12,8 @@ use std::fmt::Write;
 #[derive(Debug, Default, Clone)]
 pub struct Highlight {
     pub active: HashSet<String>,
+    /// Where an incident holds the instance: drawn in red.
+    pub incident: HashSet<String>,
     pub done: HashSet<String>,
     /// Names in this language where the model gives them (`yagona:label`), else BPMN names.
     pub language: Option<String>,
@@ -20,6 +22,7 @@ pub struct Highlight {
 const INK: &str = "#0b0c0c";
 const DONE: &str = "#00703c";
 const ACTIVE: &str = "#1d70b8";
+const INCIDENT: &str = "#d4351c";
 const PAPER: &str = "#ffffff";
 const FRAME: &str = "#b1b4b6";
 
@@ -128,7 +131,9 @@ pub fn render(defs: &Definitions, title: &str, highlight: &Highlight) -> String 
     );
     for s in shapes {
         let e = elements.get(s.element.as_str());
-        let state = if highlight.active.contains(&s.element) {
+        let state = if highlight.incident.contains(&s.element) {
+            Some(INCIDENT)
+        } else if highlight.active.contains(&s.element) {
             Some(ACTIVE)
         } else if highlight.done.contains(&s.element) {
             Some(DONE)
@@ -140,6 +145,7 @@ pub fn render(defs: &Definitions, title: &str, highlight: &Highlight) -> String 
         let (cx, cy) = (s.x + s.width / 2.0, s.y + s.height / 2.0);
         let class = match state {
             Some(ACTIVE) => " class=\"yg-active\"",
+            Some(INCIDENT) => " class=\"yg-incident\"",
             Some(_) => " class=\"yg-done\"",
             None => "",
         };

@@ -301,6 +301,17 @@ async fn a_citizen_applies_in_a_browser_and_every_page_is_accessible() {
         .await
         .unwrap();
         assert_accessible(&c, "who calls whom").await;
+        // A process stuck at an incident: the list, and the incident with its diagram and form.
+        let (_, incident) = app.stuck_process().await;
+        c.goto(&format!("{base}/admin/incidents")).await.unwrap();
+        assert_accessible(&c, "the incidents").await;
+        c.goto(&format!("{base}/admin/incidents/{incident}"))
+            .await
+            .unwrap();
+        assert_accessible(&c, "an incident with its diagram").await;
+        fill(&c, "variables", "amount = 5000").await;
+        navigate(&c, "button[value=retry]").await;
+        assert_accessible(&c, "the incident's variables with an error").await;
         navigate(&c, "form[action='/sign-out'] button").await;
         an_appeal_is_filed_followed_and_answered(&c, &base).await;
     }

@@ -125,6 +125,13 @@ impl ProcessStore<'_> {
         for w in &loaded.instance.waits {
             highlight.active.insert(w.element.clone());
         }
+        let open: Vec<(String,)> = sqlx::query_as(
+            "SELECT element_id FROM process_incidents WHERE instance_id = $1 AND resolved_at IS NULL",
+        )
+        .bind(instance_id)
+        .fetch_all(&self.db.pool)
+        .await?;
+        highlight.incident.extend(open.into_iter().map(|(e,)| e));
         Ok(crate::svg::render(&loaded.defs, title, &highlight))
     }
 

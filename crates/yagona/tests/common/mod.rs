@@ -125,6 +125,30 @@ impl TestApp {
         }
     }
 
+    /// A process stuck at an incident after an officer's approval: (instance, incident).
+    pub async fn stuck_process(&self) -> (String, String) {
+        let store =
+            yagona_workflow::store::ProcessStore::new(&self.db, &yagona_workflow::feel::Feel);
+        store.deploy(STUCK_AFTER_APPROVAL).await.unwrap();
+        let instance = store
+            .start("fee-routing", None, serde_json::Map::new())
+            .await
+            .unwrap();
+        let task = store.user_tasks_of(&instance).await.unwrap().remove(0);
+        match store
+            .complete(
+                &instance,
+                task.wait_id as u64,
+                serde_json::Map::new(),
+                Some("Dilnoza Karimova"),
+            )
+            .await
+        {
+            Err(yagona_workflow::store::StoreError::Incident { id, .. }) => (instance, id),
+            other => panic!("the gateway cannot choose without `amount`: {other:?}"),
+        }
+    }
+
     /// A browser already signed in as the demo persona with this subject.
     pub async fn signed_in(&self, persona: &str) -> Browser {
         let mut b = self.client();
@@ -580,3 +604,26 @@ pub async fn submitted(
         .unwrap();
     draft.reference.to_string()
 }
+
+/// Approval, then a gateway on `amount`, which nothing sets: an incident after the approval.
+pub const STUCK_AFTER_APPROVAL: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:bpmndi="http://www.omg.org/spec/BPMN/20100524/DI" xmlns:dc="http://www.omg.org/spec/DD/20100524/DC" xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" id="x">
+  <bpmn:process id="fee-routing" isExecutable="true">
+    <bpmn:startEvent id="s"/>
+    <bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="approve"/>
+    <bpmn:userTask id="approve"/>
+    <bpmn:sequenceFlow id="f2" sourceRef="approve" targetRef="gw"/>
+    <bpmn:exclusiveGateway id="gw"/>
+    <bpmn:sequenceFlow id="big" sourceRef="gw" targetRef="e1"><bpmn:conditionExpression>=amount &gt; 1000</bpmn:conditionExpression></bpmn:sequenceFlow>
+    <bpmn:sequenceFlow id="small" sourceRef="gw" targetRef="e2"><bpmn:conditionExpression>=amount &lt;= 1000</bpmn:conditionExpression></bpmn:sequenceFlow>
+    <bpmn:endEvent id="e1"/>
+    <bpmn:endEvent id="e2"/>
+  </bpmn:process>
+  <bpmndi:BPMNDiagram id="d"><bpmndi:BPMNPlane id="pl" bpmnElement="fee-routing">
+    <bpmndi:BPMNShape id="s_di" bpmnElement="s"><dc:Bounds x="100" y="100" width="36" height="36"/></bpmndi:BPMNShape>
+    <bpmndi:BPMNShape id="approve_di" bpmnElement="approve"><dc:Bounds x="180" y="78" width="100" height="80"/></bpmndi:BPMNShape>
+    <bpmndi:BPMNShape id="gw_di" bpmnElement="gw"><dc:Bounds x="330" y="93" width="50" height="50"/></bpmndi:BPMNShape>
+    <bpmndi:BPMNShape id="e1_di" bpmnElement="e1"><dc:Bounds x="430" y="50" width="36" height="36"/></bpmndi:BPMNShape>
+    <bpmndi:BPMNShape id="e2_di" bpmnElement="e2"><dc:Bounds x="430" y="150" width="36" height="36"/></bpmndi:BPMNShape>
+  </bpmndi:BPMNPlane></bpmndi:BPMNDiagram>
+</bpmn:definitions>"#;
