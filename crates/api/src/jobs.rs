@@ -267,6 +267,13 @@ pub(crate) struct Publish {
     #[serde(default)]
     #[schema(value_type = Object)]
     variables: Map<String, Value>,
+    /// How long, in milliseconds, the message is kept for a wait that opens later when nobody
+    /// waits now (Zeebe's `timeToLive`; at most 30 days). 0: not kept.
+    #[serde(default)]
+    time_to_live: u64,
+    /// Makes publishing idempotent while the message is kept: the same id again changes nothing.
+    #[serde(default)]
+    message_id: Option<String>,
 }
 
 /// An agency system tells the processes that something happened (a fee was paid, documents
@@ -274,7 +281,7 @@ pub(crate) struct Publish {
 /// starts a process with a matching message start event. The worker must be granted
 /// `message:NAME` (or `*`).
 #[utoipa::path(post, path = "/api/v1/messages", request_body = Publish, tag = "jobs",
-    responses((status = 200, description = "{\"outcome\": \"delivered\" | \"started\" | \"already-running\", \"processInstance\": id}"), (status = 404, body = yagona_core::Problem, content_type = "application/problem+json")),
+    responses((status = 200, description = "{\"outcome\": \"delivered\" | \"started\" | \"already-running\", \"processInstance\": id}, or {\"outcome\": \"buffered\", \"messageKey\": id} when nobody waits yet and timeToLive keeps it"), (status = 404, body = yagona_core::Problem, content_type = "application/problem+json")),
     security(("worker_token" = [])))]
 async fn publish(
     State(state): State<Arc<Api>>,
@@ -301,13 +308,27 @@ async fn publish(
         );
     }
     let cat = state.catalogue.get().await;
+    let ttl = chrono::Duration::milliseconds(req.time_to_live.min(30 * 86_400_000) as i64);
     let outcome = engine(&state, &cat.calendar)
-        .correlate(&req.name, req.correlation_key.trim(), req.variables)
+        .publish(
+            &req.name,
+            req.correlation_key.trim(),
+            req.variables,
+            ttl,
+            req.message_id
+                .as_deref()
+                .map(str::trim)
+                .filter(|m| !m.is_empty()),
+        )
         .await;
     let (kind, id) = match outcome {
         Ok(Correlation::Delivered(id)) => ("delivered", id),
         Ok(Correlation::Started(id)) => ("started", id),
         Ok(Correlation::AlreadyRunning(id)) => ("already-running", id),
+        Ok(Correlation::Buffered(id)) => {
+            tracing::info!(worker = %worker.name, message = %req.name, "message kept for its time to live");
+            return Json(json!({"outcome": "buffered", "messageKey": id})).into_response();
+        }
         Ok(Correlation::Unmatched) => {
             return problem(
                 StatusCode::NOT_FOUND,

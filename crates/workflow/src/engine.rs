@@ -41,8 +41,10 @@ pub enum EngineError {
     Broken(String),
     #[error("nothing waits with id {0}")]
     UnknownWait(u64),
-    #[error("timer {element:?}: {message}")]
-    Timer { element: String, message: String },
+    /// A timer whose value cannot be scheduled, a message whose correlation key cannot be
+    /// read: the element cannot wait.
+    #[error("{element:?} cannot wait: {message}")]
+    CannotWait { element: String, message: String },
 }
 
 /// What a wait is for.

@@ -80,7 +80,7 @@ pub(super) fn is_incident(e: &StoreError) -> bool {
                 | EngineError::NoMatchingFlow(_)
                 | EngineError::UncaughtError { .. }
                 | EngineError::TooManySteps(_)
-                | EngineError::Timer { .. }
+                | EngineError::CannotWait { .. }
                 | EngineError::Broken(_)
         ) | StoreError::Decision(_)
             | StoreError::NoDecision(_)
@@ -95,7 +95,7 @@ fn element_of(e: &StoreError, waiting: &str) -> String {
         StoreError::Engine(
             EngineError::Expression(el, _)
             | EngineError::NoMatchingFlow(el)
-            | EngineError::Timer { element: el, .. },
+            | EngineError::CannotWait { element: el, .. },
         )
         | StoreError::Engine(EngineError::UncaughtError { element: el, .. }) => el.clone(),
         _ => waiting.to_owned(),
@@ -196,26 +196,33 @@ impl ProcessStore<'_> {
         })
     }
 
-    /// The timers a step armed whose value cannot be scheduled (an expression that gives a
-    /// number, or text that is not ISO 8601): each an incident at its timer, in the step's
-    /// transaction. The token waits there, as in Camunda, instead of at a timer that never
-    /// fires.
-    pub(super) async fn arm_timers(
+    /// The waits a step opened that cannot be armed: a timer whose value cannot be scheduled
+    /// (an expression that gives a number, text that is not ISO 8601), a message whose
+    /// correlation key expression gives no key. Each is an incident at its element, in the
+    /// step's transaction: the token waits there, as in Camunda, instead of at a timer that
+    /// never fires or a subscription nobody can match.
+    pub(super) async fn arm_waits(
         &self,
         tx: &mut Tx,
         instance_id: &str,
+        defs: &crate::model::Definitions,
         instance: &Instance,
         step: &Step,
         caused_by: Option<&str>,
     ) -> Result<(), StoreError> {
         for w in &step.new_waits {
-            if !matches!(w.what, WaitKind::Timer { .. }) {
-                continue;
+            if !instance.waits.iter().any(|x| x.id == w.id) {
+                continue; // gone within the step
             }
-            if let Err(message) =
-                super::timers::timer_value(&w.what, &instance.variables, self.expr)
-            {
-                let error = StoreError::Engine(EngineError::Timer {
+            let problem = match &w.what {
+                WaitKind::Timer { .. } => {
+                    super::timers::timer_value(&w.what, &instance.variables, self.expr).err()
+                }
+                WaitKind::Message { .. } => self.correlation_key(defs, instance, w).err(),
+                _ => None,
+            };
+            if let Some(message) = problem {
+                let error = StoreError::Engine(EngineError::CannotWait {
                     element: w.element.clone(),
                     message,
                 });
@@ -291,6 +298,36 @@ impl ProcessStore<'_> {
             return Err(StoreError::Engine(EngineError::UnknownWait(wait)));
         };
         let mut tx = self.db.writer.begin().await?;
+        if let WaitKind::Message { .. } = &w.what {
+            match self.correlation_key(&loaded.defs, &loaded.instance, w) {
+                Ok(key) => {
+                    sqlx::query(
+                        "UPDATE process_waits SET correlation_key = $1 WHERE instance_id = $2 AND wait_id = $3",
+                    )
+                    .bind(key)
+                    .bind(instance_id)
+                    .bind(wait as i64)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                Err(message) => {
+                    let error = StoreError::Engine(EngineError::CannotWait {
+                        element: w.element.clone(),
+                        message,
+                    });
+                    self.raise_incident(
+                        &mut tx,
+                        instance_id,
+                        &Action::Arm { wait },
+                        &error,
+                        Some(by),
+                    )
+                    .await?;
+                }
+            }
+            tx.commit().await?;
+            return Ok(());
+        }
         match super::timers::timer_value(&w.what, &loaded.instance.variables, self.expr) {
             Ok(()) => {
                 let due = super::timer_due(
@@ -310,7 +347,7 @@ impl ProcessStore<'_> {
                 .await?;
             }
             Err(message) => {
-                let error = StoreError::Engine(EngineError::Timer {
+                let error = StoreError::Engine(EngineError::CannotWait {
                     element: w.element.clone(),
                     message,
                 });

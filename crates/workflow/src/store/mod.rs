@@ -76,6 +76,8 @@ pub enum Correlation {
     AlreadyRunning(String),
     /// Nobody waited and no process starts with it.
     Unmatched,
+    /// Nobody waited yet: kept (this id) for its time to live, for the first wait that opens.
+    Buffered(String),
 }
 
 /// An agency system allowed to work jobs of some types through the job worker API.

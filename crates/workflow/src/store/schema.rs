@@ -148,4 +148,21 @@ pub const MIGRATIONS: &[Migration] = &[
         CREATE INDEX process_incidents_by_instance ON process_incidents (instance_id, resolved_at);
         ALTER TABLE process_waits ADD COLUMN incident_id TEXT;",
     },
+    Migration {
+        version: 9,
+        name: "message correlation keys and buffered messages",
+        sql: "ALTER TABLE process_waits ADD COLUMN correlation_key TEXT;
+        CREATE INDEX process_waits_by_message ON process_waits (message_name, correlation_key);
+        CREATE TABLE process_messages (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            correlation_key TEXT NOT NULL,
+            variables TEXT NOT NULL,
+            published_at TEXT NOT NULL,
+            expires_at TEXT NOT NULL,
+            consumed_by TEXT,
+            consumed_at TEXT
+        );
+        CREATE INDEX process_messages_open ON process_messages (consumed_at, expires_at);",
+    },
 ];

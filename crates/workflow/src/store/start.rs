@@ -140,7 +140,7 @@ impl ProcessStore<'_> {
         );
         self.write_step(&mut batch, &id, defs, instance, step, None, now);
         batch.run(self.db.backend, tx).await?;
-        self.arm_timers(tx, &id, instance, step, None).await?;
+        self.arm_waits(tx, &id, defs, instance, step, None).await?;
         if let Some(hook) = self.hook {
             hook.after_step(
                 tx,

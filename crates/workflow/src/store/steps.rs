@@ -171,7 +171,7 @@ impl ProcessStore<'_> {
         if counts.first() != Some(&1) {
             return Err(StoreError::Conflict);
         }
-        self.arm_timers(tx, instance_id, instance, step, resource)
+        self.arm_waits(tx, instance_id, &loaded.defs, instance, step, resource)
             .await?;
         if let Some(hook) = self.hook {
             hook.after_step(
@@ -293,6 +293,18 @@ impl ProcessStore<'_> {
             }
             Err(e) => Err(e),
         }
+    }
+
+    /// [`Self::apply_in`] for the store's other modules.
+    pub(super) async fn apply_in_public(
+        &self,
+        tx: &mut Tx,
+        instance_id: &str,
+        resource: Option<&str>,
+        action: &Action,
+        f: impl FnOnce(&mut Instance, &Definitions) -> Result<Step, EngineError>,
+    ) -> Result<Step, StoreError> {
+        self.apply_in(tx, instance_id, resource, action, f).await
     }
 
     /// Completes a user task or a job (jobs through [`Self::complete_job`], which checks the lock).

@@ -197,7 +197,9 @@ impl ProcessStore<'_> {
         // not hold up the timers of all the others.
         let started = self.fire_timer_starts(now).await;
         let fired = self.fire_due_waits(node, now).await?;
-        Ok(started? + fired)
+        // Kept messages go to the waits that opened for them since.
+        let delivered = self.deliver_buffered(now).await?;
+        Ok(started? + fired + delivered)
     }
 
     /// Starts an instance for every timer start event that is due, each exactly once even with

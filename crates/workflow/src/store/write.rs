@@ -21,6 +21,9 @@ struct WaitRow {
     created_at: String,
     form_key: Option<String>,
     label: Option<String>,
+    /// A message wait's correlation key (from `zeebe:subscription correlationKey`); none: the
+    /// instance's business key.
+    correlation_key: Option<String>,
 }
 
 impl ProcessStore<'_> {
@@ -64,8 +67,8 @@ impl ProcessStore<'_> {
         if !rows.is_empty() {
             let placeholders: Vec<String> = (0..rows.len())
                 .map(|i| {
-                    let n = 2 + 12 * i;
-                    let cols: Vec<String> = (n..n + 12).map(|k| format!("${k}")).collect();
+                    let n = 2 + 13 * i;
+                    let cols: Vec<String> = (n..n + 13).map(|k| format!("${k}")).collect();
                     format!("($1, {})", cols.join(", "))
                 })
                 .collect();
@@ -84,11 +87,12 @@ impl ProcessStore<'_> {
                     r.created_at.into(),
                     r.form_key.into(),
                     r.label.into(),
+                    r.correlation_key.into(),
                 ]);
             }
             batch.push(
                 format!(
-                    "INSERT INTO process_waits (instance_id, wait_id, element_id, kind, job_type, candidate_groups, message_name, due_at, inputs, retries, created_at, form_key, label)
+                    "INSERT INTO process_waits (instance_id, wait_id, element_id, kind, job_type, candidate_groups, message_name, due_at, inputs, retries, created_at, form_key, label, correlation_key)
                      VALUES {}",
                     placeholders.join(", ")
                 ),
@@ -215,6 +219,7 @@ impl ProcessStore<'_> {
             created_at: ts(&now),
             form_key: element.and_then(|e| e.zeebe.form_key.clone()),
             label: element.map(|e| Json::Object(e.labels()).to_string()),
+            correlation_key: self.correlation_key(defs, instance, w).ok().flatten(),
         }
     }
 
