@@ -317,6 +317,9 @@ fn expressions(c: &mut Ctx<'_>, e: &FlowElement) {
         if let Some(text) = &mi.output_element {
             c.expression(e, "zeebe:loopCharacteristics outputElement", text);
         }
+        if let Some(text) = &mi.completion_condition {
+            c.expression(e, "completionCondition", text);
+        }
     }
     let trigger = match &e.kind {
         Kind::StartEvent { trigger, .. }
@@ -392,8 +395,15 @@ fn element(c: &mut Ctx<'_>, s: &Index<'_>, e: &FlowElement, in_scope: ScopeKind)
                 | Kind::ScriptTask
                 | Kind::Task
                 | Kind::ManualTask
+                | Kind::CallActivity
         ) {
-            c.find(e, "multi-instance runs on tasks only");
+            // Each instance of a call activity is a called process with variables of its own;
+            // an embedded sub-process shares the caller's, so its instances would overwrite
+            // each other's: refused until sub-processes have variable scopes.
+            c.find(
+                e,
+                "multi-instance runs on tasks and call activities; for a sub-process, make it a called process",
+            );
         } else if mi.input_collection.is_none() {
             c.find(
                 e,

@@ -119,6 +119,10 @@ pub struct Wait {
     /// For boundary events of an embedded sub-process: the scope it runs in.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub on_scope: Option<usize>,
+    /// For boundary events of a multi-instance activity: the activity, whose instances it
+    /// guards together (its body, in Camunda's words).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
 }
 
 fn is_zero(n: &u32) -> bool {
@@ -149,6 +153,10 @@ struct ScopeState {
 /// Multi-instance bookkeeping of one activity in one scope.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 struct Multi {
+    /// How many instances in all (0 in states stored before it was kept: then as many as
+    /// completed).
+    #[serde(default)]
+    total: usize,
     pending: usize,
     outputs: Vec<(usize, Json)>,
     /// Sequential: the items not started yet.
@@ -429,6 +437,27 @@ impl Instance {
             self.drain(&mut run)?;
             return Ok(run.step);
         }
+        if let (
+            Kind::BoundaryEvent {
+                cancel_activity, ..
+            },
+            Some(body),
+        ) = (&e.kind, w.body.clone())
+        {
+            // On a multi-instance activity: interrupting ends all its instances; otherwise a
+            // new token leaves, and a cycle arms again.
+            if *cancel_activity {
+                self.end_body(&mut run, w.scope, &body);
+            } else {
+                self.scopes[w.scope].live += 1;
+                if let Some(again) = self.cycle_again(&mut run, &w, None) {
+                    self.set_body(&mut run, again, &body);
+                }
+            }
+            self.leave(&mut run, w.scope, e)?;
+            self.drain(&mut run)?;
+            return Ok(run.step);
+        }
         match (&e.kind, w.attached_to) {
             (
                 Kind::BoundaryEvent {
@@ -448,32 +477,7 @@ impl Instance {
                     self.scopes[w.scope].live += 1;
                     // A timer on a cycle (`R3/P1D`: three reminders a day apart) arms again
                     // until its repetitions are spent; a single-shot event is spent.
-                    if let WaitKind::Timer {
-                        cycle: Some(cycle), ..
-                    } = &w.what
-                    {
-                        let text = match run.expr.evaluate(cycle, &self.variables) {
-                            Ok(Json::String(s)) => s,
-                            _ => String::new(),
-                        };
-                        if repetitions(&text).is_some_and(|n| w.fired + 1 < n) {
-                            let again = self.add_wait(
-                                &mut run,
-                                w.scope,
-                                &w.element,
-                                w.what.clone(),
-                                Some(activity),
-                                Map::new(),
-                                None,
-                            );
-                            if let Some(x) = self.waits.iter_mut().find(|x| x.id == again) {
-                                x.fired = w.fired + 1;
-                            }
-                            if let Some(x) = run.step.new_waits.iter_mut().find(|x| x.id == again) {
-                                x.fired = w.fired + 1;
-                            }
-                        }
-                    }
+                    self.cycle_again(&mut run, &w, Some(activity));
                     self.leave(&mut run, w.scope, e)?;
                 }
             }
@@ -495,6 +499,47 @@ impl Instance {
         }
         self.drain(&mut run)?;
         Ok(run.step)
+    }
+
+    /// A non-interrupting timer on a cycle arms again until its repetitions are spent: the
+    /// new wait, if it does.
+    fn cycle_again(
+        &mut self,
+        run: &mut Run<'_>,
+        w: &Wait,
+        attached_to: Option<u64>,
+    ) -> Option<u64> {
+        let WaitKind::Timer {
+            cycle: Some(cycle), ..
+        } = &w.what
+        else {
+            return None;
+        };
+        let text = match run.expr.evaluate(cycle, &self.variables) {
+            Ok(Json::String(s)) => s,
+            _ => String::new(),
+        };
+        if !repetitions(&text).is_some_and(|n| w.fired + 1 < n) {
+            return None;
+        }
+        let again = self.add_wait(
+            run,
+            w.scope,
+            &w.element,
+            w.what.clone(),
+            attached_to,
+            Map::new(),
+            None,
+        );
+        for x in self
+            .waits
+            .iter_mut()
+            .chain(run.step.new_waits.iter_mut())
+            .filter(|x| x.id == again)
+        {
+            x.fired = w.fired + 1;
+        }
+        Some(again)
     }
 
     fn throw_inner(
@@ -581,6 +626,7 @@ impl Instance {
             fired: 0,
             event_sub: None,
             on_scope: None,
+            body: None,
         };
         run.step.new_waits.push(w.clone());
         self.waits.push(w);
@@ -835,6 +881,7 @@ impl Instance {
                     return self.leave(run, scope, e);
                 }
                 let mut m = Multi {
+                    total: items.len(),
                     pending: items.len(),
                     ..Default::default()
                 };
@@ -846,6 +893,7 @@ impl Instance {
                 };
                 m.queue = items;
                 self.multi.insert(key, m);
+                self.arm_body_boundaries(run, scope, e)?;
                 for (i, item) in first {
                     let mut inp = inputs.clone();
                     if let Some(name) = &mi.input_element {
@@ -864,6 +912,64 @@ impl Instance {
                 Ok(())
             }
         }
+    }
+
+    /// The boundary events of a multi-instance activity guard all its instances together.
+    fn arm_body_boundaries(
+        &mut self,
+        run: &mut Run<'_>,
+        scope: usize,
+        activity: &FlowElement,
+    ) -> Result<(), EngineError> {
+        let boundaries: Vec<&FlowElement> = self
+            .model(run, scope)?
+            .elements
+            .iter()
+            .filter(|b| matches!(&b.kind, Kind::BoundaryEvent { attached_to, trigger, .. } if attached_to == &activity.id && !matches!(trigger, Trigger::Error { .. })))
+            .collect();
+        for b in boundaries {
+            if let Kind::BoundaryEvent { trigger, .. } = &b.kind {
+                let id = self.add_wait(
+                    run,
+                    scope,
+                    &b.id,
+                    WaitKind::of_trigger(trigger),
+                    None,
+                    Map::new(),
+                    None,
+                );
+                self.set_body(run, id, &activity.id);
+            }
+        }
+        Ok(())
+    }
+
+    fn set_body(&mut self, run: &mut Run<'_>, wait: u64, body: &str) {
+        for w in self
+            .waits
+            .iter_mut()
+            .chain(run.step.new_waits.iter_mut())
+            .filter(|w| w.id == wait)
+        {
+            w.body = Some(body.to_owned());
+        }
+    }
+
+    /// Ends a multi-instance activity's instances still running and its boundary events.
+    fn end_body(&mut self, run: &mut Run<'_>, scope: usize, activity: &str) {
+        let gone: Vec<u64> = self
+            .waits
+            .iter()
+            .filter(|x| {
+                x.scope == scope && (x.element == activity || x.body.as_deref() == Some(activity))
+            })
+            .map(|x| x.id)
+            .collect();
+        for g in gone {
+            self.cancel_attached(run, g);
+            self.cancel_wait(run, g);
+        }
+        self.multi.remove(&format!("{scope}/{activity}"));
     }
 
     fn arm_boundaries(
@@ -935,6 +1041,56 @@ impl Instance {
         let mut m = self.multi.remove(&key).unwrap_or_default();
         m.outputs.push((index, out));
         m.pending = m.pending.saturating_sub(1);
+        // The output collection as it stands, after each instance, as Camunda keeps it (a
+        // completion condition may read it): one place per instance, in the collection's order.
+        if let Some(name) = &mi.output_collection {
+            let total = m
+                .total
+                .max(m.outputs.iter().map(|(i, _)| i + 1).max().unwrap_or(0));
+            let mut collection = vec![Json::Null; total];
+            for (i, v) in &m.outputs {
+                if let Some(slot) = collection.get_mut(*i) {
+                    *slot = v.clone();
+                }
+            }
+            self.variables.insert(name.clone(), Json::Array(collection));
+        }
+        // The completion condition, as Camunda evaluates it after each instance: with the
+        // instance's variables and the counts of instances.
+        let done_early = match &mi.completion_condition {
+            Some(condition) if m.pending > 0 => {
+                let mut vars = local.clone();
+                if let Some(name) = &mi.output_collection {
+                    if let Some(c) = self.variables.get(name) {
+                        vars.insert(name.clone(), c.clone());
+                    }
+                }
+                let total = m.total.max(m.outputs.len());
+                let active = m.pending - m.queue.len();
+                vars.insert("numberOfInstances".into(), total.into());
+                vars.insert("numberOfCompletedInstances".into(), m.outputs.len().into());
+                vars.insert("numberOfActiveInstances".into(), active.into());
+                run.expr
+                    .condition(condition, &vars)
+                    .map_err(|err| EngineError::Expression(e.id.clone(), err))?
+            }
+            _ => false,
+        };
+        if done_early {
+            // The instances still running are cancelled, with what is attached to them.
+            let others: Vec<u64> = self
+                .waits
+                .iter()
+                .filter(|x| x.scope == w.scope && x.element == e.id)
+                .map(|x| x.id)
+                .collect();
+            for o in others {
+                self.cancel_attached(run, o);
+                self.cancel_wait(run, o);
+            }
+            m.queue.clear();
+            m.pending = 0;
+        }
         if let Some((i, item)) = m.queue.pop_front() {
             let mut inp = w.inputs.clone();
             if let Some(name) = &mi.input_element {
@@ -956,13 +1112,9 @@ impl Instance {
             self.multi.insert(key, m);
             return Ok(());
         }
-        m.outputs.sort_by_key(|(i, _)| *i);
-        if let Some(name) = &mi.output_collection {
-            self.variables.insert(
-                name.clone(),
-                Json::Array(m.outputs.into_iter().map(|(_, v)| v).collect()),
-            );
-        }
+        // Done: those that never completed (a completion condition ended the rest) stay null
+        // in the output collection, as in Camunda; the body's boundary events go.
+        self.end_body(run, w.scope, &e.id);
         self.leave(run, w.scope, e)
     }
 

@@ -235,6 +235,8 @@ pub struct MultiInstance {
     pub input_element: Option<String>,
     pub output_collection: Option<String>,
     pub output_element: Option<String>,
+    /// `completionCondition`: once true after an instance completes, the others are cancelled.
+    pub completion_condition: Option<String>,
 }
 
 /// An input or output mapping (`zeebe:input` / `zeebe:output`).

@@ -265,6 +265,10 @@ fn multi_instance(n: &Node) -> Option<MultiInstance> {
         input_element: a("inputElement"),
         output_collection: a("outputCollection"),
         output_element: a("outputElement"),
+        completion_condition: m
+            .child(BPMN, "completionCondition")
+            .map(|c| c.text.trim().to_owned())
+            .filter(|t| !t.is_empty()),
     })
 }
 

@@ -189,6 +189,12 @@ impl ProcessStore<'_> {
         parent: Option<&'b (String, u64)>,
     ) -> futures::future::BoxFuture<'b, Result<(), StoreError>> {
         Box::pin(async move {
+            // A call activity withdrawn (an interrupting boundary event, a completion
+            // condition, a terminate end event) ends the process it called, and what that
+            // called in turn.
+            if !step.cancelled_waits.is_empty() {
+                self.terminate_called(tx, id, &step.cancelled_waits).await?;
+            }
             for w in &step.new_waits {
                 if !instance.waits.iter().any(|x| x.id == w.id) {
                     continue;
@@ -216,7 +222,13 @@ impl ProcessStore<'_> {
                     called
                 };
                 let (version, child_defs) = self.definitions(&called, None).await?;
-                let vars = if w.inputs.is_empty() {
+                let vars = if w.item.is_some() {
+                    // One instance of a multi-instance call: the caller's variables with this
+                    // instance's own (its element of the collection) on top.
+                    let mut v = instance.variables.clone();
+                    v.extend(w.inputs.clone());
+                    v
+                } else if w.inputs.is_empty() {
                     instance.variables.clone()
                 } else {
                     w.inputs.clone()
@@ -243,5 +255,50 @@ impl ProcessStore<'_> {
             }
             Ok(())
         })
+    }
+
+    /// Ends the processes called by these (withdrawn) waits of `caller`, and their own called
+    /// processes: their waits go, and they are marked terminated, in the caller's transaction.
+    async fn terminate_called(
+        &self,
+        tx: &mut Tx,
+        caller: &str,
+        waits: &[u64],
+    ) -> Result<(), StoreError> {
+        let list: Vec<String> = waits.iter().map(|w| w.to_string()).collect();
+        let mut frontier: Vec<String> = sqlx::query_scalar(&format!(
+            "SELECT id FROM process_instances WHERE parent_instance = $1 AND parent_wait IN ({}) AND ended_at IS NULL",
+            list.join(", ")
+        ))
+        .bind(caller)
+        .fetch_all(&mut **tx)
+        .await?;
+        let now = ts(&Utc::now());
+        while let Some(child) = frontier.pop() {
+            let grandchildren: Vec<String> = sqlx::query_scalar(
+                "SELECT id FROM process_instances WHERE parent_instance = $1 AND ended_at IS NULL",
+            )
+            .bind(&child)
+            .fetch_all(&mut **tx)
+            .await?;
+            frontier.extend(grandchildren);
+            let mut loaded = self.load(&mut **tx, &child).await?;
+            loaded.instance.waits.clear();
+            loaded.instance.ended = true;
+            sqlx::query("DELETE FROM process_waits WHERE instance_id = $1")
+                .bind(&child)
+                .execute(&mut **tx)
+                .await?;
+            sqlx::query(
+                "UPDATE process_instances SET state = $1, status = 'terminated', ended_at = $2, updated_at = $2, revision = revision + 1 WHERE id = $3",
+            )
+            .bind(serde_json::to_string(&loaded.instance).expect("instances serialise"))
+            .bind(&now)
+            .bind(&child)
+            .execute(&mut **tx)
+            .await?;
+            super::steps::forget(&child);
+        }
+        Ok(())
     }
 }
