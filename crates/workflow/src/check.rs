@@ -86,12 +86,21 @@ struct Ctx<'a> {
 struct Index<'a> {
     elements: HashMap<&'a str, &'a FlowElement>,
     flows: HashMap<&'a str, &'a SequenceFlow>,
+    /// Link catch events by name: how many.
+    links: HashMap<&'a str, usize>,
 }
 
 impl<'a> Index<'a> {
     fn of(s: &'a Scope) -> Self {
         let mut elements = HashMap::new();
+        let mut links = HashMap::new();
         for e in &s.elements {
+            if let Kind::IntermediateCatchEvent {
+                trigger: Trigger::Link { name: Some(n) },
+            } = &e.kind
+            {
+                *links.entry(n.as_str()).or_insert(0) += 1;
+            }
             // The first of the same id, as `Scope::element` finds it.
             elements.entry(e.id.as_str()).or_insert(e);
         }
@@ -99,7 +108,11 @@ impl<'a> Index<'a> {
         for f in &s.flows {
             flows.entry(f.id.as_str()).or_insert(f);
         }
-        Index { elements, flows }
+        Index {
+            elements,
+            flows,
+            links,
+        }
     }
 }
 
@@ -467,14 +480,52 @@ fn element(c: &mut Ctx<'_>, s: &Index<'_>, e: &FlowElement, in_scope: ScopeKind)
             }
         }
         Kind::IntermediateCatchEvent { trigger } => {
-            if !matches!(trigger, Trigger::Timer { .. } | Trigger::Message { .. }) {
-                c.find(e, unsupported_trigger(trigger, "timer, message"));
+            if !matches!(
+                trigger,
+                Trigger::Timer { .. } | Trigger::Message { .. } | Trigger::Link { .. }
+            ) {
+                c.find(e, unsupported_trigger(trigger, "timer, message, link"));
             }
             trigger_details(c, e, trigger);
+            if let Trigger::Link { name } = trigger {
+                let same = name
+                    .as_deref()
+                    .and_then(|n| s.links.get(n))
+                    .copied()
+                    .unwrap_or(0);
+                if name.is_none() {
+                    c.find(
+                        e,
+                        "a link catch event needs a name (linkEventDefinition name)",
+                    );
+                } else if same > 1 {
+                    c.find(e, format!("{same} link catch events are named {name:?} in the same (sub-)process; a link needs exactly one"));
+                }
+            }
         }
         Kind::IntermediateThrowEvent { trigger } => {
-            if !matches!(trigger, Trigger::None | Trigger::Message { .. }) {
-                c.find(e, unsupported_trigger(trigger, "none, message"));
+            if !matches!(
+                trigger,
+                Trigger::None | Trigger::Message { .. } | Trigger::Link { .. }
+            ) {
+                c.find(e, unsupported_trigger(trigger, "none, message, link"));
+            }
+            if let Trigger::Link { name } = trigger {
+                if name
+                    .as_deref()
+                    .and_then(|n| s.links.get(n))
+                    .copied()
+                    .unwrap_or(0)
+                    == 0
+                    || name.is_none()
+                {
+                    c.find(
+                        e,
+                        format!(
+                            "no link catch event named {name:?} in the same (sub-)process to go to"
+                        ),
+                    );
+                }
             }
         }
         Kind::BoundaryEvent {

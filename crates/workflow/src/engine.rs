@@ -711,6 +711,24 @@ impl Instance {
             | Kind::IntermediateThrowEvent {
                 trigger: Trigger::Message { .. },
             } if e.zeebe.task_type.is_some() => self.start_activity(run, scope, e),
+            // A link throw jumps to the catch of its name; the catch passes the token on.
+            Kind::IntermediateThrowEvent {
+                trigger: Trigger::Link { name },
+            } => {
+                let target = self
+                    .model(run, scope)?
+                    .elements
+                    .iter()
+                    .find(|x| matches!(&x.kind, Kind::IntermediateCatchEvent { trigger: Trigger::Link { name: n } } if n == name))
+                    .ok_or_else(|| EngineError::Broken(format!("{} (link {name:?})", e.id)))?;
+                Self::record(run, e);
+                self.take(scope, 1);
+                self.spawn(run, scope, &target.id, None);
+                Ok(())
+            }
+            Kind::IntermediateCatchEvent {
+                trigger: Trigger::Link { .. },
+            } => self.leave(run, scope, e),
             Kind::StartEvent { .. }
             | Kind::IntermediateThrowEvent { .. }
             | Kind::Task

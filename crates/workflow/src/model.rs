@@ -90,7 +90,10 @@ pub enum Trigger {
     Escalation,
     Conditional,
     Compensation,
-    Link,
+    /// A link: a throw jumps to the catch of the same name in the same (sub-)process.
+    Link {
+        name: Option<String>,
+    },
     Cancel,
     /// More than one event definition on one event.
     Multiple,
@@ -108,7 +111,7 @@ impl Trigger {
             Trigger::Escalation => "escalation",
             Trigger::Conditional => "conditional",
             Trigger::Compensation => "compensation",
-            Trigger::Link => "link",
+            Trigger::Link { .. } => "link",
             Trigger::Cancel => "cancel",
             Trigger::Multiple => "multiple",
         }

@@ -185,7 +185,9 @@ fn trigger(n: &Node) -> Trigger {
         "escalationEventDefinition" => Trigger::Escalation,
         "conditionalEventDefinition" => Trigger::Conditional,
         "compensateEventDefinition" => Trigger::Compensation,
-        "linkEventDefinition" => Trigger::Link,
+        "linkEventDefinition" => Trigger::Link {
+            name: d.attr("name").map(str::to_owned),
+        },
         "cancelEventDefinition" => Trigger::Cancel,
         _ => Trigger::Multiple,
     }

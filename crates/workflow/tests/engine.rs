@@ -478,3 +478,124 @@ fn message_throw_and_end_events_with_a_job_type_wait_for_their_worker() {
     inst.complete(&defs, done, Map::new(), &Feel).unwrap();
     assert!(inst.ended);
 }
+
+fn model(body: &str) -> yagona_workflow::Definitions {
+    let xml = format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d">
+  <process id="p" isExecutable="true">{body}</process>
+</definitions>"#
+    );
+    let defs = read(&xml).unwrap();
+    let blocking: Vec<_> = yagona_workflow::check(&defs)
+        .into_iter()
+        .filter(|f| f.blocks())
+        .collect();
+    assert!(blocking.is_empty(), "{blocking:?}");
+    defs
+}
+
+/// An inclusive gateway takes every branch whose condition holds, and its join waits for
+/// exactly those.
+#[test]
+fn an_inclusive_gateway_takes_every_true_branch_and_joins_them() {
+    let defs = model(
+        r#"<startEvent id="s"/>
+    <sequenceFlow id="f0" sourceRef="s" targetRef="split"/>
+    <inclusiveGateway id="split" default="none"/>
+    <sequenceFlow id="a" sourceRef="split" targetRef="police"><conditionExpression>=needsPolice</conditionExpression></sequenceFlow>
+    <sequenceFlow id="b" sourceRef="split" targetRef="health"><conditionExpression>=needsHealth</conditionExpression></sequenceFlow>
+    <sequenceFlow id="none" sourceRef="split" targetRef="join"/>
+    <userTask id="police"/>
+    <userTask id="health"/>
+    <sequenceFlow id="a2" sourceRef="police" targetRef="join"/>
+    <sequenceFlow id="b2" sourceRef="health" targetRef="join"/>
+    <inclusiveGateway id="join"/>
+    <sequenceFlow id="f9" sourceRef="join" targetRef="e"/>
+    <endEvent id="e"/>"#,
+    );
+    let both = obj(json!({"needsPolice": true, "needsHealth": true}));
+    let (mut i, _) = Instance::start(&defs, None, both, &Feel).unwrap();
+    assert_eq!(i.waits.len(), 2);
+    let police = waiting(&i, "police").id;
+    i.complete(&defs, police, Map::new(), &Feel).unwrap();
+    assert!(!i.ended, "the join waits for the health check too");
+    let health = waiting(&i, "health").id;
+    i.complete(&defs, health, Map::new(), &Feel).unwrap();
+    assert!(i.ended);
+
+    let one = obj(json!({"needsPolice": false, "needsHealth": true}));
+    let (mut i, _) = Instance::start(&defs, None, one, &Feel).unwrap();
+    assert_eq!(i.waits.len(), 1);
+    let health = waiting(&i, "health").id;
+    i.complete(&defs, health, Map::new(), &Feel).unwrap();
+    assert!(i.ended, "the join does not wait for a branch not taken");
+
+    let neither = obj(json!({"needsPolice": false, "needsHealth": false}));
+    let (i, _) = Instance::start(&defs, None, neither, &Feel).unwrap();
+    assert!(i.ended, "the default flow");
+}
+
+/// A terminate end event ends the whole instance, whatever else still waits.
+#[test]
+fn a_terminate_end_event_ends_everything() {
+    let defs = model(
+        r#"<startEvent id="s"/>
+    <sequenceFlow id="f0" sourceRef="s" targetRef="fork"/>
+    <parallelGateway id="fork"/>
+    <sequenceFlow id="a" sourceRef="fork" targetRef="review"/>
+    <sequenceFlow id="b" sourceRef="fork" targetRef="withdraw"/>
+    <userTask id="review"/>
+    <userTask id="withdraw"/>
+    <sequenceFlow id="a2" sourceRef="review" targetRef="done"/>
+    <sequenceFlow id="b2" sourceRef="withdraw" targetRef="stop"/>
+    <endEvent id="done"/>
+    <endEvent id="stop"><terminateEventDefinition/></endEvent>"#,
+    );
+    let (mut i, _) = Instance::start(&defs, None, Map::new(), &Feel).unwrap();
+    let withdraw = waiting(&i, "withdraw").id;
+    let review = waiting(&i, "review").id;
+    let step = i.complete(&defs, withdraw, Map::new(), &Feel).unwrap();
+    assert!(i.ended);
+    assert!(i.waits.is_empty());
+    assert!(step.cancelled_waits.contains(&review));
+}
+
+/// A link throw goes on at the link catch of the same name, as a long model drawn in two rows.
+#[test]
+fn a_link_event_goes_on_at_the_catch_of_its_name() {
+    let defs = model(
+        r#"<startEvent id="s"/>
+    <sequenceFlow id="f0" sourceRef="s" targetRef="first"/>
+    <userTask id="first"/>
+    <sequenceFlow id="f1" sourceRef="first" targetRef="toRow2"/>
+    <intermediateThrowEvent id="toRow2"><linkEventDefinition name="row2"/></intermediateThrowEvent>
+    <intermediateCatchEvent id="row2"><linkEventDefinition name="row2"/></intermediateCatchEvent>
+    <sequenceFlow id="f2" sourceRef="row2" targetRef="second"/>
+    <userTask id="second"/>
+    <sequenceFlow id="f3" sourceRef="second" targetRef="e"/>
+    <endEvent id="e"/>"#,
+    );
+    let (mut i, _) = Instance::start(&defs, None, Map::new(), &Feel).unwrap();
+    let first = waiting(&i, "first").id;
+    let step = i.complete(&defs, first, Map::new(), &Feel).unwrap();
+    let ids: Vec<&str> = step.completed.iter().map(|c| c.id.as_str()).collect();
+    assert_eq!(ids, ["first", "toRow2", "row2"]);
+    let second = waiting(&i, "second").id;
+    i.complete(&defs, second, Map::new(), &Feel).unwrap();
+    assert!(i.ended);
+
+    // A throw with no catch of its name is refused before deployment.
+    let xml = r#"<?xml version="1.0" encoding="UTF-8"?>
+<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d"><process id="p" isExecutable="true">
+<startEvent id="s"/><sequenceFlow id="f0" sourceRef="s" targetRef="go"/>
+<intermediateThrowEvent id="go"><linkEventDefinition name="nowhere"/></intermediateThrowEvent>
+</process></definitions>"#;
+    let findings = yagona_workflow::check(&read(xml).unwrap());
+    assert!(
+        findings
+            .iter()
+            .any(|f| f.blocks() && f.id == "go" && f.reason.contains("no link catch event named")),
+        "{findings:?}"
+    );
+}

@@ -65,7 +65,7 @@ fn unreachable(c: &mut Ctx<'_>, s: &Scope, next: &HashMap<&str, Vec<&str>>) {
                 ..
             } => true,
             Kind::IntermediateCatchEvent {
-                trigger: Trigger::Link,
+                trigger: Trigger::Link { .. },
             } => true,
             _ => false,
         })
