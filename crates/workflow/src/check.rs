@@ -248,6 +248,9 @@ fn scope(c: &mut Ctx<'_>, s: &Scope, kind: ScopeKind) {
                 );
             }
         }
+        if let Some(why) = &f.refused {
+            c.push(&f.id, "sequenceFlow", f.line, why.clone(), Severity::Error);
+        }
         if let Some(condition) = &f.condition {
             if let Err(err) = crate::feel::syntax(condition) {
                 c.push(
@@ -391,6 +394,9 @@ fn timer_ok(t: &Trigger) -> bool {
 }
 
 fn element(c: &mut Ctx<'_>, s: &Index<'_>, e: &FlowElement, in_scope: ScopeKind) {
+    for why in &e.refused {
+        c.find(e, why.clone());
+    }
     if e.standard_loop {
         c.find(
             e,

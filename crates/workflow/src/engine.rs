@@ -519,7 +519,7 @@ impl Instance {
             Ok(Json::String(s)) => s,
             _ => String::new(),
         };
-        if !repetitions(&text).is_some_and(|n| w.fired + 1 < n) {
+        if repetitions(&text).is_none_or(|n| w.fired + 1 >= n) {
             return None;
         }
         let again = self.add_wait(

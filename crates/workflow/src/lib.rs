@@ -5,6 +5,7 @@
 //! instance as state moved by events, `store` durably on SQLite or PostgreSQL; `dmn` evaluates
 //! the decisions of business-rule tasks; `svg` draws a diagram, `xes` exports history.
 
+pub mod camunda7;
 pub mod check;
 pub mod dmn;
 pub mod engine;

@@ -64,6 +64,8 @@ pub struct SequenceFlow {
     pub line: usize,
     /// `yagona:label` names by language.
     pub labels: std::collections::BTreeMap<String, String>,
+    /// Why the condition cannot run here, if it cannot (JUEL that is not plain, a script).
+    pub refused: Option<String>,
 }
 
 /// What starts, ends or interrupts: the event definition of an event.
@@ -290,6 +292,9 @@ pub struct FlowElement {
     /// `standardLoopCharacteristics`: not executable (no engine of Camunda 8's family runs it).
     pub standard_loop: bool,
     pub zeebe: Zeebe,
+    /// What of the element cannot run here and why (Camunda 7 extensions Yagona does not run,
+    /// JUEL that is not plain): reported by the check before deployment.
+    pub refused: Vec<String>,
 }
 
 impl FlowElement {

@@ -160,10 +160,13 @@ fn trigger(n: &Node) -> Trigger {
     let Some(d) = defs.first() else {
         return Trigger::None;
     };
+    // A Camunda 7 `${…}` value is translated; one that cannot be is kept as written, and the
+    // check refuses it as not ISO 8601.
     let expr = |name: &str| {
         d.child(BPMN, name)
             .map(|c| c.text.trim().to_owned())
             .filter(|s| !s.is_empty())
+            .map(|s| crate::camunda7::translate(&s).unwrap_or(s))
     };
     match d.name.as_str() {
         "timerEventDefinition" => Trigger::Timer {
@@ -279,15 +282,39 @@ fn scope(container: &Node) -> Scope {
     for n in container.children_in(BPMN) {
         let kind = match n.name.as_str() {
             "sequenceFlow" => {
+                // Camunda 7's JUEL is translated; a condition in a script language is refused.
+                let condition = n.child(BPMN, "conditionExpression").and_then(|c| {
+                    let text = c.text.trim();
+                    if text.is_empty() {
+                        return None;
+                    }
+                    let language = c.attr("language").unwrap_or_default().to_ascii_lowercase();
+                    // Declared FEEL is FEEL, with or without Camunda's leading `=`.
+                    if language.contains("feel") {
+                        let feel = text.strip_prefix('=').unwrap_or(text);
+                        return Some(Ok(format!("={feel}")));
+                    }
+                    Some(if language.is_empty() || language.contains("juel") {
+                        crate::camunda7::translate(text).map_err(|e| format!("conditionExpression: {e}"))
+                    } else {
+                        Err(format!("conditionExpression in {language} cannot run here: write it in FEEL (=…) or plain JUEL (${{…}})"))
+                    })
+                });
                 s.flows.push(SequenceFlow {
                     id: n.attr("id").unwrap_or_default().to_owned(),
                     name: n.attr("name").map(str::to_owned),
                     source: n.attr("sourceRef").unwrap_or_default().to_owned(),
                     target: n.attr("targetRef").unwrap_or_default().to_owned(),
-                    condition: n
-                        .child(BPMN, "conditionExpression")
-                        .map(|c| c.text.trim().to_owned())
-                        .filter(|c| !c.is_empty()),
+                    // Refused, the condition is kept as written, so the gateway is not also
+                    // said to have a flow without one.
+                    condition: condition.clone().map(|c| {
+                        c.unwrap_or_else(|_| {
+                            n.child(BPMN, "conditionExpression")
+                                .map(|x| x.text.trim().to_owned())
+                                .unwrap_or_default()
+                        })
+                    }),
+                    refused: condition.and_then(Result::err),
                     line: n.line,
                     labels: n
                         .child(BPMN, "extensionElements")
@@ -352,6 +379,8 @@ fn scope(container: &Node) -> Scope {
             _ => continue,
         };
         let mut zeebe = zeebe(n);
+        let mut multi = multi_instance(n);
+        let refused = crate::camunda7::apply(n, &kind, &mut zeebe, &mut multi);
         if let Kind::CallActivity = kind {
             // BPMN's own attribute, for models not made in Camunda Modeler.
             if zeebe.called_process.is_none() {
@@ -365,9 +394,10 @@ fn scope(container: &Node) -> Scope {
             line: n.line,
             incoming: refs(n, "incoming"),
             outgoing: refs(n, "outgoing"),
-            multi_instance: multi_instance(n),
+            multi_instance: multi,
             standard_loop: n.child(BPMN, "standardLoopCharacteristics").is_some(),
             zeebe,
+            refused,
         });
     }
     link_flows(&mut s);

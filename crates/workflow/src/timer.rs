@@ -33,7 +33,7 @@ pub fn duration(text: &str) -> Result<iso8601::Duration, String> {
     }
     // The whole text: `iso8601::duration` would take `P1D garbage` as `P1D`.
     match iso8601::parsers::parse_duration(t.as_bytes()) {
-        Ok((rest, parsed)) if rest.is_empty() => Ok(parsed),
+        Ok((b"", parsed)) => Ok(parsed),
         _ => Err(format!(
             "{t:?} is not an ISO 8601 duration (such as P1D, PT4H or P2W)"
         )),

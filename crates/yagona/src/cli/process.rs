@@ -86,6 +86,8 @@ pub async fn run(command: ProcessCommand) -> anyhow::Result<ExitCode> {
                         }
                         if findings.iter().any(|f| f.blocks()) {
                             failed = true;
+                        } else if !defs.processes.iter().any(|p| p.executable) {
+                            println!("{shown}: documentation only — no executable process");
                         } else {
                             let elements: usize =
                                 defs.processes.iter().map(|p| p.scope.walk().len()).sum();
