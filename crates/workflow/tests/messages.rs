@@ -12,7 +12,8 @@ use yagona_workflow::store::{Correlation, ProcessStore};
 on_both_databases!(
     messages_go_to_the_wait_with_their_correlation_key,
     a_message_is_kept_for_its_time_to_live_and_delivered_once,
-    a_correlation_key_that_gives_nothing_is_an_incident
+    a_correlation_key_that_gives_nothing_is_an_incident,
+    a_receive_task_waits_for_its_message
 );
 
 fn obj(v: Value) -> Map<String, Value> {
@@ -210,6 +211,32 @@ async fn a_correlation_key_that_gives_nothing_is_an_incident(f: Fresh) {
     assert_eq!(
         store
             .correlate("invoice-paid", "INV-3", Map::new())
+            .await
+            .unwrap(),
+        Correlation::Delivered(id.clone())
+    );
+    assert_eq!(store.status(&id).await.unwrap().0, "completed");
+}
+
+async fn a_receive_task_waits_for_its_message(f: Fresh) {
+    let store = ProcessStore::new(&f.db, &Feel);
+    let model = PAYMENT.replace(
+        r#"<bpmn:intermediateCatchEvent id="wait"><bpmn:messageEventDefinition messageRef="paid"/></bpmn:intermediateCatchEvent>"#,
+        r#"<bpmn:receiveTask id="wait" messageRef="paid"/>"#,
+    );
+    store.deploy(&model).await.unwrap();
+    let id = store
+        .start(
+            "pay",
+            Some("YG-DDDD-0001"),
+            obj(json!({"invoice": {"number": "INV-4"}})),
+        )
+        .await
+        .unwrap();
+    assert_eq!(store.status(&id).await.unwrap().0, "active");
+    assert_eq!(
+        store
+            .correlate("invoice-paid", "INV-4", Map::new())
             .await
             .unwrap(),
         Correlation::Delivered(id.clone())
