@@ -30,6 +30,40 @@ impl Default for Limits {
     }
 }
 
+/// The deepest nesting a node may be configured to read: walking a model recurses this deep, and
+/// a thread's stack (2 MB) holds about 400 levels.
+pub const MAX_CONFIGURABLE_DEPTH: usize = 400;
+
+static CONFIGURED: std::sync::RwLock<Option<Limits>> = std::sync::RwLock::new(None);
+
+impl Limits {
+    /// The limits [`read`] applies: as configured for this node (`[workflow]` in
+    /// `yagona.toml`), else the defaults.
+    pub fn current() -> Limits {
+        CONFIGURED
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+            .unwrap_or_default()
+    }
+
+    /// Sets the limits for every model this process reads from now on (deployments, the
+    /// registry, checks). Refuses a depth its threads' stacks could not hold.
+    pub fn configure(limits: Limits) -> Result<(), String> {
+        if limits.max_depth == 0 || limits.max_depth > MAX_CONFIGURABLE_DEPTH {
+            return Err(format!(
+                "max_depth must be between 1 and {MAX_CONFIGURABLE_DEPTH}, not {}",
+                limits.max_depth
+            ));
+        }
+        if limits.max_bytes == 0 {
+            return Err("max_model_mb must be at least 1".into());
+        }
+        *CONFIGURED.write().unwrap_or_else(|e| e.into_inner()) = Some(limits);
+        Ok(())
+    }
+}
+
 /// Why a file is not a BPMN model at all (as opposed to a model with unsupported parts, which
 /// [`crate::check`] reports).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -72,7 +106,7 @@ impl ReadError {
 
 /// Reads a model within the default [`Limits`].
 pub fn read(source: &str) -> Result<Definitions, ReadError> {
-    read_with(source, &Limits::default())
+    read_with(source, &Limits::current())
 }
 
 /// Reads a model within the given limits.

@@ -91,6 +91,34 @@ struct ServeConfig {
     /// The exchange gateway.
     #[serde(default)]
     exchange: ExchangeSettings,
+    /// The process engine.
+    #[serde(default)]
+    workflow: WorkflowSettings,
+}
+
+/// `[workflow]` in the configuration file: how large and how deep a process model may be.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WorkflowSettings {
+    /// Largest model file read (deployed, checked, imported with the registry), in megabytes.
+    #[serde(default = "default_model_mb")]
+    max_model_mb: usize,
+    /// Deepest nesting of a model's XML elements (a sub-process is one level).
+    #[serde(default = "default_model_depth")]
+    max_depth: usize,
+}
+
+impl Default for WorkflowSettings {
+    fn default() -> Self {
+        toml::from_str("").expect("every field has a default")
+    }
+}
+
+fn default_model_mb() -> usize {
+    yagona_workflow::read::Limits::default().max_bytes / (1024 * 1024)
+}
+fn default_model_depth() -> usize {
+    yagona_workflow::read::Limits::default().max_depth
 }
 
 /// `[exchange]` in the configuration file.
@@ -149,6 +177,11 @@ pub async fn serve(config: &Path) -> anyhow::Result<ExitCode> {
         std::fs::read_to_string(config).with_context(|| format!("reading {}", config.display()))?;
     let cfg: ServeConfig =
         toml::from_str(&text).with_context(|| format!("in {}", config.display()))?;
+    yagona_workflow::read::Limits::configure(yagona_workflow::read::Limits {
+        max_bytes: cfg.workflow.max_model_mb.saturating_mul(1024 * 1024),
+        max_depth: cfg.workflow.max_depth,
+    })
+    .map_err(|e| anyhow::anyhow!("{}: [workflow] {e}", config.display()))?;
     let db = Db::connect(&cfg.database)
         .await
         .with_context(|| format!("opening {}", redact(&cfg.database)))?;
