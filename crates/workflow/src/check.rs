@@ -79,6 +79,7 @@ struct Ctx<'a> {
     /// not by going through the lists (quadratic in the model's size).
     messages: HashSet<&'a str>,
     errors: HashSet<&'a str>,
+    escalations: HashSet<&'a str>,
     processes: HashSet<&'a str>,
 }
 
@@ -172,6 +173,7 @@ pub fn check_against(defs: &Definitions, known: &Known) -> Vec<Finding> {
         out: Vec::new(),
         messages: defs.messages.iter().map(|m| m.id.as_str()).collect(),
         errors: defs.errors.iter().map(|e| e.id.as_str()).collect(),
+        escalations: defs.escalations.iter().map(|e| e.id.as_str()).collect(),
         processes: defs.processes.iter().map(|p| p.id.as_str()).collect(),
     };
     if defs.processes.is_empty() {
@@ -442,7 +444,10 @@ fn element(c: &mut Ctx<'_>, s: &Index<'_>, e: &FlowElement, in_scope: ScopeKind)
             let ok = match in_scope {
                 ScopeKind::EventSubProcess => matches!(
                     trigger,
-                    Trigger::Message { .. } | Trigger::Error { .. } | Trigger::Timer { .. }
+                    Trigger::Message { .. }
+                        | Trigger::Error { .. }
+                        | Trigger::Timer { .. }
+                        | Trigger::Escalation { .. }
                 ),
                 ScopeKind::SubProcess => matches!(trigger, Trigger::None),
                 ScopeKind::Process => matches!(
@@ -452,7 +457,7 @@ fn element(c: &mut Ctx<'_>, s: &Index<'_>, e: &FlowElement, in_scope: ScopeKind)
             };
             if !ok {
                 let allowed = match in_scope {
-                    ScopeKind::EventSubProcess => "message, error, timer",
+                    ScopeKind::EventSubProcess => "message, error, timer, escalation",
                     ScopeKind::SubProcess => "none",
                     ScopeKind::Process => "none, timer, message",
                 };
@@ -467,12 +472,14 @@ fn element(c: &mut Ctx<'_>, s: &Index<'_>, e: &FlowElement, in_scope: ScopeKind)
                     | Trigger::Terminate
                     | Trigger::Error { .. }
                     | Trigger::Message { .. }
+                    | Trigger::Escalation { .. }
             ) {
                 c.find(
                     e,
-                    unsupported_trigger(trigger, "none, terminate, error, message"),
+                    unsupported_trigger(trigger, "none, terminate, error, message, escalation"),
                 );
             }
+            trigger_details(c, e, trigger);
             if let Trigger::Error { error } = trigger {
                 if !error
                     .as_ref()
@@ -512,10 +519,17 @@ fn element(c: &mut Ctx<'_>, s: &Index<'_>, e: &FlowElement, in_scope: ScopeKind)
         Kind::IntermediateThrowEvent { trigger } => {
             if !matches!(
                 trigger,
-                Trigger::None | Trigger::Message { .. } | Trigger::Link { .. }
+                Trigger::None
+                    | Trigger::Message { .. }
+                    | Trigger::Link { .. }
+                    | Trigger::Escalation { .. }
             ) {
-                c.find(e, unsupported_trigger(trigger, "none, message, link"));
+                c.find(
+                    e,
+                    unsupported_trigger(trigger, "none, message, link, escalation"),
+                );
             }
+            trigger_details(c, e, trigger);
             if let Trigger::Link { name } = trigger {
                 if name
                     .as_deref()
@@ -541,9 +555,28 @@ fn element(c: &mut Ctx<'_>, s: &Index<'_>, e: &FlowElement, in_scope: ScopeKind)
         } => {
             if !matches!(
                 trigger,
-                Trigger::Timer { .. } | Trigger::Message { .. } | Trigger::Error { .. }
+                Trigger::Timer { .. }
+                    | Trigger::Message { .. }
+                    | Trigger::Error { .. }
+                    | Trigger::Escalation { .. }
             ) {
-                c.find(e, unsupported_trigger(trigger, "timer, message, error"));
+                c.find(
+                    e,
+                    unsupported_trigger(trigger, "timer, message, error, escalation"),
+                );
+            }
+            // An escalation reaches a boundary from inside an embedded sub-process; one from a
+            // called process is not passed up yet.
+            if matches!(trigger, Trigger::Escalation { .. })
+                && !s
+                    .elements
+                    .get(attached_to.as_str())
+                    .is_some_and(|a| matches!(a.kind, Kind::SubProcess { .. }))
+            {
+                c.find(
+                    e,
+                    "an escalation boundary event runs on an embedded sub-process (escalations from called processes are not passed up yet)",
+                );
             }
             if !s
                 .elements
@@ -661,6 +694,12 @@ fn trigger_details(c: &mut Ctx<'_>, e: &FlowElement, t: &Trigger) {
         Trigger::Error { error: Some(r) } if !c.errors.contains(r.as_str()) => {
             c.find(e, format!("errorRef {r:?} is not an <error> of the file"))
         }
+        Trigger::Escalation {
+            escalation: Some(r),
+        } if !c.escalations.contains(r.as_str()) => c.find(
+            e,
+            format!("escalationRef {r:?} is not an <escalation> of the file"),
+        ),
         _ => {}
     }
 }

@@ -729,10 +729,32 @@ impl Instance {
             Kind::IntermediateCatchEvent {
                 trigger: Trigger::Link { .. },
             } => self.leave(run, scope, e),
+            Kind::IntermediateThrowEvent {
+                trigger: Trigger::Escalation { escalation },
+            } => {
+                let code = self.escalation_code(run, escalation);
+                if self.escalate(run, scope, &code)? {
+                    self.leave(run, scope, e)
+                } else {
+                    Self::record(run, e);
+                    Ok(())
+                }
+            }
             Kind::StartEvent { .. }
             | Kind::IntermediateThrowEvent { .. }
             | Kind::Task
             | Kind::ManualTask => self.leave(run, scope, e),
+            Kind::EndEvent {
+                trigger: Trigger::Escalation { escalation },
+            } => {
+                Self::record(run, e);
+                self.take(scope, 1);
+                let code = self.escalation_code(run, escalation);
+                if self.escalate(run, scope, &code)? && self.scopes[scope].live == 0 {
+                    self.finish_scope(run, scope, false)?;
+                }
+                Ok(())
+            }
             Kind::EndEvent { trigger } => {
                 Self::record(run, e);
                 self.take(scope, 1);
@@ -943,7 +965,7 @@ impl Instance {
             .model(run, scope)?
             .elements
             .iter()
-            .filter(|b| matches!(&b.kind, Kind::BoundaryEvent { attached_to, trigger, .. } if attached_to == &activity.id && !matches!(trigger, Trigger::Error { .. })))
+            .filter(|b| matches!(&b.kind, Kind::BoundaryEvent { attached_to, trigger, .. } if attached_to == &activity.id && !matches!(trigger, Trigger::Error { .. } | Trigger::Escalation { .. })))
             .collect();
         for b in boundaries {
             if let Kind::BoundaryEvent { trigger, .. } = &b.kind {
@@ -1001,7 +1023,7 @@ impl Instance {
             .model(run, scope)?
             .elements
             .iter()
-            .filter(|b| matches!(&b.kind, Kind::BoundaryEvent { attached_to, trigger, .. } if attached_to == &activity.id && !matches!(trigger, Trigger::Error { .. })))
+            .filter(|b| matches!(&b.kind, Kind::BoundaryEvent { attached_to, trigger, .. } if attached_to == &activity.id && !matches!(trigger, Trigger::Error { .. } | Trigger::Escalation { .. })))
             .collect();
         for b in boundaries {
             if let Kind::BoundaryEvent { trigger, .. } = &b.kind {
@@ -1415,6 +1437,83 @@ impl Instance {
         }
     }
 
+    fn escalation_code(&self, run: &Run<'_>, escalation: &Option<String>) -> String {
+        escalation
+            .as_ref()
+            .and_then(|r| run.defs.escalations.iter().find(|x| &x.id == r))
+            .and_then(|x| x.code.clone())
+            .unwrap_or_default()
+    }
+
+    /// Whether a catch event's escalation (by reference) catches `code`: no reference catches
+    /// every escalation.
+    fn catches_escalation(run: &Run<'_>, escalation: &Option<String>, code: &str) -> bool {
+        let caught = escalation
+            .as_ref()
+            .and_then(|r| run.defs.escalations.iter().find(|x| &x.id == r))
+            .and_then(|x| x.code.clone());
+        escalation.is_none() || caught.as_deref() == Some(code)
+    }
+
+    /// An escalation thrown in `scope`, as Camunda handles it: caught by an escalation event
+    /// sub-process of the scope, else by an escalation boundary event of the sub-process that
+    /// is the scope, and so on outwards. Interrupting catches end the scope; non-interrupting
+    /// ones start beside it. Returns whether the thrower goes on (it does unless interrupted;
+    /// an escalation nobody catches is no error).
+    fn escalate(
+        &mut self,
+        run: &mut Run<'_>,
+        scope: usize,
+        code: &str,
+    ) -> Result<bool, EngineError> {
+        let mut at = scope;
+        loop {
+            let sub = self
+                .event_subs(run, at)?
+                .into_iter()
+                .find_map(|(sub, start)| match &start.kind {
+                    Kind::StartEvent {
+                        trigger: Trigger::Escalation { escalation },
+                        interrupting,
+                    } if Self::catches_escalation(run, escalation, code) => {
+                        Some((sub.id.clone(), *interrupting))
+                    }
+                    _ => None,
+                });
+            if let Some((sub, interrupting)) = sub {
+                self.start_event_sub(run, at, &sub, None)?;
+                return Ok(!interrupting);
+            }
+            let (Some(parent), Some(owner)) =
+                (self.scopes[at].parent, self.scopes[at].owner.clone())
+            else {
+                return Ok(true);
+            };
+            let boundary = self.model(run, parent)?.elements.iter().find(|b| {
+                matches!(&b.kind, Kind::BoundaryEvent { trigger: Trigger::Escalation { escalation }, attached_to, .. }
+                    if attached_to == &owner && Self::catches_escalation(run, escalation, code))
+            });
+            if let Some(boundary) = boundary {
+                let interrupting = matches!(
+                    boundary.kind,
+                    Kind::BoundaryEvent {
+                        cancel_activity: true,
+                        ..
+                    }
+                );
+                if interrupting {
+                    self.cancel_within(run, at);
+                    self.leave(run, parent, boundary)?;
+                    return Ok(false);
+                }
+                self.scopes[parent].live += 1;
+                self.leave(run, parent, boundary)?;
+                return Ok(true);
+            }
+            at = parent;
+        }
+    }
+
     /// An embedded sub-process begins: its timer and message boundary events wait beside it.
     fn arm_scope_boundaries(
         &mut self,
@@ -1427,7 +1526,7 @@ impl Instance {
             .model(run, scope)?
             .elements
             .iter()
-            .filter(|b| matches!(&b.kind, Kind::BoundaryEvent { attached_to, trigger, .. } if attached_to == &sub.id && !matches!(trigger, Trigger::Error { .. })))
+            .filter(|b| matches!(&b.kind, Kind::BoundaryEvent { attached_to, trigger, .. } if attached_to == &sub.id && !matches!(trigger, Trigger::Error { .. } | Trigger::Escalation { .. })))
             .collect();
         for b in boundaries {
             if let Kind::BoundaryEvent { trigger, .. } = &b.kind {

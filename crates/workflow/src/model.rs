@@ -16,6 +16,9 @@ pub struct Definitions {
     pub processes: Vec<Process>,
     pub messages: Vec<Named>,
     pub errors: Vec<ErrorDef>,
+    /// `<escalation>`s, with their `escalationCode` in `code`.
+    #[serde(default)]
+    pub escalations: Vec<ErrorDef>,
     pub signals: Vec<Named>,
     pub diagram: Diagram,
 }
@@ -89,7 +92,11 @@ pub enum Trigger {
     },
     Terminate,
     Signal,
-    Escalation,
+    /// An escalation: a throw is caught by an escalation event sub-process of its scope or a
+    /// boundary event of an enclosing sub-process; uncaught, the process goes on.
+    Escalation {
+        escalation: Option<String>,
+    },
     Conditional,
     Compensation,
     /// A link: a throw jumps to the catch of the same name in the same (sub-)process.
@@ -110,7 +117,7 @@ impl Trigger {
             Trigger::Error { .. } => "error",
             Trigger::Terminate => "terminate",
             Trigger::Signal => "signal",
-            Trigger::Escalation => "escalation",
+            Trigger::Escalation { .. } => "escalation",
             Trigger::Conditional => "conditional",
             Trigger::Compensation => "compensation",
             Trigger::Link { .. } => "link",

@@ -164,6 +164,12 @@ pub fn read_with(source: &str, limits: &Limits) -> Result<Definitions, ReadError
                 code: n.attr("errorCode").map(str::to_owned),
                 line: n.line,
             }),
+            "escalation" => defs.escalations.push(ErrorDef {
+                id: n.attr("id").unwrap_or_default().to_owned(),
+                name: n.attr("name").map(str::to_owned),
+                code: n.attr("escalationCode").map(str::to_owned),
+                line: n.line,
+            }),
             _ => {}
         }
     }
@@ -219,7 +225,9 @@ fn trigger(n: &Node) -> Trigger {
         },
         "terminateEventDefinition" => Trigger::Terminate,
         "signalEventDefinition" => Trigger::Signal,
-        "escalationEventDefinition" => Trigger::Escalation,
+        "escalationEventDefinition" => Trigger::Escalation {
+            escalation: d.attr("escalationRef").map(str::to_owned),
+        },
         "conditionalEventDefinition" => Trigger::Conditional,
         "compensateEventDefinition" => Trigger::Compensation,
         "linkEventDefinition" => Trigger::Link {

@@ -599,3 +599,104 @@ fn a_link_event_goes_on_at_the_catch_of_its_name() {
         "{findings:?}"
     );
 }
+
+/// An escalation from inside a sub-process: a non-interrupting boundary event starts the head
+/// of department's look while the work goes on; an interrupting one takes the work away; one
+/// nobody catches lets the process go on; an escalation event sub-process catches it too.
+#[test]
+fn escalations_are_caught_outwards_and_uncaught_ones_are_no_error() {
+    let body = |cancel: &str| {
+        format!(
+            r#"<startEvent id="s"/>
+    <sequenceFlow id="f0" sourceRef="s" targetRef="review"/>
+    <subProcess id="review">
+      <startEvent id="rs"/>
+      <sequenceFlow id="r1" sourceRef="rs" targetRef="late"/>
+      <intermediateThrowEvent id="late"><escalationEventDefinition escalationRef="Esc_Late"/></intermediateThrowEvent>
+      <sequenceFlow id="r2" sourceRef="late" targetRef="check"/>
+      <userTask id="check"/>
+      <sequenceFlow id="r3" sourceRef="check" targetRef="re"/>
+      <endEvent id="re"/>
+    </subProcess>
+    <boundaryEvent id="toHead" attachedToRef="review" cancelActivity="{cancel}"><escalationEventDefinition escalationRef="Esc_Late"/></boundaryEvent>
+    <sequenceFlow id="f1" sourceRef="toHead" targetRef="head"/>
+    <userTask id="head"/>
+    <sequenceFlow id="f2" sourceRef="head" targetRef="he"/>
+    <endEvent id="he"/>
+    <sequenceFlow id="f3" sourceRef="review" targetRef="e"/>
+    <endEvent id="e"/>"#
+        )
+    };
+    let with_escalation = |b: String| {
+        let xml = format!(
+            r#"<?xml version="1.0" encoding="UTF-8"?>
+<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d">
+  <escalation id="Esc_Late" escalationCode="LATE"/>
+  <process id="p" isExecutable="true">{b}</process>
+</definitions>"#
+        );
+        let defs = read(&xml).unwrap();
+        let blocking: Vec<_> = yagona_workflow::check(&defs)
+            .into_iter()
+            .filter(|f| f.blocks())
+            .collect();
+        assert!(blocking.is_empty(), "{blocking:?}");
+        defs
+    };
+
+    // Non-interrupting: the head looks, and the officer's check goes on.
+    let defs = with_escalation(body("false"));
+    let (i, _) = Instance::start(&defs, None, Map::new(), &Feel).unwrap();
+    let at: Vec<&str> = i.waits.iter().map(|w| w.element.as_str()).collect();
+    assert!(at.contains(&"head") && at.contains(&"check"), "{at:?}");
+
+    // Interrupting: only the head's task is left.
+    let defs = with_escalation(body("true"));
+    let (i, _) = Instance::start(&defs, None, Map::new(), &Feel).unwrap();
+    let at: Vec<&str> = i.waits.iter().map(|w| w.element.as_str()).collect();
+    assert_eq!(at, ["head"]);
+
+    // Nobody catches it: no error, the work goes on.
+    let uncaught = body("true").replace(
+        r#"<boundaryEvent id="toHead" attachedToRef="review" cancelActivity="true"><escalationEventDefinition escalationRef="Esc_Late"/></boundaryEvent>
+    <sequenceFlow id="f1" sourceRef="toHead" targetRef="head"/>
+    <userTask id="head"/>
+    <sequenceFlow id="f2" sourceRef="head" targetRef="he"/>
+    <endEvent id="he"/>"#,
+        "",
+    );
+    let defs = with_escalation(uncaught);
+    let (i, _) = Instance::start(&defs, None, Map::new(), &Feel).unwrap();
+    let at: Vec<&str> = i.waits.iter().map(|w| w.element.as_str()).collect();
+    assert_eq!(at, ["check"]);
+
+    // An escalation event sub-process of the process catches it (non-interrupting).
+    let xml = format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d">
+  <escalation id="Esc_Late" escalationCode="LATE"/>
+  <process id="p" isExecutable="true">
+    <startEvent id="s"/>
+    <sequenceFlow id="f0" sourceRef="s" targetRef="late"/>
+    <intermediateThrowEvent id="late"><escalationEventDefinition escalationRef="Esc_Late"/></intermediateThrowEvent>
+    <sequenceFlow id="f1" sourceRef="late" targetRef="work"/>
+    <userTask id="work"/>
+    <sequenceFlow id="f2" sourceRef="work" targetRef="e"/>
+    <endEvent id="e"/>
+    <subProcess id="onLate" triggeredByEvent="true">
+      <startEvent id="ls" isInterrupting="false"><escalationEventDefinition escalationRef="Esc_Late"/></startEvent>
+      <sequenceFlow id="l1" sourceRef="ls" targetRef="notify"/>
+      <userTask id="notify"/>
+      <sequenceFlow id="l2" sourceRef="notify" targetRef="le"/>
+      <endEvent id="le"/>
+    </subProcess>
+  </process>
+</definitions>"#
+    );
+    let defs = read(&xml).unwrap();
+    assert!(yagona_workflow::check(&defs).iter().all(|f| !f.blocks()));
+    let (i, _) = Instance::start(&defs, None, Map::new(), &Feel).unwrap();
+    let mut at: Vec<&str> = i.waits.iter().map(|w| w.element.as_str()).collect();
+    at.sort();
+    assert_eq!(at, ["notify", "work"]);
+}
