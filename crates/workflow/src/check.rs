@@ -479,7 +479,10 @@ fn element(c: &mut Ctx<'_>, s: &Index<'_>, e: &FlowElement, in_scope: ScopeKind)
                     unsupported_trigger(trigger, "none, terminate, error, message, escalation"),
                 );
             }
-            trigger_details(c, e, trigger);
+            // A message throw or end event is sent by a worker and needs no messageRef.
+            if let Trigger::Escalation { .. } = trigger {
+                trigger_details(c, e, trigger);
+            }
             if let Trigger::Error { error } = trigger {
                 if !error
                     .as_ref()
@@ -529,7 +532,10 @@ fn element(c: &mut Ctx<'_>, s: &Index<'_>, e: &FlowElement, in_scope: ScopeKind)
                     unsupported_trigger(trigger, "none, message, link, escalation"),
                 );
             }
-            trigger_details(c, e, trigger);
+            // A message throw or end event is sent by a worker and needs no messageRef.
+            if let Trigger::Escalation { .. } = trigger {
+                trigger_details(c, e, trigger);
+            }
             if let Trigger::Link { name } = trigger {
                 if name
                     .as_deref()
