@@ -22,8 +22,8 @@ use yagona_workflow::store::{Correlation, ProcessStore, StoreError, Worker};
 
 #[derive(utoipa::OpenApi)]
 #[openapi(
-    paths(activate, complete, fail, throw_error, publish),
-    components(schemas(Activate, Complete, Fail, ThrowError, Publish))
+    paths(activate, complete, fail, throw_error, publish, broadcast),
+    components(schemas(Activate, Complete, Fail, ThrowError, Publish, Broadcast))
 )]
 pub(crate) struct JobsApi;
 
@@ -34,6 +34,7 @@ pub fn routes() -> Router<Arc<Api>> {
         .route("/api/v1/jobs/{key}/fail", post(fail))
         .route("/api/v1/jobs/{key}/throw-error", post(throw_error))
         .route("/api/v1/messages", post(publish))
+        .route("/api/v1/signals", post(broadcast))
 }
 
 /// Reads only: no step is taken.
@@ -444,6 +445,68 @@ async fn throw_error(
         .await
     {
         Ok(_) => StatusCode::NO_CONTENT.into_response(),
+        Err(e) => store_error(e),
+    }
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub(crate) struct Broadcast {
+    name: String,
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    variables: Map<String, Value>,
+}
+
+/// An agency system tells every process waiting for it that something happened to all (an
+/// unscheduled day off, a register back online): every signal catch event open now is
+/// triggered, by the background loop. The worker must be granted `signal:NAME` (or `*`).
+#[utoipa::path(post, path = "/api/v1/signals", request_body = Broadcast, tag = "jobs",
+    responses((status = 200, description = "{\"signalKey\": id}: broadcast"),
+              (status = 400, body = yagona_core::Problem, content_type = "application/problem+json"),
+              (status = 401, body = yagona_core::Problem, content_type = "application/problem+json"),
+              (status = 403, body = yagona_core::Problem, content_type = "application/problem+json")),
+    security(("worker_token" = [])))]
+async fn broadcast(
+    State(state): State<Arc<Api>>,
+    headers: HeaderMap,
+    raw: axum::body::Bytes,
+) -> Response {
+    let worker = match worker(&state, &headers).await {
+        Ok(w) => w,
+        Err(r) => return r,
+    };
+    let req: Broadcast = match body(&raw) {
+        Ok(r) => r,
+        Err(r) => return r,
+    };
+    if req.name.trim().is_empty() {
+        return problem(
+            StatusCode::BAD_REQUEST,
+            "bad-request",
+            "A signal needs a name",
+            None,
+        );
+    }
+    if !worker.may_work(&format!("signal:{}", req.name)) {
+        return problem(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "This worker may not broadcast this signal",
+            Some(format!(
+                "grant it signal:{} with yagona worker create",
+                req.name
+            )),
+        );
+    }
+    match store(&state)
+        .broadcast(req.name.trim(), req.variables)
+        .await
+    {
+        Ok(id) => {
+            tracing::info!(worker = %worker.name, signal = %req.name, "signal broadcast");
+            Json(json!({"signalKey": id})).into_response()
+        }
         Err(e) => store_error(e),
     }
 }

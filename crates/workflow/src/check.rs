@@ -80,6 +80,7 @@ struct Ctx<'a> {
     messages: HashSet<&'a str>,
     errors: HashSet<&'a str>,
     escalations: HashSet<&'a str>,
+    signals: HashSet<&'a str>,
     processes: HashSet<&'a str>,
 }
 
@@ -174,6 +175,7 @@ pub fn check_against(defs: &Definitions, known: &Known) -> Vec<Finding> {
         messages: defs.messages.iter().map(|m| m.id.as_str()).collect(),
         errors: defs.errors.iter().map(|e| e.id.as_str()).collect(),
         escalations: defs.escalations.iter().map(|e| e.id.as_str()).collect(),
+        signals: defs.signals.iter().map(|e| e.id.as_str()).collect(),
         processes: defs.processes.iter().map(|p| p.id.as_str()).collect(),
     };
     if defs.processes.is_empty() {
@@ -448,6 +450,7 @@ fn element(c: &mut Ctx<'_>, s: &Index<'_>, e: &FlowElement, in_scope: ScopeKind)
                         | Trigger::Error { .. }
                         | Trigger::Timer { .. }
                         | Trigger::Escalation { .. }
+                        | Trigger::Signal { .. }
                 ),
                 ScopeKind::SubProcess => matches!(trigger, Trigger::None),
                 ScopeKind::Process => matches!(
@@ -457,7 +460,7 @@ fn element(c: &mut Ctx<'_>, s: &Index<'_>, e: &FlowElement, in_scope: ScopeKind)
             };
             if !ok {
                 let allowed = match in_scope {
-                    ScopeKind::EventSubProcess => "message, error, timer, escalation",
+                    ScopeKind::EventSubProcess => "message, error, timer, escalation, signal",
                     ScopeKind::SubProcess => "none",
                     ScopeKind::Process => "none, timer, message",
                 };
@@ -473,14 +476,18 @@ fn element(c: &mut Ctx<'_>, s: &Index<'_>, e: &FlowElement, in_scope: ScopeKind)
                     | Trigger::Error { .. }
                     | Trigger::Message { .. }
                     | Trigger::Escalation { .. }
+                    | Trigger::Signal { .. }
             ) {
                 c.find(
                     e,
-                    unsupported_trigger(trigger, "none, terminate, error, message, escalation"),
+                    unsupported_trigger(
+                        trigger,
+                        "none, terminate, error, message, escalation, signal",
+                    ),
                 );
             }
             // A message throw or end event is sent by a worker and needs no messageRef.
-            if let Trigger::Escalation { .. } = trigger {
+            if let Trigger::Escalation { .. } | Trigger::Signal { .. } = trigger {
                 trigger_details(c, e, trigger);
             }
             if let Trigger::Error { error } = trigger {
@@ -498,9 +505,15 @@ fn element(c: &mut Ctx<'_>, s: &Index<'_>, e: &FlowElement, in_scope: ScopeKind)
         Kind::IntermediateCatchEvent { trigger } => {
             if !matches!(
                 trigger,
-                Trigger::Timer { .. } | Trigger::Message { .. } | Trigger::Link { .. }
+                Trigger::Timer { .. }
+                    | Trigger::Message { .. }
+                    | Trigger::Link { .. }
+                    | Trigger::Signal { .. }
             ) {
-                c.find(e, unsupported_trigger(trigger, "timer, message, link"));
+                c.find(
+                    e,
+                    unsupported_trigger(trigger, "timer, message, link, signal"),
+                );
             }
             trigger_details(c, e, trigger);
             if let Trigger::Link { name } = trigger {
@@ -526,14 +539,15 @@ fn element(c: &mut Ctx<'_>, s: &Index<'_>, e: &FlowElement, in_scope: ScopeKind)
                     | Trigger::Message { .. }
                     | Trigger::Link { .. }
                     | Trigger::Escalation { .. }
+                    | Trigger::Signal { .. }
             ) {
                 c.find(
                     e,
-                    unsupported_trigger(trigger, "none, message, link, escalation"),
+                    unsupported_trigger(trigger, "none, message, link, escalation, signal"),
                 );
             }
             // A message throw or end event is sent by a worker and needs no messageRef.
-            if let Trigger::Escalation { .. } = trigger {
+            if let Trigger::Escalation { .. } | Trigger::Signal { .. } = trigger {
                 trigger_details(c, e, trigger);
             }
             if let Trigger::Link { name } = trigger {
@@ -565,10 +579,11 @@ fn element(c: &mut Ctx<'_>, s: &Index<'_>, e: &FlowElement, in_scope: ScopeKind)
                     | Trigger::Message { .. }
                     | Trigger::Error { .. }
                     | Trigger::Escalation { .. }
+                    | Trigger::Signal { .. }
             ) {
                 c.find(
                     e,
-                    unsupported_trigger(trigger, "timer, message, error, escalation"),
+                    unsupported_trigger(trigger, "timer, message, error, escalation, signal"),
                 );
             }
             // An escalation reaches a boundary from inside an embedded sub-process; one from a
@@ -699,6 +714,9 @@ fn trigger_details(c: &mut Ctx<'_>, e: &FlowElement, t: &Trigger) {
         // Without an errorRef it catches every error; with one, the error must exist.
         Trigger::Error { error: Some(r) } if !c.errors.contains(r.as_str()) => {
             c.find(e, format!("errorRef {r:?} is not an <error> of the file"))
+        }
+        Trigger::Signal { signal } if !signal.as_deref().is_some_and(|r| c.signals.contains(r)) => {
+            c.find(e, "needs a signalRef to a <signal> of the file")
         }
         Trigger::Escalation {
             escalation: Some(r),

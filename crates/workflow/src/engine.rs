@@ -66,6 +66,8 @@ pub enum WaitKind {
     },
     /// A message to wait for.
     Message { message: Option<String> },
+    /// A signal to wait for (by the `<signal>`'s id).
+    Signal { signal: Option<String> },
 }
 
 impl WaitKind {
@@ -85,6 +87,9 @@ impl WaitKind {
             },
             Trigger::Message { message } => WaitKind::Message {
                 message: message.clone(),
+            },
+            Trigger::Signal { signal } => WaitKind::Signal {
+                signal: signal.clone(),
             },
             _ => WaitKind::Message { message: None },
         }
@@ -183,6 +188,8 @@ pub struct Step {
     pub completed: Vec<Completed>,
     pub new_waits: Vec<Wait>,
     pub cancelled_waits: Vec<u64>,
+    /// Signals thrown (by name), for the store to broadcast.
+    pub signals: Vec<String>,
 }
 
 const MAX_STEPS: usize = 100_000;
@@ -476,8 +483,20 @@ impl Instance {
                     // Non-interrupting: a new token leaves the boundary; the activity goes on.
                     self.scopes[w.scope].live += 1;
                     // A timer on a cycle (`R3/P1D`: three reminders a day apart) arms again
-                    // until its repetitions are spent; a single-shot event is spent.
+                    // until its repetitions are spent; a single-shot timer is spent. A message
+                    // or signal stays subscribed while the activity runs, as in Camunda.
                     self.cycle_again(&mut run, &w, Some(activity));
+                    if matches!(w.what, WaitKind::Message { .. } | WaitKind::Signal { .. }) {
+                        self.add_wait(
+                            &mut run,
+                            w.scope,
+                            &w.element,
+                            w.what.clone(),
+                            Some(activity),
+                            Map::new(),
+                            None,
+                        );
+                    }
                     self.leave(&mut run, w.scope, e)?;
                 }
             }
@@ -739,6 +758,23 @@ impl Instance {
                     Self::record(run, e);
                     Ok(())
                 }
+            }
+            Kind::IntermediateThrowEvent {
+                trigger: Trigger::Signal { signal },
+            } => {
+                run.step.signals.push(Self::signal_name(run, signal));
+                self.leave(run, scope, e)
+            }
+            Kind::EndEvent {
+                trigger: Trigger::Signal { signal },
+            } => {
+                run.step.signals.push(Self::signal_name(run, signal));
+                Self::record(run, e);
+                self.take(scope, 1);
+                if self.scopes[scope].live == 0 {
+                    self.finish_scope(run, scope, false)?;
+                }
+                Ok(())
             }
             Kind::StartEvent { .. }
             | Kind::IntermediateThrowEvent { .. }
@@ -1437,6 +1473,17 @@ impl Instance {
         }
     }
 
+    /// A signal's name, by which it is broadcast (its id where it has none).
+    fn signal_name(run: &Run<'_>, signal: &Option<String>) -> String {
+        let s = signal.clone().unwrap_or_default();
+        run.defs
+            .signals
+            .iter()
+            .find(|x| x.id == s)
+            .and_then(|x| x.name.clone())
+            .unwrap_or(s)
+    }
+
     fn escalation_code(&self, run: &Run<'_>, escalation: &Option<String>) -> String {
         escalation
             .as_ref()
@@ -1593,7 +1640,10 @@ impl Instance {
         start: &FlowElement,
     ) {
         if let Kind::StartEvent { trigger, .. } = &start.kind {
-            if matches!(trigger, Trigger::Timer { .. } | Trigger::Message { .. }) {
+            if matches!(
+                trigger,
+                Trigger::Timer { .. } | Trigger::Message { .. } | Trigger::Signal { .. }
+            ) {
                 let id = self.add_wait(
                     run,
                     scope,
@@ -1676,7 +1726,7 @@ impl Instance {
         } else if let (
             Some(w),
             Kind::StartEvent {
-                trigger: Trigger::Message { .. },
+                trigger: Trigger::Message { .. } | Trigger::Signal { .. },
                 ..
             },
         ) = (fired, &start.kind)

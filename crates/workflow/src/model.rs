@@ -91,7 +91,10 @@ pub enum Trigger {
         error: Option<String>,
     },
     Terminate,
-    Signal,
+    /// A signal: broadcast to every instance with a catch event for it.
+    Signal {
+        signal: Option<String>,
+    },
     /// An escalation: a throw is caught by an escalation event sub-process of its scope or a
     /// boundary event of an enclosing sub-process; uncaught, the process goes on.
     Escalation {
@@ -116,7 +119,7 @@ impl Trigger {
             Trigger::Message { .. } => "message",
             Trigger::Error { .. } => "error",
             Trigger::Terminate => "terminate",
-            Trigger::Signal => "signal",
+            Trigger::Signal { .. } => "signal",
             Trigger::Escalation { .. } => "escalation",
             Trigger::Conditional => "conditional",
             Trigger::Compensation => "compensation",

@@ -224,7 +224,9 @@ fn trigger(n: &Node) -> Trigger {
             error: d.attr("errorRef").map(str::to_owned),
         },
         "terminateEventDefinition" => Trigger::Terminate,
-        "signalEventDefinition" => Trigger::Signal,
+        "signalEventDefinition" => Trigger::Signal {
+            signal: d.attr("signalRef").map(str::to_owned),
+        },
         "escalationEventDefinition" => Trigger::Escalation {
             escalation: d.attr("escalationRef").map(str::to_owned),
         },

@@ -201,7 +201,7 @@ pub fn render(defs: &Definitions, title: &str, highlight: &Highlight) -> String 
                     Trigger::Message { .. } => "✉",
                     Trigger::Error { .. } => "ϟ",
                     Trigger::Terminate => "●",
-                    Trigger::Signal => "△",
+                    Trigger::Signal { .. } => "△",
                     _ => "",
                 };
                 if !mark.is_empty() {

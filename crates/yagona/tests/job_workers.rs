@@ -12,6 +12,7 @@ on_both_databases!(
     failures_and_bpmn_errors_go_where_the_model_says,
     long_polling_answers_when_a_job_appears,
     an_agency_system_publishes_a_message_it_was_granted,
+    messages_wait_for_their_time_to_live_and_signals_reach_every_waiting_instance,
 );
 
 const MODEL: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
@@ -291,4 +292,80 @@ async fn an_agency_system_publishes_a_message_it_was_granted(app: TestApp) {
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body, json!({"outcome": "delivered", "processInstance": id}));
     assert_eq!(store.status(&id).await.unwrap().0, "completed");
+}
+
+const SIGNAL: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL" id="g">
+  <signal id="S" name="register-back-online"/>
+  <process id="retry-later" isExecutable="true">
+    <startEvent id="s"/>
+    <sequenceFlow id="a" sourceRef="s" targetRef="wait"/>
+    <intermediateCatchEvent id="wait"><signalEventDefinition signalRef="S"/></intermediateCatchEvent>
+    <sequenceFlow id="b" sourceRef="wait" targetRef="e"/>
+    <endEvent id="e"/>
+  </process>
+</definitions>"#;
+
+async fn messages_wait_for_their_time_to_live_and_signals_reach_every_waiting_instance(
+    app: TestApp,
+) {
+    let store = ProcessStore::new(&app.db, &Feel);
+    store.deploy(PAYMENT).await.unwrap();
+    store.deploy(SIGNAL).await.unwrap();
+    let bank = store
+        .create_worker(
+            "payme-payments",
+            &[
+                "message:fee-paid".to_owned(),
+                "signal:register-back-online".to_owned(),
+            ],
+        )
+        .await
+        .unwrap();
+    // Paid before the application's process waits for the payment: kept for a minute.
+    let early = json!({"name": "fee-paid", "correlationKey": "YG-EARLY-0001", "timeToLive": 60000, "messageId": "payme-1"});
+    let (status, body) = call(&app, Some(&bank), "/api/v1/messages", early.clone()).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        body,
+        json!({"outcome": "buffered", "messageKey": "payme-1"})
+    );
+    let (_, again) = call(&app, Some(&bank), "/api/v1/messages", early).await;
+    assert_eq!(again, body, "the same message id again changes nothing");
+    let id = store
+        .start("fee", Some("YG-EARLY-0001"), Map::new())
+        .await
+        .unwrap();
+    app.run_engine().await;
+    assert_eq!(store.status(&id).await.unwrap().0, "completed");
+
+    // A signal: every instance waiting for it goes on.
+    let a = store
+        .start("retry-later", Some("A"), Map::new())
+        .await
+        .unwrap();
+    let b = store
+        .start("retry-later", Some("B"), Map::new())
+        .await
+        .unwrap();
+    let (status, body) = call(
+        &app,
+        Some(&bank),
+        "/api/v1/signals",
+        json!({"name": "other-signal"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    let (status, body) = call(
+        &app,
+        Some(&bank),
+        "/api/v1/signals",
+        json!({"name": "register-back-online"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(body["signalKey"].is_string());
+    app.run_engine().await;
+    assert_eq!(store.status(&a).await.unwrap().0, "completed");
+    assert_eq!(store.status(&b).await.unwrap().0, "completed");
 }

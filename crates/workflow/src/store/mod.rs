@@ -43,6 +43,7 @@ mod incidents;
 mod jobs;
 mod messages;
 mod schema;
+mod signals;
 mod start;
 mod steps;
 mod tasks;

@@ -165,4 +165,22 @@ pub const MIGRATIONS: &[Migration] = &[
         );
         CREATE INDEX process_messages_open ON process_messages (consumed_at, expires_at);",
     },
+    Migration {
+        version: 10,
+        name: "signals",
+        sql: "CREATE TABLE process_signals (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            variables TEXT NOT NULL,
+            thrown_at TEXT NOT NULL,
+            done_at TEXT
+        );
+        CREATE INDEX process_signals_open ON process_signals (done_at, thrown_at);
+        CREATE TABLE process_signal_deliveries (
+            signal_id TEXT NOT NULL,
+            instance_id TEXT NOT NULL,
+            wait_id BIGINT NOT NULL,
+            PRIMARY KEY (signal_id, instance_id, wait_id)
+        );",
+    },
 ];

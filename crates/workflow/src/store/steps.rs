@@ -87,6 +87,7 @@ impl ProcessStore<'_> {
             step.completed.extend(more.completed);
             step.new_waits.extend(more.new_waits);
             step.cancelled_waits.extend(more.cancelled_waits);
+            step.signals.extend(more.signals);
             step.cancelled_waits.push(wait);
         }
         Err(StoreError::Engine(EngineError::TooManySteps(1000)))

@@ -199,7 +199,9 @@ impl ProcessStore<'_> {
         let fired = self.fire_due_waits(node, now).await?;
         // Kept messages go to the waits that opened for them since.
         let delivered = self.deliver_buffered(now).await?;
-        Ok(started? + fired + delivered)
+        // Signals thrown go to the waits that were open for them.
+        let signalled = self.deliver_signals(now).await?;
+        Ok(started? + fired + delivered + signalled)
     }
 
     /// Starts an instance for every timer start event that is due, each exactly once even with

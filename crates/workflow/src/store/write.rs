@@ -99,6 +99,18 @@ impl ProcessStore<'_> {
                 values,
             );
         }
+        // Signals thrown: kept in the outbox with the step, broadcast by the background loop.
+        for name in &step.signals {
+            batch.push(
+                "INSERT INTO process_signals (id, name, variables, thrown_at) VALUES ($1, $2, $3, $4)",
+                vec![
+                    uuid::Uuid::now_v7().to_string().into(),
+                    name.as_str().into(),
+                    "{}".into(),
+                    ts(&now).into(),
+                ],
+            );
+        }
         // History: what completed in the step, in the engine's order, then the tasks that began
         // to wait in it (a task that begins and ends within one step has only its completion:
         // the export gives it a start at the same moment).
@@ -175,6 +187,17 @@ impl ProcessStore<'_> {
                     .and_then(|m| defs.messages.iter().find(|x| &x.id == m))
                     .and_then(|m| m.name.clone().or(Some(m.id.clone())));
                 ("message", None, name)
+            }
+            // The signal's name, by which it is broadcast, in the same column.
+            WaitKind::Signal { signal } => {
+                let name = signal.as_ref().map(|s| {
+                    defs.signals
+                        .iter()
+                        .find(|x| &x.id == s)
+                        .and_then(|x| x.name.clone())
+                        .unwrap_or_else(|| s.clone())
+                });
+                ("signal", None, name)
             }
         };
         let due = match &w.what {
