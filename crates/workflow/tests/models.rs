@@ -135,7 +135,7 @@ fn unsupported_and_broken_elements_are_named_with_id_line_and_reason() {
     assert!(matches!(
         defs.processes[0].scope.elements[0].kind,
         Kind::StartEvent {
-            trigger: Trigger::Signal,
+            trigger: Trigger::Signal { .. },
             ..
         }
     ));
