@@ -990,6 +990,39 @@ impl Instance {
         }
     }
 
+    /// Arms the boundary events on `activity` that wait for something from outside (timers,
+    /// messages, signals — errors and escalations are thrown to them), each with `attached_to`;
+    /// returns the new waits.
+    fn arm_attached(
+        &mut self,
+        run: &mut Run<'_>,
+        scope: usize,
+        activity: &str,
+        attached_to: Option<u64>,
+    ) -> Result<Vec<u64>, EngineError> {
+        let boundaries: Vec<&FlowElement> = self
+            .model(run, scope)?
+            .elements
+            .iter()
+            .filter(|b| matches!(&b.kind, Kind::BoundaryEvent { attached_to, trigger, .. } if attached_to == activity && !matches!(trigger, Trigger::Error { .. } | Trigger::Escalation { .. })))
+            .collect();
+        let mut armed = Vec::new();
+        for b in boundaries {
+            if let Kind::BoundaryEvent { trigger, .. } = &b.kind {
+                armed.push(self.add_wait(
+                    run,
+                    scope,
+                    &b.id,
+                    WaitKind::of_trigger(trigger),
+                    attached_to,
+                    Map::new(),
+                    None,
+                ));
+            }
+        }
+        Ok(armed)
+    }
+
     /// The boundary events of a multi-instance activity guard all its instances together.
     fn arm_body_boundaries(
         &mut self,
@@ -997,25 +1030,8 @@ impl Instance {
         scope: usize,
         activity: &FlowElement,
     ) -> Result<(), EngineError> {
-        let boundaries: Vec<&FlowElement> = self
-            .model(run, scope)?
-            .elements
-            .iter()
-            .filter(|b| matches!(&b.kind, Kind::BoundaryEvent { attached_to, trigger, .. } if attached_to == &activity.id && !matches!(trigger, Trigger::Error { .. } | Trigger::Escalation { .. })))
-            .collect();
-        for b in boundaries {
-            if let Kind::BoundaryEvent { trigger, .. } = &b.kind {
-                let id = self.add_wait(
-                    run,
-                    scope,
-                    &b.id,
-                    WaitKind::of_trigger(trigger),
-                    None,
-                    Map::new(),
-                    None,
-                );
-                self.set_body(run, id, &activity.id);
-            }
+        for id in self.arm_attached(run, scope, &activity.id, None)? {
+            self.set_body(run, id, &activity.id);
         }
         Ok(())
     }
@@ -1055,25 +1071,7 @@ impl Instance {
         activity: &FlowElement,
         wait: u64,
     ) -> Result<(), EngineError> {
-        let boundaries: Vec<&FlowElement> = self
-            .model(run, scope)?
-            .elements
-            .iter()
-            .filter(|b| matches!(&b.kind, Kind::BoundaryEvent { attached_to, trigger, .. } if attached_to == &activity.id && !matches!(trigger, Trigger::Error { .. } | Trigger::Escalation { .. })))
-            .collect();
-        for b in boundaries {
-            if let Kind::BoundaryEvent { trigger, .. } = &b.kind {
-                self.add_wait(
-                    run,
-                    scope,
-                    &b.id,
-                    WaitKind::of_trigger(trigger),
-                    Some(wait),
-                    Map::new(),
-                    None,
-                );
-            }
-        }
+        self.arm_attached(run, scope, &activity.id, Some(wait))?;
         Ok(())
     }
 
@@ -1561,7 +1559,8 @@ impl Instance {
         }
     }
 
-    /// An embedded sub-process begins: its timer and message boundary events wait beside it.
+    /// An embedded sub-process begins: its timer, message and signal boundary events wait
+    /// beside it.
     fn arm_scope_boundaries(
         &mut self,
         run: &mut Run<'_>,
@@ -1569,31 +1568,14 @@ impl Instance {
         sub: &FlowElement,
         inner: usize,
     ) -> Result<(), EngineError> {
-        let boundaries: Vec<&FlowElement> = self
-            .model(run, scope)?
-            .elements
-            .iter()
-            .filter(|b| matches!(&b.kind, Kind::BoundaryEvent { attached_to, trigger, .. } if attached_to == &sub.id && !matches!(trigger, Trigger::Error { .. } | Trigger::Escalation { .. })))
-            .collect();
-        for b in boundaries {
-            if let Kind::BoundaryEvent { trigger, .. } = &b.kind {
-                let id = self.add_wait(
-                    run,
-                    scope,
-                    &b.id,
-                    WaitKind::of_trigger(trigger),
-                    None,
-                    Map::new(),
-                    None,
-                );
-                for w in self
-                    .waits
-                    .iter_mut()
-                    .chain(run.step.new_waits.iter_mut())
-                    .filter(|w| w.id == id)
-                {
-                    w.on_scope = Some(inner);
-                }
+        for id in self.arm_attached(run, scope, &sub.id, None)? {
+            for w in self
+                .waits
+                .iter_mut()
+                .chain(run.step.new_waits.iter_mut())
+                .filter(|w| w.id == id)
+            {
+                w.on_scope = Some(inner);
             }
         }
         Ok(())

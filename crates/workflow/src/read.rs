@@ -42,8 +42,8 @@ impl Limits {
     pub fn current() -> Limits {
         CONFIGURED
             .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
+            .map(|l| *l)
+            .unwrap_or_else(|e| *e.into_inner())
             .unwrap_or_default()
     }
 

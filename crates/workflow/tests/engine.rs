@@ -671,8 +671,7 @@ fn escalations_are_caught_outwards_and_uncaught_ones_are_no_error() {
     assert_eq!(at, ["check"]);
 
     // An escalation event sub-process of the process catches it (non-interrupting).
-    let xml = format!(
-        r#"<?xml version="1.0" encoding="UTF-8"?>
+    let xml = r#"<?xml version="1.0" encoding="UTF-8"?>
 <definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d">
   <escalation id="Esc_Late" escalationCode="LATE"/>
   <process id="p" isExecutable="true">
@@ -691,9 +690,8 @@ fn escalations_are_caught_outwards_and_uncaught_ones_are_no_error() {
       <endEvent id="le"/>
     </subProcess>
   </process>
-</definitions>"#
-    );
-    let defs = read(&xml).unwrap();
+</definitions>"#;
+    let defs = read(xml).unwrap();
     assert!(yagona_workflow::check(&defs).iter().all(|f| !f.blocks()));
     let (i, _) = Instance::start(&defs, None, Map::new(), &Feel).unwrap();
     let mut at: Vec<&str> = i.waits.iter().map(|w| w.element.as_str()).collect();
