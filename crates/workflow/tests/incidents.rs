@@ -150,12 +150,21 @@ async fn a_timer_expression_of_the_wrong_type_is_an_incident_not_a_timer_that_ne
     let later = Utc::now() + Duration::hours(2);
     assert_eq!(store.fire_due_timers("n1", later).await.unwrap(), 1);
     assert_eq!(store.status(&ok).await.unwrap().0, "completed");
+    // Retried uncorrected, it says so: a new incident, not a resolved one.
+    let again = store
+        .retry_incident(&open[0].id, "admin")
+        .await
+        .unwrap_err();
+    let StoreError::Incident { id: second, .. } = again else {
+        panic!("{again:?}")
+    };
+    assert_eq!(store.status(&bad).await.unwrap().0, "incident");
     // Corrected and retried, the timer is scheduled from now and fires when due.
     store
         .set_variables(&bad, obj(json!({"reminderAfter": "PT1H"})), "admin")
         .await
         .unwrap();
-    store.retry_incident(&open[0].id, "admin").await.unwrap();
+    store.retry_incident(&second, "admin").await.unwrap();
     assert_eq!(store.status(&bad).await.unwrap().0, "active");
     assert_eq!(store.fire_due_timers("n1", Utc::now()).await.unwrap(), 0);
     assert_eq!(store.fire_due_timers("n1", later).await.unwrap(), 1);

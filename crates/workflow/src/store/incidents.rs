@@ -290,79 +290,52 @@ impl ProcessStore<'_> {
         row.as_ref().map(from_row).transpose()
     }
 
-    /// Schedules a held timer again from the instance's variables as they are now; a value that
-    /// still cannot be scheduled is a new incident.
-    async fn rearm(&self, instance_id: &str, wait: u64, by: &str) -> Result<(), StoreError> {
-        let loaded = self.load(&self.db.pool, instance_id).await?;
+    /// Arms a held wait again from the instance's variables as they are now — a timer's moment,
+    /// a message's correlation key — in the retry's transaction; what still cannot be read is a
+    /// new incident (the error returned).
+    async fn rearm_in(
+        &self,
+        tx: &mut Tx,
+        instance_id: &str,
+        wait: u64,
+        by: &str,
+    ) -> Result<(), StoreError> {
+        let loaded = self.load(&mut **tx, instance_id).await?;
         let Some(w) = loaded.instance.waits.iter().find(|w| w.id == wait) else {
             return Err(StoreError::Engine(EngineError::UnknownWait(wait)));
         };
-        let mut tx = self.db.writer.begin().await?;
-        if let WaitKind::Message { .. } = &w.what {
-            match self.correlation_key(&loaded.defs, &loaded.instance, w) {
-                Ok(key) => {
-                    sqlx::query(
-                        "UPDATE process_waits SET correlation_key = $1 WHERE instance_id = $2 AND wait_id = $3",
-                    )
-                    .bind(key)
-                    .bind(instance_id)
-                    .bind(wait as i64)
-                    .execute(&mut *tx)
-                    .await?;
-                }
-                Err(message) => {
-                    let error = StoreError::Engine(EngineError::CannotWait {
-                        element: w.element.clone(),
-                        message,
-                    });
-                    self.raise_incident(
-                        &mut tx,
-                        instance_id,
-                        &Action::Arm { wait },
-                        &error,
-                        Some(by),
-                    )
-                    .await?;
-                }
-            }
-            tx.commit().await?;
-            return Ok(());
-        }
-        match super::timers::timer_value(&w.what, &loaded.instance.variables, self.expr) {
-            Ok(()) => {
-                let due = super::timer_due(
-                    &w.what,
-                    Utc::now(),
-                    &loaded.instance.variables,
-                    self.expr,
-                    self.calendar,
-                );
-                sqlx::query(
-                    "UPDATE process_waits SET due_at = $1 WHERE instance_id = $2 AND wait_id = $3",
-                )
-                .bind(due.map(|t| ts(&t)))
+        let vars = &loaded.instance.variables;
+        let armed = match &w.what {
+            WaitKind::Message { .. } => self
+                .correlation_key(&loaded.defs, &loaded.instance, w)
+                .map(|key| ("correlation_key", key)),
+            _ => super::timers::timer_value(&w.what, vars, self.expr).map(|()| {
+                let due = super::timer_due(&w.what, Utc::now(), vars, self.expr, self.calendar);
+                ("due_at", due.map(|t| ts(&t)))
+            }),
+        };
+        match armed {
+            Ok((column, value)) => {
+                sqlx::query(&format!(
+                    "UPDATE process_waits SET {column} = $1 WHERE instance_id = $2 AND wait_id = $3"
+                ))
+                .bind(value)
                 .bind(instance_id)
                 .bind(wait as i64)
-                .execute(&mut *tx)
+                .execute(&mut **tx)
                 .await?;
+                Ok(())
             }
             Err(message) => {
                 let error = StoreError::Engine(EngineError::CannotWait {
                     element: w.element.clone(),
                     message,
                 });
-                self.raise_incident(
-                    &mut tx,
-                    instance_id,
-                    &Action::Arm { wait },
-                    &error,
-                    Some(by),
-                )
-                .await?;
+                Err(self
+                    .raise_incident(tx, instance_id, &Action::Arm { wait }, &error, Some(by))
+                    .await?)
             }
         }
-        tx.commit().await?;
-        Ok(())
     }
 
     /// An instance's variables as they are now (what an administrator corrects).
@@ -401,9 +374,11 @@ impl ProcessStore<'_> {
         let action = incident.action.clone().ok_or_else(|| {
             StoreError::Unrunnable(format!("incident {id}: its action is unreadable"))
         })?;
-        // Release the wait and close the incident first: the retry either goes through or
-        // raises a new incident, which holds the wait again.
+        // In one transaction: the incident is closed, the wait released and what was asked done
+        // again. If the model still cannot go on, the new incident is kept (and this one
+        // resolved, as in Camunda); any other failure changes nothing.
         let now = ts(&Utc::now());
+        let instance = incident.instance_id.clone();
         let mut tx = self.db.writer.begin().await?;
         let closed = sqlx::query(
             "UPDATE process_incidents SET resolved_at = $1, resolved_by = $2 WHERE id = $3 AND resolved_at IS NULL",
@@ -421,50 +396,54 @@ impl ProcessStore<'_> {
             "UPDATE process_waits SET incident_id = NULL, locked_by = NULL, lock_until = NULL{} WHERE instance_id = $1 AND wait_id = $2",
             if job { ", retries = 1" } else { "" }
         ))
-        .bind(&incident.instance_id)
+        .bind(&instance)
         .bind(action.wait() as i64)
         .execute(&mut *tx)
         .await?;
-        let others: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM process_incidents WHERE instance_id = $1 AND resolved_at IS NULL",
+        sqlx::query(
+            "UPDATE process_instances SET status = 'active', incident = NULL WHERE id = $1 AND status = 'incident'
+               AND NOT EXISTS (SELECT 1 FROM process_incidents c WHERE c.instance_id = $1 AND c.resolved_at IS NULL)",
         )
-        .bind(&incident.instance_id)
-        .fetch_one(&mut *tx)
+        .bind(&instance)
+        .execute(&mut *tx)
         .await?;
-        if others == 0 {
-            sqlx::query(
-                "UPDATE process_instances SET status = 'active', incident = NULL WHERE id = $1 AND status = 'incident'",
-            )
-            .bind(&incident.instance_id)
-            .execute(&mut *tx)
-            .await?;
-        }
-        tx.commit().await?;
         let caused = Some(by);
-        match action {
+        let outcome = match action.clone() {
             Action::Job { .. } => Ok(Step::default()),
-            Action::Arm { wait } => {
-                self.rearm(&incident.instance_id, wait, by).await?;
-                Ok(Step::default())
-            }
+            Action::Arm { wait } => self
+                .rearm_in(&mut tx, &instance, wait, by)
+                .await
+                .map(|()| Step::default()),
             Action::Complete { wait, result } => {
-                self.complete(&incident.instance_id, wait, result, caused)
-                    .await
+                self.apply_in_public(&mut tx, &instance, caused, &action, |i, d| {
+                    i.complete(d, wait, result, self.expr)
+                })
+                .await
             }
             Action::Trigger { wait, variables } => {
-                self.trigger(&incident.instance_id, wait, variables).await
+                self.apply_in_public(&mut tx, &instance, caused, &action, |i, d| {
+                    i.trigger(d, wait, variables, self.expr)
+                })
+                .await
             }
             Action::Throw { wait, code } => {
-                let code = code.clone();
-                let action = Action::Throw {
-                    wait,
-                    code: code.clone(),
-                };
-                self.apply(&incident.instance_id, caused, Some(&action), move |i, d| {
+                self.apply_in_public(&mut tx, &instance, caused, &action, |i, d| {
                     i.throw_error(d, wait, &code, self.expr)
                 })
                 .await
             }
+        };
+        super::steps::forget(&instance);
+        match outcome {
+            Ok(step) => {
+                tx.commit().await?;
+                Ok(step)
+            }
+            Err(e @ StoreError::Incident { .. }) => {
+                tx.commit().await?;
+                Err(e)
+            }
+            Err(e) => Err(e),
         }
     }
 }
