@@ -81,6 +81,41 @@ async fn messages_go_to_the_wait_with_their_correlation_key(f: Fresh) {
             .unwrap(),
         Correlation::Delivered(first.clone())
     );
+
+    // With a message id, a payment system's retry is not delivered to the next wait.
+    let third = store
+        .start(
+            "pay",
+            Some("YG-AAAA-0003"),
+            obj(json!({"invoice": {"number": "INV-3"}})),
+        )
+        .await
+        .unwrap();
+    let fourth = store
+        .start(
+            "pay",
+            Some("YG-AAAA-0004"),
+            obj(json!({"invoice": {"number": "INV-3"}})),
+        )
+        .await
+        .unwrap();
+    for _ in 0..2 {
+        assert_eq!(
+            store
+                .publish(
+                    "invoice-paid",
+                    "INV-3",
+                    Map::new(),
+                    Duration::zero(),
+                    Some("click-77")
+                )
+                .await
+                .unwrap(),
+            Correlation::Delivered(third.clone())
+        );
+    }
+    assert_eq!(store.status(&third).await.unwrap().0, "completed");
+    assert_eq!(store.status(&fourth).await.unwrap().0, "active");
 }
 
 async fn a_message_is_kept_for_its_time_to_live_and_delivered_once(f: Fresh) {

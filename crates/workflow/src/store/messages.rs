@@ -94,8 +94,51 @@ impl ProcessStore<'_> {
             }
         }
         if let Some((instance, wait)) = self.subscriber(message_name, correlation_key).await? {
-            self.trigger(&instance, wait as u64, variables).await?;
-            return Ok(Correlation::Delivered(instance));
+            let Some(id) = message_id else {
+                self.trigger(&instance, wait as u64, variables).await?;
+                return Ok(Correlation::Delivered(instance));
+            };
+            // With an id, its record and the delivery are one transaction: the same id again
+            // finds it delivered, and is not delivered to another wait.
+            let now = Utc::now();
+            let mut tx = self.db.writer.begin().await?;
+            let recorded = sqlx::query(
+                "INSERT INTO process_messages (id, name, correlation_key, variables, published_at, expires_at, consumed_by, consumed_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $5) ON CONFLICT (id) DO NOTHING",
+            )
+            .bind(id)
+            .bind(message_name)
+            .bind(correlation_key)
+            .bind(Json::Object(variables.clone()).to_string())
+            .bind(ts(&now))
+            .bind(ts(&(now + ttl)))
+            .bind(&instance)
+            .execute(&mut *tx)
+            .await?;
+            if recorded.rows_affected() != 1 {
+                // Published by a concurrent call with the same id: that call delivers it.
+                return Ok(Correlation::Buffered(id.to_owned()));
+            }
+            let action = Action::Trigger {
+                wait: wait as u64,
+                variables: variables.clone(),
+            };
+            return match self
+                .apply_in_public(&mut tx, &instance, None, &action, |i, d| {
+                    i.trigger(d, wait as u64, variables, self.expr)
+                })
+                .await
+            {
+                Ok(_) => {
+                    tx.commit().await?;
+                    Ok(Correlation::Delivered(instance))
+                }
+                Err(e @ StoreError::Incident { .. }) => {
+                    tx.commit().await?;
+                    Err(e)
+                }
+                Err(e) => Err(e),
+            };
         }
         match self
             .start_by_message(message_name, correlation_key, variables.clone())
