@@ -140,6 +140,29 @@ async fn granted(state: &Api, w: &Worker, key: &str) -> Result<(String, u64), Re
     }
 }
 
+/// A worker's request to tell the processes something (a message, a signal): who it is, what it
+/// sends, and whether it was granted `KIND:NAME` (or `*`).
+async fn granted_send<T: for<'de> Deserialize<'de>>(
+    state: &Api,
+    headers: &HeaderMap,
+    raw: &[u8],
+    kind: &str,
+    name: impl Fn(&T) -> &str,
+) -> Result<(Worker, T), Response> {
+    let worker = worker(state, headers).await?;
+    let req: T = body(raw)?;
+    let grant = format!("{kind}:{}", name(&req));
+    if !worker.may_work(&grant) {
+        return Err(problem(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            &format!("This worker may not send this {kind}"),
+            Some(format!("grant it {grant} with yagona worker create")),
+        ));
+    }
+    Ok((worker, req))
+}
+
 fn body<T: for<'de> Deserialize<'de>>(raw: &[u8]) -> Result<T, Response> {
     let raw = if raw.iter().all(u8::is_ascii_whitespace) {
         b"{}".as_slice()
@@ -289,25 +312,11 @@ async fn publish(
     headers: HeaderMap,
     raw: axum::body::Bytes,
 ) -> Response {
-    let worker = match worker(&state, &headers).await {
-        Ok(w) => w,
-        Err(r) => return r,
-    };
-    let req: Publish = match body(&raw) {
-        Ok(r) => r,
-        Err(r) => return r,
-    };
-    if !worker.may_work(&format!("message:{}", req.name)) {
-        return problem(
-            StatusCode::FORBIDDEN,
-            "forbidden",
-            "This worker may not publish this message",
-            Some(format!(
-                "grant it message:{} with yagona worker create",
-                req.name
-            )),
-        );
-    }
+    let (worker, req) =
+        match granted_send(&state, &headers, &raw, "message", |r: &Publish| &r.name).await {
+            Ok(x) => x,
+            Err(r) => return r,
+        };
     let cat = state.catalogue.get().await;
     let ttl = chrono::Duration::milliseconds(req.time_to_live.min(30 * 86_400_000) as i64);
     let outcome = engine(&state, &cat.calendar)
@@ -472,31 +481,17 @@ async fn broadcast(
     headers: HeaderMap,
     raw: axum::body::Bytes,
 ) -> Response {
-    let worker = match worker(&state, &headers).await {
-        Ok(w) => w,
-        Err(r) => return r,
-    };
-    let req: Broadcast = match body(&raw) {
-        Ok(r) => r,
-        Err(r) => return r,
-    };
+    let (worker, req) =
+        match granted_send(&state, &headers, &raw, "signal", |r: &Broadcast| &r.name).await {
+            Ok(x) => x,
+            Err(r) => return r,
+        };
     if req.name.trim().is_empty() {
         return problem(
             StatusCode::BAD_REQUEST,
             "bad-request",
             "A signal needs a name",
             None,
-        );
-    }
-    if !worker.may_work(&format!("signal:{}", req.name)) {
-        return problem(
-            StatusCode::FORBIDDEN,
-            "forbidden",
-            "This worker may not broadcast this signal",
-            Some(format!(
-                "grant it signal:{} with yagona worker create",
-                req.name
-            )),
         );
     }
     match store(&state)
