@@ -550,14 +550,7 @@ impl Instance {
             Map::new(),
             None,
         );
-        for x in self
-            .waits
-            .iter_mut()
-            .chain(run.step.new_waits.iter_mut())
-            .filter(|x| x.id == again)
-        {
-            x.fired = w.fired + 1;
-        }
+        self.update_wait(run, again, |x| x.fired = w.fired + 1);
         Some(again)
     }
 
@@ -1036,15 +1029,20 @@ impl Instance {
         Ok(())
     }
 
-    fn set_body(&mut self, run: &mut Run<'_>, wait: u64, body: &str) {
+    /// Changes a wait the step just added, in the instance and in what the step reports.
+    fn update_wait(&mut self, run: &mut Run<'_>, id: u64, f: impl Fn(&mut Wait)) {
         for w in self
             .waits
             .iter_mut()
             .chain(run.step.new_waits.iter_mut())
-            .filter(|w| w.id == wait)
+            .filter(|w| w.id == id)
         {
-            w.body = Some(body.to_owned());
+            f(w);
         }
+    }
+
+    fn set_body(&mut self, run: &mut Run<'_>, wait: u64, body: &str) {
+        self.update_wait(run, wait, |w| w.body = Some(body.to_owned()));
     }
 
     /// Ends a multi-instance activity's instances still running and its boundary events.
@@ -1569,14 +1567,7 @@ impl Instance {
         inner: usize,
     ) -> Result<(), EngineError> {
         for id in self.arm_attached(run, scope, &sub.id, None)? {
-            for w in self
-                .waits
-                .iter_mut()
-                .chain(run.step.new_waits.iter_mut())
-                .filter(|w| w.id == id)
-            {
-                w.on_scope = Some(inner);
-            }
+            self.update_wait(run, id, |w| w.on_scope = Some(inner));
         }
         Ok(())
     }
@@ -1635,14 +1626,7 @@ impl Instance {
                     Map::new(),
                     None,
                 );
-                for w in self
-                    .waits
-                    .iter_mut()
-                    .chain(run.step.new_waits.iter_mut())
-                    .filter(|w| w.id == id)
-                {
-                    w.event_sub = Some(sub.id.clone());
-                }
+                self.update_wait(run, id, |w| w.event_sub = Some(sub.id.clone()));
             }
         }
     }
