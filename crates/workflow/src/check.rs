@@ -419,13 +419,14 @@ fn element(c: &mut Ctx<'_>, s: &Index<'_>, e: &FlowElement, in_scope: ScopeKind)
                 | Kind::Task
                 | Kind::ManualTask
                 | Kind::CallActivity
+                | Kind::SubProcess {
+                    triggered_by_event: false,
+                    ..
+                }
         ) {
-            // Each instance of a call activity is a called process with variables of its own;
-            // an embedded sub-process shares the caller's, so its instances would overwrite
-            // each other's: refused until sub-processes have variable scopes.
             c.find(
                 e,
-                "multi-instance runs on tasks and call activities; for a sub-process, make it a called process",
+                "multi-instance runs on tasks, embedded sub-processes and call activities",
             );
         } else if mi.input_collection.is_none() {
             c.find(

@@ -11,6 +11,7 @@ use crate::feel::{ExprError, Expressions};
 use crate::model::*;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value as Json};
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashSet, VecDeque};
 
 /// An element that completed.
@@ -153,6 +154,27 @@ struct ScopeState {
     /// Tokens waiting at joining gateways: gateway → incoming flow → count.
     joins: BTreeMap<String, BTreeMap<String, usize>>,
     done: bool,
+    /// The scope's own variables (a sub-process's input mappings; a multi-instance
+    /// sub-process's element of the collection and loop counter), over its parent's.
+    #[serde(default, skip_serializing_if = "Map::is_empty")]
+    vars: Map<String, Json>,
+    /// One instance of a multi-instance sub-process: its place in the collection.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    item: Option<usize>,
+}
+
+impl ScopeState {
+    fn new(parent: Option<usize>, owner: Option<String>) -> ScopeState {
+        ScopeState {
+            parent,
+            owner,
+            live: 0,
+            joins: BTreeMap::new(),
+            done: false,
+            vars: Map::new(),
+            item: None,
+        }
+    }
 }
 
 /// Multi-instance bookkeeping of one activity in one scope.
@@ -166,6 +188,16 @@ struct Multi {
     outputs: Vec<(usize, Json)>,
     /// Sequential: the items not started yet.
     queue: VecDeque<(usize, Json)>,
+}
+
+/// How a multi-instance activity goes on after one of its instances completed.
+enum Next {
+    /// Start the next instance (sequential): its place and element of the collection.
+    Start(usize, Json),
+    /// Wait for the instances still running.
+    Wait,
+    /// All done: the activity completes.
+    Done,
 }
 
 /// One running (or ended) process instance.
@@ -271,13 +303,7 @@ impl Instance {
             variables,
             waits: Vec::new(),
             ended: false,
-            scopes: vec![ScopeState {
-                parent: None,
-                owner: None,
-                live: 0,
-                joins: BTreeMap::new(),
-                done: false,
-            }],
+            scopes: vec![ScopeState::new(None, None)],
             multi: BTreeMap::new(),
             next_wait: 1,
         };
@@ -352,6 +378,61 @@ impl Instance {
             .collect()
     }
 
+    /// The variables visible in a scope: the process's, with each enclosing sub-process's own
+    /// on top (the innermost wins), as Camunda resolves a name from the inside out.
+    pub fn variables_in(&self, scope: usize) -> Cow<'_, Map<String, Json>> {
+        let mut chain = Vec::new();
+        let mut at = Some(scope);
+        while let Some(s) = at.and_then(|i| self.scopes.get(i)) {
+            if !s.vars.is_empty() {
+                chain.push(&s.vars);
+            }
+            at = s.parent;
+        }
+        if chain.is_empty() {
+            return Cow::Borrowed(&self.variables);
+        }
+        let mut all = self.variables.clone();
+        for vars in chain.into_iter().rev() {
+            all.extend(vars.iter().map(|(k, v)| (k.clone(), v.clone())));
+        }
+        Cow::Owned(all)
+    }
+
+    /// The variables the element of a wait sees (a job's worker, a timer's expression).
+    pub fn variables_for(&self, w: &Wait) -> Cow<'_, Map<String, Json>> {
+        self.variables_in(w.scope)
+    }
+
+    /// Sets a variable as Camunda propagates it: in the innermost scope, from `scope` outwards,
+    /// that has a variable of that name, else in the process's. A `path` (`a.b.c`, an output
+    /// mapping's target) sets inside contexts; otherwise the name is taken whole.
+    fn set_var(&mut self, scope: usize, name: &str, value: Json, path: bool) {
+        let first = if path {
+            name.split('.').next().unwrap_or(name)
+        } else {
+            name
+        };
+        let mut at = Some(scope);
+        let mut target = None;
+        while let Some(s) = at.and_then(|i| self.scopes.get(i)) {
+            if s.vars.contains_key(first) {
+                target = at;
+                break;
+            }
+            at = s.parent;
+        }
+        let vars = match target {
+            Some(i) => &mut self.scopes[i].vars,
+            None => &mut self.variables,
+        };
+        if path {
+            set_path(vars, name, value);
+        } else {
+            vars.insert(name.to_owned(), value);
+        }
+    }
+
     /// Completes a job or a user task with its result variables.
     pub fn complete(
         &mut self,
@@ -411,7 +492,9 @@ impl Instance {
     ) -> Result<Step, EngineError> {
         let mut run = self.run(defs, expr)?;
         let w = self.take_wait(&mut run, wait)?;
-        self.variables.extend(variables);
+        for (name, value) in variables {
+            self.set_var(w.scope, &name, value, false);
+        }
         if let Some(sub) = w.event_sub.clone() {
             self.start_event_sub(&mut run, w.scope, &sub, Some(&w))?;
             self.drain(&mut run)?;
@@ -534,7 +617,7 @@ impl Instance {
         else {
             return None;
         };
-        let text = match run.expr.evaluate(cycle, &self.variables) {
+        let text = match run.expr.evaluate(cycle, &self.variables_in(w.scope)) {
             Ok(Json::String(s)) => s,
             _ => String::new(),
         };
@@ -566,17 +649,7 @@ impl Instance {
         self.cancel_attached(&mut run, w.id);
         if let Some(boundary) = self.boundary_for(&run, w.scope, &w.element, code) {
             // The error ends the whole activity: a multi-instance task's other instances too.
-            let siblings: Vec<u64> = self
-                .waits
-                .iter()
-                .filter(|x| x.scope == w.scope && x.element == w.element)
-                .map(|x| x.id)
-                .collect();
-            for s in siblings {
-                self.cancel_attached(&mut run, s);
-                self.cancel_wait(&mut run, s);
-            }
-            self.multi.remove(&format!("{}/{}", w.scope, w.element));
+            self.end_body(&mut run, w.scope, &w.element);
             self.leave(&mut run, w.scope, boundary)?;
         } else {
             self.throw(&mut run, w.scope, &w.element, code)?;
@@ -831,27 +904,23 @@ impl Instance {
             | Kind::CallActivity => self.start_activity(run, scope, e),
             Kind::SubProcess {
                 triggered_by_event: false,
-                scope: inner,
-            } => {
-                let start = inner
-                    .elements
-                    .iter()
-                    .find(|x| matches!(x.kind, Kind::StartEvent { .. }))
-                    .ok_or_else(|| EngineError::Broken(format!("{} (start event)", e.id)))?;
-                // The parent keeps counting the sub-process's token until the child scope ends.
-                let child = self.scopes.len();
-                self.scopes.push(ScopeState {
-                    parent: Some(scope),
-                    owner: Some(e.id.clone()),
-                    live: 0,
-                    joins: BTreeMap::new(),
-                    done: false,
-                });
-                self.arm_event_subs(run, child)?;
-                self.arm_scope_boundaries(run, scope, e, child)?;
-                self.spawn(run, child, &start.id, None);
-                Ok(())
-            }
+                ..
+            } => match &e.multi_instance {
+                None => {
+                    let child = self.open_scope(run, scope, e, Map::new(), None)?;
+                    self.arm_scope_boundaries(run, scope, e, child)
+                }
+                Some(mi) => {
+                    let local = self.variables_in(scope).into_owned();
+                    let Some(first) = self.begin_multi(run, scope, e, mi, &local)? else {
+                        return self.leave(run, scope, e);
+                    };
+                    for (i, item) in first {
+                        self.open_instance(run, scope, e, mi, i, item)?;
+                    }
+                    Ok(())
+                }
+            },
             Kind::ParallelGateway | Kind::InclusiveGateway { .. } if e.incoming.len() > 1 => {
                 self.join(run, scope, e, via.unwrap_or_default())
             }
@@ -896,7 +965,7 @@ impl Instance {
         e: &FlowElement,
     ) -> Result<(), EngineError> {
         let mut inputs = Map::new();
-        let mut local = self.variables.clone();
+        let mut local = self.variables_in(scope).into_owned();
         for m in &e.zeebe.inputs {
             let v = Self::eval(run, &e.id, &m.source, &local)?;
             local.insert(m.target.clone(), v.clone());
@@ -908,7 +977,7 @@ impl Instance {
         {
             let value = Self::eval(run, &e.id, script, &local)?;
             if let Some(var) = &e.zeebe.result_variable {
-                self.variables.insert(var.clone(), value);
+                self.set_var(scope, var, value, false);
             }
             return self.leave(run, scope, e);
         }
@@ -924,45 +993,9 @@ impl Instance {
                 self.arm_boundaries(run, scope, e, w)
             }
             Some(mi) => {
-                let items = match mi
-                    .input_collection
-                    .as_deref()
-                    .map(|c| Self::eval(run, &e.id, c, &local))
-                    .transpose()?
-                {
-                    Some(Json::Array(items)) => items,
-                    Some(other) => {
-                        return Err(EngineError::Expression(
-                            e.id.clone(),
-                            ExprError::Evaluation {
-                                expression: mi.input_collection.clone().unwrap_or_default(),
-                                message: format!("gave {other}, not a list"),
-                            },
-                        ))
-                    }
-                    None => Vec::new(),
-                };
-                let key = format!("{scope}/{}", e.id);
-                if items.is_empty() {
-                    if let Some(out) = &mi.output_collection {
-                        self.variables.insert(out.clone(), Json::Array(vec![]));
-                    }
+                let Some(first) = self.begin_multi(run, scope, e, mi, &local)? else {
                     return self.leave(run, scope, e);
-                }
-                let mut m = Multi {
-                    total: items.len(),
-                    pending: items.len(),
-                    ..Default::default()
                 };
-                let mut items: VecDeque<(usize, Json)> = items.into_iter().enumerate().collect();
-                let first: Vec<(usize, Json)> = if mi.sequential {
-                    items.pop_front().into_iter().collect()
-                } else {
-                    items.drain(..).collect()
-                };
-                m.queue = items;
-                self.multi.insert(key, m);
-                self.arm_body_boundaries(run, scope, e)?;
                 for (i, item) in first {
                     let mut inp = inputs.clone();
                     if let Some(name) = &mi.input_element {
@@ -981,6 +1014,129 @@ impl Instance {
                 Ok(())
             }
         }
+    }
+
+    /// A multi-instance activity's input collection.
+    fn collection(
+        run: &Run<'_>,
+        e: &FlowElement,
+        mi: &MultiInstance,
+        vars: &Map<String, Json>,
+    ) -> Result<Vec<Json>, EngineError> {
+        match mi
+            .input_collection
+            .as_deref()
+            .map(|c| Self::eval(run, &e.id, c, vars))
+            .transpose()?
+        {
+            Some(Json::Array(items)) => Ok(items),
+            Some(other) => Err(EngineError::Expression(
+                e.id.clone(),
+                ExprError::Evaluation {
+                    expression: mi.input_collection.clone().unwrap_or_default(),
+                    message: format!("gave {other}, not a list"),
+                },
+            )),
+            None => Ok(Vec::new()),
+        }
+    }
+
+    /// A multi-instance activity begins: its collection is read, its bookkeeping kept and its
+    /// boundary events armed; returns the instances to start now (all of them, or the first
+    /// when sequential), or none when the collection is empty and the activity is done.
+    fn begin_multi(
+        &mut self,
+        run: &mut Run<'_>,
+        scope: usize,
+        e: &FlowElement,
+        mi: &MultiInstance,
+        vars: &Map<String, Json>,
+    ) -> Result<Option<Vec<(usize, Json)>>, EngineError> {
+        let items = Self::collection(run, e, mi, vars)?;
+        if items.is_empty() {
+            if let Some(out) = &mi.output_collection {
+                self.set_var(scope, out, Json::Array(vec![]), false);
+            }
+            return Ok(None);
+        }
+        let mut m = Multi {
+            total: items.len(),
+            pending: items.len(),
+            ..Default::default()
+        };
+        let mut items: VecDeque<(usize, Json)> = items.into_iter().enumerate().collect();
+        let first: Vec<(usize, Json)> = if mi.sequential {
+            items.pop_front().into_iter().collect()
+        } else {
+            items.drain(..).collect()
+        };
+        m.queue = items;
+        self.multi.insert(format!("{scope}/{}", e.id), m);
+        self.arm_body_boundaries(run, scope, e)?;
+        Ok(Some(first))
+    }
+
+    /// An embedded sub-process begins in a scope of its own, with its input mappings (and
+    /// `locals`) as its own variables; returns the scope. The parent keeps counting the
+    /// sub-process's token until the scope ends.
+    fn open_scope(
+        &mut self,
+        run: &mut Run<'_>,
+        scope: usize,
+        e: &FlowElement,
+        locals: Map<String, Json>,
+        item: Option<usize>,
+    ) -> Result<usize, EngineError> {
+        let Kind::SubProcess { scope: inner, .. } = &e.kind else {
+            return Err(EngineError::Broken(e.id.clone()));
+        };
+        let start = inner
+            .elements
+            .iter()
+            .find(|x| matches!(x.kind, Kind::StartEvent { .. }))
+            .ok_or_else(|| EngineError::Broken(format!("{} (start event)", e.id)))?;
+        let mut vars = locals;
+        if !e.zeebe.inputs.is_empty() {
+            let mut seen = self.variables_in(scope).into_owned();
+            seen.extend(vars.iter().map(|(k, v)| (k.clone(), v.clone())));
+            for m in &e.zeebe.inputs {
+                let v = Self::eval(run, &e.id, &m.source, &seen)?;
+                seen.insert(m.target.clone(), v.clone());
+                set_path(&mut vars, &m.target, v);
+            }
+        }
+        let child = self.scopes.len();
+        let mut state = ScopeState::new(Some(scope), Some(e.id.clone()));
+        state.vars = vars;
+        state.item = item;
+        self.scopes.push(state);
+        self.arm_event_subs(run, child)?;
+        self.spawn(run, child, &start.id, None);
+        Ok(child)
+    }
+
+    /// One instance of a multi-instance sub-process: a scope whose own variables are its
+    /// element of the collection and `loopCounter` (from 1), as in Camunda.
+    fn open_instance(
+        &mut self,
+        run: &mut Run<'_>,
+        scope: usize,
+        e: &FlowElement,
+        mi: &MultiInstance,
+        index: usize,
+        item: Json,
+    ) -> Result<usize, EngineError> {
+        let mut locals = Map::new();
+        // An output element that names a variable is the instance's own from the start
+        // (Camunda sets it to null), so what the instance's tasks write there stays theirs.
+        if let Some(name) = mi.output_element.as_deref().and_then(variable_of) {
+            locals.insert(name.to_owned(), Json::Null);
+        }
+        if let Some(name) = &mi.input_element {
+            locals.insert(name.clone(), item);
+        }
+        locals.insert("loopCounter".into(), (index + 1).into());
+        self.open_scope(run, scope, e, locals, Some(index))
     }
 
     /// Arms the boundary events on `activity` that wait for something from outside (timers,
@@ -1047,19 +1203,41 @@ impl Instance {
 
     /// Ends a multi-instance activity's instances still running and its boundary events.
     fn end_body(&mut self, run: &mut Run<'_>, scope: usize, activity: &str) {
+        self.cancel_instances(run, scope, activity);
         let gone: Vec<u64> = self
             .waits
             .iter()
-            .filter(|x| {
-                x.scope == scope && (x.element == activity || x.body.as_deref() == Some(activity))
-            })
+            .filter(|x| x.scope == scope && x.body.as_deref() == Some(activity))
             .map(|x| x.id)
             .collect();
         for g in gone {
-            self.cancel_attached(run, g);
             self.cancel_wait(run, g);
         }
         self.multi.remove(&format!("{scope}/{activity}"));
+    }
+
+    /// Withdraws the running instances of an activity: its waits (with what is attached to
+    /// them) and, for a sub-process, its scopes.
+    fn cancel_instances(&mut self, run: &mut Run<'_>, scope: usize, activity: &str) {
+        let waits: Vec<u64> = self
+            .waits
+            .iter()
+            .filter(|x| x.scope == scope && x.element == activity)
+            .map(|x| x.id)
+            .collect();
+        for w in waits {
+            self.cancel_attached(run, w);
+            self.cancel_wait(run, w);
+        }
+        let children: Vec<usize> = (0..self.scopes.len())
+            .filter(|&i| {
+                let s = &self.scopes[i];
+                s.parent == Some(scope) && s.owner.as_deref() == Some(activity) && !s.done
+            })
+            .collect();
+        for c in children {
+            self.cancel_within(run, c);
+        }
     }
 
     fn arm_boundaries(
@@ -1081,61 +1259,98 @@ impl Instance {
         e: &FlowElement,
         result: Map<String, Json>,
     ) -> Result<(), EngineError> {
-        let mut local = self.variables.clone();
+        let mut local = self.variables_in(w.scope).into_owned();
         local.extend(w.inputs.clone());
         local.extend(result.clone());
         if e.zeebe.outputs.is_empty() {
             if e.multi_instance.is_none() {
-                self.variables.extend(result);
+                for (name, value) in result {
+                    self.set_var(w.scope, &name, value, false);
+                }
             }
         } else {
             for m in &e.zeebe.outputs {
                 let v = Self::eval(run, &e.id, &m.source, &local)?;
-                set_path(&mut self.variables, &m.target, v);
+                self.set_var(w.scope, &m.target, v, true);
             }
         }
         let Some(mi) = &e.multi_instance else {
             return self.leave(run, w.scope, e);
         };
-        let key = format!("{}/{}", w.scope, e.id);
-        let out = mi
-            .output_element
-            .as_deref()
-            .map(|o| Self::eval(run, &e.id, o, &local))
-            .transpose()?
-            .unwrap_or(Json::Null);
         let index = w
             .item
             .as_ref()
             .and_then(|i| i.get("index"))
             .and_then(Json::as_u64)
             .unwrap_or(0) as usize;
+        match self.instance_done(run, w.scope, e, mi, index, &local)? {
+            Next::Start(i, item) => {
+                let mut inp = w.inputs.clone();
+                if let Some(name) = &mi.input_element {
+                    inp.insert(name.clone(), item.clone());
+                }
+                self.add_wait(
+                    run,
+                    w.scope,
+                    &e.id,
+                    w.what.clone(),
+                    None,
+                    inp,
+                    Some(json_index(i, item)),
+                );
+                Ok(())
+            }
+            Next::Wait => Ok(()),
+            Next::Done => self.leave(run, w.scope, e),
+        }
+    }
+
+    /// One instance of a multi-instance activity completed (`local`: the variables it saw):
+    /// its output element goes into the output collection, the completion condition is asked,
+    /// and the activity says how it goes on.
+    fn instance_done(
+        &mut self,
+        run: &mut Run<'_>,
+        scope: usize,
+        e: &FlowElement,
+        mi: &MultiInstance,
+        index: usize,
+        local: &Map<String, Json>,
+    ) -> Result<Next, EngineError> {
+        let key = format!("{scope}/{}", e.id);
+        let out = mi
+            .output_element
+            .as_deref()
+            .map(|o| Self::eval(run, &e.id, o, local))
+            .transpose()?
+            .unwrap_or(Json::Null);
         let mut m = self.multi.remove(&key).unwrap_or_default();
         m.outputs.push((index, out));
         m.pending = m.pending.saturating_sub(1);
         // The output collection as it stands, after each instance, as Camunda keeps it (a
         // completion condition may read it): one place per instance, in the collection's order.
+        let mut collection = None;
         if let Some(name) = &mi.output_collection {
             let total = m
                 .total
                 .max(m.outputs.iter().map(|(i, _)| i + 1).max().unwrap_or(0));
-            let mut collection = vec![Json::Null; total];
+            let mut items = vec![Json::Null; total];
             for (i, v) in &m.outputs {
-                if let Some(slot) = collection.get_mut(*i) {
+                if let Some(slot) = items.get_mut(*i) {
                     *slot = v.clone();
                 }
             }
-            self.variables.insert(name.clone(), Json::Array(collection));
+            let items = Json::Array(items);
+            self.set_var(scope, name, items.clone(), false);
+            collection = Some((name.clone(), items));
         }
         // The completion condition, as Camunda evaluates it after each instance: with the
         // instance's variables and the counts of instances.
         let done_early = match &mi.completion_condition {
             Some(condition) if m.pending > 0 => {
                 let mut vars = local.clone();
-                if let Some(name) = &mi.output_collection {
-                    if let Some(c) = self.variables.get(name) {
-                        vars.insert(name.clone(), c.clone());
-                    }
+                if let Some((name, items)) = collection {
+                    vars.insert(name, items);
                 }
                 let total = m.total.max(m.outputs.len());
                 let active = m.pending - m.queue.len();
@@ -1150,44 +1365,22 @@ impl Instance {
         };
         if done_early {
             // The instances still running are cancelled, with what is attached to them.
-            let others: Vec<u64> = self
-                .waits
-                .iter()
-                .filter(|x| x.scope == w.scope && x.element == e.id)
-                .map(|x| x.id)
-                .collect();
-            for o in others {
-                self.cancel_attached(run, o);
-                self.cancel_wait(run, o);
-            }
+            self.cancel_instances(run, scope, &e.id);
             m.queue.clear();
             m.pending = 0;
         }
         if let Some((i, item)) = m.queue.pop_front() {
-            let mut inp = w.inputs.clone();
-            if let Some(name) = &mi.input_element {
-                inp.insert(name.clone(), item.clone());
-            }
             self.multi.insert(key, m);
-            self.add_wait(
-                run,
-                w.scope,
-                &e.id,
-                w.what.clone(),
-                None,
-                inp,
-                Some(json_index(i, item)),
-            );
-            return Ok(());
+            return Ok(Next::Start(i, item));
         }
         if m.pending > 0 {
             self.multi.insert(key, m);
-            return Ok(());
+            return Ok(Next::Wait);
         }
         // Done: those that never completed (a completion condition ended the rest) stay null
         // in the output collection, as in Camunda; the body's boundary events go.
-        self.end_body(run, w.scope, &e.id);
-        self.leave(run, w.scope, e)
+        self.end_body(run, scope, &e.id);
+        Ok(Next::Done)
     }
 
     fn join(
@@ -1272,7 +1465,7 @@ impl Instance {
             .iter()
             .filter(|f| f.source == e.id)
             .collect();
-        let vars = &self.variables;
+        let vars = &*self.variables_in(scope);
         let chosen: Vec<&SequenceFlow> = match &e.kind {
             Kind::ExclusiveGateway { default } => {
                 let mut pick = None;
@@ -1377,7 +1570,25 @@ impl Instance {
         match (self.scopes[scope].parent, self.scopes[scope].owner.clone()) {
             (Some(parent), Some(owner)) => {
                 let e = self.element(run, parent, &owner)?;
-                self.leave(run, parent, e)
+                // Output mappings read the sub-process's variables and write the parent's.
+                let local = self.variables_in(scope).into_owned();
+                for m in &e.zeebe.outputs {
+                    let v = Self::eval(run, &e.id, &m.source, &local)?;
+                    self.set_var(parent, &m.target, v, true);
+                }
+                match (&e.multi_instance, self.scopes[scope].item) {
+                    (Some(mi), Some(index)) => {
+                        match self.instance_done(run, parent, e, mi, index, &local)? {
+                            Next::Start(i, item) => {
+                                self.open_instance(run, parent, e, mi, i, item)?;
+                                Ok(())
+                            }
+                            Next::Wait => Ok(()),
+                            Next::Done => self.leave(run, parent, e),
+                        }
+                    }
+                    _ => self.leave(run, parent, e),
+                }
             }
             _ => {
                 let all: Vec<u64> = self.waits.iter().map(|w| w.id).collect();
@@ -1405,8 +1616,19 @@ impl Instance {
         false
     }
 
+    /// Ends a scope and every scope inside it, with their waits, queued tokens and the
+    /// boundary events armed on them.
     fn cancel_within(&mut self, run: &mut Run<'_>, scope: usize) {
         self.withdraw_inside(run, scope);
+        let guarding: Vec<u64> = self
+            .waits
+            .iter()
+            .filter(|w| w.on_scope.is_some_and(|s| self.inside(s, scope)))
+            .map(|w| w.id)
+            .collect();
+        for id in guarding {
+            self.cancel_wait(run, id);
+        }
         for i in 0..self.scopes.len() {
             if self.inside(i, scope) {
                 self.scopes[i].done = true;
@@ -1461,7 +1683,9 @@ impl Instance {
                 });
             };
             if let Some(boundary) = self.boundary_for(run, parent, &owner, code) {
+                // All of a multi-instance sub-process's instances end with it.
                 self.cancel_within(run, at);
+                self.end_body(run, parent, &owner);
                 // The boundary event takes over the sub-process's token in the parent.
                 return self.leave(run, parent, boundary);
             }
@@ -1546,6 +1770,7 @@ impl Instance {
                 );
                 if interrupting {
                     self.cancel_within(run, at);
+                    self.end_body(run, parent, &owner);
                     self.leave(run, parent, boundary)?;
                     return Ok(false);
                 }
@@ -1703,13 +1928,8 @@ impl Instance {
         // The event sub-process runs as a sub-process of the scope.
         self.scopes[scope].live += 1;
         let child = self.scopes.len();
-        self.scopes.push(ScopeState {
-            parent: Some(scope),
-            owner: Some(sub.id.clone()),
-            live: 0,
-            joins: BTreeMap::new(),
-            done: false,
-        });
+        self.scopes
+            .push(ScopeState::new(Some(scope), Some(sub.id.clone())));
         self.arm_event_subs(run, child)?;
         self.spawn(run, child, &start.id, None);
         Ok(())
@@ -1738,6 +1958,17 @@ impl Instance {
             _ => false,
         })
     }
+}
+
+/// The variable an expression `=name` or `=name.path` reads, if that is all it does.
+fn variable_of(expression: &str) -> Option<&str> {
+    let path = expression.trim().strip_prefix('=')?.trim();
+    let first = path.split('.').next()?;
+    let ident = |s: &str| {
+        s.chars().next().is_some_and(|c| c.is_alphabetic() || c == '_')
+            && s.chars().all(|c| c.is_alphanumeric() || c == '_')
+    };
+    (path.split('.').all(ident)).then_some(first)
 }
 
 fn json_index(i: usize, item: Json) -> Json {

@@ -235,13 +235,13 @@ pub fn run(
         }
         for w in &inst.waits {
             if matches!(w.what, WaitKind::Timer { .. }) && !due.contains_key(&w.id) {
-                let at = crate::store::timer_due(&w.what, now, &inst.variables, expr, None);
+                let at = crate::store::timer_due(&w.what, now, &inst.variables_for(w), expr, None);
                 match at {
                     Some(at) => {
                         due.insert(w.id, at);
                     }
                     None => {
-                        let message = crate::store::timer_problem(&w.what, &inst.variables, expr)
+                        let message = crate::store::timer_problem(&w.what, &inst.variables_for(w), expr)
                             .unwrap_or_else(|| "the timer cannot be scheduled".into());
                         let end = End::Incident {
                             at: w.element.clone(),

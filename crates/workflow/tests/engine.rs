@@ -698,3 +698,46 @@ fn escalations_are_caught_outwards_and_uncaught_ones_are_no_error() {
     at.sort();
     assert_eq!(at, ["notify", "work"]);
 }
+
+#[test]
+fn a_sub_process_caught_by_its_error_boundary_takes_its_timer_with_it() {
+    let xml = r#"<?xml version="1.0" encoding="UTF-8"?>
+<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" id="d">
+  <error id="Err_Reg" errorCode="REGISTRY_DOWN"/>
+  <process id="p" isExecutable="true">
+    <startEvent id="s"/>
+    <sequenceFlow id="f1" sourceRef="s" targetRef="sub"/>
+    <subProcess id="sub">
+      <startEvent id="is"/>
+      <sequenceFlow id="i1" sourceRef="is" targetRef="lookup"/>
+      <serviceTask id="lookup"><extensionElements><zeebe:taskDefinition type="civil-registry"/></extensionElements></serviceTask>
+      <sequenceFlow id="i2" sourceRef="lookup" targetRef="ie"/>
+      <endEvent id="ie"/>
+    </subProcess>
+    <boundaryEvent id="down" attachedToRef="sub"><errorEventDefinition errorRef="Err_Reg"/></boundaryEvent>
+    <boundaryEvent id="slow" attachedToRef="sub"><timerEventDefinition><timeDuration>P5D</timeDuration></timerEventDefinition></boundaryEvent>
+    <sequenceFlow id="f2" sourceRef="sub" targetRef="e"/>
+    <sequenceFlow id="f3" sourceRef="down" targetRef="manual"/>
+    <sequenceFlow id="f4" sourceRef="slow" targetRef="e2"/>
+    <userTask id="manual"/>
+    <sequenceFlow id="f5" sourceRef="manual" targetRef="e"/>
+    <endEvent id="e"/>
+    <endEvent id="e2"/>
+  </process>
+</definitions>"#;
+    let defs = read(xml).unwrap();
+    let (mut inst, _) = Instance::start(&defs, None, Map::new(), &Feel).unwrap();
+    let job = inst
+        .waits
+        .iter()
+        .find(|w| matches!(w.what, WaitKind::Job { .. }))
+        .unwrap()
+        .id;
+    inst.throw_error(&defs, job, "REGISTRY_DOWN", &Feel).unwrap();
+    let left: Vec<&str> = inst.waits.iter().map(|w| w.element.as_str()).collect();
+    assert_eq!(
+        left,
+        ["manual"],
+        "the sub-process's five-day timer went with it, so it cannot fire later"
+    );
+}

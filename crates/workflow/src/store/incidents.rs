@@ -216,7 +216,7 @@ impl ProcessStore<'_> {
             }
             let problem = match &w.what {
                 WaitKind::Timer { .. } => {
-                    super::timers::timer_value(&w.what, &instance.variables, self.expr).err()
+                    super::timers::timer_value(&w.what, &instance.variables_for(w), self.expr).err()
                 }
                 WaitKind::Message { .. } => self.correlation_key(defs, instance, w).err(),
                 _ => None,

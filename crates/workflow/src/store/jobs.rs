@@ -57,8 +57,13 @@ impl ProcessStore<'_> {
                 continue;
             }
             let state: String = row.try_get(6)?;
+            // The variables the task sees: the process's and its sub-processes' own.
             let mut variables = serde_json::from_str::<Instance>(&state)
-                .map(|i| i.variables)
+                .ok()
+                .and_then(|i| {
+                    let w = i.waits.iter().find(|w| w.id == wait_id as u64)?;
+                    Some(i.variables_for(w).into_owned())
+                })
                 .unwrap_or_default();
             let inputs: String = row.try_get(3)?;
             if let Ok(Json::Object(inputs)) = serde_json::from_str(&inputs) {

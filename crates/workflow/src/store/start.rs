@@ -209,7 +209,7 @@ impl ProcessStore<'_> {
                 };
                 let called = e.zeebe.called_process.clone().unwrap_or_default();
                 let called = if called.starts_with('=') {
-                    match self.expr.evaluate(&called, &instance.variables) {
+                    match self.expr.evaluate(&called, &instance.variables_for(w)) {
                         Ok(Json::String(s)) => s,
                         _ => {
                             return Err(StoreError::Unrunnable(format!(
@@ -225,11 +225,11 @@ impl ProcessStore<'_> {
                 let vars = if w.item.is_some() {
                     // One instance of a multi-instance call: the caller's variables with this
                     // instance's own (its element of the collection) on top.
-                    let mut v = instance.variables.clone();
+                    let mut v = instance.variables_for(w).into_owned();
                     v.extend(w.inputs.clone());
                     v
                 } else if w.inputs.is_empty() {
-                    instance.variables.clone()
+                    instance.variables_for(w).into_owned()
                 } else {
                     w.inputs.clone()
                 };

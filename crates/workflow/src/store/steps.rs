@@ -64,7 +64,11 @@ impl ProcessStore<'_> {
                 match (&e.kind, &e.zeebe.called_decision, &e.zeebe.task_type) {
                     (Kind::BusinessRuleTask, Some(d), None) => Some((
                         w.id,
-                        w.inputs.clone(),
+                        {
+                            let mut v = instance.variables_for(w).into_owned();
+                            v.extend(w.inputs.clone());
+                            v
+                        },
                         d.clone(),
                         e.zeebe
                             .result_variable
@@ -78,9 +82,7 @@ impl ProcessStore<'_> {
                 return Ok(());
             };
             let d = self.decision(&decision).await?;
-            let mut vars = instance.variables.clone();
-            vars.extend(inputs);
-            let value = d.evaluate(&vars, self.expr)?;
+            let value = d.evaluate(&inputs, self.expr)?;
             let mut result = Map::new();
             result.insert(var, value);
             let more = instance.complete(defs, wait, result, self.expr)?;

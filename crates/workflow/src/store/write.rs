@@ -203,8 +203,8 @@ impl ProcessStore<'_> {
         let due = match &w.what {
             WaitKind::UserTask => element
                 .and_then(|e| e.zeebe.due_date.as_deref())
-                .and_then(|d| self.moment(d, &instance.variables)),
-            other => timer_due(other, now, &instance.variables, self.expr, self.calendar),
+                .and_then(|d| self.moment(d, &instance.variables_for(w))),
+            other => timer_due(other, now, &instance.variables_for(w), self.expr, self.calendar),
         }
         .map(|t| ts(&t));
         // Candidate groups as a plain list `a,b`; `=expression` is evaluated (`=agency`).
@@ -212,7 +212,7 @@ impl ProcessStore<'_> {
             .and_then(|e| e.zeebe.candidate_groups.as_deref())
             .map(|g| {
                 if g.starts_with('=') {
-                    match self.expr.evaluate(g, &instance.variables) {
+                    match self.expr.evaluate(g, &instance.variables_for(w)) {
                         Ok(Json::String(s)) => split_groups(&s),
                         Ok(Json::Array(items)) => items
                             .iter()
