@@ -22,8 +22,8 @@ use yagona_workflow::store::{Correlation, ProcessStore, StoreError, Worker};
 
 #[derive(utoipa::OpenApi)]
 #[openapi(
-    paths(activate, complete, fail, throw_error, publish, broadcast),
-    components(schemas(Activate, Complete, Fail, ThrowError, Publish, Broadcast))
+    paths(activate, complete, fail, throw_error, publish, broadcast, activate_ad_hoc),
+    components(schemas(Activate, Complete, Fail, ThrowError, Publish, Broadcast, AdHocActivation, AdHocElement))
 )]
 pub(crate) struct JobsApi;
 
@@ -35,6 +35,10 @@ pub fn routes() -> Router<Arc<Api>> {
         .route("/api/v1/jobs/{key}/throw-error", post(throw_error))
         .route("/api/v1/messages", post(publish))
         .route("/api/v1/signals", post(broadcast))
+        .route(
+            "/api/v1/process-instances/{instance}/ad-hoc-activities/{ad_hoc}/activation",
+            post(activate_ad_hoc),
+        )
 }
 
 /// Reads only: no step is taken.
@@ -502,6 +506,89 @@ async fn broadcast(
             tracing::info!(worker = %worker.name, signal = %req.name, "signal broadcast");
             Json(json!({"signalKey": id})).into_response()
         }
+        Err(e) => store_error(e),
+    }
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub(crate) struct AdHocElement {
+    element_id: String,
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub(crate) struct AdHocActivation {
+    elements: Vec<AdHocElement>,
+}
+
+/// Starts elements of a running ad-hoc sub-process, as Camunda's "activate activities within an
+/// ad-hoc sub-process": an agency system (or an officer's tool) decides what happens next. The
+/// worker must be granted `ad-hoc:ELEMENT` (the sub-process's id) or `*`. Elements the
+/// sub-process does not have are refused and nothing starts.
+#[utoipa::path(post, path = "/api/v1/process-instances/{instance}/ad-hoc-activities/{ad_hoc}/activation",
+    request_body = AdHocActivation, tag = "jobs",
+    params(("instance" = String, Path, description = "the process instance"),
+           ("ad_hoc" = String, Path, description = "the ad-hoc sub-process's element id")),
+    responses((status = 204, description = "the elements started"),
+              (status = 400, body = yagona_core::Problem, content_type = "application/problem+json"),
+              (status = 401, body = yagona_core::Problem, content_type = "application/problem+json"),
+              (status = 403, body = yagona_core::Problem, content_type = "application/problem+json"),
+              (status = 404, body = yagona_core::Problem, content_type = "application/problem+json")),
+    security(("worker_token" = [])))]
+async fn activate_ad_hoc(
+    State(state): State<Arc<Api>>,
+    headers: HeaderMap,
+    Path((instance, ad_hoc)): Path<(String, String)>,
+    raw: axum::body::Bytes,
+) -> Response {
+    let worker = match worker(&state, &headers).await {
+        Ok(w) => w,
+        Err(r) => return r,
+    };
+    let grant = format!("ad-hoc:{ad_hoc}");
+    if !worker.may_work(&grant) {
+        return problem(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "This worker may not start elements of this ad-hoc sub-process",
+            Some(format!("grant it {grant} with yagona worker create")),
+        );
+    }
+    let req: AdHocActivation = match body(&raw) {
+        Ok(r) => r,
+        Err(r) => return r,
+    };
+    if req.elements.is_empty() {
+        return problem(
+            StatusCode::BAD_REQUEST,
+            "bad-request",
+            "Name at least one element to start",
+            None,
+        );
+    }
+    let ids: Vec<String> = req.elements.into_iter().map(|e| e.element_id).collect();
+    let cat = state.catalogue.get().await;
+    match engine(&state, &cat.calendar)
+        .activate_ad_hoc(&instance, &ad_hoc, &ids, Some(&worker.name))
+        .await
+    {
+        Ok(_) => {
+            tracing::info!(worker = %worker.name, %instance, %ad_hoc, elements = ?ids, "ad-hoc elements started");
+            StatusCode::NO_CONTENT.into_response()
+        }
+        Err(StoreError::NoInstance(_)) => problem(
+            StatusCode::NOT_FOUND,
+            "not-found",
+            "No such process instance",
+            None,
+        ),
+        Err(StoreError::Engine(e @ EngineError::AdHoc { .. })) => problem(
+            StatusCode::BAD_REQUEST,
+            "bad-request",
+            "These elements cannot be started",
+            Some(e.to_string()),
+        ),
         Err(e) => store_error(e),
     }
 }

@@ -100,14 +100,12 @@ pub async fn append_all(db: &Db, mut entries: Vec<Entry>) -> Result<Vec<Entry>, 
             .await?;
     let last: i64 = head.try_get(0)?;
     let mut prev: String = head.try_get(1)?;
-    let mut seq = (last - n) as u64;
-    for entry in &mut entries {
+    for (seq, entry) in ((last - n) as u64..).zip(entries.iter_mut()) {
         if seq == 0 {
             entry.chain_after(None);
         } else {
             entry.chain_after(Some((seq, &prev)));
         }
-        seq += 1;
         prev = entry.hash.clone();
     }
     // Many rows per statement: one statement per entry is what makes a busy log slow.

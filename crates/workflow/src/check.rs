@@ -236,6 +236,7 @@ enum ScopeKind {
     Process,
     SubProcess,
     EventSubProcess,
+    AdHoc,
 }
 
 fn scope(c: &mut Ctx<'_>, s: &Scope, kind: ScopeKind) {
@@ -267,7 +268,22 @@ fn scope(c: &mut Ctx<'_>, s: &Scope, kind: ScopeKind) {
             }
         }
     }
-    if kind != ScopeKind::Process {
+    if kind == ScopeKind::AdHoc {
+        // Camunda's constraints: no start or end events, at least one activity.
+        for e in &s.elements {
+            if matches!(e.kind, Kind::StartEvent { .. } | Kind::EndEvent { .. }) {
+                c.find(
+                    e,
+                    "an ad-hoc sub-process has no start or end events: its elements are started by activeElementsCollection or through the API",
+                );
+            }
+        }
+        if !s.elements.iter().any(|e| e.kind.is_activity()) {
+            if let Some(first) = s.elements.first() {
+                c.find(first, "an ad-hoc sub-process needs at least one activity");
+            }
+        }
+    } else if kind != ScopeKind::Process {
         let starts: Vec<&FlowElement> = s
             .elements
             .iter()
@@ -295,7 +311,7 @@ fn scope(c: &mut Ctx<'_>, s: &Scope, kind: ScopeKind) {
         element(c, &index, e, kind);
         expressions(c, e);
     }
-    flow::warnings(c, s);
+    flow::warnings(c, s, kind == ScopeKind::AdHoc);
 }
 
 /// Every expression an element carries must parse.
@@ -338,6 +354,19 @@ fn expressions(c: &mut Ctx<'_>, e: &FlowElement) {
             c.expression(e, "zeebe:loopCharacteristics outputElement", text);
         }
         if let Some(text) = &mi.completion_condition {
+            c.expression(e, "completionCondition", text);
+        }
+    }
+    if let Kind::AdHocSubProcess {
+        active_elements,
+        completion_condition,
+        ..
+    } = &e.kind
+    {
+        if let Some(text) = active_elements {
+            c.expression(e, "zeebe:adHoc activeElementsCollection", text);
+        }
+        if let Some(text) = completion_condition {
             c.expression(e, "completionCondition", text);
         }
     }
@@ -454,6 +483,8 @@ fn element(c: &mut Ctx<'_>, s: &Index<'_>, e: &FlowElement, in_scope: ScopeKind)
                         | Trigger::Signal { .. }
                 ),
                 ScopeKind::SubProcess => matches!(trigger, Trigger::None),
+                // Said once for the scope, above.
+                ScopeKind::AdHoc => true,
                 ScopeKind::Process => matches!(
                     trigger,
                     Trigger::None | Trigger::Timer { .. } | Trigger::Message { .. }
@@ -462,7 +493,7 @@ fn element(c: &mut Ctx<'_>, s: &Index<'_>, e: &FlowElement, in_scope: ScopeKind)
             if !ok {
                 let allowed = match in_scope {
                     ScopeKind::EventSubProcess => "message, error, timer, escalation, signal",
-                    ScopeKind::SubProcess => "none",
+                    ScopeKind::SubProcess | ScopeKind::AdHoc => "none",
                     ScopeKind::Process => "none, timer, message",
                 };
                 c.find(e, unsupported_trigger(trigger, allowed));
@@ -662,7 +693,12 @@ fn element(c: &mut Ctx<'_>, s: &Index<'_>, e: &FlowElement, in_scope: ScopeKind)
             e,
             "transactions (with compensation and cancel) are not supported",
         ),
-        Kind::AdHocSubProcess { .. } => c.find(e, "ad-hoc sub-processes are not supported"),
+        Kind::AdHocSubProcess { scope: inner, .. } => {
+            if e.zeebe.task_type.is_some() {
+                c.find(e, "an ad-hoc sub-process run by a job worker (zeebe:taskDefinition) is not supported; start its elements with activeElementsCollection or through the API");
+            }
+            scope(c, inner, ScopeKind::AdHoc);
+        }
         Kind::ComplexGateway => c.find(e, "complex gateways are not supported"),
         Kind::ExclusiveGateway { default } | Kind::InclusiveGateway { default } => {
             if e.outgoing.len() > 1 {

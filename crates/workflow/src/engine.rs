@@ -46,6 +46,9 @@ pub enum EngineError {
     /// read: the element cannot wait.
     #[error("{element:?} cannot wait: {message}")]
     CannotWait { element: String, message: String },
+    /// Elements asked of an ad-hoc sub-process that cannot be started there.
+    #[error("ad-hoc sub-process {ad_hoc:?}: {message}")]
+    AdHoc { ad_hoc: String, message: String },
 }
 
 /// What a wait is for.
@@ -161,6 +164,10 @@ struct ScopeState {
     /// One instance of a multi-instance sub-process: its place in the collection.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     item: Option<usize>,
+    /// An ad-hoc sub-process whose completion condition held while it waits for the elements
+    /// still running: nothing more is started in it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    closing: bool,
 }
 
 impl ScopeState {
@@ -173,6 +180,7 @@ impl ScopeState {
             done: false,
             vars: Map::new(),
             item: None,
+            closing: false,
         }
     }
 }
@@ -239,7 +247,7 @@ fn find_scope<'a>(s: &'a Scope, owner: &str) -> Option<&'a Scope> {
     for e in &s.elements {
         if let Kind::SubProcess { scope, .. }
         | Kind::Transaction { scope }
-        | Kind::AdHocSubProcess { scope } = &e.kind
+        | Kind::AdHocSubProcess { scope, .. } = &e.kind
         {
             if e.id == owner {
                 return Some(scope);
@@ -465,6 +473,41 @@ impl Instance {
         expr: &dyn Expressions,
     ) -> Result<Step, EngineError> {
         self.atomically(|i| i.throw_inner(defs, wait, code, expr))
+    }
+
+    /// Starts elements of a running ad-hoc sub-process (by the sub-process's id), as Camunda's
+    /// "activate activities within an ad-hoc sub-process" does.
+    pub fn activate_ad_hoc(
+        &mut self,
+        defs: &Definitions,
+        ad_hoc: &str,
+        elements: &[String],
+        expr: &dyn Expressions,
+    ) -> Result<Step, EngineError> {
+        self.atomically(|i| {
+            let mut run = i.run(defs, expr)?;
+            let scope = (0..i.scopes.len())
+                .find(|&s| {
+                    let st = &i.scopes[s];
+                    !st.done && !st.closing && st.owner.as_deref() == Some(ad_hoc)
+                })
+                .ok_or_else(|| EngineError::AdHoc {
+                    ad_hoc: ad_hoc.to_owned(),
+                    message: "it is not running".into(),
+                })?;
+            if !matches!(
+                i.element(&run, i.scopes[scope].parent.unwrap_or(0), ad_hoc)?.kind,
+                Kind::AdHocSubProcess { .. }
+            ) {
+                return Err(EngineError::AdHoc {
+                    ad_hoc: ad_hoc.to_owned(),
+                    message: "it is not an ad-hoc sub-process".into(),
+                });
+            }
+            i.activate(&mut run, scope, elements)?;
+            i.drain(&mut run)?;
+            Ok(run.step)
+        })
     }
 
     fn complete_inner(
@@ -921,6 +964,33 @@ impl Instance {
                     Ok(())
                 }
             },
+            Kind::AdHocSubProcess {
+                active_elements, ..
+            } => {
+                let child = self.open_scope(run, scope, e, Map::new(), None)?;
+                self.arm_scope_boundaries(run, scope, e, child)?;
+                // The elements the collection names start; none (no collection, an empty list)
+                // leaves the sub-process waiting for elements to be activated.
+                let ids = match active_elements {
+                    None => Vec::new(),
+                    Some(expression) => {
+                        let value = Self::eval(run, &e.id, expression, &self.variables_in(child))?;
+                        let ids = value.as_array().and_then(|items| {
+                            items
+                                .iter()
+                                .map(|i| i.as_str().map(str::to_owned))
+                                .collect::<Option<Vec<String>>>()
+                        });
+                        ids.ok_or_else(|| EngineError::AdHoc {
+                            ad_hoc: e.id.clone(),
+                            message: format!(
+                                "activeElementsCollection {expression:?} gave {value}, not a list of element ids"
+                            ),
+                        })?
+                    }
+                };
+                self.activate(run, child, &ids)
+            }
             Kind::ParallelGateway | Kind::InclusiveGateway { .. } if e.incoming.len() > 1 => {
                 self.join(run, scope, e, via.unwrap_or_default())
             }
@@ -1087,14 +1157,18 @@ impl Instance {
         locals: Map<String, Json>,
         item: Option<usize>,
     ) -> Result<usize, EngineError> {
-        let Kind::SubProcess { scope: inner, .. } = &e.kind else {
-            return Err(EngineError::Broken(e.id.clone()));
+        // An ad-hoc sub-process has no start event: the caller starts its elements.
+        let start = match &e.kind {
+            Kind::SubProcess { scope: inner, .. } => Some(
+                inner
+                    .elements
+                    .iter()
+                    .find(|x| matches!(x.kind, Kind::StartEvent { .. }))
+                    .ok_or_else(|| EngineError::Broken(format!("{} (start event)", e.id)))?,
+            ),
+            Kind::AdHocSubProcess { .. } => None,
+            _ => return Err(EngineError::Broken(e.id.clone())),
         };
-        let start = inner
-            .elements
-            .iter()
-            .find(|x| matches!(x.kind, Kind::StartEvent { .. }))
-            .ok_or_else(|| EngineError::Broken(format!("{} (start event)", e.id)))?;
         let mut vars = locals;
         if !e.zeebe.inputs.is_empty() {
             let mut seen = self.variables_in(scope).into_owned();
@@ -1111,8 +1185,70 @@ impl Instance {
         state.item = item;
         self.scopes.push(state);
         self.arm_event_subs(run, child)?;
-        self.spawn(run, child, &start.id, None);
+        if let Some(start) = start {
+            self.spawn(run, child, &start.id, None);
+        }
         Ok(child)
+    }
+
+    /// Starts elements of the ad-hoc sub-process running in `scope`, by id: each must be an
+    /// element of it that a token can start at (not a boundary event).
+    fn activate(
+        &mut self,
+        run: &mut Run<'_>,
+        scope: usize,
+        ids: &[String],
+    ) -> Result<(), EngineError> {
+        let model = self.model(run, scope)?;
+        let owner = self.scopes[scope].owner.clone().unwrap_or_default();
+        for id in ids {
+            let known = model.element(id).is_some_and(|x| {
+                !matches!(
+                    x.kind,
+                    Kind::BoundaryEvent { .. } | Kind::StartEvent { .. } | Kind::EndEvent { .. }
+                )
+            });
+            if !known {
+                return Err(EngineError::AdHoc {
+                    ad_hoc: owner,
+                    message: format!("{id:?} is not an element of it that can be started"),
+                });
+            }
+        }
+        for id in ids {
+            self.spawn(run, scope, id, None);
+        }
+        Ok(())
+    }
+
+    /// An inner element of an ad-hoc sub-process completed: its completion condition is asked.
+    /// When it holds, the sub-process completes at once (its other elements cancelled), or,
+    /// with `cancelRemainingInstances="false"`, once they are done. Returns whether it
+    /// completed.
+    fn ad_hoc_condition(&mut self, run: &mut Run<'_>, scope: usize) -> Result<bool, EngineError> {
+        let (Some(parent), Some(owner)) =
+            (self.scopes[scope].parent, self.scopes[scope].owner.clone())
+        else {
+            return Ok(false);
+        };
+        let Kind::AdHocSubProcess {
+            completion_condition: Some(condition),
+            cancel_remaining,
+            ..
+        } = &self.element(run, parent, &owner)?.kind
+        else {
+            return Ok(false);
+        };
+        let holds = Self::condition(run, &owner, condition, &self.variables_in(scope))?;
+        if !holds {
+            return Ok(false);
+        }
+        if *cancel_remaining {
+            self.finish_scope(run, scope, true)?;
+            return Ok(true);
+        }
+        self.scopes[scope].closing = true;
+        Ok(false)
     }
 
     /// One instance of a multi-instance sub-process: a scope whose own variables are its
@@ -1459,6 +1595,9 @@ impl Instance {
     ) -> Result<(), EngineError> {
         Self::record(run, e);
         self.take(scope, 1);
+        if self.ad_hoc_condition(run, scope)? {
+            return Ok(());
+        }
         let flows: Vec<&SequenceFlow> = self
             .model(run, scope)?
             .flows

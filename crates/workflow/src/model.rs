@@ -169,8 +169,17 @@ pub enum Kind {
     Transaction {
         scope: Box<Scope>,
     },
+    /// Camunda 8's ad-hoc sub-process: its inner elements run in any order, as many times as
+    /// asked, or not at all.
     AdHocSubProcess {
         scope: Box<Scope>,
+        /// `zeebe:adHoc activeElementsCollection`: the ids of the elements to start on entry.
+        active_elements: Option<String>,
+        /// `completionCondition`: asked each time an inner element completes.
+        completion_condition: Option<String>,
+        /// `cancelRemainingInstances` (default true): whether the elements still running are
+        /// cancelled when the condition holds, or waited for.
+        cancel_remaining: bool,
     },
     ExclusiveGateway {
         default: Option<String>,
@@ -217,7 +226,7 @@ impl Kind {
         match self {
             Kind::SubProcess { scope, .. }
             | Kind::Transaction { scope }
-            | Kind::AdHocSubProcess { scope } => Some(scope),
+            | Kind::AdHocSubProcess { scope, .. } => Some(scope),
             _ => None,
         }
     }

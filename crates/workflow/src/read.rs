@@ -409,6 +409,16 @@ fn scope(container: &Node) -> Scope {
             },
             "adHocSubProcess" => Kind::AdHocSubProcess {
                 scope: Box::new(scope(n)),
+                active_elements: n
+                    .child(BPMN, "extensionElements")
+                    .and_then(|x| x.child(ZEEBE, "adHoc"))
+                    .and_then(|z| z.attr("activeElementsCollection"))
+                    .map(str::to_owned),
+                completion_condition: n
+                    .child(BPMN, "completionCondition")
+                    .map(|c| c.text.trim().to_owned())
+                    .filter(|t| !t.is_empty()),
+                cancel_remaining: n.attr("cancelRemainingInstances") != Some("false"),
             },
             "exclusiveGateway" => Kind::ExclusiveGateway {
                 default: n.attr("default").map(str::to_owned),

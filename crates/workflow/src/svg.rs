@@ -391,7 +391,7 @@ fn flows_of(s: &Scope) -> Vec<&SequenceFlow> {
     for e in &s.elements {
         if let Kind::SubProcess { scope, .. }
         | Kind::Transaction { scope }
-        | Kind::AdHocSubProcess { scope } = &e.kind
+        | Kind::AdHocSubProcess { scope, .. } = &e.kind
         {
             out.extend(flows_of(scope));
         }

@@ -13,6 +13,7 @@ on_both_databases!(
     long_polling_answers_when_a_job_appears,
     an_agency_system_publishes_a_message_it_was_granted,
     messages_wait_for_their_time_to_live_and_signals_reach_every_waiting_instance,
+    an_agency_system_starts_elements_of_an_ad_hoc_sub_process_it_was_granted,
 );
 
 const MODEL: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
@@ -368,4 +369,102 @@ async fn messages_wait_for_their_time_to_live_and_signals_reach_every_waiting_in
     app.run_engine().await;
     assert_eq!(store.status(&a).await.unwrap().0, "completed");
     assert_eq!(store.status(&b).await.unwrap().0, "completed");
+}
+
+/// Inspections for a building permit, started as the inspectorate's system decides.
+const INSPECTIONS: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" id="h">
+  <process id="permit" isExecutable="true">
+    <startEvent id="s"/>
+    <sequenceFlow id="a" sourceRef="s" targetRef="inspections"/>
+    <adHocSubProcess id="inspections">
+      <userTask id="fire-safety"/>
+      <serviceTask id="structure"><extensionElements><zeebe:taskDefinition type="structural-survey"/></extensionElements></serviceTask>
+    </adHocSubProcess>
+    <sequenceFlow id="b" sourceRef="inspections" targetRef="e"/>
+    <endEvent id="e"/>
+  </process>
+</definitions>"#;
+
+async fn an_agency_system_starts_elements_of_an_ad_hoc_sub_process_it_was_granted(app: TestApp) {
+    let store = ProcessStore::new(&app.db, &Feel);
+    store.deploy(INSPECTIONS).await.unwrap();
+    let inspectorate = store
+        .create_worker(
+            "inspectorate",
+            &[
+                "ad-hoc:inspections".to_owned(),
+                "structural-survey".to_owned(),
+            ],
+        )
+        .await
+        .unwrap();
+    let other = store
+        .create_worker("fhdyo-system", &["civil-registry.person".to_owned()])
+        .await
+        .unwrap();
+    let id = store
+        .start("permit", Some("YG-PERMIT-0002"), Map::new())
+        .await
+        .unwrap();
+    let path = format!("/api/v1/process-instances/{id}/ad-hoc-activities/inspections/activation");
+    let survey = json!({"elements": [{"elementId": "structure"}]});
+    let (status, _) = call(&app, None, &path, survey.clone()).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, body) = call(&app, Some(&other), &path, survey.clone()).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    let (status, body) = call(
+        &app,
+        Some(&inspectorate),
+        &path,
+        json!({"elements": [{"elementId": "roof"}]}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(body["detail"].as_str().unwrap().contains("roof"), "{body}");
+    let (status, _) = call(
+        &app,
+        Some(&inspectorate),
+        "/api/v1/process-instances/no-such/ad-hoc-activities/inspections/activation",
+        survey.clone(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, body) = call(
+        &app,
+        Some(&inspectorate),
+        "/api/v1/jobs/activate",
+        json!({"type": "structural-survey", "maxJobs": 5}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        body["jobs"],
+        json!([]),
+        "nothing started before it is asked for"
+    );
+
+    let (status, body) = call(&app, Some(&inspectorate), &path, survey).await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    let (_, body) = call(
+        &app,
+        Some(&inspectorate),
+        "/api/v1/jobs/activate",
+        json!({"type": "structural-survey", "maxJobs": 5}),
+    )
+    .await;
+    let key = body["jobs"][0]["key"].as_str().unwrap().to_owned();
+    let (status, _) = call(
+        &app,
+        Some(&inspectorate),
+        &format!("/api/v1/jobs/{key}/complete"),
+        json!({}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        store.status(&id).await.unwrap().0,
+        "completed",
+        "the only element started is done, so the sub-process and the process are"
+    );
 }

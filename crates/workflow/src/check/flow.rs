@@ -20,12 +20,14 @@ fn waits(e: &FlowElement) -> bool {
         // A sub-process waits if anything inside it does.
         Kind::SubProcess { scope, .. }
         | Kind::Transaction { scope }
-        | Kind::AdHocSubProcess { scope } => scope.walk().into_iter().any(waits),
+        | Kind::AdHocSubProcess { scope, .. } => scope.walk().into_iter().any(waits),
         _ => false,
     }
 }
 
-pub(super) fn warnings(c: &mut Ctx<'_>, s: &Scope) {
+/// `ad_hoc`: the scope is an ad-hoc sub-process, whose elements with no way in are started by
+/// name rather than reached.
+pub(super) fn warnings(c: &mut Ctx<'_>, s: &Scope, ad_hoc: bool) {
     let by_id: HashMap<&str, &FlowElement> =
         s.elements.iter().map(|e| (e.id.as_str(), e)).collect();
     let flows: HashMap<&str, &SequenceFlow> = s.flows.iter().map(|f| (f.id.as_str(), f)).collect();
@@ -37,13 +39,13 @@ pub(super) fn warnings(c: &mut Ctx<'_>, s: &Scope) {
                 .push(f.target.as_str());
         }
     }
-    unreachable(c, s, &next);
+    unreachable(c, s, &next, ad_hoc);
     deadlocks(c, s, &by_id, &flows);
     busy_loops(c, s, &by_id, &next);
 }
 
 /// Elements no path from a start event (or a boundary event of a reached activity) leads to.
-fn unreachable(c: &mut Ctx<'_>, s: &Scope, next: &HashMap<&str, Vec<&str>>) {
+fn unreachable(c: &mut Ctx<'_>, s: &Scope, next: &HashMap<&str, Vec<&str>>, ad_hoc: bool) {
     let mut attached: HashMap<&str, Vec<&str>> = HashMap::new();
     for e in &s.elements {
         if let Kind::BoundaryEvent { attached_to, .. } = &e.kind {
@@ -67,7 +69,8 @@ fn unreachable(c: &mut Ctx<'_>, s: &Scope, next: &HashMap<&str, Vec<&str>>) {
             Kind::IntermediateCatchEvent {
                 trigger: Trigger::Link { .. },
             } => true,
-            _ => false,
+            Kind::BoundaryEvent { .. } => false,
+            _ => ad_hoc && e.incoming.is_empty(),
         })
         .map(|e| e.id.as_str())
         .collect();

@@ -81,6 +81,7 @@ pub(super) fn is_incident(e: &StoreError) -> bool {
                 | EngineError::UncaughtError { .. }
                 | EngineError::TooManySteps(_)
                 | EngineError::CannotWait { .. }
+                | EngineError::AdHoc { .. }
                 | EngineError::Broken(_)
         ) | StoreError::Decision(_)
             | StoreError::NoDecision(_)
@@ -95,7 +96,8 @@ fn element_of(e: &StoreError, waiting: &str) -> String {
         StoreError::Engine(
             EngineError::Expression(el, _)
             | EngineError::NoMatchingFlow(el)
-            | EngineError::CannotWait { element: el, .. },
+            | EngineError::CannotWait { element: el, .. }
+            | EngineError::AdHoc { ad_hoc: el, .. },
         )
         | StoreError::Engine(EngineError::UncaughtError { element: el, .. }) => el.clone(),
         _ => waiting.to_owned(),
@@ -352,12 +354,51 @@ impl ProcessStore<'_> {
         variables: Map<String, Json>,
         by: &str,
     ) -> Result<(), StoreError> {
-        self.apply(instance_id, Some(by), None, move |i, _| {
-            i.variables.extend(variables.clone());
+        let mut tx = self.db.writer.begin().await?;
+        let set = variables.clone();
+        self.apply_in_public(&mut tx, instance_id, Some(by), None, move |i, _| {
+            i.variables.extend(set);
             Ok(Step::default())
         })
-        .await
-        .map(|_| ())
+        .await?;
+        // What is corrected is what a retry uses: where the request an incident holds (an
+        // officer's answers, a message's variables) carries a variable the administrator
+        // corrects, the retry carries the corrected value, as Camunda's retry reads the
+        // variables as they are then.
+        let open = sqlx::query(
+            "SELECT id, action FROM process_incidents WHERE instance_id = $1 AND resolved_at IS NULL",
+        )
+        .bind(instance_id)
+        .fetch_all(&mut *tx)
+        .await?;
+        for row in open {
+            let (id, text): (String, String) = (row.try_get(0)?, row.try_get(1)?);
+            let Ok(mut action) = serde_json::from_str::<Action>(&text) else {
+                continue;
+            };
+            let (Action::Complete { result: held, .. } | Action::Trigger { variables: held, .. }) =
+                &mut action
+            else {
+                continue;
+            };
+            let mut changed = false;
+            for (name, value) in &variables {
+                if let Some(old) = held.get_mut(name) {
+                    *old = value.clone();
+                    changed = true;
+                }
+            }
+            if changed {
+                sqlx::query("UPDATE process_incidents SET action = $1 WHERE id = $2")
+                    .bind(serde_json::to_string(&action).expect("actions serialise"))
+                    .bind(&id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
+        tx.commit().await?;
+        super::steps::forget(instance_id);
+        Ok(())
     }
 
     /// Resolves an incident by doing again what was asked when it happened (after the variables
@@ -415,19 +456,19 @@ impl ProcessStore<'_> {
                 .await
                 .map(|()| Step::default()),
             Action::Complete { wait, result } => {
-                self.apply_in_public(&mut tx, &instance, caused, &action, |i, d| {
+                self.apply_in_public(&mut tx, &instance, caused, Some(&action), |i, d| {
                     i.complete(d, wait, result, self.expr)
                 })
                 .await
             }
             Action::Trigger { wait, variables } => {
-                self.apply_in_public(&mut tx, &instance, caused, &action, |i, d| {
+                self.apply_in_public(&mut tx, &instance, caused, Some(&action), |i, d| {
                     i.trigger(d, wait, variables, self.expr)
                 })
                 .await
             }
             Action::Throw { wait, code } => {
-                self.apply_in_public(&mut tx, &instance, caused, &action, |i, d| {
+                self.apply_in_public(&mut tx, &instance, caused, Some(&action), |i, d| {
                     i.throw_error(d, wait, &code, self.expr)
                 })
                 .await

@@ -124,7 +124,7 @@ impl ProcessStore<'_> {
                 variables: variables.clone(),
             };
             return match self
-                .apply_in_public(&mut tx, &instance, None, &action, |i, d| {
+                .apply_in_public(&mut tx, &instance, None, Some(&action), |i, d| {
                     i.trigger(d, wait as u64, variables, self.expr)
                 })
                 .await
@@ -270,7 +270,7 @@ impl ProcessStore<'_> {
                 variables: variables.clone(),
             };
             match self
-                .apply_in_public(&mut tx, &instance, None, &action, |i, d| {
+                .apply_in_public(&mut tx, &instance, None, Some(&action), |i, d| {
                     i.trigger(d, wait as u64, variables, self.expr)
                 })
                 .await

@@ -72,7 +72,7 @@ impl ProcessStore<'_> {
                 };
                 let vars = variables.clone();
                 match self
-                    .apply_in_public(&mut tx, &instance, None, &action, move |i, d| {
+                    .apply_in_public(&mut tx, &instance, None, Some(&action), move |i, d| {
                         i.trigger(d, wait as u64, vars, self.expr)
                     })
                     .await

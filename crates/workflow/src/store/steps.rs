@@ -272,7 +272,7 @@ impl ProcessStore<'_> {
         tx: &mut Tx,
         instance_id: &str,
         resource: Option<&str>,
-        action: &Action,
+        action: Option<&Action>,
         f: impl FnOnce(&mut Instance, &Definitions) -> Result<Step, EngineError>,
     ) -> Result<Step, StoreError> {
         let mut loaded = self.load(&mut **tx, instance_id).await?;
@@ -288,13 +288,15 @@ impl ProcessStore<'_> {
                 self.save(tx, instance_id, &loaded, &step, resource).await?;
                 Ok(step)
             }
-            Err(e) if is_incident(&e) => {
+            Err(e) => {
                 forget(instance_id);
-                Err(self
-                    .raise_incident(tx, instance_id, action, &e, resource)
-                    .await?)
+                match action {
+                    Some(action) if is_incident(&e) => Err(self
+                        .raise_incident(tx, instance_id, action, &e, resource)
+                        .await?),
+                    _ => Err(e),
+                }
             }
-            Err(e) => Err(e),
         }
     }
 
@@ -304,7 +306,7 @@ impl ProcessStore<'_> {
         tx: &mut Tx,
         instance_id: &str,
         resource: Option<&str>,
-        action: &Action,
+        action: Option<&Action>,
         f: impl FnOnce(&mut Instance, &Definitions) -> Result<Step, EngineError>,
     ) -> Result<Step, StoreError> {
         self.apply_in(tx, instance_id, resource, action, f).await
@@ -324,6 +326,22 @@ impl ProcessStore<'_> {
         };
         self.apply(instance_id, resource, Some(&action), |i, d| {
             i.complete(d, wait_id, result.clone(), self.expr)
+        })
+        .await
+    }
+
+    /// Starts elements of a running ad-hoc sub-process of the instance (Camunda's "activate
+    /// activities within an ad-hoc sub-process"). Elements it does not have, or a step that
+    /// cannot be taken, are refused and change nothing.
+    pub async fn activate_ad_hoc(
+        &self,
+        instance_id: &str,
+        ad_hoc: &str,
+        elements: &[String],
+        resource: Option<&str>,
+    ) -> Result<Step, StoreError> {
+        self.apply(instance_id, resource, None, |i, d| {
+            i.activate_ad_hoc(d, ad_hoc, elements, self.expr)
         })
         .await
     }
@@ -397,7 +415,7 @@ impl ProcessStore<'_> {
             wait: wait_id,
             result: result.clone(),
         };
-        self.apply_in(tx, instance_id, resource, &action, |i, d| {
+        self.apply_in(tx, instance_id, resource, Some(&action), |i, d| {
             i.complete(d, wait_id, result, self.expr)
         })
         .await
