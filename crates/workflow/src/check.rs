@@ -82,12 +82,17 @@ struct Ctx<'a> {
     escalations: HashSet<&'a str>,
     signals: HashSet<&'a str>,
     processes: HashSet<&'a str>,
+    /// The process's own associations, where a sub-process's compensation boundary event may
+    /// also find its handler.
+    root_associations: HashMap<&'a str, &'a str>,
 }
 
 /// A (sub-)process's elements and flows by id.
 struct Index<'a> {
     elements: HashMap<&'a str, &'a FlowElement>,
     flows: HashMap<&'a str, &'a SequenceFlow>,
+    /// Associations by source (a compensation boundary event → its handler).
+    associations: HashMap<&'a str, &'a str>,
     /// Link catch events by name: how many.
     links: HashMap<&'a str, usize>,
 }
@@ -110,7 +115,13 @@ impl<'a> Index<'a> {
         for f in &s.flows {
             flows.entry(f.id.as_str()).or_insert(f);
         }
+        let associations = s
+            .associations
+            .iter()
+            .map(|(from, to)| (from.as_str(), to.as_str()))
+            .collect();
         Index {
+            associations,
             elements,
             flows,
             links,
@@ -177,6 +188,7 @@ pub fn check_against(defs: &Definitions, known: &Known) -> Vec<Finding> {
         escalations: defs.escalations.iter().map(|e| e.id.as_str()).collect(),
         signals: defs.signals.iter().map(|e| e.id.as_str()).collect(),
         processes: defs.processes.iter().map(|p| p.id.as_str()).collect(),
+        root_associations: HashMap::new(),
     };
     if defs.processes.is_empty() {
         c.push(
@@ -226,6 +238,12 @@ pub fn check_against(defs: &Definitions, known: &Known) -> Vec<Finding> {
                 Severity::Error,
             );
         }
+        c.root_associations = p
+            .scope
+            .associations
+            .iter()
+            .map(|(from, to)| (from.as_str(), to.as_str()))
+            .collect();
         scope(&mut c, &p.scope, ScopeKind::Process);
     }
     c.out
@@ -430,6 +448,12 @@ fn element(c: &mut Ctx<'_>, s: &Index<'_>, e: &FlowElement, in_scope: ScopeKind)
     for why in &e.refused {
         c.find(e, why.clone());
     }
+    if e.for_compensation && (!e.incoming.is_empty() || !e.outgoing.is_empty()) {
+        c.find(
+            e,
+            "a compensation handler (isForCompensation) has no incoming or outgoing sequence flows: compensation starts it",
+        );
+    }
     if e.standard_loop {
         c.find(
             e,
@@ -509,15 +533,17 @@ fn element(c: &mut Ctx<'_>, s: &Index<'_>, e: &FlowElement, in_scope: ScopeKind)
                     | Trigger::Message { .. }
                     | Trigger::Escalation { .. }
                     | Trigger::Signal { .. }
+                    | Trigger::Compensation { .. }
             ) {
                 c.find(
                     e,
                     unsupported_trigger(
                         trigger,
-                        "none, terminate, error, message, escalation, signal",
+                        "none, terminate, error, message, escalation, signal, compensation",
                     ),
                 );
             }
+            compensation_ref(c, s, e, trigger);
             // A message throw or end event is sent by a worker and needs no messageRef.
             if let Trigger::Escalation { .. } | Trigger::Signal { .. } = trigger {
                 trigger_details(c, e, trigger);
@@ -572,12 +598,17 @@ fn element(c: &mut Ctx<'_>, s: &Index<'_>, e: &FlowElement, in_scope: ScopeKind)
                     | Trigger::Link { .. }
                     | Trigger::Escalation { .. }
                     | Trigger::Signal { .. }
+                    | Trigger::Compensation { .. }
             ) {
                 c.find(
                     e,
-                    unsupported_trigger(trigger, "none, message, link, escalation, signal"),
+                    unsupported_trigger(
+                        trigger,
+                        "none, message, link, escalation, signal, compensation",
+                    ),
                 );
             }
+            compensation_ref(c, s, e, trigger);
             // A message throw or end event is sent by a worker and needs no messageRef.
             if let Trigger::Escalation { .. } | Trigger::Signal { .. } = trigger {
                 trigger_details(c, e, trigger);
@@ -612,11 +643,36 @@ fn element(c: &mut Ctx<'_>, s: &Index<'_>, e: &FlowElement, in_scope: ScopeKind)
                     | Trigger::Error { .. }
                     | Trigger::Escalation { .. }
                     | Trigger::Signal { .. }
+                    | Trigger::Compensation { .. }
             ) {
                 c.find(
                     e,
-                    unsupported_trigger(trigger, "timer, message, error, escalation, signal"),
+                    unsupported_trigger(
+                        trigger,
+                        "timer, message, error, escalation, signal, compensation",
+                    ),
                 );
+            }
+            if let Trigger::Compensation { .. } = trigger {
+                let handler = s
+                    .associations
+                    .get(e.id.as_str())
+                    .or_else(|| c.root_associations.get(e.id.as_str()))
+                    .and_then(|h| s.elements.get(h));
+                match handler {
+                    Some(h) if h.for_compensation && h.kind.is_activity() => {}
+                    Some(h) => c.find(
+                        e,
+                        format!(
+                            "its handler {:?} must be an activity marked isForCompensation",
+                            h.id
+                        ),
+                    ),
+                    None => c.find(
+                        e,
+                        "a compensation boundary event needs an association to its handler (an activity marked isForCompensation)",
+                    ),
+                }
             }
             // An escalation reaches a boundary from inside an embedded sub-process; one from a
             // called process is not passed up yet.
@@ -736,6 +792,25 @@ fn element(c: &mut Ctx<'_>, s: &Index<'_>, e: &FlowElement, in_scope: ScopeKind)
                     );
                 }
             }
+        }
+    }
+}
+
+/// A compensation throw's `activityRef` names an activity of the same (sub-)process.
+fn compensation_ref(c: &mut Ctx<'_>, s: &Index<'_>, e: &FlowElement, t: &Trigger) {
+    if let Trigger::Compensation {
+        activity: Some(activity),
+    } = t
+    {
+        if !s
+            .elements
+            .get(activity.as_str())
+            .is_some_and(|a| a.kind.is_activity())
+        {
+            c.find(
+                e,
+                format!("activityRef {activity:?} is not an activity of the same (sub-)process"),
+            );
         }
     }
 }

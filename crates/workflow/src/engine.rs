@@ -168,6 +168,14 @@ struct ScopeState {
     /// still running: nothing more is started in it.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     closing: bool,
+    /// Ended by cancellation (an interrupting event, a terminate end event, a boundary event)
+    /// rather than by completing: what completed inside it is not compensated.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    cancelled: bool,
+    /// A compensation handler running for the compensation throw event of this id in the
+    /// parent scope, which goes on once every handler it started is done.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    compensation: Option<String>,
 }
 
 impl ScopeState {
@@ -181,6 +189,8 @@ impl ScopeState {
             vars: Map::new(),
             item: None,
             closing: false,
+            cancelled: false,
+            compensation: None,
         }
     }
 }
@@ -218,6 +228,10 @@ pub struct Instance {
     scopes: Vec<ScopeState>,
     multi: BTreeMap<String, Multi>,
     next_wait: u64,
+    /// Activities that completed and have a compensation handler: (scope, activity), each
+    /// compensated at most once.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    compensable: Vec<(usize, String)>,
 }
 
 /// What one call changed.
@@ -241,6 +255,30 @@ struct Run<'a> {
     queue: VecDeque<(usize, String, Option<String>)>,
     step: Step,
     count: usize,
+    /// The activities with a compensation boundary event, found when first needed.
+    compensated: std::cell::OnceCell<HashSet<String>>,
+}
+
+impl Run<'_> {
+    fn has_compensation(&self, activity: &str) -> bool {
+        self.compensated
+            .get_or_init(|| {
+                self.process
+                    .scope
+                    .walk()
+                    .into_iter()
+                    .filter_map(|e| match &e.kind {
+                        Kind::BoundaryEvent {
+                            trigger: Trigger::Compensation { .. },
+                            attached_to,
+                            ..
+                        } => Some(attached_to.clone()),
+                        _ => None,
+                    })
+                    .collect()
+            })
+            .contains(activity)
+    }
 }
 
 fn find_scope<'a>(s: &'a Scope, owner: &str) -> Option<&'a Scope> {
@@ -314,6 +352,7 @@ impl Instance {
             scopes: vec![ScopeState::new(None, None)],
             multi: BTreeMap::new(),
             next_wait: 1,
+            compensable: Vec::new(),
         };
         let mut run = Run {
             defs,
@@ -322,6 +361,7 @@ impl Instance {
             queue: VecDeque::new(),
             step: Step::default(),
             count: 0,
+            compensated: std::cell::OnceCell::new(),
         };
         inst.arm_event_subs(&mut run, 0)?;
         inst.spawn(&mut run, 0, &start.id, None);
@@ -346,6 +386,7 @@ impl Instance {
             queue: VecDeque::new(),
             step: Step::default(),
             count: 0,
+            compensated: std::cell::OnceCell::new(),
         })
     }
 
@@ -869,6 +910,12 @@ impl Instance {
                 }
             }
             Kind::IntermediateThrowEvent {
+                trigger: Trigger::Compensation { activity },
+            }
+            | Kind::EndEvent {
+                trigger: Trigger::Compensation { activity },
+            } => self.compensate(run, scope, e, activity.as_deref()),
+            Kind::IntermediateThrowEvent {
                 trigger: Trigger::Signal { signal },
             } => {
                 run.step.signals.push(Self::signal_name(run, signal));
@@ -1226,6 +1273,9 @@ impl Instance {
     /// with `cancelRemainingInstances="false"`, once they are done. Returns whether it
     /// completed.
     fn ad_hoc_condition(&mut self, run: &mut Run<'_>, scope: usize) -> Result<bool, EngineError> {
+        if self.scopes[scope].compensation.is_some() {
+            return Ok(false);
+        }
         let (Some(parent), Some(owner)) =
             (self.scopes[scope].parent, self.scopes[scope].owner.clone())
         else {
@@ -1289,7 +1339,7 @@ impl Instance {
             .model(run, scope)?
             .elements
             .iter()
-            .filter(|b| matches!(&b.kind, Kind::BoundaryEvent { attached_to, trigger, .. } if attached_to == activity && !matches!(trigger, Trigger::Error { .. } | Trigger::Escalation { .. })))
+            .filter(|b| matches!(&b.kind, Kind::BoundaryEvent { attached_to, trigger, .. } if attached_to == activity && !matches!(trigger, Trigger::Error { .. } | Trigger::Escalation { .. } | Trigger::Compensation { .. })))
             .collect();
         let mut armed = Vec::new();
         for b in boundaries {
@@ -1595,6 +1645,9 @@ impl Instance {
     ) -> Result<(), EngineError> {
         Self::record(run, e);
         self.take(scope, 1);
+        if e.kind.is_activity() && !e.for_compensation && run.has_compensation(&e.id) {
+            self.compensable.push((scope, e.id.clone()));
+        }
         if self.ad_hoc_condition(run, scope)? {
             return Ok(());
         }
@@ -1692,6 +1745,19 @@ impl Instance {
         scope: usize,
         terminate: bool,
     ) -> Result<(), EngineError> {
+        if let Some(throw) = self.scopes[scope].compensation.clone() {
+            // A compensation handler is done: its throw event goes on after the last one.
+            self.scopes[scope].done = true;
+            let parent = self.scopes[scope].parent.unwrap_or(0);
+            let pending = self.scopes.iter().any(|s| {
+                s.parent == Some(parent) && s.compensation.as_deref() == Some(&throw) && !s.done
+            });
+            if pending {
+                return Ok(());
+            }
+            let e = self.element(run, parent, &throw)?;
+            return self.compensated(run, parent, e);
+        }
         self.scopes[scope].done = true;
         if terminate {
             self.cancel_within(run, scope);
@@ -1738,6 +1804,7 @@ impl Instance {
                     s.done = true;
                 }
                 run.queue.clear();
+                self.compensable.clear();
                 self.ended = true;
                 Ok(())
             }
@@ -1770,6 +1837,9 @@ impl Instance {
         }
         for i in 0..self.scopes.len() {
             if self.inside(i, scope) {
+                if !self.scopes[i].done {
+                    self.scopes[i].cancelled = true;
+                }
                 self.scopes[i].done = true;
             }
         }
@@ -2046,6 +2116,9 @@ impl Instance {
             self.withdraw_inside(run, scope);
             for i in 0..self.scopes.len() {
                 if i != scope && self.inside(i, scope) {
+                    if !self.scopes[i].done {
+                        self.scopes[i].cancelled = true;
+                    }
                     self.scopes[i].done = true;
                 }
             }
@@ -2072,6 +2145,136 @@ impl Instance {
         self.arm_event_subs(run, child)?;
         self.spawn(run, child, &start.id, None);
         Ok(())
+    }
+
+    /// A compensation throw or end event: the handlers of the activities that completed in
+    /// its scope (and in the sub-processes of it that completed), or only of `only`, start
+    /// all at once, each in a scope of its own; the event waits until they are done, as in
+    /// Camunda. A throw in an event sub-process compensates the scope the sub-process is in.
+    fn compensate(
+        &mut self,
+        run: &mut Run<'_>,
+        scope: usize,
+        e: &FlowElement,
+        only: Option<&str>,
+    ) -> Result<(), EngineError> {
+        let in_event_sub = match (self.scopes[scope].parent, self.scopes[scope].owner.clone()) {
+            (Some(parent), Some(owner)) => matches!(
+                self.element(run, parent, &owner)?.kind,
+                Kind::SubProcess {
+                    triggered_by_event: true,
+                    ..
+                }
+            ),
+            _ => false,
+        };
+        let target = if in_event_sub {
+            self.scopes[scope].parent.unwrap_or(scope)
+        } else {
+            scope
+        };
+        let chosen: Vec<(usize, String)> = self
+            .compensable
+            .iter()
+            .filter(|(s, activity)| {
+                self.completed_within(*s, target)
+                    && only.is_none_or(|o| {
+                        (*s == target && activity == o) || self.below(*s, target, o)
+                    })
+            })
+            .cloned()
+            .collect();
+        self.compensable.retain(|r| !chosen.contains(r));
+        let mut started = 0;
+        for (s, activity) in chosen {
+            let Some(handler) = self.handler_of(run, s, &activity)? else {
+                continue;
+            };
+            let mut state = ScopeState::new(Some(scope), self.scopes[s].owner.clone());
+            if s != target {
+                // A completed sub-process's handler sees its variables as they were.
+                state.vars = self.scopes[s].vars.clone();
+            }
+            state.compensation = Some(e.id.clone());
+            let child = self.scopes.len();
+            self.scopes.push(state);
+            self.spawn(run, child, &handler, None);
+            started += 1;
+        }
+        if started == 0 {
+            return self.compensated(run, scope, e);
+        }
+        Ok(())
+    }
+
+    /// Every handler a compensation event started is done: the event completes.
+    fn compensated(
+        &mut self,
+        run: &mut Run<'_>,
+        scope: usize,
+        e: &FlowElement,
+    ) -> Result<(), EngineError> {
+        if let Kind::EndEvent { .. } = e.kind {
+            Self::record(run, e);
+            self.take(scope, 1);
+            if self.scopes[scope].live == 0 && !self.scopes[scope].done {
+                return self.finish_scope(run, scope, false);
+            }
+            return Ok(());
+        }
+        self.leave(run, scope, e)
+    }
+
+    /// Whether `s` is `target`, or a scope inside it whose sub-processes (up to `target`) all
+    /// completed.
+    fn completed_within(&self, s: usize, target: usize) -> bool {
+        let mut at = s;
+        while at != target {
+            let st = &self.scopes[at];
+            if !st.done || st.cancelled || st.compensation.is_some() {
+                return false;
+            }
+            match st.parent {
+                Some(p) => at = p,
+                None => return false,
+            }
+        }
+        true
+    }
+
+    /// Whether `s` lies inside the sub-process `owner` that ran in `target`.
+    fn below(&self, s: usize, target: usize, owner: &str) -> bool {
+        let mut at = s;
+        while let Some(parent) = self.scopes[at].parent {
+            if parent == target {
+                return self.scopes[at].owner.as_deref() == Some(owner);
+            }
+            at = parent;
+        }
+        false
+    }
+
+    /// The compensation handler of an activity: the activity its compensation boundary
+    /// event's association points to.
+    fn handler_of(
+        &self,
+        run: &Run<'_>,
+        scope: usize,
+        activity: &str,
+    ) -> Result<Option<String>, EngineError> {
+        let model = self.model(run, scope)?;
+        let Some(boundary) = model.elements.iter().find(|b| {
+            matches!(&b.kind, Kind::BoundaryEvent { trigger: Trigger::Compensation { .. }, attached_to, .. } if attached_to == activity)
+        }) else {
+            return Ok(None);
+        };
+        let handler = model
+            .associations
+            .iter()
+            .chain(run.process.scope.associations.iter())
+            .find(|(source, _)| source == &boundary.id)
+            .map(|(_, target)| target.clone());
+        Ok(handler.filter(|h| model.element(h).is_some()))
     }
 
     fn boundary_for<'a>(

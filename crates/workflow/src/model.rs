@@ -54,6 +54,8 @@ pub struct Process {
 pub struct Scope {
     pub elements: Vec<FlowElement>,
     pub flows: Vec<SequenceFlow>,
+    /// `<association>`s (source → target): a compensation boundary event to its handler.
+    pub associations: Vec<(String, String)>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -101,7 +103,11 @@ pub enum Trigger {
         escalation: Option<String>,
     },
     Conditional,
-    Compensation,
+    /// Compensation: thrown, it undoes the completed activities of its scope (or only
+    /// `activityRef`'s); on a boundary, it names the activity a handler undoes.
+    Compensation {
+        activity: Option<String>,
+    },
     /// A link: a throw jumps to the catch of the same name in the same (sub-)process.
     Link {
         name: Option<String>,
@@ -122,7 +128,7 @@ impl Trigger {
             Trigger::Signal { .. } => "signal",
             Trigger::Escalation { .. } => "escalation",
             Trigger::Conditional => "conditional",
-            Trigger::Compensation => "compensation",
+            Trigger::Compensation { .. } => "compensation",
             Trigger::Link { .. } => "link",
             Trigger::Cancel => "cancel",
             Trigger::Multiple => "multiple",
@@ -310,6 +316,8 @@ pub struct FlowElement {
     pub multi_instance: Option<MultiInstance>,
     /// `standardLoopCharacteristics`: not executable (no engine of Camunda 8's family runs it).
     pub standard_loop: bool,
+    /// `isForCompensation`: a compensation handler, started only by compensation.
+    pub for_compensation: bool,
     pub zeebe: Zeebe,
     /// What of the element cannot run here and why (Camunda 7 extensions Yagona does not run,
     /// JUEL that is not plain): reported by the check before deployment.

@@ -231,7 +231,9 @@ fn trigger(n: &Node) -> Trigger {
             escalation: d.attr("escalationRef").map(str::to_owned),
         },
         "conditionalEventDefinition" => Trigger::Conditional,
-        "compensateEventDefinition" => Trigger::Compensation,
+        "compensateEventDefinition" => Trigger::Compensation {
+            activity: d.attr("activityRef").map(str::to_owned),
+        },
         "linkEventDefinition" => Trigger::Link {
             name: d.attr("name").map(str::to_owned),
         },
@@ -429,7 +431,14 @@ fn scope(container: &Node) -> Scope {
             "parallelGateway" => Kind::ParallelGateway,
             "eventBasedGateway" => Kind::EventBasedGateway,
             "complexGateway" => Kind::ComplexGateway,
-            // Lanes, data objects, annotations and associations describe; they do not run.
+            // A compensation boundary event's handler is named by an association.
+            "association" => {
+                if let (Some(source), Some(target)) = (n.attr("sourceRef"), n.attr("targetRef")) {
+                    s.associations.push((source.to_owned(), target.to_owned()));
+                }
+                continue;
+            }
+            // Lanes, data objects and annotations describe; they do not run.
             _ => continue,
         };
         let mut zeebe = zeebe(n);
@@ -450,6 +459,7 @@ fn scope(container: &Node) -> Scope {
             outgoing: refs(n, "outgoing"),
             multi_instance: multi,
             standard_loop: n.child(BPMN, "standardLoopCharacteristics").is_some(),
+            for_compensation: n.attr("isForCompensation") == Some("true"),
             zeebe,
             refused,
         });

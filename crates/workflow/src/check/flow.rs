@@ -83,7 +83,11 @@ fn unreachable(c: &mut Ctx<'_>, s: &Scope, next: &HashMap<&str, Vec<&str>>, ad_h
     }
     for e in &s.elements {
         // A boundary event of an unreachable activity is unreachable with it: said once.
-        if !seen.contains(e.id.as_str()) && !matches!(e.kind, Kind::BoundaryEvent { .. }) {
+        // A compensation handler is started by compensation, not reached.
+        if !seen.contains(e.id.as_str())
+            && !matches!(e.kind, Kind::BoundaryEvent { .. })
+            && !e.for_compensation
+        {
             c.warn(e, "unreachable: no path from a start event leads here");
         }
     }
