@@ -511,14 +511,17 @@ fn element(c: &mut Ctx<'_>, s: &Index<'_>, e: &FlowElement, in_scope: ScopeKind)
                 ScopeKind::AdHoc => true,
                 ScopeKind::Process => matches!(
                     trigger,
-                    Trigger::None | Trigger::Timer { .. } | Trigger::Message { .. }
+                    Trigger::None
+                        | Trigger::Timer { .. }
+                        | Trigger::Message { .. }
+                        | Trigger::Signal { .. }
                 ),
             };
             if !ok {
                 let allowed = match in_scope {
                     ScopeKind::EventSubProcess => "message, error, timer, escalation, signal",
                     ScopeKind::SubProcess | ScopeKind::AdHoc => "none",
-                    ScopeKind::Process => "none, timer, message",
+                    ScopeKind::Process => "none, timer, message, signal",
                 };
                 c.find(e, unsupported_trigger(trigger, allowed));
             }

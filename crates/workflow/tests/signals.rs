@@ -8,7 +8,10 @@ use support::Fresh;
 use yagona_workflow::feel::Feel;
 use yagona_workflow::store::ProcessStore;
 
-on_both_databases!(a_signal_reaches_every_wait_for_it_once);
+on_both_databases!(
+    a_signal_reaches_every_wait_for_it_once,
+    a_signal_starts_each_process_with_a_signal_start_event_once
+);
 
 const MODELS: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="x">
@@ -94,4 +97,48 @@ async fn a_signal_reaches_every_wait_for_it_once(f: Fresh) {
         store.variables(&late).await.unwrap()["day"],
         json!("2027-03-22")
     );
+}
+
+/// On an unscheduled day off, each agency's rescheduling process starts by itself.
+const RESCHEDULE: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="y">
+  <bpmn:signal id="Sig_Holiday" name="unscheduled-holiday"/>
+  <bpmn:process id="reschedule" isExecutable="true">
+    <bpmn:startEvent id="on-holiday"><bpmn:signalEventDefinition signalRef="Sig_Holiday"/></bpmn:startEvent>
+    <bpmn:sequenceFlow id="f1" sourceRef="on-holiday" targetRef="move"/>
+    <bpmn:userTask id="move" name="Move the appointments"/>
+    <bpmn:sequenceFlow id="f2" sourceRef="move" targetRef="e"/>
+    <bpmn:endEvent id="e"/>
+  </bpmn:process>
+</bpmn:definitions>"#;
+
+async fn a_signal_starts_each_process_with_a_signal_start_event_once(f: Fresh) {
+    let store = ProcessStore::new(&f.db, &Feel);
+    let defs = yagona_workflow::read(RESCHEDULE).unwrap();
+    let findings = yagona_workflow::check(&defs);
+    assert!(findings.is_empty(), "{findings:?}");
+    store.deploy(RESCHEDULE).await.unwrap();
+    let count = || async {
+        sqlx::query_scalar::<_, i64>(
+            "SELECT COUNT(*) FROM process_instances WHERE process_id = 'reschedule'",
+        )
+        .fetch_one(&f.db.pool)
+        .await
+        .unwrap()
+    };
+    store
+        .broadcast("unscheduled-holiday", json!({"day": "2026-12-08"}).as_object().unwrap().clone())
+        .await
+        .unwrap();
+    store.broadcast("some-other-signal", Map::new()).await.unwrap();
+    assert_eq!(count().await, 0, "started by the loop, not by the broadcast");
+    assert_eq!(store.fire_due_timers("n1", Utc::now()).await.unwrap(), 1);
+    assert_eq!(store.fire_due_timers("n2", Utc::now()).await.unwrap(), 0, "once");
+    assert_eq!(count().await, 1);
+    let id: String = sqlx::query_scalar("SELECT id FROM process_instances WHERE process_id = 'reschedule'")
+        .fetch_one(&f.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(store.variables(&id).await.unwrap()["day"], json!("2026-12-08"));
+    assert_eq!(store.user_tasks_of(&id).await.unwrap().len(), 1);
 }

@@ -147,6 +147,28 @@ impl ProcessStore<'_> {
                         }
                     }
                 }
+                // The signals that start this version (by the signal's name, as broadcast).
+                for e in &p.scope.elements {
+                    if let Kind::StartEvent {
+                        trigger: crate::model::Trigger::Signal { signal: Some(s) },
+                        ..
+                    } = &e.kind
+                    {
+                        let name = defs
+                            .signals
+                            .iter()
+                            .find(|x| &x.id == s)
+                            .and_then(|x| x.name.clone())
+                            .unwrap_or_else(|| s.clone());
+                        sqlx::query("INSERT INTO process_signal_starts (signal_name, process_id, version, element_id) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING")
+                            .bind(name)
+                            .bind(&p.id)
+                            .bind(version)
+                            .bind(&e.id)
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                }
             }
             out.push((p.id.clone(), version));
         }

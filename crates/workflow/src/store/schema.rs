@@ -183,4 +183,15 @@ pub const MIGRATIONS: &[Migration] = &[
             PRIMARY KEY (signal_id, instance_id, wait_id)
         );",
     },
+    Migration {
+        version: 11,
+        name: "signal start events",
+        sql: "CREATE TABLE process_signal_starts (
+            signal_name TEXT NOT NULL,
+            process_id TEXT NOT NULL,
+            version BIGINT NOT NULL,
+            element_id TEXT NOT NULL,
+            PRIMARY KEY (signal_name, process_id, version)
+        );",
+    },
 ];
