@@ -677,17 +677,16 @@ fn element(c: &mut Ctx<'_>, s: &Index<'_>, e: &FlowElement, in_scope: ScopeKind)
                     ),
                 }
             }
-            // An escalation reaches a boundary from inside an embedded sub-process; one from a
-            // called process is not passed up yet.
+            // An escalation reaches a boundary from inside an embedded sub-process, or from the
+            // process a call activity called.
             if matches!(trigger, Trigger::Escalation { .. })
-                && !s
-                    .elements
-                    .get(attached_to.as_str())
-                    .is_some_and(|a| matches!(a.kind, Kind::SubProcess { .. }))
+                && !s.elements.get(attached_to.as_str()).is_some_and(|a| {
+                    matches!(a.kind, Kind::SubProcess { .. } | Kind::CallActivity)
+                })
             {
                 c.find(
                     e,
-                    "an escalation boundary event runs on an embedded sub-process (escalations from called processes are not passed up yet)",
+                    "an escalation boundary event runs on an embedded sub-process or a call activity (only they can throw one)",
                 );
             }
             if !s

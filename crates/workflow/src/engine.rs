@@ -244,6 +244,9 @@ pub struct Step {
     pub cancelled_waits: Vec<u64>,
     /// Signals thrown (by name), for the store to broadcast.
     pub signals: Vec<String>,
+    /// Escalations (by code) nobody in the instance caught: a called process passes them to
+    /// its call activity.
+    pub escalations: Vec<String>,
 }
 
 const MAX_STEPS: usize = 100_000;
@@ -546,6 +549,59 @@ impl Instance {
                 });
             }
             i.activate(&mut run, scope, elements)?;
+            i.drain(&mut run)?;
+            Ok(run.step)
+        })
+    }
+
+    /// An escalation the process called by this wait (a call activity) did not catch: caught
+    /// by an escalation boundary event of the call activity, else outwards from it as if
+    /// thrown there. An interrupting catch withdraws the call activity (and so ends the
+    /// called process); uncaught, it goes on up to this instance's own caller.
+    pub fn escalate_from(
+        &mut self,
+        defs: &Definitions,
+        wait: u64,
+        code: &str,
+        expr: &dyn Expressions,
+    ) -> Result<Step, EngineError> {
+        self.atomically(|i| {
+            let mut run = i.run(defs, expr)?;
+            let w = i
+                .waits
+                .iter()
+                .find(|x| x.id == wait)
+                .cloned()
+                .ok_or(EngineError::UnknownWait(wait))?;
+            let activity = i.element(&run, w.scope, &w.element)?;
+            let boundary = i.model(&run, w.scope)?.elements.iter().find(|b| {
+                matches!(&b.kind, Kind::BoundaryEvent { trigger: Trigger::Escalation { escalation }, attached_to, .. }
+                    if attached_to == &w.element && Self::catches_escalation(&run, escalation, code))
+            });
+            match boundary {
+                Some(b) => {
+                    if matches!(
+                        b.kind,
+                        Kind::BoundaryEvent {
+                            cancel_activity: true,
+                            ..
+                        }
+                    ) {
+                        if activity.multi_instance.is_some() {
+                            i.end_body(&mut run, w.scope, &w.element);
+                        } else {
+                            i.cancel_attached(&mut run, w.id);
+                            i.cancel_wait(&mut run, w.id);
+                        }
+                    } else {
+                        i.scopes[w.scope].live += 1;
+                    }
+                    i.leave(&mut run, w.scope, b)?;
+                }
+                None => {
+                    i.escalate(&mut run, w.scope, code)?;
+                }
+            }
             i.drain(&mut run)?;
             Ok(run.step)
         })
@@ -1963,6 +2019,7 @@ impl Instance {
             let (Some(parent), Some(owner)) =
                 (self.scopes[at].parent, self.scopes[at].owner.clone())
             else {
+                run.step.escalations.push(code.to_owned());
                 return Ok(true);
             };
             let boundary = self.model(run, parent)?.elements.iter().find(|b| {

@@ -146,7 +146,7 @@ fn unsupported_and_broken_elements_are_named_with_id_line_and_reason() {
             .any(|f| f.id == id && f.line == line && f.reason.contains(reason))
     };
     assert!(
-        has("start", 4, "a signal startEvent is not supported"),
+        has("start", 4, "needs a signalRef to a <signal> of the file"),
         "{findings:#?}"
     );
     assert!(has("notify", 5, "needs a job type"));

@@ -234,7 +234,19 @@ impl ProcessStore<'_> {
                     w.inputs.clone()
                 };
                 let (mut child, mut child_step) =
-                    Instance::start(&child_defs, Some(&called), vars, self.expr)?;
+                    match Instance::start(&child_defs, Some(&called), vars, self.expr) {
+                        Ok(started) => started,
+                        // The called process failed at once with an error it does not catch:
+                        // thrown at the call activity, as if it had run.
+                        Err(crate::engine::EngineError::UncaughtError { code, .. }) => {
+                            self.apply_in_public(tx, id, None, None, |i, d| {
+                                i.throw_error(d, w.id, &code, self.expr)
+                            })
+                            .await?;
+                            continue;
+                        }
+                        Err(e) => return Err(e.into()),
+                    };
                 self.settle(&mut child, &child_defs, &mut child_step)
                     .await?;
                 self.insert_instance(
@@ -249,7 +261,31 @@ impl ProcessStore<'_> {
                 )
                 .await?;
             }
-            if let (true, Some((caller, wait))) = (instance.ended, parent) {
+            // Escalations nobody in this called process caught go to its call activity; an
+            // interrupting catch there withdraws the call (and so ends this process).
+            let mut called = true;
+            if let Some((caller, wait)) = parent {
+                for code in &step.escalations {
+                    let caught = self
+                        .apply_in_public(tx, caller, None, None, |i, d| {
+                            i.escalate_from(d, *wait, code, self.expr)
+                        })
+                        .await;
+                    match caught {
+                        Ok(s) if s.cancelled_waits.contains(wait) => {
+                            called = false;
+                            break;
+                        }
+                        Ok(_) => {}
+                        Err(StoreError::Engine(crate::engine::EngineError::UnknownWait(_))) => {
+                            called = false;
+                            break;
+                        }
+                        Err(e) => return Err(e),
+                    }
+                }
+            }
+            if let (true, true, Some((caller, wait))) = (called, instance.ended, parent) {
                 self.complete_in(tx, caller, *wait, instance.variables.clone(), None)
                     .await?;
             }
@@ -259,7 +295,7 @@ impl ProcessStore<'_> {
 
     /// Ends the processes called by these (withdrawn) waits of `caller`, and their own called
     /// processes: their waits go, and they are marked terminated, in the caller's transaction.
-    async fn terminate_called(
+    pub(super) async fn terminate_called(
         &self,
         tx: &mut Tx,
         caller: &str,

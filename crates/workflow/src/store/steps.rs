@@ -90,6 +90,7 @@ impl ProcessStore<'_> {
             step.new_waits.extend(more.new_waits);
             step.cancelled_waits.extend(more.cancelled_waits);
             step.signals.extend(more.signals);
+            step.escalations.extend(more.escalations);
             step.cancelled_waits.push(wait);
         }
         Err(StoreError::Engine(EngineError::TooManySteps(1000)))
@@ -246,7 +247,23 @@ impl ProcessStore<'_> {
         resource: Option<&str>,
         f: &impl Fn(&mut Instance, &Definitions) -> Result<Step, EngineError>,
     ) -> Result<Step, StoreError> {
-        let mut step = f(&mut loaded.instance, &loaded.defs)?;
+        let mut step = match f(&mut loaded.instance, &loaded.defs) {
+            Err(EngineError::UncaughtError { element, code }) if loaded.parent.is_some() => {
+                // Not caught in this called process: its call activity may catch it.
+                let mut tx = self.db.writer.begin().await?;
+                match self
+                    .propagate_error(&mut tx, instance_id, &loaded, &code, resource)
+                    .await?
+                {
+                    Some(step) => {
+                        tx.commit().await?;
+                        return Ok(step);
+                    }
+                    None => return Err(EngineError::UncaughtError { element, code }.into()),
+                }
+            }
+            other => other?,
+        };
         self.settle(&mut loaded.instance, &loaded.defs, &mut step)
             .await?;
         loop {
@@ -277,7 +294,18 @@ impl ProcessStore<'_> {
     ) -> Result<Step, StoreError> {
         let mut loaded = self.load(&mut **tx, instance_id).await?;
         let stepped = async {
-            let mut step = f(&mut loaded.instance, &loaded.defs)?;
+            let mut step = match f(&mut loaded.instance, &loaded.defs) {
+                Err(EngineError::UncaughtError { element, code }) if loaded.parent.is_some() => {
+                    return match self
+                        .propagate_error(tx, instance_id, &loaded, &code, resource)
+                        .await?
+                    {
+                        Some(step) => Ok(step),
+                        None => Err(EngineError::UncaughtError { element, code }.into()),
+                    };
+                }
+                other => other?,
+            };
             self.settle(&mut loaded.instance, &loaded.defs, &mut step)
                 .await?;
             Ok::<_, StoreError>(step)
@@ -298,6 +326,40 @@ impl ProcessStore<'_> {
                 }
             }
         }
+    }
+
+    /// A BPMN error a called process did not catch, thrown at its call activity (in `tx`), as
+    /// Camunda propagates it: caught there or further out — and then the called process ends —
+    /// or, caught nowhere up the chain of callers, `None` (the caller raises the incident where
+    /// the error was thrown).
+    fn propagate_error<'b>(
+        &'b self,
+        tx: &'b mut Tx,
+        instance_id: &'b str,
+        loaded: &'b Loaded,
+        code: &'b str,
+        resource: Option<&'b str>,
+    ) -> futures::future::BoxFuture<'b, Result<Option<Step>, StoreError>> {
+        Box::pin(async move {
+            let Some((caller, wait)) = &loaded.parent else {
+                return Ok(None);
+            };
+            let caught = self
+                .apply_in(tx, caller, resource, None, |i, d| {
+                    i.throw_error(d, *wait, code, self.expr)
+                })
+                .await;
+            match caught {
+                Ok(step) => {
+                    // The call activity's wait was taken by the error: what it called ends.
+                    self.terminate_called(tx, caller, &[*wait]).await?;
+                    forget(instance_id);
+                    Ok(Some(step))
+                }
+                Err(StoreError::Engine(EngineError::UncaughtError { .. })) => Ok(None),
+                Err(e) => Err(e),
+            }
+        })
     }
 
     /// [`Self::apply_in`] for the store's other modules.
