@@ -5,6 +5,8 @@
 //! parser and evaluator, so another evaluator can replace it without touching the engine.
 //! Variables are JSON values, as process variables are stored.
 
+mod nulls;
+
 use dsntk_feel::context::FeelContext;
 use dsntk_feel::values::Value;
 use dsntk_feel::{FeelNumber, FeelScope, Name};
@@ -418,7 +420,7 @@ fn parse(
         shape.push(camunda_functions());
         shape.push(context(&shape_of(&filled, &path_names(feel))));
         match dsntk_feel_parser::parse_expression(&shape, feel.trim(), false) {
-            Ok(ast) => return Ok((ast, filled)),
+            Ok(ast) => return Ok((nulls::rewrite(ast), filled)),
             Err(e) => {
                 first_error.get_or_insert(e.to_string());
             }
@@ -620,6 +622,19 @@ mod tests {
         );
         // A missing variable is null, so a null check says so.
         assert_eq!(f.evaluate("= x = null", &none).unwrap(), json!(true));
+        // Compared with a value, null is unequal to it, on either side ("Equality" in the
+        // language guide: `null = 1` is false).
+        assert_eq!(f.evaluate("= x = \"rejected\"", &none).unwrap(), json!(false));
+        assert_eq!(f.evaluate("= \"rejected\" = x", &none).unwrap(), json!(false));
+        assert_eq!(f.evaluate("= x != \"rejected\"", &none).unwrap(), json!(true));
+        assert_eq!(f.evaluate("= null != null", &none).unwrap(), json!(false));
+        assert_eq!(
+            f.evaluate("= some v in [null, \"a\"] satisfies v = \"a\"", &none)
+                .unwrap(),
+            json!(true)
+        );
+        assert_eq!(f.evaluate("= s = \"x\"", &v).unwrap(), json!(true));
+        assert_eq!(f.evaluate("= o = {k: 2}", &v).unwrap(), json!(true));
     }
 
     /// Camunda's extension functions, with the examples of its built-in function pages.
