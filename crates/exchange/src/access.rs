@@ -105,7 +105,8 @@ pub fn glob_matches(glob: &str, segments: &[impl AsRef<str>]) -> bool {
 }
 
 impl Right {
-    fn covers(&self, client: &ClientId, groups: &[String]) -> bool {
+    /// Whether the right is granted to `client`, itself or through one of its `groups`.
+    pub fn covers(&self, client: &ClientId, groups: &[String]) -> bool {
         match &self.grantee {
             Grantee::Subsystem(c) => c == client,
             Grantee::Group(g) => groups.iter().any(|x| x == g),

@@ -110,7 +110,17 @@ impl Gateway {
 
     /// Answers one request of the protocol: a call (`/r1/…`), `/listClients`, or another
     /// protocol version (refused). Anything else is not the gateway's, and gets a plain 404.
+    /// A panic on the way is answered as the gateway's own failure, in the protocol's error
+    /// format, like any other.
     pub async fn handle<B>(&self, req: http::Request<B>) -> http::Response<Body>
+    where
+        B: http_body::Body<Data = Bytes> + Send,
+        B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    {
+        answer_panics(self.route(req)).await
+    }
+
+    async fn route<B>(&self, req: http::Request<B>) -> http::Response<Body>
     where
         B: http_body::Body<Data = Bytes> + Send,
         B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
@@ -119,13 +129,19 @@ impl Gateway {
         if path.starts_with("/r1/") {
             return pipeline::r1(self, req).await;
         }
-        if path == "/listClients" && req.method() == http::Method::GET {
-            return Box::pin(metaservices::list_clients(
+        let method = req.method();
+        if path == "/listClients" && (method == http::Method::GET || method == http::Method::HEAD) {
+            let list = Box::pin(metaservices::list_clients(
                 self,
                 req.uri().query(),
                 req.headers(),
             ))
             .await;
+            return if method == http::Method::HEAD {
+                without_body(list)
+            } else {
+                list
+            };
         }
         if pipeline::other_version(path).is_some() {
             return pipeline::wrong_version(path);
@@ -208,6 +224,46 @@ impl Gateway {
     }
 }
 
+/// The answer `call` gives, or — when it panics — the protocol's `internal_error`, so that one
+/// faulty call never takes down the caller's connection (and the calls queued behind it).
+async fn answer_panics(
+    call: impl std::future::Future<Output = http::Response<Body>>,
+) -> http::Response<Body> {
+    use futures::FutureExt;
+    // Unwind safe in practice: the gateway's locks are taken poison-tolerant and never hold a
+    // change half made, so what a panicking call leaves behind is as good as before it.
+    std::panic::AssertUnwindSafe(call)
+        .catch_unwind()
+        .await
+        .unwrap_or_else(|panic| {
+            let incident = fresh_id();
+            let what = panic
+                .downcast_ref::<&str>()
+                .copied()
+                .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
+                .unwrap_or("a panic");
+            tracing::error!(%incident, panic = what, "the exchange gateway panicked on a call");
+            pipeline::error_response(
+                &yagona_exchange::ExchangeError::new(
+                    yagona_exchange::ErrorKind::InternalError,
+                    "the exchange gateway failed on this call; the incident is logged",
+                ),
+                &incident,
+            )
+        })
+}
+
+/// A `HEAD` answer: the `GET` answer's status and headers (its length too), without the body.
+fn without_body(response: http::Response<Body>) -> http::Response<Body> {
+    let (mut parts, body) = response.into_parts();
+    let length = http_body::Body::size_hint(&body).exact().unwrap_or(0);
+    parts.headers.insert(
+        http::header::CONTENT_LENGTH,
+        http::HeaderValue::from(length),
+    );
+    http::Response::from_parts(parts, Body::default())
+}
+
 /// A random (v4) UUID from the thread's generator: a request id for every exchange, without
 /// a system call each.
 fn fresh_id() -> String {
@@ -215,4 +271,59 @@ fn fresh_id() -> String {
     id.hyphenated()
         .encode_lower(&mut uuid::Uuid::encode_buffer())
         .to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use http_body_util::BodyExt;
+
+    async fn body_of(response: http::Response<Body>) -> Bytes {
+        response.into_body().collect().await.unwrap().to_bytes()
+    }
+
+    /// A bug that panics in the middle of a call: the caller still gets an answer, the
+    /// protocol's own error for the gateway's failure, with the incident to look up.
+    #[tokio::test]
+    async fn a_call_that_panics_is_answered_with_the_protocols_internal_error() {
+        async fn faulty() -> http::Response<Body> {
+            panic!("a bug in the middle of a call")
+        }
+        let response = answer_panics(faulty()).await;
+        assert_eq!(response.status(), http::StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(
+            response.headers()["x-road-error"],
+            "server.serverproxy.internal_error"
+        );
+        let body: serde_json::Value = serde_json::from_slice(&body_of(response).await).unwrap();
+        assert_eq!(body["type"], "server.serverproxy.internal_error");
+        assert!(
+            !body["message"].as_str().unwrap().contains("a bug"),
+            "what went wrong inside is logged, not told to the caller"
+        );
+        assert_eq!(body["detail"].as_str().map(str::len), Some(36));
+
+        // A call that does not panic is answered as it was.
+        let fine = answer_panics(async { http::Response::new(Body::from("fine")) }).await;
+        assert_eq!(fine.status(), http::StatusCode::OK);
+        assert_eq!(body_of(fine).await, "fine");
+    }
+
+    /// `HEAD` gets what `GET` would, headers and length included, but no body.
+    #[tokio::test]
+    async fn a_head_answer_has_the_get_answers_headers_and_no_body() {
+        let mut get = http::Response::new(Body::from("<clientList/>"));
+        get.headers_mut().insert(
+            http::header::CONTENT_TYPE,
+            http::HeaderValue::from_static("text/xml;charset=utf-8"),
+        );
+        let head = without_body(get);
+        assert_eq!(head.status(), http::StatusCode::OK);
+        assert_eq!(
+            head.headers()[http::header::CONTENT_TYPE],
+            "text/xml;charset=utf-8"
+        );
+        assert_eq!(head.headers()[http::header::CONTENT_LENGTH], "13");
+        assert!(body_of(head).await.is_empty());
+    }
 }

@@ -8,7 +8,7 @@ use http::header::{self, HeaderMap, HeaderValue};
 use serde::Deserialize;
 use serde_json::json;
 use yagona_core::Locale;
-use yagona_exchange::{access, ClientId, ErrorKind, ExchangeError, ServiceId};
+use yagona_exchange::{ClientId, ErrorKind, ExchangeError, ServiceId};
 
 /// A JSON (or other) answer with its content type.
 fn answer(content_type: &'static str, body: impl Into<Body>) -> http::Response<Body> {
@@ -123,10 +123,7 @@ pub(crate) fn metaservice(
                     let endpoints: Vec<_> = s
                         .rights
                         .iter()
-                        .filter(|r| match &r.grantee {
-                            access::Grantee::Subsystem(c) => c == client,
-                            access::Grantee::Group(g) => groups.contains(g),
-                        })
+                        .filter(|r| r.covers(client, &groups))
                         .map(|r| json!({"method": r.method, "path": r.path}))
                         .collect();
                     (!endpoints.is_empty())

@@ -355,6 +355,25 @@ pub(crate) fn with_protocol_headers(
     response
 }
 
+/// Why a request body could not be read: it is larger than the gateway takes (413), or the
+/// caller broke off or stalled while sending it — the caller's fault, not the gateway's.
+fn unread_body(e: &(dyn std::error::Error + 'static), limit: usize) -> ExchangeError {
+    // The limit's own error, or one a layer in front of the gateway wrapped it in.
+    let too_large = std::iter::successors(Some(e), |e| e.source())
+        .any(|e| e.is::<http_body_util::LengthLimitError>());
+    if too_large {
+        refuse(
+            ErrorKind::RequestTooLarge,
+            format!("the request body is larger than {limit} bytes"),
+        )
+    } else {
+        refuse(
+            ErrorKind::BadRequest,
+            format!("the request body did not arrive whole: {e}"),
+        )
+    }
+}
+
 /// A header value the gateway sets from an identifier it has checked (or made) itself.
 fn protocol_value(text: &str) -> Result<HeaderValue, ExchangeError> {
     HeaderValue::from_str(text).map_err(|_| {
@@ -435,12 +454,7 @@ where
     let body = http_body_util::Limited::new(body, limit)
         .collect()
         .await
-        .map_err(|_| {
-            refuse(
-                ErrorKind::RequestTooLarge,
-                format!("the request body is larger than {limit} bytes"),
-            )
-        })?
+        .map_err(|e| unread_body(&*e, limit))?
         .to_bytes();
 
     // What the provider receives.
@@ -714,4 +728,39 @@ fn signed(
     let mut entry = exchange.entry(kind, status, body, keep, signer);
     entry.sign(key);
     Ok(entry)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use http_body_util::{Full, Limited, StreamBody};
+
+    /// A request body over the limit is refused as too large (413); one the caller broke off
+    /// while sending is the caller's fault (400), never reported as too large.
+    #[tokio::test]
+    async fn a_request_body_that_cannot_be_read_is_refused_by_what_went_wrong() {
+        let big = Limited::new(Full::new(Bytes::from_static(b"0123456789")), 4)
+            .collect()
+            .await
+            .unwrap_err();
+        let e = unread_body(&*big, 4);
+        assert_eq!(e.kind, ErrorKind::RequestTooLarge);
+        assert_eq!(e.kind.status(), 413);
+
+        let frames: Vec<Result<http_body::Frame<Bytes>, std::io::Error>> = vec![
+            Ok(http_body::Frame::data(Bytes::from_static(b"{\"par"))),
+            Err(std::io::Error::new(
+                std::io::ErrorKind::ConnectionReset,
+                "the caller went away",
+            )),
+        ];
+        let broken = Limited::new(StreamBody::new(futures::stream::iter(frames)), 1024)
+            .collect()
+            .await
+            .unwrap_err();
+        let e = unread_body(&*broken, 1024);
+        assert_eq!(e.kind, ErrorKind::BadRequest);
+        assert_eq!(e.kind.status(), 400);
+        assert!(e.message.contains("the caller went away"), "{}", e.message);
+    }
 }

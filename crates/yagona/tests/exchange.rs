@@ -638,6 +638,49 @@ async fn metaservices_describe_the_directory(app: TestApp) {
         .starts_with("text/xml"));
     let xml = xml.text().await.unwrap();
     assert!(xml.contains("<id:memberCode>201122919</id:memberCode>"));
+    // HEAD gets GET's status and headers (its length too), and no body.
+    for accept in ["application/json", "text/xml"] {
+        let get = reqwest::Client::new()
+            .get(format!("{}/listClients", app.address))
+            .header("Accept", accept)
+            .send()
+            .await
+            .unwrap();
+        let head = reqwest::Client::new()
+            .head(format!("{}/listClients", app.address))
+            .header("Accept", accept)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(head.status(), StatusCode::OK, "{accept}");
+        assert_eq!(
+            head.headers()["content-type"],
+            get.headers()["content-type"]
+        );
+        let (head_length, body) = (
+            head.headers()["content-length"].clone(),
+            get.bytes().await.unwrap(),
+        );
+        assert_eq!(head_length, body.len().to_string().as_str(), "{accept}");
+        assert!(head.bytes().await.unwrap().is_empty());
+    }
+    // And the gateway itself gives no body to send (whoever serves it).
+    let head = app
+        .node
+        .gateway
+        .handle(
+            http::Request::head("/listClients")
+                .body(axum::body::Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(head.status(), http::StatusCode::OK);
+    assert!(
+        axum::body::to_bytes(axum::body::Body::new(head.into_body()), usize::MAX)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 
     let get = |path: &str, client: &str| call(&app, reqwest::Method::GET, path, client).send();
     let methods: Value = get("/r1/UZ/GOV/201122919/civil-records/listMethods", DOCFLOW)
@@ -1043,4 +1086,81 @@ on_both_databases!(
     every_refusal_and_failure_has_its_error_type,
     large_bodies_are_logged_by_hash,
     metaservices_describe_the_directory,
+    a_call_that_fails_inside_the_gateway_is_still_answered_in_the_protocol,
 );
+
+/// The portal's call for a person with `body` as its request body, handed to the gateway as
+/// the node's listeners hand it over (plain and mutual TLS alike): its status, headers and
+/// JSON body.
+async fn gateway_answer(
+    app: &TestApp,
+    body: axum::body::Body,
+) -> (http::StatusCode, http::HeaderMap, Value) {
+    // The portal may GET a person; the gateway reads a body whatever the method.
+    let request = http::Request::get(format!("/r1/{PERSONS}/v1/persons/31505901234567"))
+        .header("X-Road-Client", PORTAL)
+        .header("X-Yagona-Client-Token", token(app, PORTAL))
+        .header("Content-Type", "application/json")
+        .body(body)
+        .unwrap();
+    let (parts, body) = app.node.gateway.handle(request).await.into_parts();
+    let body = axum::body::to_bytes(axum::body::Body::new(body), usize::MAX)
+        .await
+        .unwrap();
+    (
+        parts.status,
+        parts.headers,
+        serde_json::from_slice(&body).unwrap(),
+    )
+}
+
+async fn a_call_that_fails_inside_the_gateway_is_still_answered_in_the_protocol(app: TestApp) {
+    use futures::stream;
+    type Chunk = Result<axum::body::Bytes, std::io::Error>;
+    // The caller breaks off in the middle of its body: its own fault (400), not "too large".
+    let broken: Vec<Chunk> = vec![
+        Ok(axum::body::Bytes::from_static(b"{\"pinfl\": \"315")),
+        Err(std::io::Error::new(
+            std::io::ErrorKind::ConnectionReset,
+            "connection reset by the caller",
+        )),
+    ];
+    let (status, headers, body) =
+        gateway_answer(&app, axum::body::Body::from_stream(stream::iter(broken))).await;
+    assert_eq!(status.as_u16(), 400);
+    assert_eq!(headers["x-road-error"], "client.bad_request");
+    assert_eq!(body["type"], "client.bad_request");
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("did not arrive whole"),
+        "{body}"
+    );
+    // The caller is known by then: its broken call is evidence too.
+    let incident = body["detail"].as_str().unwrap();
+    assert!(log_entries(&app)
+        .await
+        .iter()
+        .any(|e| e.request_id == incident && e.kind == "error" && e.status == Some(400)));
+
+    // A body that panics when read (a fault in the code under the gateway): the call is
+    // answered with the gateway's internal error, and the node goes on serving.
+    let faulty =
+        stream::poll_fn(|_| -> std::task::Poll<Option<Chunk>> { panic!("a faulty request body") });
+    let (status, headers, body) = gateway_answer(&app, axum::body::Body::from_stream(faulty)).await;
+    assert_eq!(status.as_u16(), 500);
+    assert_eq!(headers["x-road-error"], "server.serverproxy.internal_error");
+    assert_eq!(body["type"], "server.serverproxy.internal_error");
+    assert_eq!(body["detail"].as_str().map(str::len), Some(36));
+    let r = call(
+        &app,
+        reqwest::Method::GET,
+        &format!("/r1/{PERSONS}/v1/persons/31505901234567"),
+        PORTAL,
+    )
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+}
