@@ -34,7 +34,7 @@ pub use model::{
     Application, ApplicationError, ApplicationEvent, Decision, Fact, InboxFilter, InboxItem,
     OfficerFilter, Viewer,
 };
-pub use service::{Applications, Filing, StepInput, MAX_COMMENT};
+pub use service::{Applications, Filing, StepInput, INBOX_PAGE, MAX_COMMENT};
 pub use status::{Action, Actor, Holder, Status};
 pub use store::ApplicationStore;
 pub use yagona_workflow::store::UserTask;

@@ -222,15 +222,29 @@ pub struct InboxItem {
 impl InboxItem {
     /// Past its deadline on `day`, or escalated by its deadline timer.
     pub fn overdue(&self, day: NaiveDate) -> bool {
-        self.task.escalated_at.is_some() || self.due().is_some_and(|due| due < day)
+        task_overdue(&self.task, self.application.decision_due, day)
     }
 
     /// The task's own due moment, else the application's statutory deadline (end of that day,
     /// Tashkent time), as a date.
     pub fn due(&self) -> Option<NaiveDate> {
-        self.task
-            .due_at
-            .map(|t| tashkent_date(&(t - chrono::Duration::seconds(1))))
-            .or(self.application.decision_due)
+        task_due(&self.task, self.application.decision_due)
     }
+}
+
+/// [`InboxItem::due`] of a task whose application must be decided by `decision_due` (the inbox
+/// picks its page with this before it reads the applications themselves).
+pub(crate) fn task_due(task: &UserTask, decision_due: Option<NaiveDate>) -> Option<NaiveDate> {
+    task.due_at
+        .map(|t| tashkent_date(&(t - chrono::Duration::seconds(1))))
+        .or(decision_due)
+}
+
+/// [`InboxItem::overdue`] of a task whose application must be decided by `decision_due`.
+pub(crate) fn task_overdue(
+    task: &UserTask,
+    decision_due: Option<NaiveDate>,
+    day: NaiveDate,
+) -> bool {
+    task.escalated_at.is_some() || task_due(task, decision_due).is_some_and(|due| due < day)
 }

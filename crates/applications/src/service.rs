@@ -22,6 +22,9 @@ use yagona_workflow::store::UserTask;
 
 /// The longest comment an officer may give with a decision.
 pub const MAX_COMMENT: usize = 4000;
+/// The most tasks an officer's inbox lists: those with the oldest deadlines (the rest come up
+/// as these are done, or with a narrower filter).
+pub const INBOX_PAGE: usize = 500;
 /// The largest result document an officer may attach, and its only type.
 const RESULT_MAX_BYTES: usize = 10 * 1024 * 1024;
 const RESULT_TYPE: &str = "application/pdf";
@@ -567,7 +570,8 @@ impl Applications {
     // ---------------------------------------------------------------------------------------
     // Officers
 
-    /// The open tasks offered to the officer's agency, with their applications.
+    /// The open tasks offered to the officer's agency, with their applications: the
+    /// [`INBOX_PAGE`] with the oldest deadlines.
     pub async fn inbox(
         &self,
         officer: &Actor,
@@ -581,7 +585,7 @@ impl Applications {
         };
         let cat = self.catalogue.get().await;
         self.store()
-            .inbox(agency, user_id, filter, &cat.calendar)
+            .inbox(agency, user_id, filter, &cat.calendar, INBOX_PAGE)
             .await
     }
 

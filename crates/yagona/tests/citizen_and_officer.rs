@@ -12,6 +12,7 @@ on_both_databases!(
     officer_filters_find_applications_by_status_and_reference,
     an_officer_may_attach_the_result_document_but_only_a_pdf,
     the_demo_applications_are_made_through_the_real_paths_once,
+    the_inbox_lists_the_oldest_deadlines_first_a_page_at_a_time,
 );
 
 async fn citizen_applies_is_sent_back_corrects_and_downloads_the_result(app: TestApp) {
@@ -424,4 +425,188 @@ async fn the_demo_applications_are_made_through_the_real_paths_once(app: TestApp
         .get("/staff/applications")
         .await
         .contains("Jasur Abdullayev"));
+}
+
+/// The civil registry's inbox as its officers' channels read it, `limit` tasks at most.
+async fn civil_registry_inbox(
+    app: &TestApp,
+    filter: &yagona_applications::InboxFilter,
+    limit: usize,
+) -> Vec<String> {
+    let cat = app.node.catalogue.get().await;
+    app.node
+        .applications
+        .store()
+        .inbox(
+            "civil-registry",
+            CIVIL_REGISTRY_OFFICER,
+            filter,
+            &cat.calendar,
+            limit,
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|i| i.application.reference.to_string())
+        .collect()
+}
+
+async fn the_inbox_lists_the_oldest_deadlines_first_a_page_at_a_time(app: TestApp) {
+    use yagona_applications::{Actor, InboxFilter, INBOX_PAGE};
+    let (mut a, mut b) = (
+        app.signed_in(CITIZEN_A).await,
+        app.signed_in(CITIZEN_B).await,
+    );
+    let mut filed = Vec::new();
+    for i in 0..5 {
+        let citizen = if i % 2 == 0 { &mut a } else { &mut b };
+        filed.push(apply_for_birth_registration(citizen).await);
+    }
+    let r = |i: usize| filed[i].clone();
+    // Filed on different days: deadlines apart, two pairs alike, and one with none.
+    for (i, due) in [
+        (0, Some("2026-03-10")),
+        (1, None),
+        (2, Some("2026-03-05")),
+        (3, Some("2026-03-10")),
+        (4, Some("2026-03-05")),
+    ] {
+        sqlx::query("UPDATE applications SET decision_due = $1 WHERE reference = $2")
+            .bind(due)
+            .bind(&filed[i])
+            .execute(&app.db.writer)
+            .await
+            .unwrap();
+    }
+    let everything = InboxFilter::default();
+
+    // The oldest deadline first, none last; tasks of one deadline in the order they came.
+    let all = civil_registry_inbox(&app, &everything, INBOX_PAGE).await;
+    assert_eq!(all, [r(2), r(4), r(0), r(3), r(1)]);
+    // A page is the list's beginning, also where it cuts a deadline in two.
+    assert_eq!(civil_registry_inbox(&app, &everything, 3).await, all[..3]);
+    assert_eq!(civil_registry_inbox(&app, &everything, 2).await, all[..2]);
+    // Officers' channels get the same list.
+    let officer = Actor::Officer {
+        user_id: CIVIL_REGISTRY_OFFICER.into(),
+        name: "Civil registry officer".into(),
+        agency: "civil-registry".into(),
+    };
+    let through_channels = app
+        .node
+        .applications
+        .inbox(&officer, &everything)
+        .await
+        .unwrap();
+    assert_eq!(
+        through_channels
+            .iter()
+            .map(|i| i.application.reference.to_string())
+            .collect::<Vec<_>>(),
+        all
+    );
+
+    // Each filter narrows the same list, in the same order, before the page is cut.
+    let by_applicant = InboxFilter {
+        query: Some(CITIZEN_A.into()),
+        ..Default::default()
+    };
+    assert_eq!(
+        civil_registry_inbox(&app, &by_applicant, INBOX_PAGE).await,
+        [r(2), r(4), r(0)]
+    );
+    assert_eq!(
+        civil_registry_inbox(&app, &by_applicant, 2).await,
+        [r(2), r(4)]
+    );
+    let by_reference = InboxFilter {
+        query: Some(r(3)),
+        ..Default::default()
+    };
+    assert_eq!(
+        civil_registry_inbox(&app, &by_reference, INBOX_PAGE).await,
+        [r(3)]
+    );
+    let by_service = |service: &str, query: Option<String>| InboxFilter {
+        service: Some(service.into()),
+        query,
+        ..Default::default()
+    };
+    assert_eq!(
+        civil_registry_inbox(&app, &by_service("birth-registration", None), INBOX_PAGE).await,
+        all
+    );
+    assert!(
+        civil_registry_inbox(&app, &by_service("marriage-registration", None), INBOX_PAGE)
+            .await
+            .is_empty()
+    );
+    assert_eq!(
+        civil_registry_inbox(
+            &app,
+            &by_service("birth-registration", Some(CITIZEN_B.into())),
+            INBOX_PAGE
+        )
+        .await,
+        [r(3), r(1)]
+    );
+    assert!(civil_registry_inbox(
+        &app,
+        &by_service("marriage-registration", Some(CITIZEN_B.into())),
+        INBOX_PAGE
+    )
+    .await
+    .is_empty());
+
+    // Taken and not taken.
+    let task = through_channels[2].task.key();
+    let reference = yagona_core::ReferenceNumber::parse(&r(0)).unwrap();
+    app.node
+        .applications
+        .take(&officer, &reference, &task)
+        .await
+        .unwrap();
+    let mine = InboxFilter {
+        mine: Some(true),
+        ..Default::default()
+    };
+    assert_eq!(civil_registry_inbox(&app, &mine, INBOX_PAGE).await, [r(0)]);
+    let unassigned = InboxFilter {
+        mine: Some(false),
+        ..Default::default()
+    };
+    assert_eq!(
+        civil_registry_inbox(&app, &unassigned, INBOX_PAGE).await,
+        [r(2), r(4), r(3), r(1)]
+    );
+    assert_eq!(civil_registry_inbox(&app, &unassigned, 1).await, [r(2)]);
+
+    // Overdue on a day: by the task's own due moment (the standard review sets none), else
+    // its application's deadline; the same rule as each item's own.
+    for (day, expected) in [
+        ("2026-03-08", vec![r(2), r(4)]),
+        ("2026-03-11", vec![r(2), r(4), r(0), r(3)]),
+    ] {
+        let day: chrono::NaiveDate = day.parse().unwrap();
+        let overdue = InboxFilter {
+            overdue_on: Some(day),
+            ..Default::default()
+        };
+        let by_rule: Vec<String> = through_channels
+            .iter()
+            .filter(|i| i.overdue(day))
+            .map(|i| i.application.reference.to_string())
+            .collect();
+        assert_eq!(by_rule, expected, "overdue on {day}");
+        assert_eq!(
+            civil_registry_inbox(&app, &overdue, INBOX_PAGE).await,
+            expected,
+            "overdue on {day}"
+        );
+        assert_eq!(
+            civil_registry_inbox(&app, &overdue, 1).await,
+            expected[..1],
+            "overdue on {day}"
+        );
+    }
 }

@@ -3,14 +3,19 @@
 
 use super::{insert_document, record, ApplicationStore, NewDocument};
 use crate::documents::DocumentKind;
-use crate::model::{Application, ApplicationError, InboxFilter, InboxItem, Viewer};
+use crate::model::{task_overdue, Application, ApplicationError, InboxFilter, InboxItem, Viewer};
 use crate::process;
 use crate::status::{Action, Actor};
+use chrono::NaiveDate;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 use yagona_calendar::Calendar;
 use yagona_core::{now, ReferenceNumber};
-use yagona_workflow::store::{TaskQuery, UserTask};
+use yagona_workflow::store::{OpenTask, TaskQuery, UserTask};
+
+/// The most ids one statement names (SQLite and PostgreSQL both take this many parameters,
+/// with room).
+const MAX_KEYS: usize = 500;
 
 /// A checked result document an officer attached to an approval.
 pub(crate) struct ResultFile {
@@ -29,13 +34,19 @@ pub(crate) struct Completion {
 
 impl ApplicationStore<'_> {
     /// The open user tasks offered to an agency (its candidate group), with their
-    /// applications: the officers' inbox. Oldest deadline first.
+    /// applications: the officers' inbox. Oldest deadline first, at most `limit` tasks.
+    ///
+    /// The tasks are the workflow's and the applications this component's, so the page is
+    /// chosen in two steps rather than one query: the filters on applications are the SQL's,
+    /// which gives each matching application's deadline only; the page is chosen on those and
+    /// the tasks; then only the page's applications are read whole.
     pub async fn inbox(
         &self,
         agency: &str,
         officer_id: &str,
         filter: &InboxFilter,
         calendar: &Calendar,
+        limit: usize,
     ) -> Result<Vec<InboxItem>, ApplicationError> {
         let engine = process::processes(self.db, calendar);
         let assignee = match filter.mine {
@@ -43,16 +54,53 @@ impl ApplicationStore<'_> {
             Some(false) => Some(None),
             None => None,
         };
+        // A reference number or PINFL names a few applications: the workflow is asked for
+        // their tasks alone, not for the whole agency's.
+        let named = match &filter.query {
+            Some(_) => Some(self.inbox_deadlines(None, filter).await?),
+            None => None,
+        };
+        let keys: Option<Vec<String>> = named
+            .as_ref()
+            .filter(|d| d.len() <= MAX_KEYS)
+            .map(|d| d.keys().cloned().collect());
         let tasks = engine
             .open_user_tasks(&TaskQuery {
                 group: agency,
                 assignee,
-                business_keys: None,
+                business_keys: keys.as_deref(),
             })
             .await?;
-        let mut ids: Vec<String> = tasks
+        let deadlines = match named {
+            Some(d) => d,
+            None => {
+                let mut ids: Vec<String> = tasks
+                    .iter()
+                    .filter_map(|t| t.business_key.clone())
+                    .collect();
+                ids.sort();
+                ids.dedup();
+                self.inbox_deadlines(Some(&ids), filter).await?
+            }
+        };
+        let mut page: Vec<(OpenTask, Option<NaiveDate>)> = tasks
+            .into_iter()
+            .filter_map(|t| {
+                let due = *deadlines.get(t.business_key.as_deref()?)?;
+                Some((t, due))
+            })
+            .filter(|(t, due)| {
+                filter
+                    .overdue_on
+                    .is_none_or(|day| task_overdue(&t.task, *due, day))
+            })
+            .collect();
+        // Tasks come oldest first; the stable sort keeps that order within a deadline.
+        page.sort_by_key(|(_, due)| (due.is_none(), *due));
+        page.truncate(limit);
+        let mut ids: Vec<String> = page
             .iter()
-            .filter_map(|t| t.business_key.clone())
+            .filter_map(|(t, _)| t.business_key.clone())
             .collect();
         ids.sort();
         ids.dedup();
@@ -60,33 +108,67 @@ impl ApplicationStore<'_> {
             .by_ids(&ids)
             .await?
             .into_iter()
-            .filter(|a| filter.service.as_ref().is_none_or(|s| *s == a.service_code))
-            .filter(|a| {
-                filter.query.as_ref().is_none_or(|q| {
-                    a.reference.as_str() == q.as_str() || a.applicant_pinfl.as_str() == q.as_str()
-                })
-            })
             .map(|a| (a.id.clone(), a))
             .collect();
-        let mut out: Vec<InboxItem> = tasks
+        Ok(page
             .into_iter()
-            .filter_map(|t| {
-                let application = apps.get(t.business_key.as_deref()?)?.clone();
+            .filter_map(|(t, _)| {
                 Some(InboxItem {
-                    application,
+                    application: apps.get(t.business_key.as_deref()?)?.clone(),
                     task: t.task,
                 })
             })
-            .filter(|item| filter.overdue_on.is_none_or(|day| item.overdue(day)))
-            .collect();
-        // Tasks come oldest first; the stable sort keeps that order within a deadline.
-        out.sort_by_key(|i| {
-            (
-                i.application.decision_due.is_none(),
-                i.application.decision_due,
-            )
-        });
-        out.truncate(500);
+            .collect())
+    }
+
+    /// The decision deadlines, by id, of the applications that pass the inbox filter's
+    /// conditions on applications (service, reference number or PINFL): among `ids`, or —
+    /// with no ids — all that the filter's reference number or PINFL names.
+    async fn inbox_deadlines(
+        &self,
+        ids: Option<&[String]>,
+        filter: &InboxFilter,
+    ) -> Result<HashMap<String, Option<NaiveDate>>, ApplicationError> {
+        let mut out = HashMap::new();
+        let chunks: Vec<&[String]> = match ids {
+            Some(ids) => ids.chunks(MAX_KEYS).collect(),
+            None => vec![&[]],
+        };
+        for chunk in chunks {
+            let mut binds: Vec<&str> = chunk.iter().map(String::as_str).collect();
+            let mut conditions = Vec::new();
+            if ids.is_some() {
+                let list: Vec<String> = (1..=chunk.len()).map(|n| format!("${n}")).collect();
+                conditions.push(format!("id IN ({})", list.join(", ")));
+            }
+            if let Some(s) = &filter.service {
+                binds.push(s);
+                conditions.push(format!("service_code = ${}", binds.len()));
+            }
+            if let Some(q) = &filter.query {
+                binds.push(q);
+                let n = binds.len();
+                conditions.push(format!("(reference = ${n} OR applicant_pinfl = ${n})"));
+            }
+            if conditions.is_empty() {
+                // Neither ids nor a reference number or PINFL: nothing is named.
+                continue;
+            }
+            let sql = format!(
+                "SELECT id, decision_due FROM applications WHERE {}",
+                conditions.join(" AND ")
+            );
+            let mut query = sqlx::query_as::<_, (String, Option<String>)>(&sql);
+            for b in binds {
+                query = query.bind(b);
+            }
+            for (id, due) in query.fetch_all(&self.db.pool).await? {
+                let due = due
+                    .map(|d| d.parse().map_err(|_| super::bad("decision_due")))
+                    .transpose()?;
+                out.insert(id, due);
+            }
+        }
         Ok(out)
     }
 
