@@ -202,6 +202,7 @@ fn synthetic_registry() -> anyhow::Result<yagona_registry::Registry> {
             deadline_working_days: rng.gen_range(1..=15),
             channels: vec![Channel::Online, Channel::PublicServiceCentre],
             online: true,
+            assurance: Default::default(),
             fee: Fee::Bhm { multiple: 0.5 },
             name: text(name.each_ref().map(String::as_str)),
             description: text(desc.each_ref().map(String::as_str)),

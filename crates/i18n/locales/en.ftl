@@ -531,3 +531,23 @@ incident-variables-hint = A JSON object. Changed and added variables are saved; 
 incident-variables-invalid = Enter the variables as a JSON object, for example {"{"} "amount": 5000 {"}"}
 incident-retry = Save and try again
 incident-save = Save the variables only
+
+# Sign-in through providers
+sign-in-with-provider = Sign in with your account at one of these services. You will come back here afterwards.
+sign-in-demo-heading = Demonstration people
+sign-in-failed-title = You are not signed in
+sign-in-failed-nothing = Nothing was changed and you were not signed in.
+sign-in-failed-again = Try signing in again
+sign-in-failed-unknown = There is no such way to sign in.
+sign-in-failed-state = This sign-in link has been used already or is too old. Sign-in links work once, for 10 minutes.
+sign-in-failed-refused = The sign-in service did not sign you in (it was cancelled or refused).
+sign-in-failed-unreachable = The sign-in service cannot be reached just now. Try again in a few minutes.
+sign-in-failed-invalid = The answer of the sign-in service could not be trusted, so it was not accepted.
+sign-in-failed-not-allowed = Your account at that service cannot be used here: it does not give your personal identification number (PINFL).
+sign-in-failed-internal = Something went wrong on our side.
+sign-in-level = How did you prove it is you?
+sign-in-level-password = Password
+sign-in-level-otp = Password and a one-time code
+sign-in-level-e-signature = E-signature key
+passport-assurance = Sign-in needed
+sign-in-failed-too-weak = This service needs a surer way of signing in than the one you used. Sign in again with the way it asks for.

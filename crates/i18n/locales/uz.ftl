@@ -528,3 +528,23 @@ incident-variables-hint = JSON obyekti. O‘zgartirilgan va qo‘shilgan o‘zga
 incident-variables-invalid = O‘zgaruvchilarni JSON obyekti sifatida kiriting, masalan {"{"} "amount": 5000 {"}"}
 incident-retry = Saqlash va qayta urinish
 incident-save = Faqat o‘zgaruvchilarni saqlash
+
+# Sign-in through providers
+sign-in-with-provider = Quyidagi xizmatlardan biridagi hisobingiz bilan kiring. Soʻngra shu yerga qaytasiz.
+sign-in-demo-heading = Namuna foydalanuvchilar
+sign-in-failed-title = Siz tizimga kirmadingiz
+sign-in-failed-nothing = Hech narsa oʻzgarmadi va siz tizimga kirmadingiz.
+sign-in-failed-again = Qayta kirib koʻring
+sign-in-failed-unknown = Bunday kirish usuli yoʻq.
+sign-in-failed-state = Bu kirish havolasi allaqachon ishlatilgan yoki eskirgan. Kirish havolasi bir marta, 10 daqiqa ichida ishlaydi.
+sign-in-failed-refused = Kirish xizmati sizni tizimga kiritmadi (bekor qilindi yoki rad etildi).
+sign-in-failed-unreachable = Kirish xizmati hozir javob bermayapti. Bir necha daqiqadan soʻng qayta urinib koʻring.
+sign-in-failed-invalid = Kirish xizmatining javobiga ishonib boʻlmadi, shuning uchun u qabul qilinmadi.
+sign-in-failed-not-allowed = Bu xizmatdagi hisobingizdan bu yerda foydalanib boʻlmaydi: u shaxsiy identifikatsiya raqamingizni (JShShIR) bermaydi.
+sign-in-failed-internal = Bizning tomonda xatolik yuz berdi.
+sign-in-level = Oʻzingizni qanday tasdiqladingiz?
+sign-in-level-password = Parol
+sign-in-level-otp = Parol va bir martalik kod
+sign-in-level-e-signature = Elektron raqamli imzo kaliti
+passport-assurance = Kirish usuli
+sign-in-failed-too-weak = Bu xizmat siz foydalangan usuldan ishonchliroq kirishni talab qiladi. U soʻragan usul bilan qayta kiring.

@@ -1,9 +1,9 @@
 //! Who is asking: people, their roles, sessions and CSRF tokens.
 //!
-//! A person signs in through an identity provider. Today that is the demo provider (a page of
-//! personas, clearly marked); an OpenID Connect provider plugs in the same way: it resolves its
-//! `(issuer, subject)` to a [`User`] with [`IdentityStore::find_by_subject`] and calls
-//! [`IdentityStore::start_session`]. Nothing else in the platform knows how someone signed in.
+//! A person signs in through an identity provider: an OpenID Connect provider (the relying
+//! party is an edge, in `crates/web`, which keeps its attempts here and resolves what the
+//! provider vouched for with [`IdentityStore::keep_person`]), or the demo provider's personas.
+//! Nothing else in the platform knows how someone signed in.
 
 pub mod demo;
 
@@ -40,11 +40,60 @@ CREATE INDEX sessions_by_user ON sessions (user_id);
 CREATE TABLE node_secrets (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 ";
 
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "identity",
-    sql: SCHEMA,
-}];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "identity",
+        sql: SCHEMA,
+    },
+    Migration {
+        version: 2,
+        name: "OpenID Connect sign-in",
+        sql: "
+        ALTER TABLE users ADD COLUMN profile TEXT;
+        ALTER TABLE sessions ADD COLUMN provider TEXT;
+        ALTER TABLE sessions ADD COLUMN acr TEXT;
+        ALTER TABLE sessions ADD COLUMN id_token TEXT;
+        CREATE TABLE sign_in_attempts (
+            state_hash TEXT PRIMARY KEY,
+            provider TEXT NOT NULL,
+            nonce TEXT NOT NULL,
+            verifier TEXT NOT NULL,
+            next TEXT NOT NULL,
+            acr TEXT,
+            created_at TEXT NOT NULL,
+            used_at TEXT
+        );",
+    },
+    Migration {
+        version: 3,
+        name: "demo identity provider's grants",
+        sql: "
+        CREATE TABLE demo_idp_grants (
+            code_hash TEXT PRIMARY KEY,
+            subject TEXT NOT NULL,
+            redirect_uri TEXT NOT NULL,
+            nonce TEXT,
+            challenge TEXT NOT NULL,
+            acr TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            used_at TEXT,
+            token_hash TEXT UNIQUE
+        );",
+    },
+];
+
+/// What the demo identity provider granted at sign-in: a code for one person, to be exchanged
+/// once, soon, with the PKCE verifier.
+#[derive(Debug, Clone)]
+pub struct DemoGrant {
+    pub subject: String,
+    pub redirect_uri: String,
+    pub nonce: Option<String>,
+    pub challenge: String,
+    pub acr: String,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}
 
 /// How long a session lasts after sign-in.
 pub const SESSION_HOURS: i64 = 12;
@@ -134,6 +183,15 @@ impl User {
             subject: r.try_get("subject")?,
         })
     }
+}
+
+/// A sign-in attempt, as kept while the person is at the provider.
+#[derive(Debug, Clone)]
+pub struct Attempt {
+    pub nonce: String,
+    pub verifier: String,
+    pub next: String,
+    pub acr: Option<String>,
 }
 
 pub struct IdentityStore<'a> {
@@ -237,6 +295,239 @@ impl IdentityStore<'_> {
         Ok(rows.iter().map(User::from_row).collect::<Result<_, _>>()?)
     }
 
+    /// Keeps a sign-in attempt between leaving for a provider and coming back: the state only
+    /// as a hash, the nonce and PKCE verifier to check the answer with, where the person was
+    /// going, and the level of assurance asked for.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn keep_attempt(
+        &self,
+        state: &str,
+        provider: &str,
+        nonce: &str,
+        verifier: &str,
+        next: &str,
+        acr: Option<&str>,
+    ) -> Result<(), DbError> {
+        sqlx::query(
+            "INSERT INTO sign_in_attempts (state_hash, provider, nonce, verifier, next, acr, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(hash_token(state))
+        .bind(provider)
+        .bind(nonce)
+        .bind(verifier)
+        .bind(next)
+        .bind(acr)
+        .bind(format_timestamp(&now()))
+        .execute(&self.db.writer)
+        .await?;
+        Ok(())
+    }
+
+    /// Takes the attempt a provider's answer names, once: `None` when the state names none, one
+    /// already taken, one of another provider, or one older than `max_age`.
+    pub async fn take_attempt(
+        &self,
+        state: &str,
+        provider: &str,
+        max_age: chrono::Duration,
+    ) -> Result<Option<Attempt>, DbError> {
+        let hash = hash_token(state);
+        let taken = sqlx::query(
+            "UPDATE sign_in_attempts SET used_at = $1 WHERE state_hash = $2 AND provider = $3 AND used_at IS NULL AND created_at > $4",
+        )
+        .bind(format_timestamp(&now()))
+        .bind(&hash)
+        .bind(provider)
+        .bind(format_timestamp(&(now() - max_age)))
+        .execute(&self.db.writer)
+        .await?;
+        if taken.rows_affected() != 1 {
+            return Ok(None);
+        }
+        let (nonce, verifier, next, acr): (String, String, String, Option<String>) =
+            sqlx::query_as(
+                "SELECT nonce, verifier, next, acr FROM sign_in_attempts WHERE state_hash = $1",
+            )
+            .bind(&hash)
+            .fetch_one(&self.db.writer)
+            .await?;
+        Ok(Some(Attempt {
+            nonce,
+            verifier,
+            next,
+            acr,
+        }))
+    }
+
+    /// The demo provider grants a code to a person it signed in.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn demo_grant(
+        &self,
+        code: &str,
+        subject: &str,
+        redirect_uri: &str,
+        nonce: Option<&str>,
+        challenge: &str,
+        acr: &str,
+    ) -> Result<(), DbError> {
+        sqlx::query("INSERT INTO demo_idp_grants (code_hash, subject, redirect_uri, nonce, challenge, acr, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+            .bind(hash_token(code))
+            .bind(subject)
+            .bind(redirect_uri)
+            .bind(nonce)
+            .bind(challenge)
+            .bind(acr)
+            .bind(format_timestamp(&now()))
+            .execute(&self.db.writer)
+            .await?;
+        Ok(())
+    }
+
+    /// Redeems a code once, giving it the access token issued for it; `None` when the code is
+    /// unknown or redeemed already.
+    pub async fn demo_redeem(
+        &self,
+        code: &str,
+        access_token: &str,
+    ) -> Result<Option<DemoGrant>, DbError> {
+        let hash = hash_token(code);
+        let taken = sqlx::query("UPDATE demo_idp_grants SET used_at = $1, token_hash = $2 WHERE code_hash = $3 AND used_at IS NULL")
+            .bind(format_timestamp(&now()))
+            .bind(hash_token(access_token))
+            .bind(&hash)
+            .execute(&self.db.writer)
+            .await?;
+        if taken.rows_affected() != 1 {
+            return Ok(None);
+        }
+        let row: (String, String, Option<String>, String, String, String) = sqlx::query_as(
+            "SELECT subject, redirect_uri, nonce, challenge, acr, created_at FROM demo_idp_grants WHERE code_hash = $1",
+        )
+        .bind(&hash)
+        .fetch_one(&self.db.writer)
+        .await?;
+        Ok(Some(DemoGrant {
+            subject: row.0,
+            redirect_uri: row.1,
+            nonce: row.2,
+            challenge: row.3,
+            acr: row.4,
+            created_at: yagona_core::parse_timestamp(&row.5).unwrap_or_default(),
+        }))
+    }
+
+    /// The person an access token of the demo provider was issued for.
+    pub async fn demo_token_subject(&self, access_token: &str) -> Result<Option<String>, DbError> {
+        Ok(
+            sqlx::query_scalar("SELECT subject FROM demo_idp_grants WHERE token_hash = $1")
+                .bind(hash_token(access_token))
+                .fetch_optional(&self.db.pool)
+                .await?,
+        )
+    }
+
+    /// Keeps a person a provider vouched for: the same `(idp, subject)` again, else (a citizen)
+    /// the person with that PINFL — one person, whichever provider vouches for them — else a
+    /// new person. Name, role, agency and what the provider said of them (`profile`) are
+    /// updated; returns the person as kept.
+    pub async fn keep_person(
+        &self,
+        user: User,
+        profile: &serde_json::Value,
+    ) -> Result<User, DbError> {
+        let pinfl = user.pinfl.as_ref().map(|p| p.as_str().to_owned());
+        let mut tx = self.db.writer.begin().await?;
+        let mut found: Option<String> =
+            sqlx::query_scalar("SELECT id FROM users WHERE idp = $1 AND subject = $2")
+                .bind(&user.idp)
+                .bind(&user.subject)
+                .fetch_optional(&mut *tx)
+                .await?;
+        if found.is_none() && user.role == Role::Citizen {
+            found = sqlx::query_scalar("SELECT id FROM users WHERE pinfl = $1")
+                .bind(&pinfl)
+                .fetch_optional(&mut *tx)
+                .await?;
+        }
+        let id = match found {
+            Some(id) => {
+                sqlx::query("UPDATE users SET kind = $1, name = $2, pinfl = $3, agency_code = $4, profile = $5 WHERE id = $6")
+                    .bind(user.role.code())
+                    .bind(&user.name)
+                    .bind(&pinfl)
+                    .bind(&user.agency)
+                    .bind(profile.to_string())
+                    .bind(&id)
+                    .execute(&mut *tx)
+                    .await?;
+                id
+            }
+            None => {
+                let id = uuid::Uuid::now_v7().to_string();
+                sqlx::query(
+                    "INSERT INTO users (id, kind, name, pinfl, agency_code, idp, subject, created_at, profile) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                )
+                .bind(&id)
+                .bind(user.role.code())
+                .bind(&user.name)
+                .bind(&pinfl)
+                .bind(&user.agency)
+                .bind(&user.idp)
+                .bind(&user.subject)
+                .bind(format_timestamp(&now()))
+                .bind(profile.to_string())
+                .execute(&mut *tx)
+                .await?;
+                id
+            }
+        };
+        tx.commit().await?;
+        Ok(User { id, ..user })
+    }
+
+    /// Starts a session for a person signed in through a provider: which one, at what level
+    /// of assurance, and its ID token (for signing out there too).
+    pub async fn start_provider_session(
+        &self,
+        user_id: &str,
+        provider: &str,
+        acr: Option<&str>,
+        id_token: &str,
+    ) -> Result<String, DbError> {
+        let token = random_token();
+        let now = now();
+        sqlx::query("INSERT INTO sessions (token_hash, user_id, created_at, expires_at, provider, acr, id_token) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+            .bind(hash_token(&token))
+            .bind(user_id)
+            .bind(format_timestamp(&now))
+            .bind(format_timestamp(&(now + chrono::Duration::hours(SESSION_HOURS))))
+            .bind(provider)
+            .bind(acr)
+            .bind(id_token)
+            .execute(&self.db.writer)
+            .await?;
+        Ok(token)
+    }
+
+    /// How a live session signed in: its provider, level of assurance and ID token (none for
+    /// the demo's personas).
+    pub async fn session_sign_in(
+        &self,
+        token: &str,
+    ) -> Result<Option<(String, Option<String>, String)>, DbError> {
+        if !is_session_token(token) {
+            return Ok(None);
+        }
+        let row: Option<(Option<String>, Option<String>, Option<String>)> = sqlx::query_as(
+            "SELECT provider, acr, id_token FROM sessions WHERE token_hash = $1 AND expires_at > $2",
+        )
+        .bind(hash_token(token))
+        .bind(format_timestamp(&now()))
+        .fetch_optional(&self.db.pool)
+        .await?;
+        Ok(row.and_then(|(p, acr, t)| Some((p?, acr, t.unwrap_or_default()))))
+    }
+
     /// Starts a session for a user; returns the token for the cookie (only its hash is stored).
     pub async fn start_session(&self, user_id: &str) -> Result<String, DbError> {
         let token = random_token();
@@ -273,6 +564,15 @@ impl IdentityStore<'_> {
         &self,
         now: chrono::DateTime<chrono::Utc>,
     ) -> Result<u64, DbError> {
+        // Sign-in attempts and the demo provider's grants are good for minutes; a day on, they
+        // only take room.
+        let day_ago = format_timestamp(&(now - chrono::Duration::days(1)));
+        for table in ["sign_in_attempts", "demo_idp_grants"] {
+            sqlx::query(&format!("DELETE FROM {table} WHERE created_at <= $1"))
+                .bind(&day_ago)
+                .execute(&self.db.writer)
+                .await?;
+        }
         Ok(sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
             .bind(format_timestamp(&now))
             .execute(&self.db.writer)

@@ -97,6 +97,10 @@ pub struct ServicePassport {
     pub channels: Vec<Channel>,
     #[serde(default = "default_true")]
     pub online: bool,
+    /// How surely the applicant must have signed in to apply (the `acr` the identity provider
+    /// reports): a password (the default), a one-time code on top, or an e-signature key.
+    #[serde(default, skip_serializing_if = "Assurance::is_default")]
+    pub assurance: Assurance,
     pub fee: Fee,
     pub name: I18nText,
     pub description: I18nText,
@@ -111,6 +115,38 @@ pub struct ServicePassport {
 
 fn default_true() -> bool {
     true
+}
+
+/// Levels of assurance of a sign-in, weakest first; their names are the `acr` values the
+/// platform's identity providers report.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Assurance {
+    #[default]
+    Password,
+    Otp,
+    ESignature,
+}
+
+impl Assurance {
+    pub const ALL: [Assurance; 3] = [Assurance::Password, Assurance::Otp, Assurance::ESignature];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Assurance::Password => "password",
+            Assurance::Otp => "otp",
+            Assurance::ESignature => "e-signature",
+        }
+    }
+
+    /// The level an `acr` names, if it names one.
+    pub fn parse(acr: &str) -> Option<Assurance> {
+        Self::ALL.into_iter().find(|a| a.code() == acr)
+    }
+
+    fn is_default(&self) -> bool {
+        *self == Assurance::Password
+    }
 }
 
 /// A service: its passport and its application form.

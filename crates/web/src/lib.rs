@@ -13,9 +13,12 @@
 mod appeals;
 mod auth;
 pub mod context;
+mod demo_idp;
 mod exchange_admin;
 mod form;
 mod incidents_admin;
+pub mod oidc;
+mod oneid;
 mod portal;
 mod render;
 mod staff;
@@ -27,6 +30,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use axum::Router;
 use futures::future::BoxFuture;
+use oidc::{ProviderConfig, Providers};
 use std::sync::Arc;
 use yagona_applications::Applications;
 use yagona_contact::TrackingGuard;
@@ -45,6 +49,11 @@ pub struct PagesConfig {
     pub demo_sign_in: bool,
     /// The largest request body accepted (uploads included), in bytes.
     pub max_body_bytes: usize,
+    /// The OpenID Connect providers people sign in with (`[[identity.providers]]`).
+    pub providers: Vec<ProviderConfig>,
+    /// The address people reach the portal at, e.g. `https://my.gov.uz`: where providers send
+    /// them back (`/sign-in/{provider}/callback`, registered with each provider).
+    pub public_url: Option<String>,
 }
 
 impl Default for PagesConfig {
@@ -53,6 +62,8 @@ impl Default for PagesConfig {
             secure_cookies: true,
             demo_sign_in: true,
             max_body_bytes: 25 * 1024 * 1024,
+            providers: Vec::new(),
+            public_url: None,
         }
     }
 }
@@ -72,6 +83,8 @@ pub struct Pages {
     /// The OpenAPI document the API reference page shows.
     pub api_reference: serde_json::Value,
     pub directory_changed: DirectoryChanged,
+    /// The sign-in providers, with what they publish (metadata, keys) as last fetched.
+    pub providers: Providers,
     i18n: Arc<I18n>,
     csrf: Csrf,
     templates: minijinja::Environment<'static>,
@@ -90,7 +103,16 @@ impl Pages {
     ) -> anyhow::Result<Pages> {
         let csrf = Csrf::new(IdentityStore { db: &db }.secret("csrf").await?);
         let i18n = Arc::new(I18n::new());
+        // The demo's people sign in through its own OpenID provider, like everyone else.
+        let mut configured = config.providers.clone();
+        if let (true, Some(base)) = (config.demo_sign_in, config.public_url.as_deref()) {
+            let secret = demo_idp::client_secret(&IdentityStore { db: &db }).await?;
+            configured.push(demo_idp::provider(base, secret));
+        }
+        let providers =
+            Providers::new(configured).map_err(|e| anyhow::anyhow!("[identity] {e}"))?;
         Ok(Pages {
+            providers,
             templates: render::environment(i18n.clone()),
             i18n,
             csrf,
@@ -112,7 +134,10 @@ pub fn router(pages: Arc<Pages>) -> Router {
         .route("/", get(portal::home))
         .route("/services", get(portal::catalogue))
         .route("/services/{code}", get(portal::passport))
-        .route("/services/{code}/apply", post(portal::start_application))
+        .route(
+            "/services/{code}/apply",
+            get(portal::resume_application).post(portal::start_application),
+        )
         .route("/applications", get(portal::my_applications))
         .route("/applications/{reference}", get(portal::application))
         .route(
@@ -130,6 +155,16 @@ pub fn router(pages: Arc<Pages>) -> Router {
         )
         .route("/documents/{id}", get(portal::download))
         .route("/sign-in", get(auth::sign_in_page).post(auth::sign_in))
+        .route("/sign-in/{provider}", get(auth::leave_for_provider))
+        .route(
+            "/demo-idp/.well-known/openid-configuration",
+            get(demo_idp::discovery),
+        )
+        .route("/demo-idp/jwks", get(demo_idp::jwks))
+        .route("/demo-idp/token", post(demo_idp::token))
+        .route("/demo-idp/userinfo", get(demo_idp::userinfo))
+        .route("/demo-idp/end-session", get(demo_idp::end_session))
+        .route("/sign-in/{provider}/callback", get(auth::provider_callback))
         .route("/sign-out", post(auth::sign_out))
         .route("/staff", get(staff::home))
         .route("/staff/applications", get(staff::list))

@@ -174,6 +174,7 @@ pub async fn passport(
             "agency_website": agency.and_then(|a| a.website.clone()),
             "agency_phone": agency.and_then(|a| a.phone.clone()),
             "can_apply": p.online,
+            "assurance": p.assurance.code(),
             "questions": questions,
         }),
     )
@@ -185,18 +186,63 @@ pub async fn start_application(
     Path(code): Path<String>,
     _form: VerifiedForm,
 ) -> Response {
+    begin_application(&state, &ctx, &code).await
+}
+
+/// `GET /services/{code}/apply`: where "Start now" leads back after sign-in — straight to the
+/// form's first step, of the citizen's draft for this service if there is one (starting one is
+/// idempotent: one draft per service and person).
+pub async fn resume_application(
+    State(state): State<Arc<Pages>>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+) -> Response {
+    begin_application(&state, &ctx, &code).await
+}
+
+async fn begin_application(state: &Pages, ctx: &Ctx, code: &str) -> Response {
     let Some(applicant) = ctx.applicant() else {
+        // Signed out: sign in first, then on to the form, not back to the passport.
         return sign_in_redirect(&Ctx {
-            path: format!("/services/{code}"),
+            path: format!("/services/{code}/apply"),
             query: String::new(),
             ..ctx.clone()
         });
     };
     let cat = state.catalogue.get().await;
-    let Some(s) = cat.service(&code) else {
-        return error_page(&state, &ctx, PageError::NotFound);
+    let Some(s) = cat.service(code) else {
+        return error_page(state, ctx, PageError::NotFound);
     };
-    match state.applications.start(&applicant, &code).await {
+    // A service that needs a surer sign-in than this session's asks for it again first, at
+    // the same provider, and comes back here.
+    let needed = s.passport.assurance;
+    if needed > yagona_registry::Assurance::Password {
+        let signed = yagona_identity::IdentityStore { db: &state.db }
+            .session_sign_in(&ctx.sid)
+            .await
+            .ok()
+            .flatten();
+        let has = signed
+            .as_ref()
+            .and_then(|(_, acr, _)| acr.as_deref())
+            .and_then(yagona_registry::Assurance::parse);
+        if has.is_none_or(|h| h < needed) {
+            let back = format!("/services/{code}/apply");
+            let to = match signed {
+                Some((provider, _, _)) => format!(
+                    "/sign-in/{provider}?acr={}&next={}",
+                    needed.code(),
+                    url::form_urlencoded::byte_serialize(back.as_bytes()).collect::<String>()
+                ),
+                None => format!(
+                    "/sign-in?next={}",
+                    url::form_urlencoded::byte_serialize(back.as_bytes()).collect::<String>()
+                ),
+            };
+            return Redirect::to(&to).into_response();
+        }
+    }
+    match state.applications.start(&applicant, code).await {
         Ok(app) => {
             let first = s
                 .form
@@ -206,7 +252,7 @@ pub async fn start_application(
                 .unwrap_or_default();
             Redirect::to(&format!("/applications/{}/steps/{first}", app.reference)).into_response()
         }
-        Err(e) => application_error(&state, &ctx, e),
+        Err(e) => application_error(state, ctx, e),
     }
 }
 

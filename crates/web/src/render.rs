@@ -60,6 +60,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     ),
     ("sign_in.html", include_str!("../templates/sign_in.html")),
     (
+        "sign_in_failed.html",
+        include_str!("../templates/sign_in_failed.html"),
+    ),
+    (
         "staff_list.html",
         include_str!("../templates/staff_list.html"),
     ),

@@ -13,6 +13,8 @@ on_both_databases!(
     an_officer_may_attach_the_result_document_but_only_a_pdf,
     the_demo_applications_are_made_through_the_real_paths_once,
     the_inbox_lists_the_oldest_deadlines_first_a_page_at_a_time,
+    start_now_while_signed_out_leads_to_the_form_after_sign_in,
+    a_service_that_needs_a_surer_sign_in_asks_for_it_first,
 );
 
 async fn citizen_applies_is_sent_back_corrects_and_downloads_the_result(app: TestApp) {
@@ -609,4 +611,95 @@ async fn the_inbox_lists_the_oldest_deadlines_first_a_page_at_a_time(app: TestAp
             "overdue on {day}"
         );
     }
+}
+
+async fn start_now_while_signed_out_leads_to_the_form_after_sign_in(app: TestApp) {
+    let mut b = app.client();
+    let passport = b.get("/services/birth-registration").await;
+    let start = b
+        .post(
+            "/services/birth-registration/apply",
+            &[("csrf_token", &passport.csrf())],
+        )
+        .await;
+    assert_eq!(
+        start.location.as_deref(),
+        Some("/sign-in?next=%2Fservices%2Fbirth-registration%2Fapply")
+    );
+    // Through the identity provider and back: straight on to the form's first step.
+    let back = b
+        .sign_in_going(CITIZEN_A, "/services/birth-registration/apply")
+        .await;
+    assert_eq!(
+        back.location.as_deref(),
+        Some("/services/birth-registration/apply")
+    );
+    let on = b.get("/services/birth-registration/apply").await;
+    let step = on.location.expect("on to the form");
+    assert!(
+        step.starts_with("/applications/YG-") && step.contains("/steps/"),
+        "{step}"
+    );
+    // Coming the same way again finds the same draft, not a new one.
+    let again = b.get("/services/birth-registration/apply").await;
+    assert_eq!(again.location.as_deref(), Some(step.as_str()));
+}
+
+/// Through the step-up the portal sent the browser on, choosing the way of signing in.
+async fn step_up(b: &mut Browser, to: &str, persona: &str, acr: &str) -> Page {
+    let leave = b.get(to).await;
+    let personas = b
+        .get(&b.local(&leave.location.expect("to the provider")))
+        .await;
+    let mut fields = personas.hidden_fields();
+    fields.push(("persona".into(), persona.into()));
+    fields.push(("acr".into(), acr.into()));
+    let pairs: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let chosen = b.post("/sign-in", &pairs).await;
+    b.get(&b.local(&chosen.location.expect("back to the portal")))
+        .await
+}
+
+async fn a_service_that_needs_a_surer_sign_in_asks_for_it_first(app: TestApp) {
+    // Signed in with a password only.
+    let mut b = app.signed_in(CITIZEN_A).await;
+    let passport = b.get("/services/passport-id-card?lang=en").await;
+    assert!(passport.contains("Sign-in needed"));
+    assert!(passport.contains("Password and a one-time code"));
+    let start = b
+        .post(
+            "/services/passport-id-card/apply",
+            &[("csrf_token", &passport.csrf())],
+        )
+        .await;
+    let to = start.location.expect("asked to sign in again");
+    assert_eq!(
+        to,
+        "/sign-in/demo?acr=otp&next=%2Fservices%2Fpassport-id-card%2Fapply"
+    );
+    // The provider's page offers the level asked for first.
+    let leave = b.get(&to).await;
+    let personas = b.get(&b.local(&leave.location.unwrap())).await;
+    assert!(
+        personas
+            .body
+            .contains(r#"id="acr-otp" name="acr" type="radio" value="otp" checked"#),
+        "{}",
+        personas.body
+    );
+    // A password again is not enough: refused, and still no application.
+    let weak = step_up(&mut b, &to, CITIZEN_A, "password").await;
+    assert_eq!(weak.status, StatusCode::FORBIDDEN);
+    assert!(weak.contains("surer way of signing in"));
+    // With a one-time code: on to the form.
+    let strong = step_up(&mut b, &to, CITIZEN_A, "otp").await;
+    assert_eq!(
+        strong.location.as_deref(),
+        Some("/services/passport-id-card/apply")
+    );
+    let on = b.get("/services/passport-id-card/apply").await;
+    assert!(on.location.unwrap().contains("/steps/"));
 }

@@ -41,7 +41,17 @@ pub async fn demo(
         yagona_exchange::keys::generate_at(&node_key)
             .with_context(|| format!("writing {}", node_key.display()))?;
     }
+    // The demo's identity provider sends people back to where the browser reaches the demo.
+    let port_bound = listener.local_addr()?.port();
+    let shown_host = match host {
+        "127.0.0.1" | "0.0.0.0" | "::" | "::1" | "localhost" => "localhost",
+        other => other,
+    };
     let config = NodeConfig {
+        pages: PagesConfig {
+            public_url: Some(format!("http://{shown_host}:{port_bound}")),
+            ..PagesConfig::default()
+        },
         gateway: GatewayConfig {
             keys_dir: Some(keys),
             local_base: Some(crate::spawn_registers().await?),
@@ -49,7 +59,6 @@ pub async fn demo(
             ..GatewayConfig::default()
         },
         portal: Some(crate::demo_portal_subsystem()),
-        ..NodeConfig::default()
     };
     let node = Node::new(db.clone(), config).await?;
     if exchange_port != 0 {
@@ -94,6 +103,20 @@ struct ServeConfig {
     /// The process engine.
     #[serde(default)]
     workflow: WorkflowSettings,
+    /// Sign-in.
+    #[serde(default)]
+    identity: IdentitySettings,
+}
+
+/// `[identity]` in the configuration file: where the portal is reached, and the OpenID Connect
+/// providers people sign in with (`[[identity.providers]]`, see `ProviderConfig`).
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct IdentitySettings {
+    /// e.g. "https://my.gov.uz": providers send people back under it.
+    public_url: Option<String>,
+    #[serde(default)]
+    providers: Vec<yagona_web::oidc::ProviderConfig>,
 }
 
 /// `[workflow]` in the configuration file: how large and how deep a process model may be.
@@ -193,6 +216,13 @@ pub async fn serve(config: &Path) -> anyhow::Result<ExitCode> {
     if cfg.demo_sign_in {
         crate::seed_demo_people(&db).await?;
     }
+    if (!cfg.identity.providers.is_empty() || cfg.demo_sign_in) && cfg.identity.public_url.is_none()
+    {
+        anyhow::bail!(
+            "{}: sign-in providers (and the demo identity provider) need [identity] public_url, where they send people back",
+            config.display()
+        );
+    }
     crate::adopt_applications(&db).await?;
     let retention = match (cfg.exchange.retention_days, &cfg.exchange.archive_dir) {
         (Some(days), Some(dir)) => Some(crate::Retention {
@@ -207,6 +237,8 @@ pub async fn serve(config: &Path) -> anyhow::Result<ExitCode> {
             secure_cookies: cfg.secure_cookies,
             demo_sign_in: cfg.demo_sign_in,
             max_body_bytes: cfg.max_body_mb * 1024 * 1024,
+            providers: cfg.identity.providers.clone(),
+            public_url: cfg.identity.public_url.clone(),
         },
         gateway: GatewayConfig {
             evidence: cfg.exchange.evidence,

@@ -13,6 +13,7 @@ use yagona::node::{Node, NodeConfig};
 use yagona_db::testing::Schema;
 use yagona_db::Db;
 use yagona_gateway::GatewayConfig;
+use yagona_web::PagesConfig;
 
 pub struct TestApp {
     pub address: String,
@@ -70,7 +71,38 @@ impl TestApp {
         Some(app)
     }
 
+    /// A node on SQLite serving on `listener` (bound by the test, which knows the address
+    /// before the node starts: an OpenID provider must be told where to send people back),
+    /// with these page settings.
+    pub async fn sqlite_on(listener: tokio::net::TcpListener, pages: PagesConfig) -> TestApp {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let db = Db::connect(&Db::sqlite_url_in(dir.path()))
+            .await
+            .expect("sqlite opens");
+        Self::start_on(db, "sqlite", Some(dir), Some((listener, pages))).await
+    }
+
+    /// [`Self::sqlite_on`] on PostgreSQL; `None` when none is configured (outside CI only).
+    pub async fn postgres_on(
+        listener: tokio::net::TcpListener,
+        pages: PagesConfig,
+    ) -> Option<TestApp> {
+        let (db, schema) = Schema::create("t").await?;
+        let mut app = Self::start_on(db, "postgres", None, Some((listener, pages))).await;
+        app.schema = Some(schema);
+        Some(app)
+    }
+
     async fn start(db: Db, backend: &'static str, dir: Option<tempfile::TempDir>) -> TestApp {
+        Self::start_on(db, backend, dir, None).await
+    }
+
+    async fn start_on(
+        db: Db,
+        backend: &'static str,
+        dir: Option<tempfile::TempDir>,
+        serving: Option<(tokio::net::TcpListener, PagesConfig)>,
+    ) -> TestApp {
         yagona::migrate(&db).await.expect("migrations apply");
         yagona::import_registry(&db, &registry_dir())
             .await
@@ -94,11 +126,19 @@ impl TestApp {
             portal: Some(yagona::demo_portal_subsystem()),
             ..NodeConfig::default()
         };
-        let node = Node::new(db.clone(), config).await.expect("node");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
+        let (listener, mut config) = match serving {
+            Some((l, pages)) => (l, NodeConfig { pages, ..config }),
+            None => (
+                tokio::net::TcpListener::bind("127.0.0.1:0")
+                    .await
+                    .expect("bind"),
+                config,
+            ),
+        };
         let address = format!("http://{}", listener.local_addr().unwrap());
+        // The demo's identity provider sends people back to the portal's own address.
+        config.pages.public_url.get_or_insert(address.clone());
+        let node = Node::new(db.clone(), config).await.expect("node");
         tokio::spawn(yagona::server::serve(node.clone(), listener));
         TestApp {
             address,
@@ -423,10 +463,7 @@ impl Browser {
     }
 
     pub async fn sign_in(&mut self, persona: &str) {
-        let token = self.get("/sign-in").await.csrf();
-        let page = self
-            .post("/sign-in", &[("persona", persona), ("csrf_token", &token)])
-            .await;
+        let page = self.sign_in_going(persona, "").await;
         assert_eq!(
             page.status,
             StatusCode::SEE_OTHER,
@@ -434,9 +471,73 @@ impl Browser {
             page.body
         );
     }
+
+    /// Signs in through the demo's identity provider, as a browser would: the portal sends it to
+    /// the provider's page (the personas), the persona is chosen, the provider sends it back
+    /// with a code, and the portal's answer to that (the session, and where to go) is returned.
+    pub async fn sign_in_going(&mut self, persona: &str, next: &str) -> Page {
+        let start = if next.is_empty() {
+            "/sign-in".to_owned()
+        } else {
+            format!("/sign-in?next={}", urlencode(next))
+        };
+        let leave = self.get(&start).await;
+        let to_provider = leave.location.clone().unwrap_or_else(|| {
+            panic!(
+                "the portal sends the browser to the provider: {}",
+                leave.body
+            )
+        });
+        let personas = self.get(&self.local(&to_provider)).await;
+        let mut fields = personas.hidden_fields();
+        fields.push(("persona".into(), persona.into()));
+        let pairs: Vec<(&str, &str)> = fields
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let chosen = self.post("/sign-in", &pairs).await;
+        let back = chosen
+            .location
+            .clone()
+            .unwrap_or_else(|| panic!("the provider sends the browser back: {}", chosen.body));
+        self.get(&self.local(&back)).await
+    }
+
+    /// A path on this site from an absolute address on it.
+    pub fn local(&self, url: &str) -> String {
+        url.strip_prefix(&self.base).unwrap_or(url).to_owned()
+    }
 }
 
-/// A tiny but real PDF (by its signature), as an applicant would upload.
+/// Percent-encodes a query value.
+pub fn urlencode(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+impl Page {
+    /// The hidden fields of the page's forms, as a browser would send them.
+    pub fn hidden_fields(&self) -> Vec<(String, String)> {
+        let text = self.text();
+        let mut out = Vec::new();
+        for chunk in text.split("<input").skip(1) {
+            let tag = chunk.split('>').next().unwrap_or("");
+            if !tag.contains("type=\"hidden\"") {
+                continue;
+            }
+            let attr = |name: &str| {
+                let marker = format!("{name}=\"");
+                let start = tag.find(&marker)? + marker.len();
+                let end = tag[start..].find('"')? + start;
+                Some(tag[start..end].to_owned())
+            };
+            if let (Some(n), Some(v)) = (attr("name"), attr("value")) {
+                out.push((n, v));
+            }
+        }
+        out
+    }
+}
+
 pub fn pdf(content: &str) -> Vec<u8> {
     format!("%PDF-1.4\n% {content}\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n").into_bytes()
 }
