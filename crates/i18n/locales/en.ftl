@@ -551,3 +551,27 @@ sign-in-level-otp = Password and a one-time code
 sign-in-level-e-signature = E-signature key
 passport-assurance = Sign-in needed
 sign-in-failed-too-weak = This service needs a surer way of signing in than the one you used. Sign in again with the way it asks for.
+
+# Staff roles (administrators)
+roles-title = Staff roles
+roles-intro = Who is an officer of an agency, a contact-centre operator or an administrator by the e-Government Centre's decision, besides what sign-in providers say. A role given here applies at once and whenever the person signs in; a role taken away ends their sessions. Every change is kept below.
+roles-current = Roles given here
+roles-role = Role
+roles-role-officer = Officer
+roles-role-operator = Contact-centre operator
+roles-role-admin = Administrator
+roles-by = Given by
+roles-withdraw = Take away
+roles-none = No roles have been given here.
+roles-grant = Give a role
+roles-agency-hint = For an officer: the agency whose work they do.
+roles-grant-button = Give the role
+roles-audit = Changes
+roles-when = When
+roles-change = Change
+roles-change-granted = Given
+roles-change-withdrawn = Taken away
+roles-no-changes = No changes yet.
+roles-error-pinfl = Enter the person's PINFL: 14 digits
+roles-error-role = Choose a role
+roles-error-agency = Choose the officer's agency

@@ -577,3 +577,27 @@ sign-in-level-otp = Пароль и одноразовый код
 sign-in-level-e-signature = Ключ электронной цифровой подписи
 passport-assurance = Способ входа
 sign-in-failed-too-weak = Для этой услуги нужен более надёжный способ входа, чем тот, которым вы воспользовались. Войдите снова тем способом, который она требует.
+
+# Staff roles (administrators)
+roles-title = Роли сотрудников
+roles-intro = Кто является сотрудником ведомства, оператором контакт-центра или администратором по решению Центра электронного правительства, помимо того, что сообщают сервисы входа. Роль, выданная здесь, действует сразу и при каждом входе; отзыв роли завершает сеансы человека. Каждое изменение сохраняется ниже.
+roles-current = Роли, выданные здесь
+roles-role = Роль
+roles-role-officer = Сотрудник ведомства
+roles-role-operator = Оператор контакт-центра
+roles-role-admin = Администратор
+roles-by = Кем выдана
+roles-withdraw = Отозвать
+roles-none = Здесь ещё не выдано ни одной роли.
+roles-grant = Выдать роль
+roles-agency-hint = Для сотрудника: ведомство, в котором он работает.
+roles-grant-button = Выдать роль
+roles-audit = Изменения
+roles-when = Когда
+roles-change = Изменение
+roles-change-granted = Выдана
+roles-change-withdrawn = Отозвана
+roles-no-changes = Изменений пока нет.
+roles-error-pinfl = Введите ПИНФЛ человека: 14 цифр
+roles-error-role = Выберите роль
+roles-error-agency = Выберите ведомство сотрудника

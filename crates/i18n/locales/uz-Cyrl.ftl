@@ -548,3 +548,27 @@ sign-in-level-otp = Парол ва бир марталик код
 sign-in-level-e-signature = Электрон рақамли имзо калити
 passport-assurance = Кириш усули
 sign-in-failed-too-weak = Бу хизмат сиз фойдаланган усулдан ишончлироқ киришни талаб қилади. У сўраган усул билан қайта киринг.
+
+# Staff roles (administrators)
+roles-title = Ходимлар роллари
+roles-intro = Кириш хизматлари айтганидан ташқари, Электрон ҳукумат маркази қарори билан ким идора ходими, алоқа маркази оператори ёки администратор эканлиги. Бу ерда берилган рол дарҳол ва ҳар сафар тизимга кирганда амал қилади; олиб қўйилган рол шахснинг сеансларини тугатади. Ҳар бир ўзгариш қуйида сақланади.
+roles-current = Бу ерда берилган роллар
+roles-role = Рол
+roles-role-officer = Идора ходими
+roles-role-operator = Алоқа маркази оператори
+roles-role-admin = Администратор
+roles-by = Ким берган
+roles-withdraw = Олиб қўйиш
+roles-none = Бу ерда ҳали рол берилмаган.
+roles-grant = Рол бериш
+roles-agency-hint = Идора ходими учун: у ишлайдиган идора.
+roles-grant-button = Ролни бериш
+roles-audit = Ўзгаришлар
+roles-when = Қачон
+roles-change = Ўзгариш
+roles-change-granted = Берилди
+roles-change-withdrawn = Олиб қўйилди
+roles-no-changes = Ҳали ўзгариш йўқ.
+roles-error-pinfl = Шахснинг ЖШШИРини киритинг: 14 та рақам
+roles-error-role = Ролни танланг
+roles-error-agency = Ходимнинг идорасини танланг

@@ -548,3 +548,27 @@ sign-in-level-otp = Parol va bir martalik kod
 sign-in-level-e-signature = Elektron raqamli imzo kaliti
 passport-assurance = Kirish usuli
 sign-in-failed-too-weak = Bu xizmat siz foydalangan usuldan ishonchliroq kirishni talab qiladi. U soʻragan usul bilan qayta kiring.
+
+# Staff roles (administrators)
+roles-title = Xodimlar rollari
+roles-intro = Kirish xizmatlari aytganidan tashqari, Elektron hukumat markazi qarori bilan kim idora xodimi, aloqa markazi operatori yoki administrator ekanligi. Bu yerda berilgan rol darhol va har safar tizimga kirganda amal qiladi; olib qoʻyilgan rol shaxsning seanslarini tugatadi. Har bir oʻzgarish quyida saqlanadi.
+roles-current = Bu yerda berilgan rollar
+roles-role = Rol
+roles-role-officer = Idora xodimi
+roles-role-operator = Aloqa markazi operatori
+roles-role-admin = Administrator
+roles-by = Kim bergan
+roles-withdraw = Olib qoʻyish
+roles-none = Bu yerda hali rol berilmagan.
+roles-grant = Rol berish
+roles-agency-hint = Idora xodimi uchun: u ishlaydigan idora.
+roles-grant-button = Rolni berish
+roles-audit = Oʻzgarishlar
+roles-when = Qachon
+roles-change = Oʻzgarish
+roles-change-granted = Berildi
+roles-change-withdrawn = Olib qoʻyildi
+roles-no-changes = Hali oʻzgarish yoʻq.
+roles-error-pinfl = Shaxsning JShShIRini kiriting: 14 ta raqam
+roles-error-role = Rolni tanlang
+roles-error-agency = Xodimning idorasini tanlang

@@ -81,7 +81,52 @@ pub const MIGRATIONS: &[Migration] = &[
             token_hash TEXT UNIQUE
         );",
     },
+    Migration {
+        version: 4,
+        name: "staff roles granted by administrators",
+        sql: "
+        CREATE TABLE role_grants (
+            pinfl TEXT PRIMARY KEY,
+            role TEXT NOT NULL,
+            agency_code TEXT,
+            granted_by TEXT NOT NULL,
+            granted_at TEXT NOT NULL
+        );
+        CREATE TABLE role_audit (
+            id TEXT PRIMARY KEY,
+            pinfl TEXT NOT NULL,
+            change TEXT NOT NULL,
+            role TEXT NOT NULL,
+            agency_code TEXT,
+            changed_by TEXT NOT NULL,
+            changed_at TEXT NOT NULL
+        );
+        CREATE INDEX role_audit_by_time ON role_audit (changed_at);",
+    },
 ];
+
+/// A staff role an administrator gave a person (by PINFL): it applies whenever they sign in,
+/// whatever the provider says of them.
+#[derive(Debug, Clone, Serialize)]
+pub struct RoleGrant {
+    pub pinfl: String,
+    pub role: Role,
+    pub agency: Option<String>,
+    pub granted_by: String,
+    pub granted_at: String,
+}
+
+/// One change of the staff roles, as the audit keeps it.
+#[derive(Debug, Clone, Serialize)]
+pub struct RoleChange {
+    pub pinfl: String,
+    /// `granted` or `withdrawn`.
+    pub change: String,
+    pub role: Role,
+    pub agency: Option<String>,
+    pub changed_by: String,
+    pub changed_at: String,
+}
 
 /// What the demo identity provider granted at sign-in: a code for one person, to be exchanged
 /// once, soon, with the PKCE verifier.
@@ -132,7 +177,7 @@ impl Role {
             Role::Operator => "operator",
         }
     }
-    fn parse(s: &str) -> Option<Role> {
+    pub fn parse(s: &str) -> Option<Role> {
         match s {
             "citizen" => Some(Role::Citizen),
             "officer" => Some(Role::Officer),
@@ -424,6 +469,160 @@ impl IdentityStore<'_> {
                 .fetch_optional(&self.db.pool)
                 .await?,
         )
+    }
+
+    /// Gives a person (by PINFL) a staff role: it applies at once (to their account, if they
+    /// have one) and at every sign-in. Kept with who did it and when, in one transaction.
+    pub async fn grant_role(
+        &self,
+        pinfl: &Pinfl,
+        role: Role,
+        agency: Option<&str>,
+        by: &str,
+    ) -> Result<(), DbError> {
+        let at = format_timestamp(&now());
+        let agency = agency.filter(|_| role == Role::Officer);
+        let mut tx = self.db.writer.begin().await?;
+        sqlx::query("DELETE FROM role_grants WHERE pinfl = $1")
+            .bind(pinfl.as_str())
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("INSERT INTO role_grants (pinfl, role, agency_code, granted_by, granted_at) VALUES ($1, $2, $3, $4, $5)")
+            .bind(pinfl.as_str())
+            .bind(role.code())
+            .bind(agency)
+            .bind(by)
+            .bind(&at)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("UPDATE users SET kind = $1, agency_code = $2 WHERE pinfl = $3")
+            .bind(role.code())
+            .bind(agency)
+            .bind(pinfl.as_str())
+            .execute(&mut *tx)
+            .await?;
+        Self::audit(&mut tx, pinfl, "granted", role, agency, by, &at).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Takes a person's staff role away: their account is a citizen's again and their sessions
+    /// end, so the change holds at once. Returns whether they had one.
+    pub async fn withdraw_role(&self, pinfl: &Pinfl, by: &str) -> Result<bool, DbError> {
+        let at = format_timestamp(&now());
+        let mut tx = self.db.writer.begin().await?;
+        let had: Option<(String, Option<String>)> = sqlx::query_as(
+            "SELECT role, agency_code FROM role_grants WHERE pinfl = $1",
+        )
+        .bind(pinfl.as_str())
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some((role, agency)) = had else {
+            return Ok(false);
+        };
+        sqlx::query("DELETE FROM role_grants WHERE pinfl = $1")
+            .bind(pinfl.as_str())
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "DELETE FROM sessions WHERE user_id IN (SELECT id FROM users WHERE pinfl = $1)",
+        )
+        .bind(pinfl.as_str())
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("UPDATE users SET kind = 'citizen', agency_code = NULL WHERE pinfl = $1")
+            .bind(pinfl.as_str())
+            .execute(&mut *tx)
+            .await?;
+        let role = Role::parse(&role).unwrap_or(Role::Officer);
+        Self::audit(&mut tx, pinfl, "withdrawn", role, agency.as_deref(), by, &at).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn audit(
+        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        pinfl: &Pinfl,
+        change: &str,
+        role: Role,
+        agency: Option<&str>,
+        by: &str,
+        at: &str,
+    ) -> Result<(), DbError> {
+        sqlx::query("INSERT INTO role_audit (id, pinfl, change, role, agency_code, changed_by, changed_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+            .bind(uuid::Uuid::now_v7().to_string())
+            .bind(pinfl.as_str())
+            .bind(change)
+            .bind(role.code())
+            .bind(agency)
+            .bind(by)
+            .bind(at)
+            .execute(&mut **tx)
+            .await?;
+        Ok(())
+    }
+
+    /// The role an administrator gave this person, if any.
+    pub async fn role_grant(&self, pinfl: &Pinfl) -> Result<Option<RoleGrant>, DbError> {
+        Ok(self
+            .role_grants_where("WHERE pinfl = $1", Some(pinfl.as_str()))
+            .await?
+            .pop())
+    }
+
+    /// Every role administrators gave, by PINFL.
+    pub async fn role_grants(&self) -> Result<Vec<RoleGrant>, DbError> {
+        self.role_grants_where("", None).await
+    }
+
+    async fn role_grants_where(
+        &self,
+        filter: &str,
+        pinfl: Option<&str>,
+    ) -> Result<Vec<RoleGrant>, DbError> {
+        let sql = format!(
+            "SELECT pinfl, role, agency_code, granted_by, granted_at FROM role_grants {filter} ORDER BY pinfl"
+        );
+        let mut q = sqlx::query_as::<_, (String, String, Option<String>, String, String)>(&sql);
+        if let Some(p) = pinfl {
+            q = q.bind(p.to_owned());
+        }
+        Ok(q.fetch_all(&self.db.pool)
+            .await?
+            .into_iter()
+            .filter_map(|(pinfl, role, agency, by, at)| {
+                Some(RoleGrant {
+                    pinfl,
+                    role: Role::parse(&role)?,
+                    agency,
+                    granted_by: by,
+                    granted_at: at,
+                })
+            })
+            .collect())
+    }
+
+    /// The latest changes of staff roles, newest first.
+    pub async fn role_changes(&self, limit: i64) -> Result<Vec<RoleChange>, DbError> {
+        let rows: Vec<(String, String, String, Option<String>, String, String)> = sqlx::query_as(
+            "SELECT pinfl, change, role, agency_code, changed_by, changed_at FROM role_audit ORDER BY changed_at DESC, id DESC LIMIT $1",
+        )
+        .bind(limit)
+        .fetch_all(&self.db.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(pinfl, change, role, agency, by, at)| {
+                Some(RoleChange {
+                    pinfl,
+                    change,
+                    role: Role::parse(&role)?,
+                    agency,
+                    changed_by: by,
+                    changed_at: at,
+                })
+            })
+            .collect())
     }
 
     /// Keeps a person a provider vouched for: the same `(idp, subject)` again, else (a citizen)

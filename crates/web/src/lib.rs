@@ -21,6 +21,7 @@ pub mod oidc;
 mod oneid;
 mod portal;
 mod render;
+mod roles_admin;
 mod staff;
 mod view;
 
@@ -179,6 +180,10 @@ pub fn router(pages: Arc<Pages>) -> Router {
             post(staff::decide),
         )
         .route("/admin", get(staff::admin))
+        .route(
+            "/admin/roles",
+            get(roles_admin::list).post(roles_admin::change),
+        )
         .route("/admin/incidents", get(incidents_admin::list))
         .route(
             "/admin/incidents/{id}",

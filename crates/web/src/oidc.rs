@@ -543,6 +543,18 @@ impl Providers {
         let pinfl = claim(&p.config.pinfl_claim)
             .map(|s| Pinfl::parse(s).map_err(|e| SignInError::NotAllowed(format!("PINFL: {e}"))))
             .transpose()?;
+        // No staff role from the provider: one an administrator gave this person applies.
+        let mut agency = agency;
+        let role = match (role, &pinfl) {
+            (None, Some(pinfl)) => match store.role_grant(pinfl).await? {
+                Some(g) => {
+                    agency = g.agency.clone();
+                    Some(g.role)
+                }
+                None => None,
+            },
+            (role, _) => role,
+        };
         let idp = p
             .config
             .account_namespace

@@ -107,7 +107,7 @@ impl Node {
             )
             .layer(SetResponseHeaderLayer::if_not_present(
                 header::CONTENT_SECURITY_POLICY,
-                HeaderValue::from_static(CSP),
+                content_security_policy(&self.config.pages),
             ))
             .layer(SetResponseHeaderLayer::if_not_present(
                 header::X_CONTENT_TYPE_OPTIONS,
@@ -167,6 +167,27 @@ impl Node {
 /// never to guess content types, and not to leak addresses (reference numbers) to other sites.
 const CSP: &str = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
                    frame-ancestors 'none'; form-action 'self'; base-uri 'none'";
+
+/// The pages' Content-Security-Policy. Forms post only here — and, because a browser holds a
+/// form's redirects to `form-action` too, to the sign-in providers a form may lead to (signing
+/// out there, signing in again at a surer level).
+fn content_security_policy(pages: &yagona_web::PagesConfig) -> HeaderValue {
+    let origins: Vec<String> = pages
+        .providers
+        .iter()
+        .filter_map(|p| url::Url::parse(&p.issuer).ok())
+        .map(|u| u.origin().ascii_serialization())
+        .filter(|o| o != "null")
+        .collect();
+    if origins.is_empty() {
+        return HeaderValue::from_static(CSP);
+    }
+    let policy = CSP.replace(
+        "form-action 'self'",
+        &format!("form-action 'self' {}", origins.join(" ")),
+    );
+    HeaderValue::from_str(&policy).unwrap_or_else(|_| HeaderValue::from_static(CSP))
+}
 
 /// A call of the exchange's protocol that came through the router (the serving threads pass
 /// `/r1/` calls to the gateway directly; see [`crate::server`]).

@@ -183,7 +183,9 @@ async fn a_citizen_applies_in_a_browser_and_every_page_is_accessible() {
         assert_accessible(&c, "the sign-in page").await;
         click(&c, &format!("#persona-{CITIZEN_A}")).await;
         navigate(&c, "form[action='/sign-in'] button[type=submit]").await;
-        navigate(&c, "button.govuk-button--start").await;
+        // Signed in, straight on to the form's first step (not back to the passport).
+        let url = c.current_url().await.unwrap();
+        assert!(url.path().contains("/steps/"), "{url}");
 
         // Step 1, first with a mistake: the error summary must be accessible too.
         navigate(&c, "button[value=continue]").await;
@@ -312,6 +314,11 @@ async fn a_citizen_applies_in_a_browser_and_every_page_is_accessible() {
         fill(&c, "variables", "amount = 5000").await;
         navigate(&c, "button[value=retry]").await;
         assert_accessible(&c, "the incident's variables with an error").await;
+        // Staff roles: the page, and the grant form sent empty (its errors).
+        c.goto(&format!("{base}/admin/roles")).await.unwrap();
+        assert_accessible(&c, "the staff roles").await;
+        navigate(&c, "form[action='/admin/roles'] button.govuk-button:not(.govuk-button--warning)").await;
+        assert_accessible(&c, "the role form with its errors").await;
         navigate(&c, "form[action='/sign-out'] button").await;
         an_appeal_is_filed_followed_and_answered(&c, &base).await;
     }

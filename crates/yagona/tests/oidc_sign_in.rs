@@ -206,6 +206,19 @@ async fn a_citizen_signs_in_and_comes_back_where_they_were_going(postgres: bool)
     };
     let mut portal = app.client();
     let mut idp = at_provider(&app);
+    // Forms may lead to the provider (signing out there, signing in again more surely): the
+    // policy lets a form's redirects go there, and nowhere else.
+    let csp = reqwest::get(format!("{}/", app.address))
+        .await
+        .unwrap()
+        .headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        csp.contains(&format!("form-action 'self' {}", p.issuer)),
+        "{csp}"
+    );
     let page = portal.get("/sign-in").await;
     assert!(page.contains("OneID (test)"), "the provider is offered");
     let back = sign_in_at_provider(

@@ -136,8 +136,13 @@ impl TestApp {
             ),
         };
         let address = format!("http://{}", listener.local_addr().unwrap());
-        // The demo's identity provider sends people back to the portal's own address.
-        config.pages.public_url.get_or_insert(address.clone());
+        // The demo's identity provider sends people back to the portal's own address — as
+        // `localhost`, where browsers keep Secure cookies over plain HTTP (the browser test
+        // goes there; a form's redirect to another origin would break `form-action 'self'`).
+        config
+            .pages
+            .public_url
+            .get_or_insert(address.replace("127.0.0.1", "localhost"));
         let node = Node::new(db.clone(), config).await.expect("node");
         tokio::spawn(yagona::server::serve(node.clone(), listener));
         TestApp {
@@ -503,9 +508,12 @@ impl Browser {
         self.get(&self.local(&back)).await
     }
 
-    /// A path on this site from an absolute address on it.
+    /// A path on this site from an absolute address on it (as `127.0.0.1` or `localhost`).
     pub fn local(&self, url: &str) -> String {
-        url.strip_prefix(&self.base).unwrap_or(url).to_owned()
+        match url.split_once("://") {
+            Some((_, rest)) => rest.find('/').map(|i| rest[i..].to_owned()).unwrap_or("/".into()),
+            None => url.to_owned(),
+        }
     }
 }
 
