@@ -1,0 +1,273 @@
+//! Fees as invoices, paid through Payme and Click, each over its own published merchant
+//! protocol.
+//!
+//! An application that owes a fee gets an [`Invoice`] ([`PaymentStore::create_invoice`], one
+//! per application, amounts in whole [`Tiyin`]). The portal sends the citizen to the
+//! provider's checkout ([`checkout`]); the provider then calls Yagona's merchant endpoints, and
+//! those calls settle the invoice:
+//!
+//! - [`payme`]: Payme's Merchant API, JSON-RPC 2.0 over `POST /payments/payme` with Basic
+//!   authorization (`CheckPerformTransaction`, `CreateTransaction`, `PerformTransaction`,
+//!   `CancelTransaction`, `CheckTransaction`, `GetStatement`, `ChangePassword`);
+//! - [`click`]: Click's SHOP API, form-encoded `Prepare` and `Complete` with an MD5 signature
+//!   (`POST /payments/click/prepare`, `POST /payments/click/complete`), and refunds through
+//!   Click's merchant API ([`click::ClickMerchantApi`]).
+//!
+//! Every provider call is one database transaction, and the platform's [`Settlement`] hook runs
+//! inside it when an invoice becomes paid or its money goes back, so that the payment and what
+//! the application's process does about it commit together or not at all. Nothing is lost nor
+//! taken twice:
+//!
+//! - a provider's transaction id is stored once, and an invoice is held by at most one open or
+//!   performed transaction (unique constraints, see [`MIGRATIONS`]), so two calls at once
+//!   credit once;
+//! - every state change is guarded (`UPDATE … WHERE status = …`); a change that lost a race is
+//!   rolled back and the call is answered from what the winner committed, so a retried call
+//!   gets the same answer;
+//! - a call that fails before its commit (the database, or the settlement hook) changes
+//!   nothing, and the provider's retry completes it.
+//!
+//! [`reconcile`] compares a provider's daily statement with Yagona's records. [`PaymentsApi`]
+//! describes the merchant endpoints in OpenAPI.
+//!
+//! This crate serves the providers' protocols itself (they are the providers' formats, not
+//! Yagona's API), so it is an edge as much as a domain component: the invoices and their rules
+//! are in [`store`], the protocols in [`payme`] and [`click`].
+
+use futures::future::BoxFuture;
+use std::sync::Arc;
+use yagona_core::Timestamp;
+use yagona_db::{Db, DbError};
+
+/// The most a provider's call may carry: Payme's and Click's calls are a few hundred bytes.
+const MAX_BODY: usize = 64 * 1024;
+
+/// A provider's request body, read up to [`MAX_BODY`]; `None` when it is larger or broken, which
+/// the protocol then answers in its own format (the framework's own limit is lifted on these
+/// routes for that reason).
+async fn read_body(body: axum::body::Body) -> Option<axum::body::Bytes> {
+    axum::body::to_bytes(body, MAX_BODY).await.ok()
+}
+
+/// A write transaction of the payments component, shared with the settlement hook.
+pub type Tx = sqlx::Transaction<'static, sqlx::Any>;
+
+/// How often a call whose guarded change lost a race (or hit a unique constraint another call
+/// had just taken) is run again from the start, reading what the winner committed.
+const ATTEMPTS: u32 = 5;
+
+/// Runs `$work` — an expression awaiting to `Result<T, PaymentError>` that uses `$tx: &mut Tx`
+/// — as one write transaction, in the database's group commit (SQLite), again when it lost a
+/// race; evaluates to the work's result. The transaction commits when the work is `Ok` and
+/// rolls back when it is `Err`.
+macro_rules! in_transaction {
+    ($db:expr, |$tx:ident| $work:expr) => {
+        async {
+            let db: &yagona_db::Db = $db;
+            let mut attempt = 0u32;
+            loop {
+                attempt += 1;
+                let mut slot = db.join_group().await?;
+                let done = {
+                    let $tx: &mut $crate::Tx = slot.tx();
+                    $work.await
+                };
+                let again =
+                    matches!(&done, Err(e) if e.lost_race()) && attempt < $crate::ATTEMPTS;
+                match slot
+                    .finish(done.is_ok())
+                    .await
+                    .map_err(yagona_db::DbError::from)?
+                {
+                    yagona_db::Outcome::Committed => break done,
+                    yagona_db::Outcome::Retry => continue,
+                    yagona_db::Outcome::RolledBack if again => continue,
+                    yagona_db::Outcome::RolledBack => break done,
+                }
+            }
+        }
+        .await
+    };
+}
+
+pub mod checkout;
+pub mod click;
+mod invoice;
+mod money;
+mod openapi;
+pub mod payme;
+pub mod reconcile;
+mod schema;
+pub mod store;
+
+pub use invoice::{
+    reason, Invoice, InvoiceNumber, InvoiceStatus, NewInvoice, Provider, ProviderTransaction,
+    TransactionState,
+};
+pub use money::{AmountError, Tiyin};
+pub use openapi::PaymentsApi;
+pub use schema::MIGRATIONS;
+pub use store::PaymentStore;
+
+#[derive(Debug, thiserror::Error)]
+pub enum PaymentError {
+    #[error(transparent)]
+    Db(#[from] DbError),
+    #[error("no invoice {0}")]
+    NoInvoice(String),
+    #[error("invoice {number} is {status}: it cannot be {action}")]
+    NotAllowed {
+        number: String,
+        status: InvoiceStatus,
+        action: &'static str,
+    },
+    #[error("application {application} already has invoice {number}, for another service, payer or amount")]
+    InvoiceDiffers { application: String, number: String },
+    #[error("invoice {0} may not be refunded: the service does not allow it, or the application was not rejected")]
+    RefundNotAllowed(String),
+    #[error("the platform could not settle the payment: {0}")]
+    Settlement(String),
+    #[error("the payment provider refused: {0}")]
+    Provider(String),
+    /// A guarded change found the row changed meanwhile; the call is run again.
+    #[error("the invoice changed meanwhile")]
+    Conflict,
+    #[error("stored payment data is unreadable: {0}")]
+    Corrupt(String),
+}
+
+impl From<sqlx::Error> for PaymentError {
+    fn from(e: sqlx::Error) -> Self {
+        PaymentError::Db(DbError::Sqlx(e))
+    }
+}
+
+impl PaymentError {
+    /// The call lost a race to another one and should be run again from the start: a guarded
+    /// update found the row changed, a unique constraint was just taken, or PostgreSQL chose
+    /// this transaction to break a deadlock or a serialization conflict.
+    fn lost_race(&self) -> bool {
+        match self {
+            PaymentError::Conflict => true,
+            PaymentError::Db(DbError::Sqlx(e)) => {
+                yagona_db::is_unique_violation(e)
+                    || matches!(e, sqlx::Error::Database(d)
+                        if matches!(d.code().as_deref(), Some("40001") | Some("40P01")))
+            }
+            _ => false,
+        }
+    }
+}
+
+/// What the platform does when money moves, inside the transaction that records it: publish
+/// the process message `fee-paid` for the application, and so on. An error rolls the payment
+/// back, and the provider is answered with its protocol's system error, so that its retry
+/// settles the payment again.
+pub trait Settlement: Send + Sync {
+    /// The invoice has just become paid.
+    fn paid<'a>(
+        &'a self,
+        tx: &'a mut Tx,
+        invoice: &'a Invoice,
+    ) -> BoxFuture<'a, Result<(), PaymentError>>;
+
+    /// Money credited for the invoice has just gone back: a refund (the invoice is now
+    /// [`InvoiceStatus::Refunded`]), or Click cancelling a payment it had completed (the
+    /// invoice is [`InvoiceStatus::Unpaid`] again and may be paid anew).
+    fn refunded<'a>(
+        &'a self,
+        tx: &'a mut Tx,
+        invoice: &'a Invoice,
+    ) -> BoxFuture<'a, Result<(), PaymentError>>;
+
+    /// Whether a paid invoice may be refunded (Payme's `CancelTransaction` after perform, a
+    /// Click reversal). By default, what [`PaymentStore::allow_refund`] recorded on it.
+    fn may_refund<'a>(
+        &'a self,
+        _tx: &'a mut Tx,
+        invoice: &'a Invoice,
+    ) -> BoxFuture<'a, Result<bool, PaymentError>> {
+        let allowed = invoice.refund_allowed;
+        Box::pin(async move { Ok(allowed) })
+    }
+}
+
+/// A settlement that does nothing more than record the payment (tools, benchmarks).
+pub struct NoSettlement;
+
+impl Settlement for NoSettlement {
+    fn paid<'a>(
+        &'a self,
+        _: &'a mut Tx,
+        _: &'a Invoice,
+    ) -> BoxFuture<'a, Result<(), PaymentError>> {
+        Box::pin(async { Ok(()) })
+    }
+    fn refunded<'a>(
+        &'a self,
+        _: &'a mut Tx,
+        _: &'a Invoice,
+    ) -> BoxFuture<'a, Result<(), PaymentError>> {
+        Box::pin(async { Ok(()) })
+    }
+}
+
+/// The time the merchant endpoints go by; tests move it to see timeouts pass.
+#[derive(Clone)]
+pub struct Clock(Arc<dyn Fn() -> Timestamp + Send + Sync>);
+
+impl Clock {
+    pub fn system() -> Clock {
+        Clock(Arc::new(chrono::Utc::now))
+    }
+
+    pub fn new(now: impl Fn() -> Timestamp + Send + Sync + 'static) -> Clock {
+        Clock(Arc::new(now))
+    }
+
+    /// Now, to the microsecond, as stored: a moment read back gives the same milliseconds.
+    pub fn now(&self) -> Timestamp {
+        use chrono::SubsecRound;
+        (self.0)().trunc_subsecs(6)
+    }
+}
+
+impl Default for Clock {
+    fn default() -> Clock {
+        Clock::system()
+    }
+}
+
+impl std::fmt::Debug for Clock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Clock({})", self.now())
+    }
+}
+
+/// Yagona as the merchant the providers call: its database, what the platform does when money
+/// moves, and its clock. Each protocol ([`payme::Payme`], [`click::Click`]) holds one.
+#[derive(Clone)]
+pub struct Merchant {
+    pub db: Db,
+    pub settlement: Arc<dyn Settlement>,
+    pub clock: Clock,
+}
+
+impl Merchant {
+    pub fn new(db: Db, settlement: Arc<dyn Settlement>) -> Merchant {
+        Merchant {
+            db,
+            settlement,
+            clock: Clock::system(),
+        }
+    }
+
+    pub fn with_clock(mut self, clock: Clock) -> Merchant {
+        self.clock = clock;
+        self
+    }
+
+    pub fn store(&self) -> PaymentStore<'_> {
+        PaymentStore { db: &self.db }
+    }
+}
