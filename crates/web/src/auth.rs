@@ -30,8 +30,12 @@ pub struct SignInQuery {
 }
 
 /// Only a path on this site: never `//host` or `https://…` (no open redirects).
+/// Browsers drop tabs and newlines from addresses (`/\t/evil.example` is `//evil.example` to
+/// them), and a header holds no newline: only visible ASCII (the portal's own addresses are
+/// percent-encoded).
 fn safe_next(next: &str, fallback: &str) -> String {
-    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
+    let printable = next.bytes().all(|b| b.is_ascii_graphic());
+    if printable && next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
         next.to_owned()
     } else {
         fallback.to_owned()

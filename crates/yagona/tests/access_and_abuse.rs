@@ -298,6 +298,13 @@ async fn pages_for_signed_in_people_send_others_to_sign_in(app: TestApp) {
     let mut evil = app.client();
     let p = evil.sign_in_going(CITIZEN_A, "/\\evil.example/x").await;
     assert_eq!(p.location.as_deref(), Some("/applications"));
+    // A tab (which browsers drop: `//evil.example`) or a newline (no header may hold one).
+    for sneaky in ["/\t/evil.example", "/applications\r\nSet-Cookie: x=y"] {
+        let mut evil = app.client();
+        let p = evil.sign_in_going(CITIZEN_A, sneaky).await;
+        assert_eq!(p.status, StatusCode::SEE_OTHER, "{sneaky:?}: {}", p.body);
+        assert_eq!(p.location.as_deref(), Some("/applications"), "{sneaky:?}");
+    }
     // The session id changes at sign-in and is gone after sign-out.
     assert_ne!(evil.cookies.get("yagona_sid"), Some(&cookie));
     let token = anonymous.get("/applications").await.csrf();
