@@ -59,7 +59,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../templates/application.html"),
     ),
     ("sign_in.html", include_str!("../templates/sign_in.html")),
-    ("admin_roles.html", include_str!("../templates/admin_roles.html")),
+    (
+        "admin_roles.html",
+        include_str!("../templates/admin_roles.html"),
+    ),
     (
         "sign_in_failed.html",
         include_str!("../templates/sign_in_failed.html"),

@@ -21,8 +21,11 @@ async fn view(state: &Pages, ctx: &Ctx) -> Result<Value, yagona_db::DbError> {
     let store = IdentityStore { db: &state.db };
     let cat = state.catalogue.get().await;
     let agency_name = |code: &Option<String>| {
-        code.as_deref()
-            .map(|c| cat.agency(c).map(|a| a.name.get(ctx.locale).to_owned()).unwrap_or(c.to_owned()))
+        code.as_deref().map(|c| {
+            cat.agency(c)
+                .map(|a| a.name.get(ctx.locale).to_owned())
+                .unwrap_or(c.to_owned())
+        })
     };
     let grants: Vec<Value> = store
         .role_grants()
