@@ -67,24 +67,25 @@ fn digits(s: &str, n: usize) -> bool {
     s.len() == n && s.bytes().all(|b| b.is_ascii_digit())
 }
 
-fn person_by(pinfl: &str) -> Result<&'static Value, Response> {
+/// The person with this PINFL, or the problem to answer (boxed: an answer is large).
+fn person_by(pinfl: &str) -> Result<&'static Value, Box<Response>> {
     if !digits(pinfl, 14) {
-        return Err(problem(
+        return Err(Box::new(problem(
             StatusCode::BAD_REQUEST,
             "Malformed PINFL",
             format!("{pinfl:?} is not 14 digits"),
-        ));
+        )));
     }
     data()
         .people
         .iter()
         .find(|p| p["pinfl"] == pinfl)
         .ok_or_else(|| {
-            problem(
+            Box::new(problem(
                 StatusCode::NOT_FOUND,
                 "No such person",
                 format!("no person with PINFL {pinfl} in the register"),
-            )
+            ))
         })
 }
 
@@ -94,7 +95,7 @@ fn today() -> String {
 
 async fn person(Path(pinfl): Path<String>) -> Response {
     match person_by(&pinfl) {
-        Err(r) => r,
+        Err(r) => *r,
         Ok(p) => Json(json!({
             "pinfl": p["pinfl"],
             "surname": p["surname"],
@@ -118,7 +119,7 @@ async fn person(Path(pinfl): Path<String>) -> Response {
 
 async fn residence(Path(pinfl): Path<String>) -> Response {
     match person_by(&pinfl) {
-        Err(r) => r,
+        Err(r) => *r,
         Ok(p) => {
             let a = &p["residence"];
             let mut text = format!(
@@ -238,7 +239,7 @@ async fn properties_of(Query(q): Query<OwnerQuery>) -> Response {
 
 async fn benefits(Path(pinfl): Path<String>) -> Response {
     match person_by(&pinfl) {
-        Err(r) => r,
+        Err(r) => *r,
         Ok(p) => {
             let list = p["benefits"].as_array().cloned().unwrap_or_default();
             Json(json!({
