@@ -22,8 +22,25 @@ use yagona_workflow::store::{Correlation, ProcessStore, StoreError, Worker};
 
 #[derive(utoipa::OpenApi)]
 #[openapi(
-    paths(activate, complete, fail, throw_error, publish, broadcast, activate_ad_hoc),
-    components(schemas(Activate, Complete, Fail, ThrowError, Publish, Broadcast, AdHocActivation, AdHocElement))
+    paths(
+        activate,
+        complete,
+        fail,
+        throw_error,
+        publish,
+        broadcast,
+        activate_ad_hoc
+    ),
+    components(schemas(
+        Activate,
+        Complete,
+        Fail,
+        ThrowError,
+        Publish,
+        Broadcast,
+        AdHocActivation,
+        AdHocElement
+    ))
 )]
 pub(crate) struct JobsApi;
 

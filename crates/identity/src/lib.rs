@@ -511,12 +511,11 @@ impl IdentityStore<'_> {
     pub async fn withdraw_role(&self, pinfl: &Pinfl, by: &str) -> Result<bool, DbError> {
         let at = format_timestamp(&now());
         let mut tx = self.db.writer.begin().await?;
-        let had: Option<(String, Option<String>)> = sqlx::query_as(
-            "SELECT role, agency_code FROM role_grants WHERE pinfl = $1",
-        )
-        .bind(pinfl.as_str())
-        .fetch_optional(&mut *tx)
-        .await?;
+        let had: Option<(String, Option<String>)> =
+            sqlx::query_as("SELECT role, agency_code FROM role_grants WHERE pinfl = $1")
+                .bind(pinfl.as_str())
+                .fetch_optional(&mut *tx)
+                .await?;
         let Some((role, agency)) = had else {
             return Ok(false);
         };
@@ -535,7 +534,16 @@ impl IdentityStore<'_> {
             .execute(&mut *tx)
             .await?;
         let role = Role::parse(&role).unwrap_or(Role::Officer);
-        Self::audit(&mut tx, pinfl, "withdrawn", role, agency.as_deref(), by, &at).await?;
+        Self::audit(
+            &mut tx,
+            pinfl,
+            "withdrawn",
+            role,
+            agency.as_deref(),
+            by,
+            &at,
+        )
+        .await?;
         tx.commit().await?;
         Ok(true)
     }

@@ -680,9 +680,10 @@ fn element(c: &mut Ctx<'_>, s: &Index<'_>, e: &FlowElement, in_scope: ScopeKind)
             // An escalation reaches a boundary from inside an embedded sub-process, or from the
             // process a call activity called.
             if matches!(trigger, Trigger::Escalation { .. })
-                && !s.elements.get(attached_to.as_str()).is_some_and(|a| {
-                    matches!(a.kind, Kind::SubProcess { .. } | Kind::CallActivity)
-                })
+                && !s
+                    .elements
+                    .get(attached_to.as_str())
+                    .is_some_and(|a| matches!(a.kind, Kind::SubProcess { .. } | Kind::CallActivity))
             {
                 c.find(
                     e,

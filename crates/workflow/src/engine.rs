@@ -540,7 +540,8 @@ impl Instance {
                     message: "it is not running".into(),
                 })?;
             if !matches!(
-                i.element(&run, i.scopes[scope].parent.unwrap_or(0), ad_hoc)?.kind,
+                i.element(&run, i.scopes[scope].parent.unwrap_or(0), ad_hoc)?
+                    .kind,
                 Kind::AdHocSubProcess { .. }
             ) {
                 return Err(EngineError::AdHoc {
@@ -2364,7 +2365,9 @@ fn variable_of(expression: &str) -> Option<&str> {
     let path = expression.trim().strip_prefix('=')?.trim();
     let first = path.split('.').next()?;
     let ident = |s: &str| {
-        s.chars().next().is_some_and(|c| c.is_alphabetic() || c == '_')
+        s.chars()
+            .next()
+            .is_some_and(|c| c.is_alphabetic() || c == '_')
             && s.chars().all(|c| c.is_alphanumeric() || c == '_')
     };
     (path.split('.').all(ident)).then_some(first)

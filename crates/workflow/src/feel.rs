@@ -624,9 +624,18 @@ mod tests {
         assert_eq!(f.evaluate("= x = null", &none).unwrap(), json!(true));
         // Compared with a value, null is unequal to it, on either side ("Equality" in the
         // language guide: `null = 1` is false).
-        assert_eq!(f.evaluate("= x = \"rejected\"", &none).unwrap(), json!(false));
-        assert_eq!(f.evaluate("= \"rejected\" = x", &none).unwrap(), json!(false));
-        assert_eq!(f.evaluate("= x != \"rejected\"", &none).unwrap(), json!(true));
+        assert_eq!(
+            f.evaluate("= x = \"rejected\"", &none).unwrap(),
+            json!(false)
+        );
+        assert_eq!(
+            f.evaluate("= \"rejected\" = x", &none).unwrap(),
+            json!(false)
+        );
+        assert_eq!(
+            f.evaluate("= x != \"rejected\"", &none).unwrap(),
+            json!(true)
+        );
         assert_eq!(f.evaluate("= null != null", &none).unwrap(), json!(false));
         assert_eq!(
             f.evaluate("= some v in [null, \"a\"] satisfies v = \"a\"", &none)

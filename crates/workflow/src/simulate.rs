@@ -241,8 +241,9 @@ pub fn run(
                         due.insert(w.id, at);
                     }
                     None => {
-                        let message = crate::store::timer_problem(&w.what, &inst.variables_for(w), expr)
-                            .unwrap_or_else(|| "the timer cannot be scheduled".into());
+                        let message =
+                            crate::store::timer_problem(&w.what, &inst.variables_for(w), expr)
+                                .unwrap_or_else(|| "the timer cannot be scheduled".into());
                         let end = End::Incident {
                             at: w.element.clone(),
                             message,

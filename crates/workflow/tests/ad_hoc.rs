@@ -44,8 +44,7 @@ fn inspections(completion: &str, cancel_remaining: bool) -> String {
     )
 }
 
-const REJECTION: &str =
-    r#"<bpmn:completionCondition xsi:type="bpmn:tFormalExpression" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">=rejected</bpmn:completionCondition>"#;
+const REJECTION: &str = r#"<bpmn:completionCondition xsi:type="bpmn:tFormalExpression" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">=rejected</bpmn:completionCondition>"#;
 
 fn open(inst: &Instance) -> Vec<String> {
     let mut open: Vec<String> = inst
@@ -78,15 +77,27 @@ fn planned(xml: &str, chosen: Value) -> (yagona_workflow::model::Definitions, In
 #[test]
 fn the_chosen_elements_start_in_any_order_and_the_last_one_completes_it() {
     let (defs, mut inst) = planned(&inspections("", true), json!(["sanitary", "fire-safety"]));
-    assert_eq!(open(&inst), ["fire-safety", "sanitary"], "the structure was not chosen");
+    assert_eq!(
+        open(&inst),
+        ["fire-safety", "sanitary"],
+        "the structure was not chosen"
+    );
     let sanitary = wait_at(&inst, "sanitary");
     inst.complete(&defs, sanitary, obj(json!({"verdict": "clean"})), &Feel)
         .unwrap();
-    assert_eq!(inst.variables["report"], json!("sanitary: clean"), "its sequence ran");
+    assert_eq!(
+        inst.variables["report"],
+        json!("sanitary: clean"),
+        "its sequence ran"
+    );
     assert_eq!(open(&inst), ["fire-safety"]);
     let fire = wait_at(&inst, "fire-safety");
     inst.complete(&defs, fire, Map::new(), &Feel).unwrap();
-    assert_eq!(open(&inst), ["decide"], "the last inspection completed the sub-process");
+    assert_eq!(
+        open(&inst),
+        ["decide"],
+        "the last inspection completed the sub-process"
+    );
 }
 
 #[test]
@@ -100,12 +111,19 @@ fn a_completion_condition_that_holds_cancels_the_remaining_elements() {
         .complete(&defs, fire, obj(json!({"rejected": true})), &Feel)
         .unwrap();
     assert_eq!(open(&inst), ["decide"]);
-    assert_eq!(step.cancelled_waits.len(), 2, "sanitary and structure withdrawn");
+    assert_eq!(
+        step.cancelled_waits.len(),
+        2,
+        "sanitary and structure withdrawn"
+    );
 }
 
 #[test]
 fn without_cancelling_the_remaining_elements_it_waits_for_them_and_starts_no_more() {
-    let (defs, mut inst) = planned(&inspections(REJECTION, false), json!(["fire-safety", "sanitary"]));
+    let (defs, mut inst) = planned(
+        &inspections(REJECTION, false),
+        json!(["fire-safety", "sanitary"]),
+    );
     let fire = wait_at(&inst, "fire-safety");
     inst.complete(&defs, fire, obj(json!({"rejected": true})), &Feel)
         .unwrap();
@@ -123,14 +141,24 @@ fn without_cancelling_the_remaining_elements_it_waits_for_them_and_starts_no_mor
 #[test]
 fn with_nothing_chosen_it_waits_for_elements_to_be_activated() {
     let (defs, mut inst) = planned(&inspections("", true), json!([]));
-    assert!(open(&inst).is_empty(), "nothing started, and the sub-process waits");
+    assert!(
+        open(&inst).is_empty(),
+        "nothing started, and the sub-process waits"
+    );
     assert!(!inst.ended);
     let before = serde_json::to_string(&inst).unwrap();
     let err = inst
         .activate_ad_hoc(&defs, "inspections", &["roof".to_owned()], &Feel)
         .unwrap_err();
-    assert!(err.to_string().contains("\"roof\" is not an element"), "{err}");
-    assert_eq!(serde_json::to_string(&inst).unwrap(), before, "a refused activation changes nothing");
+    assert!(
+        err.to_string().contains("\"roof\" is not an element"),
+        "{err}"
+    );
+    assert_eq!(
+        serde_json::to_string(&inst).unwrap(),
+        before,
+        "a refused activation changes nothing"
+    );
     inst.activate_ad_hoc(&defs, "inspections", &["structure".to_owned()], &Feel)
         .unwrap();
     assert_eq!(open(&inst), ["structure"]);
@@ -142,7 +170,10 @@ fn with_nothing_chosen_it_waits_for_elements_to_be_activated() {
 #[test]
 fn the_check_holds_ad_hoc_sub_processes_to_camundas_constraints() {
     let good = yagona_workflow::read(&inspections(REJECTION, true)).unwrap();
-    assert!(yagona_workflow::check(&good).is_empty(), "inner elements with no way in are not 'unreachable'");
+    assert!(
+        yagona_workflow::check(&good).is_empty(),
+        "inner elements with no way in are not 'unreachable'"
+    );
     let with_start = inspections("", true).replace(
         r#"<bpmn:userTask id="fire-safety" name="Fire safety"/>"#,
         r#"<bpmn:startEvent id="inner-start"/><bpmn:userTask id="fire-safety" name="Fire safety"/>"#,
@@ -154,7 +185,9 @@ fn the_check_holds_ad_hoc_sub_processes_to_camundas_constraints() {
     ] {
         let findings = yagona_workflow::check(&yagona_workflow::read(&xml).unwrap());
         assert!(
-            findings.iter().any(|f| f.blocks() && f.id == element && f.reason.contains(reason)),
+            findings
+                .iter()
+                .any(|f| f.blocks() && f.id == element && f.reason.contains(reason)),
             "{element}: {findings:?}"
         );
     }
@@ -166,16 +199,30 @@ async fn a_collection_that_names_no_elements_is_an_incident_an_administrator_cor
     let store = ProcessStore::new(&f.db, &Feel);
     store.deploy(&inspections("", true)).await.unwrap();
     let id = store
-        .start("permit", Some("YG-PERMIT-0001"), obj(json!({"rejected": false})))
+        .start(
+            "permit",
+            Some("YG-PERMIT-0001"),
+            obj(json!({"rejected": false})),
+        )
         .await
         .unwrap();
     let plan = store.user_tasks_of(&id).await.unwrap().remove(0);
     // The planner's form gave one name, not a list of them.
     let err = store
-        .complete(&id, plan.wait_id as u64, obj(json!({"chosen": "fire-safety"})), Some("Sardor Aliyev"))
+        .complete(
+            &id,
+            plan.wait_id as u64,
+            obj(json!({"chosen": "fire-safety"})),
+            Some("Sardor Aliyev"),
+        )
         .await
         .unwrap_err();
-    let StoreError::Incident { id: incident, element, message } = &err else {
+    let StoreError::Incident {
+        id: incident,
+        element,
+        message,
+    } = &err
+    else {
         panic!("not an incident: {err}");
     };
     assert_eq!(element, "inspections");
@@ -195,7 +242,12 @@ async fn a_collection_that_names_no_elements_is_an_incident_an_administrator_cor
     assert_eq!(tasks, ["fire-safety"]);
     // Later the officer adds the structural survey through the API.
     store
-        .activate_ad_hoc(&id, "inspections", &["structure".to_owned()], Some("Sardor Aliyev"))
+        .activate_ad_hoc(
+            &id,
+            "inspections",
+            &["structure".to_owned()],
+            Some("Sardor Aliyev"),
+        )
         .await
         .unwrap();
     assert!(store
@@ -210,6 +262,10 @@ async fn a_collection_that_names_no_elements_is_an_incident_an_administrator_cor
         .map(|t| t.element_id)
         .collect();
     tasks.sort();
-    assert_eq!(tasks, ["fire-safety"], "the survey is a job, not a person's task");
+    assert_eq!(
+        tasks,
+        ["fire-safety"],
+        "the survey is a job, not a person's task"
+    );
     assert_eq!(store.status(&id).await.unwrap().0, "active");
 }

@@ -148,12 +148,21 @@ async fn a_non_interrupting_escalation_lets_both_go_on(f: Fresh) {
         .find(|t| t.element_id == "lookup-archive")
         .unwrap();
     store
-        .complete(&child, archive.wait_id as u64, Map::new(), Some("Record office"))
+        .complete(
+            &child,
+            archive.wait_id as u64,
+            Map::new(),
+            Some("Record office"),
+        )
         .await
         .unwrap();
     assert_eq!(store.status(&child).await.unwrap().0, "completed");
     let after: Vec<String> = tasks(&store, &id).await;
-    assert_eq!(after, ["decide", "tell-citizen"], "the call completed as usual");
+    assert_eq!(
+        after,
+        ["decide", "tell-citizen"],
+        "the call completed as usual"
+    );
 }
 
 async fn an_interrupting_escalation_ends_the_call(f: Fresh) {

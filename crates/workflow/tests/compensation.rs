@@ -18,11 +18,15 @@ fn obj(v: Value) -> Map<String, Value> {
 const NS: &str = r#"xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:zeebe="http://camunda.org/schema/zeebe/1.0""#;
 
 fn job(id: &str, kind: &str) -> String {
-    format!(r#"<bpmn:serviceTask id="{id}"><bpmn:extensionElements><zeebe:taskDefinition type="{kind}"/></bpmn:extensionElements></bpmn:serviceTask>"#)
+    format!(
+        r#"<bpmn:serviceTask id="{id}"><bpmn:extensionElements><zeebe:taskDefinition type="{kind}"/></bpmn:extensionElements></bpmn:serviceTask>"#
+    )
 }
 
 fn handler(id: &str, kind: &str) -> String {
-    format!(r#"<bpmn:serviceTask id="{id}" isForCompensation="true"><bpmn:extensionElements><zeebe:taskDefinition type="{kind}"/></bpmn:extensionElements></bpmn:serviceTask>"#)
+    format!(
+        r#"<bpmn:serviceTask id="{id}" isForCompensation="true"><bpmn:extensionElements><zeebe:taskDefinition type="{kind}"/></bpmn:extensionElements></bpmn:serviceTask>"#
+    )
 }
 
 /// A duplicate birth certificate: a certificate number is reserved in the register and the
@@ -72,7 +76,11 @@ fn jobs(inst: &Instance) -> Vec<(String, u64)> {
 }
 
 fn finish(defs: &Definitions, inst: &mut Instance, element: &str, result: Value) {
-    let id = jobs(inst).into_iter().find(|(e, _)| e == element).unwrap().1;
+    let id = jobs(inst)
+        .into_iter()
+        .find(|(e, _)| e == element)
+        .unwrap()
+        .1;
     inst.complete(defs, id, obj(result), &Feel).unwrap();
 }
 
@@ -87,7 +95,12 @@ fn checked(xml: &str) -> Definitions {
 fn a_refusal_undoes_every_completed_step_and_waits_for_the_undoing() {
     let defs = checked(&certificate());
     let (mut inst, _) = Instance::start(&defs, None, Map::new(), &Feel).unwrap();
-    finish(&defs, &mut inst, "reserve", json!({"number": "II-TN 0012345"}));
+    finish(
+        &defs,
+        &mut inst,
+        "reserve",
+        json!({"number": "II-TN 0012345"}),
+    );
     finish(&defs, &mut inst, "charge", json!({"paid": 8240000}));
     finish(&defs, &mut inst, "review", json!({"approved": false}));
     let open: Vec<String> = jobs(&inst).into_iter().map(|j| j.0).collect();
@@ -129,10 +142,18 @@ fn an_activity_ref_undoes_only_that_activity_and_only_once() {
     let open: Vec<String> = jobs(&inst).into_iter().map(|j| j.0).collect();
     assert_eq!(open, ["refund"], "the reservation stays");
     finish(&defs, &mut inst, "refund", json!({}));
-    assert_eq!(jobs(&inst)[0].0, "review", "the throw went on once the refund was done");
+    assert_eq!(
+        jobs(&inst)[0].0,
+        "review",
+        "the throw went on once the refund was done"
+    );
     finish(&defs, &mut inst, "review", json!({"approved": false}));
     let open: Vec<String> = jobs(&inst).into_iter().map(|j| j.0).collect();
-    assert_eq!(open, ["release"], "the charge, compensated already, is not refunded twice");
+    assert_eq!(
+        open,
+        ["release"],
+        "the charge, compensated already, is not refunded twice"
+    );
 }
 
 #[test]
@@ -175,7 +196,11 @@ fn an_activity_still_running_is_not_compensated() {
     let (mut inst, _) = Instance::start(&defs, None, Map::new(), &Feel).unwrap();
     finish(&defs, &mut inst, "notify", json!({}));
     let open: Vec<String> = jobs(&inst).into_iter().map(|j| j.0).collect();
-    assert_eq!(open, ["reserve", "retract"], "the reservation is still running: not compensated");
+    assert_eq!(
+        open,
+        ["reserve", "retract"],
+        "the reservation is still running: not compensated"
+    );
 }
 
 #[test]
@@ -254,8 +279,16 @@ fn the_check_refuses_compensation_it_cannot_run() {
         r#"<bpmn:endEvent id="refused"><bpmn:compensateEventDefinition activityRef="ghost"/></bpmn:endEvent>"#,
     );
     for (xml, element, reason) in [
-        (no_association, "undo-reserve", "needs an association to its handler"),
-        (handler_with_flow, "refund", "no incoming or outgoing sequence flows"),
+        (
+            no_association,
+            "undo-reserve",
+            "needs an association to its handler",
+        ),
+        (
+            handler_with_flow,
+            "refund",
+            "no incoming or outgoing sequence flows",
+        ),
         (unknown_ref, "refused", "activityRef \"ghost\""),
     ] {
         let findings = yagona_workflow::check(&yagona_workflow::read(&xml).unwrap());
@@ -284,13 +317,23 @@ async fn a_durable_refusal_hands_the_undoing_to_the_workers(f: Fresh) {
             .await
             .unwrap();
         store
-            .complete_job(&jobs[0].instance_id, jobs[0].wait_id as u64, "fhdyo", Map::new())
+            .complete_job(
+                &jobs[0].instance_id,
+                jobs[0].wait_id as u64,
+                "fhdyo",
+                Map::new(),
+            )
             .await
             .unwrap();
     }
     let review = store.user_tasks_of(&id).await.unwrap().remove(0);
     store
-        .complete(&id, review.wait_id as u64, obj(json!({"approved": false})), Some("registrar"))
+        .complete(
+            &id,
+            review.wait_id as u64,
+            obj(json!({"approved": false})),
+            Some("registrar"),
+        )
         .await
         .unwrap();
     for kind in ["payments.refund", "civil-registry.release-number"] {
@@ -301,7 +344,12 @@ async fn a_durable_refusal_hands_the_undoing_to_the_workers(f: Fresh) {
         assert_eq!(jobs.len(), 1, "{kind}: one undoing each");
         assert_eq!(store.status(&id).await.unwrap().0, "active");
         store
-            .complete_job(&jobs[0].instance_id, jobs[0].wait_id as u64, "fhdyo", Map::new())
+            .complete_job(
+                &jobs[0].instance_id,
+                jobs[0].wait_id as u64,
+                "fhdyo",
+                Map::new(),
+            )
             .await
             .unwrap();
     }

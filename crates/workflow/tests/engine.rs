@@ -733,7 +733,8 @@ fn a_sub_process_caught_by_its_error_boundary_takes_its_timer_with_it() {
         .find(|w| matches!(w.what, WaitKind::Job { .. }))
         .unwrap()
         .id;
-    inst.throw_error(&defs, job, "REGISTRY_DOWN", &Feel).unwrap();
+    inst.throw_error(&defs, job, "REGISTRY_DOWN", &Feel)
+        .unwrap();
     let left: Vec<&str> = inst.waits.iter().map(|w| w.element.as_str()).collect();
     assert_eq!(
         left,

@@ -230,7 +230,11 @@ fn jobs(inst: &Instance) -> Vec<(u64, Value, Value)> {
         .filter(|w| matches!(w.what, WaitKind::Job { .. }))
         .map(|w| {
             let vars = inst.variables_for(w);
-            (w.id, vars["document"]["kind"].clone(), vars["loopCounter"].clone())
+            (
+                w.id,
+                vars["document"]["kind"].clone(),
+                vars["loopCounter"].clone(),
+            )
         })
         .collect()
 }
@@ -243,7 +247,9 @@ fn each_instance_of_a_sub_process_has_its_own_variables() {
     let (mut inst, _) = Instance::start(&defs, None, three_documents(), &Feel).unwrap();
     let open = jobs(&inst);
     assert_eq!(
-        open.iter().map(|j| (j.1.clone(), j.2.clone())).collect::<Vec<_>>(),
+        open.iter()
+            .map(|j| (j.1.clone(), j.2.clone()))
+            .collect::<Vec<_>>(),
         [
             (json!("passport"), json!(1)),
             (json!("diploma"), json!(2)),
@@ -253,7 +259,11 @@ fn each_instance_of_a_sub_process_has_its_own_variables() {
     );
     // The clerks answer out of order; each answer stays with its document.
     for (wait, kind, _) in [&open[2], &open[0], &open[1]] {
-        let verdict = if kind == "diploma" { "rejected" } else { "accepted" };
+        let verdict = if kind == "diploma" {
+            "rejected"
+        } else {
+            "accepted"
+        };
         inst.complete(&defs, *wait, obj(json!({ "verdict": verdict })), &Feel)
             .unwrap();
     }
@@ -315,8 +325,15 @@ fn an_error_in_one_instance_ends_them_all_at_the_boundary() {
     let step = inst.throw_error(&defs, open[1].0, "FORGED", &Feel).unwrap();
     assert!(inst.ended, "the forgery boundary led to its end event");
     assert!(step.completed.iter().any(|c| c.id == "police"));
-    assert!(step.cancelled_waits.contains(&open[2].0), "the certificate's check is withdrawn");
-    assert!(inst.waits.is_empty(), "nor is the five-day timer left armed: {:?}", inst.waits);
+    assert!(
+        step.cancelled_waits.contains(&open[2].0),
+        "the certificate's check is withdrawn"
+    );
+    assert!(
+        inst.waits.is_empty(),
+        "nor is the five-day timer left armed: {:?}",
+        inst.waits
+    );
 }
 
 #[test]
@@ -329,7 +346,11 @@ fn a_timer_on_the_sub_process_guards_all_its_instances() {
         .filter(|w| matches!(w.what, WaitKind::Timer { .. }))
         .map(|w| w.id)
         .collect();
-    assert_eq!(timers.len(), 1, "one timer for the whole activity, not one per document");
+    assert_eq!(
+        timers.len(),
+        1,
+        "one timer for the whole activity, not one per document"
+    );
     let step = inst.trigger(&defs, timers[0], Map::new(), &Feel).unwrap();
     assert!(inst.ended);
     assert!(step.completed.iter().any(|c| c.id == "late"));
@@ -394,11 +415,23 @@ async fn a_worker_of_a_multi_instance_sub_process_gets_its_instance_s_variables(
         .map(|j| j.variables["document"]["kind"].clone())
         .collect();
     kinds.sort_by_key(|k| k.to_string());
-    assert_eq!(kinds, [json!("certificate"), json!("diploma"), json!("passport")]);
+    assert_eq!(
+        kinds,
+        [json!("certificate"), json!("diploma"), json!("passport")]
+    );
     for j in &jobs {
-        let verdict = if j.variables["document"]["kind"] == "diploma" { "rejected" } else { "accepted" };
+        let verdict = if j.variables["document"]["kind"] == "diploma" {
+            "rejected"
+        } else {
+            "accepted"
+        };
         store
-            .complete_job(&j.instance_id, j.wait_id as u64, "clerk", obj(json!({ "verdict": verdict })))
+            .complete_job(
+                &j.instance_id,
+                j.wait_id as u64,
+                "clerk",
+                obj(json!({ "verdict": verdict })),
+            )
             .await
             .unwrap();
     }

@@ -127,18 +127,36 @@ async fn a_signal_starts_each_process_with_a_signal_start_event_once(f: Fresh) {
         .unwrap()
     };
     store
-        .broadcast("unscheduled-holiday", json!({"day": "2026-12-08"}).as_object().unwrap().clone())
+        .broadcast(
+            "unscheduled-holiday",
+            json!({"day": "2026-12-08"}).as_object().unwrap().clone(),
+        )
         .await
         .unwrap();
-    store.broadcast("some-other-signal", Map::new()).await.unwrap();
-    assert_eq!(count().await, 0, "started by the loop, not by the broadcast");
+    store
+        .broadcast("some-other-signal", Map::new())
+        .await
+        .unwrap();
+    assert_eq!(
+        count().await,
+        0,
+        "started by the loop, not by the broadcast"
+    );
     assert_eq!(store.fire_due_timers("n1", Utc::now()).await.unwrap(), 1);
-    assert_eq!(store.fire_due_timers("n2", Utc::now()).await.unwrap(), 0, "once");
+    assert_eq!(
+        store.fire_due_timers("n2", Utc::now()).await.unwrap(),
+        0,
+        "once"
+    );
     assert_eq!(count().await, 1);
-    let id: String = sqlx::query_scalar("SELECT id FROM process_instances WHERE process_id = 'reschedule'")
-        .fetch_one(&f.db.pool)
-        .await
-        .unwrap();
-    assert_eq!(store.variables(&id).await.unwrap()["day"], json!("2026-12-08"));
+    let id: String =
+        sqlx::query_scalar("SELECT id FROM process_instances WHERE process_id = 'reschedule'")
+            .fetch_one(&f.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        store.variables(&id).await.unwrap()["day"],
+        json!("2026-12-08")
+    );
     assert_eq!(store.user_tasks_of(&id).await.unwrap().len(), 1);
 }

@@ -317,7 +317,11 @@ async fn a_citizen_applies_in_a_browser_and_every_page_is_accessible() {
         // Staff roles: the page, and the grant form sent empty (its errors).
         c.goto(&format!("{base}/admin/roles")).await.unwrap();
         assert_accessible(&c, "the staff roles").await;
-        navigate(&c, "form[action='/admin/roles'] button.govuk-button:not(.govuk-button--warning)").await;
+        navigate(
+            &c,
+            "form[action='/admin/roles'] button.govuk-button:not(.govuk-button--warning)",
+        )
+        .await;
         assert_accessible(&c, "the role form with its errors").await;
         navigate(&c, "form[action='/sign-out'] button").await;
         an_appeal_is_filed_followed_and_answered(&c, &base).await;

@@ -15,7 +15,10 @@ async fn an_administrator_makes_a_citizen_an_officer_and_takes_it_back(app: Test
     // Jasur is a citizen: his own applications, no inbox.
     let mut jasur = app.signed_in(CITIZEN_B).await;
     assert_eq!(jasur.get("/applications").await.status, StatusCode::OK);
-    assert_ne!(jasur.get("/staff/applications").await.status, StatusCode::OK);
+    assert_ne!(
+        jasur.get("/staff/applications").await.status,
+        StatusCode::OK
+    );
 
     let mut admin = app.signed_in("admin").await;
     let page = admin.get("/admin/roles?lang=en").await;
@@ -32,9 +35,17 @@ async fn an_administrator_makes_a_citizen_an_officer_and_takes_it_back(app: Test
             ],
         )
         .await;
-    assert_eq!(done.location.as_deref(), Some("/admin/roles"), "{}", done.body);
+    assert_eq!(
+        done.location.as_deref(),
+        Some("/admin/roles"),
+        "{}",
+        done.body
+    );
     // At once: his next page is an officer's.
-    assert_eq!(jasur.get("/staff/applications").await.status, StatusCode::OK);
+    assert_eq!(
+        jasur.get("/staff/applications").await.status,
+        StatusCode::OK
+    );
     // And at every sign-in, whatever the provider says of him.
     let mut again = app.client();
     let signed = again.sign_in_going(CITIZEN_B, "").await;
@@ -43,17 +54,30 @@ async fn an_administrator_makes_a_citizen_an_officer_and_takes_it_back(app: Test
     let page = admin.get("/admin/roles?lang=en").await;
     assert!(page.contains(CITIZEN_B) && page.contains("Officer"));
     assert!(page.contains("Given: Officer"), "the change is audited");
-    assert!(page.contains("Egov Markazi administratori"), "with who made it");
+    assert!(
+        page.contains("Egov Markazi administratori"),
+        "with who made it"
+    );
     let taken = admin
         .post(
             "/admin/roles",
-            &[("csrf_token", &page.csrf()), ("action", "withdraw"), ("pinfl", CITIZEN_B)],
+            &[
+                ("csrf_token", &page.csrf()),
+                ("action", "withdraw"),
+                ("pinfl", CITIZEN_B),
+            ],
         )
         .await;
     assert_eq!(taken.location.as_deref(), Some("/admin/roles"));
     // His sessions ended; signed in again he is a citizen.
-    assert_ne!(jasur.get("/staff/applications").await.status, StatusCode::OK);
-    assert_ne!(again.get("/staff/applications").await.status, StatusCode::OK);
+    assert_ne!(
+        jasur.get("/staff/applications").await.status,
+        StatusCode::OK
+    );
+    assert_ne!(
+        again.get("/staff/applications").await.status,
+        StatusCode::OK
+    );
     let mut later = app.client();
     let signed = later.sign_in_going(CITIZEN_B, "").await;
     assert_eq!(signed.location.as_deref(), Some("/applications"));
@@ -95,7 +119,10 @@ async fn only_administrators_decide_and_wrong_answers_change_nothing(app: TestAp
         )
         .await;
     assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(wrong.contains("JShShIRini kiriting"), "in the admin's language");
+    assert!(
+        wrong.contains("JShShIRini kiriting"),
+        "in the admin's language"
+    );
     assert!(wrong.contains("Xodimning idorasini tanlang"));
     assert_eq!(app.count("SELECT COUNT(*) FROM role_grants").await, 0);
     assert_eq!(app.count("SELECT COUNT(*) FROM role_audit").await, 0);

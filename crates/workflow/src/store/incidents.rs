@@ -376,8 +376,10 @@ impl ProcessStore<'_> {
             let Ok(mut action) = serde_json::from_str::<Action>(&text) else {
                 continue;
             };
-            let (Action::Complete { result: held, .. } | Action::Trigger { variables: held, .. }) =
-                &mut action
+            let (Action::Complete { result: held, .. }
+            | Action::Trigger {
+                variables: held, ..
+            }) = &mut action
             else {
                 continue;
             };

@@ -37,7 +37,10 @@ impl ProcessStore<'_> {
         else {
             return Ok(None);
         };
-        match self.expr.evaluate_traced(expression, &instance.variables_for(w)) {
+        match self
+            .expr
+            .evaluate_traced(expression, &instance.variables_for(w))
+        {
             Ok((Json::String(s), _)) => Ok(Some(s)),
             Ok((Json::Number(n), _)) => Ok(Some(n.to_string())),
             Ok((other, warning)) => Err(format!(

@@ -147,7 +147,14 @@ impl ProcessStore<'_> {
                 continue; // started already (by another node, or before a restart)
             }
             self.insert_instance(
-                &mut tx, &process_id, version, &defs, None, &instance, &step, None,
+                &mut tx,
+                &process_id,
+                version,
+                &defs,
+                None,
+                &instance,
+                &step,
+                None,
             )
             .await?;
             tx.commit().await?;

@@ -204,7 +204,13 @@ impl ProcessStore<'_> {
             WaitKind::UserTask => element
                 .and_then(|e| e.zeebe.due_date.as_deref())
                 .and_then(|d| self.moment(d, &instance.variables_for(w))),
-            other => timer_due(other, now, &instance.variables_for(w), self.expr, self.calendar),
+            other => timer_due(
+                other,
+                now,
+                &instance.variables_for(w),
+                self.expr,
+                self.calendar,
+            ),
         }
         .map(|t| ts(&t));
         // Candidate groups as a plain list `a,b`; `=expression` is evaluated (`=agency`).

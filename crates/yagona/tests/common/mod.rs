@@ -511,7 +511,10 @@ impl Browser {
     /// A path on this site from an absolute address on it (as `127.0.0.1` or `localhost`).
     pub fn local(&self, url: &str) -> String {
         match url.split_once("://") {
-            Some((_, rest)) => rest.find('/').map(|i| rest[i..].to_owned()).unwrap_or("/".into()),
+            Some((_, rest)) => rest
+                .find('/')
+                .map(|i| rest[i..].to_owned())
+                .unwrap_or("/".into()),
             None => url.to_owned(),
         }
     }
