@@ -363,10 +363,18 @@ fn staff_claims(user: &User) -> StaffClaims {
 pub async fn token(
     State(state): State<Arc<Pages>>,
     headers: HeaderMap,
-    axum::extract::Form(form): axum::extract::Form<Map<String, Value>>,
+    body: axum::body::Bytes,
 ) -> Response {
     let Some(base) = public_url(&state) else {
         return StatusCode::NOT_FOUND.into_response();
+    };
+    // A body that is not a form gets OAuth's own error, not the framework's.
+    let Ok(form) = serde_urlencoded::from_bytes::<Map<String, Value>>(&body) else {
+        return oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "the body is not a form",
+        );
     };
     let store = IdentityStore { db: &state.db };
     let secret = match client_secret(&store).await {
@@ -376,9 +384,8 @@ pub async fn token(
             return StatusCode::INTERNAL_SERVER_ERROR.into_response();
         }
     };
-    let authenticated = client_credentials(&headers, &form).is_some_and(|(id, s)| {
-        id == CLIENT_ID && s.len() == secret.len() && constant_eq(s.as_bytes(), secret.as_bytes())
-    });
+    let authenticated = client_credentials(&headers, &form)
+        .is_some_and(|(id, s)| id == CLIENT_ID && constant_eq(s.as_bytes(), secret.as_bytes()));
     if !authenticated {
         return oauth_error(
             StatusCode::UNAUTHORIZED,
@@ -496,8 +503,10 @@ pub async fn token(
     }
 }
 
+/// Secrets and PKCE challenges are compared in constant time (`subtle`).
 fn constant_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    use subtle::ConstantTimeEq;
+    a.ct_eq(b).into()
 }
 
 /// `GET /demo-idp/userinfo` with the access token.
