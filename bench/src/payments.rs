@@ -225,14 +225,13 @@ async fn run(database: &'static str, db: Db) -> anyhow::Result<Figures> {
     let merchant = Merchant::new(db.clone(), settled.clone());
     let mut click = ClickConfig::new(CLICK_SERVICE, "11811", "20322", CLICK_SECRET);
     click.prepare_minutes = 60;
-    let router = Router::new()
-        .merge(yagona_payments::payme::routes(Arc::new(Payme::new(
+    let router = yagona_api::payments::routes(
+        Some(Arc::new(Payme::new(
             merchant.clone(),
             PaymeConfig::new(PAYME_MERCHANT, PAYME_KEY),
-        ))))
-        .merge(yagona_payments::click::routes(Arc::new(Click::new(
-            merchant, click,
-        ))));
+        ))),
+        Some(Arc::new(Click::new(merchant, click))),
+    );
     let auth = format!(
         "Basic {}",
         base64::engine::general_purpose::STANDARD.encode(format!("Paycom:{PAYME_KEY}"))

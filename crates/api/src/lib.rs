@@ -22,6 +22,7 @@ mod govstack;
 mod incidents;
 mod jobs;
 mod open311;
+pub mod payments;
 mod problem;
 
 pub use caller::Caller;
@@ -94,6 +95,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         incidents::IncidentsApi::openapi(),
         govstack::GovStackApi::openapi(),
         open311::Open311Api::openapi(),
+        payments::PaymentsApi::openapi(),
     ] {
         doc.merge(part);
     }

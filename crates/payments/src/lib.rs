@@ -6,7 +6,7 @@
 //! provider's checkout ([`checkout`]); the provider then calls Yagona's merchant endpoints, and
 //! those calls settle the invoice:
 //!
-//! - [`payme`]: Payme's Merchant API, JSON-RPC 2.0 over `POST /payments/payme` with Basic
+//! - [`payme`]: Payme's Merchant API, JSON-RPC 2.0 (`POST /payments/payme`) with Basic
 //!   authorization (`CheckPerformTransaction`, `CreateTransaction`, `PerformTransaction`,
 //!   `CancelTransaction`, `CheckTransaction`, `GetStatement`, `ChangePassword`);
 //! - [`click`]: Click's SHOP API, form-encoded `Prepare` and `Complete` with an MD5 signature
@@ -27,27 +27,18 @@
 //! - a call that fails before its commit (the database, or the settlement hook) changes
 //!   nothing, and the provider's retry completes it.
 //!
-//! [`reconcile`] compares a provider's daily statement with Yagona's records. [`PaymentsApi`]
-//! describes the merchant endpoints in OpenAPI.
+//! [`reconcile`] compares a provider's daily statement with Yagona's records.
 //!
-//! This crate serves the providers' protocols itself (they are the providers' formats, not
-//! Yagona's API), so it is an edge as much as a domain component: the invoices and their rules
-//! are in [`store`], the protocols in [`payme`] and [`click`].
+//! It is a domain component and speaks no HTTP: [`payme::Payme::answer`] and
+//! [`click::Click::answer`] take a call's raw body and give the protocol's answer, which the
+//! API's edge (`yagona_api::payments`) serves at the providers' endpoints; asking Click for a
+//! reversal goes through [`click::ClickMerchantApi`], a trait this crate owns and the edge
+//! implements over HTTPS.
 
 use futures::future::BoxFuture;
 use std::sync::Arc;
 use yagona_core::Timestamp;
 use yagona_db::{Db, DbError};
-
-/// The most a provider's call may carry: Payme's and Click's calls are a few hundred bytes.
-const MAX_BODY: usize = 64 * 1024;
-
-/// A provider's request body, read up to [`MAX_BODY`]; `None` when it is larger or broken, which
-/// the protocol then answers in its own format (the framework's own limit is lifted on these
-/// routes for that reason).
-async fn read_body(body: axum::body::Body) -> Option<axum::body::Bytes> {
-    axum::body::to_bytes(body, MAX_BODY).await.ok()
-}
 
 /// A write transaction of the payments component, shared with the settlement hook.
 pub type Tx = sqlx::Transaction<'static, sqlx::Any>;
@@ -94,7 +85,6 @@ pub mod checkout;
 pub mod click;
 mod invoice;
 mod money;
-mod openapi;
 pub mod payme;
 pub mod reconcile;
 mod schema;
@@ -105,7 +95,6 @@ pub use invoice::{
     TransactionState,
 };
 pub use money::{AmountError, Tiyin};
-pub use openapi::PaymentsApi;
 pub use schema::MIGRATIONS;
 pub use store::PaymentStore;
 

@@ -19,6 +19,7 @@ const DOMAIN: &[&str] = &[
     "yagona-applications",
     "yagona-contact",
     "yagona-exchange",
+    "yagona-payments",
 ];
 
 /// The edges: how people and other systems reach the domain.

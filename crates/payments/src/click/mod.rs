@@ -34,21 +34,15 @@
 pub mod reversal;
 pub mod sign;
 
-pub use reversal::{ClickApiAnswer, ClickHttpApi, ClickMerchantApi};
+pub use reversal::{ClickApiAnswer, ClickMerchantApi};
 pub use sign::{auth_header, sign_string};
 
 use crate::invoice::{InvoiceNumber, Provider, TransactionState};
 use crate::store::ledger::{self, Admission, Opening};
 use crate::{InvoiceStatus, Merchant, PaymentError, Tiyin, Tx};
-use axum::extract::State;
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
-use axum::routing::post;
-use axum::Router;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::collections::HashMap;
-use std::sync::Arc;
 
 /// Where Click calls Prepare.
 pub const PREPARE_PATH: &str = "/payments/click/prepare";
@@ -469,42 +463,4 @@ fn answer_json(call: &Call, stage: Stage, reply: Reply) -> Value {
         Stage::Complete => answer["merchant_confirm_id"] = json!(reply.id),
     }
     answer
-}
-
-/// The routes Click calls, for the node's router.
-pub fn routes(click: Arc<Click>) -> Router {
-    Router::new()
-        .route(PREPARE_PATH, post(prepare))
-        .route(COMPLETE_PATH, post(complete))
-        .layer(axum::extract::DefaultBodyLimit::disable())
-        .with_state(click)
-}
-
-fn json_response(answer: Value) -> Response {
-    (
-        [(header::CONTENT_TYPE, "application/json; charset=UTF-8")],
-        answer.to_string(),
-    )
-        .into_response()
-}
-
-/// Click's Prepare (`action=0`): may this invoice be paid this much? A `merchant_prepare_id`
-/// for the Complete, or an error code.
-#[utoipa::path(post, path = "/payments/click/prepare", tag = "payments",
-    request_body(content = crate::openapi::ClickPrepare, content_type = "application/x-www-form-urlencoded"),
-    responses((status = 200, description = "Always 200: `error` 0, or Click's error code (-1 signature, -2 amount, -3 action, -4 already paid, -5 no such invoice, -8 bad request, -9 cancelled)", body = crate::openapi::ClickPrepareAnswer)))]
-pub(crate) async fn prepare(State(click): State<Arc<Click>>, body: axum::body::Body) -> Response {
-    // A body too large to read is answered as one missing its fields (-8).
-    let body = crate::read_body(body).await.unwrap_or_default();
-    json_response(click.answer(&body).await)
-}
-
-/// Click's Complete (`action=1`): Click debited the card (`error=0`), or the payment failed or
-/// was cancelled (`error` < 0). The invoice is paid, or let go.
-#[utoipa::path(post, path = "/payments/click/complete", tag = "payments",
-    request_body(content = crate::openapi::ClickComplete, content_type = "application/x-www-form-urlencoded"),
-    responses((status = 200, description = "Always 200: `error` 0 with `merchant_confirm_id`, or Click's error code (-1 signature, -2 amount, -4 already paid, -5 no such invoice, -6 no such prepared transaction, -7 not recorded, try again, -8 bad request, -9 cancelled)", body = crate::openapi::ClickCompleteAnswer)))]
-pub(crate) async fn complete(State(click): State<Arc<Click>>, body: axum::body::Body) -> Response {
-    let body = crate::read_body(body).await.unwrap_or_default();
-    json_response(click.answer(&body).await)
 }

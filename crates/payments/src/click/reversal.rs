@@ -13,14 +13,13 @@
 //! payment's number at Click), as the integrations that call reversal do; `click_trans_id`
 //! is the id of one attempt.
 
-use super::{sign, Click, ClickConfig};
+use super::Click;
 use crate::invoice::{InvoiceStatus, Provider, TransactionState};
 use crate::store::ledger;
 use crate::{Invoice, PaymentError, Tx};
 use futures::future::BoxFuture;
 use serde::Deserialize;
 use serde_json::Value;
-use std::time::Duration;
 
 /// Click's merchant API's answer.
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -33,8 +32,8 @@ pub struct ClickApiAnswer {
     pub payment_id: Option<Value>,
 }
 
-/// What Yagona asks of Click's merchant API; [`ClickHttpApi`] over HTTP, and anything else in
-/// tests.
+/// What Yagona asks of Click's merchant API: over HTTPS in the node (`yagona_api::payments::ClickHttpApi`),
+/// and anything else in tests.
 pub trait ClickMerchantApi: Send + Sync {
     /// Reverses (cancels) a completed payment.
     fn reversal<'a>(
@@ -42,67 +41,6 @@ pub trait ClickMerchantApi: Send + Sync {
         service_id: &'a str,
         payment_id: &'a str,
     ) -> BoxFuture<'a, Result<ClickApiAnswer, PaymentError>>;
-}
-
-/// Click's merchant API over HTTPS (`https://api.click.uz/v2/merchant`, or the sandbox's).
-pub struct ClickHttpApi {
-    base: String,
-    merchant_user_id: String,
-    secret_key: String,
-    http: reqwest::Client,
-}
-
-impl ClickHttpApi {
-    pub fn new(config: &ClickConfig) -> ClickHttpApi {
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(30))
-            .build()
-            .unwrap_or_default();
-        ClickHttpApi {
-            base: config.api_url.trim_end_matches('/').to_owned(),
-            merchant_user_id: config.merchant_user_id.clone(),
-            secret_key: config.secret_key.clone(),
-            http,
-        }
-    }
-}
-
-impl ClickMerchantApi for ClickHttpApi {
-    fn reversal<'a>(
-        &'a self,
-        service_id: &'a str,
-        payment_id: &'a str,
-    ) -> BoxFuture<'a, Result<ClickApiAnswer, PaymentError>> {
-        Box::pin(async move {
-            let url = format!("{}/payment/reversal/{service_id}/{payment_id}", self.base);
-            let auth = sign::auth_header(
-                &self.merchant_user_id,
-                &self.secret_key,
-                chrono::Utc::now().timestamp(),
-            );
-            let failed = |e: reqwest::Error| PaymentError::Provider(format!("Click reversal: {e}"));
-            let response = self
-                .http
-                .delete(&url)
-                .header("Accept", "application/json")
-                .header("Content-Type", "application/json")
-                .header("Auth", auth)
-                .send()
-                .await
-                .map_err(failed)?;
-            let status = response.status();
-            let body = response.bytes().await.map_err(failed)?;
-            serde_json::from_slice(&body).map_err(|_| {
-                PaymentError::Provider(format!(
-                    "Click reversal: HTTP {status}, not Click's answer: {}",
-                    String::from_utf8_lossy(&body)
-                        .chars()
-                        .take(200)
-                        .collect::<String>()
-                ))
-            })
-        })
-    }
 }
 
 impl Click {

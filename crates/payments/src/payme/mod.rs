@@ -28,14 +28,8 @@ mod methods;
 pub mod rpc;
 
 use crate::Merchant;
-use axum::extract::State;
-use axum::http::{header, HeaderMap};
-use axum::response::{IntoResponse, Response};
-use axum::routing::post;
-use axum::Router;
 use serde::Deserialize;
 use serde_json::Value;
-use std::sync::Arc;
 
 /// Where Payme calls: the endpoint URL to register in the cashbox's settings.
 pub const PATH: &str = "/payments/payme";
@@ -140,52 +134,4 @@ impl Payme {
         let outcome = self.call(&call).await;
         rpc::envelope(id, outcome)
     }
-}
-
-/// The routes Payme calls, for the node's router.
-pub fn routes(payme: Arc<Payme>) -> Router {
-    Router::new()
-        .route(PATH, post(endpoint).fallback(not_post))
-        .layer(axum::extract::DefaultBodyLimit::disable())
-        .with_state(payme)
-}
-
-fn json(answer: Value) -> Response {
-    (
-        [(header::CONTENT_TYPE, "application/json; charset=UTF-8")],
-        answer.to_string(),
-    )
-        .into_response()
-}
-
-/// Payme Business calls this with one JSON-RPC 2.0 method: CheckPerformTransaction,
-/// CreateTransaction, PerformTransaction, CancelTransaction, CheckTransaction, GetStatement or
-/// ChangePassword. Every answer is HTTP 200 with a `result` or an `error`.
-#[utoipa::path(post, path = "/payments/payme", tag = "payments",
-    request_body(content = crate::openapi::PaymeRequest, content_type = "application/json"),
-    responses((status = 200, description = "The method's `result`, or an `error` with Payme's code, its message in Russian, Uzbek and English, and `data` (the account field for -31050…-31099, the method's name for -32601)", body = crate::openapi::PaymeAnswer)),
-    security(("payme_basic" = [])))]
-pub(crate) async fn endpoint(
-    State(payme): State<Arc<Payme>>,
-    headers: HeaderMap,
-    body: axum::body::Body,
-) -> Response {
-    let authorization = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok());
-    // A body too large to read is answered as one that is not JSON.
-    let body = crate::read_body(body).await.unwrap_or_default();
-    json(payme.answer(authorization, &body).await)
-}
-
-async fn not_post(body: axum::body::Body) -> Response {
-    let body = crate::read_body(body).await.unwrap_or_default();
-    let id = serde_json::from_slice::<Value>(&body)
-        .ok()
-        .and_then(|v| v.get("id").cloned())
-        .unwrap_or(Value::Null);
-    json(rpc::envelope(
-        id,
-        Err(rpc::RpcError::new(rpc::code::NOT_POST)),
-    ))
 }

@@ -1,9 +1,7 @@
 //! A provider's statement of a day against Yagona's records: every difference listed.
 
-mod support;
-
+use crate::support::*;
 use serde_json::json;
-use support::*;
 use yagona_payments::reconcile::{reconcile, Difference, ReconcileError, Standing};
 use yagona_payments::{Provider, Tiyin};
 

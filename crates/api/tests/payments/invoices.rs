@@ -1,10 +1,8 @@
 //! Invoices: one per application, numbered in the year's sequence; the links that send the
 //! citizen to pay them; and the merchant endpoints in OpenAPI.
 
-mod support;
-
+use crate::support::*;
 use std::sync::Arc;
-use support::*;
 use yagona_core::Pinfl;
 use yagona_payments::checkout::PaymeLanguage;
 use yagona_payments::{InvoiceStatus, NewInvoice, PaymentError, Tiyin};
@@ -144,7 +142,7 @@ on_both_databases!(
 #[test]
 fn the_merchant_endpoints_are_described_in_openapi() {
     use utoipa::OpenApi;
-    let doc = serde_json::to_value(yagona_payments::PaymentsApi::openapi()).unwrap();
+    let doc = serde_json::to_value(yagona_api::payments::PaymentsApi::openapi()).unwrap();
     for path in [
         "/payments/payme",
         "/payments/click/prepare",

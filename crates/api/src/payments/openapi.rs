@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 /// The merchant endpoints, to merge into the node's OpenAPI document.
 #[derive(utoipa::OpenApi)]
 #[openapi(
-    paths(crate::payme::endpoint, crate::click::prepare, crate::click::complete),
+    paths(super::payme_endpoint, super::click_prepare, super::click_complete),
     components(schemas(
         PaymeRequest, PaymeAnswer, PaymeError, PaymeMessage,
         ClickPrepare, ClickComplete, ClickPrepareAnswer, ClickCompleteAnswer

@@ -1,12 +1,10 @@
 //! Two calls at once credit once; a call that fails before its commit leaves nothing half done,
 //! and the provider's retry completes it.
 
-mod support;
-
+use crate::support::*;
 use serde_json::json;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use support::*;
 use yagona_payments::{InvoiceStatus, Provider, TransactionState};
 
 async fn two_performs_at_once_credit_once(fresh: Fresh) {

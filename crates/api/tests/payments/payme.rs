@@ -1,9 +1,7 @@
 //! Payme's Merchant API as Payme Business calls it, and what Payme (and the citizen) would see.
 
-mod support;
-
+use crate::support::*;
 use serde_json::{json, Value};
-use support::*;
 use yagona_payments::{InvoiceStatus, Provider};
 
 fn error_code(answer: &Value) -> i64 {

@@ -58,14 +58,13 @@ pub async fn postgres() -> Option<Fresh> {
 }
 
 /// Runs each named `async fn(Fresh)` on SQLite and on PostgreSQL.
-#[macro_export]
 macro_rules! on_both_databases {
     ($($name:ident),* $(,)?) => {$(
         mod $name {
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() { super::$name($crate::support::sqlite().await).await }
+            async fn sqlite() { super::$name(crate::support::sqlite().await).await }
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() { if let Some(f) = $crate::support::postgres().await { super::$name(f).await } }
+            async fn postgres() { if let Some(f) = crate::support::postgres().await { super::$name(f).await } }
         }
     )*};
 }
@@ -166,9 +165,7 @@ impl Site {
         let merchant = Merchant::new(fresh.db.clone(), ledger.clone()).with_clock(clock);
         let payme = Arc::new(Payme::new(merchant.clone(), payme));
         let click = Arc::new(Click::new(merchant, click));
-        let router = Router::new()
-            .merge(yagona_payments::payme::routes(payme.clone()))
-            .merge(yagona_payments::click::routes(click.clone()));
+        let router = yagona_api::payments::routes(Some(payme.clone()), Some(click.clone()));
         Site {
             fresh,
             ledger,

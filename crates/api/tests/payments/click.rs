@@ -1,9 +1,7 @@
 //! Click's SHOP API as Click calls it: Prepare, then Complete.
 
-mod support;
-
+use crate::support::*;
 use serde_json::Value;
-use support::*;
 use yagona_payments::{InvoiceStatus, Provider};
 
 fn error(answer: &Value) -> i64 {

@@ -2,12 +2,10 @@
 //! sandbox provider's page, Pay makes the provider's real calls to Yagona's merchant endpoints,
 //! and the citizen comes back to the portal; refunds and the day's statements go the same way.
 
-mod support;
-
+use crate::support::*;
 use std::sync::Arc;
-use support::*;
+use yagona_api::payments::ClickHttpApi;
 use yagona_payments::checkout::PaymeLanguage;
-use yagona_payments::click::ClickHttpApi;
 use yagona_payments::reconcile::reconcile;
 use yagona_payments::{InvoiceStatus, Provider};
 use yagona_payments_sandbox::{ClickSide, PaymeSide, Sandbox, SandboxConfig};
