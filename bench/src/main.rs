@@ -203,7 +203,10 @@ fn synthetic_registry() -> anyhow::Result<yagona_registry::Registry> {
             channels: vec![Channel::Online, Channel::PublicServiceCentre],
             online: true,
             assurance: Default::default(),
-            fee: Fee::Bhm { multiple: 0.5 },
+            fee: Fee::Bhm {
+                multiple: yagona_core::BhmMultiple::from_thousandths(500).unwrap(),
+            },
+            refund_if_rejected: false,
             name: text(name.each_ref().map(String::as_str)),
             description: text(desc.each_ref().map(String::as_str)),
             who_may_apply: I18nText::same("—"),

@@ -15,7 +15,7 @@ mod time;
 
 pub use ids::{Code, Email, ParseError, Phone, Pinfl, Stir};
 pub use locale::{I18nText, Locale};
-pub use money::{group_thousands, Fee};
+pub use money::{group_thousands, BhmMultiple, Fee};
 pub use problem::{FieldProblem, Problem, PROBLEM_BASE, PROBLEM_JSON};
 pub use reference::{ReferenceNumber, TrackingNumber};
 /// SHA-256 of some bytes as lower-case hex: content fingerprints, token hashes, document digests.

@@ -469,11 +469,6 @@ fn read_into(r: &mut Reader<'_>, root: &Path) -> Result<Registry, Vec<Problem>> 
                     "fee.uzs",
                     "a fixed fee is a positive amount (use kind = \"free\")",
                 ),
-                yagona_core::Fee::Bhm { multiple }
-                    if !(*multiple > 0.0 && multiple.is_finite()) =>
-                {
-                    r.problem(&pp, "fee.multiple", "a BHM multiple is a positive number")
-                }
                 _ => {}
             }
             let docs: Vec<(String, &I18nText)> = p

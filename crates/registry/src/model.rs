@@ -102,6 +102,12 @@ pub struct ServicePassport {
     #[serde(default, skip_serializing_if = "Assurance::is_default")]
     pub assurance: Assurance,
     pub fee: Fee,
+    /// Whether a paid fee goes back to the applicant when the application is rejected (the
+    /// state duty is returned when the body refuses to act). The refund goes through the
+    /// provider that was paid: Payme's cashbox may cancel the payment, Click is asked to
+    /// reverse it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub refund_if_rejected: bool,
     pub name: I18nText,
     pub description: I18nText,
     pub who_may_apply: I18nText,

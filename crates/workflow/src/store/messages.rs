@@ -170,22 +170,73 @@ impl ProcessStore<'_> {
         Ok(Correlation::Buffered(id))
     }
 
+    /// Publishes a message inside the caller's transaction, so that it is published if and
+    /// only if the caller's change commits (a payment and the `fee-paid` it owes the
+    /// application's process): delivered there and then to the wait for it, the step it causes
+    /// in the same transaction, or else kept for `ttl` for the first wait that opens. The
+    /// `message_id` makes it idempotent: published again, it changes nothing. An incident the
+    /// step raises is recorded with the delivery, as the background delivery does.
+    pub async fn publish_in(
+        &self,
+        tx: &mut Tx,
+        message_name: &str,
+        correlation_key: &str,
+        variables: Map<String, Json>,
+        ttl: Duration,
+        message_id: &str,
+    ) -> Result<Correlation, StoreError> {
+        let kept: Option<(Option<String>,)> =
+            sqlx::query_as("SELECT consumed_by FROM process_messages WHERE id = $1")
+                .bind(message_id)
+                .fetch_optional(&mut **tx)
+                .await?;
+        if let Some((consumed_by,)) = kept {
+            return Ok(match consumed_by {
+                Some(instance) => Correlation::Delivered(instance),
+                None => Correlation::Buffered(message_id.to_owned()),
+            });
+        }
+        let now = Utc::now();
+        let subscriber = subscriber(&mut **tx, message_name, correlation_key).await?;
+        sqlx::query(
+            "INSERT INTO process_messages (id, name, correlation_key, variables, published_at, expires_at, consumed_by, consumed_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(message_id)
+        .bind(message_name)
+        .bind(correlation_key)
+        .bind(Json::Object(variables.clone()).to_string())
+        .bind(ts(&now))
+        .bind(ts(&(now + ttl)))
+        .bind(subscriber.as_ref().map(|(instance, _)| instance.clone()))
+        .bind(subscriber.as_ref().map(|_| ts(&now)))
+        .execute(&mut **tx)
+        .await?;
+        let Some((instance, wait)) = subscriber else {
+            return Ok(Correlation::Buffered(message_id.to_owned()));
+        };
+        let action = Action::Trigger {
+            wait: wait as u64,
+            variables: variables.clone(),
+        };
+        match self
+            .apply_in_public(tx, &instance, None, Some(&action), |i, d| {
+                i.trigger(d, wait as u64, variables, self.expr)
+            })
+            .await
+        {
+            Ok(_) | Err(StoreError::Incident { .. }) => Ok(Correlation::Delivered(instance)),
+            Err(e) => Err(e),
+        }
+    }
+
     /// The oldest wait for this message with this correlation key.
     async fn subscriber(
         &self,
         message_name: &str,
         correlation_key: &str,
     ) -> Result<Option<(String, i64)>, StoreError> {
-        Ok(sqlx::query_as(
-            "SELECT w.instance_id, w.wait_id FROM process_waits w JOIN process_instances i ON i.id = w.instance_id
-             WHERE w.kind = 'message' AND w.message_name = $1 AND w.incident_id IS NULL
-               AND (w.correlation_key = $2 OR (w.correlation_key IS NULL AND i.business_key = $2))
-             ORDER BY w.created_at, w.wait_id LIMIT 1",
-        )
-        .bind(message_name)
-        .bind(correlation_key)
-        .fetch_optional(&self.db.pool)
-        .await?)
+        subscriber(&self.db.pool, message_name, correlation_key).await
     }
 
     async fn start_by_message(
@@ -308,4 +359,22 @@ async fn claim(
     .execute(&mut **tx)
     .await?;
     Ok(done.rows_affected() == 1)
+}
+
+/// The oldest wait for this message with this correlation key, read through `db`.
+async fn subscriber<'e>(
+    db: impl sqlx::Executor<'e, Database = sqlx::Any>,
+    message_name: &str,
+    correlation_key: &str,
+) -> Result<Option<(String, i64)>, StoreError> {
+    Ok(sqlx::query_as(
+        "SELECT w.instance_id, w.wait_id FROM process_waits w JOIN process_instances i ON i.id = w.instance_id
+         WHERE w.kind = 'message' AND w.message_name = $1 AND w.incident_id IS NULL
+           AND (w.correlation_key = $2 OR (w.correlation_key IS NULL AND i.business_key = $2))
+         ORDER BY w.created_at, w.wait_id LIMIT 1",
+    )
+    .bind(message_name)
+    .bind(correlation_key)
+    .fetch_optional(db)
+    .await?)
 }
