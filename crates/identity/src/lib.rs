@@ -642,6 +642,26 @@ impl IdentityStore<'_> {
         user: User,
         profile: &serde_json::Value,
     ) -> Result<User, DbError> {
+        // The same person signing in twice at once (two tabs, a double click on a slow phone):
+        // one insert wins, the other meets the unique PINFL or subject and, run again, finds
+        // the winner's account.
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match self.keep_person_once(user.clone(), profile).await {
+                Err(DbError::Sqlx(e)) if yagona_db::is_unique_violation(&e) && attempt < 3 => {
+                    continue
+                }
+                other => return other,
+            }
+        }
+    }
+
+    async fn keep_person_once(
+        &self,
+        user: User,
+        profile: &serde_json::Value,
+    ) -> Result<User, DbError> {
         let pinfl = user.pinfl.as_ref().map(|p| p.as_str().to_owned());
         let mut tx = self.db.writer.begin().await?;
         let mut found: Option<String> =
