@@ -18,6 +18,7 @@ pub mod documents;
 pub mod exchange;
 pub mod exchange_tasks;
 pub mod facts;
+pub mod fees;
 mod metrics;
 mod model;
 pub mod process;

@@ -166,6 +166,24 @@ async fn project(tx: &mut Tx, view: &StepView<'_>) -> Result<(), StoreError> {
     .bind(app_id)
     .execute(&mut **tx)
     .await?;
+    if ended {
+        // The fee's invoice closes with the application, in the same step.
+        let reference: Option<String> =
+            sqlx::query_scalar("SELECT reference FROM applications WHERE id = $1")
+                .bind(app_id)
+                .fetch_optional(&mut **tx)
+                .await?;
+        if let Some(reference) = reference {
+            crate::fees::application_ended_in(
+                tx,
+                &reference,
+                status == Status::Approved,
+                &view.instance.variables,
+                view.at,
+            )
+            .await?;
+        }
+    }
     // Every agency that has had a task on the application may read it from then on.
     for g in groups.iter().filter(|g| *g != APPLICANT_GROUP) {
         sqlx::query(

@@ -56,8 +56,8 @@ pub struct Filing {
 
 /// Applications, as every channel uses them.
 pub struct Applications {
-    db: Db,
-    catalogue: CatalogueCache,
+    pub(crate) db: Db,
+    pub(crate) catalogue: CatalogueCache,
     exchange: Option<Arc<dyn ExchangeClient>>,
     metrics: Metrics,
 }
@@ -291,6 +291,11 @@ impl Applications {
             calendar: &cat.calendar,
             deadline_working_days: sv.service.passport.deadline_working_days,
             own_process: sv.service.process.is_some(),
+            fee: crate::fees::fee_due(
+                &cat,
+                &sv.service,
+                yagona_core::tashkent_date(&yagona_core::now()),
+            )?,
         };
         // What can be refused from what was read is refused before the write: a refusal inside
         // a shared commit would cost the writers beside it their work, to be done again.
@@ -358,6 +363,7 @@ impl Applications {
             calendar: &cat.calendar,
             deadline_working_days: s.passport.deadline_working_days,
             own_process: s.process.is_some(),
+            fee: crate::fees::fee_due(&cat, s, yagona_core::tashkent_date(&yagona_core::now()))?,
         };
         let mut tries = 0;
         let filed = loop {
@@ -396,6 +402,11 @@ impl Applications {
             calendar: &cat.calendar,
             deadline_working_days: sv.service.passport.deadline_working_days,
             own_process: sv.service.process.is_some(),
+            fee: crate::fees::fee_due(
+                &cat,
+                &sv.service,
+                yagona_core::tashkent_date(&yagona_core::now()),
+            )?,
         };
         let answers = merged(&app.answers, &changes);
         let filed = self

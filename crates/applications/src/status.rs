@@ -76,6 +76,10 @@ pub enum Action {
     IssueResult,
     Notify,
     Escalate,
+    /// A payment provider reported the fee paid.
+    PayFee,
+    /// The fee went back to the applicant.
+    RefundFee,
 }
 
 impl Action {
@@ -92,6 +96,8 @@ impl Action {
             Action::IssueResult => "issue-result",
             Action::Notify => "notify",
             Action::Escalate => "escalate",
+            Action::PayFee => "pay-fee",
+            Action::RefundFee => "refund-fee",
         }
     }
 

@@ -97,6 +97,14 @@ pub struct Sandbox {
     click_books: Mutex<Vec<ClickRecord>>,
 }
 
+impl std::fmt::Debug for Sandbox {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sandbox")
+            .field("mount", &self.config.mount)
+            .finish_non_exhaustive()
+    }
+}
+
 impl Sandbox {
     pub fn new(config: SandboxConfig) -> Sandbox {
         let http = reqwest::Client::builder()

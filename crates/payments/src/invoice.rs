@@ -111,6 +111,14 @@ impl Provider {
         }
     }
 
+    /// The payment system's name as people know it: `Payme`, `Click`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Provider::Payme => "Payme",
+            Provider::Click => "Click",
+        }
+    }
+
     pub fn parse(s: &str) -> Option<Provider> {
         match s {
             "payme" => Some(Provider::Payme),

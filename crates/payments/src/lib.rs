@@ -260,3 +260,61 @@ impl Merchant {
         PaymentStore { db: &self.db }
     }
 }
+
+/// `[payments]` in the configuration file: the providers Yagona takes fees through. A provider
+/// not configured is not offered, and its endpoints are not served.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PaymentsConfig {
+    /// The Payme cashbox (`[payments.payme]`).
+    #[serde(default)]
+    pub payme: Option<payme::PaymeConfig>,
+    /// The Click service (`[payments.click]`).
+    #[serde(default)]
+    pub click: Option<click::ClickConfig>,
+}
+
+impl PaymentsConfig {
+    /// Whether any provider is configured.
+    pub fn any(&self) -> bool {
+        self.payme.is_some() || self.click.is_some()
+    }
+
+    /// The link to the provider's checkout for the invoice, in the person's language; after
+    /// paying, the provider sends them to `return_url`. `None` where the provider is not
+    /// configured.
+    pub fn checkout_link(
+        &self,
+        provider: Provider,
+        invoice: &Invoice,
+        locale: &str,
+        return_url: &str,
+    ) -> Option<String> {
+        match provider {
+            Provider::Payme => self.payme.as_ref().map(|p| {
+                p.checkout_link(
+                    invoice,
+                    checkout::PaymeLanguage::for_locale(locale),
+                    return_url,
+                )
+            }),
+            Provider::Click => self
+                .click
+                .as_ref()
+                .map(|c| c.checkout_link(invoice, return_url)),
+        }
+    }
+
+    /// The origins of the configured checkouts (for the pages' form-action policy: the pay
+    /// button's redirect goes there).
+    pub fn checkout_urls(&self) -> Vec<&str> {
+        let mut urls = Vec::new();
+        if let Some(p) = &self.payme {
+            urls.push(p.checkout_url.as_str());
+        }
+        if let Some(c) = &self.click {
+            urls.push(c.checkout_url.as_str());
+        }
+        urls
+    }
+}

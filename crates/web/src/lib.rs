@@ -15,10 +15,12 @@ mod auth;
 pub mod context;
 mod demo_idp;
 mod exchange_admin;
+mod fees;
 mod form;
 mod incidents_admin;
 pub mod oidc;
 mod oneid;
+mod payments_admin;
 mod portal;
 mod render;
 mod roles_admin;
@@ -55,6 +57,8 @@ pub struct PagesConfig {
     /// The address people reach the portal at, e.g. `https://my.gov.uz`: where providers send
     /// them back (`/sign-in/{provider}/callback`, registered with each provider).
     pub public_url: Option<String>,
+    /// The payment providers citizens pay fees through (`[payments]`).
+    pub payments: yagona_payments::PaymentsConfig,
 }
 
 impl Default for PagesConfig {
@@ -65,6 +69,7 @@ impl Default for PagesConfig {
             max_body_bytes: 25 * 1024 * 1024,
             providers: Vec::new(),
             public_url: None,
+            payments: yagona_payments::PaymentsConfig::default(),
         }
     }
 }
@@ -150,6 +155,7 @@ pub fn router(pages: Arc<Pages>) -> Router {
             get(portal::check_answers),
         )
         .route("/applications/{reference}/submit", post(portal::submit))
+        .route("/applications/{reference}/pay", post(fees::pay))
         .route(
             "/applications/{reference}/confirmation",
             get(portal::confirmation),
@@ -183,6 +189,10 @@ pub fn router(pages: Arc<Pages>) -> Router {
         .route(
             "/admin/roles",
             get(roles_admin::list).post(roles_admin::change),
+        )
+        .route(
+            "/admin/payments",
+            get(payments_admin::show).post(payments_admin::reconcile_statement),
         )
         .route("/admin/incidents", get(incidents_admin::list))
         .route(

@@ -596,12 +596,18 @@ async fn render_check(
             msgs.get(&f.name).map(|m| json!({"message": m, "href": format!("/applications/{}/steps/{}?return=check#{}", app.reference, s.id, f.name)}))
         })
         .collect();
+    let fee_due = match state.applications.fee_today(&sv.service).await {
+        Ok(due) => crate::fees::due_view(state, l, due),
+        Err(e) => return application_error(state, ctx, e),
+    };
     page_with_status(
         state,
         ctx,
         status,
         "check.html",
         json!({
+            // A resubmission pays nothing more: the invoice is the first submission's.
+            "fee_due": if app.status == Status::Returned { Value::Null } else { fee_due },
             "application": {"reference": app.reference, "resubmission": app.status == Status::Returned},
             "service_name": sv.service.passport.name.get(l),
             "sections": check_rows(state, l, app, form, &names),
@@ -657,11 +663,17 @@ pub async fn confirmation(
     }
     let cat = state.catalogue.get().await;
     let l = ctx.locale;
+    let invoice = match state.applications.invoice(&app).await {
+        Ok(i) => i,
+        Err(e) => return application_error(&state, &ctx, e),
+    };
     page(
         &state,
         &ctx,
         "confirmation.html",
         json!({
+            "fee": crate::fees::invoice_view(&state, l, invoice.as_ref(), &app, true),
+            "fee_reference": app.reference,
             "application": view::application(&state.i18n, l, &cat, &app, today()),
             "service_name": sv.service.passport.name.get(l),
             "deadline": view::deadline(&state.i18n, l, sv.service.passport.deadline_working_days),
@@ -734,11 +746,26 @@ pub async fn application(
         .first()
         .map(|s| s.id.as_str().to_owned())
         .unwrap_or_default();
+    let invoice = match state.applications.invoice(&app).await {
+        Ok(i) => i,
+        Err(e) => return application_error(&state, &ctx, e),
+    };
+    // Closed by its process because the fee was not paid in time: nobody refused it, the
+    // page says why it ended.
+    let reject_reason = reject_reason.or_else(|| {
+        (app.status == Status::Rejected
+            && invoice
+                .as_ref()
+                .is_some_and(|i| i.status == yagona_payments::InvoiceStatus::Cancelled))
+        .then(|| state.i18n.t(l, "fee-unpaid-closed", None))
+    });
     page(
         &state,
         &ctx,
         "application.html",
         json!({
+            "fee": crate::fees::invoice_view(&state, l, invoice.as_ref(), &app, true),
+            "fee_reference": app.reference,
             "application": view::application(&state.i18n, l, &cat, &app, today()),
             "service_name": sv.service.passport.name.get(l),
             "events": view::events(&state.i18n, l, &events),

@@ -22,6 +22,7 @@ const TEMPLATES: &[(&str, &str)] = &[
         "error_summary.html",
         include_str!("../templates/error_summary.html"),
     ),
+    ("fee.html", include_str!("../templates/fee.html")),
     ("home.html", include_str!("../templates/home.html")),
     (
         "admin_exchange.html",
@@ -62,6 +63,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     (
         "admin_roles.html",
         include_str!("../templates/admin_roles.html"),
+    ),
+    (
+        "admin_payments.html",
+        include_str!("../templates/admin_payments.html"),
     ),
     (
         "sign_in_failed.html",

@@ -323,12 +323,17 @@ async fn render_application_with(
         }
         None => None,
     };
+    let invoice = match state.applications.invoice(app).await {
+        Ok(i) => i,
+        Err(e) => return application_error(state, ctx, e),
+    };
     page_with_status(
         state,
         ctx,
         status,
         "staff_application.html",
         json!({
+            "fee": crate::fees::invoice_view(state, l, invoice.as_ref(), app, false),
             "application": view::application(&state.i18n, l, &cat, app, today()),
             "service_name": sv.service.passport.name.get(l),
             "answers": answers,

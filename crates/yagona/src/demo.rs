@@ -229,10 +229,14 @@ pub async fn seed_demo_applications(db: &Db) -> anyhow::Result<()> {
                 .await
                 .with_context(|| format!("demo application for {code}, step {}", step.id))?;
         }
-        applications
+        let submitted = applications
             .submit(&applicant, &app.reference)
             .await
             .with_context(|| format!("demo application for {code}"))?;
+        // The citizens paid their fees (a new application shows the pay buttons).
+        pay_with_payme(db, &catalogue, &applications, &submitted)
+            .await
+            .with_context(|| format!("demo payment for {code}"))?;
         for (agency, action, comment) in steps.iter() {
             let Some(officer) = officer(agency) else {
                 continue;
@@ -271,6 +275,130 @@ pub async fn seed_demo_applications(db: &Db) -> anyhow::Result<()> {
     }
     // Issue the approved application's result and send the notifications now, as a node does.
     yagona_applications::workers::run_once(db, &cat, "demo-seed").await?;
+    Ok(())
+}
+
+/// The demo's Payme cashbox and Click service, as the providers would issue them; the sandbox
+/// plays both providers with the same secrets.
+pub const DEMO_PAYME_MERCHANT: &str = "6745f3b2c8d1a09e4b7f2c15";
+pub const DEMO_PAYME_KEY: &str = "demo#Yagona#TestKey#k3Vq9zR2pW";
+pub const DEMO_CLICK_SERVICE: &str = "42117";
+pub const DEMO_CLICK_MERCHANT: &str = "23841";
+pub const DEMO_CLICK_USER: &str = "36502";
+pub const DEMO_CLICK_SECRET: &str = "demoYagonaClick7";
+
+/// The demo's payment providers: the checkouts at the sandbox under `/sandbox` on the portal's
+/// address (where the citizen's browser goes), the sandbox's calls to this node's merchant
+/// endpoints at `internal` (where the node listens, e.g. `http://127.0.0.1:8080`).
+pub fn demo_payments(
+    public_url: &str,
+    internal: &str,
+) -> (
+    yagona_payments::PaymentsConfig,
+    std::sync::Arc<yagona_payments_sandbox::Sandbox>,
+) {
+    use yagona_payments::click::ClickConfig;
+    use yagona_payments::payme::PaymeConfig;
+    let mut payme = PaymeConfig::new(DEMO_PAYME_MERCHANT, DEMO_PAYME_KEY);
+    payme.checkout_url = format!("{public_url}/sandbox/payme/checkout");
+    let mut click = ClickConfig::new(
+        DEMO_CLICK_SERVICE,
+        DEMO_CLICK_MERCHANT,
+        DEMO_CLICK_USER,
+        DEMO_CLICK_SECRET,
+    );
+    click.checkout_url = format!("{public_url}/sandbox/click/services/pay");
+    let internal = internal.trim_end_matches('/');
+    click.api_url = format!("{internal}/sandbox/click/v2/merchant");
+    let sandbox = yagona_payments_sandbox::Sandbox::new(yagona_payments_sandbox::SandboxConfig {
+        payme: Some(yagona_payments_sandbox::PaymeSide {
+            merchant_name: "Yagona — davlat xizmatlari".into(),
+            merchant_id: payme.merchant_id.clone(),
+            endpoint: format!("{internal}{}", yagona_payments::payme::PATH),
+            login: payme.login.clone(),
+            key: payme.key.clone(),
+            account_field: payme.account_field.clone(),
+        }),
+        click: Some(yagona_payments_sandbox::ClickSide {
+            merchant_name: "Yagona — davlat xizmatlari".into(),
+            service_id: click.service_id.clone(),
+            merchant_id: click.merchant_id.clone(),
+            merchant_user_id: click.merchant_user_id.clone(),
+            secret_key: click.secret_key.clone(),
+            prepare_url: format!("{internal}{}", yagona_payments::click::PREPARE_PATH),
+            complete_url: format!("{internal}{}", yagona_payments::click::COMPLETE_PATH),
+        }),
+        mount: "/sandbox".into(),
+    });
+    (
+        yagona_payments::PaymentsConfig {
+            payme: Some(payme),
+            click: Some(click),
+        },
+        std::sync::Arc::new(sandbox),
+    )
+}
+
+/// Pays a seeded application's fee the way Payme's servers would: CheckPerformTransaction,
+/// CreateTransaction and PerformTransaction through Yagona's side of the Merchant API (the
+/// same code the endpoint runs), so the process hears `fee-paid` as it would in life.
+pub async fn pay_with_payme(
+    db: &Db,
+    catalogue: &yagona_registry::CatalogueCache,
+    applications: &yagona_applications::Applications,
+    app: &yagona_applications::Application,
+) -> anyhow::Result<()> {
+    use base64::Engine;
+    use serde_json::json;
+    let Some(invoice) = applications.invoice(app).await? else {
+        return Ok(());
+    };
+    let merchant = yagona_payments::Merchant::new(
+        db.clone(),
+        std::sync::Arc::new(yagona_applications::fees::FeeSettlement::new(
+            db.clone(),
+            catalogue.clone(),
+        )),
+    );
+    let payme = yagona_payments::payme::Payme::new(
+        merchant,
+        yagona_payments::payme::PaymeConfig::new(DEMO_PAYME_MERCHANT, DEMO_PAYME_KEY),
+    );
+    let auth = format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!("Paycom:{DEMO_PAYME_KEY}"))
+    );
+    // Payme's transaction id: 24 hexadecimal characters, here from the invoice's number.
+    let digits: String = invoice
+        .number
+        .as_str()
+        .chars()
+        .filter(char::is_ascii_digit)
+        .collect();
+    let id = format!("{:0>24}", format!("d{digits}"));
+    let time = chrono::Utc::now().timestamp_millis();
+    let account = json!({ "invoice": invoice.number.as_str() });
+    let amount = invoice.amount.as_i64();
+    for (method, params) in [
+        (
+            "CheckPerformTransaction",
+            json!({"amount": amount, "account": account}),
+        ),
+        (
+            "CreateTransaction",
+            json!({"id": id, "time": time, "amount": amount, "account": account}),
+        ),
+        ("PerformTransaction", json!({"id": id})),
+    ] {
+        let call = json!({"id": 1, "method": method, "params": params}).to_string();
+        let answer = payme.answer(Some(&auth), call.as_bytes()).await;
+        if let Some(error) = answer.get("error") {
+            anyhow::bail!(
+                "demo payment of {}: {method} answered {error}",
+                invoice.number
+            );
+        }
+    }
     Ok(())
 }
 

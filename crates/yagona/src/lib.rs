@@ -24,7 +24,7 @@ pub mod server;
 pub mod upkeep;
 
 pub use demo::{
-    demo_portal_subsystem, ensure_keys, seed_demo_appeals, seed_demo_applications,
+    demo_payments, demo_portal_subsystem, ensure_keys, seed_demo_appeals, seed_demo_applications,
     seed_demo_events, seed_demo_people, spawn_registers, DEMO_NODE, DEMO_OPEN311_KEY,
 };
 pub use node::{Node, NodeConfig};
@@ -48,6 +48,7 @@ pub async fn migrate(db: &Db) -> anyhow::Result<()> {
     yagona_exchange::directory::DirectoryStore::migrate(db).await?;
     yagona_exchange::pubsub::PubSub::migrate(db).await?;
     yagona_contact::AppealStore::migrate(db).await?;
+    yagona_payments::PaymentStore::migrate(db).await?;
     // The standard review runs services whose registry entry brings no process of its own.
     yagona_applications::process::deploy_standard(db).await?;
     Ok(())

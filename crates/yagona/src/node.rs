@@ -31,6 +31,8 @@ pub struct NodeConfig {
     /// The subsystem the platform asks registers as (once-only prefill, service tasks that name
     /// no subsystem of their own); none: the platform asks nobody on its own.
     pub portal: Option<ClientId>,
+    /// The demo's stand-ins for Payme and Click, served under `/sandbox` (never in production).
+    pub payment_sandbox: Option<Arc<yagona_payments_sandbox::Sandbox>>,
 }
 
 /// The components of a running node.
@@ -44,6 +46,9 @@ pub struct Node {
     pub pages: Arc<Pages>,
     pub api: Arc<Api>,
     pub metrics: Arc<Metrics>,
+    /// Yagona's side of Payme's Merchant API and of Click's SHOP API, where configured.
+    pub payme: Option<Arc<yagona_payments::payme::Payme>>,
+    pub click: Option<Arc<yagona_payments::click::Click>>,
     pub config: NodeConfig,
 }
 
@@ -61,6 +66,24 @@ impl Node {
             catalogue.clone(),
             Some(exchange.clone()),
         ));
+        // A payment settles in the provider's call: the invoice, the process hearing
+        // `fee-paid` and the history line commit together.
+        let merchant = yagona_payments::Merchant::new(
+            db.clone(),
+            Arc::new(yagona_applications::fees::FeeSettlement::new(
+                db.clone(),
+                catalogue.clone(),
+            )),
+        );
+        let payments = &config.pages.payments;
+        let payme = payments
+            .payme
+            .clone()
+            .map(|c| Arc::new(yagona_payments::payme::Payme::new(merchant.clone(), c)));
+        let click = payments
+            .click
+            .clone()
+            .map(|c| Arc::new(yagona_payments::click::Click::new(merchant.clone(), c)));
         let metrics = Arc::new(Metrics::new(|registry| {
             applications.register_metrics(registry)
         }));
@@ -94,6 +117,8 @@ impl Node {
             pages,
             api,
             metrics,
+            payme,
+            click,
             config,
         }))
     }
@@ -133,9 +158,16 @@ impl Node {
                     .route("/metrics", get(metrics::metrics))
                     .with_state(self.metrics.clone()),
             );
+        // The providers' calls answer in their protocols' formats: no page headers, no
+        // framework limits (each reads at most a small body itself).
+        let mut payments = yagona_api::payments::routes(self.payme.clone(), self.click.clone());
+        if let Some(sandbox) = &self.config.payment_sandbox {
+            payments = payments.nest("/sandbox", yagona_payments_sandbox::routes(sandbox.clone()));
+        }
         pages_and_api
             .merge(exchange.with_state(self.gateway.clone()))
             .merge(yagona_api::open311_routes(self.api.clone()))
+            .merge(payments)
             .merge(operations)
             .layer(axum::middleware::from_fn_with_state(
                 self.metrics.clone(),
@@ -159,7 +191,61 @@ impl Node {
                 Some(self.exchange.clone()),
             )),
             yagona_gateway::rooms::spawn_pusher(self.gateway.clone(), every),
+            tokio::spawn(payments_upkeep(self.clone())),
         ]
+    }
+}
+
+/// Once a minute: transactions open past their time are let go (their invoices may be paid
+/// again), and fees whose refund is allowed are asked back from Click (Payme's are given back
+/// by the cashbox's owner in Payme Business, whose cancel the endpoint then accepts).
+async fn payments_upkeep(node: Arc<Node>) {
+    let mut tick = tokio::time::interval(Duration::from_secs(60));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        node.payments_round().await;
+    }
+}
+
+impl Node {
+    /// One round of the payments' upkeep (see `payments_upkeep`); answers how many refunds
+    /// Click made.
+    pub async fn payments_round(&self) -> usize {
+        let store = yagona_payments::PaymentStore::new(&self.db);
+        match store.release_expired(yagona_core::now()).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(
+                released = n,
+                "payments: transactions past their time let go"
+            ),
+            Err(e) => tracing::warn!(error = %e, "payments: letting go of old transactions"),
+        }
+        let Some(click) = &self.click else { return 0 };
+        let due = match store
+            .refunds_due(yagona_payments::Provider::Click, 20)
+            .await
+        {
+            Ok(d) => d,
+            Err(e) => {
+                tracing::warn!(error = %e, "payments: reading the refunds due");
+                return 0;
+            }
+        };
+        let api = yagona_api::payments::ClickHttpApi::new(click.config());
+        let mut refunded = 0;
+        for invoice in due {
+            match click.refund(invoice.number.as_str(), &api).await {
+                Ok(done) => {
+                    refunded += 1;
+                    tracing::info!(invoice = %done.number, status = %done.status, "payments: refund through Click")
+                }
+                Err(e) => {
+                    tracing::warn!(invoice = %invoice.number, error = %e, "payments: Click refund not made; asked again next minute")
+                }
+            }
+        }
+        refunded
     }
 }
 
@@ -175,7 +261,10 @@ fn content_security_policy(pages: &yagona_web::PagesConfig) -> HeaderValue {
     let origins: Vec<String> = pages
         .providers
         .iter()
-        .filter_map(|p| url::Url::parse(&p.issuer).ok())
+        .map(|p| p.issuer.as_str())
+        // The pay buttons' redirects go to the providers' checkouts.
+        .chain(pages.payments.checkout_urls())
+        .filter_map(|u| url::Url::parse(u).ok())
         .map(|u| u.origin().ascii_serialization())
         .filter(|o| o != "null")
         .collect();

@@ -254,6 +254,61 @@ async fn a_citizen_applies_in_a_browser_and_every_page_is_accessible() {
         c.goto(&format!("{base}/applications")).await.unwrap();
         assert_accessible(&c, "my applications").await;
 
+        // A paid service: the fee before sending, the invoice after, and paying it at the
+        // provider's checkout (the sandbox) and back — redirects a real browser follows under
+        // the pages' form-action policy.
+        c.goto(&format!("{base}/services/civil-certificate-duplicate"))
+            .await
+            .unwrap();
+        navigate(&c, "button.govuk-button--start").await;
+        click(&c, "#certificate_type").await;
+        click(&c, "#reason").await;
+        navigate(&c, "button[value=continue]").await;
+        fill(&c, "subject_pinfl", CITIZEN_A).await;
+        fill(&c, "registration_year", "1990").await;
+        c.find(Locator::Css(
+            "#registry_region option[value='tashkent-city']",
+        ))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+        navigate(&c, "button[value=continue]").await;
+        click(&c, "#delivery").await;
+        navigate(&c, "button[value=continue]").await;
+        let due = c
+            .find(Locator::Id("fee-due"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        // WebDriver gives the no-break space between the thousands as a plain one.
+        assert_eq!(due.replace('\u{a0}', " "), "82 400 soʻm");
+        assert_accessible(&c, "check your answers with a fee").await;
+        navigate(&c, "form[action$='/submit'] button").await;
+        assert!(c.find(Locator::Id("invoice-number")).await.is_ok());
+        assert_accessible(&c, "the confirmation with the invoice").await;
+        navigate(&c, "#pay-payme").await;
+        assert!(c
+            .current_url()
+            .await
+            .unwrap()
+            .path()
+            .starts_with("/sandbox/payme/checkout/"));
+        navigate(&c, "button[name=choice][value=pay]").await;
+        assert_eq!(
+            c.find(Locator::Id("invoice-status"))
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap(),
+            "Paid"
+        );
+        assert_accessible(&c, "the application, paid").await;
+
         // The officer's side of the same application, in Russian this time.
         navigate(&c, "form[action='/sign-out'] button").await;
         c.goto(&format!("{base}/sign-in?lang=ru")).await.unwrap();
@@ -323,6 +378,11 @@ async fn a_citizen_applies_in_a_browser_and_every_page_is_accessible() {
         )
         .await;
         assert_accessible(&c, "the role form with its errors").await;
+        // Payments: the last days and the reconciliation form, sent empty (its errors).
+        c.goto(&format!("{base}/admin/payments")).await.unwrap();
+        assert_accessible(&c, "the payments").await;
+        navigate(&c, "form[action='/admin/payments'] button.govuk-button").await;
+        assert_accessible(&c, "the reconciliation form with its errors").await;
         navigate(&c, "form[action='/sign-out'] button").await;
         an_appeal_is_filed_followed_and_answered(&c, &base).await;
     }

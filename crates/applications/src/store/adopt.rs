@@ -27,7 +27,16 @@ impl ApplicationStore<'_> {
             let mut tx = self.db.writer.begin().await?;
             // Which services have a process of their own is not asked: the service's is tried
             // first, as at the time these applications were made.
-            match start_process(&mut tx, &engine, &app, deadline(&app.service_code), true).await {
+            match start_process(
+                &mut tx,
+                &engine,
+                &app,
+                deadline(&app.service_code),
+                true,
+                None,
+            )
+            .await
+            {
                 Ok(_) => {
                     tx.commit().await?;
                     adopted += 1;

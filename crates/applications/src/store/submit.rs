@@ -19,6 +19,8 @@ pub(crate) struct Terms<'a> {
     pub calendar: &'a Calendar,
     pub deadline_working_days: u32,
     pub own_process: bool,
+    /// What the application owes, for a paid service: invoiced at the first submission.
+    pub fee: Option<crate::fees::FeeDue>,
 }
 
 impl ApplicationStore<'_> {
@@ -110,12 +112,17 @@ impl ApplicationStore<'_> {
         };
         match &app.process_instance {
             None => {
+                let fee = match terms.fee {
+                    Some(due) => Some(crate::fees::invoice_in(tx, &submitted, due, at).await?),
+                    None => None,
+                };
                 start_process(
                     tx,
                     engine,
                     &submitted,
                     terms.deadline_working_days,
                     terms.own_process,
+                    fee,
                 )
                 .await?;
             }
@@ -162,8 +169,12 @@ pub(crate) async fn start_process(
     app: &Application,
     deadline_working_days: u32,
     own_process: bool,
+    fee: Option<Value>,
 ) -> Result<String, ApplicationError> {
-    let vars = process::variables(app, deadline_working_days);
+    let mut vars = process::variables(app, deadline_working_days);
+    if let Some(fee) = fee {
+        vars.insert("fee".into(), fee);
+    }
     let own = if own_process {
         engine
             .start_in(tx, &app.service_code, Some(&app.id), vars.clone())

@@ -53,6 +53,78 @@ impl<'a> PaymentStore<'a> {
         same(created, new)
     }
 
+    /// [`PaymentStore::create_invoice`] inside the caller's transaction: the application's
+    /// submission and its invoice commit together, and the year's counter moves only if they
+    /// do, so numbers have no gaps.
+    pub async fn create_invoice_in(
+        tx: &mut crate::Tx,
+        new: &NewInvoice,
+        now: Timestamp,
+    ) -> Result<Invoice, PaymentError> {
+        let invoice = insert_invoice(tx, new, now).await?;
+        same(invoice, new)
+    }
+
+    /// The application's invoice, read in the caller's transaction.
+    pub async fn invoice_for_application_in(
+        tx: &mut crate::Tx,
+        application: &str,
+    ) -> Result<Option<Invoice>, PaymentError> {
+        of_application(&mut **tx, application).await
+    }
+
+    /// The application ended: its invoice, if still unpaid, is withdrawn (no payment may start
+    /// on it any more), and if paid and `refund` says the money goes back, a refund is allowed.
+    /// In the caller's transaction (the step that ended the application's process). Answers
+    /// the invoice as it now stands.
+    pub async fn application_ended_in(
+        tx: &mut crate::Tx,
+        application: &str,
+        refund: bool,
+        now: Timestamp,
+    ) -> Result<Option<Invoice>, PaymentError> {
+        let at = format_timestamp(&now);
+        sqlx::query(
+            "UPDATE payment_invoices SET status = 'cancelled', updated_at = $1 \
+             WHERE application = $2 AND status = 'unpaid'",
+        )
+        .bind(&at)
+        .bind(application)
+        .execute(&mut **tx)
+        .await?;
+        if refund {
+            sqlx::query(
+                "UPDATE payment_invoices SET refund_allowed = 1, updated_at = $1 \
+                 WHERE application = $2 AND status = 'paid' AND refund_allowed = 0",
+            )
+            .bind(&at)
+            .bind(application)
+            .execute(&mut **tx)
+            .await?;
+        }
+        Self::invoice_for_application_in(tx, application).await
+    }
+
+    /// Invoices paid through `provider` whose refund is allowed and not yet made: what the
+    /// node's refund loop asks the provider to give back (Click's reversal), oldest first.
+    pub async fn refunds_due(
+        &self,
+        provider: Provider,
+        limit: i64,
+    ) -> Result<Vec<Invoice>, PaymentError> {
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            invoice_columns!(),
+            " FROM payment_invoices WHERE status = 'paid' AND refund_allowed = 1 \
+              AND provider = $1 ORDER BY updated_at, number LIMIT $2"
+        ))
+        .bind(provider.as_str())
+        .bind(limit)
+        .fetch_all(&self.db.pool)
+        .await?;
+        rows.iter().map(rows::invoice).collect()
+    }
+
     pub async fn invoice(&self, number: &str) -> Result<Option<Invoice>, PaymentError> {
         let Some(number) = InvoiceNumber::parse(number) else {
             return Ok(None);
@@ -64,15 +136,7 @@ impl<'a> PaymentStore<'a> {
         &self,
         application: &str,
     ) -> Result<Option<Invoice>, PaymentError> {
-        let row = sqlx::query(concat!(
-            "SELECT ",
-            invoice_columns!(),
-            " FROM payment_invoices WHERE application = $1"
-        ))
-        .bind(application)
-        .fetch_optional(&self.db.pool)
-        .await?;
-        row.as_ref().map(rows::invoice).transpose()
+        of_application(&self.db.pool, application).await
     }
 
     /// Invoices issued or paid in `[from, to)`, oldest first: what reconciliation and the
@@ -248,16 +312,8 @@ async fn insert_invoice(
 ) -> Result<Invoice, PaymentError> {
     // Asked twice at once: the second finds the first's invoice here (SQLite), or its insert
     // meets the unique application and the call runs again to find it (PostgreSQL).
-    let existing = sqlx::query(concat!(
-        "SELECT ",
-        invoice_columns!(),
-        " FROM payment_invoices WHERE application = $1"
-    ))
-    .bind(&new.application)
-    .fetch_optional(&mut **tx)
-    .await?;
-    if let Some(row) = existing {
-        return rows::invoice(&row);
+    if let Some(existing) = of_application(&mut **tx, &new.application).await? {
+        return Ok(existing);
     }
     let year = tashkent_date(&now).year();
     let seq: i64 = sqlx::query_scalar(
@@ -298,6 +354,22 @@ async fn insert_invoice(
         provider_transaction: None,
         updated_at: now,
     })
+}
+
+/// The application's invoice, read through `db`.
+async fn of_application<'e>(
+    db: impl sqlx::Executor<'e, Database = sqlx::Any>,
+    application: &str,
+) -> Result<Option<Invoice>, PaymentError> {
+    let row = sqlx::query(concat!(
+        "SELECT ",
+        invoice_columns!(),
+        " FROM payment_invoices WHERE application = $1"
+    ))
+    .bind(application)
+    .fetch_optional(db)
+    .await?;
+    row.as_ref().map(rows::invoice).transpose()
 }
 
 /// The application's invoice, if it is the one asked for.

@@ -3,6 +3,7 @@
 mod exchange;
 mod node;
 mod open311;
+mod payments;
 mod process;
 mod registry;
 mod worker;
@@ -110,6 +111,11 @@ pub enum Command {
         #[command(subcommand)]
         command: open311::Open311Command,
     },
+    /// Fees paid through Payme and Click: reconciling a provider's daily statement.
+    Payments {
+        #[command(subcommand)]
+        command: payments::PaymentsCommand,
+    },
 }
 
 /// Runs a command; the exit code says whether it did what it says.
@@ -132,5 +138,6 @@ pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         Command::Registry { command } => registry::run(command).await,
         Command::Exchange { command } => exchange::run(command).await,
         Command::Open311 { command } => open311::run(command).await,
+        Command::Payments { command } => payments::run(command).await,
     }
 }

@@ -47,9 +47,21 @@ pub async fn demo(
         "127.0.0.1" | "0.0.0.0" | "::" | "::1" | "localhost" => "localhost",
         other => other,
     };
+    let public_url = format!("http://{shown_host}:{port_bound}");
+    // Payme and Click played by the sandbox under /sandbox, calling this node's merchant
+    // endpoints over the loopback.
+    let listening = match host {
+        "0.0.0.0" => "127.0.0.1".to_owned(),
+        "::" => "[::1]".to_owned(),
+        h if h.contains(':') => format!("[{h}]"),
+        h => h.to_owned(),
+    };
+    let (payments, sandbox) =
+        crate::demo_payments(&public_url, &format!("http://{listening}:{port_bound}"));
     let config = NodeConfig {
         pages: PagesConfig {
-            public_url: Some(format!("http://{shown_host}:{port_bound}")),
+            public_url: Some(public_url),
+            payments,
             ..PagesConfig::default()
         },
         gateway: GatewayConfig {
@@ -59,6 +71,7 @@ pub async fn demo(
             ..GatewayConfig::default()
         },
         portal: Some(crate::demo_portal_subsystem()),
+        payment_sandbox: Some(sandbox),
     };
     let node = Node::new(db.clone(), config).await?;
     if exchange_port != 0 {
@@ -106,6 +119,9 @@ struct ServeConfig {
     /// Sign-in.
     #[serde(default)]
     identity: IdentitySettings,
+    /// The payment providers fees are paid through (`[payments.payme]`, `[payments.click]`).
+    #[serde(default)]
+    payments: yagona_payments::PaymentsConfig,
 }
 
 /// `[identity]` in the configuration file: where the portal is reached, and the OpenID Connect
@@ -239,6 +255,7 @@ pub async fn serve(config: &Path) -> anyhow::Result<ExitCode> {
             max_body_bytes: cfg.max_body_mb * 1024 * 1024,
             providers: cfg.identity.providers.clone(),
             public_url: cfg.identity.public_url.clone(),
+            payments: cfg.payments.clone(),
         },
         gateway: GatewayConfig {
             evidence: cfg.exchange.evidence,
@@ -259,6 +276,7 @@ pub async fn serve(config: &Path) -> anyhow::Result<ExitCode> {
                     .map_err(|e| anyhow::anyhow!("[exchange] portal: {}", e.message))?,
             ),
         },
+        payment_sandbox: None,
     };
     let listener = tokio::net::TcpListener::bind(&cfg.listen)
         .await

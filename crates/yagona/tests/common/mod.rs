@@ -143,6 +143,14 @@ impl TestApp {
             .pages
             .public_url
             .get_or_insert(address.replace("127.0.0.1", "localhost"));
+        // Payme and Click as in the demo: the sandbox under /sandbox plays both providers over
+        // their protocols, calling this node's merchant endpoints.
+        if !config.pages.payments.any() {
+            let public = config.pages.public_url.clone().unwrap_or_default();
+            let (payments, sandbox) = yagona::demo_payments(&public, &address);
+            config.pages.payments = payments;
+            config.payment_sandbox = Some(sandbox);
+        }
         let node = Node::new(db.clone(), config).await.expect("node");
         tokio::spawn(yagona::server::serve(node.clone(), listener));
         TestApp {
@@ -710,10 +718,14 @@ pub async fn submitted(
             .await
             .unwrap();
     }
-    applications
+    let done = applications
         .submit(&applicant, &draft.reference)
         .await
         .unwrap();
+    // A paid service's fee is paid as Payme pays it, so that its review starts.
+    yagona::demo::pay_with_payme(&app.db, &app.node.catalogue, applications, &done)
+        .await
+        .expect("the fee is paid");
     draft.reference.to_string()
 }
 
