@@ -16,7 +16,7 @@
 //!   refunded.
 
 use crate::model::{Application, ApplicationError};
-use crate::status::{Action, Actor};
+use crate::status::{Action, Actor, Status};
 use futures::future::BoxFuture;
 use serde_json::{json, Map, Value};
 use yagona_core::Timestamp;
@@ -145,18 +145,20 @@ impl FeeSettlement {
     }
 }
 
-/// The application an invoice is for: its id, read in the payment's transaction.
-async fn application_of(tx: &mut Tx, invoice: &Invoice) -> Result<String, PaymentError> {
-    let id: Option<String> = sqlx::query_scalar("SELECT id FROM applications WHERE reference = $1")
-        .bind(&invoice.application)
-        .fetch_optional(&mut **tx)
-        .await?;
-    id.ok_or_else(|| {
-        PaymentError::Settlement(format!(
-            "invoice {} names application {}, which does not exist",
-            invoice.number, invoice.application
-        ))
-    })
+/// The application an invoice is for: its id and status, read in the payment's transaction.
+async fn application_of(tx: &mut Tx, invoice: &Invoice) -> Result<(String, Status), PaymentError> {
+    let row: Option<(String, String)> =
+        sqlx::query_as("SELECT id, status FROM applications WHERE reference = $1")
+            .bind(&invoice.application)
+            .fetch_optional(&mut **tx)
+            .await?;
+    row.map(|(id, status)| (id, Status::parse(&status).unwrap_or(Status::Submitted)))
+        .ok_or_else(|| {
+            PaymentError::Settlement(format!(
+                "invoice {} names application {}, which does not exist",
+                invoice.number, invoice.application
+            ))
+        })
 }
 
 async fn history(
@@ -198,8 +200,20 @@ impl yagona_payments::Settlement for FeeSettlement {
         invoice: &'a Invoice,
     ) -> BoxFuture<'a, Result<(), PaymentError>> {
         Box::pin(async move {
-            let app_id = application_of(tx, invoice).await?;
+            let (app_id, status) = application_of(tx, invoice).await?;
             history(tx, &app_id, invoice, Action::PayFee).await?;
+            if status.is_final() {
+                // Paid after the application had ended (a payment begun before its close that
+                // the provider finished late): the money goes back, nothing is reopened.
+                PaymentStore::application_ended_in(
+                    tx,
+                    &invoice.application,
+                    true,
+                    yagona_core::now(),
+                )
+                .await?;
+                return Ok(());
+            }
             let cat = self.catalogue.get().await;
             let engine = crate::process::processes(&self.db, &cat.calendar);
             let mut variables = Map::new();
@@ -236,7 +250,7 @@ impl yagona_payments::Settlement for FeeSettlement {
         invoice: &'a Invoice,
     ) -> BoxFuture<'a, Result<(), PaymentError>> {
         Box::pin(async move {
-            let app_id = application_of(tx, invoice).await?;
+            let (app_id, _) = application_of(tx, invoice).await?;
             history(tx, &app_id, invoice, Action::RefundFee).await
         })
     }

@@ -111,8 +111,25 @@ async fn view(state: &Pages, ctx: &Ctx, entered: Value) -> Result<Value, Payment
         .iter()
         .map(|p| json!({"id": p.as_str(), "label": Provider::name(*p)}))
         .collect();
+    // Refunds Payme's side must make: Payme's Merchant API lets only the cashbox's owner
+    // cancel a payment (in Payme Business), which the endpoint then accepts. Click's are asked
+    // by the node itself; those still waiting are listed too.
+    let store = PaymentStore::new(&state.db);
+    let mut refunds = Vec::new();
+    for provider in PROVIDERS {
+        for invoice in store.refunds_due(provider, 100).await? {
+            refunds.push(json!({
+                "invoice": invoice.number.as_str(),
+                "application": invoice.application,
+                "amount": amount_text(state, ctx.locale, invoice.amount.as_i64()),
+                "provider": provider.name(),
+                "transaction": invoice.provider_transaction,
+            }));
+        }
+    }
     Ok(json!({
         "summary": summary(state, ctx.locale, today()).await?,
+        "refunds": refunds,
         "providers": providers,
         "entered": entered,
         "errors": [],

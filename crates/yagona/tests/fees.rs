@@ -243,24 +243,14 @@ async fn the_fee_is_invoiced_paid_through_payme_and_the_review_starts(app: TestA
     assert_eq!(foreign.status, StatusCode::NOT_FOUND);
 }
 
-async fn a_refused_application_gets_its_click_payment_back(app: TestApp) {
-    let mut b = app.signed_in(DILNOZA).await;
-    let (reference, _) = fill_duplicate_certificate(&mut b).await;
-    submit(&mut b, &reference).await;
-    let back = pay(&mut b, &reference, "click").await;
-    assert!(back.text().contains("through Click"), "{}", back.body);
-    assert_eq!(
-        invoice(&app, &reference).await.provider,
-        Some(Provider::Click)
-    );
-
-    // The officer refuses.
+/// The civil registry's officer refuses the application.
+async fn refuse(app: &TestApp, reference: &str) {
     let officer = yagona_applications::Actor::Officer {
         user_id: "officer-civil-registry".into(),
         name: "Rustam Toshmatov".into(),
         agency: "civil-registry".into(),
     };
-    let r = yagona_core::ReferenceNumber::parse(&reference).unwrap();
+    let r = yagona_core::ReferenceNumber::parse(reference).unwrap();
     let current = app
         .node
         .applications
@@ -291,11 +281,38 @@ async fn a_refused_application_gets_its_click_payment_back(app: TestApp) {
         .await
         .unwrap();
     app.run_engine().await;
+}
+
+/// The e-Government Centre's list of fees to give back, as its administrator sees it.
+async fn refunds_listed(app: &TestApp) -> String {
+    let mut admin = app.signed_in("admin").await;
+    let page = admin.get("/admin/payments").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let text = page.text();
+    match text.split_once("id=\"refunds\"") {
+        Some((_, table)) => table.split("</table>").next().unwrap_or("").to_owned(),
+        None => String::new(),
+    }
+}
+
+async fn a_refused_application_gets_its_click_payment_back(app: TestApp) {
+    let mut b = app.signed_in(DILNOZA).await;
+    let (reference, _) = fill_duplicate_certificate(&mut b).await;
+    submit(&mut b, &reference).await;
+    let back = pay(&mut b, &reference, "click").await;
+    assert!(back.text().contains("through Click"), "{}", back.body);
+    assert_eq!(
+        invoice(&app, &reference).await.provider,
+        Some(Provider::Click)
+    );
+
+    refuse(&app, &reference).await;
     let inv = invoice(&app, &reference).await;
     assert!(
         inv.refund_allowed,
         "the service refunds a refused application's fee"
     );
+    assert!(refunds_listed(&app).await.contains(inv.number.as_str()));
     assert!(b
         .get(&format!("/applications/{reference}"))
         .await
@@ -311,6 +328,51 @@ async fn a_refused_application_gets_its_click_payment_back(app: TestApp) {
     assert!(page.contains("id=\"invoice-status\">Refunded<"), "{page}");
     // Asked again, nothing more goes back.
     assert_eq!(app.node.payments_round().await, 0);
+    assert!(!refunds_listed(&app).await.contains(inv.number.as_str()));
+}
+
+async fn a_refused_application_gets_its_payme_payment_back_from_the_cashbox(app: TestApp) {
+    let mut b = app.signed_in(DILNOZA).await;
+    let (reference, _) = fill_duplicate_certificate(&mut b).await;
+    submit(&mut b, &reference).await;
+    pay(&mut b, &reference, "payme").await;
+    // Before any refusal, Payme's cashbox cannot take the money back.
+    let inv = invoice(&app, &reference).await;
+    let payme_id = inv.provider_transaction.clone().unwrap();
+    let early = b
+        .post(
+            "/sandbox/payme/cabinet/cancel",
+            &[("id", payme_id.as_str())],
+        )
+        .await
+        .json();
+    assert_eq!(early["error"]["code"], -31007, "{early}");
+    assert_eq!(invoice(&app, &reference).await.status, InvoiceStatus::Paid);
+
+    refuse(&app, &reference).await;
+    // Payme's refunds are the cashbox owner's to make: the Centre's page lists it, with the
+    // transaction to cancel in Payme Business; the node does not ask Payme itself.
+    let listed = refunds_listed(&app).await;
+    assert!(
+        listed.contains(inv.number.as_str()) && listed.contains(&payme_id),
+        "{listed}"
+    );
+    assert_eq!(app.node.payments_round().await, 0);
+    let cancelled = b
+        .post(
+            "/sandbox/payme/cabinet/cancel",
+            &[("id", payme_id.as_str())],
+        )
+        .await
+        .json();
+    assert_eq!(cancelled["result"]["state"], -2, "{cancelled}");
+    assert_eq!(
+        invoice(&app, &reference).await.status,
+        InvoiceStatus::Refunded
+    );
+    let page = b.get(&format!("/applications/{reference}")).await.text();
+    assert!(page.contains("Fee refunded"), "{page}");
+    assert!(!refunds_listed(&app).await.contains(inv.number.as_str()));
 }
 
 async fn an_unpaid_application_closes_when_its_time_runs_out(app: TestApp) {
@@ -347,6 +409,81 @@ async fn an_unpaid_application_closes_when_its_time_runs_out(app: TestApp) {
     assert_eq!(answer["error"]["code"], -31052, "{answer}");
 }
 
+/// One of Click's SHOP API calls, signed as Click signs it, to this node.
+async fn click_call(
+    app: &TestApp,
+    invoice: &yagona_payments::Invoice,
+    action: &str,
+    prepare_id: Option<&str>,
+) -> serde_json::Value {
+    use yagona::demo::{DEMO_CLICK_SECRET, DEMO_CLICK_SERVICE};
+    let amount = invoice.amount.som_text();
+    let sign_time = "2026-12-06 10:00:00";
+    let sign = yagona_payments::click::sign_string(
+        "3100200300",
+        DEMO_CLICK_SERVICE,
+        DEMO_CLICK_SECRET,
+        invoice.number.as_str(),
+        prepare_id,
+        &amount,
+        action,
+        sign_time,
+    );
+    let mut form = vec![
+        ("click_trans_id", "3100200300".to_owned()),
+        ("service_id", DEMO_CLICK_SERVICE.to_owned()),
+        ("click_paydoc_id", "4100200300".to_owned()),
+        ("merchant_trans_id", invoice.number.to_string()),
+        ("amount", amount),
+        ("action", action.to_owned()),
+        ("error", "0".to_owned()),
+        ("error_note", "Success".to_owned()),
+        ("sign_time", sign_time.to_owned()),
+        ("sign_string", sign),
+    ];
+    if let Some(id) = prepare_id {
+        form.push(("merchant_prepare_id", id.to_owned()));
+    }
+    let path = if action == "0" { "prepare" } else { "complete" };
+    reqwest::Client::new()
+        .post(format!("{}/payments/click/{path}", app.address))
+        .form(&form)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+async fn a_payment_finished_after_the_application_closed_goes_back(app: TestApp) {
+    let mut b = app.signed_in(DILNOZA).await;
+    let (reference, _) = fill_duplicate_certificate(&mut b).await;
+    submit(&mut b, &reference).await;
+    let inv = invoice(&app, &reference).await;
+    // Click prepares the payment, then is slow to complete it: meanwhile the time to pay runs
+    // out and the application closes.
+    let prepared = click_call(&app, &inv, "0", None).await;
+    assert_eq!(prepared["error"], 0, "{prepared}");
+    let prepare_id = prepared["merchant_prepare_id"].to_string();
+    app.run_engine_at(chrono::Utc::now() + chrono::Duration::days(32))
+        .await;
+    let page = b.get(&format!("/applications/{reference}")).await.text();
+    assert!(page.contains("id=\"status\">Rejected<"), "{page}");
+    // The late Complete is taken (Click has debited the card), and the money is to go back:
+    // the closed application is not reopened.
+    let completed = click_call(&app, &inv, "1", Some(&prepare_id)).await;
+    assert_eq!(completed["error"], 0, "{completed}");
+    let inv = invoice(&app, &reference).await;
+    assert_eq!(inv.status, InvoiceStatus::Paid);
+    assert!(inv.refund_allowed);
+    let page = b.get(&format!("/applications/{reference}")).await.text();
+    assert!(page.contains("id=\"status\">Rejected<"), "{page}");
+    assert!(page.contains("the fee will be returned"), "{page}");
+    // On the e-Government Centre's list until Click has given it back.
+    assert!(refunds_listed(&app).await.contains(inv.number.as_str()));
+}
+
 fn base64_paycom(key: &str) -> String {
     use base64::Engine;
     base64::engine::general_purpose::STANDARD.encode(format!("Paycom:{key}"))
@@ -355,5 +492,7 @@ fn base64_paycom(key: &str) -> String {
 on_both_databases!(
     the_fee_is_invoiced_paid_through_payme_and_the_review_starts,
     a_refused_application_gets_its_click_payment_back,
+    a_refused_application_gets_its_payme_payment_back_from_the_cashbox,
     an_unpaid_application_closes_when_its_time_runs_out,
+    a_payment_finished_after_the_application_closed_goes_back,
 );
