@@ -221,6 +221,7 @@ fn synthetic_registry() -> anyhow::Result<yagona_registry::Registry> {
             process: None,
             decisions: Default::default(),
             task_forms: Default::default(),
+            result: None,
         });
     }
     Ok(reg)

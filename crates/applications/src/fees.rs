@@ -100,6 +100,15 @@ pub(crate) async fn invoice_in(
     }))
 }
 
+/// `82 400` from tiyin (whole soʻm; tiyin shown when there are any).
+pub(crate) fn som_text(tiyin: i64) -> String {
+    let whole = yagona_core::group_thousands(tiyin / 100);
+    match tiyin % 100 {
+        0 => whole,
+        rest => format!("{whole},{rest:02}"),
+    }
+}
+
 pub(crate) fn payment_error(e: PaymentError) -> ApplicationError {
     match e {
         PaymentError::Db(d) => ApplicationError::Db(d),
@@ -213,6 +222,20 @@ impl yagona_payments::Settlement for FeeSettlement {
                 )
                 .await?;
                 return Ok(());
+            }
+            if let Some(app) = crate::store::ApplicationStore::by_id_in(tx, &app_id).await? {
+                let mut params = Map::new();
+                params.insert("amount".into(), som_text(invoice.amount.as_i64()).into());
+                params.insert("invoice".into(), invoice.number.as_str().into());
+                crate::notices::tell_in(
+                    tx,
+                    &app,
+                    yagona_notices::Event::PaymentReceived,
+                    invoice.number.as_str(),
+                    params,
+                )
+                .await
+                .map_err(|e| PaymentError::Settlement(e.to_string()))?;
             }
             let cat = self.catalogue.get().await;
             let engine = crate::process::processes(&self.db, &cat.calendar);

@@ -21,8 +21,9 @@ pub mod facts;
 pub mod fees;
 mod metrics;
 mod model;
+mod notices;
 pub mod process;
-mod result_pdf;
+pub mod results;
 mod service;
 pub mod statistics;
 pub mod status;
@@ -40,20 +41,4 @@ pub use status::{Action, Actor, Holder, Status};
 pub use store::ApplicationStore;
 pub use yagona_workflow::store::UserTask;
 
-pub use result_pdf::ResultContext;
-
-/// The texts a generated result document prints, taken from the registry's four-language texts.
-pub fn result_context(
-    service: &yagona_core::I18nText,
-    agency: Option<&yagona_core::I18nText>,
-    result: &yagona_core::I18nText,
-) -> ResultContext {
-    ResultContext {
-        service_name_uz: service.uz.clone(),
-        service_name_en: service.en.clone(),
-        agency_name_uz: agency.map(|a| a.uz.clone()).unwrap_or_default(),
-        agency_name_en: agency.map(|a| a.en.clone()).unwrap_or_default(),
-        result_uz: result.uz.clone(),
-        result_en: result.en.clone(),
-    }
-}
+pub use results::{Issuer, ResultDocument, ResultStatus, Share, Verification};

@@ -75,6 +75,12 @@ pub enum ApplicationError {
     TaskTaken,
     #[error("the process cannot go on: {0}")]
     Process(String),
+    #[error("the result document is no longer valid (revoked or superseded)")]
+    ResultClosed,
+    #[error("a link is shared for 1, 7 or 30 days")]
+    ShareDuration,
+    #[error("the result document cannot be made: {0}")]
+    ResultDocument(String),
 }
 
 impl From<yagona_workflow::store::StoreError> for ApplicationError {
@@ -133,6 +139,8 @@ pub struct Application {
     pub current_step: Option<Map<String, Value>>,
     /// The agency whose task is open now (the service's agency when none is).
     pub holder_agency: Option<String>,
+    /// The language the applicant submitted in: their result document is written in it.
+    pub locale: Option<yagona_core::Locale>,
 }
 
 impl Application {

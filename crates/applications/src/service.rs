@@ -60,6 +60,8 @@ pub struct Applications {
     pub(crate) catalogue: CatalogueCache,
     exchange: Option<Arc<dyn ExchangeClient>>,
     metrics: Metrics,
+    /// How results are printed, signed and verified (revoking and superseding issue again).
+    pub(crate) issuer: Arc<crate::results::Issuer>,
 }
 
 impl Applications {
@@ -73,7 +75,19 @@ impl Applications {
             catalogue,
             exchange,
             metrics: Metrics::default(),
+            issuer: Arc::new(crate::results::Issuer::unsigned("http://localhost")),
         }
+    }
+
+    /// Prints, signs and verifies results with `issuer` (the node's keys and address).
+    pub fn with_issuer(mut self, issuer: Arc<crate::results::Issuer>) -> Applications {
+        self.issuer = issuer;
+        self
+    }
+
+    /// The node's issuer of results.
+    pub fn issuer(&self) -> &Arc<crate::results::Issuer> {
+        &self.issuer
     }
 
     /// Adds the counters of submissions and decisions to a node's metrics.
@@ -279,6 +293,17 @@ impl Applications {
         applicant: &Actor,
         reference: &ReferenceNumber,
     ) -> Result<Application, ApplicationError> {
+        self.submit_in_language(applicant, reference, None).await
+    }
+
+    /// [`Self::submit`], remembering the language the applicant submits in: the result
+    /// document is written in it (with Uzbek beside it).
+    pub async fn submit_in_language(
+        &self,
+        applicant: &Actor,
+        reference: &ReferenceNumber,
+        locale: Option<Locale>,
+    ) -> Result<Application, ApplicationError> {
         let pinfl = applicant_pinfl(applicant)?;
         let (app, sv) = self.for_applicant(pinfl, reference).await?;
         if matches!(app.status, Status::Submitted | Status::InReview) {
@@ -296,6 +321,7 @@ impl Applications {
                 &sv.service,
                 yagona_core::tashkent_date(&yagona_core::now()),
             )?,
+            locale,
         };
         // What can be refused from what was read is refused before the write: a refusal inside
         // a shared commit would cost the writers beside it their work, to be done again.
@@ -364,6 +390,7 @@ impl Applications {
             deadline_working_days: s.passport.deadline_working_days,
             own_process: s.process.is_some(),
             fee: crate::fees::fee_due(&cat, s, yagona_core::tashkent_date(&yagona_core::now()))?,
+            locale: None,
         };
         let mut tries = 0;
         let filed = loop {
@@ -407,6 +434,7 @@ impl Applications {
                 &sv.service,
                 yagona_core::tashkent_date(&yagona_core::now()),
             )?,
+            locale: None,
         };
         let answers = merged(&app.answers, &changes);
         let filed = self

@@ -80,6 +80,14 @@ pub enum Action {
     PayFee,
     /// The fee went back to the applicant.
     RefundFee,
+    /// An officer of the issuing agency revoked the result document.
+    RevokeResult,
+    /// An officer of the issuing agency replaced the result document by another.
+    SupersedeResult,
+    /// The holder shared the result through a link.
+    ShareResult,
+    /// The holder withdrew a shared link.
+    WithdrawShare,
 }
 
 impl Action {
@@ -98,6 +106,10 @@ impl Action {
             Action::Escalate => "escalate",
             Action::PayFee => "pay-fee",
             Action::RefundFee => "refund-fee",
+            Action::RevokeResult => "document-revoke",
+            Action::SupersedeResult => "document-supersede",
+            Action::ShareResult => "document-share",
+            Action::WithdrawShare => "document-share-withdraw",
         }
     }
 

@@ -1,7 +1,8 @@
 //! The platform's built-in job workers, for service tasks of these types:
 //!
-//! - `yagona:issue-result` — issues the result document (a PDF in Uzbek and English with the
-//!   registry's texts) unless the officer attached one when approving;
+//! - `yagona:issue-result` — issues the result document ([`crate::results`]): the service's
+//!   template filled and printed in the holder's language with Uzbek beside it, numbered, with
+//!   its QR code, signed by the agency's key; or registers the one the officer attached;
 //! - `yagona:notify` — queues a notification to the applicant (or, with header
 //!   `to = agency`, or template `overdue`, to the agency) in the `notifications` outbox, from
 //!   which an SMS or e-mail gateway sends it;
@@ -16,9 +17,9 @@
 use crate::documents::DocumentKind;
 use crate::exchange::ExchangeClient;
 use crate::process::processes;
+use crate::results::Issuer;
 use crate::status::{Action, Actor};
-use crate::store::{insert_document, record, ApplicationStore, NewDocument};
-use crate::{result_context, result_pdf};
+use crate::store::{record, ApplicationStore};
 use chrono::Duration;
 use serde_json::{Map, Value};
 use std::sync::Arc;
@@ -40,8 +41,13 @@ fn system() -> Actor {
 }
 
 /// Works the open built-in jobs once; returns how many were done. `node` names this node in
-/// the locks it takes.
-pub async fn run_once(db: &Db, catalogue: &Catalogue, node: &str) -> Result<usize, StoreError> {
+/// the locks it takes; `issuer` prints and signs results.
+pub async fn run_once(
+    db: &Db,
+    catalogue: &Catalogue,
+    issuer: &Issuer,
+    node: &str,
+) -> Result<usize, StoreError> {
     let engine = processes(db, &catalogue.calendar);
     let mut done = 0;
     for job_type in BUILT_IN {
@@ -50,7 +56,7 @@ pub async fn run_once(db: &Db, catalogue: &Catalogue, node: &str) -> Result<usiz
             .await?;
         for job in jobs {
             let outcome = match job_type {
-                ISSUE_RESULT => issue_result(db, &engine, catalogue, node, &job).await,
+                ISSUE_RESULT => issue_result(db, &engine, catalogue, issuer, node, &job).await,
                 NOTIFY => notify(db, &engine, node, &job).await,
                 _ => set_variables(db, &engine, node, &job).await,
             };
@@ -83,6 +89,7 @@ pub async fn run_forever(
     node: String,
     period: std::time::Duration,
     exchange: Option<Arc<dyn ExchangeClient>>,
+    issuer: Arc<Issuer>,
 ) {
     let mut catalogue: Option<(std::sync::Arc<Catalogue>, i64)> = None;
     loop {
@@ -102,7 +109,7 @@ pub async fn run_forever(
             if let Err(e) = engine.fire_due_timers(&node, chrono::Utc::now()).await {
                 tracing::error!(error = %e, "timers");
             }
-            if let Err(e) = run_once(&db, cat, &node).await {
+            if let Err(e) = run_once(&db, cat, &issuer, &node).await {
                 tracing::error!(error = %e, "built-in workers");
             }
             if let Some(exchange) = &exchange {
@@ -133,6 +140,7 @@ async fn issue_result(
     db: &Db,
     engine: &ProcessStore<'_>,
     catalogue: &Catalogue,
+    issuer: &Issuer,
     node: &str,
     job: &ActivatedJob,
 ) -> Result<(), StoreError> {
@@ -140,57 +148,53 @@ async fn issue_result(
     let store = ApplicationStore { db };
     let docs = store.documents(&app.id).await.map_err(store_err)?;
     let at = now();
-    // The officer who decided last signs; an attached result is kept as it is.
-    let generated = if docs.iter().any(|d| d.kind == DocumentKind::Result) {
-        None
-    } else {
-        let sv = yagona_registry::RegistryStore { db }
-            .service_version(&app.service_code, app.service_version)
-            .await?
-            .ok_or_else(|| store_err("the service version is gone"))?;
-        let ctx = result_context(
-            &sv.service.passport.name,
-            catalogue
-                .agency(sv.service.passport.agency.as_str())
-                .map(|a| &a.name),
-            &sv.service.passport.result,
-        );
-        let events = store.events(&app.id).await.map_err(store_err)?;
-        let officer = events
-            .iter()
-            .rev()
-            .find(|e| e.actor_kind == "officer" && e.action == "approve")
-            .map(|e| e.actor_name.clone())
-            .unwrap_or_default();
-        Some(
-            result_pdf::generate(&ctx, &app, &officer, &format_timestamp(&at))
-                .map_err(store_err)?,
+    let sv = yagona_registry::RegistryStore { db }
+        .service_version(&app.service_code, app.service_version)
+        .await?
+        .ok_or_else(|| store_err("the service version is gone"))?;
+    let events = store.events(&app.id).await.map_err(store_err)?;
+    let officer = events
+        .iter()
+        .rev()
+        .find(|e| e.actor_kind == "officer" && e.action == "approve")
+        .map(|e| e.actor_name.clone())
+        .unwrap_or_default();
+    let facts = store
+        .facts(
+            &app.reference,
+            crate::Viewer::Applicant(&app.applicant_pinfl),
         )
-    };
+        .await
+        .map_err(store_err)?
+        .into_iter()
+        .map(|f| (f.source, f.data))
+        .collect();
+    let agency = sv.service.passport.agency.as_str();
+    let agency_name = catalogue
+        .agency(agency)
+        .map(|a| a.name.clone())
+        .unwrap_or_else(|| sv.service.passport.name.clone());
+    // An attached result (the officer's own PDF) is numbered and registered as it is.
+    let attached = docs.iter().rev().find(|d| d.kind == DocumentKind::Result);
     let mut tx = db.writer.begin().await?;
-    if let Some(bytes) = &generated {
-        insert_document(
-            &mut tx,
-            &app.id,
-            NewDocument {
-                kind: DocumentKind::Result,
-                field: "",
-                file_name: &format!("{}.pdf", app.reference),
-                media_type: "application/pdf",
-                bytes,
-            },
-            &at,
-        )
-        .await?;
-    }
+    let (_, set) = crate::results::issue_in(
+        &mut tx,
+        issuer,
+        crate::results::IssueInput {
+            app: &app,
+            service: &sv.service,
+            agency_name: &agency_name,
+            variables: &job.variables,
+            facts,
+            officer,
+            attached,
+        },
+        &at,
+    )
+    .await
+    .map_err(store_err)?;
     engine
-        .complete_job_in(
-            &mut tx,
-            &job.instance_id,
-            job.wait_id as u64,
-            node,
-            Map::new(),
-        )
+        .complete_job_in(&mut tx, &job.instance_id, job.wait_id as u64, node, set)
         .await?;
     record(
         &mut tx,
@@ -244,6 +248,25 @@ async fn notify(
     .bind(format_timestamp(&at))
     .execute(&mut *tx)
     .await?;
+    // The applicant hears of the decision on the channels they chose.
+    let event = match template.as_str() {
+        _ if to_agency => None,
+        "approved" => Some(yagona_notices::Event::Approved),
+        "rejected" => Some(yagona_notices::Event::Rejected),
+        "returned" => Some(yagona_notices::Event::Returned),
+        _ => None,
+    };
+    if let Some(event) = event {
+        crate::notices::tell_in(
+            &mut tx,
+            &app,
+            event,
+            &format!("{}:{}", job.instance_id, job.wait_id),
+            Map::new(),
+        )
+        .await
+        .map_err(|e| store_err(e.to_string()))?;
+    }
     engine
         .complete_job_in(
             &mut tx,

@@ -17,7 +17,7 @@ pub use ids::{Code, Email, ParseError, Phone, Pinfl, Stir};
 pub use locale::{I18nText, Locale};
 pub use money::{group_thousands, BhmMultiple, Fee};
 pub use problem::{FieldProblem, Problem, PROBLEM_BASE, PROBLEM_JSON};
-pub use reference::{ReferenceNumber, TrackingNumber};
+pub use reference::{DocumentNumber, ReferenceNumber, TrackingNumber};
 /// SHA-256 of some bytes as lower-case hex: content fingerprints, token hashes, document digests.
 pub fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::Digest;

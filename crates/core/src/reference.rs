@@ -70,6 +70,32 @@ impl TrackingNumber {
     }
 }
 
+/// The number of an issued result document: `YD-` (*Yagona hujjat*) and eight characters,
+/// e.g. `YD-7K4M-X9QA`, printed on the document beside its QR code and typed on the public
+/// verification page; random, and read out as easily as a [`ReferenceNumber`].
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
+pub struct DocumentNumber(String);
+
+impl DocumentNumber {
+    pub fn generate() -> Self {
+        Self(generate("YD"))
+    }
+
+    pub fn parse(s: &str) -> Result<Self, super::ParseError> {
+        parse("YD", s).map(Self).ok_or(super::ParseError::Reference)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for DocumentNumber {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 impl fmt::Display for TrackingNumber {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
@@ -104,5 +130,11 @@ mod tests {
             t
         );
         assert!(TrackingNumber::parse(ReferenceNumber::generate().as_str()).is_err());
+        let d = DocumentNumber::generate();
+        assert_eq!(
+            DocumentNumber::parse(&d.as_str().replace('-', " ")).unwrap(),
+            d
+        );
+        assert!(DocumentNumber::parse("YD-1234-5678").is_err());
     }
 }

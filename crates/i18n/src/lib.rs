@@ -82,6 +82,30 @@ impl I18n {
         self.t(locale, id, Some(&args))
     }
 
+    /// A day the way the language writes it: `2026-yil 27-noyabr`, `2026 йил 27 ноябрь`,
+    /// `27 ноября 2026 г.`, `27 November 2026`.
+    pub fn date(&self, locale: Locale, day: chrono::NaiveDate) -> String {
+        use chrono::Datelike;
+        let mut args = FluentArgs::new();
+        args.set("day", day.day().to_string());
+        args.set(
+            "month",
+            self.t(locale, &format!("month-{}", day.month()), None),
+        );
+        args.set("year", day.year().to_string());
+        self.t(locale, "document-date", Some(&args))
+    }
+
+    /// A moment in Tashkent time, the way the language writes it: `2026-yil 27-noyabr, soat
+    /// 14:05`, `27 ноября 2026 г., 14:05`.
+    pub fn date_time(&self, locale: Locale, moment: &yagona_core::Timestamp) -> String {
+        let local = *moment + chrono::Duration::hours(5);
+        let mut args = FluentArgs::new();
+        args.set("date", self.date(locale, local.date_naive()));
+        args.set("time", local.format("%H:%M").to_string());
+        self.t(locale, "document-date-time", Some(&args))
+    }
+
     /// Message ids defined in one language's file, for completeness checks.
     pub fn ids(&self, locale: Locale) -> Vec<String> {
         let source = SOURCES
@@ -119,6 +143,21 @@ mod tests {
             let missing: Vec<_> = english.iter().filter(|id| !ids.contains(id)).collect();
             assert!(missing.is_empty(), "{} lacks {missing:?}", locale.tag());
         }
+    }
+
+    #[test]
+    fn dates_are_written_the_way_each_language_writes_them() {
+        let i18n = I18n::new();
+        let day = chrono::NaiveDate::from_ymd_opt(2026, 11, 27).unwrap();
+        assert_eq!(i18n.date(Locale::Uz, day), "2026-yil 27-noyabr");
+        assert_eq!(i18n.date(Locale::Ru, day), "27 ноября 2026 г.");
+        assert_eq!(i18n.date(Locale::En, day), "27 November 2026");
+        // 09:05 UTC is 14:05 in Tashkent.
+        let t = chrono::DateTime::parse_from_rfc3339("2026-11-27T09:05:00Z")
+            .unwrap()
+            .with_timezone(&chrono::Utc);
+        assert_eq!(i18n.date_time(Locale::En, &t), "27 November 2026, 14:05");
+        assert!(i18n.date_time(Locale::Uz, &t).contains("14:05"));
     }
 
     #[test]

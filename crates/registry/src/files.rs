@@ -204,6 +204,70 @@ fn check_process(
     }
 }
 
+/// A service's result template, beside its passport.
+pub const RESULT_FILE: &str = "result.toml";
+
+/// The most rows a one-page result holds.
+pub const MAX_RESULT_ROWS: usize = 16;
+
+/// A result template's texts are in four languages, its values are FEEL that parses, and an
+/// `option` row names a field of the form that has options.
+fn check_result(r: &mut Reader<'_>, path: &Path, t: &ResultTemplate, form: &FormDefinition) {
+    r.texts(path, &[("title", Some(&t.title))]);
+    if t.rows.is_empty() {
+        r.problem(path, "row", "a result document has at least one row");
+    }
+    if t.rows.len() > MAX_RESULT_ROWS {
+        r.problem(
+            path,
+            "row",
+            format!("at most {MAX_RESULT_ROWS} rows fit on the one page of a result"),
+        );
+    }
+    let mut feel = Vec::new();
+    if let Some(a) = &t.assign_pinfl {
+        feel.push(("assign_pinfl.sex".to_owned(), a.sex.as_str()));
+        feel.push(("assign_pinfl.birth_date".to_owned(), a.birth_date.as_str()));
+    }
+    for (i, row) in t.rows.iter().enumerate() {
+        r.texts(path, &[(&format!("row[{i}].label"), Some(&row.label))]);
+        feel.push((format!("row[{i}].value"), row.value.as_str()));
+        match (row.format, &row.field) {
+            (ValueFormat::Option, None) => r.problem(
+                path,
+                format!("row[{i}].field"),
+                "an option row names the form field whose options it shows",
+            ),
+            (ValueFormat::Option, Some(f)) => {
+                if form.field(f).is_none_or(|f| f.options.is_empty()) {
+                    r.problem(
+                        path,
+                        format!("row[{i}].field"),
+                        format!("the form has no field {f:?} with options"),
+                    );
+                }
+            }
+            (_, Some(_)) => r.problem(
+                path,
+                format!("row[{i}].field"),
+                "only an option row (format = \"option\") names a field",
+            ),
+            (_, None) => {}
+        }
+    }
+    for (location, expression) in feel {
+        if !expression.trim_start().starts_with('=') {
+            r.problem(
+                path,
+                location,
+                "a value is a FEEL expression: start it with =",
+            );
+        } else if let Err(e) = yagona_workflow::feel::syntax(expression) {
+            r.problem(path, location, e.to_string());
+        }
+    }
+}
+
 /// Where a registry folder declares its fact sources.
 pub const FACTS_FILE: &str = "facts.toml";
 
@@ -593,12 +657,21 @@ fn read_into(r: &mut Reader<'_>, root: &Path) -> Result<Registry, Vec<Problem>> 
                     }
                 }
             }
+            // The result document's template is optional: without one, the passport's result.
+            let result_path = dir.join(RESULT_FILE);
+            let result = if result_path.exists() {
+                r.toml::<ResultTemplate>(&result_path)
+                    .inspect(|t| check_result(r, &result_path, t, &form))
+            } else {
+                None
+            };
             services.push(Service {
                 passport,
                 form,
                 process,
                 decisions,
                 task_forms,
+                result,
             });
         }
     }
@@ -682,6 +755,9 @@ pub fn write_dir(reg: &Registry, root: &Path) -> Result<(), WriteError> {
         }
         for (name, source) in &s.decisions {
             write(&dir.join(name), source)?;
+        }
+        if let Some(t) = &s.result {
+            to_toml(&dir.join(RESULT_FILE), t)?;
         }
         for (key, tf) in &s.task_forms {
             let schema = serde_json::to_string_pretty(&tf.schema)

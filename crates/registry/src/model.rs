@@ -169,6 +169,70 @@ pub struct Service {
     /// Forms of the process's user tasks (`forms/<formKey>.schema.json` and `.toml`), by the
     /// `zeebe:formDefinition formKey` that names them: what an officer records at that step.
     pub task_forms: std::collections::BTreeMap<String, FormDefinition>,
+    /// What the result document the platform issues says (`result.toml`); none: the
+    /// passport's `result` text.
+    pub result: Option<ResultTemplate>,
+}
+
+/// A service's result document as a template (`result.toml`): a title and rows, each a label
+/// in four languages and a value computed in FEEL from the application's process variables
+/// when the result is issued.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResultTemplate {
+    pub title: I18nText,
+    /// The document brings a person into the register (a birth): the platform assigns them a
+    /// PINFL when it issues the result, as the variable `assignedPinfl`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assign_pinfl: Option<AssignPinfl>,
+    #[serde(rename = "row")]
+    pub rows: Vec<ResultRow>,
+}
+
+/// Where the person a PINFL is assigned to was born and which sex they are, as FEEL.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AssignPinfl {
+    /// `"male"` or `"female"`.
+    pub sex: String,
+    /// `YYYY-MM-DD`.
+    pub birth_date: String,
+}
+
+/// One row of a result document.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResultRow {
+    pub label: I18nText,
+    /// FEEL (`=answers.child_given_name`); a row whose value is null or empty is left out. A
+    /// context with the four languages as keys gives each language its own text.
+    pub value: String,
+    #[serde(default, skip_serializing_if = "ValueFormat::is_text")]
+    pub format: ValueFormat,
+    /// For `format = "option"`: the application form's field whose options name the value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
+/// How a row's value is written in each language.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ValueFormat {
+    /// As it is.
+    #[default]
+    Text,
+    /// A day (`YYYY-MM-DD`), the way each language writes dates.
+    Date,
+    /// A moment (RFC 3339), in Tashkent time.
+    DateTime,
+    /// A code of the form field `field`, as that field's option reads in each language.
+    Option,
+}
+
+impl ValueFormat {
+    fn is_text(&self) -> bool {
+        *self == ValueFormat::Text
+    }
 }
 
 /// A kind of fact the platform asks a state register for instead of asking the applicant

@@ -58,6 +58,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "fact sources",
         sql: "CREATE TABLE registry_fact_sources (key TEXT PRIMARY KEY, position BIGINT NOT NULL, data TEXT NOT NULL);",
     },
+    Migration {
+        version: 6,
+        name: "result documents",
+        sql: "ALTER TABLE registry_service_versions ADD COLUMN result TEXT;",
+    },
 ];
 
 fn content_hash(s: &str) -> String {
@@ -89,17 +94,19 @@ pub struct ServiceVersion {
     pub service: Service,
 }
 
-/// A published service version as stored: passport, form, process, decisions, task forms.
+/// A published service version as stored: passport, form, process, decisions, task forms,
+/// result template.
 type ServiceRow = (
     String,
     String,
     Option<String>,
     Option<String>,
     Option<String>,
+    Option<String>,
 );
 
 fn service_from(row: ServiceRow) -> Result<Service, DbError> {
-    let (p, f, process, decisions, task_forms) = row;
+    let (p, f, process, decisions, task_forms, result) = row;
     Ok(Service {
         passport: decode(&p)?,
         form: decode(&f)?,
@@ -112,6 +119,7 @@ fn service_from(row: ServiceRow) -> Result<Service, DbError> {
             .map(|d| decode(&d))
             .transpose()?
             .unwrap_or_default(),
+        result: result.map(|r| decode(&r)).transpose()?,
     })
 }
 
@@ -270,13 +278,19 @@ impl RegistryStore<'_> {
             let form = json(&s.form);
             let decisions = (!s.decisions.is_empty()).then(|| json(&s.decisions));
             let task_forms = (!s.task_forms.is_empty()).then(|| json(&s.task_forms));
-            let hash = match (&s.process, &decisions, &task_forms) {
-                (None, None, None) => content_hash(&format!("{passport}\u{0}{form}")),
-                (p, d, t) => content_hash(&format!(
-                    "{passport}\u{0}{form}\u{0}{}\u{0}{}\u{0}{}",
+            let result = s.result.as_ref().map(json);
+            // A service without a result template hashes as it did before templates existed,
+            // so that importing the same files after an upgrade publishes nothing new.
+            let hash = match (&s.process, &decisions, &task_forms, &result) {
+                (None, None, None, None) => content_hash(&format!("{passport}\u{0}{form}")),
+                (p, d, t, r) => content_hash(&format!(
+                    "{passport}\u{0}{form}\u{0}{}\u{0}{}\u{0}{}{}",
                     p.as_deref().unwrap_or(""),
                     d.as_deref().unwrap_or(""),
-                    t.as_deref().unwrap_or("")
+                    t.as_deref().unwrap_or(""),
+                    r.as_deref()
+                        .map(|r| format!("\u{0}{r}"))
+                        .unwrap_or_default()
                 )),
             };
             let old: Option<(i64, String, i64)> = sqlx::query_as(
@@ -311,7 +325,7 @@ impl RegistryStore<'_> {
                     .await?;
             }
             if old.as_ref().is_none_or(|(v, _, _)| *v != version) {
-                sqlx::query("INSERT INTO registry_service_versions (code, version, passport, form, published_at, process, decisions, task_forms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
+                sqlx::query("INSERT INTO registry_service_versions (code, version, passport, form, published_at, process, decisions, task_forms, result) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
                     .bind(code)
                     .bind(version)
                     .bind(&passport)
@@ -320,6 +334,7 @@ impl RegistryStore<'_> {
                     .bind(&s.process)
                     .bind(&decisions)
                     .bind(&task_forms)
+                    .bind(&result)
                     .execute(&mut *tx)
                     .await?;
             }
@@ -392,7 +407,7 @@ impl RegistryStore<'_> {
         let cal = CalendarStore { db: self.db }.load().await?;
         reg.calendar = cal.years().cloned().collect::<Vec<YearCalendar>>();
         let rows: Vec<ServiceRow> = sqlx::query_as(
-            "SELECT v.passport, v.form, v.process, v.decisions, v.task_forms FROM registry_services s
+            "SELECT v.passport, v.form, v.process, v.decisions, v.task_forms, v.result FROM registry_services s
              JOIN registry_service_versions v ON v.code = s.code AND v.version = s.version
              WHERE s.withdrawn = 0 ORDER BY s.code",
         )
@@ -422,7 +437,7 @@ impl RegistryStore<'_> {
         version: i64,
     ) -> Result<Option<ServiceVersion>, DbError> {
         let row: Option<ServiceRow> = sqlx::query_as(
-            "SELECT passport, form, process, decisions, task_forms FROM registry_service_versions WHERE code = $1 AND version = $2",
+            "SELECT passport, form, process, decisions, task_forms, result FROM registry_service_versions WHERE code = $1 AND version = $2",
         )
         .bind(code)
         .bind(version)

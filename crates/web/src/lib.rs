@@ -14,10 +14,12 @@ mod appeals;
 mod auth;
 pub mod context;
 mod demo_idp;
+mod documents;
 mod exchange_admin;
 mod fees;
 mod form;
 mod incidents_admin;
+mod notices_pages;
 pub mod oidc;
 mod oneid;
 mod payments_admin;
@@ -157,10 +159,34 @@ pub fn router(pages: Arc<Pages>) -> Router {
         .route("/applications/{reference}/submit", post(portal::submit))
         .route("/applications/{reference}/pay", post(fees::pay))
         .route(
+            "/account/notices",
+            get(notices_pages::show).post(notices_pages::change),
+        )
+        .route(
+            "/staff/notices",
+            get(notices_pages::failed).post(notices_pages::resend),
+        )
+        .route(
             "/applications/{reference}/confirmation",
             get(portal::confirmation),
         )
+        .route("/documents", get(documents::cabinet))
         .route("/documents/{id}", get(portal::download))
+        .route(
+            "/documents/{id}/share",
+            get(documents::document).post(documents::create_share),
+        )
+        .route(
+            "/documents/{id}/shares/{share}/withdraw",
+            post(documents::withdraw_share),
+        )
+        .route("/verify", get(documents::verify_form))
+        .route(
+            "/verify/{number}",
+            get(documents::verify).post(documents::verify_copy),
+        )
+        .route("/shared/{token}", get(documents::shared))
+        .route("/shared/{token}/file", get(documents::shared_file))
         .route("/sign-in", get(auth::sign_in_page).post(auth::sign_in))
         .route("/sign-in/{provider}", get(auth::leave_for_provider))
         .route(
@@ -184,6 +210,10 @@ pub fn router(pages: Arc<Pages>) -> Router {
         .route(
             "/staff/applications/{reference}/decision",
             post(staff::decide),
+        )
+        .route(
+            "/staff/applications/{reference}/results/{number}",
+            post(documents::change_result),
         )
         .route("/admin", get(staff::admin))
         .route(

@@ -627,7 +627,11 @@ pub async fn submit(
         Ok(v) => v,
         Err(r) => return r,
     };
-    match state.applications.submit(&applicant, &app.reference).await {
+    match state
+        .applications
+        .submit_in_language(&applicant, &app.reference, Some(ctx.locale))
+        .await
+    {
         Ok(done) => {
             Redirect::to(&format!("/applications/{}/confirmation", done.reference)).into_response()
         }
@@ -759,11 +763,18 @@ pub async fn application(
                 .is_some_and(|i| i.status == yagona_payments::InvoiceStatus::Cancelled))
         .then(|| state.i18n.t(l, "fee-unpaid-closed", None))
     });
+    // What the applicant was told, and whether it arrived.
+    let notices = yagona_notices::Notices::new(&state.db)
+        .of_subject("application", app.reference.as_str())
+        .await
+        .map(|n| crate::notices_pages::history_lines(&state, l, &n))
+        .unwrap_or_default();
     page(
         &state,
         &ctx,
         "application.html",
         json!({
+            "notices": notices,
             "fee": crate::fees::invoice_view(&state, l, invoice.as_ref(), &app, true),
             "fee_reference": app.reference,
             "application": view::application(&state.i18n, l, &cat, &app, today()),

@@ -23,7 +23,25 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../templates/error_summary.html"),
     ),
     ("fee.html", include_str!("../templates/fee.html")),
+    (
+        "account_notices.html",
+        include_str!("../templates/account_notices.html"),
+    ),
+    (
+        "staff_notices.html",
+        include_str!("../templates/staff_notices.html"),
+    ),
     ("home.html", include_str!("../templates/home.html")),
+    (
+        "documents.html",
+        include_str!("../templates/documents.html"),
+    ),
+    ("document.html", include_str!("../templates/document.html")),
+    ("verify.html", include_str!("../templates/verify.html")),
+    (
+        "verify_start.html",
+        include_str!("../templates/verify_start.html"),
+    ),
     (
         "admin_exchange.html",
         include_str!("../templates/admin_exchange.html"),

@@ -121,7 +121,7 @@ pub(crate) fn forbidden_or_sign_in(state: &Pages, ctx: &Ctx) -> Response {
     }
 }
 
-async fn agency_application(
+pub(crate) async fn agency_application(
     state: &Pages,
     ctx: &Ctx,
     reference: &str,
@@ -173,6 +173,19 @@ async fn render_application(
     status: StatusCode,
 ) -> Response {
     render_application_with(state, ctx, user, agency, app, error, status, None).await
+}
+
+/// The officer's page of an application, with a message (what was refused) and its status.
+pub(crate) async fn show_application(
+    state: &Pages,
+    ctx: &Ctx,
+    user: &User,
+    agency: &str,
+    app: &Application,
+    error: Option<String>,
+    status: StatusCode,
+) -> Response {
+    render_application(state, ctx, user, agency, app, error, status).await
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -327,6 +340,10 @@ async fn render_application_with(
         Ok(i) => i,
         Err(e) => return application_error(state, ctx, e),
     };
+    let results = match crate::documents::staff_results(state, l, agency, app).await {
+        Ok(r) => r,
+        Err(e) => return application_error(state, ctx, e),
+    };
     page_with_status(
         state,
         ctx,
@@ -345,6 +362,7 @@ async fn render_application_with(
             "facts": facts,
             "diagram": diagram,
             "error": error,
+            "results": results,
         }),
     )
 }

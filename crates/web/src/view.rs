@@ -1,6 +1,6 @@
 //! View models: domain values turned into what a page or the API shows, in one language.
 
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 use serde_json::{json, Value};
 use yagona_applications::{Application, ApplicationEvent, Document, Holder, Status};
 use yagona_core::{group_thousands, tashkent_display, Fee, Locale};
@@ -8,10 +8,9 @@ use yagona_forms::{Field, FieldError, Widget};
 use yagona_i18n::{Args, I18n};
 use yagona_registry::{Catalogue, Service};
 
-/// `27 noyabr 2026`, `27 ноября 2026`, `27 November 2026`.
+/// `2026-yil 27-noyabr`, `27 ноября 2026 г.`, `27 November 2026`.
 pub fn date(i18n: &I18n, l: Locale, d: NaiveDate) -> String {
-    let month = i18n.t(l, &format!("month-{}", d.month()), None);
-    format!("{} {} {}", d.day(), month, d.year())
+    i18n.date(l, d)
 }
 
 pub fn fee(
@@ -144,7 +143,7 @@ pub fn events(i18n: &I18n, l: Locale, events: &[ApplicationEvent]) -> Value {
         .map(|e| {
             json!({
                 "at": tashkent_display(&e.at),
-                "action": i18n.t(l, &format!("action-{}", e.action), None),
+                "action": i18n.t(l, &action_message(&e.action), None),
                 "actor": e.actor_name,
                 "actor_kind": i18n.t(l, &format!("actor-{}", e.actor_kind), None),
                 "status": Status::parse(&e.to_status).map(|s| status(i18n, l, s)),
@@ -154,6 +153,15 @@ pub fn events(i18n: &I18n, l: Locale, events: &[ApplicationEvent]) -> Value {
         })
         .collect();
     json!(rows)
+}
+
+/// The message naming a history action: `action-…`, or `document-action-…` for what was done
+/// to a result document (`document-revoke`).
+fn action_message(action: &str) -> String {
+    match action.strip_prefix("document-") {
+        Some(rest) => format!("document-action-{rest}"),
+        None => format!("action-{action}"),
+    }
 }
 
 pub fn documents(docs: &[Document]) -> Value {

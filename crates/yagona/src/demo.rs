@@ -11,7 +11,8 @@ use yagona_identity::{demo, IdentityStore};
 use yagona_registry::RegistryStore;
 
 /// Makes sure this node can sign for every subsystem of the directory: a key pair for each that
-/// has no private key in `keys` yet (the demo's one-command set-up, done for all at once).
+/// has no private key in `keys` yet (the demo's one-command set-up, done for all at once); and
+/// for every agency's result documents, a signing key and a certificate naming the agency.
 pub async fn ensure_keys(db: &Db, keys: &Path) -> anyhow::Result<usize> {
     let directory = DirectoryStore { db }.load().await?;
     let mut made = 0;
@@ -29,7 +30,31 @@ pub async fn ensure_keys(db: &Db, keys: &Path) -> anyhow::Result<usize> {
         };
         yagona_exchange::keys::register(db, &s.id, &key).await?;
     }
+    // And every agency's key for signing its result documents, with its certificate.
+    let registry = RegistryStore { db }.load().await?;
+    for agency in registry.agencies {
+        if !yagona_documents::keys::key_file(keys, agency.code.as_str()).exists() {
+            made += 1;
+            yagona_documents::keys::generate(
+                keys,
+                &yagona_documents::keys::Agency {
+                    code: agency.code.as_str(),
+                    name: certificate_name(&agency),
+                    stir: agency.stir.as_str(),
+                },
+            )?;
+        }
+    }
     Ok(made)
+}
+
+/// The name an agency's certificate gives it: its full name, or its short name where the full
+/// one is longer than a certificate's name may be (64 characters).
+pub fn certificate_name(agency: &yagona_registry::Agency) -> &str {
+    match &agency.short_name {
+        Some(short) if agency.name.uz.chars().count() > 64 => &short.uz,
+        _ => &agency.name.uz,
+    }
 }
 
 /// The demo node's code (its key, `node.central.pem`, is made with the subsystems' keys).
@@ -118,7 +143,10 @@ pub async fn seed_demo_people(db: &Db) -> anyhow::Result<()> {
 /// A few applications in different states, made through the same operations as the portal and
 /// the officers' pages (and run by the services' processes and built-in workers), so that a
 /// first look at the demo shows a working inbox. Only when the database has no applications yet.
-pub async fn seed_demo_applications(db: &Db) -> anyhow::Result<()> {
+pub async fn seed_demo_applications(
+    db: &Db,
+    issuer: &yagona_applications::Issuer,
+) -> anyhow::Result<()> {
     use serde_json::{json, Value};
     use yagona_applications::{Action, Actor, Applications, Decision, StepInput, Upload};
 
@@ -274,7 +302,7 @@ pub async fn seed_demo_applications(db: &Db) -> anyhow::Result<()> {
         }
     }
     // Issue the approved application's result and send the notifications now, as a node does.
-    yagona_applications::workers::run_once(db, &cat, "demo-seed").await?;
+    yagona_applications::workers::run_once(db, &cat, issuer, "demo-seed").await?;
     Ok(())
 }
 
@@ -337,6 +365,93 @@ pub fn demo_payments(
         },
         std::sync::Arc::new(sandbox),
     )
+}
+
+/// The demo's accounts at the SMS gateway and Telegram stand-ins.
+pub const DEMO_ESKIZ_EMAIL: &str = "xabar@demo.yagona.uz";
+pub const DEMO_ESKIZ_PASSWORD: &str = "demo-eskiz-parol";
+pub const DEMO_TELEGRAM_TOKEN: &str = "7012345678:AAdemo-yagona-bot";
+const DEMO_RECEIPT_SECRET: &str = "demo-receipts";
+
+/// The demo's channels: SMS through the Eskiz stand-in and Telegram through the Bot API
+/// stand-in, both under `/sandbox` on this node (`internal`), with the gateway's delivery
+/// reports coming back to the node; e-mail is caught (the node sets the catcher).
+pub fn demo_notices(
+    internal: &str,
+) -> (
+    yagona_channels::ChannelsConfig,
+    std::sync::Arc<yagona_notice_sandbox::NoticeSandbox>,
+) {
+    let internal = internal.trim_end_matches('/');
+    let sandbox =
+        yagona_notice_sandbox::NoticeSandbox::new(yagona_notice_sandbox::NoticeSandboxConfig {
+            eskiz_email: DEMO_ESKIZ_EMAIL.into(),
+            eskiz_password: DEMO_ESKIZ_PASSWORD.into(),
+            telegram_token: DEMO_TELEGRAM_TOKEN.into(),
+        });
+    let config = yagona_channels::ChannelsConfig {
+        smtp: None,
+        sms: Some(yagona_channels::EskizConfig {
+            base_url: format!("{internal}/sandbox/eskiz/api"),
+            email: DEMO_ESKIZ_EMAIL.into(),
+            password: DEMO_ESKIZ_PASSWORD.into(),
+            from: "4546".into(),
+            callback_url: Some(format!(
+                "{internal}/notices/sms/receipts/{DEMO_RECEIPT_SECRET}"
+            )),
+        }),
+        telegram: Some(yagona_channels::TelegramConfig {
+            base_url: format!("{internal}/sandbox/telegram"),
+            token: DEMO_TELEGRAM_TOKEN.into(),
+            bot: "YagonaDemoBot".into(),
+        }),
+        receipt_secret: Some(DEMO_RECEIPT_SECRET.into()),
+    };
+    (config, std::sync::Arc::new(sandbox))
+}
+
+/// The demo citizens' confirmed addresses, added and confirmed the way a citizen does it (the
+/// code read back from the notice that carries it): Dilnoza by e-mail and SMS, Jasur by
+/// Telegram, Malika by SMS. Only once.
+pub async fn seed_demo_contacts(db: &Db) -> anyhow::Result<()> {
+    use yagona_notices::{Channel, Notices};
+    let notices = Notices::new(db);
+    let people: [(&str, &[(Channel, &str)]); 3] = [
+        (
+            demo::CITIZENS[0].0,
+            &[
+                (Channel::Email, "dilnoza.karimova@example.uz"),
+                (Channel::Sms, "+998901234567"),
+            ],
+        ),
+        (demo::CITIZENS[1].0, &[(Channel::Telegram, "581234567")]),
+        (demo::CITIZENS[2].0, &[(Channel::Sms, "+998935551122")]),
+    ];
+    for (pinfl, addresses) in people {
+        let pinfl = yagona_core::Pinfl::parse(pinfl)?;
+        if !notices.preferences(&pinfl).await?.addresses.is_empty() {
+            continue;
+        }
+        for (channel, address) in addresses {
+            let address = notices
+                .add_address(&pinfl, *channel, address, yagona_core::Locale::Uz)
+                .await?;
+            let code = notices
+                .of_subject("person", pinfl.as_str())
+                .await?
+                .into_iter()
+                .rev()
+                .find(|n| n.address == address)
+                .and_then(|n| {
+                    n.params
+                        .get("code")
+                        .and_then(|c| c.as_str().map(str::to_owned))
+                })
+                .context("the code notice")?;
+            anyhow::ensure!(notices.confirm(&pinfl, *channel, &address, &code).await?);
+        }
+    }
+    Ok(())
 }
 
 /// Pays a seeded application's fee the way Payme's servers would: CheckPerformTransaction,

@@ -24,8 +24,9 @@ pub mod server;
 pub mod upkeep;
 
 pub use demo::{
-    demo_payments, demo_portal_subsystem, ensure_keys, seed_demo_appeals, seed_demo_applications,
-    seed_demo_events, seed_demo_people, spawn_registers, DEMO_NODE, DEMO_OPEN311_KEY,
+    demo_notices, demo_payments, demo_portal_subsystem, ensure_keys, seed_demo_appeals,
+    seed_demo_applications, seed_demo_contacts, seed_demo_events, seed_demo_people,
+    spawn_registers, DEMO_NODE, DEMO_OPEN311_KEY,
 };
 pub use node::{Node, NodeConfig};
 pub use registry::{
@@ -49,6 +50,7 @@ pub async fn migrate(db: &Db) -> anyhow::Result<()> {
     yagona_exchange::pubsub::PubSub::migrate(db).await?;
     yagona_contact::AppealStore::migrate(db).await?;
     yagona_payments::PaymentStore::migrate(db).await?;
+    yagona_notices::Notices::migrate(db).await?;
     // The standard review runs services whose registry entry brings no process of its own.
     yagona_applications::process::deploy_standard(db).await?;
     Ok(())

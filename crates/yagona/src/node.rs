@@ -33,6 +33,14 @@ pub struct NodeConfig {
     pub portal: Option<ClientId>,
     /// The demo's stand-ins for Payme and Click, served under `/sandbox` (never in production).
     pub payment_sandbox: Option<Arc<yagona_payments_sandbox::Sandbox>>,
+    /// The folder of the agencies' document signing keys (`yagona documents keygen`); none:
+    /// the exchange's keys folder.
+    pub document_keys: Option<std::path::PathBuf>,
+    /// The channels notices go out on (`[notices]`).
+    pub channels: yagona_channels::ChannelsConfig,
+    /// The demo's stand-ins for the SMS gateway and Telegram, and its mail catcher, served
+    /// under `/sandbox` (never in production).
+    pub notice_sandbox: Option<Arc<yagona_notice_sandbox::NoticeSandbox>>,
 }
 
 /// The components of a running node.
@@ -43,12 +51,17 @@ pub struct Node {
     /// How the domain reaches other agencies: through this node's gateway.
     pub exchange: Arc<dyn ExchangeClient>,
     pub applications: Arc<Applications>,
+    /// Prints, signs and verifies result documents.
+    pub issuer: Arc<yagona_applications::Issuer>,
     pub pages: Arc<Pages>,
     pub api: Arc<Api>,
     pub metrics: Arc<Metrics>,
     /// Yagona's side of Payme's Merchant API and of Click's SHOP API, where configured.
     pub payme: Option<Arc<yagona_payments::payme::Payme>>,
     pub click: Option<Arc<yagona_payments::click::Click>>,
+    /// The ways notices go out from this node.
+    pub senders: yagona_notices::dispatch::Senders,
+    pub i18n: Arc<yagona_i18n::I18n>,
     pub config: NodeConfig,
 }
 
@@ -61,11 +74,11 @@ impl Node {
             gateway: gateway.clone(),
             platform: config.portal.clone(),
         });
-        let applications = Arc::new(Applications::new(
-            db.clone(),
-            catalogue.clone(),
-            Some(exchange.clone()),
-        ));
+        let issuer = Arc::new(result_issuer(&config)?);
+        let applications = Arc::new(
+            Applications::new(db.clone(), catalogue.clone(), Some(exchange.clone()))
+                .with_issuer(issuer.clone()),
+        );
         // A payment settles in the provider's call: the invoice, the process hearing
         // `fee-paid` and the history line commit together.
         let merchant = yagona_payments::Merchant::new(
@@ -84,6 +97,13 @@ impl Node {
             .click
             .clone()
             .map(|c| Arc::new(yagona_payments::click::Click::new(merchant.clone(), c)));
+        let mut senders = config.channels.senders().map_err(|e| anyhow::anyhow!(e))?;
+        if let (Some(sandbox), true) = (&config.notice_sandbox, config.channels.smtp.is_none()) {
+            // The demo catches e-mail instead of sending it.
+            senders = senders.with(Arc::new(yagona_notice_sandbox::MailCatcher(
+                sandbox.clone(),
+            )));
+        }
         let metrics = Arc::new(Metrics::new(|registry| {
             applications.register_metrics(registry)
         }));
@@ -114,11 +134,14 @@ impl Node {
             gateway,
             exchange,
             applications,
+            issuer,
             pages,
             api,
             metrics,
             payme,
             click,
+            senders,
+            i18n: Arc::new(yagona_i18n::I18n::new()),
             config,
         }))
     }
@@ -161,8 +184,26 @@ impl Node {
         // The providers' calls answer in their protocols' formats: no page headers, no
         // framework limits (each reads at most a small body itself).
         let mut payments = yagona_api::payments::routes(self.payme.clone(), self.click.clone());
-        if let Some(sandbox) = &self.config.payment_sandbox {
-            payments = payments.nest("/sandbox", yagona_payments_sandbox::routes(sandbox.clone()));
+        let mut sandbox = Router::new();
+        if let Some(s) = &self.config.payment_sandbox {
+            sandbox = sandbox.merge(yagona_payments_sandbox::routes(s.clone()));
+        }
+        if let Some(s) = &self.config.notice_sandbox {
+            sandbox = sandbox.merge(yagona_notice_sandbox::routes(s.clone()));
+        }
+        if self.config.payment_sandbox.is_some() || self.config.notice_sandbox.is_some() {
+            payments = payments.nest("/sandbox", sandbox);
+        }
+        // The SMS gateway's delivery reports, at an address with a secret in it.
+        if let Some(secret) = self.config.channels.receipt_secret.clone() {
+            payments = payments.merge(
+                Router::new()
+                    .route(
+                        "/notices/sms/receipts/{secret}",
+                        axum::routing::post(sms_receipt),
+                    )
+                    .with_state((self.db.clone(), secret)),
+            );
         }
         pages_and_api
             .merge(exchange.with_state(self.gateway.clone()))
@@ -189,11 +230,108 @@ impl Node {
                 name.to_owned(),
                 every,
                 Some(self.exchange.clone()),
+                self.issuer.clone(),
             )),
             yagona_gateway::rooms::spawn_pusher(self.gateway.clone(), every),
             tokio::spawn(payments_upkeep(self.clone())),
+            tokio::spawn(notices_loop(self.clone(), name.to_owned())),
         ]
     }
+}
+
+/// How this node issues results: signed by every agency whose key is in its keys folder, with
+/// QR codes leading to its public address.
+pub fn result_issuer(config: &NodeConfig) -> anyhow::Result<yagona_applications::Issuer> {
+    let signers = match config
+        .document_keys
+        .as_ref()
+        .or(config.gateway.keys_dir.as_ref())
+    {
+        Some(dir) => yagona_documents::Signers::load(dir)
+            .map_err(|e| anyhow::anyhow!("document signing keys in {}: {e}", dir.display()))?,
+        None => yagona_documents::Signers::none(),
+    };
+    let base = config
+        .pages
+        .public_url
+        .clone()
+        .unwrap_or_else(|| "http://localhost:8080".into());
+    Ok(yagona_applications::Issuer::new(signers, &base))
+}
+
+/// Every second: the notices due go out (see `yagona_notices::dispatch`).
+async fn notices_loop(node: Arc<Node>, name: String) {
+    if node.senders.is_empty() {
+        return;
+    }
+    loop {
+        match yagona_notices::dispatch::run_once(
+            &node.db,
+            &node.senders,
+            &node.i18n,
+            &name,
+            yagona_core::now(),
+        )
+        .await
+        {
+            Ok(round) if round.sent + round.retried + round.failed > 0 => {
+                tracing::debug!(?round, "notices")
+            }
+            Ok(_) => tokio::time::sleep(Duration::from_secs(1)).await,
+            Err(e) => {
+                tracing::warn!(error = %e, "notices: a round failed");
+                tokio::time::sleep(Duration::from_secs(5)).await;
+            }
+        }
+    }
+}
+
+/// `POST /notices/sms/receipts/{secret}`: Eskiz's delivery report, form-encoded or JSON.
+/// Answered 200 whatever it says (the gateway does not retry on errors we could report); a
+/// wrong secret is 404.
+async fn sms_receipt(
+    State((db, secret)): State<(Db, String)>,
+    axum::extract::Path(given): axum::extract::Path<String>,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    use subtle::ConstantTimeEq;
+    if !bool::from(given.as_bytes().ct_eq(secret.as_bytes())) {
+        return axum::http::StatusCode::NOT_FOUND.into_response();
+    }
+    let json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.starts_with("application/json"));
+    let fields: serde_json::Value = if json {
+        serde_json::from_slice(&body).unwrap_or_default()
+    } else {
+        serde_urlencoded::from_bytes::<Vec<(String, String)>>(&body)
+            .map(|pairs| {
+                serde_json::Value::Object(
+                    pairs
+                        .into_iter()
+                        .map(|(k, v)| (k, serde_json::Value::String(v)))
+                        .collect(),
+                )
+            })
+            .unwrap_or_default()
+    };
+    if let Some((id, delivered)) = yagona_channels::eskiz_receipt(&fields) {
+        if let Err(e) = yagona_notices::Notices::new(&db)
+            .receipt(
+                yagona_notices::Channel::Sms,
+                &id,
+                delivered,
+                yagona_core::now(),
+            )
+            .await
+        {
+            tracing::warn!(error = %e, "SMS receipt not recorded");
+            return axum::http::StatusCode::SERVICE_UNAVAILABLE.into_response();
+        }
+    }
+    axum::http::StatusCode::OK.into_response()
 }
 
 /// Once a minute: transactions open past their time are let go (their invoices may be paid

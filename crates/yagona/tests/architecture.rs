@@ -20,6 +20,8 @@ const DOMAIN: &[&str] = &[
     "yagona-contact",
     "yagona-exchange",
     "yagona-payments",
+    "yagona-documents",
+    "yagona-notices",
 ];
 
 /// The edges: how people and other systems reach the domain.

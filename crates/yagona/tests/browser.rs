@@ -336,6 +336,34 @@ async fn a_citizen_applies_in_a_browser_and_every_page_is_accessible() {
             "Одобрена"
         );
         assert_accessible(&c, "the decided application").await;
+
+        // The result: anyone's verification page, and the citizen's cabinet with a link shared.
+        let number: String = sqlx::query_scalar(
+            "SELECT r.number FROM result_documents r JOIN applications a ON a.id = r.application_id WHERE a.reference = $1",
+        )
+        .bind(&reference)
+        .fetch_one(&app.db.pool)
+        .await
+        .expect("the result is issued");
+        c.goto(&format!("{base}/verify?lang=en")).await.unwrap();
+        assert_accessible(&c, "the verification form").await;
+        fill(&c, "number", &number.to_lowercase()).await;
+        navigate(&c, "form[action='/verify'] button").await;
+        assert_eq!(heading(&c).await, "This document is valid");
+        assert_accessible(&c, "the verification page").await;
+        navigate(&c, "form[action='/sign-out'] button").await;
+        c.goto(&format!("{base}/sign-in?lang=uz")).await.unwrap();
+        click(&c, &format!("#persona-{CITIZEN_A}")).await;
+        navigate(&c, "form[action='/sign-in'] button[type=submit]").await;
+        c.goto(&format!("{base}/documents")).await.unwrap();
+        assert_accessible(&c, "my documents").await;
+        navigate(&c, &format!("a[href='/documents/{number}/share']")).await;
+        assert_accessible(&c, "a document and its links").await;
+        click(&c, "#days-7").await;
+        navigate(&c, &format!("form[action='/documents/{number}/share'] button")).await;
+        assert!(c.find(Locator::Id("share-link")).await.is_ok());
+        assert_accessible(&c, "a link shared").await;
+
         c.goto(&format!("{base}/api/docs?lang=en")).await.unwrap();
         assert_accessible(&c, "the API page").await;
 

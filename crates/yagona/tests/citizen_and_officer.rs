@@ -401,8 +401,12 @@ async fn an_officer_may_attach_the_result_document_but_only_a_pdf(app: TestApp) 
 }
 
 async fn the_demo_applications_are_made_through_the_real_paths_once(app: TestApp) {
-    yagona::seed_demo_applications(&app.db).await.unwrap();
-    yagona::seed_demo_applications(&app.db).await.unwrap();
+    yagona::seed_demo_applications(&app.db, &app.node.issuer)
+        .await
+        .unwrap();
+    yagona::seed_demo_applications(&app.db, &app.node.issuer)
+        .await
+        .unwrap();
     assert_eq!(app.count("SELECT COUNT(*) FROM applications").await, 6);
     for (status, n) in [
         ("submitted", 3),

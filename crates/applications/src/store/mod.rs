@@ -40,7 +40,7 @@ pub struct ApplicationStore<'a> {
 
 pub(crate) type Tx<'c> = sqlx::Transaction<'c, sqlx::Any>;
 
-const COLUMNS: &str = "id, reference, applicant_pinfl, applicant_name, service_code, service_version, agency_code, status, answers, officer_id, officer_name, created_at, updated_at, submitted_at, decision_due, decided_at, process_instance, current_step, holder_agency";
+const COLUMNS: &str = "id, reference, applicant_pinfl, applicant_name, service_code, service_version, agency_code, status, answers, officer_id, officer_name, created_at, updated_at, submitted_at, decision_due, decided_at, process_instance, current_step, holder_agency, locale";
 
 /// An officer's agency may read an application of its service, or one on which it has (had) a
 /// task; never a draft. `$n` is the agency; `t` the applications table's name in the query.
@@ -62,7 +62,10 @@ fn viewer_scope(viewer: crate::Viewer<'_>, t: &str, n: usize) -> (String, String
 
 impl ApplicationStore<'_> {
     pub async fn migrate(db: &Db) -> Result<(), DbError> {
-        db.migrate("applications", schema::MIGRATIONS).await
+        db.migrate("applications", schema::MIGRATIONS).await?;
+        // What submissions write beside the application: its invoice and the notices it owes.
+        yagona_payments::PaymentStore::migrate(db).await?;
+        yagona_notices::Notices::migrate(db).await
     }
 }
 
@@ -112,6 +115,10 @@ impl Application {
                 .try_get::<Option<String>, _>("current_step")?
                 .and_then(|s| serde_json::from_str(&s).ok()),
             holder_agency: row.try_get("holder_agency")?,
+            locale: row
+                .try_get::<Option<String>, _>("locale")?
+                .as_deref()
+                .and_then(yagona_core::Locale::parse),
         })
     }
 }
@@ -198,7 +205,7 @@ pub(crate) async fn insert_document(
     })
 }
 
-fn document_from_row(r: &AnyRow) -> Result<Document, sqlx::Error> {
+pub(crate) fn document_from_row(r: &AnyRow) -> Result<Document, sqlx::Error> {
     let kind: String = r.try_get("kind")?;
     Ok(Document {
         id: r.try_get("id")?,

@@ -39,6 +39,18 @@ impl ApplicationStore<'_> {
         Ok(row.as_ref().map(Application::from_row).transpose()?)
     }
 
+    /// An application by id, read in the caller's transaction (the platform's own steps).
+    pub(crate) async fn by_id_in(
+        tx: &mut super::Tx<'static>,
+        id: &str,
+    ) -> Result<Option<Application>, sqlx::Error> {
+        let row = sqlx::query(&format!("SELECT {COLUMNS} FROM applications WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(&mut **tx)
+            .await?;
+        row.as_ref().map(Application::from_row).transpose()
+    }
+
     /// Applications by id (those that exist), for the platform's own views of tasks it already
     /// checked the viewer may see.
     pub(crate) async fn by_ids(

@@ -352,6 +352,21 @@ impl ApplicationStore<'_> {
             Some(&task.label),
         )
         .await?;
+        if completion.action == crate::status::Action::Return {
+            let mut params = serde_json::Map::new();
+            params.insert(
+                "comment".into(),
+                completion.comment.clone().unwrap_or_default().into(),
+            );
+            crate::notices::tell_in(
+                &mut tx,
+                app,
+                yagona_notices::Event::Returned,
+                &format!("{}:{}", task.instance_id, task.wait_id),
+                params,
+            )
+            .await?;
+        }
         tx.commit().await?;
         self.get(&app.reference, Viewer::Agency(officer_agency(officer)))
             .await?

@@ -108,4 +108,42 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
                   PRIMARY KEY (application_id, source)
               );",
     },
+    Migration {
+        version: 5,
+        name: "result documents anyone can verify, and links to share them",
+        sql: "ALTER TABLE applications ADD COLUMN locale TEXT;
+              CREATE TABLE result_documents (
+                  number TEXT PRIMARY KEY,
+                  application_id TEXT NOT NULL REFERENCES applications (id),
+                  document_id TEXT NOT NULL REFERENCES documents (id),
+                  holder_pinfl TEXT NOT NULL,
+                  holder_name TEXT NOT NULL,
+                  agency_code TEXT NOT NULL,
+                  service_code TEXT NOT NULL,
+                  title TEXT NOT NULL,
+                  content TEXT,
+                  locale TEXT NOT NULL,
+                  sha256 TEXT NOT NULL,
+                  signed_by TEXT,
+                  issued_at TEXT NOT NULL,
+                  status TEXT NOT NULL,
+                  reason TEXT,
+                  changed_at TEXT,
+                  changed_by TEXT,
+                  supersedes TEXT,
+                  superseded_by TEXT
+              );
+              CREATE INDEX result_documents_by_holder ON result_documents (holder_pinfl, issued_at);
+              CREATE INDEX result_documents_by_application ON result_documents (application_id);
+              CREATE TABLE result_shares (
+                  id TEXT PRIMARY KEY,
+                  token_hash TEXT NOT NULL UNIQUE,
+                  number TEXT NOT NULL REFERENCES result_documents (number),
+                  holder_pinfl TEXT NOT NULL,
+                  created_at TEXT NOT NULL,
+                  expires_at TEXT NOT NULL,
+                  withdrawn_at TEXT
+              );
+              CREATE INDEX result_shares_by_number ON result_shares (number, created_at);",
+    },
 ];

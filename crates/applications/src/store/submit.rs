@@ -21,6 +21,8 @@ pub(crate) struct Terms<'a> {
     pub own_process: bool,
     /// What the application owes, for a paid service: invoiced at the first submission.
     pub fee: Option<crate::fees::FeeDue>,
+    /// The language the applicant submits in (kept: their result is written in it).
+    pub locale: Option<yagona_core::Locale>,
 }
 
 impl ApplicationStore<'_> {
@@ -93,7 +95,7 @@ impl ApplicationStore<'_> {
         };
         let stamp = format_timestamp(&at);
         let done = sqlx::query(
-            "UPDATE applications SET submitted_at = $1, decision_due = $2, updated_at = $1
+            "UPDATE applications SET submitted_at = $1, decision_due = $2, updated_at = $1, locale = COALESCE($6, locale)
              WHERE id = $3 AND status = $4 AND updated_at = $5",
         )
         .bind(&stamp)
@@ -101,6 +103,7 @@ impl ApplicationStore<'_> {
         .bind(&app.id)
         .bind(app.status.code())
         .bind(format_timestamp(&app.updated_at))
+        .bind(terms.locale.map(|l| l.tag()))
         .execute(&mut **tx)
         .await?;
         if done.rows_affected() != 1 {
@@ -116,6 +119,35 @@ impl ApplicationStore<'_> {
                     Some(due) => Some(crate::fees::invoice_in(tx, &submitted, due, at).await?),
                     None => None,
                 };
+                // The applicant hears it arrived — or, for a paid service, what to pay.
+                match &fee {
+                    Some(fee) => {
+                        let mut params = Map::new();
+                        params.insert(
+                            "amount".into(),
+                            crate::fees::som_text(fee["amount"].as_i64().unwrap_or(0)).into(),
+                        );
+                        params.insert("invoice".into(), fee["invoice"].clone());
+                        crate::notices::tell_in(
+                            tx,
+                            &submitted,
+                            yagona_notices::Event::PaymentDue,
+                            fee["invoice"].as_str().unwrap_or(""),
+                            params,
+                        )
+                        .await?;
+                    }
+                    None => {
+                        crate::notices::tell_in(
+                            tx,
+                            &submitted,
+                            yagona_notices::Event::Received,
+                            "submitted",
+                            Map::new(),
+                        )
+                        .await?
+                    }
+                }
                 start_process(
                     tx,
                     engine,

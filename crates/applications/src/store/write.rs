@@ -100,6 +100,7 @@ impl ApplicationStore<'_> {
             process_instance: None,
             current_step: None,
             holder_agency: None,
+            locale: None,
         })
     }
 

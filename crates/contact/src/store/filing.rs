@@ -2,8 +2,8 @@
 //! with its first history and notice in one transaction.
 
 use super::{
-    appeal_from, bool_int, event_values, note_uncovered, notice_target, notice_values, AppealStore,
-    Event, COLUMNS, INSERT_EVENT, INSERT_NOTICE, NOTIFIED, SYSTEM,
+    appeal_from, bool_int, event_values, note_uncovered, notice_target, notice_values,
+    queue_notices, AppealStore, Event, COLUMNS, INSERT_EVENT, INSERT_NOTICE, NOTIFIED, SYSTEM,
 };
 use crate::deadline;
 use crate::model::{
@@ -234,8 +234,23 @@ impl AppealStore<'_> {
                     );
                 }
             }
+            let notified: Vec<&str> = events
+                .iter()
+                .map(|e| e.action)
+                .filter(|a| NOTIFIED.contains(a))
+                .collect();
             let mut slot = self.db.join_group().await?;
-            let done = batch.run(self.db.backend, slot.tx()).await;
+            let mut done = batch.run(self.db.backend, slot.tx()).await;
+            if done.is_ok() {
+                if let Err(e) =
+                    queue_notices(slot.tx(), &id, target.as_ref(), &notified, new.locale, &at).await
+                {
+                    done = Err(match e {
+                        yagona_db::DbError::Sqlx(e) => e,
+                        other => sqlx::Error::Protocol(other.to_string()),
+                    });
+                }
+            }
             let clash = done
                 .as_ref()
                 .err()

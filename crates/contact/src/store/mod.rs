@@ -40,6 +40,8 @@ pub struct AppealStore<'a> {
 
 impl AppealStore<'_> {
     pub async fn migrate(db: &Db) -> Result<(), DbError> {
+        // The notices it queues live in the notices component's tables.
+        yagona_notices::Notices::migrate(db).await?;
         db.migrate("contact", MIGRATIONS).await
     }
 
@@ -82,8 +84,12 @@ impl AppealStore<'_> {
             appeal.phone.as_deref(),
             appeal.pinfl.as_ref().map(Pinfl::as_str),
         );
+        let mut events_notified: Vec<&str> = Vec::new();
         for mut e in events {
             let on = e.on.take();
+            if on.is_none() && NOTIFIED.contains(&e.action) {
+                events_notified.push(e.action);
+            }
             if let Some(t) = target
                 .as_ref()
                 .filter(|_| on.is_none() && NOTIFIED.contains(&e.action))
@@ -104,11 +110,13 @@ impl AppealStore<'_> {
             let history = on.as_ref().unwrap_or(id);
             batch.push(INSERT_EVENT, event_values(history, &at, &actor_event));
         }
+        let notified: Vec<&str> = events_notified;
         let mut tx = self.db.writer.begin().await?;
         let changed = batch.run(self.db.backend, &mut tx).await?;
         if changed.first() != Some(&1) {
             return Err(AppealError::Conflict);
         }
+        queue_notices(&mut tx, id, target.as_ref(), &notified, appeal.locale, &at).await?;
         tx.commit().await?;
         self.get(id, Viewer::Centre)
             .await?
@@ -276,6 +284,67 @@ fn notice_target(
         .map(|e| ("email", e.to_owned()))
         .or_else(|| phone.map(|p| ("sms", p.to_owned())))
         .or_else(|| pinfl.map(|p| ("account", p.to_owned())))
+}
+
+/// Queues the notices the applicant is owed (`yagona_notices`) for these actions, in the
+/// change's transaction: to the e-mail or phone given with the appeal, else to the person's own
+/// channels. Merged appeals are told nothing new (the other appeal's answer reaches them).
+async fn queue_notices(
+    tx: &mut yagona_notices::Tx,
+    id: &TrackingNumber,
+    target: Option<&(&'static str, String)>,
+    actions: &[&str],
+    locale: Locale,
+    at: &str,
+) -> Result<(), DbError> {
+    use yagona_notices::{Channel, Event, NewNotice, Notices, Recipient};
+    let Some((kind, address)) = target else {
+        return Ok(());
+    };
+    let to = match *kind {
+        "email" => Recipient::Address {
+            channel: Channel::Email,
+            address: address.clone(),
+        },
+        "sms" => Recipient::Address {
+            channel: Channel::Sms,
+            address: address.clone(),
+        },
+        _ => match Pinfl::parse(address) {
+            Ok(p) => Recipient::Person(p),
+            Err(_) => return Ok(()),
+        },
+    };
+    for action in actions {
+        let event = match *action {
+            "received" => Event::AppealReceived,
+            "replied" => Event::AppealAnswered,
+            "forwarded" => Event::AppealForwarded,
+            "extended" => Event::AppealExtended,
+            _ => continue,
+        };
+        let mut params = serde_json::Map::new();
+        params.insert("tracking".into(), id.as_str().into());
+        Notices::queue_in(
+            tx,
+            &NewNotice {
+                subject_kind: "appeal",
+                subject_ref: id.as_str().to_owned(),
+                event,
+                to: to.clone(),
+                locale,
+                urgent: false,
+                params,
+                key: format!("appeal:{id}:{action}:{at}"),
+            },
+        )
+        .await
+        .map_err(|e| match e {
+            yagona_notices::NoticeError::Db(d) => d,
+            other => DbError::Corrupt(other.to_string()),
+        })?;
+    }
+    Ok(())
 }
 
 fn notice_values(

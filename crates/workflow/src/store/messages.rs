@@ -197,7 +197,7 @@ impl ProcessStore<'_> {
             });
         }
         let now = Utc::now();
-        let subscriber = subscriber(&mut **tx, message_name, correlation_key).await?;
+        let subscriber = subscriber(tx, message_name, correlation_key).await?;
         sqlx::query(
             "INSERT INTO process_messages (id, name, correlation_key, variables, published_at, expires_at, consumed_by, consumed_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -236,7 +236,8 @@ impl ProcessStore<'_> {
         message_name: &str,
         correlation_key: &str,
     ) -> Result<Option<(String, i64)>, StoreError> {
-        subscriber(&self.db.pool, message_name, correlation_key).await
+        let mut conn = self.db.pool.acquire().await?;
+        subscriber(&mut conn, message_name, correlation_key).await
     }
 
     async fn start_by_message(
@@ -361,20 +362,39 @@ async fn claim(
     Ok(done.rows_affected() == 1)
 }
 
-/// The oldest wait for this message with this correlation key, read through `db`.
-async fn subscriber<'e>(
-    db: impl sqlx::Executor<'e, Database = sqlx::Any>,
+/// The oldest wait for this message with this correlation key, read through `db`: of the
+/// waits subscribed with the key and those of the instance whose business key it is (a wait
+/// whose message has no key expression). Two queries, each on an index — one with `OR` read
+/// every wait for the message name, so that settling a payment grew slower with every
+/// application waiting for one.
+async fn subscriber(
+    db: &mut sqlx::AnyConnection,
     message_name: &str,
     correlation_key: &str,
 ) -> Result<Option<(String, i64)>, StoreError> {
-    Ok(sqlx::query_as(
-        "SELECT w.instance_id, w.wait_id FROM process_waits w JOIN process_instances i ON i.id = w.instance_id
-         WHERE w.kind = 'message' AND w.message_name = $1 AND w.incident_id IS NULL
-           AND (w.correlation_key = $2 OR (w.correlation_key IS NULL AND i.business_key = $2))
+    let by_key: Option<(String, i64, String)> = sqlx::query_as(
+        "SELECT w.instance_id, w.wait_id, w.created_at FROM process_waits w
+         WHERE w.message_name = $1 AND w.correlation_key = $2 AND w.kind = 'message' AND w.incident_id IS NULL
          ORDER BY w.created_at, w.wait_id LIMIT 1",
     )
     .bind(message_name)
     .bind(correlation_key)
-    .fetch_optional(db)
-    .await?)
+    .fetch_optional(&mut *db)
+    .await?;
+    let by_business_key: Option<(String, i64, String)> = sqlx::query_as(
+        "SELECT w.instance_id, w.wait_id, w.created_at FROM process_instances i
+         JOIN process_waits w ON w.instance_id = i.id
+         WHERE i.business_key = $2 AND w.message_name = $1 AND w.correlation_key IS NULL
+           AND w.kind = 'message' AND w.incident_id IS NULL
+         ORDER BY w.created_at, w.wait_id LIMIT 1",
+    )
+    .bind(message_name)
+    .bind(correlation_key)
+    .fetch_optional(&mut *db)
+    .await?;
+    let oldest = match (by_key, by_business_key) {
+        (Some(a), Some(b)) => Some(if (&b.2, b.1) < (&a.2, a.1) { b } else { a }),
+        (a, b) => a.or(b),
+    };
+    Ok(oldest.map(|(instance, wait, _)| (instance, wait)))
 }

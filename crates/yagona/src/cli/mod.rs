@@ -1,5 +1,6 @@
 //! The command line: one module per group of commands. `yagona --help` lists them all.
 
+mod documents;
 mod exchange;
 mod node;
 mod open311;
@@ -116,6 +117,11 @@ pub enum Command {
         #[command(subcommand)]
         command: payments::PaymentsCommand,
     },
+    /// Result documents: the agencies' signing keys.
+    Documents {
+        #[command(subcommand)]
+        command: documents::DocumentsCommand,
+    },
 }
 
 /// Runs a command; the exit code says whether it did what it says.
@@ -139,5 +145,6 @@ pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         Command::Exchange { command } => exchange::run(command).await,
         Command::Open311 { command } => open311::run(command).await,
         Command::Payments { command } => payments::run(command).await,
+        Command::Documents { command } => documents::run(command).await,
     }
 }

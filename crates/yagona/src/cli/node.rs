@@ -24,17 +24,15 @@ pub async fn demo(
     let report = crate::import_demo_registry(&db, &storage.data.join("demo-registry")).await?;
     tracing::info!(?report, "demo registry imported");
     crate::seed_demo_people(&db).await?;
+    crate::seed_demo_contacts(&db).await?;
     crate::adopt_applications(&db).await?;
-    crate::seed_demo_applications(&db).await?;
-    crate::seed_demo_events(&db).await?;
-    crate::seed_demo_appeals(&db).await?;
     let listener = tokio::net::TcpListener::bind((host, port))
         .await
         .with_context(|| format!("listening on {host}:{port}"))?;
     let keys = storage.data.join("keys");
     let made = crate::ensure_keys(&db, &keys).await?;
     if made > 0 {
-        tracing::info!(made, keys = %keys.display(), "exchange keys made for the demo subsystems");
+        tracing::info!(made, keys = %keys.display(), "keys made for the demo subsystems and agencies");
     }
     let node_key = yagona_exchange::keys::node_key_file(&keys, crate::DEMO_NODE);
     if !node_key.exists() {
@@ -56,8 +54,17 @@ pub async fn demo(
         h if h.contains(':') => format!("[{h}]"),
         h => h.to_owned(),
     };
-    let (payments, sandbox) =
-        crate::demo_payments(&public_url, &format!("http://{listening}:{port_bound}"));
+    let internal = format!("http://{listening}:{port_bound}");
+    let (payments, sandbox) = crate::demo_payments(&public_url, &internal);
+    let (channels, notice_sandbox) = crate::demo_notices(&internal);
+    // The demo's applications, their results signed by the agencies' keys made above.
+    let issuer = yagona_applications::Issuer::new(
+        yagona_documents::Signers::load(&keys).map_err(|e| anyhow::anyhow!("{e}"))?,
+        &public_url,
+    );
+    crate::seed_demo_applications(&db, &issuer).await?;
+    crate::seed_demo_events(&db).await?;
+    crate::seed_demo_appeals(&db).await?;
     let config = NodeConfig {
         pages: PagesConfig {
             public_url: Some(public_url),
@@ -72,6 +79,9 @@ pub async fn demo(
         },
         portal: Some(crate::demo_portal_subsystem()),
         payment_sandbox: Some(sandbox),
+        document_keys: None,
+        channels,
+        notice_sandbox: Some(notice_sandbox),
     };
     let node = Node::new(db.clone(), config).await?;
     if exchange_port != 0 {
@@ -122,6 +132,21 @@ struct ServeConfig {
     /// The payment providers fees are paid through (`[payments.payme]`, `[payments.click]`).
     #[serde(default)]
     payments: yagona_payments::PaymentsConfig,
+    /// Result documents.
+    #[serde(default)]
+    documents: DocumentSettings,
+    /// The channels notices go out on (`[notices.smtp]`, `[notices.sms]`, `[notices.telegram]`).
+    #[serde(default)]
+    notices: yagona_channels::ChannelsConfig,
+}
+
+/// `[documents]` in the configuration file.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct DocumentSettings {
+    /// Folder of the agencies' signing keys and certificates (`yagona documents keygen`);
+    /// default: `[exchange] keys`.
+    keys: Option<PathBuf>,
 }
 
 /// `[identity]` in the configuration file: where the portal is reached, and the OpenID Connect
@@ -277,6 +302,9 @@ pub async fn serve(config: &Path) -> anyhow::Result<ExitCode> {
             ),
         },
         payment_sandbox: None,
+        document_keys: cfg.documents.keys.clone(),
+        channels: cfg.notices.clone(),
+        notice_sandbox: None,
     };
     let listener = tokio::net::TcpListener::bind(&cfg.listen)
         .await
