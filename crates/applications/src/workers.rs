@@ -207,6 +207,16 @@ async fn issue_result(
         None,
     )
     .await?;
+    // The applicant hears the result can be downloaded.
+    crate::notices::tell_in(
+        &mut tx,
+        &app,
+        yagona_notices::Event::ResultReady,
+        &format!("{}:{}", job.instance_id, job.wait_id),
+        Map::new(),
+    )
+    .await
+    .map_err(|e| store_err(e.to_string()))?;
     tx.commit().await?;
     Ok(())
 }

@@ -344,6 +344,104 @@ async fn a_citizen_adds_a_phone_confirms_it_with_the_sms_code_and_sees_what_was_
     );
 }
 
+async fn telegram_delivers_and_a_blocked_bot_is_given_up_at_once(app: TestApp) {
+    yagona::seed_demo_contacts(&app.db).await.unwrap();
+    drain(&app, daytime()).await;
+    let jasur = "30912850420017";
+    let reference = common::submitted(
+        &app,
+        jasur,
+        "civil-certificate-duplicate",
+        duplicate_certificate(),
+    )
+    .await;
+    drain(&app, daytime()).await;
+    let notices = Notices::new(&app.db);
+    let sent = notices.of_subject("application", &reference).await.unwrap();
+    assert!(!sent.is_empty());
+    // Telegram's sendMessage puts it in the chat: delivered at once.
+    assert!(
+        sent.iter()
+            .all(|n| n.channel == Channel::Telegram && n.status == Status::Delivered),
+        "{sent:?}"
+    );
+    assert!(sandbox(&app)
+        .sent()
+        .iter()
+        .any(|d| d.channel == "telegram" && d.to == "581234567" && d.text.contains(&reference)));
+    // The officer approves: the person hears of the decision and that the result is ready.
+    let officer = yagona_applications::Actor::Officer {
+        user_id: "officer-civil-registry".into(),
+        name: "Nodira Xolmatova".into(),
+        agency: "civil-registry".into(),
+    };
+    let r = yagona_core::ReferenceNumber::parse(&reference).unwrap();
+    let current = app
+        .node
+        .applications
+        .store()
+        .get(&r, yagona_applications::Viewer::Agency("civil-registry"))
+        .await
+        .unwrap()
+        .unwrap();
+    let task = app
+        .node
+        .applications
+        .tasks_for(&current, "civil-registry")
+        .await
+        .unwrap()[0]
+        .key();
+    app.node
+        .applications
+        .decide(
+            &officer,
+            &r,
+            &task,
+            yagona_applications::Decision {
+                decision: Some("approve".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    app.run_engine().await;
+    drain(&app, daytime()).await;
+    let events: Vec<String> = notices
+        .of_subject("application", &reference)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|n| n.event)
+        .collect();
+    assert!(
+        events.contains(&"result-ready".to_owned()) && events.contains(&"approved".to_owned()),
+        "{events:?}"
+    );
+    // A person who blocked the bot: a permanent refusal, given up on the first attempt.
+    let pinfl = yagona_core::Pinfl::parse(DILNOZA).unwrap();
+    notices
+        .add_address(
+            &pinfl,
+            Channel::Telegram,
+            "-1009991234",
+            yagona_core::Locale::Uz,
+        )
+        .await
+        .unwrap();
+    let round = drain(&app, daytime()).await;
+    assert_eq!(round.failed, 1, "{round:?}");
+    let failed = notices.failed(10).await.unwrap();
+    assert!(
+        failed[0]
+            .last_error
+            .as_deref()
+            .unwrap_or("")
+            .contains("blocked"),
+        "{failed:?}"
+    );
+    assert_eq!(failed[0].attempts, 1);
+}
+
 /// E-mail to a real SMTP server: aiosmtpd (PyPI), writing what it receives to a maildir.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn email_goes_to_a_real_smtp_server() {
@@ -442,4 +540,5 @@ on_both_databases!(
     a_send_a_node_did_not_finish_is_failed_not_sent_again,
     a_gateway_that_is_down_is_tried_with_back_off_then_given_up,
     a_citizen_adds_a_phone_confirms_it_with_the_sms_code_and_sees_what_was_sent,
+    telegram_delivers_and_a_blocked_bot_is_given_up_at_once,
 );
