@@ -245,41 +245,14 @@ async fn the_fee_is_invoiced_paid_through_payme_and_the_review_starts(app: TestA
 
 /// The civil registry's officer refuses the application.
 async fn refuse(app: &TestApp, reference: &str) {
-    let officer = yagona_applications::Actor::Officer {
-        user_id: "officer-civil-registry".into(),
-        name: "Rustam Toshmatov".into(),
-        agency: "civil-registry".into(),
-    };
-    let r = yagona_core::ReferenceNumber::parse(reference).unwrap();
-    let current = app
-        .node
-        .applications
-        .store()
-        .get(&r, yagona_applications::Viewer::Agency("civil-registry"))
-        .await
-        .unwrap()
-        .unwrap();
-    let task = app
-        .node
-        .applications
-        .tasks_for(&current, "civil-registry")
-        .await
-        .unwrap()[0]
-        .key();
-    app.node
-        .applications
-        .decide(
-            &officer,
-            &r,
-            &task,
-            yagona_applications::Decision {
-                decision: Some("reject".into()),
-                comment: Some("1990-yilgi dalolatnoma yozuvi topilmadi.".into()),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
+    common::decide(
+        app,
+        reference,
+        "civil-registry",
+        "reject",
+        Some("1990-yilgi dalolatnoma yozuvi topilmadi."),
+    )
+    .await;
     app.run_engine().await;
 }
 

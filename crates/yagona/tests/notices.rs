@@ -370,40 +370,7 @@ async fn telegram_delivers_and_a_blocked_bot_is_given_up_at_once(app: TestApp) {
         .iter()
         .any(|d| d.channel == "telegram" && d.to == "581234567" && d.text.contains(&reference)));
     // The officer approves: the person hears of the decision and that the result is ready.
-    let officer = yagona_applications::Actor::Officer {
-        user_id: "officer-civil-registry".into(),
-        name: "Nodira Xolmatova".into(),
-        agency: "civil-registry".into(),
-    };
-    let r = yagona_core::ReferenceNumber::parse(&reference).unwrap();
-    let current = app
-        .node
-        .applications
-        .store()
-        .get(&r, yagona_applications::Viewer::Agency("civil-registry"))
-        .await
-        .unwrap()
-        .unwrap();
-    let task = app
-        .node
-        .applications
-        .tasks_for(&current, "civil-registry")
-        .await
-        .unwrap()[0]
-        .key();
-    app.node
-        .applications
-        .decide(
-            &officer,
-            &r,
-            &task,
-            yagona_applications::Decision {
-                decision: Some("approve".into()),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
+    common::decide(&app, &reference, "civil-registry", "approve", None).await;
     app.run_engine().await;
     drain(&app, daytime()).await;
     let events: Vec<String> = notices

@@ -758,3 +758,49 @@ pub const STUCK_AFTER_APPROVAL: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
     <bpmndi:BPMNShape id="e2_di" bpmnElement="e2"><dc:Bounds x="430" y="150" width="36" height="36"/></bpmndi:BPMNShape>
   </bpmndi:BPMNPlane></bpmndi:BPMNDiagram>
 </bpmn:definitions>"#;
+
+/// The agency's officer decides on the application's first open task of the agency
+/// (`approve`, `reject` with a reason, `return`), through the applications component.
+pub async fn decide(
+    app: &TestApp,
+    reference: &str,
+    agency: &str,
+    decision: &str,
+    comment: Option<&str>,
+) {
+    let officer = yagona_applications::Actor::Officer {
+        user_id: format!("officer-{agency}"),
+        name: "Nodira Xolmatova".into(),
+        agency: agency.into(),
+    };
+    let r = yagona_core::ReferenceNumber::parse(reference).unwrap();
+    let current = app
+        .node
+        .applications
+        .store()
+        .get(&r, yagona_applications::Viewer::Agency(agency))
+        .await
+        .unwrap()
+        .expect("the agency sees the application");
+    let task = app
+        .node
+        .applications
+        .tasks_for(&current, agency)
+        .await
+        .unwrap()[0]
+        .key();
+    app.node
+        .applications
+        .decide(
+            &officer,
+            &r,
+            &task,
+            yagona_applications::Decision {
+                decision: Some(decision.into()),
+                comment: comment.map(str::to_owned),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+}
