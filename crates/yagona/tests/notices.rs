@@ -409,6 +409,62 @@ async fn telegram_delivers_and_a_blocked_bot_is_given_up_at_once(app: TestApp) {
     assert_eq!(failed[0].attempts, 1);
 }
 
+async fn a_phone_in_appeal_gets_its_tracking_number_by_sms_and_its_page_says_it_arrived(
+    app: TestApp,
+) {
+    let mut b = app.client();
+    let form = b.get("/appeals/new").await;
+    let token = form.csrf();
+    let marker = "name=\"submission\" value=\"";
+    let start = form.body.find(marker).unwrap() + marker.len();
+    let submission = form.body[start..start + 36].to_owned();
+    let sent = b
+        .post(
+            "/appeals",
+            &[
+                ("kind", "complaint"),
+                ("service", "birth-registration"),
+                ("subject", "The certificate is late"),
+                (
+                    "body",
+                    "I applied ten days ago and the birth certificate is still not ready.",
+                ),
+                ("name", "Aziz Karimov"),
+                ("phone", "90 123-45-67"),
+                ("csrf_token", &token),
+                ("submission", &submission),
+            ],
+        )
+        .await;
+    let marker = "id=\"tracking\">";
+    let start = sent.body.find(marker).expect("a tracking number") + marker.len();
+    let tracking = sent.body[start..start + 12].to_owned();
+    drain(&app, daytime()).await;
+    let sms = sandbox(&app)
+        .sent()
+        .into_iter()
+        .find(|d| d.channel == "sms" && d.text.contains(&tracking))
+        .expect("the tracking number by SMS");
+    assert_eq!(sms.to, "+998901234567");
+    let mut page = String::new();
+    for _ in 0..40 {
+        page = b
+            .submit(
+                "/appeals/track",
+                "/appeals/track",
+                &[("tracking", &tracking), ("check", "+998901234567")],
+            )
+            .await
+            .text();
+        if page.contains("delivered") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(page.contains("Appeal received — SMS"), "{page}");
+    assert!(page.contains("delivered"), "{page}");
+}
+
 /// E-mail to a real SMTP server: aiosmtpd (PyPI), writing what it receives to a maildir.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn email_goes_to_a_real_smtp_server() {
@@ -508,4 +564,5 @@ on_both_databases!(
     a_gateway_that_is_down_is_tried_with_back_off_then_given_up,
     a_citizen_adds_a_phone_confirms_it_with_the_sms_code_and_sees_what_was_sent,
     telegram_delivers_and_a_blocked_bot_is_given_up_at_once,
+    a_phone_in_appeal_gets_its_tracking_number_by_sms_and_its_page_says_it_arrived,
 );

@@ -86,12 +86,19 @@ async fn show_to_applicant(
         Err(e) => return appeal_error(state, ctx, e),
     };
     let (status, errors) = shown_errors(&errors);
+    // What the applicant was told, and whether it arrived.
+    let notices = yagona_notices::Notices::new(&state.db)
+        .of_subject("appeal", a.id.as_str())
+        .await
+        .map(|n| crate::notices_pages::history_lines(state, ctx.locale, &n))
+        .unwrap_or_default();
     page_with_status(
         state,
         ctx,
         status,
         "appeal.html",
         json!({
+            "notices": notices,
             "appeal": appeal_view(state, ctx.locale, &cat, &topics, a, today()),
             "events": events_view(state, ctx.locale, &cat, &events),
             "check": check, "message": message.map(|m| state.i18n.t(ctx.locale, m, None)),
