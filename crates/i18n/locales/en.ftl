@@ -849,3 +849,4 @@ notices-when = Queued
 notices-about = About
 notices-what-went-wrong = What went wrong (attempts)
 notices-resend = Send again
+notices-error-too-many = You have asked for too many codes: try again in an hour

@@ -876,3 +876,4 @@ notices-when = Поставлено в очередь
 notices-about = О чём
 notices-what-went-wrong = Что случилось (попытки)
 notices-resend = Отправить снова
+notices-error-too-many = Запрошено слишком много кодов: попробуйте через час

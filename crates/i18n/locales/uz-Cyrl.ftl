@@ -843,3 +843,4 @@ notices-when = Навбатга қўйилди
 notices-about = Нима ҳақида
 notices-what-went-wrong = Нима бўлди (уринишлар)
 notices-resend = Қайта юбориш
+notices-error-too-many = Жуда кўп код сўралди: бир соатдан кейин қайта уриниб кўринг

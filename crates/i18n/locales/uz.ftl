@@ -843,3 +843,4 @@ notices-when = Navbatga qoʻyildi
 notices-about = Nima haqida
 notices-what-went-wrong = Nima boʻldi (urinishlar)
 notices-resend = Qayta yuborish
+notices-error-too-many = Juda koʻp kod soʻraldi: bir soatdan keyin qayta urinib koʻring

@@ -15,6 +15,8 @@ use yagona_core::{format_timestamp, parse_timestamp, Email, Locale, Phone, Pinfl
 const CODE_MINUTES: i64 = 10;
 /// How many wrong codes end it.
 const CODE_TRIES: i64 = 5;
+/// How many codes a person may ask for in an hour.
+const CODES_PER_HOUR: i64 = 5;
 
 /// One of a person's addresses.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -161,6 +163,18 @@ impl Notices<'_> {
         let now = yagona_core::now();
         let at = format_timestamp(&now);
         let mut tx = self.db.writer.begin().await?;
+        // A code costs an SMS and lands on someone's phone: a person may ask for only so many
+        // an hour, so the page cannot be used to flood a number.
+        let recent: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM notices WHERE subject_kind = 'person' AND subject_ref = $1 AND event = 'code' AND created_at > $2",
+        )
+        .bind(pinfl.as_str())
+        .bind(format_timestamp(&(now - chrono::Duration::hours(1))))
+        .fetch_one(&mut *tx)
+        .await?;
+        if recent >= CODES_PER_HOUR {
+            return Err(NoticeError::TooMany);
+        }
         sqlx::query(
             "INSERT INTO notice_addresses (pinfl, channel, address, created_at) VALUES ($1, $2, $3, $4)
              ON CONFLICT (pinfl, channel, address) DO NOTHING",

@@ -236,6 +236,9 @@ pub enum NoticeError {
     Corrupt(String),
     #[error("{0}")]
     Invalid(String),
+    /// Too many one-time codes asked for lately.
+    #[error("too many codes asked for; try again in an hour")]
+    TooMany,
 }
 
 impl From<sqlx::Error> for NoticeError {

@@ -200,6 +200,14 @@ pub async fn change(State(state): State<Arc<Pages>>, ctx: Ctx, form: VerifiedFor
                     )
                     .await;
                 }
+                Err(NoticeError::TooMany) => {
+                    return refused(
+                        vec![error(&state, l, "address", "notices-error-too-many")],
+                        json!({"address": address, "channel": channel.as_str()}),
+                        None,
+                    )
+                    .await;
+                }
                 Err(e) => Err(e),
             }
         }

@@ -309,6 +309,34 @@ async fn a_citizen_adds_a_phone_confirms_it_with_the_sms_code_and_sees_what_was_
         .await;
     assert_eq!(ok.status, reqwest::StatusCode::SEE_OTHER, "{}", ok.body);
     assert!(b.get("/account/notices").await.contains("Confirmed"));
+    // The page cannot be used to flood phones with codes: five an hour.
+    for n in 0..4 {
+        let more = b
+            .submit(
+                "/account/notices",
+                "/account/notices",
+                &[
+                    ("action", "add"),
+                    ("channel", "sms"),
+                    ("address", &format!("+99891000000{n}")),
+                ],
+            )
+            .await;
+        assert_eq!(more.status, reqwest::StatusCode::SEE_OTHER, "{}", more.body);
+    }
+    let flood = b
+        .submit(
+            "/account/notices",
+            "/account/notices",
+            &[
+                ("action", "add"),
+                ("channel", "sms"),
+                ("address", "+998910000009"),
+            ],
+        )
+        .await;
+    assert_eq!(flood.status, reqwest::StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(flood.contains("too many codes"), "{}", flood.body);
     // An application: the page lists the SMS sent about it, and that it was delivered.
     let reference = common::submitted(
         &app,
