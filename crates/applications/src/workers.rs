@@ -3,9 +3,10 @@
 //! - `yagona:issue-result` — issues the result document ([`crate::results`]): the service's
 //!   template filled and printed in the holder's language with Uzbek beside it, numbered, with
 //!   its QR code, signed by the agency's key; or registers the one the officer attached;
-//! - `yagona:notify` — queues a notification to the applicant (or, with header
-//!   `to = agency`, or template `overdue`, to the agency) in the `notifications` outbox, from
-//!   which an SMS or e-mail gateway sends it;
+//! - `yagona:notify` — tells the applicant of a decision (template `approved`, `rejected`,
+//!   `returned`): queues the notice on the channels they chose ([`yagona_notices`]) in the
+//!   job's transaction; template `overdue` (or header `to = agency`) escalates to the agency,
+//!   whose inbox then lists the application as overdue. Either way the history records it;
 //! - `yagona:set-variables` — sets the task's headers as process variables (`=` marks FEEL);
 //! - `yagona:exchange` — asks another agency's service through the exchange
 //!   ([`crate::exchange_tasks`]).
@@ -23,7 +24,7 @@ use crate::store::{record, ApplicationStore};
 use chrono::Duration;
 use serde_json::{Map, Value};
 use std::sync::Arc;
-use yagona_core::{format_timestamp, now};
+use yagona_core::now;
 use yagona_db::Db;
 use yagona_registry::Catalogue;
 use yagona_workflow::feel::{Expressions, Feel};
@@ -235,29 +236,11 @@ async fn notify(
             .map(str::to_owned)
     };
     let template = header("template").unwrap_or_else(|| "status".into());
+    // An escalation is the agency's: its inbox lists the application as overdue (the
+    // history's `escalate` line, below, is what it reads).
     let to_agency = header("to").as_deref() == Some("agency") || template == "overdue";
-    let (kind, recipient) = if to_agency {
-        (
-            "agency",
-            app.holder_agency
-                .clone()
-                .unwrap_or_else(|| app.agency_code.clone()),
-        )
-    } else {
-        ("applicant", app.applicant_pinfl.as_str().to_owned())
-    };
     let at = now();
     let mut tx = db.writer.begin().await?;
-    sqlx::query(
-        "INSERT INTO notifications (application_id, recipient_kind, recipient, template, created_at) VALUES ($1, $2, $3, $4, $5)",
-    )
-    .bind(&app.id)
-    .bind(kind)
-    .bind(&recipient)
-    .bind(&template)
-    .bind(format_timestamp(&at))
-    .execute(&mut *tx)
-    .await?;
     // The applicant hears of the decision on the channels they chose.
     let event = match template.as_str() {
         _ if to_agency => None,
@@ -328,18 +311,4 @@ async fn set_variables(
         .await?;
     tx.commit().await?;
     Ok(())
-}
-
-/// For tests and tools: the notifications queued for an application, oldest first, as
-/// (recipient kind, recipient, template).
-pub async fn notifications(
-    db: &Db,
-    application_id: &str,
-) -> Result<Vec<(String, String, String)>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT recipient_kind, recipient, template FROM notifications WHERE application_id = $1 ORDER BY id",
-    )
-    .bind(application_id)
-    .fetch_all(&db.pool)
-    .await
 }

@@ -32,7 +32,7 @@ use serde::Serialize;
 pub use figures::{Figures, FiguresRow, Period, CENTRE};
 pub use guard::TrackingGuard;
 pub use model::{
-    contact_key, Actor, Appeal, AppealError, AppealEvent, NewAppeal, Notice, Problem, QueueFilter,
+    contact_key, Actor, Appeal, AppealError, AppealEvent, NewAppeal, Problem, QueueFilter,
     Viewer, MAX_BODY, MAX_NAME, MAX_REPLY, MAX_SUBJECT, REOPEN_DAYS,
 };
 pub use store::{AppealStore, Filed, MIGRATIONS};

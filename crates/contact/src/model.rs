@@ -321,6 +321,12 @@ impl NewAppeal {
                 out.push((field, Problem::OutOfRange));
             }
         }
+        // A place is both coordinates or none: one alone is no place.
+        match (self.lat, self.lon) {
+            (Some(_), None) => out.push(("long", Problem::Required)),
+            (None, Some(_)) => out.push(("lat", Problem::Required)),
+            _ => {}
+        }
         if filled(&self.address).is_some_and(|a| a.chars().count() > 500) {
             out.push(("address", Problem::TooLong));
         }
@@ -448,10 +454,3 @@ pub struct QueueFilter {
     pub limit: u32,
 }
 
-/// A notice queued for an applicant (for tests and the senders).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Notice {
-    pub channel: String,
-    pub recipient: String,
-    pub action: String,
-}

@@ -268,6 +268,7 @@ async fn an_anonymous_appeal_is_routed_answered_followed_rated_and_reopened(app:
 async fn agencies_forward_and_extend_and_operators_route_merge_and_answer_at_first_contact(
     app: TestApp,
 ) {
+    yagona::seed_demo_contacts(&app.db).await.unwrap();
     let cat = app.node.catalogue.get().await;
     // A signed-in citizen's appeal on a topic goes to the topic's agency; no phone needed.
     let mut citizen = app.signed_in(CITIZEN_A).await;
@@ -342,16 +343,25 @@ async fn agencies_forward_and_extend_and_operators_route_merge_and_answer_at_fir
         own.body
     );
     assert!(own.contains("The plot's valuation is the Cadastre Agency's"));
-    // Told in their account (no phone or e-mail given): received, then forwarded.
-    let notices = AppealStore { db: &app.db }
-        .notices(&tracking(&id))
+    // No phone or e-mail given with the appeal: told on the channels the person chose
+    // (e-mail and SMS): received, then forwarded.
+    let notices = yagona_notices::Notices::new(&app.db)
+        .of_subject("appeal", &id)
         .await
         .unwrap();
     let told: Vec<(&str, &str)> = notices
         .iter()
-        .map(|n| (n.channel.as_str(), n.action.as_str()))
+        .map(|n| (n.channel.as_str(), n.event.as_str()))
         .collect();
-    assert_eq!(told, [("account", "received"), ("account", "forwarded")]);
+    assert_eq!(
+        told,
+        [
+            ("email", "appeal-received"),
+            ("sms", "appeal-received"),
+            ("email", "appeal-forwarded"),
+            ("sms", "appeal-forwarded")
+        ]
+    );
 
     // The cadastre extends once by one month; a second extension is refused.
     let mut cadastre = app.signed_in("officer-cadastre").await;

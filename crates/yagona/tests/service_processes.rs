@@ -62,6 +62,7 @@ async fn status_of(app: &TestApp, reference: &str) -> String {
 }
 
 async fn a_two_level_review_needs_the_head_of_departments_approval(app: TestApp) {
+    yagona::seed_demo_contacts(&app.db).await.unwrap();
     let reference = submitted(&app, CITIZEN_A, "birth-allowance", birth_allowance()).await;
     let mut officer = app.signed_in("officer-social-protection").await;
     let inbox = officer.get("/staff/applications").await;
@@ -101,13 +102,20 @@ async fn a_two_level_review_needs_the_head_of_departments_approval(app: TestApp)
     decide(&mut officer, &reference, "approve").await;
     assert_eq!(app.run_engine().await, 2);
     assert_eq!(status_of(&app, &reference).await, "approved");
-    let notes =
-        yagona_applications::workers::notifications(&app.db, &app_id(&app, &reference).await)
-            .await
-            .unwrap();
+    let told: Vec<(String, String)> = yagona_notices::Notices::new(&app.db)
+        .of_subject("application", &reference)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|n| n.event.as_str() == "approved")
+        .map(|n| (n.channel.as_str().to_owned(), n.address))
+        .collect();
     assert_eq!(
-        notes,
-        vec![("applicant".into(), CITIZEN_A.into(), "approved".into())]
+        told,
+        [
+            ("email".to_owned(), "dilnoza.karimova@example.uz".to_owned()),
+            ("sms".to_owned(), "+998901234567".to_owned())
+        ]
     );
     assert_eq!(
         app.count("SELECT COUNT(*) FROM documents WHERE kind = 'result'")
@@ -267,21 +275,24 @@ async fn an_overdue_review_escalates_without_taking_the_task_away(app: TestApp) 
     let id = app_id(&app, &reference).await;
     // Nothing is due yet.
     assert_eq!(app.run_engine().await, 0);
-    assert!(yagona_applications::workers::notifications(&app.db, &id)
-        .await
-        .unwrap()
-        .is_empty());
+    assert_eq!(
+        history_actions(&app, &id).await.last().map(String::as_str),
+        Some("submit")
+    );
     // Two weeks later the statutory deadline (1 working day) has long passed.
     let later = chrono::Utc::now() + chrono::Duration::days(14);
     assert_eq!(app.run_engine_at(later).await, 1);
     assert_eq!(
-        yagona_applications::workers::notifications(&app.db, &id)
-            .await
-            .unwrap(),
-        vec![("agency".into(), "tax".into(), "overdue".into())]
+        history_actions(&app, &id).await.last().map(String::as_str),
+        Some("escalate")
     );
-    let history = app.node.applications.store().events(&id).await.unwrap();
-    assert_eq!(history.last().map(|e| e.action.as_str()), Some("escalate"));
+    // The applicant is told nothing of it: an escalation is the agency's.
+    assert!(yagona_notices::Notices::new(&app.db)
+        .of_subject("application", &reference)
+        .await
+        .unwrap()
+        .iter()
+        .all(|n| n.event.as_str() == "received"));
     // The review is still the tax officer's to do, escalated: the inbox shows it as overdue.
     let mut officer = app.signed_in("officer-tax").await;
     let overdue = officer.get("/staff/applications?overdue=1").await;
@@ -594,4 +605,9 @@ fn working_day_timers_skip_weekends_and_holidays() {
         Some(&calendar),
     );
     assert_eq!(due, Some(at("2027-01-01T10:00:00Z")));
+}
+
+async fn history_actions(app: &TestApp, id: &str) -> Vec<String> {
+    let history = app.node.applications.store().events(id).await.unwrap();
+    history.into_iter().map(|e| e.action).collect()
 }

@@ -146,4 +146,11 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
               );
               CREATE INDEX result_shares_by_number ON result_shares (number, created_at);",
     },
+    Migration {
+        version: 6,
+        name: "notices go through the notices outbox only",
+        // The first outbox was written and never read: decisions are now told through
+        // `yagona-notices`, escalations through the agency's inbox and the history.
+        sql: "DROP TABLE notifications;",
+    },
 ];

@@ -2,8 +2,8 @@
 //! with its first history and notice in one transaction.
 
 use super::{
-    appeal_from, bool_int, event_values, note_uncovered, notice_target, notice_values,
-    queue_notices, AppealStore, Event, COLUMNS, INSERT_EVENT, INSERT_NOTICE, NOTIFIED, SYSTEM,
+    appeal_from, bool_int, event_values, note_uncovered, notice_target,
+    queue_notices, AppealStore, Event, COLUMNS, INSERT_EVENT, NOTIFIED, SYSTEM,
 };
 use crate::deadline;
 use crate::model::{
@@ -227,12 +227,6 @@ impl AppealStore<'_> {
             );
             for e in &events {
                 batch.push(INSERT_EVENT, event_values(&id, &at, e));
-                if let Some(t) = target.as_ref().filter(|_| NOTIFIED.contains(&e.action)) {
-                    batch.push(
-                        INSERT_NOTICE,
-                        notice_values(&id, t, e.action, new.locale, &at),
-                    );
-                }
             }
             let notified: Vec<&str> = events
                 .iter()

@@ -90,15 +90,6 @@ impl AppealStore<'_> {
             if on.is_none() && NOTIFIED.contains(&e.action) {
                 events_notified.push(e.action);
             }
-            if let Some(t) = target
-                .as_ref()
-                .filter(|_| on.is_none() && NOTIFIED.contains(&e.action))
-            {
-                batch.push(
-                    INSERT_NOTICE,
-                    notice_values(id, t, e.action, appeal.locale, &at),
-                );
-            }
             let actor_event = Event {
                 action: e.action,
                 public: e.public,
@@ -268,11 +259,9 @@ fn note_uncovered(dl: &Deadline, id: &TrackingNumber) {
 
 /// What the applicant is told about, in the same transaction as the change: that the appeal
 /// was received (with its tracking number — for a phone call or an Open311 report, the first
-/// the person sees of it), answered, forwarded, extended or merged. The rows are an outbox for
-/// the SMS and e-mail senders of a deployment.
+/// the person sees of it), answered, forwarded, extended or merged — queued in
+/// `yagona-notices`' outbox ([`queue_notices`]), which every node drains.
 const NOTIFIED: [&str; 5] = ["received", "replied", "forwarded", "extended", "merged"];
-
-const INSERT_NOTICE: &str = "INSERT INTO appeal_notices (appeal_id, channel, recipient, action, locale, created_at) VALUES ($1, $2, $3, $4, $5, $6)";
 
 /// Where the applicant is told: the e-mail given, else the phone (SMS), else their account.
 fn notice_target(
@@ -347,19 +336,3 @@ async fn queue_notices(
     Ok(())
 }
 
-fn notice_values(
-    id: &TrackingNumber,
-    target: &(&str, String),
-    action: &str,
-    locale: Locale,
-    at: &str,
-) -> Vec<Value> {
-    vec![
-        id.as_str().into(),
-        target.0.into(),
-        target.1.clone().into(),
-        action.into(),
-        locale.tag().into(),
-        at.into(),
-    ]
-}

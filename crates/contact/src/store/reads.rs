@@ -4,7 +4,7 @@
 use super::{appeal_from, moment, tracking, AppealStore, COLUMNS};
 use crate::deadline;
 use crate::guard::TrackingGuard;
-use crate::model::{contact_key, Appeal, AppealError, AppealEvent, Notice, QueueFilter, Viewer};
+use crate::model::{contact_key, Appeal, AppealError, AppealEvent, QueueFilter, Viewer};
 use sqlx::Row;
 use std::collections::HashMap;
 use yagona_core::{format_timestamp, Pinfl, TrackingNumber};
@@ -89,24 +89,6 @@ impl AppealStore<'_> {
                 })
             })
             .collect::<Result<_, DbError>>()
-            .map_err(Into::into)
-    }
-
-    /// The notices queued for an appeal's applicant, oldest first.
-    pub async fn notices(&self, id: &TrackingNumber) -> Result<Vec<Notice>, AppealError> {
-        let rows = sqlx::query("SELECT channel, recipient, action FROM appeal_notices WHERE appeal_id = $1 ORDER BY id")
-            .bind(id.as_str())
-            .fetch_all(&self.db.pool)
-            .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(Notice {
-                    channel: r.try_get(0)?,
-                    recipient: r.try_get(1)?,
-                    action: r.try_get(2)?,
-                })
-            })
-            .collect::<Result<_, sqlx::Error>>()
             .map_err(Into::into)
     }
 

@@ -105,4 +105,11 @@ pub const MIGRATIONS: &[Migration] = &[
               );
               CREATE INDEX appeal_notices_unsent ON appeal_notices (sent_at, id);",
     },
+    Migration {
+        version: 3,
+        name: "notices go through the notices outbox only",
+        // Written and never read: notices are queued in `yagona-notices`' outbox, which every
+        // node drains.
+        sql: "DROP TABLE appeal_notices;",
+    },
 ];
