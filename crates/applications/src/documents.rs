@@ -12,6 +12,9 @@ pub enum DocumentKind {
     Upload,
     /// Issued by the agency as the outcome of the service.
     Result,
+    /// An officer's own file for the result: carried inside the signed result document (an
+    /// embedded file the signature covers), not handed out alone.
+    Annex,
 }
 
 impl DocumentKind {
@@ -19,6 +22,7 @@ impl DocumentKind {
         match self {
             DocumentKind::Upload => "upload",
             DocumentKind::Result => "result",
+            DocumentKind::Annex => "annex",
         }
     }
 }

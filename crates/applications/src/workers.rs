@@ -2,7 +2,7 @@
 //!
 //! - `yagona:issue-result` — issues the result document ([`crate::results`]): the service's
 //!   template filled and printed in the holder's language with Uzbek beside it, numbered, with
-//!   its QR code, signed by the agency's key; or registers the one the officer attached;
+//!   its QR code, signed by the agency's key, carrying the file the officer attached, if any;
 //! - `yagona:notify` — tells the applicant of a decision (template `approved`, `rejected`,
 //!   `returned`): queues the notice on the channels they chose ([`yagona_notices`]) in the
 //!   job's transaction; template `overdue` (or header `to = agency`) escalates to the agency,
@@ -175,8 +175,18 @@ async fn issue_result(
         .agency(agency)
         .map(|a| a.name.clone())
         .unwrap_or_else(|| sv.service.passport.name.clone());
-    // An attached result (the officer's own PDF) is numbered and registered as it is.
-    let attached = docs.iter().rev().find(|d| d.kind == DocumentKind::Result);
+    // The officer's own PDF, if they attached one, goes inside the result.
+    let attached = match docs.iter().rev().find(|d| d.kind == DocumentKind::Annex) {
+        Some(d) => Some(crate::results::Annex {
+            document_id: d.id.clone(),
+            file_name: d.file_name.clone(),
+            media_type: d.media_type.clone(),
+            bytes: crate::results::document_bytes(&db.pool, &d.id)
+                .await
+                .map_err(|e| store_err(e.to_string()))?,
+        }),
+        None => None,
+    };
     let mut tx = db.writer.begin().await?;
     let (_, set) = crate::results::issue_in(
         &mut tx,
@@ -188,7 +198,7 @@ async fn issue_result(
             variables: &job.variables,
             facts,
             officer,
-            attached,
+            attached: attached.as_ref(),
         },
         &at,
     )

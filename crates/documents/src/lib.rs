@@ -16,7 +16,7 @@ pub mod sheet;
 pub mod sign;
 
 pub use keys::Signers;
-pub use pdf::Info;
+pub use pdf::{Attachment, Info};
 pub use sheet::{render, Bilingual, Row, Sheet};
 pub use sign::Signer;
 
@@ -67,6 +67,7 @@ mod tests {
             verify: Bilingual::new("Проверьте документ", "Hujjatni tekshiring"),
             verify_url: "http://localhost:8080/verify/YD-7K4M-X9QA".into(),
             footer: vec!["Signed".into()],
+            attachments: Vec::new(),
         }
     }
 

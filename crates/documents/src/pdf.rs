@@ -1,6 +1,8 @@
 //! A one-page PDF written from scratch: text in two embedded fonts (subset), rules, a QR code,
-//! and — when an agency signs — an invisible signature field whose `/Contents` is filled in
-//! last, over every byte of the file but itself (PAdES: `/ETSI.CAdES.detached`).
+//! files embedded in it (an officer's own document, as an associated file: PDF 2.0 / PDF/A-3
+//! `/AF`, listed in `/EmbeddedFiles`), and — when an agency signs — an invisible signature
+//! field whose `/Contents` is filled in last, over every byte of the file but itself (PAdES:
+//! `/ETSI.CAdES.detached`), embedded files included.
 //!
 //! Writing the file ourselves keeps every offset known, so the signature's `/ByteRange` is
 //! exact without parsing the file back.
@@ -46,10 +48,22 @@ pub struct Info {
     pub created: DateTime<Utc>,
 }
 
+/// A file carried inside the document, covered by its signature.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attachment {
+    /// The file's name as readers list it.
+    pub name: String,
+    pub media_type: String,
+    pub bytes: Vec<u8>,
+    /// What it is, for readers' attachment panes.
+    pub description: String,
+}
+
 /// One A4 page being drawn: coordinates in points from the bottom left.
 pub struct Page {
     ops: String,
     fonts: [Font; 2],
+    attachments: Vec<Attachment>,
 }
 
 impl Default for Page {
@@ -66,7 +80,13 @@ impl Page {
                 Font::new(REGULAR, "DejaVuSans"),
                 Font::new(BOLD, "DejaVuSans-Bold"),
             ],
+            attachments: Vec::new(),
         }
+    }
+
+    /// Carries `file` inside the document.
+    pub fn attach(&mut self, file: Attachment) {
+        self.attachments.push(file);
     }
 
     fn font(&self, w: Weight) -> &Font {
@@ -166,10 +186,15 @@ impl Page {
     pub fn finish(self, info: &Info, signer: Option<&Signer>) -> Result<Vec<u8>, Error> {
         let mut out = Out::new();
         // Numbers: 1 catalog, 2 pages, 3 page, 4 contents, 5 info, then five per font used,
-        // then the signature's field and value.
+        // then two per attached file (its file specification and its stream), then the
+        // signature's field and value.
         let used: Vec<usize> = (0..2).filter(|i| self.fonts[*i].used()).collect();
         let font_base = |k: usize| 6 + 5 * k;
-        let next = font_base(used.len());
+        let mut attached: Vec<&Attachment> = self.attachments.iter().collect();
+        // A name tree's keys are sorted.
+        attached.sort_by(|a, b| a.name.cmp(&b.name));
+        let file_base = |k: usize| font_base(used.len()) + 2 * k;
+        let next = file_base(attached.len());
         let (field, value) = (next, next + 1);
         let size = if signer.is_some() { next + 2 } else { next };
 
@@ -178,9 +203,24 @@ impl Page {
         } else {
             String::new()
         };
+        let files = if attached.is_empty() {
+            String::new()
+        } else {
+            let names: String = attached
+                .iter()
+                .enumerate()
+                .map(|(k, a)| format!("{} {} 0 R ", text_string(&a.name), file_base(k)))
+                .collect();
+            let refs: String = (0..attached.len())
+                .map(|k| format!("{} 0 R ", file_base(k)))
+                .collect();
+            format!(
+                " /Names << /EmbeddedFiles << /Names [{names}] >> >> /AF [{refs}] /PageMode /UseAttachments"
+            )
+        };
         out.object(
             1,
-            format!("<< /Type /Catalog /Pages 2 0 R{sig_form} >>").as_bytes(),
+            format!("<< /Type /Catalog /Pages 2 0 R{sig_form}{files} >>").as_bytes(),
         );
         out.object(2, b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>");
         let fonts: String = used
@@ -250,6 +290,36 @@ impl Page {
             out.stream(n + 3, "", font.to_unicode().as_bytes());
             let subset = font.subset().map_err(Error::Pdf)?;
             out.stream(n + 4, &format!("/Length1 {}", subset.len()), &subset);
+        }
+        for (k, a) in attached.iter().enumerate() {
+            let n = file_base(k);
+            let ascii: String = a
+                .name
+                .chars()
+                .map(|c| if (' '..='~').contains(&c) { c } else { '_' })
+                .collect();
+            out.object(
+                n,
+                format!(
+                    "<< /Type /Filespec /F {} /UF {} /Desc {} /EF << /F {} 0 R /UF {} 0 R >> /AFRelationship /Supplement >>",
+                    text_string(&ascii),
+                    text_string(&a.name),
+                    text_string(&a.description),
+                    n + 1,
+                    n + 1
+                )
+                .as_bytes(),
+            );
+            out.stream(
+                n + 1,
+                &format!(
+                    "/Type /EmbeddedFile /Subtype /{} /Params << /Size {} /ModDate {} >>",
+                    name_object(&a.media_type),
+                    a.bytes.len(),
+                    pdf_date(&info.created)
+                ),
+                &a.bytes,
+            );
         }
         let mut placeholders = None;
         if let Some(signer) = signer {
@@ -401,6 +471,19 @@ fn text_string(s: &str) -> String {
         let hex: String = s.encode_utf16().map(|u| format!("{u:04X}")).collect();
         format!("<FEFF{hex}>")
     }
+}
+
+/// A name object's characters: regular ones as they are, others as `#xx` (`application#2Fpdf`).
+fn name_object(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.+".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("#{b:02X}")
+            }
+        })
+        .collect()
 }
 
 /// A date as PDF writes it, in Tashkent time: `(D:20261127140500+05'00')`.

@@ -3,7 +3,7 @@
 //! verification page. Every text comes in the reader's language with Uzbek (Latin), the state
 //! language, beside it in grey where the reader's is another.
 
-use crate::pdf::{Info, Ink, Page, Weight, HEIGHT, WIDTH};
+use crate::pdf::{Attachment, Info, Ink, Page, Weight, HEIGHT, WIDTH};
 use crate::sign::Signer;
 use crate::Error;
 
@@ -55,6 +55,8 @@ pub struct Sheet {
     pub verify_url: String,
     /// Small print at the foot (who signed, with which certificate).
     pub footer: Vec<String>,
+    /// Files the document carries (an officer's own document), covered by its signature.
+    pub attachments: Vec<Attachment>,
 }
 
 const LEFT: f32 = 50.0;
@@ -157,6 +159,9 @@ pub fn render(sheet: &Sheet, info: &Info, signer: Option<&Signer>) -> Result<Vec
     c.y = qr_y - 2.0;
     for line in &sheet.footer {
         c.lines(LEFT, RIGHT - LEFT, 7.0, Weight::Regular, Ink::Grey, line);
+    }
+    for file in &sheet.attachments {
+        page.attach(file.clone());
     }
     page.finish(info, signer)
 }

@@ -780,7 +780,8 @@ pub async fn application(
             "application": view::application(&state.i18n, l, &cat, &app, today()),
             "service_name": sv.service.passport.name.get(l),
             "events": view::events(&state.i18n, l, &events),
-            "documents": view::documents(&docs),
+            // An officer's own file is inside the signed result, not handed out alone.
+            "documents": view::documents(&docs.iter().filter(|d| d.kind != DocumentKind::Annex).cloned().collect::<Vec<_>>()),
             "results": view::documents(&docs.iter().filter(|d| d.kind == DocumentKind::Result).cloned().collect::<Vec<_>>()),
             "answers": check_rows(&state, l, &app, &sv.service.form, &names),
             "return_comment": return_comment,

@@ -383,8 +383,20 @@ async fn an_officer_may_attach_the_result_document_but_only_a_pdf(app: TestApp) 
         )
         .await;
     assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
+    // The platform issues the result, numbered, with its QR code and signature, and carries
+    // the officer's file inside it; the file is not handed out alone.
+    app.run_engine().await;
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM documents WHERE kind = 'annex'")
+            .await,
+        1
+    );
     let mine = citizen.get(&format!("/applications/{reference}")).await;
-    assert!(mine.contains("tugilganlik-guvohnomasi.pdf"));
+    assert!(
+        !mine.contains("tugilganlik-guvohnomasi.pdf"),
+        "{}",
+        mine.body
+    );
     let link_start = mine
         .body
         .find("id=\"result-link\"")
@@ -393,11 +405,20 @@ async fn an_officer_may_attach_the_result_document_but_only_a_pdf(app: TestApp) 
         + 6;
     let link = &mine.body[link_start..link_start + mine.body[link_start..].find('"').unwrap()];
     let doc = citizen.get(link).await;
-    assert_eq!(
-        doc.bytes,
-        pdf("I-TN 1234567"),
-        "the citizen gets exactly the attached file"
+    assert!(doc.bytes.starts_with(b"%PDF-"));
+    let raw = String::from_utf8_lossy(&doc.bytes);
+    assert!(
+        raw.contains("/EmbeddedFiles"),
+        "the result carries the officer's file"
     );
+    assert!(raw.contains("(tugilganlik-guvohnomasi.pdf)"));
+    let number: String = sqlx::query_scalar(
+        "SELECT r.number FROM result_documents r JOIN documents d ON d.id = r.annex_document_id WHERE d.file_name = 'tugilganlik-guvohnomasi.pdf'",
+    )
+    .fetch_one(&app.db.pool)
+    .await
+    .expect("the result names the file it carries");
+    assert!(raw.contains(&number));
 }
 
 async fn the_demo_applications_are_made_through_the_real_paths_once(app: TestApp) {

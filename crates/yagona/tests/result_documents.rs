@@ -410,6 +410,54 @@ async fn an_officer_of_the_issuing_agency_revokes_or_replaces_a_result(app: Test
         .get(&format!("/verify/{number}"))
         .await
         .contains("This document was replaced"));
+    // The replacement is the platform's signed, numbered sheet carrying the officer's PDF:
+    // readers list it as an attachment, byte for byte the officer's file, under the signature.
+    let (replacement, file): (String, String) =
+        sqlx::query_as("SELECT number, document_id FROM result_documents WHERE supersedes = $1")
+            .bind(&number)
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+    let signed = other_citizen.get(&format!("/documents/{file}")).await;
+    assert_eq!(signed.status, StatusCode::OK);
+    if tools(&["pdftotext", "pdfsig", "pdfdetach"]) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("replacement.pdf");
+        std::fs::write(&path, &signed.bytes).unwrap();
+        let path = path.to_str().unwrap();
+        let text = run("pdftotext", &["-layout", path, "-"]);
+        assert!(text.contains(&replacement), "{text}");
+        assert!(text.contains("scan.pdf"), "{text}");
+        let sig = run("pdfsig", &[path]);
+        assert!(sig.contains("Signature is Valid"), "{sig}");
+        assert!(sig.contains("Total document signed"), "{sig}");
+        let listed = run("pdfdetach", &["-list", path]);
+        assert!(listed.contains("1 embedded files"), "{listed}");
+        assert!(listed.contains("scan.pdf"), "{listed}");
+        let out = dir.path().join("annex.pdf");
+        run(
+            "pdfdetach",
+            &["-save", "1", "-o", out.to_str().unwrap(), path],
+        );
+        assert_eq!(std::fs::read(&out).unwrap(), pdf("signed paper copy"));
+    }
+    // Replaced once more without a file, the result still carries it.
+    let p = officer
+        .submit(
+            &staff_page,
+            &format!("{staff_page}/results/{replacement}"),
+            &[("action", "supersede"), ("reason", "Sana xato")],
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
+    let carried: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM result_documents r JOIN documents d ON d.id = r.annex_document_id WHERE r.supersedes = $1 AND d.file_name = 'scan.pdf'",
+    )
+    .bind(&replacement)
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(carried, 1);
 }
 
 async fn the_cabinet_keeps_ones_own_results_and_shares_them_until_the_link_ends(app: TestApp) {

@@ -204,7 +204,7 @@ pub struct Frame<'a> {
     pub signer: Option<&'a yagona_documents::Signer>,
 }
 
-fn both(i18n: &I18n, l: Locale, id: &str, args: Option<&Args>) -> Bilingual {
+pub(super) fn both(i18n: &I18n, l: Locale, id: &str, args: Option<&Args>) -> Bilingual {
     Bilingual::new(i18n.t(l, id, args), i18n.t(Locale::Uz, id, args))
 }
 
@@ -259,6 +259,7 @@ pub fn sheet(i18n: &I18n, content: &Content, frame: &Frame<'_>) -> Sheet {
         verify: both(i18n, l, "document-pdf-verify", None),
         verify_url: frame.verify_url.to_owned(),
         footer,
+        attachments: Vec::new(),
     }
 }
 

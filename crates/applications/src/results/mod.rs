@@ -5,8 +5,9 @@
 //!   transaction): the service's template (`result.toml`, [`content`]) filled from the process
 //!   variables, printed in the holder's language with Uzbek beside it, with a document number
 //!   (`YD-XXXX-XXXX`) and a QR code leading to `{public address}/verify/{number}`, signed by the
-//!   agency's key (PAdES) when this node holds it. A result the officer attached is numbered
-//!   and registered as it is.
+//!   agency's key (PAdES) when this node holds it. A file the officer attached is carried
+//!   inside it — an embedded file the signature covers, named on the page with its SHA-256 —
+//!   so that every result has its number, QR code and signature, whoever wrote its text.
 //! - **Verified** by anyone from its number ([`Verification`]: valid, revoked or superseded,
 //!   the agency, the service, the date, the holder's name masked), and byte for byte against
 //!   an uploaded copy (its SHA-256 against the stored file's).
@@ -21,7 +22,7 @@ mod store;
 
 pub use store::Share;
 
-use crate::documents::{Document, DocumentKind};
+use crate::documents::DocumentKind;
 use crate::model::{Application, ApplicationError};
 use crate::store::{insert_document, NewDocument, Tx};
 use content::{Content, Frame};
@@ -190,7 +191,28 @@ struct Made {
     signed_by: Option<String>,
 }
 
-/// Prints and signs a result's page.
+/// An officer's own file for a result, carried inside it.
+pub(crate) struct Annex {
+    /// Where it is kept (`documents`, kind `annex`).
+    pub document_id: String,
+    pub file_name: String,
+    pub media_type: String,
+    pub bytes: Vec<u8>,
+}
+
+/// A stored document's bytes.
+pub(crate) async fn document_bytes(
+    pool: &sqlx::Pool<sqlx::Any>,
+    id: &str,
+) -> Result<Vec<u8>, sqlx::Error> {
+    sqlx::query_scalar("SELECT content FROM documents WHERE id = $1")
+        .bind(id)
+        .fetch_one(pool)
+        .await
+}
+
+/// Prints and signs a result's page, carrying the officer's file if there is one.
+#[allow(clippy::too_many_arguments)]
 fn make(
     issuer: &Issuer,
     content: &Content,
@@ -199,6 +221,7 @@ fn make(
     at: &Timestamp,
     locale: Locale,
     reference: &ReferenceNumber,
+    annex: Option<&Annex>,
 ) -> Result<Made, ApplicationError> {
     let signer = issuer.signers.get(agency.0);
     let url = issuer.verify_url(number);
@@ -211,7 +234,25 @@ fn make(
         reference: reference.as_str(),
         signer,
     };
-    let sheet = content::sheet(&issuer.i18n, content, &frame);
+    let mut sheet = content::sheet(&issuer.i18n, content, &frame);
+    if let Some(annex) = annex {
+        let digest = yagona_core::sha256_hex(&annex.bytes);
+        sheet.rows.push(yagona_documents::Row {
+            label: content::both(&issuer.i18n, locale, "document-pdf-annex", None),
+            value: yagona_documents::Bilingual::same(format!(
+                "{} · SHA-256 {}",
+                annex.file_name, digest
+            )),
+        });
+        sheet.attachments.push(yagona_documents::Attachment {
+            name: annex.file_name.clone(),
+            media_type: annex.media_type.clone(),
+            bytes: annex.bytes.clone(),
+            description: issuer
+                .i18n
+                .t(locale, "document-pdf-annex-description", None),
+        });
+    }
     let mut args = yagona_i18n::Args::new();
     args.set("number", number.to_string());
     let info = yagona_documents::Info {
@@ -240,8 +281,8 @@ pub(crate) struct IssueInput<'a> {
     pub facts: Map<String, Value>,
     /// The officer who approved last.
     pub officer: String,
-    /// The result the officer attached, if any: registered as it is.
-    pub attached: Option<&'a Document>,
+    /// The officer's own file, if they attached one: carried inside the result.
+    pub attached: Option<&'a Annex>,
 }
 
 /// Issues an application's result in the caller's transaction; returns its number and the
@@ -259,67 +300,65 @@ pub(crate) async fn issue_in(
     let mut set = Map::new();
     set.insert("documentNumber".into(), Value::String(number.to_string()));
     let passport = &input.service.passport;
-    let (document, content, signed_by) = match input.attached {
-        Some(doc) => (doc.clone(), None, None),
-        None => {
-            let mut vars = input.variables.clone();
-            vars.insert("facts".into(), Value::Object(input.facts.clone()));
-            vars.insert("documentNumber".into(), Value::String(number.to_string()));
-            vars.insert(
-                "issuedAt".into(),
-                Value::String(yagona_core::format_timestamp(at)),
-            );
-            // The day it is issued, in Tashkent (what a template counts validity from).
-            vars.insert(
-                "issuedOn".into(),
-                Value::String(yagona_core::tashkent_date(at).to_string()),
-            );
-            vars.insert("officerName".into(), Value::String(input.officer.clone()));
-            let content = match &input.service.result {
-                Some(template) => {
-                    if let Some(assign) = &template.assign_pinfl {
-                        let feel = yagona_workflow::feel::Feel;
-                        let value = |e: &str| {
-                            yagona_workflow::feel::Expressions::evaluate(&feel, e, &vars)
-                                .ok()
-                                .and_then(|v| v.as_str().map(str::to_owned))
-                        };
-                        let born = value(&assign.birth_date)
-                            .and_then(|d| d.get(..10).and_then(|d| d.parse().ok()));
-                        if let (Some(sex), Some(born)) = (value(&assign.sex), born) {
-                            let pinfl = content::assigned_pinfl(&sex, born, &app.id);
-                            vars.insert("assignedPinfl".into(), Value::String(pinfl.clone()));
-                            set.insert("assignedPinfl".into(), Value::String(pinfl));
-                        }
+    let (document, content, signed_by) = {
+        let mut vars = input.variables.clone();
+        vars.insert("facts".into(), Value::Object(input.facts.clone()));
+        vars.insert("documentNumber".into(), Value::String(number.to_string()));
+        vars.insert(
+            "issuedAt".into(),
+            Value::String(yagona_core::format_timestamp(at)),
+        );
+        // The day it is issued, in Tashkent (what a template counts validity from).
+        vars.insert(
+            "issuedOn".into(),
+            Value::String(yagona_core::tashkent_date(at).to_string()),
+        );
+        vars.insert("officerName".into(), Value::String(input.officer.clone()));
+        let content = match &input.service.result {
+            Some(template) => {
+                if let Some(assign) = &template.assign_pinfl {
+                    let feel = yagona_workflow::feel::Feel;
+                    let value = |e: &str| {
+                        yagona_workflow::feel::Expressions::evaluate(&feel, e, &vars)
+                            .ok()
+                            .and_then(|v| v.as_str().map(str::to_owned))
+                    };
+                    let born = value(&assign.birth_date)
+                        .and_then(|d| d.get(..10).and_then(|d| d.parse().ok()));
+                    if let (Some(sex), Some(born)) = (value(&assign.sex), born) {
+                        let pinfl = content::assigned_pinfl(&sex, born, &app.id);
+                        vars.insert("assignedPinfl".into(), Value::String(pinfl.clone()));
+                        set.insert("assignedPinfl".into(), Value::String(pinfl));
                     }
-                    content::fill(&issuer.i18n, template, &input.service.form, &vars)
                 }
-                None => content::standard(&issuer.i18n, input.service, app, at),
-            };
-            let made = make(
-                issuer,
-                &content,
-                (passport.agency.as_str(), input.agency_name),
-                &number,
-                at,
-                locale,
-                &app.reference,
-            )?;
-            let doc = insert_document(
-                tx,
-                &app.id,
-                NewDocument {
-                    kind: DocumentKind::Result,
-                    field: "",
-                    file_name: &format!("{number}.pdf"),
-                    media_type: "application/pdf",
-                    bytes: &made.bytes,
-                },
-                at,
-            )
-            .await?;
-            (doc, Some(content), made.signed_by)
-        }
+                content::fill(&issuer.i18n, template, &input.service.form, &vars)
+            }
+            None => content::standard(&issuer.i18n, input.service, app, at),
+        };
+        let made = make(
+            issuer,
+            &content,
+            (passport.agency.as_str(), input.agency_name),
+            &number,
+            at,
+            locale,
+            &app.reference,
+            input.attached,
+        )?;
+        let doc = insert_document(
+            tx,
+            &app.id,
+            NewDocument {
+                kind: DocumentKind::Result,
+                field: "",
+                file_name: &format!("{number}.pdf"),
+                media_type: "application/pdf",
+                bytes: &made.bytes,
+            },
+            at,
+        )
+        .await?;
+        (doc, Some(content), made.signed_by)
     };
     let title = content
         .as_ref()
@@ -337,6 +376,7 @@ pub(crate) async fn issue_in(
             locale,
             signed_by: signed_by.as_deref(),
             supersedes: None,
+            annex: input.attached.map(|a| a.document_id.as_str()),
         },
         at,
     )

@@ -3,7 +3,7 @@
 //! every change one transaction with its line in the application's history.
 
 use super::content::Content;
-use super::{make, ResultDocument, ResultStatus, Verification};
+use super::{make, Annex, ResultDocument, ResultStatus, Verification};
 use crate::documents::{Document, DocumentKind};
 use crate::model::{Application, ApplicationError};
 use crate::service::{Applications, MAX_COMMENT};
@@ -53,6 +53,8 @@ pub(super) struct NewResult<'a> {
     pub locale: Locale,
     pub signed_by: Option<&'a str>,
     pub supersedes: Option<&'a DocumentNumber>,
+    /// The officer's file it carries (`documents`, kind `annex`).
+    pub annex: Option<&'a str>,
 }
 
 pub(super) async fn insert_in(
@@ -61,8 +63,8 @@ pub(super) async fn insert_in(
     at: &Timestamp,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "INSERT INTO result_documents (number, application_id, document_id, holder_pinfl, holder_name, agency_code, service_code, title, content, locale, sha256, signed_by, issued_at, status, supersedes)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'valid', $14)",
+        "INSERT INTO result_documents (number, application_id, document_id, holder_pinfl, holder_name, agency_code, service_code, title, content, locale, sha256, signed_by, issued_at, status, supersedes, annex_document_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'valid', $14, $15)",
     )
     .bind(r.number.as_str())
     .bind(&r.app.id)
@@ -78,6 +80,7 @@ pub(super) async fn insert_in(
     .bind(r.signed_by)
     .bind(format_timestamp(at))
     .bind(r.supersedes.map(DocumentNumber::as_str))
+    .bind(r.annex)
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -306,68 +309,105 @@ impl Applications {
             .ok_or(ApplicationError::NotFound)?;
         let at = now();
         let new_number = DocumentNumber::generate();
-        // The replacement's file, made before the transaction.
-        let (bytes, file_name, content, signed_by) = match replacement {
-            Some(upload) => {
+        // What the replacement says: the content as it was issued (a result issued before
+        // contents were kept says the service's standard text). The officer's PDF, if they
+        // give one, is carried inside it, as is the file the result carried before.
+        let (stored, kept_annex): (Option<String>, Option<String>) = sqlx::query_as(
+            "SELECT content, annex_document_id FROM result_documents WHERE number = $1",
+        )
+        .bind(number.as_str())
+        .fetch_one(&self.db.pool)
+        .await?;
+        let cat = self.catalogue.get().await;
+        let content: Content = match stored.and_then(|c| serde_json::from_str(&c).ok()) {
+            Some(c) => c,
+            None => {
+                let service = cat.service(&app.service_code).ok_or_else(|| {
+                    ApplicationError::ResultDocument("the service is no longer offered".into())
+                })?;
+                super::content::standard(&self.issuer.i18n, service, &app, &at)
+            }
+        };
+        let annex = match (replacement, kept_annex) {
+            (Some(upload), _) => {
                 upload
                     .check(&["application/pdf".to_owned()], REPLACEMENT_MAX_BYTES)
                     .map_err(ApplicationError::Upload)?;
-                let name = upload.clean_name();
-                (upload.bytes, name, None, None)
+                Some(Annex {
+                    document_id: String::new(),
+                    file_name: upload.clean_name(),
+                    media_type: "application/pdf".into(),
+                    bytes: upload.bytes,
+                })
             }
-            None => {
-                let stored: Option<String> =
-                    sqlx::query_scalar("SELECT content FROM result_documents WHERE number = $1")
-                        .bind(number.as_str())
-                        .fetch_one(&self.db.pool)
-                        .await?;
-                let content: Content = stored
-                    .and_then(|c| serde_json::from_str(&c).ok())
-                    .ok_or_else(|| {
-                        ApplicationError::ResultDocument(
-                            "an attached result is replaced by another file".into(),
-                        )
-                    })?;
-                let cat = self.catalogue.get().await;
-                let agency_name = cat
-                    .agency(&doc.agency_code)
-                    .map(|a| a.name.clone())
-                    .unwrap_or_else(|| {
-                        let c = doc.agency_code.clone();
-                        I18nText {
-                            uz: c.clone(),
-                            uz_cyrl: c.clone(),
-                            ru: c.clone(),
-                            en: c,
-                        }
-                    });
-                let made = make(
-                    &self.issuer,
-                    &content,
-                    (&doc.agency_code, &agency_name),
-                    &new_number,
-                    &at,
-                    doc.locale,
-                    &doc.reference,
-                )?;
-                (
-                    made.bytes,
-                    format!("{new_number}.pdf"),
-                    Some(content),
-                    made.signed_by,
+            (None, Some(id)) => {
+                let (file_name, media_type, bytes): (String, String, Vec<u8>) = sqlx::query_as(
+                    "SELECT file_name, media_type, content FROM documents WHERE id = $1",
                 )
+                .bind(&id)
+                .fetch_one(&self.db.pool)
+                .await?;
+                Some(Annex {
+                    document_id: id,
+                    file_name,
+                    media_type,
+                    bytes,
+                })
             }
+            (None, None) => None,
         };
+        let agency_name = cat
+            .agency(&doc.agency_code)
+            .map(|a| a.name.clone())
+            .unwrap_or_else(|| {
+                let c = doc.agency_code.clone();
+                I18nText {
+                    uz: c.clone(),
+                    uz_cyrl: c.clone(),
+                    ru: c.clone(),
+                    en: c,
+                }
+            });
+        let made = make(
+            &self.issuer,
+            &content,
+            (&doc.agency_code, &agency_name),
+            &new_number,
+            &at,
+            doc.locale,
+            &doc.reference,
+            annex.as_ref(),
+        )?;
         let mut tx = self.db.writer.begin().await?;
+        let annex_id = match &annex {
+            Some(a) if a.document_id.is_empty() => Some(
+                insert_document(
+                    &mut tx,
+                    &app.id,
+                    NewDocument {
+                        kind: DocumentKind::Annex,
+                        field: "",
+                        file_name: &a.file_name,
+                        media_type: &a.media_type,
+                        bytes: &a.bytes,
+                    },
+                    &at,
+                )
+                .await?
+                .id,
+            ),
+            Some(a) => Some(a.document_id.clone()),
+            None => None,
+        };
         let file = insert_document(
             &mut tx,
             &app.id,
             NewDocument {
                 kind: DocumentKind::Result,
                 field: "",
-                file_name: &file_name,
+                file_name: &format!("{new_number}.pdf"),
                 media_type: "application/pdf",
-                bytes: &bytes,
+                bytes: &made.bytes,
             },
             &at,
         )
@@ -380,10 +420,11 @@ impl Applications {
                 document: &file,
                 agency: &doc.agency_code,
                 title: &doc.title,
-                content: content.as_ref(),
+                content: Some(&content),
                 locale: doc.locale,
-                signed_by: signed_by.as_deref(),
+                signed_by: made.signed_by.as_deref(),
                 supersedes: Some(number),
+                annex: annex_id.as_deref(),
             },
             &at,
         )

@@ -210,10 +210,10 @@ pub(crate) fn document_from_row(r: &AnyRow) -> Result<Document, sqlx::Error> {
     Ok(Document {
         id: r.try_get("id")?,
         application_id: r.try_get("application_id")?,
-        kind: if kind == "result" {
-            DocumentKind::Result
-        } else {
-            DocumentKind::Upload
+        kind: match kind.as_str() {
+            "result" => DocumentKind::Result,
+            "annex" => DocumentKind::Annex,
+            _ => DocumentKind::Upload,
         },
         field: r.try_get("field")?,
         file_name: r.try_get("file_name")?,

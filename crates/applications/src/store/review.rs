@@ -316,7 +316,8 @@ impl ApplicationStore<'_> {
                 &mut tx,
                 &app.id,
                 NewDocument {
-                    kind: DocumentKind::Result,
+                    // Carried inside the result the issue step prints and signs.
+                    kind: DocumentKind::Annex,
                     field: "",
                     file_name: &file.file_name,
                     media_type: &file.media_type,

@@ -153,4 +153,9 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         // `yagona-notices`, escalations through the agency's inbox and the history.
         sql: "DROP TABLE notifications;",
     },
+    Migration {
+        version: 7,
+        name: "an officer's file carried inside the signed result",
+        sql: "ALTER TABLE result_documents ADD COLUMN annex_document_id TEXT REFERENCES documents (id);",
+    },
 ];
