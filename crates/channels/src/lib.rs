@@ -308,10 +308,60 @@ pub struct TelegramConfig {
     pub token: String,
     /// The bot's username, for the link people open to start it (`t.me/<bot>`).
     pub bot: String,
+    /// Where people's Telegram opens the bot: `https://t.me` (the stand-in's in the demo).
+    #[serde(default = "telegram_links")]
+    pub link_base: String,
+    /// Where Telegram sends the bot's updates — the node's `/notices/telegram/updates` at its
+    /// public address; the node registers it (`setWebhook`) when it starts. Without it people
+    /// cannot link a chat.
+    #[serde(default)]
+    pub webhook_url: Option<String>,
+    /// The secret Telegram sends back in `X-Telegram-Bot-Api-Secret-Token` with each update
+    /// (1–256 of A–Z, a–z, 0–9, `_`, `-`), so that nobody else can post updates.
+    #[serde(default)]
+    pub webhook_secret: Option<String>,
 }
 
 fn telegram_base() -> String {
     "https://api.telegram.org".into()
+}
+
+fn telegram_links() -> String {
+    "https://t.me".into()
+}
+
+impl TelegramConfig {
+    /// The link that opens the bot with a start token: `https://t.me/<bot>?start=<token>`.
+    pub fn start_link(&self, token: &str) -> String {
+        format!(
+            "{}/{}?start={token}",
+            self.link_base.trim_end_matches('/'),
+            self.bot
+        )
+    }
+
+    /// Whether people can link chats: the updates have an address and a secret.
+    pub fn links_chats(&self) -> bool {
+        self.webhook_url.is_some() && self.webhook_secret.is_some()
+    }
+}
+
+/// What a Telegram update sent to the webhook asks, when it is someone pressing *Start* on a
+/// start link in a private chat with the bot: (the chat id, the link's token).
+pub fn telegram_start(update: &Value) -> Option<(String, String)> {
+    let message = &update["message"];
+    if message["chat"]["type"].as_str() != Some("private") {
+        return None;
+    }
+    let chat = message["chat"]["id"].as_i64()?;
+    let text = message["text"].as_str()?;
+    let token = text.strip_prefix("/start ")?.trim();
+    let plausible = !token.is_empty()
+        && token.len() <= 64
+        && token
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+    plausible.then(|| (chat.to_string(), token.to_owned()))
 }
 
 impl std::fmt::Debug for TelegramConfig {
@@ -336,6 +386,39 @@ impl Telegram {
             http: http(),
         }
     }
+
+    fn method(&self, name: &str) -> String {
+        format!(
+            "{}/bot{}/{name}",
+            self.config.base_url.trim_end_matches('/'),
+            self.config.token
+        )
+    }
+
+    /// Registers the webhook (`setWebhook`), with its secret, for messages only. Does nothing
+    /// when none is configured.
+    pub async fn set_webhook(&self) -> Result<(), String> {
+        let (Some(url), Some(secret)) = (&self.config.webhook_url, &self.config.webhook_secret)
+        else {
+            return Ok(());
+        };
+        let answer = self
+            .http
+            .post(self.method("setWebhook"))
+            .json(&json!({"url": url, "secret_token": secret, "allowed_updates": ["message"]}))
+            .send()
+            .await
+            .map_err(|e| format!("Telegram setWebhook: {e}"))?;
+        let body: Value = answer.json().await.unwrap_or(Value::Null);
+        if body["ok"] == json!(true) {
+            Ok(())
+        } else {
+            Err(format!(
+                "Telegram setWebhook: {}",
+                body["description"].as_str().unwrap_or("refused")
+            ))
+        }
+    }
 }
 
 impl Sender for Telegram {
@@ -345,14 +428,9 @@ impl Sender for Telegram {
 
     fn send<'a>(&'a self, message: &'a Outgoing) -> BoxFuture<'a, Result<Sent, SendError>> {
         Box::pin(async move {
-            let url = format!(
-                "{}/bot{}/sendMessage",
-                self.config.base_url.trim_end_matches('/'),
-                self.config.token
-            );
             let answer = self
                 .http
-                .post(url)
+                .post(self.method("sendMessage"))
                 .json(&json!({"chat_id": message.address, "text": message.rendered.text}))
                 .send()
                 .await
@@ -413,7 +491,21 @@ impl ChannelsConfig {
 
 #[cfg(test)]
 mod tests {
-    use super::eskiz_receipt;
+    use super::{eskiz_receipt, telegram_start};
+
+    #[test]
+    fn only_a_start_with_a_token_in_a_private_chat_links_a_chat() {
+        let update = |chat_type: &str, text: &str| json!({"update_id": 1, "message": {"message_id": 5, "chat": {"id": 581234567, "type": chat_type}, "text": text}});
+        assert_eq!(
+            telegram_start(&update("private", "/start Ab_9-x")),
+            Some(("581234567".into(), "Ab_9-x".into()))
+        );
+        assert_eq!(telegram_start(&update("group", "/start Ab_9-x")), None);
+        assert_eq!(telegram_start(&update("private", "/start")), None);
+        assert_eq!(telegram_start(&update("private", "hello")), None);
+        assert_eq!(telegram_start(&update("private", "/start a b")), None);
+        assert_eq!(telegram_start(&json!({"edited_message": {}})), None);
+    }
     use serde_json::json;
 
     #[test]

@@ -8,6 +8,8 @@
 //! | `POST /eskiz/api/auth/login` | Eskiz's login: `email`, `password` → `{"data": {"token": …}}` |
 //! | `POST /eskiz/api/message/sms/send` | Eskiz's send (bearer token; `mobile_phone` 998 and nine digits, `message`, `from`, `callback_url`) → `{"id", "status": "waiting"}`; a moment later the delivery report goes to `callback_url` (`request_id`, `status` `DELIVRD`, `status_date`) |
 //! | `POST /telegram/bot{token}/sendMessage` | Telegram's `sendMessage` (`chat_id`, `text`); chat ids beginning with `-100999` play a person who blocked the bot (403) |
+//! | `POST /telegram/bot{token}/setWebhook` | Telegram's `setWebhook` (`url`, `secret_token`): where updates go |
+//! | `GET /telegram/t.me/{bot}?start=…` | what `t.me/<bot>?start=…` opens: the bot's chat with its *Start* button; pressing it (`POST`, with the chat id the person's Telegram has) sends the webhook the update Telegram would — `/start <token>` in a private chat, with the secret in `X-Telegram-Bot-Api-Secret-Token` — and comes back to the portal's `/account/notices` |
 //! | `GET /messages` | every SMS, Telegram message and e-mail sent so far, newest first (a page; `?format=json` for tests) |
 
 use axum::extract::{Form, Path, Query, State};
@@ -48,6 +50,9 @@ pub struct NoticeSandbox {
     config: NoticeSandboxConfig,
     token: String,
     sent: Mutex<Vec<Delivered>>,
+    /// The bot's webhook (`setWebhook`): the address and the secret.
+    webhook: Mutex<Option<(String, String)>>,
+    updates: std::sync::atomic::AtomicI64,
     http: reqwest::Client,
 }
 
@@ -69,6 +74,8 @@ impl NoticeSandbox {
             config,
             token: format!("eskiz.{}", uuid::Uuid::new_v4().simple()),
             sent: Mutex::default(),
+            webhook: Mutex::default(),
+            updates: std::sync::atomic::AtomicI64::new(0),
             http: reqwest::Client::new(),
         }
     }
@@ -118,6 +125,11 @@ pub fn routes(sandbox: Arc<NoticeSandbox>) -> Router {
         .route("/eskiz/api/auth/login", post(eskiz_login))
         .route("/eskiz/api/message/sms/send", post(eskiz_send))
         .route("/telegram/{bot}/sendMessage", post(telegram_send))
+        .route("/telegram/{bot}/setWebhook", post(telegram_set_webhook))
+        .route(
+            "/telegram/t.me/{bot}",
+            get(telegram_start_page).post(telegram_start),
+        )
         .route("/messages", get(messages))
         .with_state(sandbox)
 }
@@ -239,6 +251,119 @@ async fn telegram_send(
     });
     Json(json!({"ok": true, "result": {"message_id": n, "chat": {"id": chat}, "text": text}}))
         .into_response()
+}
+
+fn telegram_refused(status: StatusCode, description: &str) -> Response {
+    (
+        status,
+        Json(json!({"ok": false, "error_code": status.as_u16(), "description": description})),
+    )
+        .into_response()
+}
+
+async fn telegram_set_webhook(
+    State(s): State<Arc<NoticeSandbox>>,
+    Path(bot): Path<String>,
+    Json(body): Json<Value>,
+) -> Response {
+    if bot.strip_prefix("bot") != Some(s.config.telegram_token.as_str()) {
+        return telegram_refused(StatusCode::UNAUTHORIZED, "Unauthorized");
+    }
+    let Some(url) = body["url"].as_str().filter(|u| u.starts_with("http")) else {
+        return telegram_refused(
+            StatusCode::BAD_REQUEST,
+            "Bad Request: bad webhook: an HTTPS URL must be provided for webhook",
+        );
+    };
+    let secret = body["secret_token"].as_str().unwrap_or("");
+    if secret.len() > 256
+        || !secret
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+    {
+        return telegram_refused(
+            StatusCode::BAD_REQUEST,
+            "Bad Request: secret token contains unallowed characters",
+        );
+    }
+    if let Ok(mut w) = s.webhook.lock() {
+        *w = Some((url.to_owned(), secret.to_owned()));
+    }
+    Json(json!({"ok": true, "result": true, "description": "Webhook was set"})).into_response()
+}
+
+#[derive(Deserialize)]
+struct Start {
+    start: Option<String>,
+    chat: Option<String>,
+}
+
+/// What `t.me/<bot>?start=…` shows: the bot, and its Start button.
+async fn telegram_start_page(Path(bot): Path<String>, Query(q): Query<Start>) -> Response {
+    let start = q.start.unwrap_or_default();
+    Html(format!(
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>@{bot} — Telegram (sandbox)</title></head>\
+         <body><main><h1>@{bot}</h1><p>This page plays Telegram for the demo: the chat with the platform's bot, opened from the portal's link. Nothing leaves this machine.</p>\
+         <form method=\"post\"><input type=\"hidden\" name=\"start\" value=\"{start}\">\
+         <p><label for=\"chat\">Your Telegram chat id (Telegram knows it; you never type it)</label><br><input id=\"chat\" name=\"chat\" value=\"700100200\" inputmode=\"numeric\"></p>\
+         <p><button type=\"submit\">Start</button></p></form></main></body></html>",
+        bot = escape(&bot),
+        start = escape(&start),
+    ))
+    .into_response()
+}
+
+/// Start pressed: the update goes to the bot's webhook as Telegram would send it.
+async fn telegram_start(
+    State(s): State<Arc<NoticeSandbox>>,
+    Path(_bot): Path<String>,
+    Form(f): Form<Start>,
+) -> Response {
+    let Some((url, secret)) = s.webhook.lock().ok().and_then(|w| w.clone()) else {
+        return (
+            StatusCode::CONFLICT,
+            "The bot has no webhook yet (setWebhook).",
+        )
+            .into_response();
+    };
+    let Ok(chat) = f.chat.as_deref().unwrap_or("").trim().parse::<i64>() else {
+        return (StatusCode::BAD_REQUEST, "A chat id is digits.").into_response();
+    };
+    let n = s.updates.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+    let text = match f.start.as_deref().filter(|t| !t.is_empty()) {
+        Some(token) => format!("/start {token}"),
+        None => "/start".to_owned(),
+    };
+    let update = json!({
+        "update_id": n,
+        "message": {
+            "message_id": n,
+            "from": {"id": chat, "is_bot": false, "first_name": "Demo"},
+            "chat": {"id": chat, "type": "private", "first_name": "Demo"},
+            "date": chrono::Utc::now().timestamp(),
+            "text": text,
+        }
+    });
+    match s
+        .http
+        .post(&url)
+        .header("X-Telegram-Bot-Api-Secret-Token", &secret)
+        .json(&update)
+        .send()
+        .await
+    {
+        Ok(answer) if answer.status().is_success() => (
+            StatusCode::SEE_OTHER,
+            [(header::LOCATION, "/account/notices")],
+        )
+            .into_response(),
+        Ok(answer) => (
+            StatusCode::BAD_GATEWAY,
+            format!("The webhook answered {}", answer.status()),
+        )
+            .into_response(),
+        Err(e) => (StatusCode::BAD_GATEWAY, format!("The webhook: {e}")).into_response(),
+    }
 }
 
 #[derive(Deserialize)]

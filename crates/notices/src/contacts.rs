@@ -1,5 +1,6 @@
-//! How a person wants to hear: their e-mail addresses, phones and Telegram chats, each used
-//! only once confirmed by a one-time code sent to it; the channels they chose; their language.
+//! How a person wants to hear: their e-mail addresses and phones, each used only once
+//! confirmed by a one-time code sent to it, and their Telegram chats, linked by starting the
+//! platform's bot through a one-time link; the channels they chose; their language.
 //!
 //! A code is six digits, valid for ten minutes and five tries, kept only as a hash, and sent
 //! as an urgent notice (so at night too). Until a person chooses, every confirmed address is
@@ -17,6 +18,8 @@ const CODE_MINUTES: i64 = 10;
 const CODE_TRIES: i64 = 5;
 /// How many codes a person may ask for in an hour.
 const CODES_PER_HOUR: i64 = 5;
+/// How long a Telegram start link may be used.
+pub const LINK_MINUTES: i64 = 15;
 
 /// One of a person's addresses.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -55,6 +58,13 @@ pub fn normalize(channel: Channel, text: &str) -> Result<String, NoticeError> {
             }
         }
     }
+}
+
+fn link_hash(token: &str) -> String {
+    format!(
+        "{:x}",
+        Sha256::digest(format!("telegram-link\0{token}").as_bytes())
+    )
 }
 
 fn code_hash(pinfl: &Pinfl, channel: Channel, address: &str, code: &str) -> String {
@@ -277,6 +287,108 @@ impl Notices<'_> {
             .await?;
         tx.commit().await?;
         Ok(true)
+    }
+
+    /// Starts linking a Telegram chat: a one-time token for the bot's start link
+    /// (`t.me/<bot>?start=<token>`), valid for [`LINK_MINUTES`]. Telegram gives the bot the
+    /// chat only when the person presses *Start*, so the chat proves itself by bringing the
+    /// token back ([`Self::telegram_started`]): no chat number to type, no code to copy. A
+    /// person may ask for [`CODES_PER_HOUR`] links an hour; asking again ends the earlier ones.
+    pub async fn telegram_link(
+        &self,
+        pinfl: &Pinfl,
+        locale: Locale,
+    ) -> Result<String, NoticeError> {
+        use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        use base64::Engine;
+        use rand::RngCore;
+        let mut raw = [0u8; 24];
+        rand::thread_rng().fill_bytes(&mut raw);
+        // Telegram's start parameter: up to 64 of A–Z, a–z, 0–9, `_` and `-`.
+        let token = URL_SAFE_NO_PAD.encode(raw);
+        let now = yagona_core::now();
+        let mut tx = self.db.writer.begin().await?;
+        let recent: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM notice_links WHERE pinfl = $1 AND created_at > $2",
+        )
+        .bind(pinfl.as_str())
+        .bind(format_timestamp(&(now - chrono::Duration::hours(1))))
+        .fetch_one(&mut *tx)
+        .await?;
+        if recent >= CODES_PER_HOUR {
+            return Err(NoticeError::TooMany);
+        }
+        // An earlier link is spent by a new one (kept, expired, for the hourly count).
+        sqlx::query("UPDATE notice_links SET expires_at = created_at WHERE pinfl = $1")
+            .bind(pinfl.as_str())
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO notice_links (token_hash, pinfl, locale, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(link_hash(&token))
+        .bind(pinfl.as_str())
+        .bind(locale.tag())
+        .bind(format_timestamp(&now))
+        .bind(format_timestamp(&(now + chrono::Duration::minutes(LINK_MINUTES))))
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(token)
+    }
+
+    /// The bot was started with a link's token in this chat: the chat becomes the person's
+    /// confirmed Telegram address, and the bot says so in it, in one transaction. The token
+    /// is used up; a token unknown, used or expired links nothing (`None`).
+    pub async fn telegram_started(
+        &self,
+        token: &str,
+        chat: &str,
+    ) -> Result<Option<Pinfl>, NoticeError> {
+        let chat = normalize(Channel::Telegram, chat)?;
+        let now = yagona_core::now();
+        let at = format_timestamp(&now);
+        let mut tx = self.db.writer.begin().await?;
+        // The guarded update claims the token once, whichever node Telegram reaches.
+        let row: Option<(String, String)> = sqlx::query_as(
+            "UPDATE notice_links SET expires_at = created_at WHERE token_hash = $1 AND expires_at > $2 RETURNING pinfl, locale",
+        )
+        .bind(link_hash(token))
+        .bind(&at)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some((pinfl, locale)) = row else {
+            return Ok(None);
+        };
+        let pinfl = Pinfl::parse(&pinfl).map_err(|e| NoticeError::Invalid(e.to_string()))?;
+        sqlx::query(
+            "INSERT INTO notice_addresses (pinfl, channel, address, confirmed_at, created_at) VALUES ($1, 'telegram', $2, $3, $3)
+             ON CONFLICT (pinfl, channel, address) DO UPDATE SET confirmed_at = excluded.confirmed_at",
+        )
+        .bind(pinfl.as_str())
+        .bind(&chat)
+        .bind(&at)
+        .execute(&mut *tx)
+        .await?;
+        Notices::queue_in(
+            &mut tx,
+            &NewNotice {
+                subject_kind: "person",
+                subject_ref: pinfl.as_str().to_owned(),
+                event: crate::Event::Connected,
+                to: Recipient::Address {
+                    channel: Channel::Telegram,
+                    address: chat.clone(),
+                },
+                locale: Locale::parse(&locale).unwrap_or(Locale::Uz),
+                urgent: true,
+                params: Map::new(),
+                key: format!("connected:{}", link_hash(token)),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Some(pinfl))
     }
 
     /// Removes one of a person's addresses.

@@ -96,10 +96,12 @@ pub enum Event {
     AppealExtended,
     /// A one-time code confirming an address.
     Code,
+    /// A Telegram chat was linked to the person's account (the bot's first message).
+    Connected,
 }
 
 impl Event {
-    pub const ALL: [Event; 12] = [
+    pub const ALL: [Event; 13] = [
         Event::Received,
         Event::Returned,
         Event::PaymentDue,
@@ -112,6 +114,7 @@ impl Event {
         Event::AppealForwarded,
         Event::AppealExtended,
         Event::Code,
+        Event::Connected,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -128,6 +131,7 @@ impl Event {
             Event::AppealForwarded => "appeal-forwarded",
             Event::AppealExtended => "appeal-extended",
             Event::Code => "code",
+            Event::Connected => "connected",
         }
     }
 

@@ -4,7 +4,8 @@
 //! setting `lease_owner` and `lease_until` in a guarded update, so each is sent by one node.
 //! `notice_addresses` are a person's e-mail addresses, phones and Telegram chats (confirmed
 //! once `confirmed_at` is set), `notice_preferences` the channels and language they chose, and
-//! `notice_codes` the one-time codes that confirm an address (kept as hashes).
+//! `notice_codes` the one-time codes that confirm an address (kept as hashes);
+//! `notice_links` the one-time tokens of Telegram start links (kept as hashes).
 
 use yagona_db::Migration;
 
@@ -61,8 +62,22 @@ CREATE TABLE notice_codes (
 ";
 
 /// The notices component's migrations, for `Db::migrate(\"notices\", MIGRATIONS)`.
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "notices, addresses and preferences",
-    sql: SCHEMA,
-}];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "notices, addresses and preferences",
+        sql: SCHEMA,
+    },
+    Migration {
+        version: 2,
+        name: "Telegram chats linked through the bot's start link",
+        sql: "CREATE TABLE notice_links (
+                  token_hash TEXT PRIMARY KEY,
+                  pinfl TEXT NOT NULL,
+                  locale TEXT NOT NULL,
+                  created_at TEXT NOT NULL,
+                  expires_at TEXT NOT NULL
+              );
+              CREATE INDEX notice_links_by_person ON notice_links (pinfl, created_at);",
+    },
+];

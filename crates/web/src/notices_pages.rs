@@ -72,9 +72,16 @@ async fn view(
         .iter()
         .map(|x| json!({"tag": x.tag(), "label": language_name(*x), "chosen": prefs.locale == Some(*x)}))
         .collect();
+    // Addresses are typed for e-mail and SMS only: a Telegram chat is linked through the bot.
+    let typed: Vec<&Value> = channels
+        .iter()
+        .filter(|c| c["id"] != Channel::Telegram.as_str())
+        .collect();
     Ok(json!({
         "addresses": addresses,
         "channels": channels,
+        "typed_channels": typed,
+        "telegram": state.config.telegram.as_ref().map(|t| json!({"bot": format!("@{}", t.bot)})),
         "languages": languages,
         "errors": errors,
         "entered": entered,
@@ -138,9 +145,10 @@ fn error(state: &Pages, l: Locale, field: &str, key: &str) -> Value {
     json!({"field": field, "href": format!("#{field}"), "message": state.i18n.t(l, key, None)})
 }
 
-/// `POST /account/notices` — `action` = `add` (`channel`, `address`: a code is sent to it),
-/// `confirm` (`channel`, `address`, `code`), `remove` (`channel`, `address`) or `choose`
-/// (`channels`, `locale`).
+/// `POST /account/notices` — `action` = `add` (`channel` e-mail or SMS, `address`: a code is
+/// sent to it), `confirm` (`channel`, `address`, `code`), `telegram` (a one-time link to the
+/// bot, shown on the page — never in an address, since whoever starts the bot with it links
+/// their chat), `remove` (`channel`, `address`) or `choose` (`channels`, `locale`).
 pub async fn change(State(state): State<Arc<Pages>>, ctx: Ctx, form: VerifiedForm) -> Response {
     let Some(pinfl) = citizen(&ctx) else {
         return sign_in_redirect(&ctx);
@@ -176,8 +184,54 @@ pub async fn change(State(state): State<Arc<Pages>>, ctx: Ctx, form: VerifiedFor
         }
     };
     let done = match form.get("action").unwrap_or("") {
+        "telegram" => {
+            let Some(bot) = state.config.telegram.as_ref() else {
+                return back(None, false);
+            };
+            let token = match notices.telegram_link(&pinfl, l).await {
+                Ok(token) => token,
+                Err(NoticeError::TooMany) => {
+                    return refused(
+                        vec![error(&state, l, "telegram", "notices-error-too-many")],
+                        Value::Null,
+                        None,
+                    )
+                    .await;
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "Telegram link");
+                    return error_page(&state, &ctx, PageError::Internal);
+                }
+            };
+            let link = format!(
+                "{}/{}?start={token}",
+                bot.link_base.trim_end_matches('/'),
+                bot.bot
+            );
+            return match view(&state, &ctx, &pinfl, Vec::new(), Value::Null, None, false).await {
+                Ok(mut data) => {
+                    data["telegram_link"] = link.into();
+                    let mut page = page_with_status(
+                        &state,
+                        &ctx,
+                        StatusCode::OK,
+                        "account_notices.html",
+                        data,
+                    );
+                    page.headers_mut().insert(
+                        axum::http::header::CACHE_CONTROL,
+                        axum::http::HeaderValue::from_static("no-store"),
+                    );
+                    page
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "notice preferences");
+                    error_page(&state, &ctx, PageError::Internal)
+                }
+            };
+        }
         "add" => {
-            let Some(channel) = channel else {
+            let Some(channel) = channel.filter(|c| *c != Channel::Telegram) else {
                 return refused(
                     vec![error(&state, l, "channel", "notices-error-channel")],
                     json!({"address": address}),
@@ -190,8 +244,7 @@ pub async fn change(State(state): State<Arc<Pages>>, ctx: Ctx, form: VerifiedFor
                 Err(NoticeError::Invalid(_)) => {
                     let key = match channel {
                         Channel::Email => "notices-error-email",
-                        Channel::Sms => "notices-error-phone",
-                        Channel::Telegram => "notices-error-telegram",
+                        _ => "notices-error-phone",
                     };
                     return refused(
                         vec![error(&state, l, "address", key)],

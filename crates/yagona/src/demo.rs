@@ -372,6 +372,7 @@ pub const DEMO_ESKIZ_EMAIL: &str = "xabar@demo.yagona.uz";
 pub const DEMO_ESKIZ_PASSWORD: &str = "demo-eskiz-parol";
 pub const DEMO_TELEGRAM_TOKEN: &str = "7012345678:AAdemo-yagona-bot";
 const DEMO_RECEIPT_SECRET: &str = "demo-receipts";
+const DEMO_TELEGRAM_SECRET: &str = "demo-telegram-updates";
 
 /// The demo's channels: SMS through the Eskiz stand-in and Telegram through the Bot API
 /// stand-in, both under `/sandbox` on this node (`internal`), with the gateway's delivery
@@ -404,6 +405,10 @@ pub fn demo_notices(
             base_url: format!("{internal}/sandbox/telegram"),
             token: DEMO_TELEGRAM_TOKEN.into(),
             bot: "YagonaDemoBot".into(),
+            // The stand-in's "t.me" page plays a person's Telegram pressing Start.
+            link_base: format!("{internal}/sandbox/telegram/t.me"),
+            webhook_url: Some(format!("{internal}/notices/telegram/updates")),
+            webhook_secret: Some(DEMO_TELEGRAM_SECRET.into()),
         }),
         receipt_secret: Some(DEMO_RECEIPT_SECRET.into()),
     };

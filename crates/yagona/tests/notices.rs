@@ -585,6 +585,140 @@ async fn email_goes_to_a_real_smtp_server() {
     assert_eq!(sent[0].status, Status::Sent);
 }
 
+async fn a_citizen_links_telegram_by_pressing_start_and_the_link_works_once(app: TestApp) {
+    let telegram = app.node.config.channels.telegram.clone().unwrap();
+    // The node tells Telegram (here its stand-in) where the bot's updates go.
+    yagona_channels::Telegram::new(telegram.clone())
+        .set_webhook()
+        .await
+        .expect("setWebhook");
+    let pinfl = yagona_core::Pinfl::parse(DILNOZA).unwrap();
+    let notices = Notices::new(&app.db);
+    let mut b = app.signed_in(DILNOZA).await;
+    let page = b.get("/account/notices").await;
+    assert!(page.contains("Connect Telegram"), "{}", page.body);
+    // Nobody types a chat id: Telegram is not among the addresses one types.
+    assert!(
+        !page.body.contains("id=\"channel-telegram\""),
+        "{}",
+        page.body
+    );
+    let shown = b
+        .submit(
+            "/account/notices",
+            "/account/notices",
+            &[("action", "telegram")],
+        )
+        .await;
+    assert_eq!(shown.status, reqwest::StatusCode::OK, "{}", shown.body);
+    let text = shown.text();
+    let link = text
+        .split("id=\"telegram-link\" href=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("the link to the bot")
+        .to_owned();
+    let prefix = format!("{}/sandbox/telegram/t.me/YagonaDemoBot?start=", app.address);
+    let token = link.strip_prefix(&prefix).expect(&link).to_owned();
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let update = |chat: i64, chat_type: &str, text: &str| {
+        json!({"update_id": 9, "message": {"message_id": 9, "date": 0,
+               "chat": {"id": chat, "type": chat_type}, "text": text}})
+    };
+    // Updates without the webhook's secret are refused and link nothing.
+    let forged = http
+        .post(format!("{}/notices/telegram/updates", app.address))
+        .header("X-Telegram-Bot-Api-Secret-Token", "guess")
+        .json(&update(666, "private", &format!("/start {token}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), reqwest::StatusCode::UNAUTHORIZED);
+    assert!(notices
+        .preferences(&pinfl)
+        .await
+        .unwrap()
+        .addresses
+        .is_empty());
+    // The person opens the link in Telegram and presses Start.
+    let page = http.get(&link).send().await.unwrap();
+    assert_eq!(page.status(), reqwest::StatusCode::OK);
+    let start = |chat: &'static str| {
+        http.post(&link)
+            .form(&[("start", token.as_str()), ("chat", chat)])
+            .send()
+    };
+    let started = start("700100200").await.unwrap();
+    assert_eq!(started.status(), reqwest::StatusCode::SEE_OTHER);
+    let prefs = notices.preferences(&pinfl).await.unwrap();
+    assert_eq!(prefs.addresses.len(), 1, "{prefs:?}");
+    assert_eq!(prefs.addresses[0].channel, Channel::Telegram);
+    assert_eq!(prefs.addresses[0].address, "700100200");
+    assert!(prefs.addresses[0].confirmed);
+    let page = b.get("/account/notices").await;
+    assert!(page.contains("700100200"), "{}", page.body);
+    // The bot says so in the chat.
+    drain(&app, daytime()).await;
+    let said: Vec<_> = sandbox(&app)
+        .sent()
+        .into_iter()
+        .filter(|d| d.channel == "telegram" && d.to == "700100200")
+        .collect();
+    assert_eq!(said.len(), 1, "{said:?}");
+    assert!(said[0].text.contains("Yagona"), "{said:?}");
+    // The link works once: someone else starting the bot with it links nothing.
+    assert_eq!(
+        start("700999888").await.unwrap().status(),
+        reqwest::StatusCode::SEE_OTHER
+    );
+    let prefs = notices.preferences(&pinfl).await.unwrap();
+    assert_eq!(prefs.addresses.len(), 1, "{prefs:?}");
+    // A new link ends the one before; a group chat never links.
+    let second = notices
+        .telegram_link(&pinfl, yagona_core::Locale::Ru)
+        .await
+        .unwrap();
+    let third = notices
+        .telegram_link(&pinfl, yagona_core::Locale::Ru)
+        .await
+        .unwrap();
+    assert_eq!(
+        notices
+            .telegram_started(&second, "700555444")
+            .await
+            .unwrap(),
+        None
+    );
+    let secret = telegram.webhook_secret.clone().unwrap();
+    let group = http
+        .post(format!("{}/notices/telegram/updates", app.address))
+        .header("X-Telegram-Bot-Api-Secret-Token", &secret)
+        .json(&update(-100123, "group", &format!("/start {third}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(group.status(), reqwest::StatusCode::OK);
+    assert_eq!(
+        notices.preferences(&pinfl).await.unwrap().addresses.len(),
+        1
+    );
+    assert_eq!(
+        notices.telegram_started(&third, "700555444").await.unwrap(),
+        Some(pinfl.clone())
+    );
+    // Asking for links to flood someone is limited like codes are.
+    for _ in 0..2 {
+        let _ = notices.telegram_link(&pinfl, yagona_core::Locale::Ru).await;
+    }
+    assert!(matches!(
+        notices.telegram_link(&pinfl, yagona_core::Locale::Ru).await,
+        Err(yagona_notices::NoticeError::TooMany)
+    ));
+}
+
 on_both_databases!(
     a_citizen_hears_of_the_fee_by_sms_and_email_and_the_sms_is_delivered,
     sms_wait_for_the_morning_unless_urgent,
@@ -592,5 +726,6 @@ on_both_databases!(
     a_gateway_that_is_down_is_tried_with_back_off_then_given_up,
     a_citizen_adds_a_phone_confirms_it_with_the_sms_code_and_sees_what_was_sent,
     telegram_delivers_and_a_blocked_bot_is_given_up_at_once,
+    a_citizen_links_telegram_by_pressing_start_and_the_link_works_once,
     a_phone_in_appeal_gets_its_tracking_number_by_sms_and_its_page_says_it_arrived,
 );
