@@ -1,8 +1,8 @@
 //! The single contact point's figures as JSON: `GET /api/v1/appeals/figures`.
 
-use crate::problem::{internal, problem};
+use crate::problem::{internal, problem, Params};
 use crate::Api;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -24,6 +24,7 @@ pub(crate) struct FiguresApi;
 
 /// The period of the figures: dates in Tashkent, both included; default the last 30 days.
 #[derive(Deserialize, Default, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PeriodQuery {
     /// First day, `YYYY-MM-DD`.
     #[serde(default)]
@@ -81,7 +82,7 @@ impl From<FiguresRow> for FiguresRowOut {
 #[utoipa::path(get, path = "/api/v1/appeals/figures", params(PeriodQuery),
     responses((status = 200, body = FiguresOut), (status = 400, body = Problem, content_type = "application/problem+json", description = "A malformed or backwards period")),
     tag = "appeals")]
-async fn figures(State(api): State<Arc<Api>>, Query(q): Query<PeriodQuery>) -> Response {
+async fn figures(State(api): State<Arc<Api>>, Params(q): Params<PeriodQuery>) -> Response {
     let today = tashkent_date(&now());
     let Some(period) = Period::parse(&q.from, &q.to, today) else {
         return problem(

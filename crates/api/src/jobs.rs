@@ -224,7 +224,9 @@ fn five_minutes() -> u64 {
 
 #[utoipa::path(post, path = "/api/v1/jobs/activate", request_body = Activate, tag = "jobs",
     responses((status = 200, description = "The jobs taken, each locked to this worker for timeoutMs: {\"jobs\": [{key, type, processInstanceKey, elementId, businessKey, retries, variables, customHeaders}]}"),
-        (status = 401, body = yagona_core::Problem, content_type = "application/problem+json"), (status = 403, body = yagona_core::Problem, content_type = "application/problem+json")),
+        (status = 400, body = yagona_core::Problem, content_type = "application/problem+json", description = "The body is not valid JSON for this call"),
+        (status = 401, body = yagona_core::Problem, content_type = "application/problem+json", description = "No valid worker token"),
+        (status = 403, body = yagona_core::Problem, content_type = "application/problem+json", description = "Not granted to this worker")),
     security(("worker_token" = [])))]
 async fn activate(
     State(state): State<Arc<Api>>,
@@ -326,7 +328,13 @@ pub(crate) struct Publish {
 /// starts a process with a matching message start event. The worker must be granted
 /// `message:NAME` (or `*`).
 #[utoipa::path(post, path = "/api/v1/messages", request_body = Publish, tag = "jobs",
-    responses((status = 200, description = "{\"outcome\": \"delivered\" | \"started\" | \"already-running\", \"processInstance\": id}, or {\"outcome\": \"buffered\", \"messageKey\": id} when nobody waits yet and timeToLive keeps it"), (status = 404, body = yagona_core::Problem, content_type = "application/problem+json")),
+    responses((status = 200, description = "{\"outcome\": \"delivered\" | \"started\" | \"already-running\", \"processInstance\": id}, or {\"outcome\": \"buffered\", \"messageKey\": id} when nobody waits yet and timeToLive keeps it"),
+        (status = 400, body = yagona_core::Problem, content_type = "application/problem+json", description = "The body is not valid JSON for this call"),
+        (status = 401, body = yagona_core::Problem, content_type = "application/problem+json", description = "No valid worker token"),
+        (status = 403, body = yagona_core::Problem, content_type = "application/problem+json", description = "Not granted to this worker"),
+        (status = 404, body = yagona_core::Problem, content_type = "application/problem+json", description = "No such job, instance or message subscription"),
+        (status = 409, body = yagona_core::Problem, content_type = "application/problem+json", description = "Locked by another worker, or changed meanwhile"),
+        (status = 422, body = yagona_core::Problem, content_type = "application/problem+json", description = "The process cannot go on with this result; an incident is recorded")),
     security(("worker_token" = [])))]
 async fn publish(
     State(state): State<Arc<Api>>,
@@ -386,7 +394,13 @@ pub(crate) struct Complete {
 }
 
 #[utoipa::path(post, path = "/api/v1/jobs/{key}/complete", request_body = Complete, tag = "jobs", params(("key" = String, Path, description = "INSTANCE:WAIT as activate gave it")),
-    responses((status = 204, description = "Done; the process went on"), (status = 409, body = yagona_core::Problem, content_type = "application/problem+json"), (status = 404, body = yagona_core::Problem, content_type = "application/problem+json")),
+    responses((status = 204, description = "Done; the process went on"),
+        (status = 400, body = yagona_core::Problem, content_type = "application/problem+json", description = "The body is not valid JSON for this call"),
+        (status = 401, body = yagona_core::Problem, content_type = "application/problem+json", description = "No valid worker token"),
+        (status = 403, body = yagona_core::Problem, content_type = "application/problem+json", description = "Not granted to this worker"),
+        (status = 404, body = yagona_core::Problem, content_type = "application/problem+json", description = "No such job, instance or message subscription"),
+        (status = 409, body = yagona_core::Problem, content_type = "application/problem+json", description = "Locked by another worker, or changed meanwhile"),
+        (status = 422, body = yagona_core::Problem, content_type = "application/problem+json", description = "The process cannot go on with this result; an incident is recorded")),
     security(("worker_token" = [])))]
 async fn complete(
     State(state): State<Arc<Api>>,
@@ -418,7 +432,13 @@ pub(crate) struct Fail {
 }
 
 #[utoipa::path(post, path = "/api/v1/jobs/{key}/fail", request_body = Fail, tag = "jobs", params(("key" = String, Path, description = "INSTANCE:WAIT as activate gave it")),
-    responses((status = 200, description = "{\"retries\": n}: offered again after the back-off while retries are left; an incident at zero")),
+    responses((status = 200, description = "{\"retries\": n}: offered again after the back-off while retries are left; an incident at zero"),
+        (status = 400, body = yagona_core::Problem, content_type = "application/problem+json", description = "The body is not valid JSON for this call"),
+        (status = 401, body = yagona_core::Problem, content_type = "application/problem+json", description = "No valid worker token"),
+        (status = 403, body = yagona_core::Problem, content_type = "application/problem+json", description = "Not granted to this worker"),
+        (status = 404, body = yagona_core::Problem, content_type = "application/problem+json", description = "No such job, instance or message subscription"),
+        (status = 409, body = yagona_core::Problem, content_type = "application/problem+json", description = "Locked by another worker, or changed meanwhile"),
+        (status = 422, body = yagona_core::Problem, content_type = "application/problem+json", description = "The process cannot go on with this result; an incident is recorded")),
     security(("worker_token" = [])))]
 async fn fail(
     State(state): State<Arc<Api>>,
@@ -456,7 +476,13 @@ pub(crate) struct ThrowError {
 }
 
 #[utoipa::path(post, path = "/api/v1/jobs/{key}/throw-error", request_body = ThrowError, tag = "jobs", params(("key" = String, Path, description = "INSTANCE:WAIT as activate gave it")),
-    responses((status = 204, description = "Caught where the model says"), (status = 422, body = yagona_core::Problem, content_type = "application/problem+json")),
+    responses((status = 204, description = "Caught where the model says"),
+        (status = 400, body = yagona_core::Problem, content_type = "application/problem+json", description = "The body is not valid JSON for this call"),
+        (status = 401, body = yagona_core::Problem, content_type = "application/problem+json", description = "No valid worker token"),
+        (status = 403, body = yagona_core::Problem, content_type = "application/problem+json", description = "Not granted to this worker"),
+        (status = 404, body = yagona_core::Problem, content_type = "application/problem+json", description = "No such job, instance or message subscription"),
+        (status = 409, body = yagona_core::Problem, content_type = "application/problem+json", description = "Locked by another worker, or changed meanwhile"),
+        (status = 422, body = yagona_core::Problem, content_type = "application/problem+json", description = "The process cannot go on with this result; an incident is recorded")),
     security(("worker_token" = [])))]
 async fn throw_error(
     State(state): State<Arc<Api>>,
@@ -493,9 +519,11 @@ pub(crate) struct Broadcast {
 /// triggered, by the background loop. The worker must be granted `signal:NAME` (or `*`).
 #[utoipa::path(post, path = "/api/v1/signals", request_body = Broadcast, tag = "jobs",
     responses((status = 200, description = "{\"signalKey\": id}: broadcast"),
-              (status = 400, body = yagona_core::Problem, content_type = "application/problem+json"),
-              (status = 401, body = yagona_core::Problem, content_type = "application/problem+json"),
-              (status = 403, body = yagona_core::Problem, content_type = "application/problem+json")),
+        (status = 400, body = yagona_core::Problem, content_type = "application/problem+json", description = "The body is not valid JSON for this call"),
+        (status = 401, body = yagona_core::Problem, content_type = "application/problem+json", description = "No valid worker token"),
+        (status = 403, body = yagona_core::Problem, content_type = "application/problem+json", description = "Not granted to this worker"),
+        (status = 409, body = yagona_core::Problem, content_type = "application/problem+json", description = "Locked by another worker, or changed meanwhile"),
+        (status = 422, body = yagona_core::Problem, content_type = "application/problem+json", description = "The process cannot go on with this result; an incident is recorded")),
     security(("worker_token" = [])))]
 async fn broadcast(
     State(state): State<Arc<Api>>,
@@ -548,10 +576,12 @@ pub(crate) struct AdHocActivation {
     params(("instance" = String, Path, description = "the process instance"),
            ("ad_hoc" = String, Path, description = "the ad-hoc sub-process's element id")),
     responses((status = 204, description = "the elements started"),
-              (status = 400, body = yagona_core::Problem, content_type = "application/problem+json"),
-              (status = 401, body = yagona_core::Problem, content_type = "application/problem+json"),
-              (status = 403, body = yagona_core::Problem, content_type = "application/problem+json"),
-              (status = 404, body = yagona_core::Problem, content_type = "application/problem+json")),
+        (status = 400, body = yagona_core::Problem, content_type = "application/problem+json", description = "The body is not valid JSON for this call"),
+        (status = 401, body = yagona_core::Problem, content_type = "application/problem+json", description = "No valid worker token"),
+        (status = 403, body = yagona_core::Problem, content_type = "application/problem+json", description = "Not granted to this worker"),
+        (status = 404, body = yagona_core::Problem, content_type = "application/problem+json", description = "No such job, instance or message subscription"),
+        (status = 409, body = yagona_core::Problem, content_type = "application/problem+json", description = "Locked by another worker, or changed meanwhile"),
+        (status = 422, body = yagona_core::Problem, content_type = "application/problem+json", description = "The process cannot go on with this result; an incident is recorded")),
     security(("worker_token" = [])))]
 async fn activate_ad_hoc(
     State(state): State<Arc<Api>>,

@@ -39,6 +39,46 @@ pub struct Api {
     pub db: Db,
     pub catalogue: CatalogueCache,
     pub applications: Arc<Applications>,
+    /// How this node's own gateway vouches for the calling systems of GovStack calls.
+    pub mediator: Mediator,
+}
+
+/// GovStack's Information Mediator is this node's own exchange gateway: it authenticates the
+/// calling system (client token or mutual TLS) and passes the call on. A GovStack service
+/// believes the `Information-Mediator-Client` header only when the call carries the node's
+/// secret in [`Mediator::HEADER`] — which only the gateway adds, and which it removes (with every
+/// `x-yagona-*` header) from what callers send. Anyone else's header is a claim, not an identity.
+#[derive(Clone)]
+pub struct Mediator {
+    secret: String,
+}
+
+impl Mediator {
+    /// The header the gateway puts its node's secret in.
+    pub const HEADER: &'static str = "x-yagona-mediator";
+
+    /// A fresh secret, made when a node starts (each node's gateway calls its own services).
+    pub fn random() -> Mediator {
+        use rand::RngCore;
+        let mut bytes = [0u8; 32];
+        rand::rngs::OsRng.fill_bytes(&mut bytes);
+        Mediator {
+            secret: bytes.iter().map(|b| format!("{b:02x}")).collect(),
+        }
+    }
+
+    /// What the gateway sends in [`Mediator::HEADER`].
+    pub fn secret(&self) -> &str {
+        &self.secret
+    }
+
+    /// Whether the call came through the gateway (compared in constant time).
+    pub fn vouches_for(&self, headers: &axum::http::HeaderMap) -> bool {
+        use subtle::ConstantTimeEq;
+        headers
+            .get(Self::HEADER)
+            .is_some_and(|v| bool::from(v.as_bytes().ct_eq(self.secret.as_bytes())))
+    }
 }
 
 /// The JSON API, the job worker API, GovStack Registration and the OpenAPI document.
@@ -65,7 +105,7 @@ pub fn open311_routes(api: Arc<Api>) -> Router {
     tags((name = "catalogue", description = "Services, life events and agencies"), (name = "applications", description = "The signed-in citizen's applications"),
         (name = "appeals", description = "The single contact point's figures (appeals are filed through the portal and Open311 at /open311/v2/)"),
         (name = "jobs", description = "Agency systems working service tasks and publishing messages (as Zeebe's job workers), with a token from `yagona worker create`"),
-        (name = "govstack-registration", description = "GovStack Registration Building Block 0.1.1 (and its statistics 1.0.0), over the same applications and tasks as the portal; every call names its system in Information-Mediator-Client"),
+        (name = "govstack-registration", description = "GovStack Registration Building Block 0.1.1 (and its statistics 1.0.0), over the same applications and tasks as the portal; where the specification declares `Information-Mediator-Client`, the call names its system there, and comes through the node's Information Mediator or from someone signed in"),
         (name = "open311", description = "Open311 GeoReport v2: service requests to the single contact point, JSON or XML (`.json`/`.xml`), with an API key from `yagona open311 client`"))
 )]
 struct ApiDoc;

@@ -29,3 +29,30 @@ pub fn internal(e: impl std::fmt::Display) -> Response {
     tracing::error!(error = %e, "API call failed");
     respond(Problem::internal())
 }
+
+/// A request's query parameters, or a problem document naming what is wrong with them (axum's
+/// own `Query` answers a malformed query with plain text).
+pub struct Params<T>(pub T);
+
+impl<T, S> axum::extract::FromRequestParts<S> for Params<T>
+where
+    T: serde::de::DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _: &S,
+    ) -> Result<Self, Response> {
+        let query = parts.uri.query().unwrap_or_default();
+        serde_urlencoded::from_str(query).map(Params).map_err(|e| {
+            problem(
+                StatusCode::BAD_REQUEST,
+                "invalid-query",
+                "Invalid query parameters",
+                Some(e.to_string()),
+            )
+        })
+    }
+}

@@ -330,19 +330,19 @@ pub async fn api_reference(State(state): State<Arc<Pages>>, ctx: Ctx) -> Respons
                         .and_then(Value::as_array)
                         .map(|ps| {
                             ps.iter()
-                                .map(|p| json!({"name": p.get("name"), "in": p.get("in"), "description": p.get("description").cloned().unwrap_or(Value::Null)}))
+                                .map(|p| json!({"name": p.get("name"), "in": p.get("in"), "description": markdown_of(p.get("description"))}))
                                 .collect()
                         })
                         .unwrap_or_default();
                     let responses: Vec<Value> = op
                         .get("responses")
                         .and_then(Value::as_object)
-                        .map(|rs| rs.iter().map(|(code, r)| json!({"code": code, "description": r.get("description")})).collect())
+                        .map(|rs| rs.iter().map(|(code, r)| json!({"code": code, "description": markdown_of(r.get("description"))})).collect())
                         .unwrap_or_default();
                     operations.push(json!({
                         "method": method.to_uppercase(), "path": path,
-                        "summary": op.get("summary").cloned().unwrap_or(Value::Null),
-                        "description": op.get("description").cloned().unwrap_or(Value::Null),
+                        "summary": markdown_of(op.get("summary")),
+                        "description": markdown_of(op.get("description")),
                         "params": params, "responses": responses,
                     }));
                 }
@@ -354,12 +354,101 @@ pub async fn api_reference(State(state): State<Arc<Pages>>, ctx: Ctx) -> Respons
         .and_then(Value::as_object)
         .map(|s| s.keys().cloned().collect())
         .unwrap_or_default();
+    // The document is written in English: on another language's page its prose says so
+    // (WCAG 2.1 3.1.2, language of parts), so that screen readers read it as English.
+    let prose_lang = (ctx.locale != yagona_core::Locale::En).then_some("en");
     page(
         &state,
         &ctx,
         "api_docs.html",
-        json!({"operations": operations, "schemas": schemas, "version": doc.pointer("/openapi")}),
+        json!({"operations": operations, "schemas": schemas, "version": doc.pointer("/openapi"), "prose_lang": prose_lang}),
     )
+}
+
+/// An OpenAPI description (CommonMark) as HTML for the API reference: the inline parts the
+/// platform's documents use — `code`, **strong**, *emphasis*, [links](…) to http(s) or this
+/// site — on text escaped first, so nothing in a description becomes markup of its own.
+fn markdown_of(text: Option<&Value>) -> Value {
+    let Some(text) = text
+        .and_then(Value::as_str)
+        .filter(|t| !t.trim().is_empty())
+    else {
+        return Value::Null;
+    };
+    json!(inline_markdown(text))
+}
+
+fn inline_markdown(text: &str) -> String {
+    fn escape(s: &str) -> String {
+        s.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+            .replace('"', "&quot;")
+            .replace('\'', "&#39;")
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    let mut rest = text;
+    while let Some(c) = rest.chars().next() {
+        let after = &rest[c.len_utf8()..];
+        // `code`: verbatim inside.
+        if c == '`' {
+            if let Some(end) = after.find('`') {
+                out.push_str(&format!("<code>{}</code>", escape(&after[..end])));
+                rest = &after[end + 1..];
+                continue;
+            }
+        }
+        // **strong** before *emphasis*.
+        if let Some(inner) = rest.strip_prefix("**") {
+            if let Some(end) = inner.find("**").filter(|&e| e > 0) {
+                out.push_str(&format!(
+                    "<strong>{}</strong>",
+                    inline_markdown(&inner[..end])
+                ));
+                rest = &inner[end + 2..];
+                continue;
+            }
+        }
+        if c == '*' && !after.starts_with(' ') {
+            if let Some(end) = after.find('*').filter(|&e| e > 0) {
+                out.push_str(&format!("<em>{}</em>", inline_markdown(&after[..end])));
+                rest = &after[end + 1..];
+                continue;
+            }
+        }
+        // [text](target), for http(s) and this site's own paths only.
+        if c == '[' {
+            if let Some((label, tail)) = after.split_once("](") {
+                if let Some((target, tail)) = tail.split_once(')') {
+                    let safe = target.starts_with("https://")
+                        || target.starts_with("http://")
+                        || (target.starts_with('/') && !target.starts_with("//"));
+                    if safe && !label.contains('[') {
+                        out.push_str(&format!(
+                            "<a class=\"govuk-link\" href=\"{}\">{}</a>",
+                            escape(target),
+                            inline_markdown(label)
+                        ));
+                        rest = tail;
+                        continue;
+                    }
+                }
+            }
+        }
+        if c == '\n' {
+            // A blank line is a new paragraph; a single line break is a space.
+            if after.starts_with('\n') {
+                out.push_str("</p><p class=\"govuk-body\">");
+                rest = after.trim_start_matches('\n');
+                continue;
+            }
+            out.push(' ');
+        } else {
+            out.push_str(&escape(&rest[..c.len_utf8()]));
+        }
+        rest = after;
+    }
+    out
 }
 
 const STATIC: &[(&str, &[u8])] = &[
@@ -402,4 +491,26 @@ pub async fn static_file(
 
 pub async fn favicon() -> Response {
     static_response("favicon.svg").unwrap_or_else(|| StatusCode::NOT_FOUND.into_response())
+}
+
+#[cfg(test)]
+mod api_reference_tests {
+    use super::inline_markdown;
+
+    #[test]
+    fn descriptions_render_their_markdown_and_nothing_else() {
+        assert_eq!(
+            inline_markdown("send `Authorization: Bearer <token>` as **issued** by *yagona*"),
+            "send <code>Authorization: Bearer &lt;token&gt;</code> as <strong>issued</strong> by <em>yagona</em>"
+        );
+        assert_eq!(
+            inline_markdown("[spec](https://example.org/a) and [bad](javascript:alert(1))"),
+            "<a class=\"govuk-link\" href=\"https://example.org/a\">spec</a> and [bad](javascript:alert(1))"
+        );
+        assert_eq!(inline_markdown("<script>"), "&lt;script&gt;");
+        assert_eq!(
+            inline_markdown("one\n\ntwo"),
+            "one</p><p class=\"govuk-body\">two"
+        );
+    }
 }

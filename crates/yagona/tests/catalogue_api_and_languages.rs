@@ -169,11 +169,77 @@ async fn the_api_serves_the_catalogue_and_problem_documents(app: TestApp) {
         "bearer"
     );
     assert!(spec["components"]["schemas"]["Activate"]["properties"]["type"].is_object());
+    // Query parameters are in the query, the path's in the path.
+    let param_in = |path: &str, name: &str| -> Value {
+        spec["paths"][path]["get"]["parameters"]
+            .as_array()
+            .and_then(|ps| ps.iter().find(|p| p["name"] == name))
+            .map(|p| p["in"].clone())
+            .unwrap_or(Value::Null)
+    };
+    assert_eq!(param_in("/api/v1/services", "q"), "query");
+    assert_eq!(param_in("/api/v1/services", "agency"), "query");
+    assert_eq!(param_in("/api/v1/appeals/figures", "from"), "query");
+    assert_eq!(param_in("/api/v1/services/{code}", "code"), "path");
+    assert_eq!(
+        param_in("/govstack/registration/tasks", "mainTaskId"),
+        "query"
+    );
+    assert_eq!(
+        param_in(
+            "/govstack/registration/data/statistics",
+            "Information-Mediator-Client"
+        ),
+        "header"
+    );
+    assert_eq!(
+        param_in(
+            "/govstack/registration/services",
+            "Information-Mediator-Client"
+        ),
+        Value::Null,
+        "the header is declared only where the building block declares it"
+    );
+    // Every status the job worker API answers with is described.
+    let statuses = |path: &str| -> Vec<String> {
+        spec["paths"][path]["post"]["responses"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .cloned()
+            .collect()
+    };
+    for code in ["400", "401", "404"] {
+        assert!(
+            statuses("/api/v1/jobs/{key}/complete").contains(&code.to_owned()),
+            "jobs: {code}"
+        );
+    }
+    for code in ["400", "403"] {
+        assert!(
+            statuses("/api/v1/messages").contains(&code.to_owned()),
+            "messages: {code}"
+        );
+    }
     let docs = b.get("/api/docs").await;
     assert_eq!(docs.status, StatusCode::OK);
     assert!(docs.contains("GET /api/v1/services/{code}"));
     assert!(docs.contains("POST /api/v1/jobs/activate"));
     assert!(docs.contains("POST /govstack/registration/tasks/{task}/complete"));
+    // Descriptions are rendered, not shown as Markdown source.
+    assert!(
+        docs.body.contains("<code>formData.data</code>"),
+        "{}",
+        docs.body
+    );
+    assert!(!docs.body.contains("`formData.data`"));
+    // On another language's page the English prose says it is English.
+    let uz = b.get("/api/docs?lang=uz").await;
+    assert!(uz.body.contains("<html lang=\"uz\""), "the page is Uzbek");
+    assert!(
+        uz.body.contains("lang=\"en\""),
+        "its English prose is marked"
+    );
 
     let service: Value =
         serde_json::from_str(&b.get("/api/v1/services/birth-registration").await.body).unwrap();

@@ -1,16 +1,18 @@
 //! Application files and their documents: filing, reading, correcting.
 
-use super::{body, ok, refusal, status_model, unauthorized, JsonBody};
-use crate::problem::{internal, not_found, problem};
+use super::{
+    body, ok, refusal, status_model, unauthorized, JsonBody, Mediated, MediatorParam, Paging,
+};
+use crate::problem::{internal, not_found, problem, respond, Params};
 use crate::{Api, Caller};
-use axum::extract::{Multipart, Path, Query, State};
+use axum::extract::{Multipart, Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 use std::sync::Arc;
 use yagona_applications::{Actor, Application, Filing, OfficerFilter, Status, Viewer};
-use yagona_core::{format_timestamp, Locale, ReferenceNumber};
+use yagona_core::{format_timestamp, FieldProblem, Locale, Problem, ReferenceNumber};
 use yagona_forms::{FormDefinition, Widget};
 use yagona_registry::Catalogue;
 
@@ -91,18 +93,25 @@ fn document_ids(form: &FormDefinition, data: Map<String, Value>) -> Map<String, 
 
 /// Files an application in one go: answers, documents uploaded before, submission.
 #[utoipa::path(post, path = "/govstack/registration/services/{service}/applications", tag = "govstack-registration",
-    params(("service" = String, Path, description = "The service's code")),
+    params(("service" = String, Path, description = "The service's code"), MediatorParam),
     request_body(content = Object, description = "{applicantId, formData: {eFormId, data}, documentUrls}: file fields hold the URL `POST documents` returned"),
     responses((status = 200, description = "The application file: {fileId, applicantId, registered, serviceId, status, applicationData}"),
+        (status = 400, body = yagona_core::Problem, content_type = "application/problem+json"),
+        (status = 415, body = yagona_core::Problem, content_type = "application/problem+json", description = "The body is not said to be JSON"),
         (status = 401, body = yagona_core::Problem, content_type = "application/problem+json"), (status = 403, body = yagona_core::Problem, content_type = "application/problem+json"),
+        (status = 404, body = yagona_core::Problem, content_type = "application/problem+json"),
         (status = 409, body = yagona_core::Problem, content_type = "application/problem+json", description = "The e-form has a newer version"),
         (status = 422, body = yagona_core::Problem, content_type = "application/problem+json", description = "Every field that does not satisfy the e-form")))]
 pub(super) async fn create_application(
     State(api): State<Arc<Api>>,
+    mediated: Mediated,
     caller: Caller,
     Path(service): Path<String>,
     payload: JsonBody<FileSubmit>,
 ) -> Response {
+    if let Err(r) = mediated.authenticated(&caller) {
+        return r;
+    }
     if caller.applicant().is_none() {
         return unauthorized("the applicant (a citizen)");
     }
@@ -154,12 +163,26 @@ pub(super) async fn create_application(
 #[utoipa::path(post, path = "/govstack/registration/documents", tag = "govstack-registration",
     request_body(content_type = "multipart/form-data", description = "the document as the field `file`"),
     responses((status = 200, description = "{code, type, message, url}: put url in a file field of formData.data"),
-        (status = 400, body = yagona_core::Problem, content_type = "application/problem+json"), (status = 401, body = yagona_core::Problem, content_type = "application/problem+json")))]
+        (status = 400, body = yagona_core::Problem, content_type = "application/problem+json"), (status = 401, body = yagona_core::Problem, content_type = "application/problem+json"),
+        (status = 403, body = yagona_core::Problem, content_type = "application/problem+json", description = "Sent from a page of another site"),
+        (status = 422, body = yagona_core::Problem, content_type = "application/problem+json", description = "The document cannot be accepted")))]
 pub(super) async fn upload_document(
     State(api): State<Arc<Api>>,
     caller: Caller,
+    headers: axum::http::HeaderMap,
     multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Response {
+    // The specification declares no Information-Mediator-Client here, and a form on another
+    // site can send a multipart body: a browser's word on where the request comes from keeps
+    // other sites out (the session cookie's SameSite=Lax already does for cross-site ones).
+    if super::from_another_site(&headers) {
+        return problem(
+            StatusCode::FORBIDDEN,
+            "cross-site",
+            "Requests from other sites are refused",
+            None,
+        );
+    }
     let Some(pinfl) = caller.user.as_ref().and_then(|u| u.citizen_pinfl()) else {
         return unauthorized("the applicant (a citizen)");
     };
@@ -209,50 +232,53 @@ pub(super) async fn upload_document(
 
 #[derive(Deserialize, Default, utoipa::IntoParams)]
 #[serde(rename_all = "camelCase")]
+#[into_params(parameter_in = Query, rename_all = "camelCase")]
 pub(super) struct ListQuery {
+    /// Only this service's application files.
     #[serde(default)]
-    pub service_id: Option<String>,
+    service_id: Option<String>,
+    /// Only this applicant's (PINFL).
     #[serde(default)]
-    pub applicant_id: Option<String>,
+    applicant_id: Option<String>,
+    /// The index of the first result.
     #[serde(default)]
-    pub file_id: Option<String>,
+    first_result: Option<usize>,
+    /// At most this many results (100 if not said, never more than 500).
     #[serde(default)]
-    pub assignee_id: Option<String>,
+    max_result: Option<usize>,
+    /// `id`, `created`, `name`, `nameCaseInsensitive` or another of the building block's
+    /// criteria (those it has no counterpart for keep the order).
     #[serde(default)]
-    pub first_result: Option<usize>,
-    #[serde(default)]
-    pub max_result: Option<usize>,
+    sort_by: Option<String>,
     /// `asc` (default) or `desc`.
     #[serde(default)]
-    pub sort_order: Option<String>,
+    sort_order: Option<String>,
 }
 
-impl ListQuery {
-    pub fn page<T>(&self, mut items: Vec<T>) -> Vec<T> {
-        if self
-            .sort_order
-            .as_deref()
-            .is_some_and(|o| o.eq_ignore_ascii_case("desc"))
-        {
-            items.reverse();
-        }
-        items
-            .into_iter()
-            .skip(self.first_result.unwrap_or(0))
-            .take(self.max_result.unwrap_or(100).min(500))
-            .collect()
-    }
-}
+/// How `sortBy` names an application file's fields.
+const FILE_ORDER: &[(&str, &str)] = &[
+    ("id", "fileId"),
+    ("created", "created"),
+    ("name", "serviceName"),
+    ("nameCaseInsensitive", "serviceName"),
+    ("assignee", "operatorName"),
+    ("instanceId", "fileId"),
+];
 
 /// A citizen's own application files, or an officer's agency's.
-#[utoipa::path(get, path = "/govstack/registration/applications", tag = "govstack-registration", params(ListQuery),
+#[utoipa::path(get, path = "/govstack/registration/applications", tag = "govstack-registration", params(MediatorParam, ListQuery),
     responses((status = 200, description = "[{fileId, status, applicantId, created, registered, serviceId, serviceName, eformId, taskTitle, roleId, operatorName}]"),
+        (status = 400, body = yagona_core::Problem, content_type = "application/problem+json"),
         (status = 401, body = yagona_core::Problem, content_type = "application/problem+json")))]
 pub(super) async fn list_applications(
     State(api): State<Arc<Api>>,
+    mediated: Mediated,
     caller: Caller,
-    Query(q): Query<ListQuery>,
+    Params(q): Params<ListQuery>,
 ) -> Response {
+    if let Err(r) = mediated.authenticated(&caller) {
+        return r;
+    }
     let store = api.applications.store();
     let user = caller.user.as_ref();
     let apps = if let Some(pinfl) = user.and_then(|u| u.citizen_pinfl()) {
@@ -299,7 +325,16 @@ pub(super) async fn list_applications(
             })
         })
         .collect();
-    ok(json!(q.page(rows)))
+    let paging = Paging {
+        first_result: q.first_result,
+        max_result: q.max_result,
+        sort_by: q.sort_by.as_deref(),
+        sort_order: q.sort_order.as_deref(),
+    };
+    match paging.apply(rows, FILE_ORDER) {
+        Ok(rows) => ok(json!(rows)),
+        Err(r) => r,
+    }
 }
 
 /// The application file with this reference, if the caller may see it.
@@ -328,40 +363,54 @@ pub(super) async fn visible(
 
 /// One application file.
 #[utoipa::path(get, path = "/govstack/registration/applications/{file}", tag = "govstack-registration",
-    params(("file" = String, Path, description = "The reference number, YG-XXXX-XXXX")),
-    responses((status = 200, description = "The application file"), (status = 401, body = yagona_core::Problem, content_type = "application/problem+json"),
+    params(("file" = String, Path, description = "The reference number, YG-XXXX-XXXX"), MediatorParam),
+    responses((status = 200, description = "The application file"), (status = 400, body = yagona_core::Problem, content_type = "application/problem+json"), (status = 401, body = yagona_core::Problem, content_type = "application/problem+json"),
         (status = 404, body = yagona_core::Problem, content_type = "application/problem+json")))]
 pub(super) async fn get_application(
     State(api): State<Arc<Api>>,
+    mediated: Mediated,
     caller: Caller,
     Path(file): Path<String>,
 ) -> Response {
+    if let Err(r) = mediated.authenticated(&caller) {
+        return r;
+    }
     match visible(&api, &caller, &file).await {
         Ok(a) => ok(file_out(&*api.catalogue.get().await, &a, caller.locale)),
         Err(r) => r,
     }
 }
 
-/// The applicant corrects an application file that was sent back, and sends it again.
+/// An operator updates an application file with their form data — recorded through their
+/// agency's open task on it, as on the officer's page (`formData.data`: `decision`, `comment`
+/// and the task form's fields) — or the applicant corrects one that was sent back, and sends it
+/// again.
 #[utoipa::path(put, path = "/govstack/registration/applications/{file}", tag = "govstack-registration",
-    params(("file" = String, Path, description = "The reference number, YG-XXXX-XXXX")),
-    request_body(content = Object, description = "{applicantId, formData: {data}}: the fields that change"),
-    responses((status = 200, description = "The application file, submitted again"), (status = 403, body = yagona_core::Problem, content_type = "application/problem+json"),
-        (status = 409, body = yagona_core::Problem, content_type = "application/problem+json", description = "Not sent back for correction"),
+    params(("file" = String, Path, description = "The reference number, YG-XXXX-XXXX"), MediatorParam),
+    request_body(content = Object, description = "{applicantId, formData: {data}}: an operator's input (decision, comment, the task form's fields), or the applicant's corrected fields"),
+    responses((status = 200, description = "The application file"),
+        (status = 400, body = yagona_core::Problem, content_type = "application/problem+json"),
+        (status = 415, body = yagona_core::Problem, content_type = "application/problem+json", description = "The body is not said to be JSON"),
+        (status = 401, body = yagona_core::Problem, content_type = "application/problem+json"),
+        (status = 403, body = yagona_core::Problem, content_type = "application/problem+json"),
+        (status = 404, body = yagona_core::Problem, content_type = "application/problem+json"),
+        (status = 409, body = yagona_core::Problem, content_type = "application/problem+json", description = "No task of the operator's agency is open on it; or not sent back for correction"),
         (status = 422, body = yagona_core::Problem, content_type = "application/problem+json")))]
 pub(super) async fn update_application(
     State(api): State<Arc<Api>>,
+    mediated: Mediated,
     caller: Caller,
     Path(file): Path<String>,
     payload: JsonBody<FileSubmit>,
 ) -> Response {
+    if let Err(r) = mediated.authenticated(&caller) {
+        return r;
+    }
+    if let Some(officer) = caller.officer() {
+        return operator_update(&api, &caller, officer, &file, payload).await;
+    }
     if caller.applicant().is_none() {
-        return problem(
-            StatusCode::FORBIDDEN,
-            "forbidden",
-            "Only the applicant changes an application file",
-            Some("operators record their input by completing their task: POST /tasks/{taskId}/complete".into()),
-        );
+        return unauthorized("the applicant or an operator");
     }
     let app = match visible(&api, &caller, &file).await {
         Ok(a) => a,
@@ -400,5 +449,56 @@ pub(super) async fn update_application(
     {
         Ok(done) => ok(file_out(&*api.catalogue.get().await, &done, caller.locale)),
         Err(e) => refusal(e, "the application is not complete"),
+    }
+}
+
+/// An operator's input on an application file: their agency's open task on it, decided.
+async fn operator_update(
+    api: &Api,
+    caller: &Caller,
+    officer: Actor,
+    file: &str,
+    payload: JsonBody<FileSubmit>,
+) -> Response {
+    let app = match visible(api, caller, file).await {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let body = match body(payload) {
+        Ok(b) => b,
+        Err(r) => return r,
+    };
+    if body.applicant_id != app.applicant_pinfl.as_str() {
+        return respond(Problem::invalid(
+            "applicantId is not this application file's applicant",
+            vec![FieldProblem::new("applicantId", "const")],
+        ));
+    }
+    let Actor::Officer { agency, .. } = &officer else {
+        return unauthorized("an operator");
+    };
+    let tasks = match api.applications.tasks_for(&app, agency).await {
+        Ok(t) => t,
+        Err(e) => return refusal(e, "the task"),
+    };
+    let Some(task) = tasks.first() else {
+        return problem(
+            StatusCode::CONFLICT,
+            "no-open-task",
+            "No task of your agency is open on this application file",
+            Some(format!("its status is {}", app.status.code())),
+        );
+    };
+    let decision = match super::tasks::decision(body.form_data.unwrap_or_default().data) {
+        Ok(d) => d,
+        Err(r) => return r,
+    };
+    match api
+        .applications
+        .decide(&officer, &app.reference, &task.key(), decision)
+        .await
+    {
+        Ok(done) => ok(file_out(&*api.catalogue.get().await, &done, caller.locale)),
+        Err(e) => refusal(e, "formData.data does not satisfy the task's form"),
     }
 }

@@ -7,10 +7,14 @@
 //! application (`fileId` = its reference number); a *task* is an open user task of its process
 //! (`taskId` = `reference.wait`). Who is asking is the signed-in session as everywhere: a
 //! citizen files and reads only their own applications (`applicantId` = their PINFL), an officer
-//! reads their agency's applications and works its tasks. Every call must name its calling
-//! system in `Information-Mediator-Client` (INSTANCE/CLASS/MEMBER/SUBSYSTEM), as the building
-//! block requires; a browser cannot add that header to a cross-site request, so it also keeps
-//! forged requests out. Errors are RFC 9457 problem documents.
+//! reads their agency's applications and works its tasks (an operator's `PUT` on a file decides
+//! their agency's open task on it). The catalogue (services, e-forms) is open to anyone. Where
+//! the specification declares `Information-Mediator-Client` (filing, reading and updating files,
+//! statistics) it is required ([`Mediated`]): believed as an authenticated system only when the
+//! node's own gateway passed the call on ([`crate::Mediator`]), otherwise the caller must be
+//! signed in and the header keeps other sites' forms out. Errors, the query's too, are RFC 9457
+//! problem documents; a task's `data` and `formVariables` are typed variables, as the schema
+//! types them.
 //!
 //! - [`services`]: services and e-forms;
 //! - [`files`]: application files and documents (filing is one operation of the applications
@@ -77,7 +81,6 @@ pub fn routes() -> Router<Arc<Api>> {
             get(statistics::statistics),
         )
         .route(&format!("{BASE}/{{*rest}}"), axum::routing::any(unknown))
-        .route_layer(axum::middleware::from_fn(require_mediator))
 }
 
 #[derive(utoipa::OpenApi)]
@@ -98,19 +101,60 @@ pub fn routes() -> Router<Arc<Api>> {
 ))]
 pub(crate) struct GovStackApi;
 
-/// Every call names its calling system, or is answered with a problem and nothing else.
-async fn require_mediator(
-    request: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> Response {
-    match mediator_client(request.headers()) {
-        Ok(client) => {
-            tracing::debug!(%client, path = %request.uri().path(), "govstack registration call");
-            next.run(request).await
-        }
-        Err(r) => r,
+/// The calling system of an operation whose specification declares `Information-Mediator-Client`
+/// (filing, reading and updating application files, statistics): the header is required there,
+/// and nowhere else. It names an authenticated system only when the node's own gateway passed
+/// the call on ([`crate::Mediator`]); otherwise the caller must be signed in, and the header is
+/// what keeps other sites' forms out (a browser cannot add it to a cross-site request).
+pub(super) struct Mediated {
+    /// The calling system, `INSTANCE/CLASS/MEMBER/SUBSYSTEM`.
+    pub client: String,
+    /// Whether the gateway authenticated it.
+    pub vouched: bool,
+}
+
+impl axum::extract::FromRequestParts<Arc<Api>> for Mediated {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        api: &Arc<Api>,
+    ) -> Result<Self, Response> {
+        let client = mediator_client(&parts.headers)?;
+        let vouched = api.mediator.vouches_for(&parts.headers);
+        tracing::debug!(%client, vouched, path = %parts.uri.path(), "govstack registration call");
+        Ok(Mediated { client, vouched })
     }
 }
+
+impl Mediated {
+    /// The call came through the Information Mediator, or from someone signed in.
+    fn authenticated(&self, caller: &crate::Caller) -> Result<(), Response> {
+        if self.vouched || caller.user.is_some() {
+            Ok(())
+        } else {
+            Err(problem(
+                StatusCode::UNAUTHORIZED,
+                "unauthorized",
+                "Call through the Information Mediator, or sign in",
+                Some(format!(
+                    "{} is not vouched for by this node's Information Mediator",
+                    self.client
+                )),
+            ))
+        }
+    }
+}
+
+/// `Information-Mediator-Client`, as the specification declares it on an operation.
+#[derive(utoipa::IntoParams)]
+#[into_params(names("Information-Mediator-Client"), parameter_in = Header)]
+#[allow(dead_code)]
+pub(super) struct MediatorParam(
+    /// The calling system, `INSTANCE/CLASS/MEMBER/SUBSYSTEM`, as the node's Information
+    /// Mediator authenticated it.
+    String,
+);
 
 type JsonBody<T> = Result<Json<T>, axum::extract::rejection::JsonRejection>;
 
@@ -240,4 +284,99 @@ fn status_model(s: Status) -> Value {
         _ => ("PENDING", "Pending"),
     };
     json!({"code": code, "title": title})
+}
+
+/// Sorting and paging as the building block's lists have them: `sortBy` with Camunda's task
+/// query criteria (compared lexicographically, as the specification says), `sortOrder`,
+/// `firstResult`, `maxResult`.
+struct Paging<'a> {
+    first_result: Option<usize>,
+    max_result: Option<usize>,
+    sort_by: Option<&'a str>,
+    sort_order: Option<&'a str>,
+}
+
+/// Every criterion the specification names; those a list has no field for keep its order.
+const SORT_CRITERIA: &[&str] = &[
+    "instanceId",
+    "caseInstanceId",
+    "dueDate",
+    "executionId",
+    "caseExecutionId",
+    "assignee",
+    "created",
+    "description",
+    "id",
+    "name",
+    "nameCaseInsensitive",
+    "priority",
+];
+
+impl Paging<'_> {
+    /// The page of `rows`; `fields` says which field of a row each criterion sorts by.
+    fn apply(&self, mut rows: Vec<Value>, fields: &[(&str, &str)]) -> Result<Vec<Value>, Response> {
+        let bad = |detail: String| {
+            problem(
+                StatusCode::BAD_REQUEST,
+                "invalid-query",
+                "Invalid query parameters",
+                Some(detail),
+            )
+        };
+        let desc = match self.sort_order {
+            None | Some("") => false,
+            Some(o) if o.eq_ignore_ascii_case("asc") => false,
+            Some(o) if o.eq_ignore_ascii_case("desc") => true,
+            Some(o) => return Err(bad(format!("sortOrder is asc or desc, not {o:?}"))),
+        };
+        if let Some(by) = self.sort_by.filter(|b| !b.is_empty()) {
+            if !SORT_CRITERIA.contains(&by) {
+                return Err(bad(format!(
+                    "sortBy is one of {}, not {by:?}",
+                    SORT_CRITERIA.join(", ")
+                )));
+            }
+            if let Some((_, field)) = fields.iter().find(|(c, _)| *c == by) {
+                let fold = by == "nameCaseInsensitive";
+                let key = |v: &Value| {
+                    let text = match &v[*field] {
+                        Value::String(s) => s.clone(),
+                        Value::Null => String::new(),
+                        other => other.to_string(),
+                    };
+                    if fold {
+                        text.to_lowercase()
+                    } else {
+                        text
+                    }
+                };
+                rows.sort_by_cached_key(key);
+            }
+        }
+        if desc {
+            rows.reverse();
+        }
+        Ok(rows
+            .into_iter()
+            .skip(self.first_result.unwrap_or(0))
+            .take(self.max_result.unwrap_or(100).min(500))
+            .collect())
+    }
+}
+
+/// Whether a browser says the request comes from a page of another site: `Sec-Fetch-Site`
+/// (`same-site` is another origin too), or else an `Origin` that is not the `Host` asked.
+fn from_another_site(headers: &HeaderMap) -> bool {
+    let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    if let Some(site) = text("sec-fetch-site") {
+        return !matches!(site, "same-origin" | "none");
+    }
+    match (text("origin"), text("host")) {
+        (Some("null"), _) => true,
+        (Some(origin), Some(host)) => origin
+            .split_once("://")
+            .is_none_or(|(_, authority)| !authority.eq_ignore_ascii_case(host)),
+        (Some(_), None) => true,
+        (None, _) => false,
+    }
 }

@@ -1,9 +1,9 @@
 //! Services and their e-forms: the registry as the building block names it.
 
 use super::ok;
-use crate::problem::{internal, not_found};
+use crate::problem::{internal, not_found, Params};
 use crate::{Api, Caller};
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::response::Response;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -31,6 +31,7 @@ fn service_out(cat: &Catalogue, s: &Service, l: Locale) -> Value {
 }
 
 #[derive(Deserialize, Default, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(super) struct NameQuery {
     /// Words of the service's name, in any language or script.
     #[serde(default)]
@@ -43,7 +44,7 @@ pub(super) struct NameQuery {
 pub(super) async fn list_services(
     State(api): State<Arc<Api>>,
     caller: Caller,
-    Query(q): Query<NameQuery>,
+    Params(q): Params<NameQuery>,
 ) -> Response {
     let cat = api.catalogue.get().await;
     let out: Vec<Value> = if q.name.trim().is_empty() {

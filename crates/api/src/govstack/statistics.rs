@@ -1,9 +1,9 @@
 //! The Registration statistics API: officers' decisions over periods.
 
-use super::ok;
-use crate::problem::{internal, problem};
-use crate::Api;
-use axum::extract::{Query, State};
+use super::{ok, Mediated, MediatorParam};
+use crate::problem::{internal, not_found, problem, Params};
+use crate::{Api, Caller};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::NaiveDate;
@@ -14,6 +14,7 @@ use yagona_applications::statistics::{StatisticsQuery, Timeframe};
 
 #[derive(Deserialize, Default, utoipa::IntoParams)]
 #[serde(rename_all = "camelCase")]
+#[into_params(parameter_in = Query, rename_all = "camelCase")]
 pub(super) struct StatsQuery {
     /// First day, `YYYY-MM-DD`.
     start_date: Option<String>,
@@ -29,15 +30,23 @@ pub(super) struct StatsQuery {
     timeframe: Option<String>,
 }
 
-/// Officers' decisions (approved, sent back, rejected), per period if asked. Open to anyone:
-/// aggregate figures only, no person is named but the operator asked about.
-#[utoipa::path(get, path = "/govstack/registration/data/statistics", tag = "govstack-registration", params(StatsQuery),
+/// Officers' decisions (approved, sent back, rejected), per period if asked: aggregate figures
+/// only, no person is named but the operator asked about; for systems calling through the
+/// Information Mediator and for anyone signed in.
+#[utoipa::path(get, path = "/govstack/registration/data/statistics", tag = "govstack-registration", params(MediatorParam, StatsQuery),
     responses((status = 200, description = "[{processed, approved, sentBack, rejected, references: {startDate, endDate, registrationName, operator, role, timeframeDay, …}}]"),
-        (status = 400, body = yagona_core::Problem, content_type = "application/problem+json")))]
+        (status = 400, body = yagona_core::Problem, content_type = "application/problem+json"),
+        (status = 401, body = yagona_core::Problem, content_type = "application/problem+json"),
+        (status = 404, body = yagona_core::Problem, content_type = "application/problem+json", description = "No service has this registrationName")))]
 pub(super) async fn statistics(
     State(api): State<Arc<Api>>,
-    Query(q): Query<StatsQuery>,
+    mediated: Mediated,
+    caller: Caller,
+    Params(q): Params<StatsQuery>,
 ) -> Response {
+    if let Err(r) = mediated.authenticated(&caller) {
+        return r;
+    }
     let date = |s: &Option<String>| -> Result<Option<NaiveDate>, Response> {
         match s.as_deref().filter(|s| !s.is_empty()) {
             None => Ok(None),
@@ -64,6 +73,18 @@ pub(super) async fn statistics(
             Some("timeframe is one of day, week, month, year".into()),
         );
     };
+    // A service by its code or its name in any language, as the applications component
+    // reads it; one that names no service is not found rather than counted as nothing.
+    if let Some(name) = q.registration_name.as_deref().filter(|n| !n.is_empty()) {
+        let cat = api.catalogue.get().await;
+        let known = cat
+            .services()
+            .iter()
+            .any(|s| s.passport.code.as_str() == name || s.passport.name.all().contains(&name));
+        if !known {
+            return not_found("registration");
+        }
+    }
     let query = StatisticsQuery {
         from,
         to,
