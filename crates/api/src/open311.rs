@@ -48,7 +48,9 @@ use yagona_contact::{
     Actor, Appeal, AppealError, AppealStore, Channel, Kind, NewAppeal, Problem, QueueFilter,
     Viewer, MAX_BODY,
 };
+use yagona_core::request::ClientAddress;
 use yagona_core::{Locale, ReferenceNumber, Timestamp, TrackingNumber};
+use yagona_identity::attempts::{Attempts, Limit};
 use yagona_registry::{Catalogue, Service};
 
 const SPECIFICATION: &str = "http://wiki.open311.org/GeoReport_v2";
@@ -62,6 +64,13 @@ const DEFAULT_SPAN_DAYS: i64 = 90;
 /// How much of the description makes the subject when none is given.
 const SUBJECT_FROM_DESCRIPTION: usize = 80;
 const MAX_IDEMPOTENCY_KEY: usize = 200;
+/// Wrong API keys one address may give in an hour: keys cannot be guessed at speed, on any
+/// node (counted in the database).
+const WRONG_KEYS: Limit = Limit {
+    scope: "open311-key",
+    max: 20,
+    window_secs: 3600,
+};
 
 pub fn routes() -> Router<Arc<Api>> {
     Router::new().route("/open311/{*path}", any(dispatch))
@@ -274,6 +283,8 @@ fn fail(fmt: Format, f: Failure) -> Response {
 struct Call<'a> {
     state: &'a Api,
     headers: &'a HeaderMap,
+    /// The calling client's address, as the node settled it.
+    address: String,
     locale: Locale,
     query: Vec<(String, String)>,
     /// The body's fields (POST), by the spec's names (`attribute[kind]`).
@@ -320,16 +331,37 @@ impl Call<'_> {
                 "api_key: a valid API key is required; the platform's operators issue them",
             )
         };
-        let Some(key) = self.field("api_key").filter(|k| k.len() <= 200) else {
+        let Some(key) = self.field("api_key") else {
             return Err(denied());
         };
-        match (AppealStore { db: &self.state.db })
-            .client_by_key(key)
+        let attempts = Attempts { db: &self.state.db };
+        if attempts
+            .exhausted(&WRONG_KEYS, &self.address)
             .await
+            .map_err(internal)?
         {
-            Ok(Some(c)) => Ok(c),
-            Ok(None) => Err(denied()),
-            Err(e) => Err(internal(e)),
+            return Err(Failure::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "api_key: too many wrong keys from this address; try again in an hour",
+            ));
+        }
+        let found = if key.len() <= 200 {
+            (AppealStore { db: &self.state.db })
+                .client_by_key(key)
+                .await
+                .map_err(internal)?
+        } else {
+            None
+        };
+        match found {
+            Some(c) => Ok(c),
+            None => {
+                attempts
+                    .spend(&WRONG_KEYS, &self.address)
+                    .await
+                    .map_err(internal)?;
+                Err(denied())
+            }
         }
     }
 
@@ -367,6 +399,7 @@ async fn dispatch(
     uri: Uri,
     headers: HeaderMap,
     path: Result<Path<String>, PathRejection>,
+    address: Option<axum::Extension<ClientAddress>>,
     body: Body,
 ) -> Response {
     let Ok(Path(path)) = path else {
@@ -396,14 +429,14 @@ async fn dispatch(
             )
         }
     };
-    let query = match serde_urlencoded::from_str::<Vec<(String, String)>>(uri.query().unwrap_or(""))
-    {
+    let query = match yagona_core::request::form_fields(uri.query().unwrap_or("").as_bytes()) {
         Ok(q) => q,
-        Err(_) => return fail(fmt, Failure::bad("the query string is not valid")),
+        Err(e) => return fail(fmt, Failure::bad(e.to_string())),
     };
     let mut call = Call {
         state: &state,
         headers: &headers,
+        address: address.map_or_else(|| "unknown".to_owned(), |a| a.0 .0),
         locale: Locale::Uz,
         query,
         form: Vec::new(),
@@ -466,6 +499,9 @@ async fn read_form(headers: &HeaderMap, body: Body) -> Result<Vec<(String, Strin
         let scalar = |k: &str, v: &serde_json::Value| -> Result<Option<String>, Failure> {
             match v {
                 serde_json::Value::Null => Ok(None),
+                serde_json::Value::String(s) if s.contains('\0') => {
+                    Err(Failure::bad(format!("{k}: must not contain NUL")))
+                }
                 serde_json::Value::String(s) => Ok(Some(s.clone())),
                 serde_json::Value::Number(n) => Ok(Some(n.to_string())),
                 serde_json::Value::Bool(b) => Ok(Some(b.to_string())),
@@ -492,9 +528,8 @@ async fn read_form(headers: &HeaderMap, body: Body) -> Result<Vec<(String, Strin
         }
         Ok(fields)
     } else {
-        serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes).map_err(|_| {
-            Failure::bad("the body is not form-encoded (application/x-www-form-urlencoded)")
-        })
+        // Text that is not UTF-8 is refused, not stored as U+FFFD.
+        yagona_core::request::form_fields(&bytes).map_err(|e| Failure::bad(e.to_string()))
     }
 }
 

@@ -14,7 +14,8 @@
 //! - [`topics`]: the topics appeals are routed by and the knowledge base of answers (registry
 //!   files `contact/topics.toml` and `contact/answers.toml`);
 //! - [`figures`]: appeals over a [`Period`], by agency and by service;
-//! - [`guard`]: [`TrackingGuard`], which locks a tracking number after too many wrong checks.
+//! - [`guard`]: a client that makes too many wrong checks of tracking numbers is refused
+//!   (counted in the database, across nodes; the owner of the number is never locked out).
 //!
 //! What it must not know: HTTP, HTML, sessions. Callers settle who is asking and pass an
 //! [`Actor`] or a [`Viewer`]; errors are typed, and turned into pages or problem documents at
@@ -30,10 +31,10 @@ pub mod topics;
 use serde::Serialize;
 
 pub use figures::{Figures, FiguresRow, Period, CENTRE};
-pub use guard::TrackingGuard;
+pub use guard::Guesser;
 pub use model::{
-    contact_key, Actor, Appeal, AppealError, AppealEvent, NewAppeal, Problem, QueueFilter,
-    Viewer, MAX_BODY, MAX_NAME, MAX_REPLY, MAX_SUBJECT, REOPEN_DAYS,
+    contact_key, Actor, Appeal, AppealError, AppealEvent, NewAppeal, Problem, QueueFilter, Viewer,
+    MAX_BODY, MAX_NAME, MAX_REPLY, MAX_SUBJECT, REOPEN_DAYS,
 };
 pub use store::{AppealStore, Filed, MIGRATIONS};
 

@@ -453,4 +453,3 @@ pub struct QueueFilter {
     pub query: Option<String>,
     pub limit: u32,
 }
-

@@ -63,3 +63,144 @@ mod tests {
         assert_eq!(query_param("a=1&lang=en", "lang"), Some("en"));
     }
 }
+
+/// Text a request sent that is not text: bytes that are not UTF-8, or a NUL (which
+/// PostgreSQL cannot store). Refused, never stored as U+FFFD.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NotText;
+
+impl std::fmt::Display for NotText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("is not UTF-8 text")
+    }
+}
+
+impl std::error::Error for NotText {}
+
+/// Bytes a request sent as text: UTF-8 without NUL, or refused.
+pub fn text(bytes: Vec<u8>) -> Result<String, NotText> {
+    let s = String::from_utf8(bytes).map_err(|_| NotText)?;
+    if s.contains('\0') {
+        return Err(NotText);
+    }
+    Ok(s)
+}
+
+/// A form's field that is not text, by its name (as far as that is text).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotTextField(pub String);
+
+impl std::fmt::Display for NotTextField {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {NotText}", self.0)
+    }
+}
+
+/// The fields of an `application/x-www-form-urlencoded` body or a query string, decoded as
+/// browsers encode them (`+` a space, `%XX` a byte), each name and value checked by [`text`]:
+/// a lossy decoding would turn what was sent into U+FFFD and store that.
+pub fn form_fields(raw: &[u8]) -> Result<Vec<(String, String)>, NotTextField> {
+    raw.split(|b| *b == b'&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| {
+            let (name, value) = match pair.iter().position(|b| *b == b'=') {
+                Some(i) => (&pair[..i], &pair[i + 1..]),
+                None => (pair, &b""[..]),
+            };
+            let shown = || String::from_utf8_lossy(name).chars().take(50).collect();
+            let name = percent_decoded(name).map_err(|_| NotTextField(shown()))?;
+            let value = percent_decoded(value).map_err(|_| NotTextField(name.clone()))?;
+            Ok((name, value))
+        })
+        .collect()
+}
+
+fn percent_decoded(s: &[u8]) -> Result<String, NotText> {
+    let hex = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
+    let mut out = Vec::with_capacity(s.len());
+    let mut i = 0;
+    while i < s.len() {
+        match s[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < s.len() => {
+                match (hex(s[i + 1]), hex(s[i + 2])) {
+                    (Some(h), Some(l)) => {
+                        out.push(h << 4 | l);
+                        i += 2;
+                    }
+                    // Not an escape: the `%` stands for itself, as browsers read it.
+                    _ => out.push(b'%'),
+                }
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    text(out)
+}
+
+#[cfg(test)]
+mod form_tests {
+    use super::*;
+
+    #[test]
+    fn form_fields_are_decoded_as_browsers_encode_them() {
+        let fields = form_fields(b"a=1+2&b=%D0%AF&c&d=100%&e=%zz").unwrap();
+        let pairs: Vec<(&str, &str)> = fields
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        assert_eq!(
+            pairs,
+            [
+                ("a", "1 2"),
+                ("b", "Я"),
+                ("c", ""),
+                ("d", "100%"),
+                ("e", "%zz")
+            ]
+        );
+    }
+
+    #[test]
+    fn bytes_that_are_not_text_are_refused() {
+        let field = |name: &str| Err(NotTextField(name.into()));
+        assert_eq!(form_fields(b"a=1&name=%FF"), field("name"));
+        assert_eq!(form_fields(b"%C3=x"), field("%C3"));
+        assert_eq!(form_fields(b"name=a%00b"), field("name"));
+        assert_eq!(form_fields(b"name=\xff"), field("name"));
+        assert_eq!(text(b"\xd0".to_vec()), Err(NotText));
+    }
+}
+
+/// The client a request came from, as the node settles it once per request (a request
+/// extension): the address rate limits and in-flight limits count against.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientAddress(pub String);
+
+/// The client's address: the connection's peer, or — when the peer is a proxy on this host
+/// (loopback) — the last address `X-Forwarded-For` names that is not one, since only what a
+/// trusted proxy added can be believed (a client writes anything before it).
+pub fn client_address(
+    peer: Option<std::net::IpAddr>,
+    forwarded_for: Option<&str>,
+) -> ClientAddress {
+    let Some(peer) = peer else {
+        return ClientAddress("unknown".into());
+    };
+    let mut client = peer;
+    if peer.is_loopback() {
+        for hop in forwarded_for.unwrap_or("").rsplit(',') {
+            match hop.trim().parse::<std::net::IpAddr>() {
+                Ok(ip) => {
+                    client = ip;
+                    if !ip.is_loopback() {
+                        break;
+                    }
+                }
+                Err(_) => break,
+            }
+        }
+    }
+    ClientAddress(client.to_string())
+}

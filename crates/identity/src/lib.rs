@@ -5,6 +5,7 @@
 //! provider vouched for with [`IdentityStore::keep_person`]), or the demo provider's personas.
 //! Nothing else in the platform knows how someone signed in.
 
+pub mod attempts;
 pub mod demo;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -102,6 +103,18 @@ pub const MIGRATIONS: &[Migration] = &[
             changed_at TEXT NOT NULL
         );
         CREATE INDEX role_audit_by_time ON role_audit (changed_at);",
+    },
+    Migration {
+        version: 5,
+        name: "attempts counted per client",
+        sql: "
+        CREATE TABLE client_attempts (
+            scope TEXT NOT NULL,
+            client TEXT NOT NULL,
+            window_no BIGINT NOT NULL,
+            count BIGINT NOT NULL,
+            PRIMARY KEY (scope, client, window_no)
+        );",
     },
 ];
 
@@ -281,40 +294,33 @@ impl IdentityStore<'_> {
         Ok(URL_SAFE_NO_PAD.decode(v).unwrap_or_default())
     }
 
-    /// Creates or updates a user known to an identity provider by `(idp, subject)`.
+    /// Creates or updates a user known to an identity provider by `(idp, subject)`. Nodes
+    /// starting together on one database seed the same people at once: the insert gives way to
+    /// a row already there (whichever node made it), and the update makes it current.
     pub async fn upsert_user(&self, user: &User) -> Result<(), DbError> {
-        let exists: Option<String> =
-            sqlx::query_scalar("SELECT id FROM users WHERE idp = $1 AND subject = $2")
-                .bind(&user.idp)
-                .bind(&user.subject)
-                .fetch_optional(&self.db.writer)
-                .await?;
         let pinfl = user.pinfl.as_ref().map(|p| p.as_str().to_owned());
-        if exists.is_some() {
-            sqlx::query("UPDATE users SET kind = $1, name = $2, pinfl = $3, agency_code = $4 WHERE idp = $5 AND subject = $6")
-                .bind(user.role.code())
-                .bind(&user.name)
-                .bind(pinfl)
-                .bind(&user.agency)
-                .bind(&user.idp)
-                .bind(&user.subject)
-                .execute(&self.db.writer)
-                .await?;
-        } else {
-            sqlx::query(
-                "INSERT INTO users (id, kind, name, pinfl, agency_code, idp, subject, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-            )
-            .bind(&user.id)
+        sqlx::query(
+            "INSERT INTO users (id, kind, name, pinfl, agency_code, idp, subject, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING",
+        )
+        .bind(&user.id)
+        .bind(user.role.code())
+        .bind(&user.name)
+        .bind(&pinfl)
+        .bind(&user.agency)
+        .bind(&user.idp)
+        .bind(&user.subject)
+        .bind(format_timestamp(&now()))
+        .execute(&self.db.writer)
+        .await?;
+        sqlx::query("UPDATE users SET kind = $1, name = $2, pinfl = $3, agency_code = $4 WHERE idp = $5 AND subject = $6")
             .bind(user.role.code())
             .bind(&user.name)
             .bind(pinfl)
             .bind(&user.agency)
             .bind(&user.idp)
             .bind(&user.subject)
-            .bind(format_timestamp(&now()))
             .execute(&self.db.writer)
             .await?;
-        }
         Ok(())
     }
 

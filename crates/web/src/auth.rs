@@ -18,7 +18,29 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::sync::Arc;
+use yagona_identity::attempts::{Attempts, Limit};
 use yagona_identity::{demo, random_token, IdentityStore, Role, User, SESSION_HOURS};
+
+/// Sign-ins one client may start in a quarter of an hour, on any node: each keeps an attempt
+/// and sends the browser to a provider, and a failed one may be a guess.
+const SIGN_INS: Limit = Limit {
+    scope: "sign-in",
+    max: 30,
+    window_secs: 900,
+};
+
+/// Counts a sign-in started from this client; `Err` with the page to show when it is one
+/// too many.
+async fn count_sign_in(state: &Pages, ctx: &Ctx) -> Result<(), Response> {
+    match (Attempts { db: &state.db })
+        .spend(&SIGN_INS, &ctx.client)
+        .await
+    {
+        Ok(true) => Ok(()),
+        Ok(false) => Err(sign_in_failed(state, ctx, SignInError::TooMany)),
+        Err(e) => Err(sign_in_failed(state, ctx, SignInError::Db(e))),
+    }
+}
 
 #[derive(Deserialize, Default)]
 pub struct SignInQuery {
@@ -131,6 +153,9 @@ pub async fn sign_in(State(state): State<Arc<Pages>>, ctx: Ctx, form: VerifiedFo
     if !state.config.demo_sign_in {
         return error_page(&state, &ctx, PageError::NotFound);
     }
+    if let Err(refused) = count_sign_in(&state, &ctx).await {
+        return refused;
+    }
     crate::demo_idp::login(&state, &ctx, &form).await
 }
 
@@ -171,6 +196,9 @@ async fn leave(
     next: &str,
     acr: Option<&str>,
 ) -> Response {
+    if let Err(refused) = count_sign_in(state, ctx).await {
+        return refused;
+    }
     let Some(redirect) = callback_uri(state, provider) else {
         tracing::error!("sign-in needs the portal's public_url");
         return error_page(state, ctx, PageError::Internal);
@@ -273,6 +301,7 @@ fn sign_in_failed(state: &Pages, ctx: &Ctx, e: SignInError) -> Response {
         SignInError::NotAllowed(_) => (StatusCode::FORBIDDEN, "sign-in-failed-not-allowed"),
         SignInError::TooWeak(_) => (StatusCode::FORBIDDEN, "sign-in-failed-too-weak"),
         SignInError::Db(_) => (StatusCode::INTERNAL_SERVER_ERROR, "sign-in-failed-internal"),
+        SignInError::TooMany => (StatusCode::TOO_MANY_REQUESTS, "sign-in-failed-too-many"),
     };
     tracing::warn!(error = %e, "sign-in failed");
     crate::render::page_with_status(

@@ -27,6 +27,8 @@ pub struct Ctx {
     /// Path and query of the request, for the language switcher and sign-in redirects.
     pub path: String,
     pub query: String,
+    /// The client's address, as the node settled it: what limits on guessing count against.
+    pub client: String,
 }
 
 impl Ctx {
@@ -131,6 +133,10 @@ pub async fn session_layer(
         user,
         path: req.uri().path().to_owned(),
         query,
+        client: req
+            .extensions()
+            .get::<yagona_core::request::ClientAddress>()
+            .map_or_else(|| "unknown".to_owned(), |c| c.0.clone()),
     };
     req.extensions_mut().insert(ctx);
     let mut resp = next.run(req).await;

@@ -81,7 +81,9 @@ impl FromRequest<Arc<Pages>> for VerifiedForm {
                         bytes: bytes.to_vec(),
                     }),
                     None => {
-                        fields.insert(name, String::from_utf8_lossy(&bytes).into_owned());
+                        let value = yagona_core::request::text(bytes.to_vec())
+                            .map_err(|_| bad_request(state, &ctx))?;
+                        fields.insert(name, value);
                     }
                 }
             }
@@ -95,8 +97,9 @@ impl FromRequest<Arc<Pages>> for VerifiedForm {
                         bad_request(state, &ctx)
                     }
                 })?;
-            let pairs: Vec<(String, String)> =
-                serde_urlencoded::from_bytes(&bytes).map_err(|_| bad_request(state, &ctx))?;
+            // Text that is not UTF-8 is refused, not stored as U+FFFD.
+            let pairs =
+                yagona_core::request::form_fields(&bytes).map_err(|_| bad_request(state, &ctx))?;
             fields.extend(pairs);
         }
         let token = fields.get(CSRF_FIELD).map(String::as_str).unwrap_or("");
@@ -109,4 +112,23 @@ impl FromRequest<Arc<Pages>> for VerifiedForm {
 
 fn bad_request(state: &Pages, ctx: &Ctx) -> Response {
     error_page(state, ctx, PageError::BadRequest).into_response()
+}
+
+/// A body declared larger than the pages take is refused before it is read: 413, with the page
+/// in the person's language.
+pub async fn refuse_declared_oversize(
+    axum::extract::State(state): axum::extract::State<Arc<Pages>>,
+    ctx: Ctx,
+    req: Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let declared = req
+        .headers()
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > state.config.max_body_bytes) {
+        return error_page(&state, &ctx, PageError::TooLarge).into_response();
+    }
+    next.run(req).await
 }

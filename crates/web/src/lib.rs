@@ -38,7 +38,6 @@ use futures::future::BoxFuture;
 use oidc::{ProviderConfig, Providers};
 use std::sync::Arc;
 use yagona_applications::Applications;
-use yagona_contact::TrackingGuard;
 use yagona_db::Db;
 use yagona_i18n::I18n;
 use yagona_identity::{Csrf, IdentityStore};
@@ -54,6 +53,11 @@ pub struct PagesConfig {
     pub demo_sign_in: bool,
     /// The largest request body accepted (uploads included), in bytes.
     pub max_body_bytes: usize,
+    /// The bodies a node reads at once may together be this large (their declared sizes, or
+    /// `max_body_bytes` when undeclared); more wait, then are turned away with 503.
+    pub body_budget_bytes: usize,
+    /// How long a request body may take to arrive, whole.
+    pub read_body_within_secs: u64,
     /// The OpenID Connect providers people sign in with (`[[identity.providers]]`).
     pub providers: Vec<ProviderConfig>,
     /// The address people reach the portal at, e.g. `https://my.gov.uz`: where providers send
@@ -61,6 +65,18 @@ pub struct PagesConfig {
     pub public_url: Option<String>,
     /// The payment providers citizens pay fees through (`[payments]`).
     pub payments: yagona_payments::PaymentsConfig,
+    /// The platform's Telegram bot, where people can link their chat to it
+    /// (`[notices.telegram]` with a webhook).
+    pub telegram: Option<TelegramBot>,
+}
+
+/// The Telegram bot people open to link their chat: `{link_base}/{bot}?start=…`.
+#[derive(Debug, Clone)]
+pub struct TelegramBot {
+    /// The bot's username, without `@`.
+    pub bot: String,
+    /// `https://t.me` (the stand-in's in the demo).
+    pub link_base: String,
 }
 
 impl Default for PagesConfig {
@@ -69,9 +85,12 @@ impl Default for PagesConfig {
             secure_cookies: true,
             demo_sign_in: true,
             max_body_bytes: 25 * 1024 * 1024,
+            body_budget_bytes: 200 * 1024 * 1024,
+            read_body_within_secs: 120,
             providers: Vec::new(),
             public_url: None,
             payments: yagona_payments::PaymentsConfig::default(),
+            telegram: None,
         }
     }
 }
@@ -86,8 +105,6 @@ pub struct Pages {
     pub config: PagesConfig,
     pub catalogue: CatalogueCache,
     pub applications: Arc<Applications>,
-    /// Wrong checks of appeals' tracking numbers on this node.
-    pub tracking: Arc<TrackingGuard>,
     /// The OpenAPI document the API reference page shows.
     pub api_reference: serde_json::Value,
     pub directory_changed: DirectoryChanged,
@@ -105,7 +122,6 @@ impl Pages {
         config: PagesConfig,
         catalogue: CatalogueCache,
         applications: Arc<Applications>,
-        tracking: Arc<TrackingGuard>,
         api_reference: serde_json::Value,
         directory_changed: DirectoryChanged,
     ) -> anyhow::Result<Pages> {
@@ -127,7 +143,6 @@ impl Pages {
             config,
             catalogue,
             applications,
-            tracking,
             api_reference,
             directory_changed,
             db,
@@ -238,6 +253,10 @@ pub fn router(pages: Arc<Pages>) -> Router {
         .route("/favicon.ico", get(render::favicon))
         .fallback(render::not_found)
         .layer(DefaultBodyLimit::max(body_limit))
+        .layer(axum::middleware::from_fn_with_state(
+            pages.clone(),
+            form::refuse_declared_oversize,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             pages.clone(),
             context::session_layer,

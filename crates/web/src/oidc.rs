@@ -121,6 +121,9 @@ pub enum SignInError {
     /// Signed in at the provider, but not someone this provider may sign in here (no PINFL).
     #[error("not allowed: {0}")]
     NotAllowed(String),
+    /// This client started too many sign-ins lately.
+    #[error("too many sign-ins from this client")]
+    TooMany,
     #[error(transparent)]
     Db(#[from] DbError),
 }

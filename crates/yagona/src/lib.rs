@@ -14,6 +14,7 @@
 //! The boundaries it keeps: the pages (`yagona-web`), the APIs (`yagona-api`) and the exchange
 //! gateway (`yagona-gateway`) know nothing of each other; only this crate sees them all.
 
+pub mod bodies;
 pub mod cli;
 pub mod demo;
 pub mod metrics;

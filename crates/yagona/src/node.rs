@@ -15,7 +15,6 @@ use std::time::Duration;
 use tower_http::set_header::SetResponseHeaderLayer;
 use yagona_api::Api;
 use yagona_applications::{Applications, ExchangeCall, ExchangeClient, ExchangeReply};
-use yagona_contact::TrackingGuard;
 use yagona_core::Locale;
 use yagona_db::Db;
 use yagona_exchange::{ClientId, ErrorKind, ExchangeError, ServiceId};
@@ -43,6 +42,30 @@ pub struct NodeConfig {
     pub notice_sandbox: Option<Arc<yagona_notice_sandbox::NoticeSandbox>>,
 }
 
+/// The node's APIs, called in place by its gateway for services whose base URL is
+/// `yagona:node/PATH` (no pages, no exchange: a call cannot come back round).
+fn own_services(api: &Arc<Api>, config: &NodeConfig) -> yagona_gateway::NodeServices {
+    let limit = config.gateway.max_body_bytes;
+    let routes = yagona_api::routes(api.clone()).layer(DefaultBodyLimit::max(
+        config.pages.max_body_bytes.min(limit),
+    ));
+    Arc::new(move |request: http::Request<axum::body::Bytes>| {
+        use tower::ServiceExt;
+        let routes = routes.clone();
+        Box::pin(async move {
+            let answer = routes
+                .oneshot(request.map(axum::body::Body::from))
+                .await
+                .unwrap_or_else(|never| match never {});
+            let (parts, body) = answer.into_parts();
+            let body = axum::body::to_bytes(body, limit)
+                .await
+                .map_err(|e| e.to_string())?;
+            Ok(http::Response::from_parts(parts, body))
+        })
+    })
+}
+
 /// The components of a running node.
 pub struct Node {
     pub db: Db,
@@ -62,6 +85,8 @@ pub struct Node {
     /// The ways notices go out from this node.
     pub senders: yagona_notices::dispatch::Senders,
     pub i18n: Arc<yagona_i18n::I18n>,
+    /// The request bodies this node reads at once, and how long each may take.
+    pub bodies: Arc<crate::bodies::Bodies>,
     pub config: NodeConfig,
 }
 
@@ -111,15 +136,29 @@ impl Node {
             db: db.clone(),
             catalogue: catalogue.clone(),
             applications: applications.clone(),
+            mediator: yagona_api::Mediator::random(),
         });
+        // The node's APIs as services of its own behind the gateway (`yagona:node/…`): the
+        // GovStack Registration API believes the calling system the gateway vouches for.
+        gateway.serve_node(api.mediator.secret(), own_services(&api, &config))?;
         let reload = gateway.clone();
+        let mut pages_config = config.pages.clone();
+        // People link a Telegram chat by starting the bot, where its updates reach a node.
+        pages_config.telegram = config
+            .channels
+            .telegram
+            .as_ref()
+            .filter(|t| t.links_chats())
+            .map(|t| yagona_web::TelegramBot {
+                bot: t.bot.clone(),
+                link_base: t.link_base.clone(),
+            });
         let pages = Arc::new(
             Pages::new(
                 db.clone(),
-                config.pages.clone(),
+                pages_config,
                 catalogue.clone(),
                 applications.clone(),
-                Arc::new(TrackingGuard::new()),
                 serde_json::to_value(yagona_api::openapi())?,
                 Arc::new(move || -> BoxFuture<'static, ()> {
                     let gateway = reload.clone();
@@ -142,16 +181,26 @@ impl Node {
             click,
             senders,
             i18n: Arc::new(yagona_i18n::I18n::new()),
+            bodies: Arc::new(crate::bodies::Bodies::new(
+                config.pages.body_budget_bytes,
+                config.pages.max_body_bytes,
+                Duration::from_secs(config.pages.read_body_within_secs),
+            )),
             config,
         }))
     }
 
     /// The whole HTTP surface of the node: pages, APIs, the exchange, health and metrics.
     pub fn router(&self) -> Router {
+        let max_body = self.config.pages.max_body_bytes;
+        let refuse_oversize = |max: usize| {
+            axum::middleware::from_fn_with_state(max, crate::bodies::refuse_declared_oversize)
+        };
         let pages_and_api = yagona_web::router(self.pages.clone())
             .merge(
                 yagona_api::routes(self.api.clone())
-                    .layer(DefaultBodyLimit::max(self.config.pages.max_body_bytes)),
+                    .layer(DefaultBodyLimit::max(max_body))
+                    .layer(refuse_oversize(max_body)),
             )
             .layer(SetResponseHeaderLayer::if_not_present(
                 header::CONTENT_SECURITY_POLICY,
@@ -194,6 +243,23 @@ impl Node {
         if self.config.payment_sandbox.is_some() || self.config.notice_sandbox.is_some() {
             payments = payments.nest("/sandbox", sandbox);
         }
+        // Telegram's updates to the bot: people pressing Start on a link to their account.
+        if let Some(secret) = self
+            .config
+            .channels
+            .telegram
+            .as_ref()
+            .and_then(|t| t.webhook_secret.clone())
+        {
+            payments = payments.merge(
+                Router::new()
+                    .route(
+                        "/notices/telegram/updates",
+                        axum::routing::post(telegram_update),
+                    )
+                    .with_state((self.db.clone(), secret)),
+            );
+        }
         // The SMS gateway's delivery reports, at an address with a secret in it.
         if let Some(secret) = self.config.channels.receipt_secret.clone() {
             payments = payments.merge(
@@ -207,9 +273,16 @@ impl Node {
         }
         pages_and_api
             .merge(exchange.with_state(self.gateway.clone()))
-            .merge(yagona_api::open311_routes(self.api.clone()))
+            .merge(
+                yagona_api::open311_routes(self.api.clone())
+                    .layer(refuse_oversize(max_body)),
+            )
             .merge(payments)
             .merge(operations)
+            .layer(axum::middleware::from_fn_with_state(
+                self.bodies.clone(),
+                crate::bodies::guard,
+            ))
             .layer(axum::middleware::from_fn_with_state(
                 self.metrics.clone(),
                 metrics::track,
@@ -233,6 +306,8 @@ impl Node {
                 self.issuer.clone(),
             )),
             yagona_gateway::rooms::spawn_pusher(self.gateway.clone(), every),
+            // The message log's head signed every minute, and witnessed (`gateway::witness`).
+            yagona_gateway::spawn_checkpoints(self.gateway.clone(), Duration::from_secs(60)),
             tokio::spawn(payments_upkeep(self.clone())),
             tokio::spawn(notices_loop(self.clone(), name.to_owned())),
         ]
@@ -264,6 +339,22 @@ async fn notices_loop(node: Arc<Node>, name: String) {
     if node.senders.is_empty() {
         return;
     }
+    // Telegram is told where to send the bot's updates (each node says the same), again
+    // until it has heard: Telegram, or the node itself in the demo, may not answer yet.
+    if let Some(telegram) = node.config.channels.telegram.clone() {
+        tokio::spawn(async move {
+            let bot = yagona_channels::Telegram::new(telegram);
+            for attempt in 1..=8u32 {
+                match bot.set_webhook().await {
+                    Ok(()) => return,
+                    Err(e) => {
+                        tracing::warn!(error = %e, attempt, "people cannot link Telegram chats until it is set");
+                        tokio::time::sleep(Duration::from_secs(2u64.pow(attempt.min(6)))).await;
+                    }
+                }
+            }
+        });
+    }
     loop {
         match yagona_notices::dispatch::run_once(
             &node.db,
@@ -284,6 +375,42 @@ async fn notices_loop(node: Arc<Node>, name: String) {
             }
         }
     }
+}
+
+/// `POST /notices/telegram/updates`: an update Telegram sends the bot's webhook, with the
+/// secret given at `setWebhook` in `X-Telegram-Bot-Api-Secret-Token` (anything else is 401).
+/// Someone pressing Start on a link to their account links the chat
+/// (`Notices::telegram_started`); every other update is acknowledged and dropped, so that
+/// Telegram does not send it again.
+async fn telegram_update(
+    State((db, secret)): State<(Db, String)>,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    use subtle::ConstantTimeEq;
+    let given = headers
+        .get("x-telegram-bot-api-secret-token")
+        .map(|v| v.as_bytes())
+        .unwrap_or_default();
+    if !bool::from(given.ct_eq(secret.as_bytes())) {
+        return axum::http::StatusCode::UNAUTHORIZED.into_response();
+    }
+    let update: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
+    if let Some((chat, token)) = yagona_channels::telegram_start(&update) {
+        match yagona_notices::Notices::new(&db)
+            .telegram_started(&token, &chat)
+            .await
+        {
+            Ok(Some(_)) => tracing::info!("a Telegram chat was linked"),
+            Ok(None) => tracing::info!("a Telegram start link that is unknown, used or expired"),
+            // Telegram sends it again later.
+            Err(e) => {
+                tracing::warn!(error = %e, "Telegram start not recorded");
+                return axum::http::StatusCode::SERVICE_UNAVAILABLE.into_response();
+            }
+        }
+    }
+    axum::http::StatusCode::OK.into_response()
 }
 
 /// `POST /notices/sms/receipts/{secret}`: Eskiz's delivery report, form-encoded or JSON.

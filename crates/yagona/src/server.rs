@@ -21,6 +21,7 @@ pub async fn serve(node: Arc<Node>, listener: tokio::net::TcpListener) -> anyhow
         router: node.router(),
         gateway: node.gateway.clone(),
         metrics: node.metrics.clone(),
+        peer: None,
     };
     let mut workers = Vec::with_capacity(threads);
     for i in 0..threads {
@@ -74,6 +75,8 @@ struct Dispatch {
     router: Router,
     gateway: Arc<Gateway>,
     metrics: Arc<Metrics>,
+    /// The connection's peer, from which each request's client address is settled.
+    peer: Option<std::net::SocketAddr>,
 }
 
 type Served = Result<axum::response::Response, std::convert::Infallible>;
@@ -88,7 +91,16 @@ impl hyper::service::Service<hyper::Request<hyper::body::Incoming>> for Dispatch
 
     fn call(&self, req: hyper::Request<hyper::body::Incoming>) -> Self::Future {
         use tower::ServiceExt;
-        let req = req.map(axum::body::Body::new);
+        let mut req = req.map(axum::body::Body::new);
+        if !req.uri().path().starts_with("/r1/") {
+            // Who the client is, settled once: what rate limits and in-flight limits count.
+            let forwarded = req
+                .headers()
+                .get("x-forwarded-for")
+                .and_then(|v| v.to_str().ok());
+            let client = yagona_core::request::client_address(self.peer.map(|p| p.ip()), forwarded);
+            req.extensions_mut().insert(client);
+        }
         if req.uri().path().starts_with("/r1/") {
             futures::future::Either::Left(Box::pin(exchange_call(
                 self.gateway.clone(),
@@ -151,10 +163,14 @@ fn serve_connections(
             let Ok(stream) = tokio::net::TcpStream::from_std(stream) else {
                 continue;
             };
+            let service = Dispatch {
+                peer: stream.peer_addr().ok(),
+                ..service.clone()
+            };
             let conn = hyper::server::conn::http1::Builder::new()
                 .timer(hyper_util::rt::TokioTimer::new())
                 .header_read_timeout(Duration::from_secs(30))
-                .serve_connection(hyper_util::rt::TokioIo::new(stream), service.clone());
+                .serve_connection(hyper_util::rt::TokioIo::new(stream), service);
             let conn = graceful.watch(conn);
             tokio::spawn(async move {
                 let _ = conn.await;

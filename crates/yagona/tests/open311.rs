@@ -1107,6 +1107,9 @@ async fn bad_input_is_refused_and_creates_nothing(app: TestApp) {
         (with(good(), "long", "-180.5"), "long: is out of range"),
         (with(good(), "lat", "north"), "lat: is not a number"),
         (with(good(), "lat", "NaN"), "lat"),
+        // One coordinate alone is no place.
+        (without(good(), "long"), "long: is required"),
+        (without(good(), "lat"), "lat: is required"),
         (
             without(without(good(), "first_name"), "last_name"),
             "first_name",
@@ -1166,6 +1169,35 @@ async fn bad_input_is_refused_and_creates_nothing(app: TestApp) {
         &raw("{not json", "application/json").await,
         StatusCode::BAD_REQUEST,
         "JSON",
+    );
+    // Bytes that are not UTF-8 text are refused, not stored as U+FFFD; so is a NUL.
+    let encoded = |fields: &[(&str, &str)]| {
+        fields
+            .iter()
+            .map(|(k, v)| format!("{}={}", urlencode(k), urlencode(v)))
+            .collect::<Vec<_>>()
+            .join("&")
+    };
+    let form = "application/x-www-form-urlencoded";
+    for sneaky in ["Karimova%FF", "Karimova%C3", "Kari%00mova"] {
+        let body = format!("{}&last_name={sneaky}", encoded(&without(good(), "last_name")));
+        let body: &'static str = Box::leak(body.into_boxed_str());
+        is_error(&raw(body, form).await, StatusCode::BAD_REQUEST, "UTF-8");
+    }
+    let nul = serde_json::to_string(&json!({
+        "service_code": "birth-registration", "description": "a\u{0}b", "first_name": "D",
+        "email": "d@example.uz"
+    }))
+    .unwrap();
+    is_error(
+        &raw(Box::leak(nul.into_boxed_str()), "application/json").await,
+        StatusCode::BAD_REQUEST,
+        "NUL",
+    );
+    is_error(
+        &c.get("/open311/v2/requests.json?service_code=%FF").await,
+        StatusCode::BAD_REQUEST,
+        "UTF-8",
     );
     is_error(
         &raw("[1, 2]", "application/json").await,

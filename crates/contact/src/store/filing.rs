@@ -2,8 +2,8 @@
 //! with its first history and notice in one transaction.
 
 use super::{
-    appeal_from, bool_int, event_values, note_uncovered, notice_target,
-    queue_notices, AppealStore, Event, COLUMNS, INSERT_EVENT, NOTIFIED, SYSTEM,
+    appeal_from, bool_int, event_values, note_uncovered, notice_target, queue_notices, AppealStore,
+    Event, COLUMNS, INSERT_EVENT, NOTIFIED, SYSTEM,
 };
 use crate::deadline;
 use crate::model::{

@@ -335,4 +335,3 @@ async fn queue_notices(
     }
     Ok(())
 }
-

@@ -3,7 +3,7 @@
 
 use super::{appeal_from, moment, tracking, AppealStore, COLUMNS};
 use crate::deadline;
-use crate::guard::TrackingGuard;
+use crate::guard::Guesser;
 use crate::model::{contact_key, Appeal, AppealError, AppealEvent, QueueFilter, Viewer};
 use sqlx::Row;
 use std::collections::HashMap;
@@ -36,25 +36,26 @@ impl AppealStore<'_> {
 
     /// The appeal someone follows with its tracking number and the phone or e-mail it was filed
     /// with, as typed. A wrong number, a wrong check or both get the same answer, so nothing is
-    /// revealed; each wrong check of a well-formed number counts towards locking it in `guard`.
+    /// revealed; each wrong check of a well-formed number counts against the client guessing
+    /// (`crate::guard`), who is refused after too many — the appeal's owner is not.
     pub async fn track(
         &self,
-        guard: &TrackingGuard,
+        guesser: &Guesser<'_>,
         tracking: &str,
         check: &str,
     ) -> Result<Appeal, AppealError> {
-        let number = TrackingNumber::parse(tracking).ok();
-        if number.as_ref().is_some_and(|t| guard.locked(t)) {
+        if guesser.locked(self.db).await? {
             return Err(AppealError::TooManyTries);
         }
+        let number = TrackingNumber::parse(tracking).ok();
         let found = match (&number, contact_key(check.trim())) {
             (Some(t), Some(c)) => self.get(t, Viewer::Contact(&c)).await?,
             _ => None,
         };
         match (found, number) {
             (Some(a), _) => Ok(a),
-            (None, Some(t)) => {
-                guard.note_wrong_check(&t);
+            (None, Some(_)) => {
+                guesser.note_wrong_check(self.db).await?;
                 Err(AppealError::NotFound)
             }
             (None, None) => Err(AppealError::NotFound),

@@ -2,8 +2,8 @@
 
 use crate::topics::{Answer, ContactData};
 use crate::{
-    Actor, Appeal, AppealError, AppealStore, Channel, Kind, NewAppeal, Period, Problem, Status,
-    TrackingGuard, Viewer,
+    Actor, Appeal, AppealError, AppealStore, Channel, Guesser, Kind, NewAppeal, Period, Problem,
+    Status, Viewer,
 };
 use std::collections::HashMap;
 use tempfile::TempDir;
@@ -30,6 +30,9 @@ impl Desk {
             .await
             .expect("an SQLite database");
         AppealStore::migrate(&db).await.expect("migrations");
+        yagona_identity::IdentityStore::migrate(&db)
+            .await
+            .expect("identity's migrations (attempts)");
         let agency = |code: &str| Agency {
             code: Code::parse(code).unwrap(),
             kind: AgencyKind::Committee,
@@ -285,15 +288,15 @@ async fn the_system_closes_answered_appeals_after_the_reopening_period() {
 }
 
 #[tokio::test]
-async fn ten_wrong_checks_lock_a_tracking_number_and_no_other() {
+async fn ten_wrong_checks_lock_out_the_guesser_and_never_the_owner() {
     let desk = Desk::open().await;
     let s = desk.store();
-    let guard = TrackingGuard::new();
+    let (guesser, owner) = (Guesser("203.0.113.5"), Guesser("198.51.100.7"));
     let a = desk.call(None, Locale::Uz).await;
     let b = desk.call(None, Locale::Uz).await;
     // As people type it: any case, spaces, the phone without +998.
     let typed = a.id.as_str().to_lowercase();
-    let found = s.track(&guard, &typed, "90 123 45 67").await.unwrap();
+    let found = s.track(&owner, &typed, "90 123 45 67").await.unwrap();
     assert_eq!(found.id, a.id);
     // A malformed number or check, or the wrong check: the same "not found".
     for (number, check) in [
@@ -301,19 +304,23 @@ async fn ten_wrong_checks_lock_a_tracking_number_and_no_other() {
         (a.id.as_str(), "not a phone"),
         (a.id.as_str(), "+998 90 000 00 00"),
     ] {
-        let r = s.track(&guard, number, check).await;
+        let r = s.track(&guesser, number, check).await;
         assert!(matches!(r, Err(AppealError::NotFound)), "{r:?}");
     }
-    // Two wrong checks so far; eight more lock the number, even for the right check.
+    // Two wrong checks so far; eight more and the guesser is refused, even the right check
+    // and on another number.
     for _ in 0..8 {
-        let r = s.track(&guard, a.id.as_str(), "+998 90 000 00 00").await;
+        let r = s.track(&guesser, a.id.as_str(), "+998 90 000 00 00").await;
         assert!(matches!(r, Err(AppealError::NotFound)), "{r:?}");
     }
-    let r = s.track(&guard, a.id.as_str(), PHONE).await;
-    assert!(matches!(r, Err(AppealError::TooManyTries)), "{r:?}");
+    for id in [&a.id, &b.id] {
+        let r = s.track(&guesser, id.as_str(), PHONE).await;
+        assert!(matches!(r, Err(AppealError::TooManyTries)), "{r:?}");
+    }
+    // The owner follows their appeal as before.
     assert_eq!(
-        s.track(&guard, b.id.as_str(), PHONE).await.unwrap().id,
-        b.id
+        s.track(&owner, a.id.as_str(), PHONE).await.unwrap().id,
+        a.id
     );
 }
 

@@ -13,7 +13,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde_json::{json, Value};
 use std::sync::Arc;
-use yagona_contact::{contact_key, Actor, Appeal, AppealError, QueueFilter, Viewer};
+use yagona_contact::{contact_key, Actor, Appeal, AppealError, Guesser, QueueFilter, Viewer};
 use yagona_core::{Pinfl, TrackingNumber};
 
 /// Signed in: the citizen's appeals. Otherwise: the form to follow one by its number.
@@ -125,7 +125,7 @@ pub(super) async fn track(
         )
     };
     match store(&state)
-        .track(&state.tracking, &tracking, &check)
+        .track(&Guesser(&ctx.client), &tracking, &check)
         .await
     {
         Ok(a) => show_to_applicant(&state, &ctx, &a, Some(&check), None, vec![]).await,
@@ -173,7 +173,7 @@ async fn applicant_act(
     let s = store(&state);
     // The appeal as its holder finds it (by its number and check, guarded against guessing).
     let found = match &h {
-        Holder::Contact { check } => match s.track(&state.tracking, &id, check).await {
+        Holder::Contact { check } => match s.track(&Guesser(&ctx.client), &id, check).await {
             Ok(a) => Some(a),
             Err(AppealError::NotFound | AppealError::TooManyTries) => None,
             Err(e) => return appeal_error(&state, &ctx, e),

@@ -213,6 +213,9 @@ struct ExchangeSettings {
     /// files in `archive_dir` (both or neither).
     retention_days: Option<u32>,
     archive_dir: Option<PathBuf>,
+    /// An append-only file every checkpoint of the message log is also written to, outside the
+    /// database (`yagona exchange verify-log --checkpoints FILE` checks the log against it).
+    checkpoint_file: Option<PathBuf>,
 }
 
 impl Default for ExchangeSettings {
@@ -281,6 +284,9 @@ pub async fn serve(config: &Path) -> anyhow::Result<ExitCode> {
             providers: cfg.identity.providers.clone(),
             public_url: cfg.identity.public_url.clone(),
             payments: cfg.payments.clone(),
+            // Filled by the node from `[notices.telegram]`.
+            telegram: None,
+            ..PagesConfig::default()
         },
         gateway: GatewayConfig {
             evidence: cfg.exchange.evidence,
@@ -293,6 +299,7 @@ pub async fn serve(config: &Path) -> anyhow::Result<ExitCode> {
                 None
             },
             node: cfg.exchange.node.clone(),
+            checkpoint_file: cfg.exchange.checkpoint_file.clone(),
         },
         portal: match &cfg.exchange.portal {
             None => None,

@@ -1,0 +1,137 @@
+//! Request bodies cannot exhaust a node: a body declared larger than the node takes is refused
+//! with 413 before it is read, in the edge's own format (the pages refuse theirs themselves);
+//! every body must arrive within [`READ_BODY_WITHIN`]; and the bodies being read at once on this
+//! node share a budget of bytes, so slow senders hold sockets, not memory.
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use futures::StreamExt;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::Semaphore;
+
+/// How long a body may take to arrive, whole: 25 MB at about 2 Mbit/s.
+pub const READ_BODY_WITHIN: Duration = Duration::from_secs(120);
+
+/// How long a request waits for room in the node's budget before it is turned away.
+const WAIT_FOR_ROOM: Duration = Duration::from_secs(10);
+
+/// The bodies a node reads at once: their largest sizes together, in KiB.
+pub struct Bodies {
+    budget: Arc<Semaphore>,
+    budget_kib: u32,
+    max_body_bytes: usize,
+    read_within: Duration,
+}
+
+impl Bodies {
+    /// A budget of `budget_bytes` for bodies of at most `max_body_bytes` each.
+    pub fn new(budget_bytes: usize, max_body_bytes: usize, read_within: Duration) -> Bodies {
+        let budget_kib = u32::try_from(budget_bytes / 1024)
+            .unwrap_or(u32::MAX >> 4)
+            .max(1);
+        Bodies {
+            budget: Arc::new(Semaphore::new(budget_kib as usize)),
+            budget_kib,
+            max_body_bytes,
+            read_within,
+        }
+    }
+}
+
+fn declared_length(req: &Request) -> Option<usize> {
+    req.headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+}
+
+fn has_body(req: &Request) -> bool {
+    declared_length(req).is_some_and(|n| n > 0)
+        || req.headers().contains_key(header::TRANSFER_ENCODING)
+}
+
+/// Every request with a body: room in the node's budget for as much as it may be, and a
+/// deadline for reading it.
+pub async fn guard(State(bodies): State<Arc<Bodies>>, req: Request, next: Next) -> Response {
+    if !has_body(&req) {
+        return next.run(req).await;
+    }
+    let most = declared_length(&req)
+        .unwrap_or(bodies.max_body_bytes)
+        .min(bodies.max_body_bytes);
+    let kib = u32::try_from(most.div_ceil(1024))
+        .unwrap_or(u32::MAX)
+        .clamp(1, bodies.budget_kib);
+    let permit =
+        match tokio::time::timeout(WAIT_FOR_ROOM, bodies.budget.clone().acquire_many_owned(kib))
+            .await
+        {
+            Ok(Ok(p)) => p,
+            _ => {
+                tracing::warn!("too many request bodies at once: turned away");
+                let mut resp = refusal(
+                    req.uri().path(),
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "the node is reading too many requests at once; try again shortly",
+                );
+                resp.headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from_static("10"));
+                return resp;
+            }
+        };
+    let (parts, body) = req.into_parts();
+    let until = tokio::time::Instant::now() + bodies.read_within;
+    let timed = futures::stream::unfold(Some(body.into_data_stream()), move |s| async move {
+        let mut s = s?;
+        match tokio::time::timeout_at(until, s.next()).await {
+            Ok(Some(chunk)) => Some((chunk, Some(s))),
+            Ok(None) => None,
+            Err(_) => Some((
+                Err(axum::Error::new("the request body took too long to arrive")),
+                None,
+            )),
+        }
+    });
+    let resp = next
+        .run(Request::from_parts(parts, Body::from_stream(timed)))
+        .await;
+    drop(permit);
+    resp
+}
+
+/// The APIs' and Open311's limit: a body declared larger than `max` gets 413 before it is read.
+pub async fn refuse_declared_oversize(
+    State(max): State<usize>,
+    req: Request,
+    next: Next,
+) -> Response {
+    if declared_length(&req).is_some_and(|n| n > max) {
+        return refusal(
+            req.uri().path(),
+            StatusCode::PAYLOAD_TOO_LARGE,
+            &format!("the request body is larger than {max} bytes"),
+        );
+    }
+    next.run(req).await
+}
+
+/// A refusal in the format of the edge that owns `path`: Open311's error list, else a
+/// problem document (the pages answer for themselves before this is needed).
+fn refusal(path: &str, status: StatusCode, detail: &str) -> Response {
+    if path.starts_with("/open311/") {
+        let body = serde_json::json!([{"code": status.as_u16(), "description": detail}]);
+        return (status, axum::Json(body)).into_response();
+    }
+    let title = status.canonical_reason().unwrap_or("Refused");
+    let problem = yagona_core::Problem::plain(status.as_u16(), title, detail);
+    (
+        status,
+        [(header::CONTENT_TYPE, yagona_core::PROBLEM_JSON)],
+        problem.to_json(),
+    )
+        .into_response()
+}
