@@ -1174,20 +1174,22 @@ mod doc {
     /// Open311 discovery: the endpoint, the specification, formats.
     #[utoipa::path(get, path = "/open311/discovery.{format}", tag = "open311",
         params(("format" = String, Path, description = "json or xml")),
-        responses((status = 200, description = "{changeset, contact, key_service, endpoints: [{specification, url, changeset, type, formats}]}")))]
+        responses((status = 200, description = "{changeset, contact, key_service, endpoints: [{specification, url, changeset, type, formats}]}"),
+            (status = 400, description = "[{code: 400, description}]: a format other than json or xml, or a parameter that is not valid")))]
     pub fn discovery() {}
 
     /// The services and contact-centre topics requests may be about.
     #[utoipa::path(get, path = "/open311/v2/services.{format}", tag = "open311",
         params(("format" = String, Path, description = "json or xml"), ("locale" = Option<String>, Query, description = "uz, uz-Cyrl, ru or en")),
-        responses((status = 200, description = "[{service_code, service_name, description, metadata, type, keywords, group}]")))]
+        responses((status = 200, description = "[{service_code, service_name, description, metadata, type, keywords, group}]"),
+            (status = 400, description = "[{code: 400, description}]: a format other than json or xml, or a parameter that is not valid")))]
     pub fn services() {}
 
     /// A service's definition: its attributes (kind, subject, application_reference).
     #[utoipa::path(get, path = "/open311/v2/services/{service_code}.{format}", tag = "open311",
         params(("service_code" = String, Path), ("format" = String, Path, description = "json or xml")),
         responses((status = 200, description = "{service_code, attributes: [{variable, code, datatype, required, datatype_description, order, description, values}]}"),
-            (status = 404, description = "[{code: 404, description}]")))]
+            (status = 404, description = "[{code: 404, description}]"), (status = 400, description = "[{code: 400, description}]: a format other than json or xml, or a parameter that is not valid")))]
     pub fn service_definition() {}
 
     /// The calling client's requests (by the spec's filters; the last 90 days by default).
@@ -1197,7 +1199,7 @@ mod doc {
             ("service_code" = Option<String>, Query), ("start_date" = Option<String>, Query, description = "RFC 3339"),
             ("end_date" = Option<String>, Query, description = "RFC 3339"), ("status" = Option<String>, Query, description = "open, closed or open,closed")),
         responses((status = 200, description = "[{service_request_id, status, status_notes, service_name, service_code, description, agency_responsible, service_notice, requested_datetime, updated_datetime, expected_datetime, address, lat, long, …}]"),
-            (status = 403, description = "[{code: 403, description}]: no valid api_key")))]
+            (status = 400, description = "[{code: 400, description}]: a format other than json or xml, or a parameter that is not valid"), (status = 403, description = "[{code: 403, description}]: no valid api_key"), (status = 429, description = "[{code: 429, description}]: too many wrong api_keys from this address")))]
     pub fn list_requests() {}
 
     /// Files a request: an appeal through the Open311 channel (form-encoded or JSON; an
@@ -1206,18 +1208,21 @@ mod doc {
         params(("format" = String, Path, description = "json or xml"), ("Idempotency-Key" = Option<String>, Header)),
         request_body(content_type = "application/x-www-form-urlencoded", description = "api_key, service_code, description, first_name/last_name, email or phone, lat and long or address_string, attribute[kind], attribute[subject], attribute[application_reference]"),
         responses((status = 201, description = "[{service_request_id, token, service_notice, account_id}]"), (status = 200, description = "the same request, filed before with this Idempotency-Key"),
-            (status = 400, description = "[{code: 400, description}]: what is wrong, field by field")))]
+            (status = 400, description = "[{code: 400, description}]: what is wrong, field by field"), (status = 403, description = "[{code: 403, description}]: no valid api_key"), (status = 429, description = "[{code: 429, description}]: too many wrong api_keys from this address"),
+            (status = 413, description = "[{code: 413, description}]: the body is too large")))]
     pub fn create_request() {}
 
     /// One of the calling client's requests.
     #[utoipa::path(get, path = "/open311/v2/requests/{service_request_id}.{format}", tag = "open311",
         params(("service_request_id" = String, Path, description = "MR-XXXX-XXXX"), ("format" = String, Path, description = "json or xml"), ("api_key" = String, Query)),
-        responses((status = 200, description = "[{service_request_id, …}]"), (status = 404, description = "[{code: 404, description}]")))]
+        responses((status = 200, description = "[{service_request_id, …}]"), (status = 404, description = "[{code: 404, description}]"),
+            (status = 400, description = "[{code: 400, description}]: a format other than json or xml, or a parameter that is not valid"), (status = 403, description = "[{code: 403, description}]: no valid api_key"), (status = 429, description = "[{code: 429, description}]: too many wrong api_keys from this address")))]
     pub fn one_request() {}
 
     /// The request a token stands for (requests are created at once: the token is its number).
     #[utoipa::path(get, path = "/open311/v2/tokens/{token}.{format}", tag = "open311",
         params(("token" = String, Path), ("format" = String, Path, description = "json or xml"), ("api_key" = String, Query)),
-        responses((status = 200, description = "[{service_request_id, token}]"), (status = 404, description = "[{code: 404, description}]")))]
+        responses((status = 200, description = "[{service_request_id, token}]"), (status = 404, description = "[{code: 404, description}]"),
+            (status = 400, description = "[{code: 400, description}]: a format other than json or xml, or a parameter that is not valid"), (status = 403, description = "[{code: 403, description}]: no valid api_key"), (status = 429, description = "[{code: 429, description}]: too many wrong api_keys from this address")))]
     pub fn token() {}
 }

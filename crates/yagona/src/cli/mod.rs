@@ -66,11 +66,13 @@ fn redact(url: &str) -> String {
 pub enum Command {
     /// Run everything with the demo registry and demo people (SQLite in --data by default).
     Demo {
-        #[arg(long, default_value_t = 8080)]
-        port: u16,
-        /// Port of the exchange listener (mutual TLS; 0: none).
-        #[arg(long, default_value_t = 8443)]
-        exchange_port: u16,
+        /// Port of the portal [default: 8080, or the next free one when it is taken].
+        #[arg(long)]
+        port: Option<u16>,
+        /// Port of the exchange listener, mutual TLS; 0: none [default: 8443, or the next
+        /// free one when it is taken].
+        #[arg(long)]
+        exchange_port: Option<u16>,
         /// Address to listen on.
         #[arg(long, default_value = "127.0.0.1")]
         host: String,

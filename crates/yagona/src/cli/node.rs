@@ -15,8 +15,8 @@ use yagona_web::PagesConfig;
 /// `yagona demo`: the demo registry, people, applications, events and appeals; keys for every
 /// demo subsystem; the demo registers on an internal address; and the node serving it all.
 pub async fn demo(
-    port: u16,
-    exchange_port: u16,
+    port: Option<u16>,
+    exchange_port: Option<u16>,
     host: &str,
     storage: Storage,
 ) -> anyhow::Result<ExitCode> {
@@ -26,9 +26,12 @@ pub async fn demo(
     crate::seed_demo_people(&db).await?;
     crate::seed_demo_contacts(&db).await?;
     crate::adopt_applications(&db).await?;
-    let listener = tokio::net::TcpListener::bind((host, port))
-        .await
-        .with_context(|| format!("listening on {host}:{port}"))?;
+    // Ports asked for are taken or the demo stops; the defaults give way to free ones.
+    let listener = bind_port(host, port, 8080).await?;
+    let exchange_listener = match exchange_port {
+        Some(0) => None,
+        asked => Some(bind_port(host, asked, 8443).await?),
+    };
     let keys = storage.data.join("keys");
     let made = crate::ensure_keys(&db, &keys).await?;
     if made > 0 {
@@ -84,11 +87,14 @@ pub async fn demo(
         notice_sandbox: Some(notice_sandbox),
     };
     let node = Node::new(db.clone(), config).await?;
-    if exchange_port != 0 {
-        spawn_exchange_listener(&node, &format!("{host}:{exchange_port}"))
-            .await
-            .context("--exchange-port 0 for none")?;
-    }
+    let exchange_bound = match exchange_listener {
+        Some(l) => {
+            let bound = l.local_addr()?.port();
+            spawn_exchange_listener(&node, l)?;
+            Some(bound)
+        }
+        None => None,
+    };
     let _background = node.spawn_background(&node_name());
     let _housekeeping = crate::spawn_housekeeping(
         db.clone(),
@@ -97,7 +103,7 @@ pub async fn demo(
             dir: storage.data.join("log-archives"),
         }),
     );
-    print_demo_banner(&db, host, listener.local_addr()?.port()).await?;
+    print_demo_banner(&db, host, listener.local_addr()?.port(), exchange_bound).await?;
     crate::server::serve(node, listener).await?;
     Ok(ExitCode::SUCCESS)
 }
@@ -321,19 +327,60 @@ pub async fn serve(config: &Path) -> anyhow::Result<ExitCode> {
     let _background = node.spawn_background(&node_name());
     let _housekeeping = crate::spawn_housekeeping(db, retention);
     if let Some(addr) = &cfg.exchange.tls_listen {
-        spawn_exchange_listener(&node, addr).await?;
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("listening on {addr}"))?;
+        spawn_exchange_listener(&node, listener)?;
     }
     crate::server::serve(node, listener).await?;
     Ok(ExitCode::SUCCESS)
 }
 
 /// Starts the node's exchange listener (mutual TLS) on `addr`.
-async fn spawn_exchange_listener(node: &Arc<Node>, addr: &str) -> anyhow::Result<()> {
+/// Listens on `asked` — or, when no port was asked, on `default` or the next free port after
+/// it (then any free one), so that a demo starts beside whatever holds the usual ports.
+async fn bind_port(
+    host: &str,
+    asked: Option<u16>,
+    default: u16,
+) -> anyhow::Result<tokio::net::TcpListener> {
+    if let Some(port) = asked {
+        return tokio::net::TcpListener::bind((host, port))
+            .await
+            .with_context(|| {
+                format!("listening on {host}:{port} (another port: --port, --exchange-port)")
+            });
+    }
+    let candidates = (default..default.saturating_add(20)).chain(std::iter::once(0));
+    let mut last = None;
+    for port in candidates {
+        match tokio::net::TcpListener::bind((host, port)).await {
+            Ok(listener) => {
+                if port != default {
+                    tracing::info!(
+                        default,
+                        port = listener.local_addr()?.port(),
+                        "the usual port is taken"
+                    );
+                }
+                return Ok(listener);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => last = Some(e),
+            Err(e) => return Err(e).with_context(|| format!("listening on {host}:{port}")),
+        }
+    }
+    Err(anyhow::anyhow!(
+        "no free port on {host}: {}",
+        last.map(|e| e.to_string()).unwrap_or_default()
+    ))
+}
+
+fn spawn_exchange_listener(
+    node: &Arc<Node>,
+    listener: tokio::net::TcpListener,
+) -> anyhow::Result<()> {
     let tls = yagona_gateway::listener::tls_config(&node.gateway.config)?;
-    let listener = tokio::net::TcpListener::bind(addr)
-        .await
-        .with_context(|| format!("listening on {addr}"))?;
-    tracing::info!(listen = %addr, "exchange listener (mutual TLS)");
+    tracing::info!(listen = ?listener.local_addr().ok(), "exchange listener (mutual TLS)");
     let gateway = node.gateway.clone();
     tokio::spawn(async move {
         if let Err(e) = yagona_gateway::listener::serve(gateway, listener, tls).await {
@@ -349,7 +396,12 @@ fn node_name() -> String {
     format!("{host}-{}", std::process::id())
 }
 
-async fn print_demo_banner(db: &Db, host: &str, port: u16) -> anyhow::Result<()> {
+async fn print_demo_banner(
+    db: &Db,
+    host: &str,
+    port: u16,
+    exchange_port: Option<u16>,
+) -> anyhow::Result<()> {
     let people = yagona_identity::IdentityStore { db }
         .users_of(demo::IDP)
         .await?;
@@ -358,7 +410,18 @@ async fn print_demo_banner(db: &Db, host: &str, port: u16) -> anyhow::Result<()>
     } else {
         host
     };
-    println!("\nYagona demo is running: open http://{shown_host}:{port}/\n");
+    println!("\nYagona demo is running: open http://{shown_host}:{port}/");
+    if port != 8080 {
+        println!("  (port 8080 is taken, so the demo uses {port})");
+    }
+    match exchange_port {
+        Some(8443) => println!("The exchange listens with mutual TLS on {shown_host}:8443"),
+        Some(p) => {
+            println!("The exchange listens with mutual TLS on {shown_host}:{p} (8443 is taken)")
+        }
+        None => {}
+    }
+    println!();
     println!("Sign in at http://{shown_host}:{port}/sign-in as one of these demo people:");
     for role in [Role::Citizen, Role::Officer, Role::Admin] {
         for u in people.iter().filter(|u| u.role == role) {
