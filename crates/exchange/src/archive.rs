@@ -6,18 +6,23 @@
 //!
 //! File format (JSON Lines): a first line `{"format": "yagona-exchange-log-archive/1",
 //! "after": {"seq", "hash"} | null, "first", "last", "keys": {signer: [public key]}}`, then one
-//! entry per line in chain order.
+//! entry per line in chain order. Format 2 (`yagona-exchange-log-archive/2`) adds the sealers'
+//! public keys (`sealers`), where sealing began (`sealed_from`) and the last seal before the
+//! file (`after.link`); files of format 1 still verify. `verify_files` takes checkpoints kept
+//! outside the database too, and names an archived entry that differs from one.
 
-use crate::evidence::{self, Broken, Entry};
+use crate::checkpoint::Checkpoint;
+use crate::evidence::{self, Broken, Entry, Walk};
 use crate::log;
 use ed25519_dalek::VerifyingKey;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::{BufRead, Write};
 use std::path::Path;
 use yagona_db::{Db, DbError};
 
-pub const FORMAT: &str = "yagona-exchange-log-archive/1";
+pub const FORMAT: &str = "yagona-exchange-log-archive/2";
+const FORMAT_1: &str = "yagona-exchange-log-archive/1";
 
 #[derive(Debug, Serialize, Deserialize)]
 struct Header {
@@ -26,6 +31,10 @@ struct Header {
     first: u64,
     last: u64,
     keys: BTreeMap<String, Vec<String>>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    sealers: BTreeMap<String, Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    sealed_from: Option<u64>,
 }
 
 /// A point in the chain: an entry's sequence number and hash.
@@ -33,18 +42,22 @@ struct Header {
 pub struct Anchor {
     pub seq: u64,
     pub hash: String,
+    /// The entry's seal (absent before sealing began, and in archives of format 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub link: Option<String>,
 }
 
 /// Where the entries still in the database continue from (the last archived entry).
 pub async fn anchor(db: &Db) -> Result<Option<Anchor>, DbError> {
-    let row: Option<(i64, String)> = sqlx::query_as(
-        "SELECT last_seq, last_hash FROM exchange_log_archives ORDER BY last_seq DESC LIMIT 1",
+    let row: Option<(i64, String, Option<String>)> = sqlx::query_as(
+        "SELECT last_seq, last_hash, last_link FROM exchange_log_archives ORDER BY last_seq DESC LIMIT 1",
     )
     .fetch_optional(&db.pool)
     .await?;
-    Ok(row.map(|(s, h)| Anchor {
+    Ok(row.map(|(s, h, l)| Anchor {
         seq: s as u64,
         hash: h,
+        link: l,
     }))
 }
 
@@ -103,6 +116,18 @@ pub async fn archive_before(
         return Ok(None);
     };
     let (first, last, last_hash) = (first.seq, last.seq, last.hash.clone());
+    let last_link = entries.last().and_then(|e| e.seal.clone());
+    let sealer_keys = log::sealer_keys(db).await?;
+    let mut sealers = BTreeMap::new();
+    for name in entries.iter().filter_map(|e| e.sealer.as_ref()) {
+        sealers.entry(name.clone()).or_insert_with(|| {
+            sealer_keys
+                .get(name)
+                .map(|ks| ks.iter().map(evidence::public_key_text).collect::<Vec<_>>())
+                .unwrap_or_default()
+        });
+    }
+    let sealed_from = log::head(db).await?.sealed_from;
     let public = crate::keys::all(db).await?;
     let mut keys = BTreeMap::new();
     for e in &entries {
@@ -119,6 +144,8 @@ pub async fn archive_before(
         first,
         last,
         keys,
+        sealers,
+        sealed_from,
     };
     // Written beside, then renamed: a file with this name is always whole.
     let partial = out.with_extension("partial");
@@ -136,13 +163,14 @@ pub async fn archive_before(
     std::fs::rename(&partial, out)?;
     let mut tx = db.writer.begin().await?;
     let inserted = sqlx::query(
-        "INSERT INTO exchange_log_archives (last_seq, last_hash, first_seq, file, archived_at) VALUES ($1, $2, $3, $4, $5)",
+        "INSERT INTO exchange_log_archives (last_seq, last_hash, first_seq, file, archived_at, last_link) VALUES ($1, $2, $3, $4, $5, $6)",
     )
     .bind(last as i64)
     .bind(&last_hash)
     .bind(first as i64)
     .bind(out.display().to_string())
     .bind(chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+    .bind(&last_link)
     .execute(&mut *tx)
     .await;
     if let Err(e) = inserted {
@@ -183,6 +211,15 @@ pub enum FileVerdict {
 /// Checks archive files offline, in the order given: each on its own (hashes, signatures with
 /// the keys it carries, the chain), and each continuing where the one before ended.
 pub fn verify_files(files: &[&Path]) -> Result<FileVerdict, ArchiveError> {
+    verify_files_against(files, &[])
+}
+
+/// [`verify_files`], and the archived entries held against checkpoints kept outside the
+/// database (signed by a key the archives list for their node).
+pub fn verify_files_against(
+    files: &[&Path],
+    checkpoints: &[Checkpoint],
+) -> Result<FileVerdict, ArchiveError> {
     let mut previous: Option<Anchor> = None;
     let mut count = 0;
     for (i, path) in files.iter().enumerate() {
@@ -198,8 +235,8 @@ pub fn verify_files(files: &[&Path]) -> Result<FileVerdict, ArchiveError> {
             Some(l) => serde_json::from_str(&l?).map_err(|e| unreadable(1, e.to_string()))?,
             None => return Err(unreadable(1, "the file is empty".into())),
         };
-        if header.format != FORMAT {
-            return Err(unreadable(1, format!("not a {FORMAT} file")));
+        if header.format != FORMAT && header.format != FORMAT_1 {
+            return Err(unreadable(1, format!("not a {FORMAT} (or /1) file")));
         }
         if i > 0 && header.after != previous {
             return Ok(FileVerdict::Broken {
@@ -233,11 +270,62 @@ pub fn verify_files(files: &[&Path]) -> Result<FileVerdict, ArchiveError> {
                 )
             })
             .collect();
-        let after = header.after.clone().map(|a| (a.seq, a.hash));
-        if let Err(broken) = evidence::verify(&entries, after, |s| {
-            keys.get(s).cloned().unwrap_or_default()
-        }) {
+        let sealers: HashMap<String, Vec<VerifyingKey>> = header
+            .sealers
+            .iter()
+            .map(|(s, ks)| {
+                (
+                    s.clone(),
+                    ks.iter()
+                        .filter_map(|k| evidence::public_key_from_text(k))
+                        .collect(),
+                )
+            })
+            .collect();
+        let after = header
+            .after
+            .clone()
+            .map(|a| (a.seq, a.hash.clone(), a.link.unwrap_or(a.hash)));
+        // Sealing began where the file says, or where a checkpoint signed by one of its
+        // sealers says, whichever is earlier.
+        let vouched: Vec<&Checkpoint> = checkpoints
+            .iter()
+            .filter(|c| {
+                c.signed_by()
+                    .is_some_and(|k| sealers.get(&c.node).is_some_and(|ks| ks.contains(&k)))
+            })
+            .collect();
+        let sealed_from = vouched
+            .iter()
+            .filter_map(|c| c.sealed_from)
+            .chain(header.sealed_from)
+            .min();
+        let mut walk = Walk::new(after, sealed_from);
+        if let Err(broken) = walk.check(
+            &entries,
+            None,
+            &|s| keys.get(s).cloned().unwrap_or_default(),
+            &|s| sealers.get(s).cloned().unwrap_or_default(),
+        ) {
             return Ok(FileVerdict::Broken { file: name, broken });
+        }
+        for c in vouched {
+            if let Some(e) = entries.iter().find(|e| e.seq == c.seq) {
+                if e.hash != c.hash {
+                    return Ok(FileVerdict::Broken {
+                        file: name,
+                        broken: Broken {
+                            seq: c.seq,
+                            reason: format!(
+                                "entry {}: the archive holds another entry than {} recorded: entries up to {} were rewritten",
+                                c.seq,
+                                c.describe(),
+                                c.seq
+                            ),
+                        },
+                    });
+                }
+            }
         }
         let last_seq = entries.last().map(|e| e.seq).unwrap_or(0);
         if last_seq != header.last {
@@ -256,6 +344,7 @@ pub fn verify_files(files: &[&Path]) -> Result<FileVerdict, ArchiveError> {
         previous = entries.last().map(|e| Anchor {
             seq: e.seq,
             hash: e.hash.clone(),
+            link: e.seal.clone(),
         });
     }
     Ok(FileVerdict::Intact {

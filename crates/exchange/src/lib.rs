@@ -14,12 +14,14 @@
 //! - [`token`]: signed client tokens, one way a calling system proves which subsystem it is;
 //! - [`situation`]: who calls whom, with volumes, errors and latency, from the log;
 //! - [`archive`]: the oldest entries moved to files that verify offline;
+//! - [`checkpoint`]: signed checkpoints of the log's head, witnessed outside the database;
 //! - [`pubsub`]: GovStack's publish/subscribe (rooms, event types, push and pull, at-least-once);
 //! - [`keys`]: subsystem and node key pairs (one command; no certificate authority);
 //! - [`tls`]: mutual TLS with self-signed certificates around those keys, pinned by the other side.
 
 pub mod access;
 pub mod archive;
+pub mod checkpoint;
 pub mod directory;
 pub mod error;
 pub mod evidence;
@@ -31,6 +33,11 @@ pub mod pubsub;
 pub mod situation;
 pub mod tls;
 pub mod token;
+
+/// The base URL of a service this node itself answers behind its gateway, followed by the path
+/// of its HTTP interface (`yagona:node/govstack/registration`): the node's own APIs, reached in
+/// place, with the calling system vouched for as GovStack's Information Mediator does.
+pub const NODE_BASE_URL: &str = "yagona:node";
 
 pub use access::{Grantee, Right};
 pub use ed25519_dalek::{SigningKey, VerifyingKey};

@@ -4,10 +4,15 @@
 //! Appending takes the chain's head row (`exchange_log_head`) with an update, so concurrent
 //! appenders — threads, or nodes sharing one PostgreSQL — queue there and each entry follows
 //! exactly one predecessor. The entry and the new head are written in the same transaction.
+//! The appending node seals each entry ([`evidence::Sealer`]); the head keeps the last seal, so
+//! the next entry links to it. Checkpoints of the head, signed and witnessed outside the
+//! database, are in [`crate::checkpoint`]; [`verify_log`] checks the entries against them.
 
-use crate::evidence::{self, Broken, Entry};
+use crate::checkpoint::{self, Checkpoint};
+use crate::evidence::{self, Broken, Entry, Sealer, Walk};
 use ed25519_dalek::VerifyingKey;
 use sqlx::Row;
+use std::collections::HashMap;
 use yagona_db::{Db, DbError, Migration};
 
 pub const MIGRATIONS: &[Migration] = &[
@@ -71,13 +76,37 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: "ALTER TABLE exchange_keys ADD COLUMN source TEXT NOT NULL DEFAULT 'keygen';
               ALTER TABLE exchange_keys ADD COLUMN revoked_at TEXT;",
     },
+    Migration {
+        version: 5,
+        name: "sealed log and checkpoints",
+        sql: "ALTER TABLE exchange_log ADD COLUMN sealer TEXT;
+              ALTER TABLE exchange_log ADD COLUMN seal TEXT;
+              ALTER TABLE exchange_log_head ADD COLUMN link TEXT NOT NULL DEFAULT '';
+              ALTER TABLE exchange_log_head ADD COLUMN sealed_from BIGINT;
+              UPDATE exchange_log_head SET link = hash;
+              ALTER TABLE exchange_log_archives ADD COLUMN last_link TEXT;
+              CREATE TABLE exchange_log_sealers (
+                  sealer TEXT NOT NULL,
+                  public_key TEXT NOT NULL,
+                  created_at TEXT NOT NULL,
+                  PRIMARY KEY (sealer, public_key)
+              );
+              CREATE TABLE exchange_log_checkpoints (
+                  log TEXT NOT NULL,
+                  node TEXT NOT NULL,
+                  seq BIGINT NOT NULL,
+                  body TEXT NOT NULL,
+                  PRIMARY KEY (log, node, seq)
+              );",
+    },
 ];
 
 pub async fn migrate(db: &Db) -> Result<(), DbError> {
     db.migrate("exchange", MIGRATIONS).await
 }
 
-const COLUMNS: &str = "seq, at, kind, request_id, message_id, client, service, method, path, status, user_id, issue, body_sha512, body_size, body, signer, signature, prev, hash";
+const COLUMNS: &str = "seq, at, kind, request_id, message_id, client, service, method, path, status, user_id, issue, body_sha512, body_size, body, signer, signature, prev, hash, sealer, seal";
+const COLUMN_COUNT: usize = 21;
 
 /// Appends a signed entry: gives it its sequence number and predecessor, seals it, stores it.
 pub async fn append(db: &Db, entry: Entry) -> Result<Entry, DbError> {
@@ -85,29 +114,97 @@ pub async fn append(db: &Db, entry: Entry) -> Result<Entry, DbError> {
     Ok(all.pop().expect("one in, one out"))
 }
 
-/// Appends entries in order, in one transaction.
-pub async fn append_all(db: &Db, mut entries: Vec<Entry>) -> Result<Vec<Entry>, DbError> {
+/// Appends entries in order, in one transaction, unsealed (as tools and tests write them; a
+/// gateway seals: [`append_sealed`]).
+pub async fn append_all(db: &Db, entries: Vec<Entry>) -> Result<Vec<Entry>, DbError> {
+    append_sealed(db, entries, None).await
+}
+
+/// Records a sealer's public key, for everyone who checks seals.
+pub async fn register_sealer(db: &Db, name: &str, key: &VerifyingKey) -> Result<(), DbError> {
+    sqlx::query(
+        "INSERT INTO exchange_log_sealers (sealer, public_key, created_at) VALUES ($1, $2, $3)
+         ON CONFLICT (sealer, public_key) DO NOTHING",
+    )
+    .bind(name)
+    .bind(evidence::public_key_text(key))
+    .bind(chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+    .execute(&db.writer)
+    .await?;
+    Ok(())
+}
+
+/// Every sealer's public keys, as the database records them.
+pub async fn sealer_keys(db: &Db) -> Result<HashMap<String, Vec<VerifyingKey>>, DbError> {
+    let rows: Vec<(String, String)> =
+        sqlx::query_as("SELECT sealer, public_key FROM exchange_log_sealers ORDER BY created_at")
+            .fetch_all(&db.pool)
+            .await?;
+    let mut out: HashMap<String, Vec<VerifyingKey>> = HashMap::new();
+    for (sealer, text) in rows {
+        if let Some(key) = evidence::public_key_from_text(&text) {
+            out.entry(sealer).or_default().push(key);
+        }
+    }
+    Ok(out)
+}
+
+/// The log's head: the last entry's sequence number, hash and link, and the first sealed entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Head {
+    pub seq: u64,
+    pub hash: String,
+    pub link: String,
+    pub sealed_from: Option<u64>,
+}
+
+pub async fn head(db: &Db) -> Result<Head, DbError> {
+    let (seq, hash, link, sealed_from): (i64, String, String, Option<i64>) =
+        sqlx::query_as("SELECT seq, hash, link, sealed_from FROM exchange_log_head WHERE id = 1")
+            .fetch_one(&db.pool)
+            .await?;
+    Ok(Head {
+        seq: seq as u64,
+        hash,
+        link,
+        sealed_from: sealed_from.map(|s| s as u64),
+    })
+}
+
+/// Appends entries in order, in one transaction, each sealed by `sealer` when given.
+pub async fn append_sealed(
+    db: &Db,
+    mut entries: Vec<Entry>,
+    sealer: Option<&Sealer>,
+) -> Result<Vec<Entry>, DbError> {
     if entries.is_empty() {
         return Ok(entries);
     }
     let n = entries.len() as i64;
     let mut tx = db.writer.begin().await?;
     // The update takes the head (a row lock on PostgreSQL, the write lock on SQLite) until commit.
-    let head =
-        sqlx::query("UPDATE exchange_log_head SET seq = seq + $1 WHERE id = 1 RETURNING seq, hash")
-            .bind(n)
-            .fetch_one(&mut *tx)
-            .await?;
+    let head = sqlx::query(
+        "UPDATE exchange_log_head SET seq = seq + $1 WHERE id = 1 RETURNING seq, hash, link",
+    )
+    .bind(n)
+    .fetch_one(&mut *tx)
+    .await?;
     let last: i64 = head.try_get(0)?;
     let mut prev: String = head.try_get(1)?;
+    let mut link: String = head.try_get(2)?;
     for (seq, entry) in ((last - n) as u64..).zip(entries.iter_mut()) {
-        if seq == 0 {
-            entry.chain_after(None);
-        } else {
-            entry.chain_after(Some((seq, &prev)));
+        let previous = (seq > 0).then_some((seq, prev.as_str()));
+        match sealer {
+            Some(sealer) => entry.seal_after(previous, &link, sealer),
+            None => entry.chain_after(previous),
         }
         prev = entry.hash.clone();
+        link = evidence::link_of(Some(entry));
     }
+    let first_sealed = entries
+        .iter()
+        .find(|e| e.seal.is_some())
+        .map(|e| e.seq as i64);
     // Many rows per statement: one statement per entry is what makes a busy log slow.
     for chunk in entries.chunks(ROWS_PER_INSERT) {
         let mut sql = format!("INSERT INTO exchange_log ({COLUMNS}) VALUES ");
@@ -116,11 +213,11 @@ pub async fn append_all(db: &Db, mut entries: Vec<Entry>) -> Result<Vec<Entry>, 
                 sql.push_str(", ");
             }
             sql.push('(');
-            for c in 0..19 {
+            for c in 0..COLUMN_COUNT {
                 if c > 0 {
                     sql.push_str(", ");
                 }
-                sql.push_str(&format!("${}", r * 19 + c + 1));
+                sql.push_str(&format!("${}", r * COLUMN_COUNT + c + 1));
             }
             sql.push(')');
         }
@@ -145,19 +242,25 @@ pub async fn append_all(db: &Db, mut entries: Vec<Entry>) -> Result<Vec<Entry>, 
                 .bind(&entry.signer)
                 .bind(&entry.signature)
                 .bind(&entry.prev)
-                .bind(&entry.hash);
+                .bind(&entry.hash)
+                .bind(&entry.sealer)
+                .bind(&entry.seal);
         }
         q.execute(&mut *tx).await?;
     }
-    sqlx::query("UPDATE exchange_log_head SET hash = $1 WHERE id = 1")
-        .bind(&prev)
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query(
+        "UPDATE exchange_log_head SET hash = $1, link = $2, sealed_from = COALESCE(sealed_from, $3) WHERE id = 1",
+    )
+    .bind(&prev)
+    .bind(&link)
+    .bind(first_sealed)
+    .execute(&mut *tx)
+    .await?;
     tx.commit().await?;
     Ok(entries)
 }
 
-/// Rows in one INSERT (19 values each: well under SQLite's and PostgreSQL's limits).
+/// Rows in one INSERT (21 values each: well under SQLite's and PostgreSQL's limits).
 const ROWS_PER_INSERT: usize = 8;
 
 type Waiting = (Vec<Entry>, tokio::sync::oneshot::Sender<Result<(), String>>);
@@ -174,8 +277,8 @@ pub struct Appender {
 const BATCH: usize = 512;
 
 impl Appender {
-    /// Starts the writer task (on the current runtime).
-    pub fn start(db: Db) -> Appender {
+    /// Starts the writer task (on the current runtime), sealing with `sealer`.
+    pub fn start(db: Db, sealer: Option<Sealer>) -> Appender {
         let (queue, mut rx) = tokio::sync::mpsc::channel::<Waiting>(4096);
         tokio::spawn(async move {
             while let Some(first) = rx.recv().await {
@@ -194,7 +297,7 @@ impl Appender {
                     .iter_mut()
                     .flat_map(|(e, _)| std::mem::take(e))
                     .collect();
-                let outcome = append_all(&db, entries)
+                let outcome = append_sealed(&db, entries, sealer.as_ref())
                     .await
                     .map(|_| ())
                     .map_err(|e| e.to_string());
@@ -240,6 +343,8 @@ fn entry_from(r: &sqlx::any::AnyRow) -> Result<Entry, sqlx::Error> {
         signature: r.try_get(16)?,
         prev: r.try_get(17)?,
         hash: r.try_get(18)?,
+        sealer: r.try_get(19)?,
+        seal: r.try_get(20)?,
     })
 }
 
@@ -257,59 +362,121 @@ pub async fn page(db: &Db, offset: u64, limit: u64) -> Result<Vec<Entry>, DbErro
 }
 
 /// [`verify_log`] with every key ever registered (revoked ones too: they verify what they
-/// signed before) — what `yagona exchange verify-log` runs.
-pub async fn verify_with_registered_keys(db: &Db) -> Result<Verdict, DbError> {
+/// signed before) and the checkpoints the database holds — what `yagona exchange verify-log`
+/// runs. `witnessed` are checkpoints kept outside the database (a checkpoint file, the copies
+/// other nodes keep).
+pub async fn verify_with_registered_keys(
+    db: &Db,
+    witnessed: &[Checkpoint],
+) -> Result<Verdict, DbError> {
     let keys = crate::keys::all(db).await?;
-    verify_log(db, |signer| keys.get(signer).cloned().unwrap_or_default()).await
+    verify_log(db, witnessed, |signer| {
+        keys.get(signer).cloned().unwrap_or_default()
+    })
+    .await
 }
 
 /// What checking the whole log found.
-#[derive(Debug, PartialEq, Eq)]
-pub enum Verdict {
-    /// Every entry intact and in place; the head agrees with the last one.
-    Intact {
-        entries: u64,
-    },
-    Broken(Broken),
+#[derive(Debug, PartialEq, Eq, Default)]
+pub struct Verdict {
+    /// Entries checked in the database.
+    pub entries: u64,
+    /// Of them, written before sealing began.
+    pub unsealed: u64,
+    /// Checkpoints the log was checked against (in the database and outside it).
+    pub checkpoints: u64,
+    /// What was found rewritten, removed or forged; empty when the log is intact.
+    pub findings: Vec<Broken>,
 }
 
-/// Checks the whole log (from the last archived entry on), a page at a time, and that its head (the count and last hash kept
-/// apart from the entries) agrees with the last entry — which catches entries removed from the
-/// end.
+impl Verdict {
+    pub fn intact(&self) -> bool {
+        self.findings.is_empty()
+    }
+}
+
+/// Checks the whole log (from the last archived entry on), a page at a time: every entry's
+/// hash, signature, seal and place, that the head (kept apart from the entries) agrees with
+/// the last one, and that the log agrees with every checkpoint — in the database and
+/// `witnessed` outside it — whose signature holds.
 pub async fn verify_log(
     db: &Db,
+    witnessed: &[Checkpoint],
     key_of: impl Fn(&str) -> Vec<VerifyingKey>,
 ) -> Result<Verdict, DbError> {
     const PAGE: u64 = 1_000;
-    let mut checked = 0u64;
+    let sealers = sealer_keys(db).await?;
+    let sealer_of = |s: &str| sealers.get(s).cloned().unwrap_or_default();
+    let head = head(db).await?;
+    let anchor = crate::archive::anchor(db).await?;
+    let stored = checkpoint::stored(db, checkpoint::OWN_LOG).await?;
+    let mut verdict = Verdict::default();
+    let checkpoints = checkpoint::judge(&stored, witnessed, &sealers, &mut verdict.findings);
+    verdict.checkpoints = checkpoints.len() as u64;
+    // Seals are required from the first sealed entry, or from what the head or a checkpoint
+    // says sealing began at, whichever is earliest.
+    let sealed_from = checkpoints
+        .iter()
+        .filter_map(|c| c.sealed_from)
+        .chain(head.sealed_from)
+        .min();
     // Entries moved to archives are checked there; the database's part goes on from them.
-    let mut after: Option<(u64, String)> =
-        crate::archive::anchor(db).await?.map(|a| (a.seq, a.hash));
+    let mut walk = Walk::new(
+        anchor
+            .clone()
+            .map(|a| (a.seq, a.hash.clone(), a.link.unwrap_or(a.hash))),
+        sealed_from,
+    );
+    let wanted: std::collections::HashSet<u64> = checkpoints.iter().map(|c| c.seq).collect();
+    let mut hashes: HashMap<u64, String> = HashMap::new();
+    if let Some(a) = &anchor {
+        hashes.insert(a.seq, a.hash.clone());
+    }
+    let mut offset = 0u64;
+    let mut broken_at: Option<u64> = None;
     loop {
-        let entries = page(db, checked, PAGE).await?;
+        let mut entries = page(db, offset, PAGE + 1).await?;
         if entries.is_empty() {
             break;
         }
-        if let Err(b) = evidence::verify(&entries, after.clone(), &key_of) {
-            return Ok(Verdict::Broken(b));
+        let next = (entries.len() as u64 > PAGE)
+            .then(|| entries.pop())
+            .flatten();
+        if let Err(b) = walk.check(&entries, next.as_ref(), &key_of, &sealer_of) {
+            broken_at = Some(b.seq);
+            verdict.findings.push(b);
+            break;
         }
-        let last = entries.last().expect("not empty");
-        after = Some((last.seq, last.hash.clone()));
-        checked += entries.len() as u64;
+        for e in entries.iter().filter(|e| wanted.contains(&e.seq)) {
+            hashes.insert(e.seq, e.hash.clone());
+        }
+        offset += entries.len() as u64;
     }
-    let (seq, hash): (i64, String) =
-        sqlx::query_as("SELECT seq, hash FROM exchange_log_head WHERE id = 1")
-            .fetch_one(&db.pool)
-            .await?;
-    let (last_seq, last_hash) = after.unwrap_or((0, String::new()));
-    if seq as u64 != last_seq || hash != last_hash {
-        return Ok(Verdict::Broken(Broken {
+    verdict.entries = walk.checked;
+    verdict.unsealed = walk.unsealed;
+    let (last_seq, last_hash) = walk
+        .last
+        .clone()
+        .map(|(s, h, _)| (s, h))
+        .unwrap_or((0, String::new()));
+    if broken_at.is_none() && (head.seq != last_seq || head.hash != last_hash) {
+        verdict.findings.push(Broken {
             seq: last_seq + 1,
             reason: format!(
-                "the log ends at entry {last_seq} but {seq} were written: entries {}–{seq} were removed",
-                last_seq + 1
+                "the log ends at entry {last_seq} but {} were written: entries {}–{} were removed",
+                head.seq,
+                last_seq + 1,
+                head.seq
             ),
-        }));
+        });
     }
-    Ok(Verdict::Intact { entries: checked })
+    checkpoint::compare(
+        &checkpoints,
+        &hashes,
+        last_seq,
+        broken_at,
+        anchor.as_ref().map(|a| a.seq),
+        &mut verdict.findings,
+    );
+    Ok(verdict)
 }

@@ -30,6 +30,8 @@ fn message(key: &SigningKey, i: usize) -> Entry {
         signature: String::new(),
         prev: String::new(),
         hash: String::new(),
+        sealer: None,
+        seal: None,
     };
     e.sign(key);
     e
@@ -37,8 +39,8 @@ fn message(key: &SigningKey, i: usize) -> Entry {
 
 fn broken_at(v: Verdict) -> (u64, String) {
     match v {
-        Verdict::Broken(b) => (b.seq, b.reason),
-        Verdict::Intact { .. } => panic!("tampering went unnoticed"),
+        v if v.intact() => panic!("tampering went unnoticed"),
+        v => (v.findings[0].seq, v.findings[0].reason.clone()),
     }
 }
 
@@ -67,9 +69,10 @@ async fn concurrent_writers_and_edits(db: Db) {
         t.await.unwrap();
     }
     assert_eq!(
-        log::verify_log(&db, keys).await.unwrap(),
-        Verdict::Intact { entries: 30 }
+        log::verify_log(&db, &[], keys).await.unwrap().findings,
+        Vec::new()
     );
+    assert_eq!(log::verify_log(&db, &[], keys).await.unwrap().entries, 30);
     let seqs: Vec<u64> = log::page(&db, 0, 100)
         .await
         .unwrap()
@@ -84,13 +87,13 @@ async fn concurrent_writers_and_edits(db: Db) {
         "UPDATE exchange_log SET path = '/v1/taxpayers/other/debt' WHERE seq = 7",
     )
     .await;
-    let (seq, reason) = broken_at(log::verify_log(&db, keys).await.unwrap());
+    let (seq, reason) = broken_at(log::verify_log(&db, &[], keys).await.unwrap());
     assert_eq!(seq, 7, "{reason}");
     assert!(reason.contains("edited"), "{reason}");
     // The edited entry removed to hide the edit (and another one later): the first gap is named.
     run(&db, "DELETE FROM exchange_log WHERE seq = 7").await;
     run(&db, "DELETE FROM exchange_log WHERE seq = 12").await;
-    let (seq, reason) = broken_at(log::verify_log(&db, keys).await.unwrap());
+    let (seq, reason) = broken_at(log::verify_log(&db, &[], keys).await.unwrap());
     assert_eq!(seq, 7, "{reason}");
     assert!(reason.contains("removed"), "{reason}");
 }
@@ -118,16 +121,17 @@ async fn removed_at_the_end_and_reordered(db: Db) {
     };
     // Two entries swapped.
     swap(2, 3).await;
-    let (seq, reason) = broken_at(log::verify_log(&db, keys).await.unwrap());
+    let (seq, reason) = broken_at(log::verify_log(&db, &[], keys).await.unwrap());
     assert_eq!(seq, 2, "{reason}");
     // Swapped back: intact again. Then the last entry removed: only the head knows.
     swap(2, 3).await;
     assert_eq!(
-        log::verify_log(&db, keys).await.unwrap(),
-        Verdict::Intact { entries: 5 }
+        log::verify_log(&db, &[], keys).await.unwrap().findings,
+        Vec::new()
     );
+    assert_eq!(log::verify_log(&db, &[], keys).await.unwrap().entries, 5);
     run(&db, "DELETE FROM exchange_log WHERE seq = 5").await;
-    let (seq, reason) = broken_at(log::verify_log(&db, keys).await.unwrap());
+    let (seq, reason) = broken_at(log::verify_log(&db, &[], keys).await.unwrap());
     assert_eq!(seq, 5, "{reason}");
     assert!(reason.contains("removed"), "{reason}");
 }

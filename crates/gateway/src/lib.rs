@@ -27,10 +27,12 @@ mod pipeline;
 mod pool;
 pub mod rooms;
 mod snapshot;
+mod witness;
 
 pub use client::{Call, Reply};
 pub use listener::PeerKey;
 pub use pipeline::R1_ROUTE;
+pub use witness::spawn_checkpoints;
 
 use bytes::Bytes;
 use hashlink::LruCache;
@@ -64,6 +66,9 @@ pub struct GatewayConfig {
     /// This node's code in `exchange/nodes.toml` (its key: `node.CODE.pem` in `keys_dir`).
     /// Members hosted on another node are reached through that node, over mutual TLS.
     pub node: Option<String>,
+    /// An append-only file every checkpoint of the message log is written to as well (a
+    /// witness outside the database: another disk, a WORM mount, a log shipper's input).
+    pub checkpoint_file: Option<PathBuf>,
 }
 
 impl Default for GatewayConfig {
@@ -75,8 +80,28 @@ impl Default for GatewayConfig {
             keys_dir: None,
             local_base: None,
             node: None,
+            checkpoint_file: None,
         }
     }
+}
+
+/// This node's own HTTP interfaces, answered in place for services whose base URL is
+/// [`yagona_exchange::NODE_BASE_URL`] and a path: the request (path and query below the node's
+/// root, the headers the provider gets, the body) and the answer, read whole, or why there is
+/// none. The binary gives the gateway the node's APIs ([`Gateway::serve_node`]).
+pub type NodeServices = Arc<
+    dyn Fn(
+            http::Request<Bytes>,
+        ) -> futures::future::BoxFuture<'static, Result<http::Response<Bytes>, String>>
+        + Send
+        + Sync,
+>;
+
+/// How the gateway passes calls to the node's own services: the services, and the node's
+/// Information Mediator secret it vouches for the calling system with.
+struct OwnServices {
+    secret: http::HeaderValue,
+    services: NodeServices,
 }
 
 /// The gateway's state on a node.
@@ -87,8 +112,12 @@ pub struct Gateway {
     http: reqwest::Client,
     snapshot: Mutex<(Arc<Snapshot>, Instant)>,
     appender: Appender,
+    /// The key this node seals log entries and signs checkpoints with.
+    sealer: Option<yagona_exchange::evidence::Sealer>,
     /// Client tokens already verified: token → (holder, expiry).
     tokens: Mutex<LruCache<String, (ClientId, i64)>>,
+    /// The node's own services (`yagona:node/…`), once the binary has given them.
+    own: std::sync::OnceLock<OwnServices>,
 }
 
 /// How often a node looks for directory and key changes made elsewhere.
@@ -98,14 +127,28 @@ impl Gateway {
     pub async fn new(db: &Db, config: GatewayConfig) -> anyhow::Result<Gateway> {
         let snapshot = snapshot::load(db, &config).await?;
         let http = onward::client().build()?;
+        let sealer = witness::sealer(db, &config).await?;
         Ok(Gateway {
             config,
             db: db.clone(),
             http,
             snapshot: Mutex::new((Arc::new(snapshot), Instant::now())),
-            appender: Appender::start(db.clone()),
+            appender: Appender::start(db.clone(), sealer.clone()),
+            sealer,
             tokens: Mutex::new(LruCache::new(10_000)),
+            own: std::sync::OnceLock::new(),
         })
+    }
+
+    /// Gives the gateway this node's own services (base URL `yagona:node/PATH`) and the secret
+    /// they believe `Information-Mediator-Client` with (`x-yagona-mediator`): the gateway sends
+    /// it, with the calling system it authenticated, to them and to nobody else. Once only.
+    pub fn serve_node(&self, mediator_secret: &str, services: NodeServices) -> anyhow::Result<()> {
+        let mut secret = http::HeaderValue::from_str(mediator_secret)?;
+        secret.set_sensitive(true);
+        self.own
+            .set(OwnServices { secret, services })
+            .map_err(|_| anyhow::anyhow!("the node's own services are given to the gateway once"))
     }
 
     /// Answers one request of the protocol: a call (`/r1/…`), `/listClients`, or another
@@ -142,6 +185,9 @@ impl Gateway {
             } else {
                 list
             };
+        }
+        if path == witness::CHECKPOINTS_PATH && method == http::Method::POST {
+            return self.witness(req).await;
         }
         if pipeline::other_version(path).is_some() {
             return pipeline::wrong_version(path);

@@ -43,6 +43,21 @@ impl Dialect {
     }
 }
 
+impl Dialect {
+    /// A metaservice's refusal as this dialect answers it. GovStack's `im-directory-api.yaml`
+    /// has one answer for a request naming what is not there — 400, "Error in request" — and
+    /// keeps 500 for the server's own failures; X-Road answers an unknown service or provider
+    /// as `server.serverproxy.unknown_*` with 500, and its clients expect that.
+    pub(crate) fn refusal(self, e: ExchangeError) -> ExchangeError {
+        match (self, e.kind) {
+            (Dialect::GovStack, ErrorKind::UnknownService | ErrorKind::UnknownMember) => {
+                ExchangeError::new(ErrorKind::BadRequest, e.message)
+            }
+            _ => e,
+        }
+    }
+}
+
 fn service_json(
     service: &ServiceId,
     endpoints: Vec<serde_json::Value>,
@@ -142,6 +157,13 @@ pub(crate) fn metaservice(
                         .map(|(_, v)| v)
                 })
                 .ok_or_else(|| refuse(ErrorKind::BadRequest, "getOpenAPI needs ?serviceCode=…"))?;
+            // A code no service could have is the caller's mistake, in either dialect.
+            yagona_exchange::id::check_part(&code).map_err(|why| {
+                refuse(
+                    ErrorKind::InvalidServiceIdentifier,
+                    format!("serviceCode {code:?}: {why}"),
+                )
+            })?;
             let service = provider.services.get(&code).ok_or_else(|| {
                 refuse(
                     ErrorKind::UnknownService,

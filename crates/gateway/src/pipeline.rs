@@ -11,7 +11,9 @@ use http::StatusCode;
 use http_body_util::BodyExt;
 use std::sync::Arc;
 use yagona_exchange::evidence::{body_digest, Entry};
-use yagona_exchange::{access, headers, pubsub, ClientId, ErrorKind, ExchangeError, ServiceId};
+use yagona_exchange::{
+    access, headers, pubsub, ClientId, ErrorKind, ExchangeError, ServiceId, NODE_BASE_URL,
+};
 
 /// The route of protocol calls (also the label they are counted under).
 pub const R1_ROUTE: &str = "/r1/{*rest}";
@@ -30,6 +32,12 @@ const X_ROAD_REQUEST_ID: HeaderName = HeaderName::from_static("x-road-request-id
 const X_ROAD_REQUEST_HASH: HeaderName = HeaderName::from_static("x-road-request-hash");
 pub(crate) const X_ROAD_USER_ID: HeaderName = HeaderName::from_static("x-road-userid");
 pub(crate) const X_ROAD_ISSUE: HeaderName = HeaderName::from_static("x-road-issue");
+/// GovStack's name for the calling system, as the Information Mediator authenticated it
+/// (`INSTANCE/CLASS/MEMBER/SUBSYSTEM`): set by the gateway, never passed on from a caller.
+const INFORMATION_MEDIATOR_CLIENT: HeaderName =
+    HeaderName::from_static("information-mediator-client");
+/// The node's secret, by which its own services know a call came through its gateway.
+const MEDIATOR: HeaderName = HeaderName::from_static("x-yagona-mediator");
 
 /// A call another node passed on for one of its members, with that member's signature over
 /// the request (`X-Yagona-Signature`).
@@ -176,6 +184,8 @@ impl Exchange {
             signature: String::new(),
             prev: String::new(),
             hash: String::new(),
+            sealer: None,
+            seal: None,
         }
     }
 }
@@ -203,13 +213,16 @@ where
     };
     if rest.is_empty() && METASERVICES.contains(&service.code.as_str()) {
         let message_id = header_text(&parts.headers, X_ROAD_ID).unwrap_or_else(|| incident.clone());
+        let dialect = crate::metaservices::Dialect::of(&parts.headers);
         return match crate::metaservices::metaservice(
             &snapshot,
             &client,
             &service,
             parts.uri.query(),
-            crate::metaservices::Dialect::of(&parts.headers),
-        ) {
+            dialect,
+        )
+        .map_err(|e| dialect.refusal(e))
+        {
             Ok(r) => with_protocol_headers(
                 r,
                 &client.to_string(),
@@ -305,6 +318,7 @@ async fn prepare(gw: &Gateway, parts: &http::request::Parts) -> Result<Prepared,
             format!("the request target is longer than {MAX_URI} characters"),
         ));
     }
+    bounded_headers(&parts.headers)?;
     let after = path.strip_prefix("/r1/").unwrap_or_default();
     let (service, rest) = ServiceId::from_path(after)?;
     let client_text = header_str(&parts.headers, X_ROAD_CLIENT)
@@ -328,6 +342,42 @@ async fn prepare(gw: &Gateway, parts: &http::request::Parts) -> Result<Prepared,
         ));
     }
     Ok((snapshot, client, service, rest, relayed_by))
+}
+
+/// The longest value of a header the gateway logs and echoes (`X-Road-Id`, `X-Road-UserId`,
+/// `X-Road-Issue`): a user's identifier or a case number is a few dozen characters, and a
+/// value beyond this would only fill the message log (ASVS 12.1.1, 13.1.3).
+pub(crate) const MAX_LOGGED_HEADER: usize = 256;
+
+/// Refuses — as the caller's error, in the protocol's format — a logged header that is longer
+/// than [`MAX_LOGGED_HEADER`] or given more than once, before anything is signed or logged.
+fn bounded_headers(headers: &HeaderMap) -> Result<(), ExchangeError> {
+    for (name, title) in [
+        (X_ROAD_ID, "X-Road-Id"),
+        (X_ROAD_USER_ID, "X-Road-UserId"),
+        (X_ROAD_ISSUE, "X-Road-Issue"),
+    ] {
+        let mut values = headers.get_all(&name).iter();
+        let Some(value) = values.next() else {
+            continue;
+        };
+        if values.next().is_some() {
+            return Err(refuse(
+                ErrorKind::BadRequest,
+                format!("the {title} header is given more than once"),
+            ));
+        }
+        if value.len() > MAX_LOGGED_HEADER {
+            return Err(refuse(
+                ErrorKind::BadRequest,
+                format!(
+                    "the {title} header is longer than {MAX_LOGGED_HEADER} characters ({} given)",
+                    value.len()
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 pub(crate) fn with_protocol_headers(
@@ -372,6 +422,74 @@ fn unread_body(e: &(dyn std::error::Error + 'static), limit: usize) -> ExchangeE
             format!("the request body did not arrive whole: {e}"),
         )
     }
+}
+
+/// A call to one of this node's own services (base URL `yagona:node/PATH`), answered in place
+/// with the node's Information Mediator secret added — after the request hash, so that it is
+/// neither logged nor sent anywhere else.
+#[allow(clippy::too_many_arguments)]
+async fn own_service(
+    gw: &Gateway,
+    service_id: &ServiceId,
+    base: &str,
+    parts: &http::request::Parts,
+    path: &str,
+    mut sent: HeaderMap,
+    body: Bytes,
+    timeout_ms: u64,
+) -> Result<(StatusCode, HeaderMap, Vec<u8>), ExchangeError> {
+    let own = gw.own.get().ok_or_else(|| {
+        refuse(
+            ErrorKind::NetworkError,
+            format!("{service_id} is one of this node's own services, and this node serves none"),
+        )
+    })?;
+    if !base.starts_with('/') || base.starts_with("//") {
+        return Err(refuse(
+            ErrorKind::NetworkError,
+            format!("{service_id} has a base URL that is not {NODE_BASE_URL}/PATH"),
+        ));
+    }
+    let target = format!("{}{path}", base.trim_end_matches('/'));
+    let uri: http::Uri = target.parse().map_err(|_| {
+        refuse(
+            ErrorKind::BadRequest,
+            format!("{target:?} is not a request target"),
+        )
+    })?;
+    sent.insert(MEDIATOR, own.secret.clone());
+    let mut request = http::Request::new(body);
+    *request.method_mut() = parts.method.clone();
+    *request.uri_mut() = uri;
+    *request.headers_mut() = sent;
+    let answer = tokio::time::timeout(
+        std::time::Duration::from_millis(timeout_ms),
+        (own.services)(request),
+    )
+    .await
+    .map_err(|_| {
+        refuse(
+            ErrorKind::ServiceFailed,
+            format!("the provider did not answer within {timeout_ms} ms"),
+        )
+    })?
+    .map_err(|e| {
+        refuse(
+            ErrorKind::ServiceFailed,
+            format!("the answer of the provider broke off: {e}"),
+        )
+    })?;
+    let (parts, body) = answer.into_parts();
+    if body.len() > gw.config.max_body_bytes {
+        return Err(refuse(
+            ErrorKind::ServiceFailed,
+            format!(
+                "the answer of the provider is larger than {} bytes",
+                gw.config.max_body_bytes
+            ),
+        ));
+    }
+    Ok((parts.status, parts.headers, body.to_vec()))
 }
 
 /// A header value the gateway sets from an identifier it has checked (or made) itself.
@@ -475,12 +593,18 @@ where
             && n != "x-road-client"
             && n != "x-road-id"
             && n != "x-govstack-client"
+            && n != "information-mediator-client"
         {
             sent.append(name.clone(), value.clone());
         }
     }
     sent.insert(X_ROAD_CLIENT, protocol_value(client_text)?);
     sent.insert(X_ROAD_ID, protocol_value(&exchange.message_id)?);
+    // A provider this node calls learns the calling system in GovStack's header as well; a
+    // node hosting the provider sets it there.
+    if remote.is_none() && service.base_url != pubsub::BASE_URL {
+        sent.insert(INFORMATION_MEDIATOR_CLIENT, protocol_value(client_text)?);
+    }
     // Over the headers in the order the provider gets them (a map's order, as it is sent).
     let hash = headers::request_hash(&exchange.method, &exchange.path, &sent, &body);
 
@@ -568,6 +692,19 @@ where
                 &exchange.message_id,
             ))
             .await
+        }
+        None if service.base_url.starts_with(NODE_BASE_URL) => {
+            Box::pin(own_service(
+                gw,
+                service_id,
+                &service.base_url[NODE_BASE_URL.len()..],
+                parts,
+                &exchange.path,
+                sent,
+                body,
+                timeout_ms,
+            ))
+            .await?
         }
         None => {
             let base = if service.base_url.starts_with('/') {

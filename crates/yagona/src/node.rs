@@ -273,10 +273,7 @@ impl Node {
         }
         pages_and_api
             .merge(exchange.with_state(self.gateway.clone()))
-            .merge(
-                yagona_api::open311_routes(self.api.clone())
-                    .layer(refuse_oversize(max_body)),
-            )
+            .merge(yagona_api::open311_routes(self.api.clone()).layer(refuse_oversize(max_body)))
             .merge(payments)
             .merge(operations)
             .layer(axum::middleware::from_fn_with_state(

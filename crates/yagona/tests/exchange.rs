@@ -261,12 +261,14 @@ async fn a_register_answers_through_the_gateway_with_evidence(app: TestApp) {
     assert_eq!(mine[0].user_id.as_deref(), Some("UZ31505901234567"));
     assert_eq!(mine[0].issue.as_deref(), Some("UZ-2026-000123"));
     assert_eq!(mine[0].path, "/v1/persons/31505901234567");
-    let verdict = yagona_exchange::log::verify_with_registered_keys(&app.db)
+    let verdict = yagona_exchange::log::verify_with_registered_keys(&app.db, &[])
         .await
         .unwrap();
+    assert!(verdict.intact(), "{verdict:?}");
     assert_eq!(
-        verdict,
-        yagona_exchange::log::Verdict::Intact { entries: 4 }
+        (verdict.entries, verdict.unsealed),
+        (4, 0),
+        "every entry sealed"
     );
 
     // A revoked key authenticates nobody, at once; what it signed before still verifies.
@@ -289,13 +291,10 @@ async fn a_register_answers_through_the_gateway_with_evidence(app: TestApp) {
     .await
     .unwrap();
     assert_error(refused, 400, "client.ssl_authentication_failed").await;
-    let verdict = yagona_exchange::log::verify_with_registered_keys(&app.db)
+    let verdict = yagona_exchange::log::verify_with_registered_keys(&app.db, &[])
         .await
         .unwrap();
-    assert!(
-        matches!(verdict, yagona_exchange::log::Verdict::Intact { .. }),
-        "{verdict:?}"
-    );
+    assert!(verdict.intact(), "{verdict:?}");
 }
 
 async fn headers_pass_or_stay_behind_as_the_protocol_says(app: TestApp) {
@@ -317,6 +316,11 @@ async fn headers_pass_or_stay_behind_as_the_protocol_says(app: TestApp) {
         .header("Connection", "keep-alive, X-Trace-Local")
         .header("X-Trace-Local", "secret")
         .header("X-Road-Request-Hash", "forged-by-client")
+        .header(
+            "Information-Mediator-Client",
+            "UZ/GOV/201122919/soliq-portal",
+        )
+        .header("X-Yagona-Mediator", "guessed")
         .body(body)
         .send()
     };
@@ -349,10 +353,14 @@ async fn headers_pass_or_stay_behind_as_the_protocol_says(app: TestApp) {
     assert_eq!(got["x-road-client"], PORTAL);
     assert_eq!(got["x-road-id"], "fixed-id-1");
     assert_eq!(got["x-road-userid"], "UZ30912850420017");
+    // GovStack's name for the caller is the one the gateway authenticated, not the caller's
+    // claim; the node's secret goes to its own services only, never to another provider.
+    assert_eq!(got["information-mediator-client"], PORTAL);
     for gone in [
         "user-agent",
         "x-trace-local",
         "x-yagona-client-token",
+        "x-yagona-mediator",
         "x-road-request-hash",
     ] {
         assert!(

@@ -122,6 +122,180 @@ async fn keys_made_by_one_command_sign_a_log_that_verify_log_checks() {
     assert!(out.contains("broken at entry 7"), "{out}");
 }
 
+/// `exchange checkpoint` signs the log's head with the node's key (once per head), keeps it and
+/// appends it to the file; `exchange checkpoints` prints this node's own, and `--of NODE` what
+/// it keeps of another node's; `verify-log` holds the log to them.
+#[tokio::test]
+async fn checkpoint_signs_the_head_and_checkpoints_prints_what_is_kept() {
+    use yagona_exchange::checkpoint::{self, Checkpoint};
+    let data = tempfile::tempdir().unwrap();
+    let keys = tempfile::tempdir().unwrap();
+    let data_arg = data.path().to_str().unwrap();
+    let keys_arg = keys.path().to_str().unwrap();
+    let subsystem = "UZ/GOV/201122919/civil-registry";
+    let (ok, _, err) = yagona(&[
+        "exchange", "keygen", subsystem, "--keys", keys_arg, "--data", data_arg,
+    ]);
+    assert!(ok, "{err}");
+    let key = yagona_exchange::keys::read_private(&yagona_exchange::keys::key_file(
+        keys.path(),
+        &yagona_exchange::ClientId::from_header(subsystem).unwrap(),
+    ))
+    .unwrap();
+    let db = Db::connect(&Db::sqlite_url_in(data.path())).await.unwrap();
+
+    // An empty log has no head to sign.
+    let (ok, node_key, err) = yagona(&[
+        "exchange", "keygen", "--node", "tax", "--keys", keys_arg, "--data", data_arg,
+    ]);
+    assert!(ok, "{err}");
+    let checkpoint_cmd = |file: &str| {
+        yagona(&[
+            "exchange",
+            "checkpoint",
+            "--keys",
+            keys_arg,
+            "--node",
+            "tax",
+            "--file",
+            file,
+            "--data",
+            data_arg,
+        ])
+    };
+    let file = data.path().join("witness/checkpoints.jsonl");
+    let file_arg = file.to_str().unwrap();
+    let (ok, out, err) = checkpoint_cmd(file_arg);
+    assert!(ok, "{err}");
+    assert!(
+        out.is_empty() && err.contains("has not moved"),
+        "{out}{err}"
+    );
+
+    for i in 0..3 {
+        yagona_exchange::log::append(&db, message(&key, subsystem, i))
+            .await
+            .unwrap();
+    }
+    let (ok, out, err) = checkpoint_cmd(file_arg);
+    assert!(ok, "{err}");
+    let signed: Checkpoint = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!((signed.node.as_str(), signed.seq), ("tax", 3));
+    assert_eq!(signed.public_key, node_key.trim());
+    assert!(signed.signed_by().is_some(), "its signature holds");
+    // Appended to the file, as one line.
+    assert_eq!(checkpoint::read_file(&file).unwrap(), vec![signed.clone()]);
+    // Once per head: the same head is not signed again.
+    let (ok, out, err) = checkpoint_cmd(file_arg);
+    assert!(
+        ok && out.is_empty() && err.contains("has not moved"),
+        "{out}{err}"
+    );
+    assert_eq!(checkpoint::read_file(&file).unwrap().len(), 1);
+
+    // This node's own checkpoints, one JSON line each (the file's format).
+    let (ok, out, err) = yagona(&["exchange", "checkpoints", "--data", data_arg]);
+    assert!(ok, "{err}");
+    let own: Vec<Checkpoint> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(own, vec![signed.clone()]);
+
+    // What it keeps of another node's log, as a witness.
+    let (ok, out, _) = yagona(&[
+        "exchange",
+        "checkpoints",
+        "--of",
+        "civil",
+        "--data",
+        data_arg,
+    ]);
+    assert!(ok && out.is_empty(), "{out}");
+    let civil = yagona_exchange::evidence::Sealer {
+        name: "civil".into(),
+        key: yagona_exchange::evidence::generate_key(),
+    };
+    let head = yagona_exchange::log::Head {
+        seq: 41,
+        hash: "h".repeat(88),
+        link: "l".repeat(88),
+        sealed_from: Some(1),
+    };
+    let theirs = Checkpoint::sign(&civil, &head);
+    checkpoint::keep(&db, "civil", &theirs).await.unwrap();
+    let (ok, out, _) = yagona(&[
+        "exchange",
+        "checkpoints",
+        "--of",
+        "civil",
+        "--data",
+        data_arg,
+    ]);
+    assert!(ok);
+    let kept: Vec<Checkpoint> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(kept, vec![theirs]);
+    let (ok, out, _) = yagona(&["exchange", "checkpoints", "--data", data_arg]);
+    assert!(ok && out.lines().count() == 1, "only its own: {out}");
+
+    // The log agrees with the file; a tail removed since is named.
+    let (ok, out, err) = yagona(&[
+        "exchange",
+        "verify-log",
+        "--checkpoints",
+        file_arg,
+        "--data",
+        data_arg,
+    ]);
+    assert!(ok, "{out}{err}");
+    assert!(out.contains("agrees with 1 checkpoint"), "{out}");
+    sqlx::query("DELETE FROM exchange_log_checkpoints")
+        .execute(&db.writer)
+        .await
+        .unwrap();
+    let entries = yagona_exchange::log::page(&db, 0, 100).await.unwrap();
+    sqlx::query("DELETE FROM exchange_log")
+        .execute(&db.writer)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE exchange_log_head SET seq = 0, hash = '', link = '' WHERE id = 1")
+        .execute(&db.writer)
+        .await
+        .unwrap();
+    yagona_exchange::log::append_all(&db, entries.into_iter().take(2).collect())
+        .await
+        .unwrap();
+    let (ok, out, _) = yagona(&["exchange", "verify-log", "--data", data_arg]);
+    assert!(ok, "without a witness, a cut tail is not seen: {out}");
+    let (ok, out, _) = yagona(&[
+        "exchange",
+        "verify-log",
+        "--checkpoints",
+        file_arg,
+        "--data",
+        data_arg,
+    ]);
+    assert!(!ok, "{out}");
+    assert!(out.contains("checkpoint of node tax at entry 3"), "{out}");
+
+    // A node key that is not there is named.
+    let (ok, _, err) = yagona(&[
+        "exchange",
+        "checkpoint",
+        "--keys",
+        keys_arg,
+        "--node",
+        "nowhere",
+        "--data",
+        data_arg,
+    ]);
+    assert!(!ok);
+    assert!(err.contains("node.nowhere.pem"), "{err}");
+}
+
 /// A message signed as the gateway signs it.
 fn message(key: &yagona_exchange::SigningKey, subsystem: &str, i: usize) -> Entry {
     let body = format!("{{\"pinfl\":\"3150590123456{i}\",\"surname\":\"Karimova\"}}");
@@ -145,6 +319,8 @@ fn message(key: &yagona_exchange::SigningKey, subsystem: &str, i: usize) -> Entr
         signature: String::new(),
         prev: String::new(),
         hash: String::new(),
+        sealer: None,
+        seal: None,
     };
     e.sign(key);
     e

@@ -280,3 +280,292 @@ async fn two_nodes() {
 async fn two_nodes_forward_over_mutual_tls_and_both_keep_the_evidence() {
     two_nodes().await;
 }
+
+/// What the node on `database` keeps of node `of`'s checkpoints, once there is one (waited for
+/// up to 30 seconds).
+async fn witnessed_by(of: &str, database: &str) -> Vec<yagona_exchange::checkpoint::Checkpoint> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let kept: Vec<yagona_exchange::checkpoint::Checkpoint> = yagona(&[
+            "exchange",
+            "checkpoints",
+            "--of",
+            of,
+            "--database",
+            database,
+        ])
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+        if !kept.is_empty() {
+            return kept;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "node {of}'s checkpoint did not reach its witness"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    }
+}
+
+/// Each node witnesses the other's message log: a node signs a checkpoint of its log's head
+/// and sends it to the other over mutual TLS (`POST /yagona/checkpoints`), which keeps it and
+/// countersigns it; a different head for the same entry is refused. When a node's log is later
+/// rewritten — even its own checkpoints with it — `verify-log` with the other node's copy names
+/// what is missing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_nodes_witness_each_others_checkpoints() {
+    use yagona_exchange::checkpoint::{Checkpoint, Countersignature};
+    let postgres = yagona_db::testing::Schema::create("witness").await;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (a_keys, b_keys) = (d.join("a-keys"), d.join("b-keys"));
+    let scratch = d.join("scratch");
+    let scratch = scratch.to_str().unwrap();
+    let keygen = |what: &[&str], keys: &Path| {
+        let mut args = vec!["exchange", "keygen"];
+        args.extend_from_slice(what);
+        args.extend_from_slice(&["--keys", keys.to_str().unwrap(), "--data", scratch]);
+        yagona(&args)
+    };
+    let a_node = keygen(&["--node", "a"], &a_keys);
+    let b_node = keygen(&["--node", "b"], &b_keys);
+    let portal = keygen(&[PORTAL], &a_keys);
+    let civil = keygen(&[CIVIL], &b_keys);
+    let registry = d.join("registry");
+    copy_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("../../registry"),
+        &registry,
+    );
+    let (a_tls, b_tls) = (free_port(), free_port());
+    std::fs::write(
+        registry.join("exchange/nodes.toml"),
+        format!(
+            "[[node]]\ncode = \"a\"\naddress = \"https://127.0.0.1:{a_tls}\"\nkey = \"{a_node}\"\n\n[[node]]\ncode = \"b\"\naddress = \"https://127.0.0.1:{b_tls}\"\nkey = \"{b_node}\"\n"
+        ),
+    )
+    .unwrap();
+    place(
+        &registry,
+        "public-services-agency.toml",
+        "a",
+        "portal",
+        &portal,
+    );
+    place(
+        &registry,
+        "civil-registry.toml",
+        "b",
+        "civil-records",
+        &civil,
+    );
+    let a_db = d.join("a-db");
+    std::fs::create_dir_all(&a_db).unwrap();
+    let b_db = d.join("b-db");
+    std::fs::create_dir_all(&b_db).unwrap();
+    let mut b = start(
+        d,
+        "b",
+        &registry,
+        match &postgres {
+            Some((_, schema)) => schema.url.clone(),
+            None => Db::sqlite_url_in(&b_db),
+        },
+        b_tls,
+        true,
+    )
+    .await;
+    let mut a = start(d, "a", &registry, Db::sqlite_url_in(&a_db), a_tls, false).await;
+
+    // One call from A's portal to B's Civil Registry: both logs hold its request and response.
+    let token = yagona(&[
+        "exchange",
+        "token",
+        PORTAL,
+        "--keys",
+        a.keys.to_str().unwrap(),
+    ]);
+    let r = reqwest::Client::new()
+        .get(format!("http://127.0.0.1:{}{PERSON}", a.http))
+        .header("X-Road-Client", PORTAL)
+        .header("X-Yagona-Client-Token", &token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "{:?}", r.text().await);
+
+    // A node signs a checkpoint when it starts and every minute after, and sends it to the
+    // other: restarted one after the other (the other up), each signs its head now.
+    let lines = |args: &[&str]| -> Vec<Checkpoint> {
+        yagona(args)
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    };
+    a.crash_and_restart().await;
+    let of_a = witnessed_by("a", &b.database).await;
+    b.crash_and_restart().await;
+    let of_b = witnessed_by("b", &a.database).await;
+    // Each keeps the other's, signed by the other's node key and countersigned by itself.
+    for (kept, signer, signer_key, witness, witness_key) in [
+        (&of_a, "a", &a_node, "b", &b_node),
+        (&of_b, "b", &b_node, "a", &a_node),
+    ] {
+        let c = kept.last().unwrap();
+        assert_eq!(c.node, signer);
+        assert_eq!(&c.public_key, signer_key);
+        assert!(c.seq >= 2, "the call's request and response: {c:?}");
+        assert!(c.signed_by().is_some());
+        assert_eq!(c.countersignatures.len(), 1, "{c:?}");
+        let cs = &c.countersignatures[0];
+        assert_eq!(
+            (cs.witness.as_str(), &cs.public_key),
+            (witness, witness_key)
+        );
+        assert!(c.countersigned_by(cs), "the countersignature verifies");
+        assert!(c
+            .describe()
+            .contains(&format!("countersigned by {witness}")));
+    }
+    // The signer keeps its own checkpoint with the witness's countersignature too.
+    let own_a = lines(&["exchange", "checkpoints", "--database", &a.database]);
+    let witnessed = own_a
+        .iter()
+        .find(|c| c.seq == of_a.last().unwrap().seq)
+        .expect("A keeps the checkpoint B witnessed");
+    assert!(witnessed
+        .countersignatures
+        .iter()
+        .any(|cs| cs.public_key == b_node && witnessed.countersigned_by(cs)));
+
+    // Speaking as node A over mutual TLS: the same checkpoint again is countersigned again; a
+    // different head for the same entry is refused; only a node's key gets in, and only with
+    // a checkpoint that node signed.
+    let a_key =
+        yagona_exchange::keys::read_private(&yagona_exchange::keys::node_key_file(&a.keys, "a"))
+            .unwrap();
+    let b_public = yagona_exchange::evidence::public_key_from_text(&b_node).unwrap();
+    let as_a = tls_client(&a_key, &b_public);
+    let to_b = format!("https://127.0.0.1:{}/yagona/checkpoints", b.tls);
+    let mut first = of_a.last().unwrap().clone();
+    first.countersignatures.clear();
+    let r = as_a.post(&to_b).json(&first).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let cs: Countersignature = r.json().await.unwrap();
+    assert!(first.countersigned_by(&cs) && cs.public_key == b_node);
+
+    let sealer = yagona_exchange::evidence::Sealer {
+        name: "a".into(),
+        key: a_key.clone(),
+    };
+    let forged = Checkpoint::sign(
+        &sealer,
+        &yagona_exchange::log::Head {
+            seq: first.seq,
+            hash: format!("{}x", &first.hash[1..]),
+            link: first.link.clone(),
+            sealed_from: first.sealed_from,
+        },
+    );
+    let r = as_a.post(&to_b).json(&forged).send().await.unwrap();
+    assert_eq!(r.status(), 409);
+    assert!(r.text().await.unwrap().contains("another head for entry"));
+    let still = lines(&[
+        "exchange",
+        "checkpoints",
+        "--of",
+        "a",
+        "--database",
+        &b.database,
+    ]);
+    assert_eq!(
+        still.iter().find(|c| c.seq == first.seq).unwrap().hash,
+        first.hash,
+        "the first head is kept"
+    );
+
+    let mut not_signed = first.clone();
+    not_signed.seq += 1;
+    let r = as_a.post(&to_b).json(&not_signed).send().await.unwrap();
+    assert_eq!(r.status(), 400, "a signature that does not hold");
+    let r = as_a.post(&to_b).body("{").send().await.unwrap();
+    assert_eq!(r.status(), 400);
+    let stranger = yagona_exchange::evidence::generate_key();
+    let r = tls_client(&stranger, &b_public)
+        .post(&to_b)
+        .json(&first)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403, "not a node's key");
+    // On the plain listener there is no peer to know.
+    let r = reqwest::Client::new()
+        .post(format!("http://127.0.0.1:{}/yagona/checkpoints", b.http))
+        .json(&first)
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status() == 403 || r.status() == 404, "{}", r.status());
+
+    // A's log rewritten after B witnessed it: its last entries cut off, its own checkpoints
+    // gone. On its own the log looks whole; B's copy says what is missing.
+    let witnessed_seq = first.seq;
+    drop(a);
+    let db = Db::connect(&Db::sqlite_url_in(&a_db)).await.unwrap();
+    let entries = yagona_exchange::log::page(&db, 0, 10_000).await.unwrap();
+    sqlx::query("DELETE FROM exchange_log_checkpoints")
+        .execute(&db.writer)
+        .await
+        .unwrap();
+    sqlx::query("DELETE FROM exchange_log")
+        .execute(&db.writer)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE exchange_log_head SET seq = 0, hash = '', link = '' WHERE id = 1")
+        .execute(&db.writer)
+        .await
+        .unwrap();
+    let kept_entries: Vec<_> = entries
+        .into_iter()
+        .take(witnessed_seq as usize - 1)
+        .collect();
+    yagona_exchange::log::append_all(&db, kept_entries)
+        .await
+        .unwrap();
+    db.pool.close().await;
+    let a_url = Db::sqlite_url_in(&a_db);
+    let alone = yagona(&["exchange", "verify-log", "--database", &a_url]);
+    assert!(alone.contains("intact"), "{alone}");
+    let copy = d.join("a-witnessed-by-b.jsonl");
+    std::fs::write(
+        &copy,
+        yagona(&[
+            "exchange",
+            "checkpoints",
+            "--of",
+            "a",
+            "--database",
+            &b.database,
+        ]),
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_yagona"))
+        .args([
+            "exchange",
+            "verify-log",
+            "--checkpoints",
+            copy.to_str().unwrap(),
+            "--database",
+            &a_url,
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(!out.status.success(), "{text}");
+    assert!(text.contains("broken"), "{text}");
+    assert!(
+        text.contains(&format!("checkpoint of node a at entry {witnessed_seq}"))
+            && text.contains("countersigned by b"),
+        "{text}"
+    );
+}

@@ -11,7 +11,22 @@ on_both_databases!(
     a_citizen_files_through_govstack_and_an_officer_completes_the_task,
     bad_calls_get_clear_errors_and_change_nothing,
     each_caller_sees_only_their_own,
+    the_catalogue_is_open_and_the_calling_system_is_believed_only_from_the_mediator,
+    operators_update_files_and_tasks_filter_and_sort_as_specified,
+    a_system_calling_through_the_gateway_is_believed_as_the_system_it_proved_to_be,
 );
+
+/// A GET as this node's own gateway (the Information Mediator) passes a call on: with the
+/// calling system it authenticated and the node's secret.
+async fn mediated(app: &TestApp, path: &str) -> reqwest::Response {
+    reqwest::Client::new()
+        .get(format!("{}{path}", app.address))
+        .header("Information-Mediator-Client", CLIENT)
+        .header(yagona_api::Mediator::HEADER, app.node.api.mediator.secret())
+        .send()
+        .await
+        .unwrap()
+}
 
 const BASE: &str = "/govstack/registration";
 const CLIENT: &str = "UZ/GOV/201122919/soliq-portal";
@@ -24,20 +39,12 @@ fn conforms(file: &str, name: &str, value: &Value) {
     let mut spec: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     // The specification types every value of a form's `data` map as an object, while its own
     // example payload (registration-example-payload.json) holds strings, numbers and booleans
-    // there, as any form does. Form values are read as the example has them.
-    fn any_values(v: &mut Value) {
-        match v {
-            Value::Object(m) => {
-                if m.get("additionalProperties") == Some(&json!({"type": "object"})) {
-                    m.insert("additionalProperties".into(), json!(true));
-                }
-                m.values_mut().for_each(any_values);
-            }
-            Value::Array(a) => a.iter_mut().for_each(any_values),
-            _ => {}
-        }
+    // there, as any form does: a form's values are read as the example has them. Everything
+    // else — a task's `data` and `formVariables`, a completed task's `variables` — is held to
+    // the schema as written.
+    if let Some(data) = spec.pointer_mut("/components/schemas/formData/properties/data") {
+        data["additionalProperties"] = json!(true);
     }
-    any_values(&mut spec);
     let schema =
         json!({"$ref": format!("#/components/schemas/{name}"), "components": spec["components"]});
     let validator =
@@ -182,8 +189,20 @@ async fn a_citizen_files_through_govstack_and_an_officer_completes_the_task(app:
         .await
         .json();
     conforms(API, "dataUserTaskResponse", &detail);
-    assert_eq!(detail["formVariables"]["required"], json!(["decision"]));
-    assert_eq!(detail["data"]["child_surname"], "Karimov");
+    // Typed as the schema has them: every entry an object, Camunda's `{value, type}`.
+    assert_eq!(
+        detail["formVariables"]["decision"]["valueInfo"]["required"],
+        true
+    );
+    assert_eq!(detail["formVariables"]["decision"]["type"], "String");
+    assert_eq!(
+        detail["data"]["child_surname"],
+        json!({"value": "Karimov", "type": "String"})
+    );
+    assert_eq!(
+        detail["data"]["declaration"],
+        json!({"value": true, "type": "Boolean"})
+    );
 
     // Sent back for correction; the citizen corrects through PUT; then approved.
     let done = complete(
@@ -230,10 +249,11 @@ async fn a_citizen_files_through_govstack_and_an_officer_completes_the_task(app:
         "Bahodir oʻgʻli"
     );
 
-    // Statistics: one sent back and one approved today, by the civil registry.
-    let mut anyone = app.client();
-    anyone.mediator = Some(CLIENT.into());
-    let stats = anyone
+    // Statistics: one sent back and one approved today, by the civil registry — for a
+    // system the node's Information Mediator vouches for.
+    let stats = mediated(&app, &format!("{BASE}/data/statistics")).await;
+    assert_eq!(stats.status(), StatusCode::OK);
+    let stats = officer
         .call(
             Method::GET,
             &format!("{BASE}/data/statistics?role=civil-registry&timeframe=day"),
@@ -251,7 +271,7 @@ async fn a_citizen_files_through_govstack_and_an_officer_completes_the_task(app:
     assert_eq!(stats[0]["approved"], 1);
     assert_eq!(stats[0]["sentBack"], 1);
     assert_eq!(stats[0]["references"]["timeframeDay"], true);
-    let none = anyone
+    let none = officer
         .call(
             Method::GET,
             &format!("{BASE}/data/statistics?role=tax"),
@@ -265,8 +285,9 @@ async fn a_citizen_files_through_govstack_and_an_officer_completes_the_task(app:
 fn birth_registration_answers() -> Value {
     json!({
         "child_surname": "Karimov", "child_given_name": "Temur", "child_patronymic": "Bahodirr oʻgʻli",
-        "child_sex": "male", "birth_date": "2026-11-20", "birth_region": "tashkent-city",
-        "birth_place": "Toshkent shahar 4-son tugʻruq kompleksi", "other_parent_pinfl": "30912850420017",
+        "child_sex": "male", "birth_date": days_ago(10), "birth_region": "tashkent-city",
+        "birth_place": "Toshkent shahar 4-son tugʻruq kompleksi",
+        "mother_pinfl": CITIZEN_A, "father_pinfl": "30912850420017",
         "declaration": true
     })
 }
@@ -346,10 +367,11 @@ async fn bad_calls_get_clear_errors_and_change_nothing(app: TestApp) {
     assert_eq!(p.status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{}", p.body);
     assert_eq!(p.content_type, "application/problem+json");
     assert_eq!(app.count("SELECT COUNT(*) FROM applications").await, before);
-    // Without the calling system's name, nothing is answered.
+    // Where the specification declares the calling system's header, nothing is answered
+    // without it.
     citizen.mediator = None;
     let p = citizen
-        .call(Method::GET, &format!("{BASE}/services"), None)
+        .call(Method::GET, &format!("{BASE}/applications"), None)
         .await;
     assert_eq!(p.status, StatusCode::BAD_REQUEST);
     assert_eq!(p.content_type, "application/problem+json");
@@ -457,4 +479,323 @@ async fn each_caller_sees_only_their_own(app: TestApp) {
         .call(Method::GET, &format!("{BASE}/applications"), None)
         .await;
     assert_eq!(p.status, StatusCode::UNAUTHORIZED);
+}
+
+async fn the_catalogue_is_open_and_the_calling_system_is_believed_only_from_the_mediator(
+    app: TestApp,
+) {
+    // The catalogue needs neither sign-in nor the header the specification does not declare
+    // there.
+    let mut anyone = app.client();
+    for path in [
+        "/services",
+        "/services/birth-registration",
+        "/services/birth-registration/eForms",
+    ] {
+        let p = anyone
+            .call(Method::GET, &format!("{BASE}{path}"), None)
+            .await;
+        assert_eq!(p.status, StatusCode::OK, "{path}: {}", p.body);
+    }
+    let eform = anyone
+        .call(
+            Method::GET,
+            &format!("{BASE}/services/birth-registration/eForms"),
+            None,
+        )
+        .await
+        .json()[0]["eFormId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let p = anyone
+        .call(Method::GET, &format!("{BASE}/eForms/{eform}"), None)
+        .await;
+    assert_eq!(p.status, StatusCode::OK);
+    // Documents need no header either, but someone signed in.
+    let p = anyone
+        .post_multipart(
+            &format!("{BASE}/documents"),
+            vec![Part::File("file", "a.pdf", pdf("a"))],
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::UNAUTHORIZED, "{}", p.body);
+
+    // A calling system named by anyone but the node's own gateway is not believed: without
+    // a session, nothing is answered; a guessed secret is no better.
+    let stats = format!("{BASE}/data/statistics");
+    anyone.mediator = Some(CLIENT.into());
+    let p = anyone.call(Method::GET, &stats, None).await;
+    assert_eq!(p.status, StatusCode::UNAUTHORIZED, "{}", p.body);
+    assert_eq!(p.content_type, "application/problem+json");
+    for guess in ["", "secret", &"0".repeat(64)] {
+        let p = reqwest::Client::new()
+            .get(format!("{}{stats}", app.address))
+            .header("Information-Mediator-Client", CLIENT)
+            .header(yagona_api::Mediator::HEADER, guess)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(p.status(), StatusCode::UNAUTHORIZED, "{guess:?}");
+    }
+    let p = anyone
+        .call(Method::GET, &format!("{BASE}/applications"), None)
+        .await;
+    assert_eq!(p.status, StatusCode::UNAUTHORIZED);
+    // Through the mediator the system is authenticated.
+    assert_eq!(mediated(&app, &stats).await.status(), StatusCode::OK);
+
+    // An upload sent by another site's page is refused, whatever cookies came with it.
+    let citizen = client(&app, CITIZEN_A).await;
+    let cookies: Vec<String> = citizen
+        .cookies
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect();
+    for (name, value) in [
+        ("sec-fetch-site", "cross-site"),
+        ("origin", "https://evil.example"),
+    ] {
+        let form = reqwest::multipart::Form::new().part(
+            "file",
+            reqwest::multipart::Part::bytes(pdf("a")).file_name("a.pdf"),
+        );
+        let p = reqwest::Client::new()
+            .post(format!("{}{BASE}/documents", app.address))
+            .header("cookie", cookies.join("; "))
+            .header(name, value)
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(p.status(), StatusCode::FORBIDDEN, "{name}");
+    }
+}
+
+async fn operators_update_files_and_tasks_filter_and_sort_as_specified(app: TestApp) {
+    let first = {
+        let mut b = app.signed_in(CITIZEN_A).await;
+        apply_for_birth_registration(&mut b).await
+    };
+    let second = {
+        let mut b = app.signed_in(CITIZEN_B).await;
+        apply_for_birth_registration(&mut b).await
+    };
+    let mut officer = client(&app, CIVIL_REGISTRY_OFFICER).await;
+    let all = officer
+        .call(Method::GET, &format!("{BASE}/tasks"), None)
+        .await
+        .json();
+    each(API, "userTaskResponse", &all);
+    let main_of = |file: &str| {
+        all.as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["fileId"] == file)
+            .expect("a task on the file")["mainTaskId"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    // mainTaskId: only that process's tasks.
+    let only = officer
+        .call(
+            Method::GET,
+            &format!("{BASE}/tasks?mainTaskId={}", main_of(&first)),
+            None,
+        )
+        .await
+        .json();
+    let files: Vec<&str> = only
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["fileId"].as_str().unwrap())
+        .collect();
+    assert_eq!(files, vec![first.as_str()]);
+    // sortBy and sortOrder: by task id, both ways.
+    let ids = |v: &Value| -> Vec<String> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["taskId"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let asc = ids(&officer
+        .call(
+            Method::GET,
+            &format!("{BASE}/tasks?sortBy=id&sortOrder=asc"),
+            None,
+        )
+        .await
+        .json());
+    let mut sorted = asc.clone();
+    sorted.sort();
+    assert_eq!(asc, sorted);
+    let desc = ids(&officer
+        .call(
+            Method::GET,
+            &format!("{BASE}/tasks?sortBy=id&sortOrder=desc"),
+            None,
+        )
+        .await
+        .json());
+    sorted.reverse();
+    assert_eq!(desc, sorted);
+    // Query errors are problems, not plain text.
+    for bad in [
+        "sortBy=colour",
+        "sortBy=id&sortOrder=up",
+        "firstResult=abc",
+        "maxResult=-1",
+    ] {
+        let p = officer
+            .call(Method::GET, &format!("{BASE}/tasks?{bad}"), None)
+            .await;
+        assert_eq!(p.status, StatusCode::BAD_REQUEST, "{bad}: {}", p.body);
+        assert_eq!(p.content_type, "application/problem+json", "{bad}");
+    }
+    let p = officer
+        .call(
+            Method::GET,
+            &format!("{BASE}/applications?firstResult=x"),
+            None,
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::BAD_REQUEST);
+    assert_eq!(p.content_type, "application/problem+json");
+
+    // The operator updates the application file with their form data: their task decided.
+    let put = |body: Value| {
+        let path = format!("{BASE}/applications/{second}");
+        let mut officer = Browser {
+            base: officer.base.clone(),
+            http: officer.http.clone(),
+            cookies: officer.cookies.clone(),
+            accept_language: "en".into(),
+            mediator: Some(CLIENT.into()),
+        };
+        async move { officer.call(Method::PUT, &path, Some(body)).await }
+    };
+    let p =
+        put(json!({"applicantId": CITIZEN_A, "formData": {"data": {"decision": "approve"}}})).await;
+    assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", p.body);
+    let p =
+        put(json!({"applicantId": CITIZEN_B, "formData": {"data": {"decision": "approve"}}})).await;
+    assert_eq!(p.status, StatusCode::OK, "{}", p.body);
+    conforms(API, "applicationFileResponse", &p.json());
+    assert_eq!(p.json()["fileId"], second.as_str());
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM application_events WHERE action = 'approve'")
+            .await,
+        1
+    );
+    // Nothing of the agency's is open on it any more.
+    let p =
+        put(json!({"applicantId": CITIZEN_B, "formData": {"data": {"decision": "approve"}}})).await;
+    assert_eq!(p.status, StatusCode::CONFLICT, "{}", p.body);
+
+    // Statistics of a registration nobody has: not found, not zero.
+    let p = officer
+        .call(
+            Method::GET,
+            &format!("{BASE}/data/statistics?registrationName=no-such-service"),
+            None,
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::NOT_FOUND, "{}", p.body);
+    assert_eq!(p.content_type, "application/problem+json");
+    let p = officer
+        .call(
+            Method::GET,
+            &format!("{BASE}/data/statistics?registrationName=Birth%20registration"),
+            None,
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::OK, "{}", p.body);
+    assert_eq!(p.json()[0]["approved"], 1);
+}
+
+/// The Registration API is a service of the exchange (`UZ/GOV/305184297/portal/registration`,
+/// base URL `yagona:node/govstack/registration`): a client system that proves who it is to the
+/// gateway — GovStack's Information Mediator — is believed there, as that system, whatever it
+/// says of itself; the same header sent to the API past the gateway is not believed.
+async fn a_system_calling_through_the_gateway_is_believed_as_the_system_it_proved_to_be(
+    app: TestApp,
+) {
+    const DESK: &str = "UZ/GOV/305184297/service-centres";
+    const SERVICE: &str = "/r1/UZ/GOV/305184297/portal/registration";
+    let token = |subsystem: &str| {
+        let id = yagona_exchange::ClientId::from_header(subsystem).unwrap();
+        let key =
+            yagona_exchange::keys::read_private(&yagona_exchange::keys::key_file(&app.keys, &id))
+                .unwrap();
+        yagona_exchange::token::issue(&key, &id, chrono::Utc::now().timestamp(), 600)
+    };
+    let http = reqwest::Client::new();
+    let through = |client: &'static str, path: &str| {
+        http.get(format!("{}{SERVICE}{path}", app.address))
+            .header("X-Road-Client", client)
+            .header("X-Yagona-Client-Token", token(client))
+    };
+
+    // Through the gateway: the desk is believed, and the answer is the protocol's.
+    let r = through(DESK, "/data/statistics").send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers()["x-road-client"], DESK);
+    assert!(r.headers().get("x-yagona-mediator").is_none());
+    let stats: Value = r.json().await.unwrap();
+    assert!(stats.is_array(), "{stats}");
+    let r = through(DESK, "/services").send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+
+    // The same header sent to the API itself, past the gateway, is a claim: 401.
+    let r = http
+        .get(format!("{}{BASE}/data/statistics", app.address))
+        .header("Information-Mediator-Client", DESK)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+
+    // What a caller says of itself through the gateway is replaced by who it proved to be: a
+    // forged system (or a header that names none) and a guessed secret change nothing.
+    for forged in ["UZ/GOV/201122919/soliq-portal", "not a system"] {
+        let r = through(DESK, "/data/statistics")
+            .header("Information-Mediator-Client", forged)
+            .header("X-Yagona-Mediator", "0".repeat(64))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "{forged}");
+        assert_eq!(r.headers()["x-road-client"], DESK);
+    }
+    // A system without a right to the service is refused by the gateway, and the portal's own
+    // secret never reaches a caller.
+    let r = through("UZ/GOV/201589236/docflow", "/data/statistics")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "as X-Road answers it"
+    );
+    assert_eq!(
+        r.headers()["x-road-error"],
+        "server.serverproxy.access_denied"
+    );
+    let body = r.text().await.unwrap();
+    assert!(!body.contains(app.node.api.mediator.secret()));
+
+    // The call was signed and logged like any other exchange.
+    let logged = yagona_exchange::log::page(&app.db, 0, 10_000)
+        .await
+        .unwrap();
+    assert!(
+        logged
+            .iter()
+            .any(|e| e.client == DESK && e.service == "UZ/GOV/305184297/portal/registration"),
+        "the call is in the message log"
+    );
 }

@@ -74,6 +74,8 @@ async fn sweeps(db: Db) {
             signature: String::new(),
             prev: String::new(),
             hash: String::new(),
+            sealer: None,
+            seal: None,
         };
         e.sign(&key);
         yagona_exchange::log::append(&db, e).await.unwrap();

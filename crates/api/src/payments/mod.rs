@@ -17,8 +17,10 @@ use axum::routing::post;
 use axum::Router;
 use futures::future::BoxFuture;
 use serde_json::Value;
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
+use yagona_payments::click::code as click_code;
 use yagona_payments::click::Click;
 use yagona_payments::click::{
     ClickApiAnswer, ClickConfig, ClickMerchantApi, COMPLETE_PATH, PREPARE_PATH,
@@ -104,13 +106,18 @@ async fn payme_not_post(body: axum::body::Body) -> Response {
 /// for the Complete, or an error code.
 #[utoipa::path(post, path = "/payments/click/prepare", tag = "payments",
     request_body(content = openapi::ClickPrepare, content_type = "application/x-www-form-urlencoded"),
-    responses((status = 200, description = "Always 200: `error` 0, or Click's error code (-1 signature, -2 amount, -3 action, -4 already paid, -5 no such invoice, -8 bad request, -9 cancelled)", body = openapi::ClickPrepareAnswer)))]
+    responses((status = 200, description = "Always 200: `error` 0, or Click's error code (-1 signature, -2 amount, -3 action not found — a Complete sent here, or another action —, -4 already paid, -5 no such invoice, -7 not recorded, try again, -8 bad request, -9 cancelled); `merchant_prepare_id` is 0 with an error", body = openapi::ClickPrepareAnswer)))]
 pub(crate) async fn click_prepare(
     State(click): State<Arc<Click>>,
     body: axum::body::Body,
 ) -> Response {
     // A body too large to read is answered as one missing its fields (-8).
     let body = read_body(body).await;
+    let fields = click_fields(&body);
+    // A Complete sent to the Prepare address is not done here.
+    if fields.get("action").map(String::as_str) == Some("1") {
+        return json(click_refusal(&fields, false, click_code::ACTION_NOT_FOUND));
+    }
     json(click.answer(&body).await)
 }
 
@@ -118,13 +125,59 @@ pub(crate) async fn click_prepare(
 /// was cancelled (`error` < 0). The invoice is paid, or let go.
 #[utoipa::path(post, path = "/payments/click/complete", tag = "payments",
     request_body(content = openapi::ClickComplete, content_type = "application/x-www-form-urlencoded"),
-    responses((status = 200, description = "Always 200: `error` 0 with `merchant_confirm_id`, or Click's error code (-1 signature, -2 amount, -4 already paid, -5 no such invoice, -6 no such prepared transaction, -7 not recorded, try again, -8 bad request, -9 cancelled)", body = openapi::ClickCompleteAnswer)))]
+    responses((status = 200, description = "Always 200: `error` 0 with `merchant_confirm_id`, or Click's error code (-1 signature, -2 amount, -3 action not found — a Prepare sent here, or another action —, -4 already paid, -5 no such invoice, -6 no such prepared transaction, -7 not recorded, try again, -8 bad request or no action, -9 cancelled); `merchant_confirm_id` is null with most errors", body = openapi::ClickCompleteAnswer)))]
 pub(crate) async fn click_complete(
     State(click): State<Arc<Click>>,
     body: axum::body::Body,
 ) -> Response {
     let body = read_body(body).await;
-    json(click.answer(&body).await)
+    let fields = click_fields(&body);
+    // Only a Complete is done here; anything else is answered as a Complete refused.
+    match fields.get("action").map(String::as_str) {
+        Some("1") => json(click.answer(&body).await),
+        None => json(click_refusal(&fields, true, click_code::ERROR_IN_REQUEST)),
+        Some(_) => json(click_refusal(&fields, true, click_code::ACTION_NOT_FOUND)),
+    }
+}
+
+/// A call's form fields as `yagona_payments` reads them: none at all when the body is not a
+/// form or names a field twice (which of two values was signed cannot be told).
+fn click_fields(body: &[u8]) -> HashMap<String, String> {
+    let Ok(pairs) = serde_urlencoded::from_bytes::<Vec<(String, String)>>(body) else {
+        return HashMap::new();
+    };
+    let mut fields = HashMap::with_capacity(pairs.len());
+    for (k, v) in pairs {
+        if fields.insert(k, v).is_some() {
+            return HashMap::new();
+        }
+    }
+    fields
+}
+
+/// Click's answer refusing a call sent to the other stage's address (or with no `action`),
+/// in the shape of this address's answers: the ids sent back (`click_trans_id` a number when
+/// it is one, as sent otherwise, null when missing), no transaction, the code and its note.
+fn click_refusal(fields: &HashMap<String, String>, complete: bool, error: i64) -> Value {
+    let click_trans_id = match fields.get("click_trans_id") {
+        Some(id) => id
+            .parse::<i64>()
+            .map(Value::from)
+            .unwrap_or_else(|_| Value::from(id.as_str())),
+        None => Value::Null,
+    };
+    let mut answer = serde_json::json!({
+        "click_trans_id": click_trans_id,
+        "merchant_trans_id": fields.get("merchant_trans_id").map_or("", String::as_str),
+        "error": error,
+        "error_note": click_code::note(error),
+    });
+    if complete {
+        answer["merchant_confirm_id"] = Value::Null;
+    } else {
+        answer["merchant_prepare_id"] = Value::from(0);
+    }
+    answer
 }
 
 /// Click's merchant API over HTTPS (`https://api.click.uz/v2/merchant`, or the sandbox's).

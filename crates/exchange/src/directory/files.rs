@@ -442,6 +442,18 @@ fn read_member(
 }
 
 fn check_base_url(url: &str) -> Result<(), String> {
+    if let Some(path) = url.strip_prefix(crate::NODE_BASE_URL) {
+        return if !path.starts_with('/') || path.starts_with("//") {
+            Err(format!(
+                "a service of this node is `{}/PATH`, the path of one of its interfaces",
+                crate::NODE_BASE_URL
+            ))
+        } else if path.contains(['?', '#']) {
+            Err("a base URL has no query or fragment".into())
+        } else {
+            Ok(())
+        };
+    }
     if url.starts_with('/') && !url.starts_with("//") {
         return if url.contains(['?', '#']) {
             Err("a base URL has no query or fragment".into())
@@ -460,7 +472,7 @@ fn check_base_url(url: &str) -> Result<(), String> {
             }
         }
         _ => Err(format!(
-            "{url:?} is neither an http(s) URL nor a path on this node starting with `/`"
+            "{url:?} is neither an http(s) URL, a path on this node's local base starting with `/`, nor `yagona:node/PATH`"
         )),
     }
 }

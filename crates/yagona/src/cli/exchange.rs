@@ -75,13 +75,58 @@ pub enum ExchangeCommand {
     VerifyArchive {
         #[arg(required = true)]
         files: Vec<PathBuf>,
+        /// Checkpoints kept outside the database (the checkpoint file, or what `yagona exchange
+        /// checkpoints` printed on another node): archived entries must agree with them.
+        #[arg(long)]
+        checkpoints: Vec<PathBuf>,
     },
-    /// Check the whole message log: every entry's hash, signature and place in the chain. Names
-    /// the first entry edited, removed or reordered and exits non-zero.
+    /// Check the whole message log: every entry's hash, signature, seal and place in the chain,
+    /// and the log against its checkpoints. Names what was edited, removed or renumbered and
+    /// exits non-zero.
     VerifyLog {
+        /// Checkpoints kept outside the database (the checkpoint file, or what `yagona exchange
+        /// checkpoints --of NODE` printed on another node): the log must agree with them.
+        #[arg(long)]
+        checkpoints: Vec<PathBuf>,
         #[command(flatten)]
         storage: Storage,
     },
+    /// Sign a checkpoint of the message log's head now (a running node signs one every minute)
+    /// with this node's key (`node.CODE.pem`, or `node.local.pem`, in --keys), and append it to
+    /// --file when given.
+    Checkpoint {
+        /// Folder of private keys.
+        #[arg(long)]
+        keys: PathBuf,
+        /// This node's code (none: the node's local log key).
+        #[arg(long)]
+        node: Option<String>,
+        /// The append-only checkpoint file.
+        #[arg(long)]
+        file: Option<PathBuf>,
+        #[command(flatten)]
+        storage: Storage,
+    },
+    /// Print the checkpoints the database keeps, one JSON line each (the checkpoint file's
+    /// format): of this node's log, or — with --of — of another node's, as this node witnessed
+    /// them. For `verify-log --checkpoints` on that node.
+    Checkpoints {
+        /// The other node's code.
+        #[arg(long)]
+        of: Option<String>,
+        #[command(flatten)]
+        storage: Storage,
+    },
+}
+
+fn read_checkpoints(
+    files: &[PathBuf],
+) -> anyhow::Result<Vec<yagona_exchange::checkpoint::Checkpoint>> {
+    let mut all = Vec::new();
+    for f in files {
+        all.extend(yagona_exchange::checkpoint::read_file(f).map_err(anyhow::Error::msg)?);
+    }
+    Ok(all)
 }
 
 pub async fn run(command: ExchangeCommand) -> anyhow::Result<ExitCode> {
@@ -199,9 +244,10 @@ pub async fn run(command: ExchangeCommand) -> anyhow::Result<ExitCode> {
                 None => println!("no entries logged before {before}"),
             }
         }
-        ExchangeCommand::VerifyArchive { files } => {
+        ExchangeCommand::VerifyArchive { files, checkpoints } => {
             let paths: Vec<&std::path::Path> = files.iter().map(|p| p.as_path()).collect();
-            match yagona_exchange::archive::verify_files(&paths)? {
+            let witnessed = read_checkpoints(&checkpoints)?;
+            match yagona_exchange::archive::verify_files_against(&paths, &witnessed)? {
                 yagona_exchange::archive::FileVerdict::Intact { entries, .. } => {
                     println!("archives intact: {entries} entries, each signed and in place");
                 }
@@ -211,17 +257,61 @@ pub async fn run(command: ExchangeCommand) -> anyhow::Result<ExitCode> {
                 }
             }
         }
-        ExchangeCommand::VerifyLog { storage } => {
+        ExchangeCommand::VerifyLog {
+            checkpoints,
+            storage,
+        } => {
+            let witnessed = read_checkpoints(&checkpoints)?;
             let db = storage.open().await?;
-            let verdict = yagona_exchange::log::verify_with_registered_keys(&db).await?;
-            match verdict {
-                yagona_exchange::log::Verdict::Intact { entries } => {
-                    println!("message log intact: {entries} entries, each signed and in place");
+            let verdict =
+                yagona_exchange::log::verify_with_registered_keys(&db, &witnessed).await?;
+            if verdict.intact() {
+                println!(
+                    "message log intact: {} entries, each signed and in place; agrees with {} checkpoints",
+                    verdict.entries, verdict.checkpoints
+                );
+                if verdict.unsealed > 0 {
+                    println!(
+                        "{} entries were written before sealing began (checked by hash and signature only)",
+                        verdict.unsealed
+                    );
                 }
-                yagona_exchange::log::Verdict::Broken(b) => {
-                    println!("message log broken at entry {}: {}", b.seq, b.reason);
-                    return Ok(ExitCode::FAILURE);
+            } else {
+                let first = &verdict.findings[0];
+                println!(
+                    "message log broken at entry {}: {}",
+                    first.seq, first.reason
+                );
+                for f in &verdict.findings[1..] {
+                    println!("also: {}", f.reason);
                 }
+                return Ok(ExitCode::FAILURE);
+            }
+        }
+        ExchangeCommand::Checkpoint {
+            keys,
+            node,
+            file,
+            storage,
+        } => {
+            let name = node.unwrap_or_else(|| "local".into());
+            let path = yagona_exchange::keys::node_key_file(&keys, &name);
+            let key = yagona_exchange::keys::read_private(&path).map_err(anyhow::Error::msg)?;
+            let db = storage.open().await?;
+            yagona_exchange::log::register_sealer(&db, &name, &key.verifying_key()).await?;
+            let sealer = yagona_exchange::evidence::Sealer { name, key };
+            match yagona_exchange::checkpoint::take(&db, &sealer, file.as_deref()).await? {
+                Some(c) => println!("{}", serde_json::to_string(&c)?),
+                None => eprintln!("the log has not moved since the last checkpoint"),
+            }
+        }
+        ExchangeCommand::Checkpoints { of, storage } => {
+            let db = storage.open().await?;
+            let log = of
+                .as_deref()
+                .unwrap_or(yagona_exchange::checkpoint::OWN_LOG);
+            for c in yagona_exchange::checkpoint::stored(&db, log).await? {
+                println!("{}", serde_json::to_string(&c)?);
             }
         }
     }
