@@ -6,7 +6,7 @@
 //! applications component; these handlers parse, call it and render.
 
 use crate::context::Ctx;
-use crate::form::VerifiedForm;
+use crate::form::{FormRefused, UploadForm, VerifiedForm};
 use crate::render::PageError;
 use crate::render::{application_error, error_page, page, page_with_status, sign_in_redirect};
 use crate::Pages;
@@ -395,7 +395,7 @@ pub async fn verify_copy(
     State(state): State<Arc<Pages>>,
     ctx: Ctx,
     Path(number): Path<String>,
-    form: VerifiedForm,
+    upload: UploadForm,
 ) -> Response {
     let refused = |error| Check {
         status: Some(StatusCode::UNPROCESSABLE_ENTITY),
@@ -404,6 +404,18 @@ pub async fn verify_copy(
     };
     let Ok(parsed) = DocumentNumber::parse(&number) else {
         return render_verification(&state, &ctx, &number, Check::default()).await;
+    };
+    let limit = |name: &str| (name == "document").then_some(CHECK_MAX_BYTES);
+    let form = match upload.read(&state, &ctx, limit).await {
+        Ok(f) => f,
+        Err(FormRefused::TooLarge { .. }) => {
+            let check = Check {
+                status: Some(StatusCode::PAYLOAD_TOO_LARGE),
+                ..refused("verify-upload-too-large")
+            };
+            return render_verification(&state, &ctx, &number, check).await;
+        }
+        Err(FormRefused::Page(r)) => return r,
     };
     let file = form.files.iter().find(|f| f.field == "document");
     let check = match file {
@@ -527,8 +539,9 @@ pub async fn change_result(
     State(state): State<Arc<Pages>>,
     ctx: Ctx,
     Path((reference, number)): Path<(String, String)>,
-    form: VerifiedForm,
+    upload: UploadForm,
 ) -> Response {
+    // The officer's agency must hold the application before the replacement is read.
     let (user, agency, app) = match crate::staff::agency_application(&state, &ctx, &reference).await
     {
         Ok(v) => v,
@@ -536,6 +549,24 @@ pub async fn change_result(
     };
     let Some(officer) = ctx.officer_actor() else {
         return crate::staff::forbidden_or_sign_in(&state, &ctx);
+    };
+    let limit = |name: &str| (name == "replacement").then_some(crate::form::RESULT_FILE_MAX);
+    let form = match upload.read(&state, &ctx, limit).await {
+        Ok(f) => f,
+        Err(FormRefused::TooLarge { limit, .. }) => {
+            let msg = crate::form::too_large_message(&state, &ctx, limit);
+            return crate::staff::show_application(
+                &state,
+                &ctx,
+                &user,
+                &agency,
+                &app,
+                Some(msg),
+                StatusCode::PAYLOAD_TOO_LARGE,
+            )
+            .await;
+        }
+        Err(FormRefused::Page(r)) => return r,
     };
     let Ok(number) = DocumentNumber::parse(&number) else {
         return error_page(&state, &ctx, PageError::NotFound);

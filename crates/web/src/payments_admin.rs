@@ -4,7 +4,7 @@
 
 use crate::context::Ctx;
 use crate::fees::amount_text;
-use crate::form::VerifiedForm;
+use crate::form::{FormRefused, UploadForm};
 use crate::render::{error_page, page_with_status, PageError};
 use crate::{view, Pages};
 use axum::extract::State;
@@ -180,13 +180,34 @@ fn parse_day(day: &str, month: &str, year: &str) -> Option<NaiveDate> {
 pub async fn reconcile_statement(
     State(state): State<Arc<Pages>>,
     ctx: Ctx,
-    form: VerifiedForm,
+    upload: UploadForm,
 ) -> Response {
+    // Only an administrator's statement is read.
     let Some(admin) = ctx.admin() else {
         return crate::staff::forbidden_or_sign_in(&state, &ctx);
     };
     let l = ctx.locale;
     let t = |key: &str| state.i18n.t(l, key, None);
+    let max = state.config.max_body_bytes;
+    let form = match upload
+        .read(&state, &ctx, |name| (name == "statement").then_some(max))
+        .await
+    {
+        Ok(f) => f,
+        Err(FormRefused::TooLarge { limit, .. }) => {
+            let msg = crate::form::too_large_message(&state, &ctx, limit);
+            let shown = entered(None, "", "", "");
+            return refused_with(
+                &state,
+                &ctx,
+                shown,
+                &[("statement", "#statement", msg)],
+                StatusCode::PAYLOAD_TOO_LARGE,
+            )
+            .await;
+        }
+        Err(FormRefused::Page(r)) => return r,
+    };
     let mut errors = Vec::new();
     let provider = form.get("provider").and_then(Provider::parse);
     if provider.is_none() {
@@ -278,6 +299,16 @@ async fn refused(
     shown: Value,
     errors: &[(&str, &str, String)],
 ) -> Response {
+    refused_with(state, ctx, shown, errors, StatusCode::UNPROCESSABLE_ENTITY).await
+}
+
+async fn refused_with(
+    state: &Pages,
+    ctx: &Ctx,
+    shown: Value,
+    errors: &[(&str, &str, String)],
+    status: StatusCode,
+) -> Response {
     match view(state, ctx, shown).await {
         Ok(mut data) => {
             data["errors"] = errors
@@ -287,13 +318,7 @@ async fn refused(
             for (field, _, message) in errors {
                 data["field_errors"][*field] = json!(message);
             }
-            page_with_status(
-                state,
-                ctx,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "admin_payments.html",
-                data,
-            )
+            page_with_status(state, ctx, status, "admin_payments.html", data)
         }
         Err(e) => {
             tracing::error!(error = %e, "payments summary");

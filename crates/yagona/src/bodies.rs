@@ -1,7 +1,14 @@
 //! Request bodies cannot exhaust a node: a body declared larger than the node takes is refused
 //! with 413 before it is read, in the edge's own format (the pages refuse theirs themselves);
 //! every body must arrive within [`READ_BODY_WITHIN`]; and the bodies being read at once on this
-//! node share a budget of bytes, so slow senders hold sockets, not memory.
+//! node share a budget of bytes, so slow senders hold sockets, not memory; and one client
+//! may hold only a share of that budget, and only [`CLIENT_BODIES`] bodies, at once — beyond
+//! them it gets 429 at once, so that one client cannot take the node's budget from the others.
+//!
+//! The client's share is counted on this node only: the bytes in flight are this node's
+//! memory, which is what the budget protects, so a client spread over n nodes holds at most n
+//! shares of n budgets. (The guessing limits, which count attempts over time, are kept in the
+//! database across nodes: `yagona_identity::attempts`.)
 
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -9,9 +16,11 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use futures::StreamExt;
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::Semaphore;
+use yagona_core::request::ClientAddress;
 
 /// How long a body may take to arrive, whole: 25 MB at about 2 Mbit/s.
 pub const READ_BODY_WITHIN: Duration = Duration::from_secs(120);
@@ -19,12 +28,82 @@ pub const READ_BODY_WITHIN: Duration = Duration::from_secs(120);
 /// How long a request waits for room in the node's budget before it is turned away.
 const WAIT_FOR_ROOM: Duration = Duration::from_secs(10);
 
+/// How many large bodies (uploads: over [`SMALL_BODY`] or of no declared length) one client
+/// may send this node at once. Small bodies — forms, JSON calls — are not counted one by one:
+/// a public service centre's desks behind one address send many at once, and they are
+/// bounded by the client's share of bytes and by the read deadline.
+pub const CLIENT_BODIES: u32 = 4;
+
+/// A body declared at most this long is small.
+const SMALL_BODY: usize = 64 * 1024;
+
+/// The share of the node's budget one client may hold at once (a quarter; never less than
+/// one body of the largest size).
+const CLIENT_SHARE: u32 = 4;
+
 /// The bodies a node reads at once: their largest sizes together, in KiB.
 pub struct Bodies {
     budget: Arc<Semaphore>,
     budget_kib: u32,
+    client_kib: u32,
     max_body_bytes: usize,
     read_within: Duration,
+    /// Each client's bodies being read: how many, and their largest sizes in KiB.
+    clients: Arc<Mutex<HashMap<String, Held>>>,
+}
+
+/// One client's body, counted until it is dropped.
+struct ClientBody {
+    clients: Arc<Mutex<HashMap<String, Held>>>,
+    client: String,
+    kib: u32,
+    large: bool,
+}
+
+/// What one client holds: its bodies, their KiB, and how many of them are large.
+#[derive(Default)]
+struct Held {
+    bodies: u32,
+    kib: u32,
+    large: u32,
+}
+
+impl Drop for ClientBody {
+    fn drop(&mut self) {
+        let mut clients = self.clients.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(held) = clients.get_mut(&self.client) {
+            held.bodies -= 1;
+            held.kib -= self.kib;
+            held.large -= u32::from(self.large);
+            if held.bodies == 0 {
+                clients.remove(&self.client);
+            }
+        }
+    }
+}
+
+impl Bodies {
+    /// Room for one more body of `kib` from `client`, if the client holds less than its share
+    /// (of bytes, and of large bodies when this one is `large`).
+    fn for_client(&self, client: &str, kib: u32, large: bool) -> Option<ClientBody> {
+        let mut clients = self.clients.lock().unwrap_or_else(|e| e.into_inner());
+        let held = clients.entry(client.to_owned()).or_default();
+        if (large && held.large >= CLIENT_BODIES) || held.kib + kib > self.client_kib {
+            if held.bodies == 0 {
+                clients.remove(client);
+            }
+            return None;
+        }
+        held.bodies += 1;
+        held.kib += kib;
+        held.large += u32::from(large);
+        Some(ClientBody {
+            clients: self.clients.clone(),
+            client: client.to_owned(),
+            kib,
+            large,
+        })
+    }
 }
 
 impl Bodies {
@@ -33,11 +112,14 @@ impl Bodies {
         let budget_kib = u32::try_from(budget_bytes / 1024)
             .unwrap_or(u32::MAX >> 4)
             .max(1);
+        let max_kib = u32::try_from(max_body_bytes.div_ceil(1024)).unwrap_or(u32::MAX);
         Bodies {
             budget: Arc::new(Semaphore::new(budget_kib as usize)),
             budget_kib,
+            client_kib: (budget_kib / CLIENT_SHARE).max(max_kib).min(budget_kib),
             max_body_bytes,
             read_within,
+            clients: Arc::default(),
         }
     }
 }
@@ -66,6 +148,29 @@ pub async fn guard(State(bodies): State<Arc<Bodies>>, req: Request, next: Next) 
     let kib = u32::try_from(most.div_ceil(1024))
         .unwrap_or(u32::MAX)
         .clamp(1, bodies.budget_kib);
+    // A client past its share is turned away at once (it is its own bodies it waits for).
+    let client = req.extensions().get::<ClientAddress>().map(|c| c.0.clone());
+    let counted = match &client {
+        Some(client) => match bodies.for_client(
+            client,
+            kib,
+            declared_length(&req).is_none_or(|n| n > SMALL_BODY),
+        ) {
+            Some(c) => Some(c),
+            None => {
+                tracing::warn!(%client, "too many request bodies from one client: turned away");
+                let mut resp = refusal(
+                    req.uri().path(),
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "too many requests from this client are being read at once; finish those first",
+                );
+                resp.headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from_static("10"));
+                return resp;
+            }
+        },
+        None => None,
+    };
     let permit =
         match tokio::time::timeout(WAIT_FOR_ROOM, bodies.budget.clone().acquire_many_owned(kib))
             .await
@@ -100,6 +205,7 @@ pub async fn guard(State(bodies): State<Arc<Bodies>>, req: Request, next: Next) 
         .run(Request::from_parts(parts, Body::from_stream(timed)))
         .await;
     drop(permit);
+    drop(counted);
     resp
 }
 

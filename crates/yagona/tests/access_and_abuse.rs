@@ -243,7 +243,13 @@ async fn oversized_and_wrong_type_uploads_are_refused_and_nothing_is_stored(app:
                 ],
             )
             .await;
-        assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY, "{file_name}");
+        // A file over its field's limit stops being read there: 413, with the step's form.
+        let status = if file_name == "huge.pdf" {
+            StatusCode::PAYLOAD_TOO_LARGE
+        } else {
+            StatusCode::UNPROCESSABLE_ENTITY
+        };
+        assert_eq!(p.status, status, "{file_name}");
         assert!(p.contains(message), "{file_name}: {}", p.body);
     }
     // Beyond the whole request limit the server refuses before reading it: a 413, or (when the

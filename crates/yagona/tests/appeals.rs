@@ -732,7 +732,8 @@ async fn nobody_sees_or_changes_an_appeal_that_is_not_theirs(app: TestApp) {
         .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     // Guessing the check is not free: after ten wrong tries (the rating above was the first)
-    // the number is locked for an hour, even for the right check.
+    // the guessing client is stopped for an hour, even with the right check (the number is
+    // not locked: its owner, from another address, still follows it).
     for n in 0..9 {
         let wrong = format!("+998 90 000 00 {n:02}");
         let page = stranger

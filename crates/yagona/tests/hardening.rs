@@ -50,7 +50,54 @@ on_both_databases!(
     wrong_open311_keys_stop_that_address_and_no_other,
     sign_ins_from_one_client_are_limited,
     oversize_bodies_get_413_on_every_endpoint_before_they_are_read,
+    a_file_is_not_read_before_the_csrf_token_is_checked,
+    a_file_is_not_read_before_the_right_to_the_application_is_checked,
+    an_oversize_file_shows_the_form_again_with_its_error,
+    one_client_holds_only_a_few_bodies_at_once,
 );
+
+/// A node with small body limits: 1 MB a body, 2 MB in flight, `read_within` seconds to send one.
+async fn node_with_small_limits(postgres: bool, read_within: u64) -> Option<TestApp> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let pages = yagona_web::PagesConfig {
+        max_body_bytes: 1024 * 1024,
+        body_budget_bytes: 2 * 1024 * 1024,
+        read_body_within_secs: read_within,
+        ..yagona_web::PagesConfig::default()
+    };
+    if postgres {
+        TestApp::postgres_on(listener, pages).await
+    } else {
+        Some(TestApp::sqlite_on(listener, pages).await)
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_body_must_arrive_within_the_deadline_sqlite() {
+    a_body_must_arrive_within_the_deadline(node_with_small_limits(false, 1).await.unwrap()).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_body_must_arrive_within_the_deadline_postgres() {
+    if let Some(app) = node_with_small_limits(true, 1).await {
+        a_body_must_arrive_within_the_deadline(app).await
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bodies_beyond_the_nodes_budget_wait_then_get_503_sqlite() {
+    bodies_beyond_the_nodes_budget_wait_then_get_503(
+        node_with_small_limits(false, 60).await.unwrap(),
+    )
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bodies_beyond_the_nodes_budget_wait_then_get_503_postgres() {
+    if let Some(app) = node_with_small_limits(true, 60).await {
+        bodies_beyond_the_nodes_budget_wait_then_get_503(app).await
+    }
+}
 
 /// A browser whose requests come through the node's proxy (on loopback) from `address`.
 fn browser_at(app: &TestApp, address: &str) -> Browser {
@@ -223,7 +270,19 @@ async fn sign_ins_from_one_client_are_limited(app: TestApp) {
 /// Sends a request's head and the first bytes of a body it says is `length` long, and reads
 /// what comes back: (status, head and body as text).
 async fn send_partly(address: &str, head: &str, length: usize, sent: &[u8]) -> (u16, String) {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut socket = open_partly(address, head, length, sent).await;
+    answer_on(&mut socket).await
+}
+
+/// Sends a request's head and the first bytes of a body it says is `length` long, and leaves
+/// the connection open with the rest unsent.
+async fn open_partly(
+    address: &str,
+    head: &str,
+    length: usize,
+    sent: &[u8],
+) -> tokio::net::TcpStream {
+    use tokio::io::AsyncWriteExt;
     let host = address.trim_start_matches("http://");
     let mut socket = tokio::net::TcpStream::connect(host).await.unwrap();
     let request = format!(
@@ -231,6 +290,13 @@ async fn send_partly(address: &str, head: &str, length: usize, sent: &[u8]) -> (
     );
     socket.write_all(request.as_bytes()).await.unwrap();
     socket.write_all(sent).await.unwrap();
+    socket
+}
+
+/// The answer on a connection, read while the request's body is still unsent (so the server
+/// answered without reading it): (status, head and body as text).
+async fn answer_on(socket: &mut tokio::net::TcpStream) -> (u16, String) {
+    use tokio::io::AsyncReadExt;
     let mut answer = Vec::new();
     let mut buf = [0u8; 16384];
     // Read until the answer's head and some of its body have come, or the node closes.
@@ -303,4 +369,263 @@ async fn oversize_bodies_get_413_on_every_endpoint_before_they_are_read(app: Tes
         assert_eq!(status, 413, "{head}: {answer}");
         assert!(answer.contains(says), "{head} should say {says}: {answer}");
     }
+}
+
+/// The head of a multipart POST to `path` from `browser` (its cookies), and the body's start:
+/// the parts given, then a file part `file_field` whose content has just begun.
+fn multipart_start(
+    browser: &Browser,
+    path: &str,
+    texts: &[(&str, &str)],
+    file_field: &str,
+) -> (String, Vec<u8>) {
+    let cookies: Vec<String> = browser
+        .cookies
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect();
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nCookie: {}\r\nContent-Type: multipart/form-data; boundary=XyZ",
+        cookies.join("; ")
+    );
+    let mut body = String::new();
+    for (name, value) in texts {
+        body.push_str(&format!(
+            "--XyZ\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+        ));
+    }
+    body.push_str(&format!(
+        "--XyZ\r\nContent-Disposition: form-data; name=\"{file_field}\"; filename=\"big.pdf\"\r\n\
+         Content-Type: application/pdf\r\n\r\n%PDF-1.4\n"
+    ));
+    (head, body.into_bytes())
+}
+
+/// A file part (with the rest of its body still to come) is refused as soon as it arrives
+/// without the session's CSRF token before it: the answer comes while the client is still
+/// sending, so the file was never read — nor anything stored.
+async fn a_file_is_not_read_before_the_csrf_token_is_checked(app: TestApp) {
+    let mut citizen = app.signed_in(CITIZEN_A).await;
+    let reference = start_birth_registration(&mut citizen).await;
+    let step = format!("/applications/{reference}/steps/documents");
+    let token = citizen.get(&step).await.csrf();
+    let twenty_mb = 20 * 1024 * 1024;
+    for texts in [
+        // A wrong token.
+        vec![("csrf_token", "not-the-token"), ("declaration", "true")],
+        // No token.
+        vec![("declaration", "true")],
+        // The right token, but after the file: the file would have to be read to find it.
+        vec![],
+    ] {
+        let (head, start) = multipart_start(&citizen, &step, &texts, "medical_birth_certificate");
+        let mut socket = open_partly(&app.address, &head, twenty_mb, &start).await;
+        let (status, answer) = answer_on(&mut socket).await;
+        assert_eq!(status, 403, "{texts:?}: {answer}");
+    }
+    // The same with the token first gets through to the step (which then reads the file).
+    let (head, start) = multipart_start(
+        &citizen,
+        &step,
+        &[("csrf_token", &token)],
+        "medical_birth_certificate",
+    );
+    let mut socket = open_partly(&app.address, &head, 1024, &start).await;
+    use tokio::io::AsyncWriteExt;
+    let rest = format!(
+        "{}\r\n--XyZ--\r\n",
+        " ".repeat(1024 - start.len() - "\r\n--XyZ--\r\n".len())
+    );
+    socket.write_all(rest.as_bytes()).await.unwrap();
+    let (status, answer) = answer_on(&mut socket).await;
+    assert!(
+        status == 303 || status == 422,
+        "the step reads a form with its token first: {answer}"
+    );
+}
+
+/// Someone else's application: the upload is refused (as "not found") before its file is read,
+/// though the form carries the sender's own valid token.
+async fn a_file_is_not_read_before_the_right_to_the_application_is_checked(app: TestApp) {
+    let mut owner = app.signed_in(CITIZEN_A).await;
+    let reference = start_birth_registration(&mut owner).await;
+    let step = format!("/applications/{reference}/steps/documents");
+    let mut other = app.signed_in(CITIZEN_B).await;
+    let token = other.get("/applications").await.csrf();
+    let (head, start) = multipart_start(
+        &other,
+        &step,
+        &[("csrf_token", &token)],
+        "medical_birth_certificate",
+    );
+    let mut socket = open_partly(&app.address, &head, 20 * 1024 * 1024, &start).await;
+    let (status, answer) = answer_on(&mut socket).await;
+    assert_eq!(status, 404, "{answer}");
+    // An officer of another agency, on a result upload: likewise.
+    let mut officer = app.signed_in(INTERIOR_OFFICER).await;
+    let token = officer.get("/staff/applications").await.csrf();
+    let (head, start) = multipart_start(
+        &officer,
+        &format!("/staff/applications/{reference}/decision"),
+        &[("csrf_token", &token), ("decision", "approve")],
+        "result",
+    );
+    let mut socket = open_partly(&app.address, &head, 20 * 1024 * 1024, &start).await;
+    let (status, answer) = answer_on(&mut socket).await;
+    assert!(status == 404 || status == 403, "{answer}");
+    assert_eq!(app.count("SELECT COUNT(*) FROM documents").await, 0);
+}
+
+/// A file over its field's limit, or a body over the pages' limit: the step again, with the
+/// GOV.UK error summary in the person's language, and 413.
+async fn an_oversize_file_shows_the_form_again_with_its_error(app: TestApp) {
+    let mut citizen = app.signed_in(CITIZEN_A).await;
+    let reference = start_birth_registration(&mut citizen).await;
+    let step = format!("/applications/{reference}/steps/documents");
+    let form = format!("action=\"{step}\"");
+    // Over the field's 5 MB, within the node's 25 MB: streamed up to the limit, then refused.
+    for (lang, says) in [
+        ("en", "must be smaller than 5 MB"),
+        ("ru", "должен быть меньше 5 МБ"),
+    ] {
+        citizen.accept_language = lang.into();
+        let token = citizen.get(&step).await.csrf();
+        let mut big = pdf("big");
+        big.resize(6 * 1024 * 1024, b' ');
+        let p = citizen
+            .post_multipart(
+                &step,
+                vec![
+                    Part::Text("csrf_token", &token),
+                    Part::Text("declaration", "true"),
+                    Part::File("medical_birth_certificate", "big.pdf", big),
+                    Part::Text("action", "continue"),
+                ],
+            )
+            .await;
+        assert_eq!(p.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", p.body);
+        assert!(p.contains("govuk-error-summary"), "{}", p.body);
+        assert!(p.contains(says), "{lang}: {}", p.body);
+        assert!(p.contains(&form), "the step's form again: {}", p.body);
+    }
+    // Declared over the node's 25 MB: never read; the step's form, with the error.
+    citizen.accept_language = "en".into();
+    let token = citizen.get(&step).await.csrf();
+    let (head, start) = multipart_start(
+        &citizen,
+        &step,
+        &[("csrf_token", &token)],
+        "medical_birth_certificate",
+    );
+    let mut socket = open_partly(&app.address, &head, 50 * 1024 * 1024, &start).await;
+    let (status, answer) = answer_on(&mut socket).await;
+    assert_eq!(status, 413, "{answer}");
+    assert!(answer.contains("govuk-error-summary"), "{answer}");
+    assert!(answer.contains("must be smaller than 25 MB"), "{answer}");
+    assert!(answer.contains(&form), "the step's form again: {answer}");
+    assert_eq!(app.count("SELECT COUNT(*) FROM documents").await, 0);
+}
+
+const BODY_HEAD: &str = "POST /open311/v2/requests.json HTTP/1.1\r\n\
+     Content-Type: application/x-www-form-urlencoded\r\nX-Forwarded-For: ";
+
+/// One client sending many slow uploads holds only a few at once (429 beyond them, at once);
+/// another client still gets through. (Small bodies are not counted one by one: many desks
+/// behind one address send forms at once.)
+async fn one_client_holds_only_a_few_bodies_at_once(app: TestApp) {
+    const UPLOAD: usize = 200 * 1024;
+    let mut held = Vec::new();
+    for _ in 0..4 {
+        held.push(
+            open_partly(
+                &app.address,
+                &format!("{BODY_HEAD}{GUESSER}"),
+                UPLOAD,
+                b"a=",
+            )
+            .await,
+        );
+    }
+    // Until the four are being read.
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let (status, answer) = send_partly(
+        &app.address,
+        &format!("{BODY_HEAD}{GUESSER}"),
+        UPLOAD,
+        b"a=",
+    )
+    .await;
+    assert_eq!(status, 429, "{answer}");
+    assert!(
+        answer.to_ascii_lowercase().contains("retry-after"),
+        "{answer}"
+    );
+    // Someone else's body is read as ever (and answered: it is not a valid request).
+    let whole = "api_key=x";
+    let (status, answer) = send_partly(
+        &app.address,
+        &format!("{BODY_HEAD}{OWNER}"),
+        whole.len(),
+        whole.as_bytes(),
+    )
+    .await;
+    assert!(status != 429 && status != 503, "{answer}");
+    // Once the client's bodies end, it may send again.
+    drop(held);
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let (status, answer) = send_partly(
+        &app.address,
+        &format!("{BODY_HEAD}{GUESSER}"),
+        whole.len(),
+        whole.as_bytes(),
+    )
+    .await;
+    assert!(status != 429 && status != 503, "{answer}");
+}
+
+/// A body that stops arriving is given up at the deadline (a second here): the node answers,
+/// and the socket's memory is free.
+async fn a_body_must_arrive_within_the_deadline(app: TestApp) {
+    let started = std::time::Instant::now();
+    let mut socket = open_partly(&app.address, &format!("{BODY_HEAD}{OWNER}"), 1000, b"a=").await;
+    let (status, answer) = answer_on(&mut socket).await;
+    assert!((400..500).contains(&status), "{answer}");
+    let took = started.elapsed();
+    assert!(
+        took >= std::time::Duration::from_millis(900) && took < std::time::Duration::from_secs(10),
+        "answered after {took:?}"
+    );
+}
+
+/// The bodies read at once share the node's budget (2 MB here): beyond it a body waits, then
+/// gets 503 with Retry-After — whoever sends it.
+async fn bodies_beyond_the_nodes_budget_wait_then_get_503(app: TestApp) {
+    let mb = 1024 * 1024;
+    let mut held = Vec::new();
+    for client in ["192.0.2.1", "192.0.2.2"] {
+        let head = format!("{BODY_HEAD}{client}");
+        held.push(open_partly(&app.address, &head, mb, b"a=").await);
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let started = std::time::Instant::now();
+    let (status, answer) =
+        send_partly(&app.address, &format!("{BODY_HEAD}192.0.2.3"), mb, b"a=").await;
+    assert_eq!(status, 503, "{answer}");
+    assert!(
+        answer.to_ascii_lowercase().contains("retry-after: 10"),
+        "{answer}"
+    );
+    assert!(started.elapsed() >= std::time::Duration::from_secs(9));
+    // When one of them ends, there is room again.
+    held.pop();
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let whole = "api_key=x";
+    let (status, answer) = send_partly(
+        &app.address,
+        &format!("{BODY_HEAD}192.0.2.3"),
+        whole.len(),
+        whole.as_bytes(),
+    )
+    .await;
+    assert!(status != 503, "{answer}");
 }

@@ -1180,7 +1180,10 @@ async fn bad_input_is_refused_and_creates_nothing(app: TestApp) {
     };
     let form = "application/x-www-form-urlencoded";
     for sneaky in ["Karimova%FF", "Karimova%C3", "Kari%00mova"] {
-        let body = format!("{}&last_name={sneaky}", encoded(&without(good(), "last_name")));
+        let body = format!(
+            "{}&last_name={sneaky}",
+            encoded(&without(good(), "last_name"))
+        );
         let body: &'static str = Box::leak(body.into_boxed_str());
         is_error(&raw(body, form).await, StatusCode::BAD_REQUEST, "UTF-8");
     }
