@@ -82,6 +82,7 @@ impl UploadError {
             UploadError::WrongType => ("upload-wrong-type", None),
         };
         yagona_forms::FieldError {
+            message: None,
             field: field.to_owned(),
             keyword: keyword.into(),
             limit,

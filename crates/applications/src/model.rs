@@ -81,6 +81,11 @@ pub enum ApplicationError {
     ShareDuration,
     #[error("the result document cannot be made: {0}")]
     ResultDocument(String),
+    /// Another application for the same subject (the same child, for a birth) is active or
+    /// approved, and the service stops duplicates. `reference` names it only when it is the
+    /// applicant's own: another person's application is never named.
+    #[error("an application for the same subject is already in")]
+    Duplicate { reference: Option<ReferenceNumber> },
 }
 
 impl From<yagona_workflow::store::StoreError> for ApplicationError {

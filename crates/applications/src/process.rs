@@ -154,7 +154,8 @@ async fn project(tx: &mut Tx, view: &StepView<'_>) -> Result<(), StoreError> {
     let at = format_timestamp(&view.at);
     sqlx::query(
         "UPDATE applications SET status = $1, officer_name = $2, holder_agency = $3, current_step = $4,
-             decided_at = CASE WHEN $5 = 1 THEN COALESCE(decided_at, $6) ELSE NULL END, updated_at = $6
+             decided_at = CASE WHEN $5 = 1 THEN COALESCE(decided_at, $6) ELSE NULL END, updated_at = $6,
+             identity_key = CASE WHEN $1 = 'rejected' THEN NULL ELSE identity_key END
          WHERE id = $7",
     )
     .bind(status.code())

@@ -29,11 +29,14 @@ pub struct Problem {
     pub errors: Option<Vec<FieldProblem>>,
 }
 
-/// One wrong field of the input: its name (or JSON pointer) and the rule it breaks.
+/// One wrong field of the input: its name (or JSON pointer) and the rule it breaks, with the
+/// form's own message for it where the form has one (in the caller's language).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct FieldProblem {
     pub field: String,
     pub rule: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
 }
 
 impl Problem {
@@ -98,6 +101,7 @@ impl FieldProblem {
         FieldProblem {
             field: field.into(),
             rule: rule.into(),
+            message: None,
         }
     }
 }

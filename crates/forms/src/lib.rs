@@ -1,9 +1,15 @@
 //! Application forms: the data (a JSON Schema 2020-12) and how it is presented (steps, labels,
 //! hints, options in four languages).
 //!
-//! The schema is the single authority on what an answer must be; the presentation only decides
-//! how questions are grouped and worded. Validation returns [`FieldError`]s that name the field
-//! and the failed rule, so the web layer can word them in the user's language.
+//! The schema is the single authority on what one answer must be; the presentation decides how
+//! questions are grouped and worded, and carries the form's [`Rule`]s: what must hold across
+//! answers and against the date (a birth not in the future, within a month of it, an age
+//! limit, one of two fields), as FEEL with a message in four languages. Validation returns
+//! [`FieldError`]s that name the field and the failed rule, so every channel words them the
+//! same, in the user's language.
+
+mod rules;
+pub use rules::{Context, Rule};
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -98,6 +104,9 @@ pub struct Step {
 pub struct Presentation {
     #[serde(rename = "step")]
     pub steps: Vec<Step>,
+    /// What must hold across answers (`[[rule]]`), checked after the schema.
+    #[serde(default, rename = "rule", skip_serializing_if = "Vec::is_empty")]
+    pub rules: Vec<Rule>,
 }
 
 /// A form: its schema and its presentation, checked to agree with each other.
@@ -139,6 +148,9 @@ pub struct FieldError {
     pub keyword: String,
     /// The rule's limit where it has one (a length, a bound), for the message.
     pub limit: Option<String>,
+    /// The form's own message for a failed [`Rule`] (keyword `rule`), in four languages.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<I18nText>,
 }
 
 impl FormDefinition {
@@ -311,6 +323,7 @@ impl FormDefinition {
                 ));
             }
         }
+        out.extend(rules::problems(self));
         out
     }
 
@@ -324,10 +337,11 @@ impl FormDefinition {
             .should_validate_formats(true)
             .build(&self.schema)
             .map_err(|e| FormError::Schema(e.to_string()))?;
+        let rules = rules::compile(self);
         Ok(self
             .compiled
             .0
-            .get_or_init(|| std::sync::Arc::new(CompiledForm { validator }))
+            .get_or_init(|| std::sync::Arc::new(CompiledForm { validator, rules }))
             .clone())
     }
 
@@ -369,11 +383,25 @@ impl FormDefinition {
 /// A form ready to check answers.
 pub struct CompiledForm {
     validator: jsonschema::Validator,
+    rules: Vec<rules::Compiled>,
 }
 
 impl CompiledForm {
-    /// Every failed rule for the whole set of answers, one per field (the first rule that fails).
-    pub fn validate(&self, answers: &Map<String, Value>) -> Vec<FieldError> {
+    /// Every failed rule for the whole set of answers, one per field (the first rule that
+    /// fails): the schema's first, then the form's [`Rule`]s on the fields the schema let
+    /// through, evaluated in `context` (today's date in Tashkent).
+    pub fn validate(&self, answers: &Map<String, Value>, context: &Context) -> Vec<FieldError> {
+        let mut out = self.validate_schema(answers);
+        for e in rules::check(&self.rules, answers, context) {
+            if !out.iter().any(|f| f.field == e.field) {
+                out.push(e);
+            }
+        }
+        out
+    }
+
+    /// The schema's failed rules only.
+    fn validate_schema(&self, answers: &Map<String, Value>) -> Vec<FieldError> {
         let instance = Value::Object(answers.clone());
         let mut out: Vec<FieldError> = Vec::new();
         for e in self.validator.iter_errors(&instance) {
@@ -413,6 +441,7 @@ impl CompiledForm {
                     field,
                     keyword: keyword.to_owned(),
                     limit,
+                    message: None,
                 });
             }
         }
@@ -424,8 +453,9 @@ impl CompiledForm {
         &self,
         answers: &Map<String, Value>,
         fields: &[Field],
+        context: &Context,
     ) -> Vec<FieldError> {
-        let mut errors = self.validate(answers);
+        let mut errors = self.validate(answers, context);
         errors.retain(|e| fields.iter().any(|f| f.name == e.field));
         // Keep the order in which the fields appear on the page, as the error summary lists them.
         errors.sort_by_key(|e| fields.iter().position(|f| f.name == e.field));
@@ -440,6 +470,10 @@ mod tests {
 
     fn text(s: &str) -> I18nText {
         I18nText::same(s)
+    }
+
+    fn day(s: &str) -> chrono::NaiveDate {
+        s.parse().unwrap()
     }
 
     fn form() -> FormDefinition {
@@ -520,6 +554,7 @@ mod tests {
                         },
                     ],
                 }],
+                rules: vec![],
             },
         )
     }
@@ -547,7 +582,10 @@ mod tests {
         let f = form();
         let compiled = f.compile().unwrap();
         let answers = json!({"name": "A", "born": "2024-02-30", "pinfl": "123"});
-        let errors = compiled.validate(answers.as_object().unwrap());
+        let errors = compiled.validate(
+            answers.as_object().unwrap(),
+            &Context::on(day("2026-12-07")),
+        );
         let by_field: BTreeMap<_, _> = errors
             .iter()
             .map(|e| (e.field.as_str(), e.keyword.as_str()))

@@ -278,6 +278,46 @@ struct Facts {
     source: Vec<FactSource>,
 }
 
+/// A rule's problem located by the line of its `[[rule]]` table (`line 12 (rule[0].when)`);
+/// any other location as it is.
+fn rule_line(source: &str, location: &str) -> String {
+    let Some(index) = location
+        .strip_prefix("rule[")
+        .and_then(|rest| rest.split_once(']'))
+        .and_then(|(n, _)| n.parse::<usize>().ok())
+    else {
+        return location.to_owned();
+    };
+    source
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| l.trim() == "[[rule]]")
+        .nth(index)
+        .map(|(n, _)| format!("line {} ({location})", n + 1))
+        .unwrap_or_else(|| location.to_owned())
+}
+
+/// The answers that identify an application's subject must be answers of its form, and a way
+/// to treat duplicates needs them.
+fn check_identity(r: &mut Reader<'_>, path: &Path, p: &ServicePassport, form: &FormDefinition) {
+    for (i, name) in p.identify_by.iter().enumerate() {
+        if form.field(name).is_none() {
+            r.problem(
+                path,
+                format!("identify_by[{i}]"),
+                format!("the form shows no field {name:?}"),
+            );
+        }
+    }
+    if p.on_duplicate.is_some() && p.identify_by.is_empty() {
+        r.problem(
+            path,
+            "on_duplicate",
+            "name the answers that identify the application's subject (identify_by)",
+        );
+    }
+}
+
 fn sorted_entries(dir: &Path) -> Vec<PathBuf> {
     let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
         .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect())
@@ -566,6 +606,7 @@ fn read_into(r: &mut Reader<'_>, root: &Path) -> Result<Registry, Vec<Problem>> 
                     }
                 }
             }
+            let form_toml = std::fs::read_to_string(dir.join("form.toml")).unwrap_or_default();
             for p in form.problems() {
                 let (loc, msg) = p.split_once(": ").unwrap_or(("", &p));
                 let file = if loc.starts_with("schema") {
@@ -573,8 +614,9 @@ fn read_into(r: &mut Reader<'_>, root: &Path) -> Result<Registry, Vec<Problem>> 
                 } else {
                     "form.toml"
                 };
-                r.problem(&dir.join(file), loc.to_owned(), msg.to_owned());
+                r.problem(&dir.join(file), rule_line(&form_toml, loc), msg.to_owned());
             }
+            check_identity(r, &pp, &passport, &form);
             let process_path = dir.join("process.bpmn");
             let process = if process_path.exists() {
                 r.read(&process_path)

@@ -117,6 +117,27 @@ pub struct ServicePassport {
     pub keywords: Option<I18nText>,
     #[serde(default, rename = "document", skip_serializing_if = "Vec::is_empty")]
     pub documents: Vec<RequiredDocument>,
+    /// The answers that identify the application's subject (for a birth: the child's names,
+    /// birth date and the mother's PINFL): an application with the same ones — compared in
+    /// one script, case and apostrophes aside — while another is active or approved is a
+    /// duplicate.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub identify_by: Vec<String>,
+    /// What a duplicate does: stopped at submission (the default), or let through and
+    /// flagged for the officer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on_duplicate: Option<OnDuplicate>,
+}
+
+/// What happens to an application whose subject has an active or approved one already.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OnDuplicate {
+    /// Refused, with an explanation.
+    #[default]
+    Stop,
+    /// Submitted, with a warning for the officer.
+    Flag,
 }
 
 fn default_true() -> bool {

@@ -178,6 +178,12 @@ pub async fn seed_demo_applications(
                 agency: agency.to_owned(),
             })
     };
+    // Dates as the citizens would give them today: the forms' rules compare them with today
+    // (a kindergarten place from three months on, for a child of four).
+    let today = yagona_core::tashkent_date(&yagona_core::now());
+    let kindergarten_start = (today + chrono::Days::new(90)).to_string();
+    let four_years_ago = today - chrono::Months::new(48);
+    let kindergarten_child = format!("5{}0110045", four_years_ago.format("%d%m%y"));
     // What officers do, in order: (agency, action, comment); `None` as action takes the task.
     type Steps<'a> = &'a [(&'a str, Option<Action>, Option<&'a str>)];
     let cases: [(&str, &str, Value, Steps); 6] = [
@@ -210,7 +216,7 @@ pub async fn seed_demo_applications(
         (
             demo::CITIZENS[1].0,
             "kindergarten-enrolment",
-            json!({"child_pinfl": "52203200110045", "desired_start_date": "2027-09-01", "region": "tashkent-city", "district": "Yunusobod tumani",
+            json!({"child_pinfl": kindergarten_child, "desired_start_date": kindergarten_start, "region": "tashkent-city", "district": "Yunusobod tumani",
                    "group_language": "uz", "priority_category": "none"}),
             &[("preschool-school-education", Some(Action::Return), Some("Istalgan bogʻchani aniq koʻrsating: tumandagi 3 ta bogʻchada boʻsh oʻrin bor (12-, 47- va 305-son DMTT)."))],
         ),
@@ -525,7 +531,7 @@ pub async fn pay_with_payme(
 /// A minimal valid one-page PDF for demo uploads.
 const DEMO_PDF: &[u8] = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n";
 
-/// The demo's Open311 client (a city app) and its API key, published in the README like the
+/// The demo's Open311 client (a city app) and its API key, published in docs/contact-point.md like the
 /// demo personas. A real deployment registers clients with `yagona open311 client NAME`.
 pub const DEMO_OPEN311_KEY: &str = "o311_demo_toshkent_shahar_ilovasi";
 

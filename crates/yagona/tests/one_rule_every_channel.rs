@@ -1,7 +1,9 @@
 //! Every rule lives once, in its domain, and every channel gets the same answer from it: an
 //! officer's decision is checked against the task's own form on the staff pages and through
 //! GovStack alike; filing refused late leaves nothing behind, through the portal or GovStack;
-//! who may route an appeal is the contact point's rule, on the desk and below it.
+//! who may route an appeal is the contact point's rule, on the desk and below it; a form's own
+//! rules (a birth not in the future, registered within a month) give the same message on the
+//! page and through GovStack, in the person's language.
 
 mod common;
 use common::*;
@@ -13,6 +15,7 @@ use yagona_core::{Pinfl, ReferenceNumber};
 on_both_databases!(
     a_decision_that_breaks_the_task_form_is_refused_on_the_page_and_through_govstack,
     a_filing_refused_late_leaves_nothing_behind,
+    a_rule_of_the_form_says_the_same_on_the_page_and_through_govstack,
     only_the_contact_centre_routes_an_appeal_whatever_the_way_in,
     many_people_filing_at_once_each_get_one_application_and_one_process,
 );
@@ -168,9 +171,9 @@ async fn a_filing_refused_late_leaves_nothing_behind(app: TestApp) {
     let docs_before = app.count("SELECT COUNT(*) FROM documents").await;
     let mut data = json!({
         "child_surname": "Karimov", "child_given_name": "Temur", "child_sex": "male",
-        "birth_date": "2026-11-20", "birth_region": "tashkent-city",
+        "birth_date": days_ago(10), "birth_region": "tashkent-city",
         "birth_place": "Toshkent shahar 4-son tugʻruq kompleksi",
-        "other_parent_pinfl": CITIZEN_B, "declaration": true,
+        "mother_pinfl": CITIZEN_A, "father_pinfl": CITIZEN_B, "declaration": true,
     });
     data["medical_birth_certificate"] = Value::String(url);
     let p = citizen
@@ -215,6 +218,128 @@ async fn a_filing_refused_late_leaves_nothing_behind(app: TestApp) {
     assert_eq!(
         app.count("SELECT COUNT(*) FROM documents").await,
         docs_before
+    );
+}
+
+const FUTURE_RU: &str = "Дата рождения должна быть сегодняшней или прошедшей";
+const LATE_EN: &str = "You can apply online within one month of the birth. If it was more than a month ago, go to a civil registry office or a public service centre with the medical certificate of birth";
+const PLACE_EN: &str =
+    "Enter the place of birth in full: the town or district, and the maternity hospital";
+
+async fn a_rule_of_the_form_says_the_same_on_the_page_and_through_govstack(app: TestApp) {
+    let tomorrow =
+        (yagona_core::tashkent_date(&yagona_core::now()) + chrono::Days::new(1)).to_string();
+    let mut citizen = app.signed_in(CITIZEN_A).await;
+    let reference = start_birth_registration(&mut citizen).await;
+    let before = app.answers(&reference).await;
+    let step = format!("/applications/{reference}/steps/birth");
+    // The page, in Russian: a birth tomorrow is refused with the form's own message, linked to
+    // the field, and nothing of the step is kept.
+    let p = citizen
+        .submit(
+            &format!("{step}?lang=ru"),
+            &step,
+            &[
+                ("birth_date", &tomorrow),
+                ("birth_region", "tashkent-city"),
+                ("birth_place", "Toshkent shahar 1-son tugʻruqxonasi"),
+                ("action", "continue"),
+            ],
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", p.body);
+    assert!(p.contains(FUTURE_RU), "{}", p.text());
+    assert!(p.contains("href=\"#birth_date\""), "{}", p.body);
+    assert_eq!(app.answers(&reference).await, before, "nothing stored");
+    // In English: more than a month after the birth, and "x" for a place.
+    let p = citizen
+        .submit(
+            &format!("{step}?lang=en"),
+            &step,
+            &[
+                ("birth_date", &days_ago(40)),
+                ("birth_region", "tashkent-city"),
+                ("birth_place", "x"),
+                ("action", "continue"),
+            ],
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", p.body);
+    assert!(p.contains(LATE_EN), "{}", p.text());
+    assert!(p.contains(PLACE_EN), "{}", p.text());
+    assert!(p.contains("href=\"#birth_place\""), "{}", p.body);
+    assert_eq!(app.answers(&reference).await, before, "nothing stored");
+
+    // GovStack, in Russian: the same rule, the same message, nothing filed.
+    citizen.mediator = Some(MEDIATOR.into());
+    let staged = citizen
+        .post_multipart(
+            &format!("{GOVSTACK}/documents"),
+            vec![Part::File(
+                "file",
+                "certificate.pdf",
+                pdf("medical birth certificate"),
+            )],
+        )
+        .await;
+    assert_eq!(staged.status, StatusCode::OK, "{}", staged.body);
+    let url = staged.json()["url"].as_str().unwrap().to_owned();
+    let applications = app.count("SELECT COUNT(*) FROM applications").await;
+    let data = json!({
+        "child_surname": "Karimov", "child_given_name": "Temur", "child_sex": "male",
+        "birth_date": tomorrow, "birth_region": "tashkent-city",
+        "birth_place": "Toshkent shahar 4-son tugʻruq kompleksi",
+        "mother_pinfl": CITIZEN_A, "medical_birth_certificate": url, "declaration": true,
+    });
+    let p = citizen
+        .call(
+            Method::POST,
+            &format!("{GOVSTACK}/services/birth-registration/applications?lang=ru"),
+            Some(json!({"applicantId": CITIZEN_A, "formData": {"data": data.clone()}})),
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", p.body);
+    let errors = p.json()["errors"].clone();
+    let error = errors
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["field"] == "birth_date")
+        .unwrap_or_else(|| panic!("the birth date is named: {errors}"));
+    assert_eq!(error["rule"], "rule");
+    assert_eq!(error["message"], FUTURE_RU);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM applications").await,
+        applications,
+        "nothing filed"
+    );
+    // And the component both call.
+    let applicant = yagona_applications::Actor::Applicant {
+        pinfl: Pinfl::parse(CITIZEN_A).unwrap(),
+        name: "Dilnoza Karimova".into(),
+    };
+    let Value::Object(answers) = data else {
+        unreachable!()
+    };
+    let refused = app
+        .node
+        .applications
+        .file(
+            &applicant,
+            "birth-registration",
+            yagona_applications::Filing {
+                answers,
+                form_version: None,
+            },
+        )
+        .await;
+    let Err(ApplicationError::Invalid(errors)) = refused else {
+        panic!("the component refuses it: {refused:?}");
+    };
+    let rule = errors.iter().find(|e| e.field == "birth_date").unwrap();
+    assert_eq!(
+        rule.message.as_ref().map(|m| m.ru.as_str()),
+        Some(FUTURE_RU)
     );
 }
 

@@ -1,7 +1,8 @@
 //! Application files and their documents: filing, reading, correcting.
 
 use super::{
-    body, ok, refusal, status_model, unauthorized, JsonBody, Mediated, MediatorParam, Paging,
+    body, ok, refusal, refusal_in, status_model, unauthorized, JsonBody, Mediated, MediatorParam,
+    Paging,
 };
 use crate::problem::{internal, not_found, problem, respond, Params};
 use crate::{Api, Caller};
@@ -100,7 +101,7 @@ fn document_ids(form: &FormDefinition, data: Map<String, Value>) -> Map<String, 
         (status = 415, body = yagona_core::Problem, content_type = "application/problem+json", description = "The body is not said to be JSON"),
         (status = 401, body = yagona_core::Problem, content_type = "application/problem+json"), (status = 403, body = yagona_core::Problem, content_type = "application/problem+json"),
         (status = 404, body = yagona_core::Problem, content_type = "application/problem+json"),
-        (status = 409, body = yagona_core::Problem, content_type = "application/problem+json", description = "The e-form has a newer version"),
+        (status = 409, body = yagona_core::Problem, content_type = "application/problem+json", description = "The e-form has a newer version; or an application for the same subject is in (duplicate-application)"),
         (status = 422, body = yagona_core::Problem, content_type = "application/problem+json", description = "Every field that does not satisfy the e-form")))]
 pub(super) async fn create_application(
     State(api): State<Arc<Api>>,
@@ -155,7 +156,11 @@ pub(super) async fn create_application(
     };
     match api.applications.file(&applicant, &service, filing).await {
         Ok(app) => ok(file_out(&cat, &app, caller.locale)),
-        Err(e) => refusal(e, "formData.data does not satisfy the e-form's schema"),
+        Err(e) => refusal_in(
+            e,
+            "formData.data does not satisfy the e-form's schema",
+            caller.locale,
+        ),
     }
 }
 
@@ -394,7 +399,7 @@ pub(super) async fn get_application(
         (status = 401, body = yagona_core::Problem, content_type = "application/problem+json"),
         (status = 403, body = yagona_core::Problem, content_type = "application/problem+json"),
         (status = 404, body = yagona_core::Problem, content_type = "application/problem+json"),
-        (status = 409, body = yagona_core::Problem, content_type = "application/problem+json", description = "No task of the operator's agency is open on it; or not sent back for correction"),
+        (status = 409, body = yagona_core::Problem, content_type = "application/problem+json", description = "No task of the operator's agency is open on it; or not sent back for correction; or an application for the same subject is in (duplicate-application)"),
         (status = 422, body = yagona_core::Problem, content_type = "application/problem+json")))]
 pub(super) async fn update_application(
     State(api): State<Arc<Api>>,
@@ -448,7 +453,7 @@ pub(super) async fn update_application(
         .await
     {
         Ok(done) => ok(file_out(&*api.catalogue.get().await, &done, caller.locale)),
-        Err(e) => refusal(e, "the application is not complete"),
+        Err(e) => refusal_in(e, "the application is not complete", caller.locale),
     }
 }
 

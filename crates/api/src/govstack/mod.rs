@@ -37,7 +37,7 @@ use axum::{Json, Router};
 use serde_json::{json, Value};
 use std::sync::Arc;
 use yagona_applications::{ApplicationError, Status};
-use yagona_core::{FieldProblem, Problem};
+use yagona_core::{FieldProblem, Locale, Problem};
 use yagona_forms::FieldError;
 
 const BASE: &str = "/govstack/registration";
@@ -221,16 +221,24 @@ fn unauthorized(who: &str) -> Response {
     )
 }
 
-fn field_problems(errors: &[FieldError]) -> Vec<FieldProblem> {
+fn field_problems(errors: &[FieldError], l: Locale) -> Vec<FieldProblem> {
     errors
         .iter()
-        .map(|e| FieldProblem::new(&e.field, &e.keyword))
+        .map(|e| FieldProblem {
+            message: e.message.as_ref().map(|m| m.get(l).to_owned()),
+            ..FieldProblem::new(&e.field, &e.keyword)
+        })
         .collect()
 }
 
 /// What the applications component refused, as the building block's errors. `invalid` says
 /// what the data is that did not satisfy its form.
 fn refusal(e: ApplicationError, invalid: &str) -> Response {
+    refusal_in(e, invalid, Locale::En)
+}
+
+/// [`refusal`], with the forms' own messages in the caller's language.
+fn refusal_in(e: ApplicationError, invalid: &str, l: Locale) -> Response {
     match e {
         ApplicationError::NotFound => not_found("application file"),
         ApplicationError::NoService => not_found("service"),
@@ -260,8 +268,19 @@ fn refusal(e: ApplicationError, invalid: &str) -> Response {
             Some(key),
         ),
         ApplicationError::Invalid(errors) => {
-            respond(Problem::invalid(invalid, field_problems(&errors)))
+            respond(Problem::invalid(invalid, field_problems(&errors, l)))
         }
+        ApplicationError::Duplicate { reference } => problem(
+            StatusCode::CONFLICT,
+            "duplicate-application",
+            "An application for the same subject is already in",
+            Some(match reference {
+                Some(r) => format!("the applicant's application {r} is for the same subject"),
+                None => {
+                    "an application with these details is being dealt with or was approved".into()
+                }
+            }),
+        ),
         ApplicationError::NoStagedDocument(field) => respond(Problem::invalid(
             format!("{field}: no document uploaded with this URL"),
             vec![FieldProblem::new(field, "document")],

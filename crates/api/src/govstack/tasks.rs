@@ -327,6 +327,7 @@ pub(super) fn decision(mut data: Map<String, Value>) -> Result<Decision, Respons
                 field: field.to_owned(),
                 keyword: "type".into(),
                 limit: None,
+                message: None,
             });
             None
         }

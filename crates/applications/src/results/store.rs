@@ -168,6 +168,7 @@ fn reason(text: &str) -> Result<&str, ApplicationError> {
     }
     if text.chars().count() > MAX_COMMENT {
         return Err(ApplicationError::Invalid(vec![yagona_forms::FieldError {
+            message: None,
             field: "reason".into(),
             keyword: "maxLength".into(),
             limit: Some(MAX_COMMENT.to_string()),

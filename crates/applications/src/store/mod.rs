@@ -63,6 +63,7 @@ fn viewer_scope(viewer: crate::Viewer<'_>, t: &str, n: usize) -> (String, String
 impl ApplicationStore<'_> {
     pub async fn migrate(db: &Db) -> Result<(), DbError> {
         db.migrate("applications", schema::MIGRATIONS).await?;
+        crate::ratings::migrate(db).await?;
         // What submissions write beside the application: its invoice and the notices it owes.
         yagona_payments::PaymentStore::migrate(db).await?;
         yagona_notices::Notices::migrate(db).await

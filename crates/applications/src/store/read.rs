@@ -26,6 +26,30 @@ impl ApplicationStore<'_> {
         Ok(row.as_ref().map(Application::from_row).transpose()?)
     }
 
+    /// Other applications for the same subject (the passport's `identify_by`) that are active
+    /// or approved, of the agency's own only: the officer's warning of a possible duplicate.
+    pub async fn same_subject(
+        &self,
+        app: &Application,
+        agency: &str,
+    ) -> Result<Vec<ReferenceNumber>, ApplicationError> {
+        let rows: Vec<String> = sqlx::query_scalar(
+            "SELECT o.reference FROM applications a
+             JOIN applications o ON o.service_code = a.service_code AND o.identity_hash = a.identity_hash
+             WHERE a.id = $1 AND o.id <> a.id AND o.agency_code = $2
+               AND o.status <> 'draft' AND o.status <> 'rejected'
+             ORDER BY o.submitted_at LIMIT 20",
+        )
+        .bind(&app.id)
+        .bind(agency)
+        .fetch_all(&self.db.pool)
+        .await?;
+        Ok(rows
+            .iter()
+            .filter_map(|r| ReferenceNumber::parse(r).ok())
+            .collect())
+    }
+
     /// An application by id, for the platform's own workers (no viewer: never reachable from
     /// a request).
     pub(crate) async fn get_by_id(

@@ -158,4 +158,16 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         name: "an officer's file carried inside the signed result",
         sql: "ALTER TABLE result_documents ADD COLUMN annex_document_id TEXT REFERENCES documents (id);",
     },
+    Migration {
+        version: 8,
+        name: "who an application is about, to find duplicates",
+        // `identity_hash`: the hash of the answers that identify the subject, kept from the
+        // submission on. `identity_key`: the same, only for services that stop duplicates and
+        // only while the application holds it (not rejected) — unique, so that two
+        // submissions at once cannot both pass (NULLs never collide).
+        sql: "ALTER TABLE applications ADD COLUMN identity_hash TEXT;
+              ALTER TABLE applications ADD COLUMN identity_key TEXT;
+              CREATE INDEX applications_by_identity ON applications (service_code, identity_hash);
+              CREATE UNIQUE INDEX applications_one_per_identity ON applications (service_code, identity_key);",
+    },
 ];

@@ -8,8 +8,9 @@ use crate::process::{self, APPLICANT_GROUP};
 use crate::status::{Action, Actor, Status};
 use serde_json::{Map, Value};
 use yagona_calendar::Calendar;
-use yagona_core::{format_timestamp, now, tashkent_date};
-use yagona_forms::{FieldError, FormDefinition, Widget};
+use yagona_core::{format_timestamp, now, tashkent_date, ReferenceNumber};
+use yagona_forms::{Context, FieldError, FormDefinition, Widget};
+use yagona_registry::OnDuplicate;
 use yagona_workflow::store::ProcessStore;
 
 /// What a submission needs of its service: the form answers are checked against, the
@@ -23,6 +24,39 @@ pub(crate) struct Terms<'a> {
     pub fee: Option<crate::fees::FeeDue>,
     /// The language the applicant submits in (kept: their result is written in it).
     pub locale: Option<yagona_core::Locale>,
+    /// The answers that identify the application's subject (the passport's `identify_by`).
+    pub identify_by: &'a [String],
+    /// What a duplicate does.
+    pub on_duplicate: OnDuplicate,
+}
+
+/// The hash of the answers that identify an application's subject, compared whatever the
+/// script, case or apostrophes they were typed in (`Каримов` is `Karimov`, `Oʻgʻil` is
+/// `O'g'il`); `None` when the service names none or none is answered.
+pub(crate) fn identity(
+    service: &str,
+    identify_by: &[String],
+    answers: &Map<String, Value>,
+) -> Option<String> {
+    use sha2::{Digest, Sha256};
+    let values: Vec<String> = identify_by
+        .iter()
+        .map(|name| match answers.get(name) {
+            Some(Value::String(s)) => yagona_core::text::skeleton(s),
+            None | Some(Value::Null) => String::new(),
+            Some(other) => other.to_string(),
+        })
+        .collect();
+    if values.iter().all(String::is_empty) {
+        return None;
+    }
+    let mut h = Sha256::new();
+    h.update(service.as_bytes());
+    for v in values {
+        h.update([0x1f]);
+        h.update(v.as_bytes());
+    }
+    Some(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
 }
 
 impl ApplicationStore<'_> {
@@ -49,7 +83,7 @@ impl ApplicationStore<'_> {
             .form
             .compile()
             .map_err(|e| ApplicationError::BrokenForm(e.to_string()))?;
-        let mut errors = compiled.validate(&app.answers);
+        let mut errors = compiled.validate(&app.answers, &Context::now());
         // A file answer must name a document of this very application, for that field.
         let file_fields: Vec<_> = terms
             .form
@@ -73,6 +107,7 @@ impl ApplicationStore<'_> {
                             field: f.name.clone(),
                             keyword: "required".into(),
                             limit: None,
+                            message: None,
                         });
                     }
                 }
@@ -81,6 +116,31 @@ impl ApplicationStore<'_> {
         if !errors.is_empty() {
             return Err(ApplicationError::Invalid(errors));
         }
+        // The same subject applied for already: stopped, or let through for the officer to see.
+        let identity = identity(&app.service_code, terms.identify_by, &app.answers);
+        if let (Some(hash), OnDuplicate::Stop) = (&identity, terms.on_duplicate) {
+            let other: Option<(String, String)> = sqlx::query_as(
+                "SELECT reference, applicant_pinfl FROM applications
+                 WHERE service_code = $1 AND identity_hash = $2 AND id <> $3
+                   AND status <> 'draft' AND status <> 'rejected'
+                 ORDER BY submitted_at LIMIT 1",
+            )
+            .bind(&app.service_code)
+            .bind(hash)
+            .bind(&app.id)
+            .fetch_optional(&mut **tx)
+            .await?;
+            if let Some((reference, pinfl)) = other {
+                return Err(ApplicationError::Duplicate {
+                    reference: (pinfl == app.applicant_pinfl.as_str())
+                        .then(|| ReferenceNumber::parse(&reference).ok())
+                        .flatten(),
+                });
+            }
+        }
+        let key = identity
+            .as_ref()
+            .filter(|_| terms.on_duplicate == OnDuplicate::Stop);
         let at = now();
         let due = match terms
             .calendar
@@ -95,7 +155,8 @@ impl ApplicationStore<'_> {
         };
         let stamp = format_timestamp(&at);
         let done = sqlx::query(
-            "UPDATE applications SET submitted_at = $1, decision_due = $2, updated_at = $1, locale = COALESCE($6, locale)
+            "UPDATE applications SET submitted_at = $1, decision_due = $2, updated_at = $1, locale = COALESCE($6, locale),
+                 identity_hash = $7, identity_key = $8
              WHERE id = $3 AND status = $4 AND updated_at = $5",
         )
         .bind(&stamp)
@@ -104,8 +165,18 @@ impl ApplicationStore<'_> {
         .bind(app.status.code())
         .bind(format_timestamp(&app.updated_at))
         .bind(terms.locale.map(|l| l.tag()))
+        .bind(&identity)
+        .bind(key)
         .execute(&mut **tx)
-        .await?;
+        .await
+        .map_err(|e| {
+            // Another submission for the same subject committed while this one ran.
+            if yagona_db::is_unique_violation(&e) {
+                ApplicationError::Duplicate { reference: None }
+            } else {
+                e.into()
+            }
+        })?;
         if done.rows_affected() != 1 {
             return Err(ApplicationError::Conflict);
         }
