@@ -1,9 +1,9 @@
 //! The JSON API under `/api/v1`: the catalogue for anyone, and the signed-in citizen's own
 //! applications.
 
-use crate::problem::{internal, not_found, problem};
+use crate::problem::{internal, not_found, problem, Params};
 use crate::{Api, Caller};
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get};
@@ -19,6 +19,7 @@ use yagona_registry::{Catalogue, Service};
 pub fn routes() -> Router<Arc<Api>> {
     Router::new()
         .route("/api/v1/services", get(list_services))
+        .route("/api/v1/search", get(search_services))
         .route("/api/v1/services/{code}", get(get_service))
         .route("/api/v1/life-events", get(list_life_events))
         .route("/api/v1/agencies", get(list_agencies))
@@ -32,6 +33,7 @@ pub fn routes() -> Router<Arc<Api>> {
 #[openapi(
     paths(
         list_services,
+        search_services,
         get_service,
         list_life_events,
         list_agencies,
@@ -40,6 +42,7 @@ pub fn routes() -> Router<Arc<Api>> {
     ),
     components(schemas(
         ServiceSummary,
+        SearchOut,
         ServiceDetail,
         DocumentRequirement,
         LifeEventOut,
@@ -116,8 +119,10 @@ fn summary(cat: &Catalogue, s: &Service) -> ServiceSummary {
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ServiceQuery {
-    /// Words to search for, in any of the four languages and either script; prefixes match.
+    /// Words to search for, in any of the four languages and either script; prefixes, other
+    /// forms of a word (plurals, cases) and misspellings match.
     q: Option<String>,
     /// Only services of this life event (code).
     life_event: Option<String>,
@@ -127,29 +132,64 @@ pub struct ServiceQuery {
 
 /// The catalogue of services, or those matching a search.
 #[utoipa::path(get, path = "/api/v1/services", params(ServiceQuery), responses((status = 200, body = [ServiceSummary])), tag = "catalogue")]
-async fn list_services(State(api): State<Arc<Api>>, Query(q): Query<ServiceQuery>) -> Response {
+async fn list_services(State(api): State<Arc<Api>>, Params(q): Params<ServiceQuery>) -> Response {
     let cat = api.catalogue.get().await;
-    let mut services: Vec<&Service> = match q.q.as_deref().map(str::trim).filter(|s| !s.is_empty())
-    {
-        Some(query) => cat
-            .search(query, 500)
-            .into_iter()
-            .map(|h| h.service)
-            .collect(),
-        None => cat.services().iter().collect(),
-    };
-    if let Some(e) = &q.life_event {
-        services.retain(|s| s.passport.life_events.iter().any(|x| x.as_str() == e));
-    }
-    if let Some(a) = &q.agency {
-        services.retain(|s| s.passport.agency.as_str() == a);
-    }
+    let (services, _) = searched(&cat, &q, &*api.applications.popularity().await);
     Json(
         services
             .into_iter()
             .map(|s| summary(&cat, s))
             .collect::<Vec<_>>(),
     )
+    .into_response()
+}
+
+/// The services a query finds (all without one), filtered, and the query as corrected.
+fn searched<'c>(
+    cat: &'c Catalogue,
+    q: &ServiceQuery,
+    popularity: &yagona_registry::Popularity,
+) -> (Vec<&'c Service>, Option<String>) {
+    let (mut services, did_you_mean): (Vec<&Service>, _) =
+        match q.q.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            Some(query) => {
+                let found = cat.find(query, 500, popularity);
+                (
+                    found.hits.into_iter().map(|h| h.service).collect(),
+                    found.did_you_mean,
+                )
+            }
+            None => (cat.services().iter().collect(), None),
+        };
+    if let Some(e) = &q.life_event {
+        services.retain(|s| s.passport.life_events.iter().any(|x| x.as_str() == e));
+    }
+    if let Some(a) = &q.agency {
+        services.retain(|s| s.passport.agency.as_str() == a);
+    }
+    (services, did_you_mean)
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SearchOut {
+    /// The services found, best first: whole title or keyword phrase, then title matches, then
+    /// popularity.
+    services: Vec<ServiceSummary>,
+    /// When a word of the query matched nothing and was corrected to a word the catalogue knows
+    /// (in the script it was typed in): the corrected query, to offer as "Did you mean …?". The
+    /// services found are those of the corrected query.
+    did_you_mean: Option<String>,
+}
+
+/// A search of the catalogue: the services found, best first, and "did you mean".
+#[utoipa::path(get, path = "/api/v1/search", params(ServiceQuery), responses((status = 200, body = SearchOut)), tag = "catalogue")]
+async fn search_services(State(api): State<Arc<Api>>, Params(q): Params<ServiceQuery>) -> Response {
+    let cat = api.catalogue.get().await;
+    let (services, did_you_mean) = searched(&cat, &q, &*api.applications.popularity().await);
+    Json(SearchOut {
+        services: services.into_iter().map(|s| summary(&cat, s)).collect(),
+        did_you_mean,
+    })
     .into_response()
 }
 

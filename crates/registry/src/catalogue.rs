@@ -2,14 +2,19 @@
 //!
 //! Search works on the Latin skeleton of every text (see `yagona_core::text`), in all four
 //! languages at once, with prefix matching per word: `tug'il`, `туғил` and `rozhd` all find the
-//! birth registration service. Every query word must match some word of the service; fields
-//! weigh differently (a match in the name counts more than one in the description).
+//! birth registration service. Every query word must match some word of the service — as a
+//! whole word, by its stem (`births`, `регистрации`, `tugʻilishni`), as a prefix, or, when it
+//! matches nothing, corrected to the nearest word the index knows (`brith` → `birth`), which
+//! [`SearchResults::did_you_mean`] offers back. Title matches rank first, then popularity; see
+//! `search.rs`.
 
 use crate::model::*;
+use crate::search::{
+    Index, Popularity, W_AGENCY, W_DESCRIPTION, W_KEYWORDS, W_LIFE_EVENT, W_NAME, W_OTHER,
+};
 use chrono::NaiveDate;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use yagona_calendar::Calendar;
-use yagona_core::text::tokens;
 
 pub struct Catalogue {
     /// The registry version this catalogue was built from.
@@ -18,8 +23,7 @@ pub struct Catalogue {
     pub calendar: Calendar,
     service_versions: HashMap<String, i64>,
     by_code: HashMap<String, usize>,
-    /// Skeleton word → (service index, weight of the best field it occurs in).
-    index: BTreeMap<String, Vec<(u32, u8)>>,
+    index: Index,
 }
 
 pub struct SearchHit<'a> {
@@ -27,12 +31,13 @@ pub struct SearchHit<'a> {
     pub score: u32,
 }
 
-const W_NAME: u8 = 10;
-const W_KEYWORDS: u8 = 7;
-const W_AGENCY: u8 = 4;
-const W_LIFE_EVENT: u8 = 3;
-const W_DESCRIPTION: u8 = 2;
-const W_OTHER: u8 = 1;
+/// What a search found, best first, and the query as corrected when a word of it was.
+pub struct SearchResults<'a> {
+    pub hits: Vec<SearchHit<'a>>,
+    /// The query with its misspelt words replaced by the words the index knows (in the script
+    /// each was typed in), when any was: for "Did you mean …?".
+    pub did_you_mean: Option<String>,
+}
 
 impl Catalogue {
     pub fn new(registry: Registry, version: i64, service_versions: HashMap<String, i64>) -> Self {
@@ -43,7 +48,7 @@ impl Catalogue {
             .enumerate()
             .map(|(i, s)| (s.passport.code.as_str().to_owned(), i))
             .collect();
-        let mut index: BTreeMap<String, Vec<(u32, u8)>> = BTreeMap::new();
+        let mut index = Index::default();
         let agencies: HashMap<&str, &Agency> = registry
             .agencies
             .iter()
@@ -56,22 +61,19 @@ impl Catalogue {
             .collect();
         for (i, s) in registry.services.iter().enumerate() {
             let p = &s.passport;
-            let mut words: HashMap<String, u8> = HashMap::new();
-            let mut add = |text: &str, weight: u8| {
-                for t in tokens(text) {
-                    let w = words.entry(t).or_insert(0);
-                    *w = (*w).max(weight);
-                }
-            };
+            let mut words = index.service(i);
+            let mut add = |text: &str, weight: u8| words.add(text, weight);
             for t in p.name.all() {
                 add(t, W_NAME);
             }
-            add(p.code.as_str(), W_NAME);
+            // The code's words, as keywords: a code is not what people read as the title.
+            add(&p.code.as_str().replace('-', " "), W_KEYWORDS);
             if let Some(k) = &p.keywords {
                 for t in k.all() {
-                    add(t, W_KEYWORDS);
+                    words.keywords(t);
                 }
             }
+            let mut add = |text: &str, weight: u8| words.add(text, weight);
             if let Some(a) = agencies.get(p.agency.as_str()) {
                 for t in a
                     .name
@@ -99,9 +101,6 @@ impl Catalogue {
                 .chain(p.documents.iter().flat_map(|d| d.name.all()))
             {
                 add(t, W_OTHER);
-            }
-            for (word, weight) in words {
-                index.entry(word).or_default().push((i as u32, weight));
             }
         }
         Catalogue {
@@ -170,48 +169,28 @@ impl Catalogue {
         }
     }
 
-    /// Services matching every word of the query (as a word prefix), best first.
+    /// Services matching the query, best first (see [`Catalogue::find`]).
     pub fn search(&self, query: &str, limit: usize) -> Vec<SearchHit<'_>> {
-        let words = tokens(query);
-        if words.is_empty() {
-            return Vec::new();
+        self.find(query, limit, &Popularity::default()).hits
+    }
+
+    /// Services matching every word of the query (stopwords aside), best first — whole title and keyword phrases, then title matches, then
+    /// `popularity` — and the query as corrected, if it was.
+    pub fn find(&self, query: &str, limit: usize, popularity: &Popularity) -> SearchResults<'_> {
+        let services = &self.registry.services;
+        let found = self.index.search(query, limit, &|s| {
+            popularity.of(services[s].passport.code.as_str())
+        });
+        SearchResults {
+            hits: found
+                .hits
+                .into_iter()
+                .map(|(s, score)| SearchHit {
+                    service: &services[s],
+                    score,
+                })
+                .collect(),
+            did_you_mean: found.did_you_mean,
         }
-        let n = self.registry.services.len();
-        let mut total: Vec<u32> = vec![0; n];
-        let mut matched: Vec<u16> = vec![0; n];
-        let mut best: Vec<u8> = vec![0; n];
-        for (qi, word) in words.iter().enumerate() {
-            best.iter_mut().for_each(|b| *b = 0);
-            for (token, postings) in self.index.range(word.clone()..) {
-                if !token.starts_with(word.as_str()) {
-                    break;
-                }
-                // A whole-word match beats a prefix match of the same field.
-                let exact = token.len() == word.len();
-                for &(s, w) in postings {
-                    let w = if exact { w.saturating_mul(2) } else { w };
-                    let b = &mut best[s as usize];
-                    *b = (*b).max(w);
-                }
-            }
-            for s in 0..n {
-                if best[s] > 0 && matched[s] as usize == qi {
-                    matched[s] += 1;
-                    total[s] += best[s] as u32;
-                }
-            }
-        }
-        let mut hits: Vec<(usize, u32)> = (0..n)
-            .filter(|s| matched[*s] as usize == words.len())
-            .map(|s| (s, total[s]))
-            .collect();
-        hits.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-        hits.truncate(limit);
-        hits.into_iter()
-            .map(|(s, score)| SearchHit {
-                service: &self.registry.services[s],
-                score,
-            })
-            .collect()
     }
 }

@@ -10,9 +10,11 @@ mod cache;
 mod catalogue;
 pub mod files;
 mod model;
+mod search;
 mod store;
 
 pub use cache::CatalogueCache;
-pub use catalogue::{Catalogue, SearchHit};
+pub use catalogue::{Catalogue, SearchHit, SearchResults};
 pub use model::*;
+pub use search::Popularity;
 pub use store::{ImportReport, RegistryStore, ServiceVersion};
