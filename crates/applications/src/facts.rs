@@ -90,19 +90,45 @@ pub async fn gather(
     out
 }
 
-/// The answers the facts fill: field → value.
-pub fn prefill(form: &FormDefinition, facts: &[Fact]) -> Map<String, Value> {
+/// Whether a text is written in Cyrillic (its first letter decides), else Latin.
+pub fn is_cyrillic(text: &str) -> bool {
+    text.chars()
+        .find(|c| c.is_alphabetic())
+        .is_some_and(|c| matches!(c, '\u{0400}'..='\u{052F}'))
+}
+
+/// The values a fact gives for a path: the value itself first (the original), then the same in
+/// the other script where the register gives it (`cyrillic.PATH`, `latin.PATH`: a person's
+/// name in both of Uzbekistan's scripts).
+fn variants(fact: &Fact, path: &str) -> Vec<String> {
+    [
+        path.to_owned(),
+        format!("cyrillic.{path}"),
+        format!("latin.{path}"),
+    ]
+    .iter()
+    .filter_map(|p| fact.value(p))
+    .collect()
+}
+
+/// The answers the facts fill: field → value. Where a register gives a value (a name) in both
+/// scripts, the one in `cyrillic`'s script is taken (Cyrillic when `true`); else the original.
+pub fn prefill(form: &FormDefinition, facts: &[Fact], cyrillic: bool) -> Map<String, Value> {
     let mut out = Map::new();
     for f in form.steps().iter().flat_map(|s| &s.fields) {
         let Some((key, path)) = f.prefill_source() else {
             continue;
         };
-        if let Some(v) = facts
+        let Some(fact) = facts.iter().find(|x| x.source == key) else {
+            continue;
+        };
+        let found = variants(fact, path);
+        let chosen = found
             .iter()
-            .find(|x| x.source == key)
-            .and_then(|x| x.value(path))
-        {
-            out.insert(f.name.clone(), Value::String(v));
+            .find(|v| is_cyrillic(v) == cyrillic)
+            .or(found.first());
+        if let Some(v) = chosen {
+            out.insert(f.name.clone(), Value::String(v.clone()));
         }
     }
     out
@@ -134,14 +160,18 @@ pub async fn field_sources(
     l: Locale,
 ) -> HashMap<String, String> {
     let labels = labels(exchange, facts, l).await;
-    let filled = prefill(form, facts);
-    filled
-        .into_iter()
-        .filter(|(field, v)| answers.get(field) == Some(v))
-        .filter_map(|(field, _)| {
-            let f = form.field(&field)?;
-            let key = f.prefill_source()?.0;
-            Some((field, labels.get(key)?.clone()))
+    // Still the register's value, in whichever script it was filled in.
+    form.steps()
+        .iter()
+        .flat_map(|s| &s.fields)
+        .filter_map(|f| {
+            let (key, path) = f.prefill_source()?;
+            let fact = facts.iter().find(|x| x.source == key)?;
+            let answer = answers.get(&f.name)?.as_str()?;
+            if !variants(fact, path).iter().any(|v| v == answer) {
+                return None;
+            }
+            Some((f.name.clone(), labels.get(key)?.clone()))
         })
         .collect()
 }

@@ -16,7 +16,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use yagona_core::{now, Locale, Pinfl, ReferenceNumber};
 use yagona_db::{Db, Outcome, Slot};
-use yagona_forms::{FieldError, FormDefinition, Widget};
+use yagona_forms::{Context, FieldError, FormDefinition, Widget};
 use yagona_registry::{CatalogueCache, ServiceVersion};
 use yagona_workflow::store::UserTask;
 
@@ -62,6 +62,8 @@ pub struct Applications {
     metrics: Metrics,
     /// How results are printed, signed and verified (revoking and superseding issue again).
     pub(crate) issuer: Arc<crate::results::Issuer>,
+    /// Applications per service lately, for search's ranking.
+    pub(crate) popularity: crate::popularity::PopularityCache,
 }
 
 impl Applications {
@@ -76,6 +78,7 @@ impl Applications {
             exchange,
             metrics: Metrics::default(),
             issuer: Arc::new(crate::results::Issuer::unsigned("http://localhost")),
+            popularity: Default::default(),
         }
     }
 
@@ -115,8 +118,24 @@ impl Applications {
         applicant: &Actor,
         service: &str,
     ) -> Result<Application, ApplicationError> {
-        let Actor::Applicant { pinfl, .. } = applicant else {
+        self.start_in(applicant, service, None).await
+    }
+
+    /// `start`, from a page in `page` language: what registers know in both scripts (a
+    /// person's name) is prefilled in the page's script; without a page, in the script of
+    /// the applicant's own name.
+    pub async fn start_in(
+        &self,
+        applicant: &Actor,
+        service: &str,
+        page: Option<Locale>,
+    ) -> Result<Application, ApplicationError> {
+        let Actor::Applicant { pinfl, name } = applicant else {
             return Err(ApplicationError::NotFound);
+        };
+        let cyrillic = match page {
+            Some(l) => matches!(l, Locale::UzCyrl | Locale::Ru),
+            None => facts::is_cyrillic(name),
         };
         let cat = self.catalogue.get().await;
         let (Some(s), Some(version)) = (cat.service(service), cat.service_version(service)) else {
@@ -163,7 +182,7 @@ impl Applications {
             return Ok(app);
         }
         let mut answers = app.answers.clone();
-        for (k, v) in facts::prefill(&s.form, &found) {
+        for (k, v) in facts::prefill(&s.form, &found, cyrillic) {
             answers.entry(k).or_insert(v);
         }
         let (draft, found, answers) = (&app, &found, &answers);
@@ -258,7 +277,7 @@ impl Applications {
             let compiled = form
                 .compile()
                 .map_err(|e| ApplicationError::BrokenForm(e.to_string()))?;
-            for e in compiled.validate_fields(&after, &step.fields) {
+            for e in compiled.validate_fields(&after, &step.fields, &Context::now()) {
                 if !errors.iter().any(|x| x.field == e.field) {
                     errors.push(e);
                 }
@@ -322,6 +341,8 @@ impl Applications {
                 yagona_core::tashkent_date(&yagona_core::now()),
             )?,
             locale,
+            identify_by: &sv.service.passport.identify_by,
+            on_duplicate: sv.service.passport.on_duplicate.unwrap_or_default(),
         };
         // What can be refused from what was read is refused before the write: a refusal inside
         // a shared commit would cost the writers beside it their work, to be done again.
@@ -336,7 +357,7 @@ impl Applications {
             .form
             .compile()
             .map_err(|e| ApplicationError::BrokenForm(e.to_string()))?
-            .validate(&app.answers);
+            .validate(&app.answers, &Context::now());
         if !errors.is_empty() {
             return Err(ApplicationError::Invalid(errors));
         }
@@ -391,6 +412,8 @@ impl Applications {
             own_process: s.process.is_some(),
             fee: crate::fees::fee_due(&cat, s, yagona_core::tashkent_date(&yagona_core::now()))?,
             locale: None,
+            identify_by: &s.passport.identify_by,
+            on_duplicate: s.passport.on_duplicate.unwrap_or_default(),
         };
         let mut tries = 0;
         let filed = loop {
@@ -435,6 +458,8 @@ impl Applications {
                 yagona_core::tashkent_date(&yagona_core::now()),
             )?,
             locale: None,
+            identify_by: &sv.service.passport.identify_by,
+            on_duplicate: sv.service.passport.on_duplicate.unwrap_or_default(),
         };
         let answers = merged(&app.answers, &changes);
         let filed = self
@@ -459,7 +484,7 @@ impl Applications {
         let compiled = form
             .compile()
             .map_err(|e| ApplicationError::BrokenForm(e.to_string()))?;
-        let errors = compiled.validate(answers);
+        let errors = compiled.validate(answers, &Context::now());
         if !errors.is_empty() {
             return Err(ApplicationError::Invalid(errors));
         }
@@ -731,7 +756,7 @@ impl Applications {
                 let compiled = form
                     .compile()
                     .map_err(|e| ApplicationError::BrokenForm(e.to_string()))?;
-                errors.extend(compiled.validate(&decision.data));
+                errors.extend(compiled.validate(&decision.data, &Context::now()));
             }
             None => {
                 // The plain review records nothing else.
@@ -810,6 +835,7 @@ fn field_error(field: &str, keyword: &str, limit: Option<usize>) -> FieldError {
         field: field.to_owned(),
         keyword: keyword.to_owned(),
         limit: limit.map(|l| l.to_string()),
+        message: None,
     }
 }
 

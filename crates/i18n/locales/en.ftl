@@ -51,6 +51,7 @@ services-found = { $count ->
    *[other] { $count } services found
 }
 no-results = Check the spelling or try other words. You can also browse services by life event.
+search-did-you-mean = Did you mean { $suggestion }?
 filter-life-event = Life event
 filter-agency = Agency
 filter-all = All
@@ -115,17 +116,20 @@ error-required = Enter { $label }
 error-choose = Select { $label }
 error-upload = Upload { $label }
 error-confirm = Confirm: { $label }
-error-min-length = { $label } must be { $limit } characters or more
-error-max-length = { $label } must be { $limit } characters or fewer
-error-minimum = { $label } must be { $limit } or more
-error-maximum = { $label } must be { $limit } or less
+# $label is the field's label inside a sentence ("year of registration"), $Label as labelled
+# ("Year of registration"), for a sentence that starts with it.
+error-min-length = { $Label } must be { $limit } characters or more
+error-max-length = { $Label } must be { $limit } characters or fewer
+error-minimum = { $Label } must be { $limit } or more
+error-maximum = { $Label } must be { $limit } or less
 error-pattern = Enter { $label } in the correct format
-error-date = { $label } must be a real date, for example 2024-03-27
+error-date = { $Label } must be a real date, for example 2024-03-27
 error-email = Enter { $label } as an email address, like name@example.uz
-error-number = { $label } must be a number
+error-number = { $Label } must be a number, like 1990 or 25
 error-invalid = Check { $label }
 upload-empty = The selected file for { $label } is empty
 upload-too-large = The file for { $label } must be smaller than { $limit } MB
+upload-file-too-large = The file must be smaller than { $limit } MB
 upload-wrong-type = The file for { $label } must be a PDF, JPG or PNG
 
 ## Following applications
@@ -149,6 +153,8 @@ reject-reason-heading = Reason for the decision
 result-heading = Result
 download-result = Download { $name } ({ $size } KB)
 history-heading = History
+history-notice = How we told you: { $event } by { $channel } to { $to } — { $status }
+history-times = Times are Tashkent time.
 your-answers = Your answers
 pinfl-label = PINFL
 status-draft = Draft
@@ -215,6 +221,9 @@ decision-result-hint = A PDF. If you attach none, the platform issues the result
 decision-button = Record decision
 decision-choose = Select a decision
 incident-recorded = The decision is recorded, but the process could not go on from it ({ $when }). This is recorded as an incident and waits for an administrator; you do not need to do anything.
+duplicate-yours = You have already applied for this: { $reference }. You can follow that application instead of making a new one.
+duplicate-other = An application with these details is already being dealt with or has been approved. Check your answers. If they are right, contact the agency that provides this service.
+duplicate-warning = Possible duplicate: another application with the same details is active or approved
 decision-reason-required = Enter the reason: the applicant must know why
 decision-result-pdf = The result document must be a PDF smaller than 10 MB
 decision-not-allowed = This decision is no longer possible: the application has changed. Check its status.
@@ -318,8 +327,8 @@ exchange-error-path = Enter a path that starts with / and has no spaces, such as
 exchange-traffic-title = Who calls whom
 exchange-traffic-intro = Calls between agencies through the exchange, from the message log: how many, how many failed, and how long the providers took to answer.
 exchange-traffic-caption = From { $from } to { $to }
-exchange-from = From
-exchange-to = To
+exchange-from = Start date
+exchange-to = End date
 exchange-show = Show
 exchange-caller = Caller
 exchange-provider = Provider
@@ -340,8 +349,10 @@ nav-appeals = Appeals
 nav-my-appeals = My appeals
 nav-contact = Ask or complain
 sign-in-operators = Contact centre operators
-period-from = From
-period-to = To
+period-from = Start date
+period-to = End date
+# The legend of a start date and an end date together.
+period-legend = Period
 appeal-kind-inquiry = Inquiry
 appeal-kind-complaint = Complaint
 appeal-kind-proposal = Proposal
@@ -859,3 +870,41 @@ notices-about = About
 notices-what-went-wrong = What went wrong (attempts)
 notices-resend = Send again
 notices-error-too-many = You have asked for too many codes: try again in an hour
+
+# Rating a service (the citizen), and the agency's ratings (staff).
+rating-heading = Rate this service
+rating-question = How satisfied were you with “{ $service }”?
+rating-5 = Very satisfied
+rating-4 = Satisfied
+rating-3 = Neither satisfied nor dissatisfied
+rating-2 = Dissatisfied
+rating-1 = Very dissatisfied
+rating-comment-label = How could we improve this service? (optional)
+rating-comment-hint = Do not include personal details. Up to 1,000 characters.
+rating-submit = Send rating
+rating-thanks = Thank you: your rating helps the agency improve the service.
+rating-given = You answered: { $answer }. You can change your answer.
+rating-error-choose = Choose how satisfied you were
+rating-error-comment = The comment must be 1,000 characters or fewer
+rating-error-not-decided = You can rate the service once your application is decided
+rating-average = { $average } out of 5
+ratings-title = Ratings of your services
+ratings-intro = What applicants said about your agency's services once their applications were decided.
+ratings-by-service = By service, { $from } – { $to }
+ratings-count = { $count ->
+    [one] { $count } rating
+   *[other] { $count } ratings
+}
+ratings-none = No ratings in this period.
+ratings-latest = Latest ratings
+ratings-when = Date
+ratings-application = Application
+ratings-answer = Answer
+ratings-comment = Comment
+ratings-nav = Ratings
+
+# GOV.UK's date input: the three boxes of a date.
+date-input-hint = For example, 27 3 2026
+date-input-day = Day
+date-input-month = Month
+date-input-year = Year

@@ -57,6 +57,7 @@ services-found = { $count ->
    *[other] Найдено { $count } услуги
 }
 no-results = Проверьте написание или попробуйте другие слова. Услуги также можно найти по жизненным ситуациям.
+search-did-you-mean = Возможно, вы имели в виду: { $suggestion }?
 filter-life-event = Жизненная ситуация
 filter-agency = Ведомство
 filter-all = Все
@@ -144,6 +145,7 @@ error-number = В поле «{ $label }» должно быть число
 error-invalid = Проверьте поле «{ $label }»
 upload-empty = Файл, выбранный в поле «{ $label }», пуст
 upload-too-large = Размер файла в поле «{ $label }» должен быть меньше { $limit } МБ
+upload-file-too-large = Размер файла должен быть меньше { $limit } МБ
 upload-wrong-type = Файл в поле «{ $label }» должен быть в формате PDF, JPG или PNG
 
 ## Отслеживание заявок
@@ -167,6 +169,8 @@ reject-reason-heading = Причина решения
 result-heading = Результат
 download-result = Скачать { $name } ({ $size } КБ)
 history-heading = История
+history-notice = Мы сообщили: { $event } — { $channel } на { $to }, { $status }
+history-times = Время ташкентское.
 your-answers = Ваши ответы
 pinfl-label = ПИНФЛ
 status-draft = Черновик
@@ -235,6 +239,9 @@ decision-result-hint = Файл PDF. Если вы ничего не прило�
 decision-button = Зафиксировать решение
 decision-choose = Выберите решение
 incident-recorded = Решение сохранено, но процесс не смог продолжиться ({ $when }). Это зарегистрировано как инцидент и ожидает администратора; от вас ничего не требуется.
+duplicate-yours = Вы уже подали такое заявление: { $reference }. Следите за ним вместо того, чтобы подавать новое.
+duplicate-other = Заявление с такими же сведениями уже рассматривается или одобрено. Проверьте ответы. Если они верны, обратитесь в ведомство, оказывающее эту услугу.
+duplicate-warning = Возможный дубликат: есть другое действующее или одобренное заявление с теми же сведениями
 decision-reason-required = Укажите причину: заявитель должен знать, чем вызвано решение
 decision-result-pdf = Документ-результат должен быть файлом PDF размером меньше 10 МБ
 decision-not-allowed = Это решение больше невозможно: заявка изменилась. Проверьте её статус.
@@ -340,8 +347,8 @@ exchange-error-path = Введите путь, начинающийся с / и 
 exchange-traffic-title = Кто кого вызывает
 exchange-traffic-intro = Вызовы между ведомствами через шлюз обмена по журналу сообщений: сколько их, сколько завершилось ошибкой и как быстро отвечали поставщики.
 exchange-traffic-caption = С { $from } по { $to }
-exchange-from = С
-exchange-to = По
+exchange-from = Дата начала
+exchange-to = Дата окончания
 exchange-show = Показать
 exchange-caller = Потребитель
 exchange-provider = Поставщик
@@ -362,8 +369,9 @@ nav-appeals = Обращения
 nav-my-appeals = Мои обращения
 nav-contact = Задать вопрос или пожаловаться
 sign-in-operators = Операторы контакт-центра
-period-from = С
-period-to = По
+period-from = Дата начала
+period-to = Дата окончания
+period-legend = Период
 appeal-kind-inquiry = Заявление
 appeal-kind-complaint = Жалоба
 appeal-kind-proposal = Предложение
@@ -886,3 +894,42 @@ notices-about = О чём
 notices-what-went-wrong = Что случилось (попытки)
 notices-resend = Отправить снова
 notices-error-too-many = Запрошено слишком много кодов: попробуйте через час
+
+# Rating a service (the citizen), and the agency's ratings (staff).
+rating-heading = Оцените услугу
+rating-question = Насколько вы довольны услугой «{ $service }»?
+rating-5 = Очень доволен
+rating-4 = Доволен
+rating-3 = Ни то ни другое
+rating-2 = Недоволен
+rating-1 = Очень недоволен
+rating-comment-label = Как улучшить эту услугу? (необязательно)
+rating-comment-hint = Не указывайте личные данные. До 1000 символов.
+rating-submit = Отправить оценку
+rating-thanks = Спасибо: ваша оценка помогает ведомству улучшать услугу.
+rating-given = Ваш ответ: { $answer }. Его можно изменить.
+rating-error-choose = Выберите, насколько вы довольны
+rating-error-comment = Комментарий должен быть не длиннее 1000 символов
+rating-error-not-decided = Оценить услугу можно после решения по заявлению
+rating-average = { $average } из 5
+ratings-title = Оценки ваших услуг
+ratings-intro = Что заявители сказали об услугах вашего ведомства после решения по их заявлениям.
+ratings-by-service = По услугам, { $from } – { $to }
+ratings-count = { $count ->
+    [one] { $count } оценка
+    [few] { $count } оценки
+   *[other] { $count } оценок
+}
+ratings-none = За этот период оценок нет.
+ratings-latest = Последние оценки
+ratings-when = Дата
+ratings-application = Заявление
+ratings-answer = Ответ
+ratings-comment = Комментарий
+ratings-nav = Оценки
+
+# GOV.UK's date input: the three boxes of a date.
+date-input-hint = Например, 27 3 2026
+date-input-day = День
+date-input-month = Месяц
+date-input-year = Год

@@ -18,12 +18,14 @@ mod documents;
 mod exchange_admin;
 mod fees;
 mod form;
+mod history;
 mod incidents_admin;
 mod notices_pages;
 pub mod oidc;
 mod oneid;
 mod payments_admin;
 mod portal;
+mod ratings;
 mod render;
 mod roles_admin;
 mod staff;
@@ -173,6 +175,8 @@ pub fn router(pages: Arc<Pages>) -> Router {
         )
         .route("/applications/{reference}/submit", post(portal::submit))
         .route("/applications/{reference}/pay", post(fees::pay))
+        .route("/applications/{reference}/rating", post(ratings::rate))
+        .route("/staff/ratings", get(ratings::staff))
         .route(
             "/account/notices",
             get(notices_pages::show).post(notices_pages::change),

@@ -18,7 +18,7 @@ use std::sync::Arc;
 use yagona_core::{tashkent_display, Locale, Pinfl};
 use yagona_notices::{Channel, NoticeError, Notices};
 
-fn channel_key(c: Channel) -> &'static str {
+pub(crate) fn channel_key(c: Channel) -> &'static str {
     match c {
         Channel::Email => "notices-channel-email",
         Channel::Sms => "notices-channel-sms",
@@ -317,7 +317,7 @@ pub fn history_lines(state: &Pages, l: Locale, notices: &[yagona_notices::Notice
                 "channel": state.i18n.t(l, channel_key(n.channel), None),
                 "to": mask(&n.address),
                 "status": state.i18n.t(l, &status_key, None),
-                "when": tashkent_display(&when),
+                "when": state.i18n.date_time(l, &when),
                 "event": state.i18n.t(l, &format!("notices-event-{}", n.event), None),
             })
         })
@@ -325,7 +325,7 @@ pub fn history_lines(state: &Pages, l: Locale, notices: &[yagona_notices::Notice
 }
 
 /// An address shown in a history, partly hidden: `+99890***4567`, `d***@example.uz`.
-fn mask(address: &str) -> String {
+pub(crate) fn mask(address: &str) -> String {
     if let Some((user, domain)) = address.split_once('@') {
         let first: String = user.chars().take(1).collect();
         return format!("{first}***@{domain}");

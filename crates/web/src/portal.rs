@@ -2,7 +2,7 @@
 //! application, download the result.
 
 use crate::context::Ctx;
-use crate::form::VerifiedForm;
+use crate::form::{FormRefused, UploadForm, VerifiedForm};
 use crate::render::{
     application_error, error_page, page, page_with_status, sign_in_redirect, PageError,
 };
@@ -19,7 +19,8 @@ use serde_json::{json, Map, Value};
 use std::collections::HashMap;
 use std::sync::Arc;
 use yagona_applications::{
-    Actor, Application, ApplicationError, DocumentKind, Status, StepInput, Upload, Viewer,
+    Actor, Application, ApplicationError, DocumentKind, Status, StepInput, Upload, UploadError,
+    Viewer,
 };
 use yagona_core::{now, tashkent_date, Locale, ReferenceNumber};
 use yagona_forms::{FieldError, FormDefinition, Widget};
@@ -75,13 +76,27 @@ pub async fn catalogue(
     let cat = state.catalogue.get().await;
     let l = ctx.locale;
     let q = query.q.trim();
+    let mut did_you_mean = None;
     let mut services: Vec<&yagona_registry::Service> = if q.is_empty() {
         let mut all: Vec<_> = cat.services().iter().collect();
         all.sort_by(|a, b| a.passport.name.get(l).cmp(b.passport.name.get(l)));
         all
     } else {
-        cat.search(q, 200).into_iter().map(|h| h.service).collect()
+        let found = cat.find(q, 200, &*state.applications.popularity().await);
+        did_you_mean = found.did_you_mean;
+        found.hits.into_iter().map(|h| h.service).collect()
     };
+    // "Did you mean …?" links to the corrected search, with the same filters.
+    let did_you_mean = did_you_mean.map(|text| {
+        let mut href = url::form_urlencoded::Serializer::new(String::new());
+        href.append_pair("q", &text);
+        for (name, value) in [("life_event", &query.life_event), ("agency", &query.agency)] {
+            if !value.is_empty() {
+                href.append_pair(name, value);
+            }
+        }
+        json!({"text": text, "href": format!("/services?{}", href.finish())})
+    });
     if !query.life_event.is_empty() {
         services.retain(|s| {
             s.passport
@@ -119,6 +134,7 @@ pub async fn catalogue(
         json!({
             "q": q, "services": cards, "count": cards.len(), "life_events": life_events, "agencies": agencies,
             "life_event": query.life_event, "agency": query.agency, "heading": heading,
+            "did_you_mean": did_you_mean,
         }),
     )
 }
@@ -242,7 +258,11 @@ async fn begin_application(state: &Pages, ctx: &Ctx, code: &str) -> Response {
             return Redirect::to(&to).into_response();
         }
     }
-    match state.applications.start(&applicant, code).await {
+    match state
+        .applications
+        .start_in(&applicant, code, Some(ctx.locale))
+        .await
+    {
         Ok(app) => {
             let first = s
                 .form
@@ -452,8 +472,9 @@ pub async fn save_step(
     State(state): State<Arc<Pages>>,
     ctx: Ctx,
     Path((reference, step_id)): Path<(String, String)>,
-    submitted: VerifiedForm,
+    upload: UploadForm,
 ) -> Response {
+    // Whose application it is, and which step, before any file is read.
     let (applicant, app, sv) = match editable_application(&state, &ctx, &reference).await {
         Ok(v) => v,
         Err(r) => return r,
@@ -462,16 +483,64 @@ pub async fn save_step(
     let Some((index, step)) = form.step(&step_id) else {
         return error_page(&state, &ctx, PageError::NotFound);
     };
+    let file_fields = || step.fields.iter().filter(|f| f.widget == Widget::File);
+    let limit = |name: &str| {
+        file_fields()
+            .find(|f| f.name == name)
+            .map(|f| f.max_bytes())
+    };
+    let submitted = match upload.read(&state, &ctx, limit).await {
+        Ok(f) => f,
+        // A file over its limit (or a body over the pages'): the step again, with the error.
+        Err(FormRefused::TooLarge { field, limit }) => {
+            let Some(field) = field.or_else(|| file_fields().next().map(|f| f.name.clone())) else {
+                return error_page(&state, &ctx, PageError::TooLarge);
+            };
+            let error = UploadError::TooLarge {
+                size: limit + 1,
+                limit,
+            }
+            .field_error(&field);
+            let names = file_names(&state, &app).await;
+            let sources = prefill_sources(&state, &ctx, &app, &sv, &app.answers).await;
+            return render_step(
+                &state,
+                &ctx,
+                &app,
+                &sv,
+                &step_id,
+                &app.answers,
+                &messages(&state, ctx.locale, form, &[error]),
+                &names,
+                &sources,
+                false,
+                StatusCode::PAYLOAD_TOO_LARGE,
+            );
+        }
+        Err(FormRefused::Page(r)) => return r,
+    };
     let saving_draft = submitted.get("action") == Some("save");
     let back_to_check = submitted.get("return") == Some("check");
     // What was typed, as the schema's types; the files as they came.
     let mut typed = Map::new();
     for f in step.fields.iter().filter(|f| f.widget != Widget::File) {
-        typed.insert(
-            f.name.clone(),
-            form.coerce(f, submitted.get(&f.name))
-                .unwrap_or(Value::Null),
-        );
+        // A date comes as the date input's three boxes (a page of before, or another
+        // channel's client, may still send the whole date under the field's own name).
+        let parts = [
+            format!("{}-day", f.name),
+            format!("{}-month", f.name),
+            format!("{}-year", f.name),
+        ];
+        let joined = (f.widget == Widget::Date && parts.iter().any(|p| submitted.get(p).is_some()))
+            .then(|| {
+                let part = |i: usize| submitted.get(&parts[i]).unwrap_or("");
+                view::date_from_parts(part(0), part(1), part(2))
+            });
+        let raw = match &joined {
+            Some(date) => Some(date.as_str()),
+            None => submitted.get(&f.name),
+        };
+        typed.insert(f.name.clone(), form.coerce(f, raw).unwrap_or(Value::Null));
     }
     let uploads = submitted
         .files
@@ -649,7 +718,53 @@ pub async fn submit(
         Err(ApplicationError::NotAllowed { .. }) => {
             Redirect::to(&format!("/applications/{}", app.reference)).into_response()
         }
+        Err(ApplicationError::Duplicate { reference }) => {
+            let errors = [duplicate_error(&state, &sv, reference.as_ref())];
+            render_check(&state, &ctx, &app, &sv, &errors, StatusCode::CONFLICT).await
+        }
         Err(e) => application_error(&state, &ctx, e),
+    }
+}
+
+/// A stopped duplicate as an error on the first answer that identifies the subject: the
+/// applicant's own application named, another person's never.
+fn duplicate_error(
+    state: &Pages,
+    sv: &ServiceVersion,
+    reference: Option<&ReferenceNumber>,
+) -> FieldError {
+    let form = &sv.service.form;
+    let field = sv
+        .service
+        .passport
+        .identify_by
+        .first()
+        .cloned()
+        .or_else(|| {
+            form.steps()
+                .first()
+                .and_then(|s| s.fields.first())
+                .map(|f| f.name.clone())
+        })
+        .unwrap_or_default();
+    let text = |l: Locale| match reference {
+        Some(r) => {
+            let mut args = yagona_i18n::Args::new();
+            args.set("reference", r.as_str().to_owned());
+            state.i18n.t(l, "duplicate-yours", Some(&args))
+        }
+        None => state.i18n.t(l, "duplicate-other", None),
+    };
+    FieldError {
+        field,
+        keyword: "duplicate".into(),
+        limit: None,
+        message: Some(yagona_core::I18nText {
+            uz: text(Locale::Uz),
+            uz_cyrl: text(Locale::UzCyrl),
+            ru: text(Locale::Ru),
+            en: text(Locale::En),
+        }),
     }
 }
 
@@ -709,7 +824,14 @@ pub async fn my_applications(State(state): State<Arc<Pages>>, ctx: Ctx) -> Respo
 #[derive(Deserialize, Default)]
 pub struct ApplicationQuery {
     #[serde(default)]
-    saved: Option<String>,
+    pub(crate) saved: Option<String>,
+    /// Just rated: the page thanks them.
+    #[serde(default)]
+    pub(crate) rated: Option<String>,
+    /// Set by the rating's handler when it re-shows the page with what to fix (not read from
+    /// the address).
+    #[serde(skip)]
+    pub(crate) rating_error: Option<(&'static str, &'static str)>,
 }
 
 pub async fn application(
@@ -764,22 +886,32 @@ pub async fn application(
         .then(|| state.i18n.t(l, "fee-unpaid-closed", None))
     });
     // What the applicant was told, and whether it arrived.
-    let notices = yagona_notices::Notices::new(&state.db)
+    let told = yagona_notices::Notices::new(&state.db)
         .of_subject("application", app.reference.as_str())
         .await
-        .map(|n| crate::notices_pages::history_lines(&state, l, &n))
         .unwrap_or_default();
-    page(
+    let rating_error = q.rating_error;
+    let rating = match ctx.citizen().and_then(|u| u.pinfl.as_ref()) {
+        Some(pinfl) => crate::ratings::view(&state, l, pinfl, &app).await,
+        None => Value::Null,
+    };
+    let errors: Vec<Value> = rating_error
+        .map(|(field, key)| json!({"field": field, "message": state.i18n.t(l, key, None)}))
+        .into_iter()
+        .collect();
+    let mut shown = page(
         &state,
         &ctx,
         "application.html",
         json!({
-            "notices": notices,
+            "rating": rating,
+            "rated": q.rated.is_some(),
+            "errors": errors,
             "fee": crate::fees::invoice_view(&state, l, invoice.as_ref(), &app, true),
             "fee_reference": app.reference,
             "application": view::application(&state.i18n, l, &cat, &app, today()),
             "service_name": sv.service.passport.name.get(l),
-            "events": view::events(&state.i18n, l, &events),
+            "history": crate::history::lines(&state.i18n, l, &events, &told),
             // An officer's own file is inside the signed result, not handed out alone.
             "documents": view::documents(&docs.iter().filter(|d| d.kind != DocumentKind::Annex).cloned().collect::<Vec<_>>()),
             "results": view::documents(&docs.iter().filter(|d| d.kind == DocumentKind::Result).cloned().collect::<Vec<_>>()),
@@ -789,7 +921,11 @@ pub async fn application(
             "first_step": format!("/applications/{}/steps/{first_step}", app.reference),
             "saved": q.saved.is_some(),
         }),
-    )
+    );
+    if !errors.is_empty() {
+        *shown.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    shown
 }
 
 /// A document, to its applicant or to an officer of the agency handling the application.

@@ -31,6 +31,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         "staff_notices.html",
         include_str!("../templates/staff_notices.html"),
     ),
+    (
+        "staff_ratings.html",
+        include_str!("../templates/staff_ratings.html"),
+    ),
     ("home.html", include_str!("../templates/home.html")),
     (
         "documents.html",

@@ -3,7 +3,7 @@
 //! take, give back, decide; and the administrator's view of the registry.
 
 use crate::context::Ctx;
-use crate::form::VerifiedForm;
+use crate::form::{FormRefused, UploadForm, VerifiedForm};
 use crate::render::{
     application_error, error_page, page, page_with_status, sign_in_redirect, PageError,
 };
@@ -344,6 +344,11 @@ async fn render_application_with(
         Ok(r) => r,
         Err(e) => return application_error(state, ctx, e),
     };
+    // Other applications for the same subject, the agency's own only.
+    let same_subject = match store.same_subject(app, agency).await {
+        Ok(r) => r,
+        Err(e) => return application_error(state, ctx, e),
+    };
     page_with_status(
         state,
         ctx,
@@ -354,7 +359,16 @@ async fn render_application_with(
             "application": view::application(&state.i18n, l, &cat, app, today()),
             "service_name": sv.service.passport.name.get(l),
             "answers": answers,
-            "events": view::events(&state.i18n, l, &events),
+            // With what the applicant was told, as they see it.
+            "history": crate::history::lines(
+                &state.i18n,
+                l,
+                &events,
+                &yagona_notices::Notices::new(&state.db)
+                    .of_subject("application", app.reference.as_str())
+                    .await
+                    .unwrap_or_default(),
+            ),
             "documents": view::documents(&docs),
             "tasks": tasks,
             "checks": checks,
@@ -363,6 +377,7 @@ async fn render_application_with(
             "diagram": diagram,
             "error": error,
             "results": results,
+            "same_subject": same_subject,
         }),
     )
 }
@@ -387,7 +402,7 @@ fn task_view(state: &Pages, ctx: &Ctx, user: &User, t: &UserTask) -> Value {
         "can_take": t.assignee.is_none(),
         "can_release": mine,
         "can_decide": mine || t.assignee.is_none(),
-        "due": t.due_at.as_ref().map(yagona_core::tashkent_display),
+        "due": t.due_at.as_ref().map(|d| state.i18n.date_time(l, d)),
         "escalated": t.escalated_at.is_some(),
         "review": t.form_key.as_deref().is_none_or(|k| k == yagona_applications::process::REVIEW_FORM),
         "taken_by": t.assignee_name.as_ref().filter(|_| !mine).map(|n| {
@@ -492,14 +507,33 @@ pub async fn decide(
     State(state): State<Arc<Pages>>,
     ctx: Ctx,
     Path(reference): Path<String>,
-    form: VerifiedForm,
+    upload: UploadForm,
 ) -> Response {
+    // The officer's agency must hold the application before the result file is read.
     let (user, agency, app) = match agency_application(&state, &ctx, &reference).await {
         Ok(v) => v,
         Err(r) => return r,
     };
     let Some(officer) = ctx.officer_actor() else {
         return forbidden_or_sign_in(&state, &ctx);
+    };
+    let limit = |name: &str| (name == "result").then_some(crate::form::RESULT_FILE_MAX);
+    let form = match upload.read(&state, &ctx, limit).await {
+        Ok(f) => f,
+        Err(FormRefused::TooLarge { limit, .. }) => {
+            let msg = crate::form::too_large_message(&state, &ctx, limit);
+            return render_application(
+                &state,
+                &ctx,
+                &user,
+                &agency,
+                &app,
+                Some(msg),
+                StatusCode::PAYLOAD_TOO_LARGE,
+            )
+            .await;
+        }
+        Err(FormRefused::Page(r)) => return r,
     };
     let l = ctx.locale;
     let not_allowed = || state.i18n.t(l, "decision-not-allowed", None);
@@ -634,7 +668,9 @@ pub async fn admin(State(state): State<Arc<Pages>>, ctx: Ctx) -> Response {
         .services()
         .iter()
         .map(|s| json!({
-            "code": s.passport.code.as_str(), "name": s.passport.name.get(l), "agency": s.passport.agency.as_str(),
+            "code": s.passport.code.as_str(), "name": s.passport.name.get(l),
+            // The agency by its name in the page's language; its code only if the registry lacks it.
+            "agency": cat.agency(s.passport.agency.as_str()).map_or(s.passport.agency.as_str(), |a| a.name.get(l)),
             "version": cat.service_version(s.passport.code.as_str()), "steps": s.form.steps().len(),
             "deadline": view::deadline(&state.i18n, l, s.passport.deadline_working_days),
         }))

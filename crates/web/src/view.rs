@@ -2,7 +2,7 @@
 
 use chrono::NaiveDate;
 use serde_json::{json, Value};
-use yagona_applications::{Application, ApplicationEvent, Document, Holder, Status};
+use yagona_applications::{Application, Document, Holder, Status};
 use yagona_core::{group_thousands, tashkent_display, Fee, Locale};
 use yagona_forms::{Field, FieldError, Widget};
 use yagona_i18n::{Args, I18n};
@@ -125,8 +125,9 @@ pub fn application(
         "applicant_pinfl": app.applicant_pinfl,
         "status": status(i18n, l, app.status),
         "holder": holder(i18n, l, catalogue, &app.holder()),
-        "submitted_at": app.submitted_at.as_ref().map(tashkent_display),
-        "updated_at": tashkent_display(&app.updated_at),
+        // One way of writing a moment per language, in Tashkent time.
+        "submitted_at": app.submitted_at.as_ref().map(|t| i18n.date_time(l, t)),
+        "updated_at": i18n.date_time(l, &app.updated_at),
         "decision_due": app.decision_due.map(|d| date(i18n, l, d)),
         "decision_due_iso": app.decision_due.map(|d| d.to_string()),
         "overdue": app.overdue(today),
@@ -134,34 +135,6 @@ pub fn application(
         "current_step": app.current_step.as_ref().and_then(|s| step_label(l, s)),
         "final": app.status.is_final(),
     })
-}
-
-pub fn events(i18n: &I18n, l: Locale, events: &[ApplicationEvent]) -> Value {
-    let rows: Vec<Value> = events
-        .iter()
-        .rev()
-        .map(|e| {
-            json!({
-                "at": tashkent_display(&e.at),
-                "action": i18n.t(l, &action_message(&e.action), None),
-                "actor": e.actor_name,
-                "actor_kind": i18n.t(l, &format!("actor-{}", e.actor_kind), None),
-                "status": Status::parse(&e.to_status).map(|s| status(i18n, l, s)),
-                "comment": e.comment,
-                "step": e.step.as_ref().and_then(|s| step_label(l, s)),
-            })
-        })
-        .collect();
-    json!(rows)
-}
-
-/// The message naming a history action: `action-…`, or `document-action-…` for what was done
-/// to a result document (`document-revoke`).
-fn action_message(action: &str) -> String {
-    match action.strip_prefix("document-") {
-        Some(rest) => format!("document-action-{rest}"),
-        None => format!("action-{action}"),
-    }
 }
 
 pub fn documents(docs: &[Document]) -> Value {
@@ -177,6 +150,10 @@ pub fn documents(docs: &[Document]) -> Value {
 /// The message for a failed rule on a field: the form's own wording if it has one for the rule,
 /// otherwise the platform's, naming the field.
 pub fn field_error(i18n: &I18n, l: Locale, field: &Field, e: &FieldError) -> String {
+    // A rule of the form's own carries its message.
+    if let Some(message) = &e.message {
+        return message.get(l).to_owned();
+    }
     if let Some(custom) = field.errors.get(&e.keyword) {
         return custom.get(l).to_owned();
     }
@@ -206,6 +183,8 @@ pub fn field_error(i18n: &I18n, l: Locale, field: &Field, e: &FieldError) -> Str
         _ => "error-invalid",
     };
     args.set("label", label_in_sentence(l, field.label.get(l)));
+    // As labelled, for a message that starts with it ("Year of registration must be a number").
+    args.set("Label", field.label.get(l).to_owned());
     if let Some(limit) = &e.limit {
         match limit.parse::<i64>() {
             Ok(n) => args.set("limit", n),
@@ -249,8 +228,17 @@ pub fn field(
         .iter()
         .map(|o| json!({"value": o.value, "label": o.label.get(l), "selected": o.value == value_str}))
         .collect();
+    // A date is asked as GOV.UK's date input: day, month and year boxes, in the page's
+    // language, whatever the browser's date picker would say.
+    let (day, month, year) = match f.widget {
+        Widget::Date => date_parts(&value_str),
+        _ => Default::default(),
+    };
     json!({
         "name": f.name,
+        "day": day,
+        "month": month,
+        "year": year,
         "widget": serde_json::to_value(f.widget).unwrap_or(Value::Null),
         "label": f.label.get(l),
         "hint": f.hint.as_ref().map(|h| h.get(l)),
@@ -264,6 +252,36 @@ pub fn field(
         "required": required,
         "file_name": file_name,
     })
+}
+
+/// A `YYYY-MM-DD` answer as day, month and year boxes (leading zeros dropped, as people type
+/// them); what does not parse is shown as it was typed.
+pub fn date_parts(value: &str) -> (String, String, String) {
+    let mut parts = value.splitn(3, '-');
+    let (y, m, d) = (
+        parts.next().unwrap_or(""),
+        parts.next().unwrap_or(""),
+        parts.next().unwrap_or(""),
+    );
+    let plain = |s: &str| match s.parse::<u32>() {
+        Ok(n) => n.to_string(),
+        Err(_) => s.to_owned(),
+    };
+    (plain(d), plain(m), y.to_owned())
+}
+
+/// The answer of a date input's three boxes (`{name}-day`, `-month`, `-year`): `YYYY-MM-DD`
+/// when each is a number, nothing when all are empty, and otherwise what was typed, joined, so
+/// that the form's rules refuse it with their message ("Enter a real date").
+pub fn date_from_parts(day: &str, month: &str, year: &str) -> String {
+    let (d, m, y) = (day.trim(), month.trim(), year.trim());
+    if d.is_empty() && m.is_empty() && y.is_empty() {
+        return String::new();
+    }
+    match (d.parse::<u32>(), m.parse::<u32>(), y.parse::<u32>()) {
+        (Ok(d), Ok(m), Ok(y)) if y >= 1000 => format!("{y:04}-{m:02}-{d:02}"),
+        _ => format!("{y}-{m}-{d}"),
+    }
 }
 
 /// An answer as the "check your answers" page shows it.

@@ -2,7 +2,11 @@
 //! with the elements an instance has passed and the ones it waits at highlighted.
 //!
 //! Only presentation attributes are used (no `style`), so the picture obeys a strict
-//! Content-Security-Policy when inlined in a page; it has a title for screen readers.
+//! Content-Security-Policy when inlined in a page; it has a title for screen readers. Markers
+//! (a timer's clock, a message's envelope, a task's kind) are drawn as shapes, never typed as
+//! symbols, so they do not depend on the fonts a reader has. The picture scales with its
+//! `viewBox`; `data-min-width` says how narrow it may be drawn with its labels still legible
+//! (three quarters of its size, rounded up to 80 px), for the page to scroll it below that.
 
 use crate::model::*;
 use std::collections::{HashMap, HashSet};
@@ -100,9 +104,10 @@ pub fn render(defs: &Definitions, title: &str, highlight: &Highlight) -> String 
         max_y - min_y + 2.0 * pad,
     );
     let mut out = String::new();
+    let legible = ((vw * 0.75 / 80.0).ceil() as i64).clamp(1, 40) * 80;
     let _ = write!(
         out,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="{vx:.1} {vy:.1} {vw:.1} {vh:.1}" width="{vw:.0}" height="{vh:.0}" role="img" aria-labelledby="process-diagram-title"><title id="process-diagram-title">{}</title>"#,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="{vx:.1} {vy:.1} {vw:.1} {vh:.1}" width="{vw:.0}" height="{vh:.0}" data-min-width="{legible}" role="img" aria-labelledby="process-diagram-title"><title id="process-diagram-title">{}</title>"#,
         esc(title)
     );
     for (id, colour) in [("arrow", INK), ("arrow-done", DONE)] {
@@ -196,22 +201,12 @@ pub fn render(defs: &Definitions, title: &str, highlight: &Highlight) -> String 
                     | Kind::BoundaryEvent { trigger, .. } => trigger,
                     _ => &Trigger::None,
                 };
-                let mark = match trigger {
-                    Trigger::Timer { .. } => "⏱",
-                    Trigger::Message { .. } => "✉",
-                    Trigger::Error { .. } => "ϟ",
-                    Trigger::Terminate => "●",
-                    Trigger::Signal { .. } => "△",
-                    _ => "",
-                };
-                if !mark.is_empty() {
-                    let _ = write!(
-                        out,
-                        r#"<text x="{cx:.1}" y="{:.1}" font-size="{:.0}" text-anchor="middle" fill="{stroke}">{mark}</text>"#,
-                        cy + r * 0.35,
-                        r
-                    );
-                }
+                // A throwing event's marker is filled, a catching one's outlined (BPMN 2.0).
+                let throws = matches!(
+                    kind,
+                    Kind::EndEvent { .. } | Kind::IntermediateThrowEvent { .. }
+                );
+                event_marker(&mut out, trigger, (cx, cy), r, stroke, throws);
                 outside_label(
                     &mut out,
                     e.and_then(|e| e.name_in(highlight.language.as_deref()))
@@ -234,18 +229,12 @@ pub fn render(defs: &Definitions, title: &str, highlight: &Highlight) -> String 
                     s.y + s.height,
                     s.x
                 );
-                let mark = match kind {
-                    Kind::ExclusiveGateway { .. } => "×",
-                    Kind::ParallelGateway => "+",
-                    Kind::InclusiveGateway { .. } => "○",
-                    Kind::EventBasedGateway => "⬠",
-                    _ => "✱",
-                };
-                let _ = write!(
-                    out,
-                    r#"<text x="{cx:.1}" y="{:.1}" font-size="{:.0}" text-anchor="middle" fill="{stroke}">{mark}</text>"#,
-                    cy + s.height * 0.18,
-                    s.height * 0.5
+                gateway_marker(
+                    &mut out,
+                    kind,
+                    (cx, cy),
+                    s.height.min(s.width) / 2.0,
+                    stroke,
                 );
                 outside_label(
                     &mut out,
@@ -276,24 +265,7 @@ pub fn render(defs: &Definitions, title: &str, highlight: &Highlight) -> String 
                     r#"<rect x="{:.1}" y="{:.1}" width="{:.1}" height="{:.1}" rx="10" fill="{fill}" stroke="{stroke}" stroke-width="{width}"{dash}/>"#,
                     s.x, s.y, s.width, s.height
                 );
-                let icon = match kind {
-                    Kind::UserTask => "☺",
-                    Kind::ServiceTask => "⚙",
-                    Kind::SendTask => "✉",
-                    Kind::ReceiveTask { .. } => "✉",
-                    Kind::BusinessRuleTask => "▦",
-                    Kind::ScriptTask => "✎",
-                    Kind::CallActivity => "⇲",
-                    _ => "",
-                };
-                if !icon.is_empty() {
-                    let _ = write!(
-                        out,
-                        r#"<text x="{:.1}" y="{:.1}" font-size="12" fill="{stroke}">{icon}</text>"#,
-                        s.x + 5.0,
-                        s.y + 15.0
-                    );
-                }
+                task_marker(&mut out, kind, (s.x + 5.0, s.y + 5.0), stroke);
                 if let Some(name) = e
                     .and_then(|e| e.name_in(highlight.language.as_deref()))
                     .as_deref()
@@ -306,18 +278,20 @@ pub fn render(defs: &Definitions, title: &str, highlight: &Highlight) -> String 
                     };
                     text_block(&mut out, &lines, cx, top);
                 }
-                if e.is_some_and(|e| e.multi_instance.is_some()) {
+                if let Some(m) = e.and_then(|e| e.multi_instance.as_ref()) {
+                    // Three bars: lying for one instance after another, standing for all at once.
+                    let (top, d) = (s.y + s.height - 14.0, 4.0);
+                    let mut path = String::new();
+                    for i in [-1.0, 0.0, 1.0] {
+                        let _ = if m.sequential {
+                            write!(path, "M{:.1},{:.1}h10", cx - 5.0, top + 5.0 + i * d)
+                        } else {
+                            write!(path, "M{:.1},{top:.1}v10", cx + i * d)
+                        };
+                    }
                     let _ = write!(
                         out,
-                        r#"<text x="{cx:.1}" y="{:.1}" font-size="12" text-anchor="middle" fill="{stroke}">{}</text>"#,
-                        s.y + s.height - 4.0,
-                        if e.and_then(|e| e.multi_instance.as_ref())
-                            .is_some_and(|m| m.sequential)
-                        {
-                            "≡"
-                        } else {
-                            "⦀"
-                        }
+                        r#"<path d="{path}" fill="none" stroke="{stroke}" stroke-width="1.5"/>"#
                     );
                 }
             }
@@ -365,6 +339,280 @@ pub fn render(defs: &Definitions, title: &str, highlight: &Highlight) -> String 
     }
     out.push_str("</svg>");
     out
+}
+
+/// An event's marker, drawn inside its circle (centre `c`, radius `r`).
+fn event_marker(
+    out: &mut String,
+    trigger: &Trigger,
+    (cx, cy): (f64, f64),
+    r: f64,
+    stroke: &str,
+    filled: bool,
+) {
+    let fill = if filled { stroke } else { "none" };
+    let k = r / 18.0; // markers are drawn for BPMN's 36 px event and scaled
+    match trigger {
+        Trigger::Timer { .. } => {
+            // A clock face with twelve, three, six and nine o'clock marks and two hands.
+            let face = 10.5 * k;
+            let _ = write!(
+                out,
+                r#"<g data-marker="timer"><circle cx="{cx:.1}" cy="{cy:.1}" r="{face:.1}" fill="{PAPER}" stroke="{stroke}" stroke-width="1.5"/>"#
+            );
+            let mut ticks = String::new();
+            for (dx, dy) in [(0.0, -1.0), (1.0, 0.0), (0.0, 1.0), (-1.0, 0.0)] {
+                let _ = write!(
+                    ticks,
+                    "M{:.1},{:.1}L{:.1},{:.1}",
+                    cx + dx * face * 0.7,
+                    cy + dy * face * 0.7,
+                    cx + dx * face,
+                    cy + dy * face
+                );
+            }
+            let _ = write!(
+                out,
+                r#"<path d="{ticks}" fill="none" stroke="{stroke}" stroke-width="1"/><path d="M{:.1},{:.1}L{cx:.1},{cy:.1}L{:.1},{:.1}" fill="none" stroke="{stroke}" stroke-width="1.5" stroke-linecap="round"/></g>"#,
+                cx,
+                cy - face * 0.6,
+                cx + face * 0.45,
+                cy + face * 0.1
+            );
+        }
+        Trigger::Message { .. } => {
+            let (w, h) = (15.0 * k, 10.5 * k);
+            let (x, y) = (cx - w / 2.0, cy - h / 2.0);
+            let flap = if filled { PAPER } else { stroke };
+            let _ = write!(
+                out,
+                r#"<g data-marker="message"><rect x="{x:.1}" y="{y:.1}" width="{w:.1}" height="{h:.1}" fill="{fill}" stroke="{stroke}" stroke-width="1.2"/><path d="M{x:.1},{y:.1}L{cx:.1},{:.1}L{:.1},{y:.1}" fill="none" stroke="{flap}" stroke-width="1.2"/></g>"#,
+                cy + h * 0.1,
+                x + w
+            );
+        }
+        Trigger::Error { .. } => {
+            let p = [
+                (-6.0, 7.0),
+                (-2.5, -7.0),
+                (1.5, 1.0),
+                (6.0, -7.0),
+                (2.5, 7.0),
+                (-1.5, -1.0),
+            ];
+            let _ = write!(
+                out,
+                r#"<polygon data-marker="error" points="{}" fill="{fill}" stroke="{stroke}" stroke-width="1.2" stroke-linejoin="round"/>"#,
+                points(&p, (cx, cy), k)
+            );
+        }
+        Trigger::Terminate => {
+            let _ = write!(
+                out,
+                r#"<circle data-marker="terminate" cx="{cx:.1}" cy="{cy:.1}" r="{:.1}" fill="{stroke}"/>"#,
+                11.0 * k
+            );
+        }
+        Trigger::Signal { .. } => {
+            let p = [(0.0, -8.0), (7.5, 5.5), (-7.5, 5.5)];
+            let _ = write!(
+                out,
+                r#"<polygon data-marker="signal" points="{}" fill="{fill}" stroke="{stroke}" stroke-width="1.2" stroke-linejoin="round"/>"#,
+                points(&p, (cx, cy), k)
+            );
+        }
+        Trigger::Escalation { .. } => {
+            let p = [(0.0, -8.0), (6.0, 7.0), (0.0, 2.0), (-6.0, 7.0)];
+            let _ = write!(
+                out,
+                r#"<polygon data-marker="escalation" points="{}" fill="{fill}" stroke="{stroke}" stroke-width="1.2" stroke-linejoin="round"/>"#,
+                points(&p, (cx, cy), k)
+            );
+        }
+        _ => {}
+    }
+}
+
+/// A gateway's marker inside its diamond (centre `c`, half its size `r`).
+fn gateway_marker(out: &mut String, kind: &Kind, (cx, cy): (f64, f64), r: f64, stroke: &str) {
+    let a = r * 0.4;
+    let (path, width) = match kind {
+        Kind::ExclusiveGateway { .. } => (
+            format!(
+                "M{:.1},{:.1}L{:.1},{:.1}M{:.1},{:.1}L{:.1},{:.1}",
+                cx - a * 0.75,
+                cy - a * 0.75,
+                cx + a * 0.75,
+                cy + a * 0.75,
+                cx + a * 0.75,
+                cy - a * 0.75,
+                cx - a * 0.75,
+                cy + a * 0.75
+            ),
+            3.0,
+        ),
+        Kind::ParallelGateway => (
+            format!(
+                "M{cx:.1},{:.1}V{:.1}M{:.1},{cy:.1}H{:.1}",
+                cy - a,
+                cy + a,
+                cx - a,
+                cx + a
+            ),
+            3.0,
+        ),
+        Kind::InclusiveGateway { .. } => {
+            let _ = write!(
+                out,
+                r#"<circle data-marker="inclusive" cx="{cx:.1}" cy="{cy:.1}" r="{:.1}" fill="none" stroke="{stroke}" stroke-width="2.5"/>"#,
+                a * 0.9
+            );
+            return;
+        }
+        Kind::EventBasedGateway => {
+            let _ = write!(
+                out,
+                r#"<circle cx="{cx:.1}" cy="{cy:.1}" r="{:.1}" fill="none" stroke="{stroke}" stroke-width="1"/>"#,
+                a * 1.05
+            );
+            let pentagon: Vec<(f64, f64)> = (0..5)
+                .map(|i| {
+                    let t = std::f64::consts::PI * (2.0 * i as f64 / 5.0 - 0.5);
+                    (t.cos() * 0.6, t.sin() * 0.6)
+                })
+                .collect();
+            let _ = write!(
+                out,
+                r#"<polygon data-marker="event-based" points="{}" fill="none" stroke="{stroke}" stroke-width="1.2"/>"#,
+                points(&pentagon, (cx, cy), a)
+            );
+            return;
+        }
+        _ => {
+            // Complex: an asterisk of four strokes.
+            let d = a * 0.7;
+            (
+                format!(
+                    "M{cx:.1},{:.1}V{:.1}M{:.1},{cy:.1}H{:.1}M{:.1},{:.1}L{:.1},{:.1}M{:.1},{:.1}L{:.1},{:.1}",
+                    cy - a,
+                    cy + a,
+                    cx - a,
+                    cx + a,
+                    cx - d,
+                    cy - d,
+                    cx + d,
+                    cy + d,
+                    cx + d,
+                    cy - d,
+                    cx - d,
+                    cy + d
+                ),
+                2.5,
+            )
+        }
+    };
+    let _ = write!(
+        out,
+        r#"<path data-marker="gateway" d="{path}" fill="none" stroke="{stroke}" stroke-width="{width}" stroke-linecap="round"/>"#
+    );
+}
+
+/// A task's kind, drawn in a 14 px box at its top left corner `(x, y)`.
+fn task_marker(out: &mut String, kind: &Kind, (x, y): (f64, f64), stroke: &str) {
+    let at = |dx: f64, dy: f64| format!("{:.1},{:.1}", x + dx, y + dy);
+    let body = match kind {
+        Kind::UserTask => format!(
+            r#"<circle cx="{:.1}" cy="{:.1}" r="3.2" fill="none" stroke="{stroke}" stroke-width="1.2"/><path d="M{}C{} {} {}" fill="none" stroke="{stroke}" stroke-width="1.2"/>"#,
+            x + 7.0,
+            y + 4.0,
+            at(1.0, 14.0),
+            at(1.0, 7.5),
+            at(13.0, 7.5),
+            at(13.0, 14.0)
+        ),
+        Kind::ServiceTask => {
+            // A cog: eight teeth round a ring.
+            let mut teeth = String::new();
+            for i in 0..8 {
+                let t = std::f64::consts::PI * i as f64 / 4.0;
+                let (c, s) = (t.cos(), t.sin());
+                let _ = write!(
+                    teeth,
+                    "M{:.1},{:.1}L{:.1},{:.1}",
+                    x + 7.0 + c * 4.0,
+                    y + 7.0 + s * 4.0,
+                    x + 7.0 + c * 6.8,
+                    y + 7.0 + s * 6.8
+                );
+            }
+            format!(
+                r#"<circle cx="{:.1}" cy="{:.1}" r="4" fill="none" stroke="{stroke}" stroke-width="1.6"/><path d="{teeth}" fill="none" stroke="{stroke}" stroke-width="2.2"/>"#,
+                x + 7.0,
+                y + 7.0
+            )
+        }
+        Kind::SendTask | Kind::ReceiveTask { .. } => {
+            let send = matches!(kind, Kind::SendTask);
+            let (fill, flap) = if send {
+                (stroke, PAPER)
+            } else {
+                ("none", stroke)
+            };
+            format!(
+                r#"<rect x="{:.1}" y="{:.1}" width="14" height="10" fill="{fill}" stroke="{stroke}" stroke-width="1.2"/><path d="M{}L{}L{}" fill="none" stroke="{flap}" stroke-width="1.2"/>"#,
+                x,
+                y + 2.0,
+                at(0.0, 2.0),
+                at(7.0, 8.0),
+                at(14.0, 2.0)
+            )
+        }
+        Kind::BusinessRuleTask => format!(
+            r#"<rect x="{:.1}" y="{:.1}" width="14" height="11" fill="none" stroke="{stroke}" stroke-width="1.2"/><path d="M{}H{:.1}M{}H{:.1}M{}V{:.1}" fill="none" stroke="{stroke}" stroke-width="1"/>"#,
+            x,
+            y + 1.0,
+            at(0.0, 4.5),
+            x + 14.0,
+            at(0.0, 8.0),
+            x + 14.0,
+            at(4.5, 4.5),
+            y + 12.0
+        ),
+        Kind::ScriptTask => format!(
+            r#"<path d="M{}H{:.1}C{} {} {}H{:.1}C{} {} {}Z" fill="none" stroke="{stroke}" stroke-width="1.2"/><path d="M{}h6M{}h6M{}h6" fill="none" stroke="{stroke}" stroke-width="1"/>"#,
+            at(3.0, 0.5),
+            x + 13.0,
+            at(9.0, 4.0),
+            at(15.0, 10.0),
+            at(11.0, 13.5),
+            x + 1.0,
+            at(5.0, 10.0),
+            at(-1.0, 4.0),
+            at(3.0, 0.5),
+            at(4.0, 4.0),
+            at(4.5, 7.0),
+            at(4.0, 10.0)
+        ),
+        Kind::CallActivity => format!(
+            r#"<rect x="{:.1}" y="{:.1}" width="12" height="12" fill="none" stroke="{stroke}" stroke-width="1.2"/><path d="M{}V{:.1}M{}H{:.1}" fill="none" stroke="{stroke}" stroke-width="1.5"/>"#,
+            x + 1.0,
+            y + 1.0,
+            at(7.0, 3.5),
+            y + 10.5,
+            at(3.5, 7.0),
+            x + 10.5
+        ),
+        _ => return,
+    };
+    let _ = write!(out, r#"<g data-marker="task">{body}</g>"#);
+}
+
+/// Points of a shape given around `(0, 0)`, scaled by `k` and moved to `c`.
+fn points(p: &[(f64, f64)], (cx, cy): (f64, f64), k: f64) -> String {
+    p.iter()
+        .map(|(x, y)| format!("{:.1},{:.1}", cx + x * k, cy + y * k))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// The name of an event or gateway, where the modeler placed its label (else below the shape).

@@ -79,3 +79,39 @@ fn every_reference_model_draws_without_fail() {
         }
     }
 }
+
+#[test]
+fn markers_are_drawn_not_typed_and_the_picture_says_how_narrow_it_stays_legible() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/miwg");
+    let mut timers = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "bpmn") {
+            continue;
+        }
+        let defs = read(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let svg = render(&defs, "x", &Highlight::default());
+        // Symbols like ⏱ need a font the reader may not have (an emoji font): shapes only.
+        let root = xml::parse(&svg).unwrap();
+        for t in root.descendants().filter(|n| n.name == "text") {
+            let text = &t.text;
+            assert!(
+                text.chars()
+                    .all(|c| !matches!(c as u32, 0x2190..=0x2BFF | 0x1F300..)),
+                "{}: a symbol typed as text: {text}",
+                path.display()
+            );
+        }
+        timers += svg.matches(r#"data-marker="timer""#).count();
+        // Three quarters of the drawn width, rounded up to 80 px: the page's CSS knows these.
+        let width: f64 = root.attr("width").unwrap().parse().unwrap();
+        let legible: f64 = root.attr("data-min-width").unwrap().parse().unwrap();
+        assert_eq!(legible % 80.0, 0.0);
+        assert!(legible >= width * 0.75 && legible < width * 0.75 + 80.0 || legible == 3200.0);
+        assert!(root.attr("viewBox").is_some());
+    }
+    assert!(
+        timers > 0,
+        "the reference models have timers, drawn as clocks"
+    );
+}

@@ -347,15 +347,19 @@ async fn a_citizen_adds_a_phone_confirms_it_with_the_sms_code_and_sees_what_was_
     .await;
     drain(&app, daytime()).await;
     let mut text = String::new();
-    for _ in 0..40 {
+    for _ in 0..100 {
         text = b.get(&format!("/applications/{reference}")).await.text();
         if text.matches("delivered").count() >= 2 {
             break;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    assert!(text.contains("id=\"notices\""), "{text}");
-    assert!(text.contains("Fee received — SMS"), "{text}");
+    // Among the history's lines, as a line of its own.
+    assert!(text.contains("id=\"history\""), "{text}");
+    assert!(
+        text.contains("How we told you: Fee received by SMS to +99890***4321 — "),
+        "{text}"
+    );
     assert!(
         text.contains("+99890***4321"),
         "the number is masked: {text}"

@@ -127,11 +127,11 @@ async fn a_two_level_review_needs_the_head_of_departments_approval(app: TestApp)
         .get(&format!("/applications/{reference}?lang=ru"))
         .await;
     assert!(
-        mine.contains("<strong>Одобрена</strong> · Рассмотрение в Агентстве социальной защиты"),
+        mine.contains("<strong>Одобрена · Рассмотрение в Агентстве социальной защиты</strong>"),
         "{}",
         mine.body
     );
-    assert!(mine.contains("<strong>Одобрена</strong> · Утверждение начальником отдела"));
+    assert!(mine.contains("<strong>Одобрена · Утверждение начальником отдела</strong>"));
 }
 
 async fn app_id(app: &TestApp, reference: &str) -> String {

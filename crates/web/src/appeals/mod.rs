@@ -25,7 +25,7 @@ use std::sync::Arc;
 use yagona_contact::deadline::Urgency;
 use yagona_contact::topics::{ContactData, TopicStore};
 use yagona_contact::{Appeal, AppealError, AppealEvent, AppealStore, Kind, Problem, Status};
-use yagona_core::{now, tashkent_date, tashkent_display, Locale};
+use yagona_core::{now, tashkent_date, Locale};
 use yagona_registry::Catalogue;
 
 pub fn routes() -> axum::Router<Arc<Pages>> {
@@ -175,7 +175,7 @@ fn appeal_view(
         "email": a.email,
         "address": a.address,
         "application_ref": a.application_ref,
-        "received": tashkent_display(&a.received_at),
+        "received": state.i18n.date_time(l, &a.received_at),
         "deadline": view::date(&state.i18n, l, a.deadline),
         "extended": a.extended,
         "needs_checking": a.needs_checking,
@@ -200,7 +200,7 @@ fn events_view(state: &Pages, l: Locale, cat: &Catalogue, events: &[AppealEvent]
             let mut args = yagona_i18n::Args::new();
             args.set("agency", to.clone().unwrap_or_default());
             json!({
-                "at": tashkent_display(&e.at),
+                "at": state.i18n.date_time(l, &e.at),
                 "action": e.action,
                 "label": state.i18n.t(l, &format!("appeal-event-{}", e.action), Some(&args)),
                 "public": e.public,

@@ -568,6 +568,59 @@ pub fn pdf(content: &str) -> Vec<u8> {
     format!("%PDF-1.4\n% {content}\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n").into_bytes()
 }
 
+/// The day `days` before today in Tashkent, as a form takes a date: the forms' rules compare
+/// dates with today (a birth is registered online within a month of it).
+pub fn days_ago(days: u64) -> String {
+    (yagona_core::tashkent_date(&yagona_core::now()) - chrono::Days::new(days)).to_string()
+}
+
+/// A draft of `code` filled step by step with `answers` (a PDF for each file field), not yet
+/// submitted, as `pinfl`.
+pub async fn drafted(
+    app: &TestApp,
+    pinfl: &str,
+    code: &str,
+    answers: serde_json::Value,
+) -> yagona_core::ReferenceNumber {
+    use yagona_applications::{Actor, StepInput, Upload};
+    let cat = app.node.catalogue.get().await;
+    let service = cat.service(code).expect("the service is in the catalogue");
+    let applicant = Actor::Applicant {
+        pinfl: yagona_core::Pinfl::parse(pinfl).unwrap(),
+        name: "Applicant".into(),
+    };
+    let draft = app.node.applications.start(&applicant, code).await.unwrap();
+    let serde_json::Value::Object(answers) = answers else {
+        panic!("answers are an object")
+    };
+    for step in service.form.steps() {
+        let input = StepInput {
+            answers: step
+                .fields
+                .iter()
+                .filter_map(|f| Some((f.name.clone(), answers.get(&f.name)?.clone())))
+                .collect(),
+            uploads: step
+                .fields
+                .iter()
+                .filter(|f| f.widget == yagona_forms::Widget::File)
+                .map(|f| Upload {
+                    field: f.name.clone(),
+                    file_name: format!("{}.pdf", f.name),
+                    bytes: pdf(&f.name),
+                })
+                .collect(),
+            draft: true,
+        };
+        app.node
+            .applications
+            .save_step(&applicant, &draft.reference, step.id.as_str(), input)
+            .await
+            .unwrap();
+    }
+    draft.reference
+}
+
 /// Starts a birth registration as the signed-in citizen; returns its reference number.
 pub async fn start_birth_registration(b: &mut Browser) -> String {
     let token = b.get("/services/birth-registration").await.csrf();
@@ -584,8 +637,23 @@ pub async fn start_birth_registration(b: &mut Browser) -> String {
     reference
 }
 
+thread_local! {
+    /// How many births this test has filled in: each is another child (the same child twice is
+    /// a duplicate the platform stops), the first always Temur.
+    static BIRTHS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
 /// Fills every step of the birth registration with valid answers and reaches "check answers".
+/// Each call in a test registers another child: Temur first, then his younger brothers.
 pub async fn fill_birth_registration(b: &mut Browser, reference: &str) {
+    const NAMES: [&str; 6] = ["Temur", "Aziz", "Sardor", "Bekzod", "Jahongir", "Otabek"];
+    let n = BIRTHS.with(|c| c.replace(c.get() + 1));
+    fill_birth_registration_of(b, reference, NAMES[n % NAMES.len()]).await
+}
+
+/// [`fill_birth_registration`] for the child Karimov `given_name`, born ten days ago to
+/// Dilnoza Karimova (`CITIZEN_A`) and Jasur Abdullayev (`CITIZEN_B`).
+pub async fn fill_birth_registration_of(b: &mut Browser, reference: &str, given_name: &str) {
     let steps = format!("/applications/{reference}/steps");
     let p = b
         .submit(
@@ -593,7 +661,7 @@ pub async fn fill_birth_registration(b: &mut Browser, reference: &str) {
             &format!("{steps}/child"),
             &[
                 ("child_surname", "Karimov"),
-                ("child_given_name", "Temur"),
+                ("child_given_name", given_name),
                 ("child_sex", "male"),
                 ("action", "continue"),
             ],
@@ -605,12 +673,20 @@ pub async fn fill_birth_registration(b: &mut Browser, reference: &str) {
         "{}",
         p.body
     );
+    // The date as a person types it into GOV.UK's date input: day, month, year.
+    let born = days_ago(10);
+    let ymd: Vec<String> = born
+        .split('-')
+        .map(|p| p.trim_start_matches('0').to_owned())
+        .collect();
     let p = b
         .submit(
             &format!("{steps}/birth"),
             &format!("{steps}/birth"),
             &[
-                ("birth_date", "2026-11-20"),
+                ("birth_date-day", &ymd[2]),
+                ("birth_date-month", &ymd[1]),
+                ("birth_date-year", &ymd[0]),
                 ("birth_region", "tashkent-city"),
                 ("birth_place", "Toshkent shahar 1-son tugʻruqxonasi"),
                 ("action", "continue"),
@@ -628,7 +704,8 @@ pub async fn fill_birth_registration(b: &mut Browser, reference: &str) {
             &format!("{steps}/parents"),
             &format!("{steps}/parents"),
             &[
-                ("other_parent_pinfl", "30912850420017"),
+                ("mother_pinfl", CITIZEN_A),
+                ("father_pinfl", CITIZEN_B),
                 ("action", "continue"),
             ],
         )
