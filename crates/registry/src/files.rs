@@ -55,7 +55,11 @@ pub fn toml_file<T: DeserializeOwned>(root: &Path, path: &Path) -> Result<T, Pro
                 format!("{l}:{c}")
             })
             .unwrap_or_default(),
-        message: e.message().to_owned(),
+        // Some syntax errors come without words (a file cut short in a string, say).
+        message: match e.message().trim() {
+            "" => "this is not valid TOML here (is the file cut short?)".to_owned(),
+            m => m.to_owned(),
+        },
     })
 }
 
@@ -67,7 +71,11 @@ struct Reader<'a> {
 }
 
 fn line_col(source: &str, offset: usize) -> (usize, usize) {
-    let before = &source[..offset.min(source.len())];
+    let mut end = offset.min(source.len());
+    while !source.is_char_boundary(end) {
+        end -= 1;
+    }
+    let before = &source[..end];
     let line = before.matches('\n').count() + 1;
     let col = before
         .rsplit('\n')
