@@ -190,20 +190,35 @@ pub async fn guard(State(bodies): State<Arc<Bodies>>, req: Request, next: Next) 
         };
     let (parts, body) = req.into_parts();
     let until = tokio::time::Instant::now() + bodies.read_within;
-    let timed = futures::stream::unfold(Some(body.into_data_stream()), move |s| async move {
-        let mut s = s?;
-        match tokio::time::timeout_at(until, s.next()).await {
-            Ok(Some(chunk)) => Some((chunk, Some(s))),
-            Ok(None) => None,
-            Err(_) => Some((
-                Err(axum::Error::new("the request body took too long to arrive")),
-                None,
-            )),
+    // Whether the handler read the body to its end: one answered before that (a refusal
+    // that does not read a file it will not keep) closes the connection, saying so, so that
+    // no client sends its next request down a connection the node is about to drop.
+    let finished = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let seen_end = finished.clone();
+    let timed = futures::stream::unfold(Some(body.into_data_stream()), move |s| {
+        let seen_end = seen_end.clone();
+        async move {
+            let mut s = s?;
+            match tokio::time::timeout_at(until, s.next()).await {
+                Ok(Some(chunk)) => Some((chunk, Some(s))),
+                Ok(None) => {
+                    seen_end.store(true, std::sync::atomic::Ordering::Release);
+                    None
+                }
+                Err(_) => Some((
+                    Err(axum::Error::new("the request body took too long to arrive")),
+                    None,
+                )),
+            }
         }
     });
-    let resp = next
+    let mut resp = next
         .run(Request::from_parts(parts, Body::from_stream(timed)))
         .await;
+    if !finished.load(std::sync::atomic::Ordering::Acquire) {
+        resp.headers_mut()
+            .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    }
     drop(permit);
     drop(counted);
     resp

@@ -422,6 +422,12 @@ async fn a_file_is_not_read_before_the_csrf_token_is_checked(app: TestApp) {
         let mut socket = open_partly(&app.address, &head, twenty_mb, &start).await;
         let (status, answer) = answer_on(&mut socket).await;
         assert_eq!(status, 403, "{texts:?}: {answer}");
+        // The body is left unread, so the connection ends, and the answer says so: no client
+        // sends its next request down it.
+        assert!(
+            answer.to_ascii_lowercase().contains("connection: close"),
+            "{answer}"
+        );
     }
     // The same with the token first gets through to the step (which then reads the file).
     let (head, start) = multipart_start(
