@@ -36,7 +36,7 @@ pub use model::{
     contact_key, Actor, Appeal, AppealError, AppealEvent, NewAppeal, Problem, QueueFilter, Viewer,
     MAX_BODY, MAX_NAME, MAX_REPLY, MAX_SUBJECT, REOPEN_DAYS,
 };
-pub use store::{AppealStore, Filed, MIGRATIONS};
+pub use store::{AppealStore, Filed, FOLLOW_HOURS, MIGRATIONS};
 
 /// What an appeal is, in the law's terms (*ariza*, *shikoyat*, *taklif*).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -99,6 +99,18 @@ async fn file(b: &mut Browser, fields: &[(&str, &str)]) -> Page {
     b.post("/appeals", &all).await
 }
 
+/// Follows an appeal by its number and check on the tracking form: the page it leads to.
+async fn follow(b: &mut Browser, id: &str, check: &str) -> Page {
+    let sent = b
+        .submit(
+            "/appeals/track",
+            "/appeals/track",
+            &[("tracking", id), ("check", check)],
+        )
+        .await;
+    b.follow(sent).await
+}
+
 /// An action on the desk, with the page's CSRF token and the appeal's current revision.
 async fn act(
     app: &TestApp,
@@ -151,31 +163,46 @@ async fn an_anonymous_appeal_is_routed_answered_followed_rated_and_reopened(app:
     assert_eq!(stored.deadline, due);
     assert!(sent.contains(&format!("{}", due.format("%Y"))));
 
-    // Following it: the right number with the wrong check (or the reverse) reveals nothing.
+    // Its filer's browser follows it at its own address without giving the check.
+    let own = citizen.get(&format!("/appeals/{id}")).await;
+    assert_eq!(own.status, StatusCode::OK);
+    assert!(own.contains("The certificate is late"));
+    assert!(own.contains("You can bookmark this page"));
+
+    // Another browser: the right number with the wrong check (or the reverse) reveals nothing.
+    let mut citizen = app.client();
+    let bookmark = citizen.get(&format!("/appeals/{id}")).await;
+    assert_eq!(bookmark.status, StatusCode::OK);
+    assert!(!bookmark.contains("The certificate is late"));
+    assert!(
+        bookmark.contains(&format!("value=\"{id}\"")),
+        "the tracking form, its number filled in"
+    );
     for (tracking, check) in [
         (id.as_str(), "+998 90 000 00 00"),
         (id.as_str(), "someone@example.uz"),
         ("MR-3333-3333", "90 123 45 67"),
         ("rubbish", "rubbish"),
     ] {
-        let page = citizen
-            .submit(
-                "/appeals/track",
-                "/appeals/track",
-                &[("tracking", tracking), ("check", check)],
-            )
-            .await;
+        let page = follow(&mut citizen, tracking, check).await;
         assert_eq!(page.status, StatusCode::NOT_FOUND);
         assert!(!page.contains("The certificate is late"));
         assert!(page.contains("We found no appeal with this number"));
     }
-    let page = citizen
+    // The right pair leads to the appeal's own address, which then opens without the check.
+    let sent = citizen
         .submit(
             "/appeals/track",
             "/appeals/track",
             &[("tracking", &id.to_lowercase()), ("check", "+998901234567")],
         )
         .await;
+    assert_eq!(sent.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        sent.location.as_deref(),
+        Some(format!("/appeals/{id}").as_str())
+    );
+    let page = citizen.get(&format!("/appeals/{id}")).await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.contains("The certificate is late"));
     assert!(page.contains("With the agency"));
@@ -217,14 +244,9 @@ async fn an_anonymous_appeal_is_routed_answered_followed_rated_and_reopened(app:
         "an agency's answer is not one at first contact"
     );
 
-    // The citizen sees the answer but not the internal note, and rates it.
-    let page = citizen
-        .submit(
-            "/appeals/track",
-            "/appeals/track",
-            &[("tracking", &id), ("check", "90 123 45 67")],
-        )
-        .await;
+    // The citizen, back at the bookmark, sees the answer but not the internal note, and rates
+    // it without giving the check again.
+    let page = citizen.get(&format!("/appeals/{id}")).await;
     assert!(page.contains("Your certificate is ready in your account."));
     assert!(!page.contains("form 103 arrived late"));
     assert!(page.contains("Rate the answer"));
@@ -235,12 +257,12 @@ async fn an_anonymous_appeal_is_routed_answered_followed_rated_and_reopened(app:
             &[
                 ("rating", "5"),
                 ("comment", "Quick and clear"),
-                ("check", "90 123 45 67"),
                 ("csrf_token", &token),
             ],
         )
         .await;
-    assert_eq!(rated.status, StatusCode::OK, "{}", rated.body);
+    assert_eq!(rated.status, StatusCode::SEE_OTHER, "{}", rated.body);
+    let rated = citizen.follow(rated).await;
     assert!(rated.contains("your rating is recorded"));
     let closed = appeal(&app, &id).await;
     assert_eq!((closed.status.code(), closed.rating), ("closed", Some(5)));
@@ -252,12 +274,15 @@ async fn an_anonymous_appeal_is_routed_answered_followed_rated_and_reopened(app:
             &format!("/appeals/{id}/reopen"),
             &[
                 ("reason", "The certificate has a spelling mistake"),
-                ("check", "90 123 45 67"),
                 ("csrf_token", &token),
             ],
         )
         .await;
-    assert_eq!(reopened.status, StatusCode::OK, "{}", reopened.body);
+    assert_eq!(reopened.status, StatusCode::SEE_OTHER, "{}", reopened.body);
+    assert!(citizen
+        .follow(reopened)
+        .await
+        .contains("The appeal is reopened and has a new deadline"));
     let again = appeal(&app, &id).await;
     assert_eq!(again.status.code(), "reopened");
     assert_eq!(again.agency.as_deref(), Some("civil-registry"));
@@ -558,21 +583,10 @@ async fn figures_count_channels_first_contact_deadlines_and_ratings(app: TestApp
         &[("text", "Thank you, we will add SMS notices.")],
     )
     .await;
-    let token = b
-        .submit(
-            "/appeals/track",
-            "/appeals/track",
-            &[("tracking", &id), ("check", "LOLA@example.uz")],
-        )
-        .await
-        .csrf();
+    let token = follow(&mut b, &id, "LOLA@example.uz").await.csrf();
     b.post(
         &format!("/appeals/{id}/rate"),
-        &[
-            ("rating", "3"),
-            ("check", "lola@example.uz"),
-            ("csrf_token", &token),
-        ],
+        &[("rating", "3"), ("csrf_token", &token)],
     )
     .await;
     let mut operator = app.signed_in("operator").await;
@@ -689,12 +703,12 @@ async fn nobody_sees_or_changes_an_appeal_that_is_not_theirs(app: TestApp) {
         owner.get(&format!("/appeals/{id}")).await.status,
         StatusCode::OK
     );
-    // Another citizen: not found, and cannot rate or reopen it.
+    // Another citizen finds only the form to follow it by its check, and cannot rate or reopen
+    // it.
     let mut other = app.signed_in(CITIZEN_B).await;
-    assert_eq!(
-        other.get(&format!("/appeals/{id}")).await.status,
-        StatusCode::NOT_FOUND
-    );
+    let theirs = other.get(&format!("/appeals/{id}")).await;
+    assert!(theirs.contains("form method=\"post\" action=\"/appeals/track\""));
+    assert!(!theirs.contains("Queue at the centre"));
     assert!(!other.get("/appeals").await.contains(&id));
     // Nobody files in someone else's name: a visitor who is not signed in, naming a citizen's
     // PINFL, is refused, and nothing reaches that citizen's appeals.
@@ -717,7 +731,7 @@ async fn nobody_sees_or_changes_an_appeal_that_is_not_theirs(app: TestApp) {
         )
         .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
-    // Someone guessing the check: not found.
+    // A stranger's browser, with or without a check in the form, acts on nothing.
     let mut stranger = app.client();
     let token = stranger.get("/appeals/track").await.csrf();
     let r = stranger
@@ -725,16 +739,16 @@ async fn nobody_sees_or_changes_an_appeal_that_is_not_theirs(app: TestApp) {
             &format!("/appeals/{id}/rate"),
             &[
                 ("rating", "1"),
-                ("check", "+998 90 000 00 00"),
+                ("check", "+998 90 555 44 33"),
                 ("csrf_token", &token),
             ],
         )
         .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
-    // Guessing the check is not free: after ten wrong tries (the rating above was the first)
-    // the guessing client is stopped for an hour, even with the right check (the number is
-    // not locked: its owner, from another address, still follows it).
-    for n in 0..9 {
+    // Guessing the check is not free: after ten wrong tries the guessing client is stopped for
+    // an hour, even with the right check (the number is not locked: its owner, from another
+    // address, still follows it).
+    for n in 0..10 {
         let wrong = format!("+998 90 000 00 {n:02}");
         let page = stranger
             .submit(
@@ -755,11 +769,11 @@ async fn nobody_sees_or_changes_an_appeal_that_is_not_theirs(app: TestApp) {
     assert_eq!(page.status, StatusCode::TOO_MANY_REQUESTS);
     assert!(!page.contains("Queue at the centre"));
     assert!(page.contains("Too many wrong tries"));
-    // Not signed in, no check: sent to sign in. A citizen's page of another kind of user: refused.
-    assert_eq!(
-        stranger.get(&format!("/appeals/{id}")).await.status,
-        StatusCode::SEE_OTHER
-    );
+    // Not signed in, no grant: the form to follow it, which offers to sign in. A citizen's
+    // page of another kind of user: refused.
+    let bookmark = stranger.get(&format!("/appeals/{id}")).await;
+    assert!(!bookmark.contains("Queue at the centre"));
+    assert!(bookmark.contains("href=\"/sign-in?next=/appeals\""));
     assert_eq!(
         owner.get("/staff/appeals").await.status,
         StatusCode::FORBIDDEN

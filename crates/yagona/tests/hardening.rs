@@ -209,6 +209,8 @@ async fn guessing_a_tracking_number_stops_the_guesser_on_every_node_and_never_th
             &[("tracking", &id), ("check", "+998 90 555 44 33")],
         )
         .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    let page = owner.follow(page).await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
     assert!(page.contains("Queue at the centre"));
 }

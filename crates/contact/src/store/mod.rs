@@ -10,18 +10,21 @@
 //! - `schema`: the tables and their migrations;
 //! - `filing`: [`AppealStore::create`], routing and idempotency;
 //! - `reads`: an appeal, its history, queues, and [`AppealStore::track`];
+//! - `follows`: an appeal granted to the browser session that proved it holds it;
 //! - `actions`: every change of an appeal, each checking who may make it;
 //! - `clients`: the Open311 clients' keys.
 
 mod actions;
 mod clients;
 mod filing;
+mod follows;
 mod reads;
 mod schema;
 #[cfg(test)]
 mod tests;
 
 pub use filing::Filed;
+pub use follows::FOLLOW_HOURS;
 pub use schema::MIGRATIONS;
 
 use crate::deadline::Deadline;

@@ -112,4 +112,16 @@ pub const MIGRATIONS: &[Migration] = &[
         // node drains.
         sql: "DROP TABLE appeal_notices;",
     },
+    Migration {
+        version: 4,
+        name: "appeals followed from a browser",
+        sql: "CREATE TABLE appeal_follows (
+                  session_hash TEXT NOT NULL,
+                  appeal_id TEXT NOT NULL REFERENCES appeals (id),
+                  contact TEXT NOT NULL,
+                  expires_at TEXT NOT NULL,
+                  PRIMARY KEY (session_hash, appeal_id)
+              );
+              CREATE INDEX appeal_follows_by_expiry ON appeal_follows (expires_at);",
+    },
 ];

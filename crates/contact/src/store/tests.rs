@@ -518,3 +518,55 @@ async fn people_file_for_themselves_only() {
     let filed = s.create(&desk.cat, mine).await.unwrap().appeal;
     assert_eq!(filed.pinfl.as_ref(), Some(&own));
 }
+
+#[tokio::test]
+async fn a_browser_that_proved_the_check_follows_that_appeal_only_while_its_grant_lasts() {
+    let desk = Desk::open().await;
+    let s = desk.store();
+    let a = desk.call(None, Locale::Uz).await;
+    let b = desk.call(None, Locale::Uz).await;
+    let guesser = Guesser("203.0.113.9");
+    // A wrong check grants nothing.
+    assert!(s
+        .follow(&guesser, "session-one", a.id.as_str(), "+998 90 000 00 00")
+        .await
+        .is_err());
+    assert_eq!(s.granted("session-one", &a.id).await.unwrap(), None);
+    // The right one grants that appeal to that browser session: not the other appeal of the
+    // same phone, not another session.
+    s.follow(&guesser, "session-one", a.id.as_str(), "90 123 45 67")
+        .await
+        .unwrap();
+    assert_eq!(
+        s.granted("session-one", &a.id).await.unwrap().as_deref(),
+        Some(PHONE)
+    );
+    assert_eq!(s.granted("session-one", &b.id).await.unwrap(), None);
+    assert_eq!(s.granted("session-two", &a.id).await.unwrap(), None);
+    // Only a hash of the session is kept.
+    let kept: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM appeal_follows WHERE session_hash = 'session-one'",
+    )
+    .fetch_one(&desk.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(kept, 0);
+    // Lapsed: the check is asked again; and a lapsed grant is cleared by the next one.
+    sqlx::query("UPDATE appeal_follows SET expires_at = $1")
+        .bind(format_timestamp(&(now() - chrono::Duration::minutes(1))))
+        .execute(&desk.db.writer)
+        .await
+        .unwrap();
+    assert_eq!(s.granted("session-one", &a.id).await.unwrap(), None);
+    s.grant("session-two", &b.id, PHONE).await.unwrap();
+    let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM appeal_follows")
+        .fetch_one(&desk.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(left, 1);
+    // A grant for a contact the appeal is not filed with reads as none.
+    s.grant("session-three", &a.id, "someone@example.uz")
+        .await
+        .unwrap();
+    assert_eq!(s.granted("session-three", &a.id).await.unwrap(), None);
+}

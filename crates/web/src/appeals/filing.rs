@@ -264,11 +264,19 @@ async fn file_and_confirm(
             if operator {
                 return Redirect::to(&format!("/staff/appeals/{}", a.id)).into_response();
             }
+            // Whoever filed it follows it from this browser without the check, for a while.
+            let contact = a.phone.as_deref().or(a.email.as_deref());
+            if let (None, Some(c)) = (ctx.citizen(), contact) {
+                if let Err(e) = store(state).grant(&ctx.sid, &a.id, c).await {
+                    // Filed and acknowledged all the same: the number and check still follow it.
+                    tracing::warn!(error = %e, "appeal not granted to its filer's browser");
+                }
+            }
             page(
                 state,
                 ctx,
                 "appeal_sent.html",
-                json!({"appeal": appeal_view(state, ctx.locale, &cat, &topics, &a, today()), "signed_in": ctx.citizen().is_some()}),
+                json!({"appeal": appeal_view(state, ctx.locale, &cat, &topics, &a, today()), "signed_in": ctx.citizen().is_some(), "hours": yagona_contact::FOLLOW_HOURS}),
             )
         }
         Err(AppealError::Invalid { field, problem }) => {

@@ -1,19 +1,24 @@
 //! Following an appeal: the signed-in citizen's appeals, or one found by its tracking number
 //! and the phone or e-mail it was filed with; rating the answer and reopening.
+//!
+//! An appeal has one address, `/appeals/{id}`, for its owner signed in and for anyone else who
+//! holds it: checking the number and the phone or e-mail once (or filing it) grants the appeal to
+//! the browser session for a while, so the address can be bookmarked and shared; a browser
+//! without the grant finds the form to follow it there, with the number filled in.
 
 use super::{
     appeal_error, appeal_view, contact_data, events_view, problem_text, shown_errors, store, today,
 };
 use crate::context::Ctx;
 use crate::form::VerifiedForm;
-use crate::render::{error_page, page, page_with_status, sign_in_redirect, PageError};
+use crate::render::{error_page, page, page_with_status, PageError};
 use crate::Pages;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde_json::{json, Value};
 use std::sync::Arc;
-use yagona_contact::{contact_key, Actor, Appeal, AppealError, Guesser, QueueFilter, Viewer};
+use yagona_contact::{Actor, Appeal, AppealError, Guesser, QueueFilter, Viewer};
 use yagona_core::{Pinfl, TrackingNumber};
 
 /// Signed in: the citizen's appeals. Otherwise: the form to follow one by its number.
@@ -44,38 +49,81 @@ pub(super) async fn my_appeals(State(state): State<Arc<Pages>>, ctx: Ctx) -> Res
     page(&state, &ctx, "my_appeals.html", json!({"appeals": rows}))
 }
 
+#[derive(serde::Deserialize, Default)]
+pub(super) struct Done {
+    #[serde(default)]
+    done: String,
+}
+
 pub(super) async fn track_form(State(state): State<Arc<Pages>>, ctx: Ctx) -> Response {
-    page(
-        &state,
-        &ctx,
+    track_page(&state, &ctx, StatusCode::OK, "", "", None)
+}
+
+/// The form to follow an appeal: its number (prefilled on an appeal's own address), the check,
+/// and a refusal to show where there is one.
+fn track_page(
+    state: &Pages,
+    ctx: &Ctx,
+    status: StatusCode,
+    tracking: &str,
+    check: &str,
+    refusal: Option<&str>,
+) -> Response {
+    page_with_status(
+        state,
+        ctx,
+        status,
         "appeal_track.html",
-        json!({"tracking": "", "check": ""}),
+        json!({
+            "tracking": tracking, "check": check, "not_found": refusal.is_some(),
+            "signed_in": ctx.user.is_some(),
+            "hours": yagona_contact::FOLLOW_HOURS,
+            "errors": refusal.map(|m| vec![json!({"field": "tracking", "message": state.i18n.t(ctx.locale, m, None)})]).unwrap_or_default(),
+        }),
     )
 }
 
-/// Who may act on an appeal from the citizen's side: its owner signed in, or someone with its
-/// number and the phone or e-mail it was filed with.
+/// Whose the appeal is as this request holds it: its owner signed in, or a browser session
+/// that proved its number and check (or filed it) not long ago.
 enum Holder {
     Citizen(Pinfl),
-    Contact { check: String },
+    Contact(String),
 }
 
-fn holder(ctx: &Ctx, form: &VerifiedForm) -> Option<Holder> {
-    if let Some(check) = form.get("check").filter(|c| !c.trim().is_empty()) {
-        return Some(Holder::Contact {
-            check: check.trim().to_owned(),
-        });
+impl Holder {
+    fn viewer(&self) -> Viewer<'_> {
+        match self {
+            Holder::Citizen(p) => Viewer::Citizen(p),
+            Holder::Contact(c) => Viewer::Contact(c),
+        }
     }
-    ctx.citizen()
-        .and_then(|u| u.pinfl.clone())
-        .map(Holder::Citizen)
+}
+
+/// The appeal and how this request holds it, if it does.
+async fn held(
+    state: &Pages,
+    ctx: &Ctx,
+    id: &TrackingNumber,
+) -> Result<Option<(Holder, Appeal)>, AppealError> {
+    let s = store(state);
+    if let Some(pinfl) = ctx.citizen().and_then(|u| u.pinfl.clone()) {
+        if let Some(a) = s.get(id, Viewer::Citizen(&pinfl)).await? {
+            return Ok(Some((Holder::Citizen(pinfl), a)));
+        }
+    }
+    let Some(contact) = s.granted(&ctx.sid, id).await? else {
+        return Ok(None);
+    };
+    Ok(s.get(id, Viewer::Contact(&contact))
+        .await?
+        .map(|a| (Holder::Contact(contact), a)))
 }
 
 async fn show_to_applicant(
     state: &Pages,
     ctx: &Ctx,
+    holder: &Holder,
     a: &Appeal,
-    check: Option<&str>,
     message: Option<&str>,
     errors: Vec<(String, String)>,
 ) -> Response {
@@ -101,12 +149,16 @@ async fn show_to_applicant(
             "notices": notices,
             "appeal": appeal_view(state, ctx.locale, &cat, &topics, a, today()),
             "events": events_view(state, ctx.locale, &cat, &events),
-            "check": check, "message": message.map(|m| state.i18n.t(ctx.locale, m, None)),
+            "followed": matches!(holder, Holder::Contact(_)),
+            "hours": yagona_contact::FOLLOW_HOURS,
+            "message": message.map(|m| state.i18n.t(ctx.locale, m, None)),
             "errors": errors,
         }),
     )
 }
 
+/// Checks a number and its phone or e-mail; right, the browser follows the appeal at its own
+/// address for a while ([`yagona_contact::FOLLOW_HOURS`]), without giving the check again.
 pub(super) async fn track(
     State(state): State<Arc<Pages>>,
     ctx: Ctx,
@@ -114,44 +166,53 @@ pub(super) async fn track(
 ) -> Response {
     let tracking = form.get("tracking").unwrap_or("").trim().to_owned();
     let check = form.get("check").unwrap_or("").trim().to_owned();
-    let refused = |status: StatusCode, message: &str| {
-        page_with_status(
-            &state,
-            &ctx,
-            status,
-            "appeal_track.html",
-            json!({"tracking": tracking, "check": if status == StatusCode::TOO_MANY_REQUESTS { "" } else { check.as_str() }, "not_found": true,
-                   "errors": [{"field": "tracking", "message": state.i18n.t(ctx.locale, message, None)}]}),
-        )
-    };
     match store(&state)
-        .track(&Guesser(&ctx.client), &tracking, &check)
+        .follow(&Guesser(&ctx.client), &ctx.sid, &tracking, &check)
         .await
     {
-        Ok(a) => show_to_applicant(&state, &ctx, &a, Some(&check), None, vec![]).await,
-        Err(AppealError::TooManyTries) => {
-            refused(StatusCode::TOO_MANY_REQUESTS, "appeal-track-locked")
-        }
+        Ok(a) => Redirect::to(&format!("/appeals/{}", a.id)).into_response(),
+        Err(AppealError::TooManyTries) => track_page(
+            &state,
+            &ctx,
+            StatusCode::TOO_MANY_REQUESTS,
+            &tracking,
+            "",
+            Some("appeal-track-locked"),
+        ),
         // One answer for a wrong number, a wrong check, or both: nothing is revealed.
-        Err(AppealError::NotFound) => refused(StatusCode::NOT_FOUND, "appeal-track-not-found"),
+        Err(AppealError::NotFound) => track_page(
+            &state,
+            &ctx,
+            StatusCode::NOT_FOUND,
+            &tracking,
+            &check,
+            Some("appeal-track-not-found"),
+        ),
         Err(e) => appeal_error(&state, &ctx, e),
     }
 }
 
+/// An appeal's own address: its page for whoever holds it, otherwise the form to follow it
+/// with its number filled in (the bookmark of a browser whose grant has lapsed, a link shared).
 pub(super) async fn citizen_appeal(
     State(state): State<Arc<Pages>>,
     ctx: Ctx,
     Path(id): Path<String>,
+    Query(q): Query<Done>,
 ) -> Response {
-    let Some(pinfl) = ctx.citizen().and_then(|u| u.pinfl.as_ref()) else {
-        return sign_in_redirect(&ctx);
-    };
-    let Ok(id) = TrackingNumber::parse(&id) else {
+    let Ok(number) = TrackingNumber::parse(&id) else {
         return error_page(&state, &ctx, PageError::NotFound);
     };
-    match store(&state).get(&id, Viewer::Citizen(pinfl)).await {
-        Ok(Some(a)) => show_to_applicant(&state, &ctx, &a, None, None, vec![]).await,
-        Ok(None) => error_page(&state, &ctx, PageError::NotFound),
+    match held(&state, &ctx, &number).await {
+        Ok(Some((h, a))) => {
+            let message = match q.done.as_str() {
+                "rated" => Some("appeal-rated"),
+                "reopened" => Some("appeal-reopened"),
+                _ => None,
+            };
+            show_to_applicant(&state, &ctx, &h, &a, message, vec![]).await
+        }
+        Ok(None) => track_page(&state, &ctx, StatusCode::OK, number.as_str(), "", None),
         Err(e) => appeal_error(&state, &ctx, e),
     }
 }
@@ -163,48 +224,22 @@ async fn applicant_act(
     form: VerifiedForm,
     rate: bool,
 ) -> Response {
-    let Some(h) = holder(&ctx, &form) else {
-        return if ctx.user.is_some() || form.get("check").is_some() {
-            error_page(&state, &ctx, PageError::NotFound)
-        } else {
-            sign_in_redirect(&ctx)
-        };
-    };
-    let s = store(&state);
-    // The appeal as its holder finds it (by its number and check, guarded against guessing).
-    let found = match &h {
-        Holder::Contact { check } => match s.track(&Guesser(&ctx.client), &id, check).await {
-            Ok(a) => Some(a),
-            Err(AppealError::NotFound | AppealError::TooManyTries) => None,
-            Err(e) => return appeal_error(&state, &ctx, e),
-        },
-        Holder::Citizen(pinfl) => match TrackingNumber::parse(&id) {
-            Ok(number) => match s.get(&number, Viewer::Citizen(pinfl)).await {
-                Ok(a) => a,
-                Err(e) => return appeal_error(&state, &ctx, e),
-            },
-            Err(_) => None,
-        },
-    };
-    let Some(a) = found else {
+    let Ok(number) = TrackingNumber::parse(&id) else {
         return error_page(&state, &ctx, PageError::NotFound);
     };
-    let contact;
-    let viewer = match &h {
-        Holder::Citizen(p) => Viewer::Citizen(p),
-        Holder::Contact { check } => {
-            contact = contact_key(check).unwrap_or_default();
-            Viewer::Contact(&contact)
-        }
+    let (h, a) = match held(&state, &ctx, &number).await {
+        Ok(Some(found)) => found,
+        Ok(None) => return error_page(&state, &ctx, PageError::NotFound),
+        Err(e) => return appeal_error(&state, &ctx, e),
     };
+    let s = store(&state);
     let actor = Actor::Applicant {
         name: a.name.clone(),
         pinfl: match &h {
-            Holder::Citizen(p) => Some((*p).clone()),
-            Holder::Contact { .. } => None,
+            Holder::Citizen(p) => Some(p.clone()),
+            Holder::Contact(_) => None,
         },
     };
-    let check = form.get("check").map(str::to_owned);
     let cat = state.catalogue.get().await;
     let result = if rate {
         let rating = form
@@ -213,7 +248,7 @@ async fn applicant_act(
             .unwrap_or(0);
         s.rate(
             &a.id,
-            viewer,
+            h.viewer(),
             &actor,
             rating,
             form.get("comment").unwrap_or(""),
@@ -222,35 +257,31 @@ async fn applicant_act(
     } else {
         s.reopen(
             &a.id,
-            viewer,
+            h.viewer(),
             &actor,
             form.get("reason").unwrap_or(""),
             &cat,
         )
         .await
     };
+    let refused = |field: &str, message: String| vec![(field.to_owned(), message)];
     match result {
-        Ok(done) => {
-            let message = if rate {
-                "appeal-rated"
-            } else {
-                "appeal-reopened"
-            };
-            show_to_applicant(&state, &ctx, &done, check.as_deref(), Some(message), vec![]).await
-        }
+        Ok(done) => Redirect::to(&format!(
+            "/appeals/{}?done={}",
+            done.id,
+            if rate { "rated" } else { "reopened" }
+        ))
+        .into_response(),
         Err(AppealError::Invalid { field, problem }) => {
-            let errors = vec![(
-                field.to_owned(),
-                problem_text(&state, ctx.locale, field, problem),
-            )];
-            show_to_applicant(&state, &ctx, &a, check.as_deref(), None, errors).await
+            let errors = refused(field, problem_text(&state, ctx.locale, field, problem));
+            show_to_applicant(&state, &ctx, &h, &a, None, errors).await
         }
         Err(AppealError::ReopenPeriodOver) => {
-            let errors = vec![(
-                "reason".to_owned(),
+            let errors = refused(
+                "reason",
                 state.i18n.t(ctx.locale, "appeal-reopen-over", None),
-            )];
-            show_to_applicant(&state, &ctx, &a, check.as_deref(), None, errors).await
+            );
+            show_to_applicant(&state, &ctx, &h, &a, None, errors).await
         }
         Err(e) => appeal_error(&state, &ctx, e),
     }

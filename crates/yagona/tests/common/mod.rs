@@ -372,7 +372,12 @@ impl Browser {
 
     /// Follows redirects like a browser, up to ten.
     pub async fn visit(&mut self, path: &str) -> Page {
-        let mut page = self.get(path).await;
+        let page = self.get(path).await;
+        self.follow(page).await
+    }
+
+    /// Where a response leads, following its redirects like a browser, up to ten.
+    pub async fn follow(&mut self, mut page: Page) -> Page {
         for _ in 0..10 {
             match (&page.status, &page.location) {
                 (s, Some(l)) if s.is_redirection() => {
