@@ -1,4 +1,5 @@
-//! The single contact point's figures as JSON: `GET /api/v1/appeals/figures`.
+//! The figures as JSON: `GET /api/v1/appeals/figures` — the single contact point's appeals, and
+//! how applicants rated the services they used.
 
 use crate::problem::{internal, problem, Params};
 use crate::Api;
@@ -19,7 +20,10 @@ pub fn routes() -> Router<Arc<Api>> {
 }
 
 #[derive(OpenApi)]
-#[openapi(paths(figures), components(schemas(FiguresOut, FiguresRowOut)))]
+#[openapi(
+    paths(figures),
+    components(schemas(FiguresOut, FiguresRowOut, ServiceRatingOut))
+)]
 pub(crate) struct FiguresApi;
 
 /// The period of the figures: dates in Tashkent, both included; default the last 30 days.
@@ -34,7 +38,8 @@ pub struct PeriodQuery {
     to: String,
 }
 
-/// Appeals over a period, for everything, by agency and by service.
+/// Appeals over a period, for everything, by agency and by service; and the services as
+/// their applicants rated them in the period.
 #[derive(Serialize, ToSchema)]
 pub struct FiguresOut {
     from: String,
@@ -42,6 +47,18 @@ pub struct FiguresOut {
     total: FiguresRowOut,
     agencies: Vec<FiguresRowOut>,
     services: Vec<FiguresRowOut>,
+    /// Each service rated in the period (a rating counts on the day it was last given).
+    service_ratings: Vec<ServiceRatingOut>,
+}
+
+/// How the applicants of decided applications rated one service, 1 (very dissatisfied) to 5
+/// (very satisfied). Comments are the agency's to read, and are not here.
+#[derive(Serialize, ToSchema)]
+pub struct ServiceRatingOut {
+    service: String,
+    agency: String,
+    ratings: i64,
+    average_rating: f64,
 }
 
 /// One line of figures (`agency` `contact-centre`: appeals not yet routed).
@@ -78,7 +95,8 @@ impl From<FiguresRow> for FiguresRowOut {
 }
 
 /// `GET /api/v1/appeals/figures?from=YYYY-MM-DD&to=YYYY-MM-DD`: appeals by agency and by
-/// service — channels, answered in time, resolved at first contact, average rating.
+/// service — channels, answered in time, resolved at first contact, average rating of the
+/// answers — and each service's ratings by the applicants of decided applications.
 #[utoipa::path(get, path = "/api/v1/appeals/figures", params(PeriodQuery),
     responses((status = 200, body = FiguresOut), (status = 400, body = Problem, content_type = "application/problem+json", description = "A malformed or backwards period")),
     tag = "appeals")]
@@ -95,15 +113,33 @@ async fn figures(State(api): State<Arc<Api>>, Params(q): Params<PeriodQuery>) ->
             ),
         );
     };
-    match (AppealStore { db: &api.db }).figures(&period, today).await {
-        Ok(f) => Json(FiguresOut {
-            from: period.from.to_string(),
-            to: period.to.to_string(),
-            total: f.total.into(),
-            agencies: f.agencies.into_iter().map(Into::into).collect(),
-            services: f.services.into_iter().map(Into::into).collect(),
-        })
-        .into_response(),
-        Err(e) => internal(e),
-    }
+    let f = match (AppealStore { db: &api.db }).figures(&period, today).await {
+        Ok(f) => f,
+        Err(e) => return internal(e),
+    };
+    let rated = match api
+        .applications
+        .service_ratings(period.from, period.to, None)
+        .await
+    {
+        Ok(r) => r,
+        Err(e) => return internal(e),
+    };
+    Json(FiguresOut {
+        from: period.from.to_string(),
+        to: period.to.to_string(),
+        total: f.total.into(),
+        agencies: f.agencies.into_iter().map(Into::into).collect(),
+        services: f.services.into_iter().map(Into::into).collect(),
+        service_ratings: rated
+            .into_iter()
+            .map(|r| ServiceRatingOut {
+                service: r.service_code,
+                agency: r.agency_code,
+                ratings: r.count,
+                average_rating: r.average,
+            })
+            .collect(),
+    })
+    .into_response()
 }

@@ -9,7 +9,7 @@ use crate::model::Fact;
 use serde::Serialize;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
-use yagona_core::{now, tashkent_display, Locale, Pinfl};
+use yagona_core::{now, Locale, Pinfl};
 use yagona_exchange::ServiceId;
 use yagona_forms::FormDefinition;
 use yagona_registry::FactSource;
@@ -181,7 +181,9 @@ pub async fn field_sources(
 #[derive(Debug, Clone, Serialize)]
 pub struct FactSummary {
     pub source: String,
-    pub fetched: String,
+    /// When the register was asked (pages write it in their language).
+    #[serde(with = "yagona_core::rfc3339")]
+    pub fetched_at: yagona_core::Timestamp,
     pub items: Vec<String>,
     pub request_id: String,
 }
@@ -218,7 +220,7 @@ pub async fn summaries(
                     .get(&f.source)
                     .cloned()
                     .unwrap_or_else(|| f.service.clone()),
-                fetched: tashkent_display(&f.fetched_at),
+                fetched_at: f.fetched_at,
                 items,
                 request_id: f.request_id.clone(),
             }

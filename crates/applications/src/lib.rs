@@ -34,6 +34,7 @@ pub mod workers;
 
 pub use documents::{Document, DocumentKind, Upload, UploadError};
 pub use exchange::{ExchangeCall, ExchangeClient, ExchangeReply};
+pub use facts::FactSummary;
 pub use model::{
     Application, ApplicationError, ApplicationEvent, Decision, Fact, InboxFilter, InboxItem,
     OfficerFilter, Viewer,

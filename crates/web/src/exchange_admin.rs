@@ -3,12 +3,12 @@
 
 use crate::context::Ctx;
 use crate::form::VerifiedForm;
+use crate::period::{self, PeriodQuery};
 use crate::render::{error_page, page, page_with_status, PageError};
 use crate::Pages;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use serde::Deserialize;
 use serde_json::{json, Value};
 use std::sync::Arc;
 use yagona_core::Locale;
@@ -231,60 +231,54 @@ pub async fn change_right(
     }
 }
 
-#[derive(Deserialize)]
-pub struct Period {
-    from: Option<String>,
-    to: Option<String>,
-}
-
 /// `GET /admin/exchange/traffic?from=YYYY-MM-DD&to=YYYY-MM-DD`: who called whom in the period
 /// (Tashkent days, both included; the last seven days by default).
 pub async fn traffic(
     State(state): State<Arc<Pages>>,
     ctx: Ctx,
-    Query(q): Query<Period>,
+    Query(q): Query<PeriodQuery>,
 ) -> Response {
     if ctx.admin().is_none() {
         return crate::staff::forbidden_or_sign_in(&state, &ctx);
     }
     let l = ctx.locale;
     let today = yagona_core::tashkent_date(&yagona_core::now());
-    let parse = |s: &Option<String>| {
-        s.as_deref()
+    let (from_typed, to_typed) = (period::typed(&q, "from"), period::typed(&q, "to"));
+    let parse = |s: &str| {
+        Some(s)
             .filter(|s| !s.is_empty())
             .map(|s| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d"))
     };
-    let mut errors = Vec::new();
-    let from = match parse(&q.from) {
+    let mut errors: Vec<(&str, String)> = Vec::new();
+    let from = match parse(&from_typed) {
         None => today - chrono::Duration::days(6),
         Some(Ok(d)) => d,
         Some(Err(_)) => {
-            errors.push(
-                json!({"field": "from", "message": state.i18n.t(l, "exchange-error-date", None)}),
-            );
+            errors.push(("from", state.i18n.t(l, "exchange-error-date", None)));
             today
         }
     };
-    let to = match parse(&q.to) {
+    let to = match parse(&to_typed) {
         None => today,
         Some(Ok(d)) => d,
         Some(Err(_)) => {
-            errors.push(
-                json!({"field": "to", "message": state.i18n.t(l, "exchange-error-date", None)}),
-            );
+            errors.push(("to", state.i18n.t(l, "exchange-error-date", None)));
             today
         }
     };
     if errors.is_empty() && to < from {
-        errors.push(
-            json!({"field": "to", "message": state.i18n.t(l, "exchange-error-period", None)}),
-        );
+        errors.push(("to", state.i18n.t(l, "exchange-error-period", None)));
     }
-    let mut data =
-        json!({"from": from.to_string(), "to": to.to_string(), "errors": errors, "flows": []});
+    let listed: Vec<_> = errors
+        .iter()
+        .map(|(f, m)| json!({"field": f, "message": m}))
+        .collect();
+    let mut data = json!({
+        "from": from.to_string(), "to": to.to_string(), "errors": listed, "flows": [],
+        "period": period::boxes(&from.to_string(), &to.to_string(), &[]),
+    });
     if !errors.is_empty() {
-        data["from"] = json!(q.from);
-        data["to"] = json!(q.to);
+        data["period"] = period::boxes(&from_typed, &to_typed, &errors);
         return page_with_status(
             &state,
             &ctx,

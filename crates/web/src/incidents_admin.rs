@@ -13,7 +13,6 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde_json::{json, Map, Value};
 use std::sync::Arc;
 use yagona_applications::process::processes;
-use yagona_core::tashkent_display;
 use yagona_workflow::store::{Incident, StoreError};
 
 /// The applications' reference numbers by their ids (the processes' business keys).
@@ -34,10 +33,15 @@ async fn references(
         .unwrap_or_default()
 }
 
-fn row(i: &Incident, refs: &std::collections::HashMap<String, String>) -> Value {
+fn row(
+    state: &Pages,
+    l: yagona_core::Locale,
+    i: &Incident,
+    refs: &std::collections::HashMap<String, String>,
+) -> Value {
     json!({
         "id": i.id,
-        "when": tashkent_display(&i.created_at),
+        "when": state.i18n.date_time(l, &i.created_at),
         "reference": i.business_key.as_ref().and_then(|k| refs.get(k)),
         "process": i.process_id,
         "element": i.element_id,
@@ -62,7 +66,10 @@ pub async fn list(State(state): State<Arc<Pages>>, ctx: Ctx) -> Response {
         }
     };
     let refs = references(&state, &incidents).await;
-    let rows: Vec<Value> = incidents.iter().map(|i| row(i, &refs)).collect();
+    let rows: Vec<Value> = incidents
+        .iter()
+        .map(|i| row(&state, ctx.locale, i, &refs))
+        .collect();
     page(
         &state,
         &ctx,
@@ -112,7 +119,7 @@ async fn render_one(
         status,
         "admin_incident.html",
         json!({
-            "incident": row(&incident, &refs),
+            "incident": row(state, ctx.locale, &incident, &refs),
             "variables": shown,
             "diagram": diagram,
             "errors": errors,

@@ -24,6 +24,7 @@ mod notices_pages;
 pub mod oidc;
 mod oneid;
 mod payments_admin;
+mod period;
 mod portal;
 mod ratings;
 mod render;

@@ -15,7 +15,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::sync::Arc;
-use yagona_core::{tashkent_display, Locale, Pinfl};
+use yagona_core::{Locale, Pinfl};
 use yagona_notices::{Channel, NoticeError, Notices};
 
 pub(crate) fn channel_key(c: Channel) -> &'static str {
@@ -358,7 +358,7 @@ pub async fn failed(State(state): State<Arc<Pages>>, ctx: Ctx) -> Response {
         .map(|n| {
             json!({
                 "id": n.id,
-                "when": tashkent_display(&n.created_at),
+                "when": state.i18n.date_time(l, &n.created_at),
                 "channel": state.i18n.t(l, channel_key(n.channel), None),
                 "to": n.address,
                 "about": format!("{} · {}", n.subject_ref, state.i18n.t(l, &format!("notices-event-{}", n.event), None)),

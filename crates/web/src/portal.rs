@@ -605,7 +605,6 @@ fn check_rows(
     form: &FormDefinition,
     names: &HashMap<String, String>,
 ) -> Value {
-    let yes = state.i18n.t(l, "answer-yes", None);
     let sections: Vec<Value> = form
         .steps()
         .iter()
@@ -622,7 +621,7 @@ fn check_rows(
                     json!({
                         "field": f.name,
                         "label": f.label.get(l),
-                        "answer": view::answer_text(l, f, v, file_name, &yes),
+                        "answer": view::answer_text(&state.i18n, l, f, v, file_name),
                         "change": format!("/applications/{}/steps/{}?return=check#{}", app.reference, step.id, f.name),
                     })
                 })
@@ -680,7 +679,7 @@ async fn render_check(
             "application": {"reference": app.reference, "resubmission": app.status == Status::Returned},
             "service_name": sv.service.passport.name.get(l),
             "sections": check_rows(state, l, app, form, &names),
-            "facts": state.applications.fact_summaries(app, Viewer::Applicant(&app.applicant_pinfl), l).await,
+            "facts": view::facts(&state.i18n, l, &state.applications.fact_summaries(app, Viewer::Applicant(&app.applicant_pinfl), l).await),
             "errors": summary,
         }),
     )
@@ -913,8 +912,8 @@ pub async fn application(
             "service_name": sv.service.passport.name.get(l),
             "history": crate::history::lines(&state.i18n, l, &events, &told),
             // An officer's own file is inside the signed result, not handed out alone.
-            "documents": view::documents(&docs.iter().filter(|d| d.kind != DocumentKind::Annex).cloned().collect::<Vec<_>>()),
-            "results": view::documents(&docs.iter().filter(|d| d.kind == DocumentKind::Result).cloned().collect::<Vec<_>>()),
+            "documents": view::documents(&state.i18n, l, &docs.iter().filter(|d| d.kind != DocumentKind::Annex).cloned().collect::<Vec<_>>()),
+            "results": view::documents(&state.i18n, l, &docs.iter().filter(|d| d.kind == DocumentKind::Result).cloned().collect::<Vec<_>>()),
             "answers": check_rows(&state, l, &app, &sv.service.form, &names),
             "return_comment": return_comment,
             "reject_reason": reject_reason,

@@ -16,6 +16,11 @@ use yagona_i18n::{Args, I18n};
 const TEMPLATES: &[(&str, &str)] = &[
     ("layout.html", include_str!("../templates/layout.html")),
     ("field.html", include_str!("../templates/field.html")),
+    ("period.html", include_str!("../templates/period.html")),
+    (
+        "file_upload.html",
+        include_str!("../templates/file_upload.html"),
+    ),
     ("cards.html", include_str!("../templates/cards.html")),
     ("history.html", include_str!("../templates/history.html")),
     (
@@ -461,6 +466,7 @@ const STATIC: &[(&str, &[u8])] = &[
         "govuk-frontend.min.js",
         include_bytes!("../static/govuk-frontend.min.js"),
     ),
+    ("yagona.js", include_bytes!("../static/yagona.js")),
     (
         "yagona-logo.svg",
         include_bytes!("../static/yagona-logo.svg"),

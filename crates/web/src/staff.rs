@@ -218,7 +218,6 @@ async fn render_application_with(
         .iter()
         .map(|d| (d.id.clone(), d.file_name.clone()))
         .collect();
-    let yes = state.i18n.t(l, "answer-yes", None);
     let answers: Vec<Value> = sv
         .service
         .form
@@ -236,7 +235,7 @@ async fn render_application_with(
                     };
                     json!({
                         "label": f.label.get(l),
-                        "answer": view::answer_text(l, f, v, doc.as_ref().map(|d| d.1.as_str()), &yes),
+                        "answer": view::answer_text(&state.i18n, l, f, v, doc.as_ref().map(|d| d.1.as_str())),
                         "document": doc.map(|d| d.0),
                     })
                 })
@@ -245,10 +244,14 @@ async fn render_application_with(
         })
         .collect();
     // What the registers told the portal when the applicant started (once only).
-    let facts = state
-        .applications
-        .fact_summaries(app, Viewer::Agency(agency), l)
-        .await;
+    let facts = view::facts(
+        &state.i18n,
+        l,
+        &state
+            .applications
+            .fact_summaries(app, Viewer::Agency(agency), l)
+            .await,
+    );
     let tasks = match state.applications.tasks_for(app, agency).await {
         Ok(t) => t,
         Err(e) => return application_error(state, ctx, e),
@@ -317,7 +320,7 @@ async fn render_application_with(
             .map(|i| {
                 json!({
                     "id": i.id,
-                    "when": yagona_core::tashkent_display(&i.created_at),
+                    "when": state.i18n.date_time(l, &i.created_at),
                 })
             })
             .collect(),
@@ -369,7 +372,7 @@ async fn render_application_with(
                     .await
                     .unwrap_or_default(),
             ),
-            "documents": view::documents(&docs),
+            "documents": view::documents(&state.i18n, l, &docs),
             "tasks": tasks,
             "checks": checks,
             "incidents": incidents,

@@ -3,7 +3,7 @@
 use chrono::NaiveDate;
 use serde_json::{json, Value};
 use yagona_applications::{Application, Document, Holder, Status};
-use yagona_core::{group_thousands, tashkent_display, Fee, Locale};
+use yagona_core::{group_thousands, Fee, Locale};
 use yagona_forms::{Field, FieldError, Widget};
 use yagona_i18n::{Args, I18n};
 use yagona_registry::{Catalogue, Service};
@@ -137,12 +137,29 @@ pub fn application(
     })
 }
 
-pub fn documents(docs: &[Document]) -> Value {
+pub fn documents(i18n: &I18n, l: Locale, docs: &[Document]) -> Value {
     json!(docs
         .iter()
         .map(|d| json!({
             "id": d.id, "kind": d.kind.code(), "field": d.field, "file_name": d.file_name,
-            "media_type": d.media_type, "size_kb": (d.size + 1023) / 1024, "created_at": tashkent_display(&d.created_at),
+            "media_type": d.media_type, "size_kb": (d.size + 1023) / 1024, "created_at": i18n.date_time(l, &d.created_at),
+        }))
+        .collect::<Vec<_>>())
+}
+
+/// What registers told, as pages show it: when they were asked, and the days among their
+/// values, the way the page's language writes them.
+pub fn facts(i18n: &I18n, l: Locale, facts: &[yagona_applications::FactSummary]) -> Value {
+    json!(facts
+        .iter()
+        .map(|f| json!({
+            "source": f.source,
+            "fetched": i18n.date_time(l, &f.fetched_at),
+            "items": f.items.iter().map(|i| match i.parse::<NaiveDate>() {
+                Ok(d) => date(i18n, l, d),
+                Err(_) => i.clone(),
+            }).collect::<Vec<_>>(),
+            "request_id": f.request_id,
         }))
         .collect::<Vec<_>>())
 }
@@ -247,11 +264,30 @@ pub fn field(
         "checked": value == Some(&Value::Bool(true)),
         "options": options,
         "accept": f.accept.join(","),
+        "types": file_types(&f.accept),
         "max_size_mb": (f.max_bytes() as f64 / 1_048_576.0 * 10.0).round() / 10.0,
         "error": error,
         "required": required,
         "file_name": file_name,
     })
+}
+
+/// The kinds of file a field takes, as people know them: `PDF, JPG, PNG`.
+fn file_types(accept: &[String]) -> String {
+    let mut names: Vec<String> = accept
+        .iter()
+        .map(|m| match m.as_str() {
+            "image/jpeg" => "JPG".to_owned(),
+            "text/csv" => "CSV".to_owned(),
+            other => other
+                .rsplit(['/', '.'])
+                .next()
+                .unwrap_or(other)
+                .to_uppercase(),
+        })
+        .collect();
+    names.dedup();
+    names.join(", ")
 }
 
 /// A `YYYY-MM-DD` answer as day, month and year boxes (leading zeros dropped, as people type
@@ -286,16 +322,20 @@ pub fn date_from_parts(day: &str, month: &str, year: &str) -> String {
 
 /// An answer as the "check your answers" page shows it.
 pub fn answer_text(
+    i18n: &I18n,
     l: Locale,
     f: &Field,
     value: Option<&Value>,
     file_name: Option<&str>,
-    yes: &str,
 ) -> String {
     match (f.widget, value) {
         (_, None) => String::new(),
         (Widget::File, Some(_)) => file_name.unwrap_or_default().to_owned(),
-        (Widget::Checkbox, Some(Value::Bool(true))) => yes.to_owned(),
+        (Widget::Checkbox, Some(Value::Bool(true))) => i18n.t(l, "answer-yes", None),
+        // A day the way the page's language writes it, as everywhere else.
+        (Widget::Date, Some(Value::String(s))) => s
+            .parse::<NaiveDate>()
+            .map_or_else(|_| s.clone(), |d| date(i18n, l, d)),
         (Widget::Checkbox, Some(_)) => String::new(),
         (Widget::Select | Widget::Radios, Some(Value::String(v))) => f
             .options

@@ -229,6 +229,7 @@ pub async fn seed_demo_applications(
             &[("tashkent-khokimiyat", Some(Action::Approve), None), ("cadastre", Some(Action::Approve), None)],
         ),
     ];
+    let mut made = Vec::new();
     for (pinfl, code, answers, steps) in cases {
         let Some(service) = cat.service(code) else {
             continue;
@@ -238,6 +239,7 @@ pub async fn seed_demo_applications(
         };
         let applicant = citizen(pinfl)?;
         let app = applications.start(&applicant, code).await?;
+        made.push((code, pinfl, app.reference.clone()));
         // Step by step, as the portal sends them: the step's answers and a PDF for each file.
         for step in service.form.steps() {
             let input = StepInput {
@@ -309,6 +311,21 @@ pub async fn seed_demo_applications(
     }
     // Issue the approved application's result and send the notifications now, as a node does.
     yagona_applications::workers::run_once(db, &cat, issuer, "demo-seed").await?;
+    // Dilnoza rated the certificate she was given, as its page asks once it is decided: the
+    // tax committee reads it at /staff/ratings, and the figures count it.
+    for (code, pinfl, reference) in &made {
+        if *code == "tax-debt-certificate" {
+            applications
+                .rate_service(
+                    &yagona_core::Pinfl::parse(pinfl)?,
+                    reference,
+                    4,
+                    "Tez tayyor boʻldi, lekin ariza maqsadni ikki marta soʻradi.",
+                )
+                .await?
+                .map_err(|p| anyhow::anyhow!("the demo rating is refused: {p:?}"))?;
+        }
+    }
     Ok(())
 }
 

@@ -5,7 +5,12 @@
 //! and no reference number broken over two lines; the pages with tables are walked so in all
 //! four languages, whose words differ in length.
 //!
-//! Without Chromium the test is skipped with a note; under CI (`CI` set) it fails instead.
+//! A second test walks what people found wrong with the portal, in each of the four languages:
+//! a misspelled search and its "Did you mean", rating a decided application, GOV.UK's date input
+//! refusing a birth in the future, the file upload in the page's language, the same child
+//! refused the second time, and an appeal followed at its own address.
+//!
+//! Without Chromium the tests are skipped with a note; under CI (`CI` set) they fail instead.
 
 mod common;
 use common::*;
@@ -166,7 +171,7 @@ async fn assert_axe(c: &Client, what: &str, width: u32) {
     let script = "const done = arguments[arguments.length - 1];
         axe.run(document, {runOnly: {type: 'tag', values: arguments[0]}}).then(r => done(JSON.stringify({
             ran: [...r.passes, ...r.violations, ...r.incomplete, ...r.inapplicable].map(v => v.id),
-            violations: r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map(n => n.target.join(' '))}))})))
+            violations: r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map(n => n.target.join(' ') + ' :: ' + n.html + ' :: ' + n.failureSummary)}))})))
           .catch(e => done(JSON.stringify({ran: [], violations: [{id: 'axe-error', help: String(e)}]})));";
     let out = c
         .execute_async(script, vec![json!(AXE_TAGS)])
@@ -337,18 +342,9 @@ async fn a_citizen_applies_in_a_browser_and_every_page_is_accessible() {
         assert_accessible(&c, "step 1").await;
         navigate(&c, "button[value=continue]").await;
         // GOV.UK's date input: day, month and year, typed as a person does.
-        let born = days_ago(10);
-        let mut ymd = born.split('-');
-        let (y, m, d) = (ymd.next().unwrap(), ymd.next().unwrap(), ymd.next().unwrap());
-        fill(&c, "birth_date", d.trim_start_matches('0')).await;
-        fill(&c, "birth_date-month", m.trim_start_matches('0')).await;
-        fill(&c, "birth_date-year", y).await;
-        c.find(Locator::Css("#birth_region option[value='tashkent-city']"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        let born = days_ago(10).parse().unwrap();
+        fill_date(&c, "birth_date", born).await;
+        click(&c, "#birth_region option[value='tashkent-city']").await;
         fill(&c, "birth_place", "Toshkent shahar 1-son tugʻruqxonasi").await;
         assert_accessible(&c, "step 2").await;
         navigate(&c, "button[value=continue]").await;
@@ -357,7 +353,8 @@ async fn a_citizen_applies_in_a_browser_and_every_page_is_accessible() {
         navigate(&c, "button[value=continue]").await;
         let file = tempfile::Builder::new().suffix(".pdf").tempfile().unwrap();
         std::fs::write(file.path(), pdf("medical birth certificate")).unwrap();
-        c.find(Locator::Id("medical_birth_certificate"))
+        // GOV.UK Frontend's file upload has made the input a button; the input itself stays.
+        c.find(Locator::Id("medical_birth_certificate-input"))
             .await
             .unwrap()
             .send_keys(file.path().to_str().unwrap())
@@ -408,14 +405,7 @@ async fn a_citizen_applies_in_a_browser_and_every_page_is_accessible() {
         navigate(&c, "button[value=continue]").await;
         fill(&c, "subject_pinfl", CITIZEN_A).await;
         fill(&c, "registration_year", "1990").await;
-        c.find(Locator::Css(
-            "#registry_region option[value='tashkent-city']",
-        ))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+        click(&c, "#registry_region option[value='tashkent-city']").await;
         navigate(&c, "button[value=continue]").await;
         click(&c, "#delivery").await;
         navigate(&c, "button[value=continue]").await;
@@ -654,4 +644,250 @@ async fn an_appeal_is_filed_followed_and_answered(c: &Client, base: &str) {
     assert_accessible(c, "the notices that failed").await;
     c.goto(&format!("{base}/appeals/figures")).await.unwrap();
     assert_accessible_in_every_language(c, "the figures").await;
+}
+
+/// What a person sees in one language, where the walk checks the words.
+struct InLanguage {
+    lang: &'static str,
+    /// A misspelled search that finds birth registration through its "Did you mean".
+    misspelled: &'static str,
+    /// GOV.UK Frontend's file upload button.
+    choose_file: &'static str,
+    /// The start of the refusal of the same child twice.
+    already_applied: &'static str,
+    /// The start of the thanks for a rating.
+    thanks: &'static str,
+    /// The start of what an appeal's page says to a browser that gave the check.
+    bookmark: &'static str,
+}
+
+const IN_LANGUAGES: [InLanguage; 4] = [
+    InLanguage {
+        lang: "uz",
+        misspelled: "tugulish",
+        choose_file: "Faylni tanlang",
+        already_applied: "Siz bu xizmat uchun allaqachon ariza bergansiz",
+        thanks: "Rahmat",
+        bookmark: "Bu sahifani xatchoʻpga qoʻshishingiz mumkin",
+    },
+    InLanguage {
+        lang: "uz-Cyrl",
+        misspelled: "туғулиш",
+        choose_file: "Файлни танланг",
+        already_applied: "Сиз бу хизмат учун аллақачон ариза бергансиз",
+        thanks: "Раҳмат",
+        bookmark: "Бу саҳифани хатчўпга қўшишингиз мумкин",
+    },
+    InLanguage {
+        lang: "ru",
+        misspelled: "ригистрация рождения",
+        choose_file: "Выберите файл",
+        already_applied: "Вы уже подали такое заявление",
+        thanks: "Спасибо",
+        bookmark: "Эту страницу можно добавить в закладки",
+    },
+    InLanguage {
+        lang: "en",
+        misspelled: "brith certficate",
+        choose_file: "Choose file",
+        already_applied: "You have already applied for this",
+        thanks: "Thank you",
+        bookmark: "You can bookmark this page",
+    },
+];
+
+async fn text_of(c: &Client, css: &str) -> String {
+    c.find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|_| panic!("element {css}"))
+        .text()
+        .await
+        .unwrap()
+}
+
+/// Types a date into GOV.UK's date input `id` (day, month and year boxes).
+async fn fill_date(c: &Client, id: &str, day: chrono::NaiveDate) {
+    use chrono::Datelike;
+    fill(c, id, &day.day().to_string()).await;
+    fill(c, &format!("{id}-month"), &day.month().to_string()).await;
+    fill(c, &format!("{id}-year"), &day.year().to_string()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_portal_as_people_found_it_in_every_language() {
+    let Some((_driver, c)) = start_driver().await else {
+        return;
+    };
+    let app = TestApp::sqlite().await;
+    let base = app.address.replace("127.0.0.1", "localhost");
+    // Temur's birth, registered and approved; and an appeal filed by phone for each language.
+    let mut http = app.signed_in(CITIZEN_A).await;
+    let decided = apply_for_birth_registration(&mut http).await;
+    decide(&app, &decided, "civil-registry", "approve", None).await;
+    app.run_engine().await;
+    let mut appeals = Vec::new();
+    for l in IN_LANGUAGES {
+        let mut visitor = app.client();
+        let form = visitor.get("/appeals/new").await;
+        let marker = "name=\"submission\" value=\"";
+        let start = form.body.find(marker).unwrap() + marker.len();
+        let submission = form.body[start..start + 36].to_owned();
+        let sent = visitor
+            .post(
+                "/appeals",
+                &[
+                    ("kind", "inquiry"),
+                    ("service", "birth-registration"),
+                    ("subject", &format!("Savol ({})", l.lang)),
+                    ("body", "Guvohnoma qachon tayyor boʻladi?"),
+                    ("name", "Aziz Karimov"),
+                    ("phone", "90 123 45 67"),
+                    ("csrf_token", &form.csrf()),
+                    ("submission", &submission),
+                ],
+            )
+            .await;
+        let marker = "id=\"tracking\">";
+        let start = sent.body.find(marker).expect("a tracking number") + marker.len();
+        appeals.push(sent.body[start..start + 12].to_owned());
+    }
+    let result = async {
+        c.goto(&format!("{base}/sign-in?lang=uz")).await.unwrap();
+        click(&c, &format!("#persona-{CITIZEN_A}")).await;
+        navigate(&c, "form[action='/sign-in'] button[type=submit]").await;
+        let today = yagona_core::tashkent_date(&yagona_core::now());
+        for (l, appeal) in IN_LANGUAGES.iter().zip(&appeals) {
+            let lang = l.lang;
+            c.goto(&format!("{base}/?lang={lang}")).await.unwrap();
+
+            // A misspelled search: "Did you mean", which finds the service first.
+            fill(&c, "q", l.misspelled).await;
+            navigate(&c, "form[role=search] button").await;
+            assert!(
+                c.find(Locator::Css("#did-you-mean a")).await.is_ok(),
+                "{lang}: did you mean"
+            );
+            assert_accessible(&c, &format!("a misspelled search ({lang})")).await;
+            navigate(&c, "#did-you-mean a").await;
+            let first = c
+                .find(Locator::Css(".yg-card__link"))
+                .await
+                .unwrap()
+                .attr("href")
+                .await
+                .unwrap();
+            assert_eq!(
+                first.as_deref(),
+                Some("/services/birth-registration"),
+                "{lang}"
+            );
+
+            // The decided application is rated; the thanks are in the page's language.
+            c.goto(&format!("{base}/applications/{decided}"))
+                .await
+                .unwrap();
+            click(&c, "#rating").await;
+            fill(&c, "rating-comment", "Tez va qulay").await;
+            navigate(&c, "form[action$='/rating'] button").await;
+            let banner = text_of(&c, ".govuk-notification-banner").await;
+            assert!(banner.contains(l.thanks), "{lang}: {banner}");
+            assert_accessible(&c, &format!("a rated application ({lang})")).await;
+
+            // The same child again. A birth in the future is refused in GOV.UK's date input.
+            c.goto(&format!("{base}/services/birth-registration"))
+                .await
+                .unwrap();
+            navigate(&c, "button.govuk-button--start").await;
+            fill(&c, "child_surname", "Karimov").await;
+            fill(&c, "child_given_name", "Temur").await;
+            click(&c, "#child_sex").await;
+            navigate(&c, "button[value=continue]").await;
+            fill_date(&c, "birth_date", today + chrono::Duration::days(3)).await;
+            click(&c, "#birth_region option[value='tashkent-city']").await;
+            fill(&c, "birth_place", "Toshkent shahar 1-son tugʻruqxonasi").await;
+            navigate(&c, "button[value=continue]").await;
+            assert!(
+                c.find(Locator::Css(".govuk-error-summary a[href='#birth_date']"))
+                    .await
+                    .is_ok(),
+                "{lang}: the birth in the future is refused"
+            );
+            assert_accessible(&c, &format!("a birth date in the future ({lang})")).await;
+            fill_date(&c, "birth_date", today - chrono::Duration::days(10)).await;
+            navigate(&c, "button[value=continue]").await;
+            fill(&c, "mother_pinfl", CITIZEN_A).await;
+            navigate(&c, "button[value=continue]").await;
+            // The file upload speaks the page's language, and names the file chosen.
+            let button = text_of(
+                &c,
+                "#medical_birth_certificate .govuk-file-upload-button__pseudo-button",
+            )
+            .await;
+            assert_eq!(button, l.choose_file, "{lang}");
+            let dir = tempfile::tempdir().unwrap();
+            let file = dir.path().join("tibbiy-guvohnoma.pdf");
+            std::fs::write(&file, pdf("medical birth certificate")).unwrap();
+            c.find(Locator::Id("medical_birth_certificate-input"))
+                .await
+                .unwrap()
+                .send_keys(file.to_str().unwrap())
+                .await
+                .unwrap();
+            let status = text_of(
+                &c,
+                "#medical_birth_certificate .govuk-file-upload-button__status",
+            )
+            .await;
+            assert_eq!(status, "tibbiy-guvohnoma.pdf", "{lang}");
+            // The draft of the language before is taken up again, its declaration kept.
+            let declared = c.find(Locator::Id("declaration")).await.unwrap();
+            if !declared.is_selected().await.unwrap() {
+                declared.click().await.unwrap();
+            }
+            assert_accessible(&c, &format!("the file upload ({lang})")).await;
+            navigate(&c, "button[value=continue]").await;
+            navigate(&c, "form[action$='/submit'] button").await;
+            let summary = text_of(&c, ".govuk-error-summary").await;
+            assert!(summary.contains(l.already_applied), "{lang}: {summary}");
+            assert!(
+                summary.contains(&decided),
+                "{lang}: names the application: {summary}"
+            );
+            assert_accessible(&c, &format!("the same child again ({lang})")).await;
+
+            // An appeal's own address: the number filled in, the check asked once, then the
+            // appeal at that address.
+            c.goto(&format!("{base}/appeals/{appeal}")).await.unwrap();
+            let number = c
+                .find(Locator::Id("tracking"))
+                .await
+                .unwrap()
+                .prop("value")
+                .await
+                .unwrap();
+            assert_eq!(number.as_deref(), Some(appeal.as_str()), "{lang}");
+            assert_accessible(
+                &c,
+                &format!("an appeal's address, not yet followed ({lang})"),
+            )
+            .await;
+            fill(&c, "check", "+998 90 123 45 67").await;
+            navigate(&c, "form[action='/appeals/track'] button").await;
+            assert_eq!(
+                c.current_url().await.unwrap().path(),
+                format!("/appeals/{appeal}")
+            );
+            let said = text_of(&c, "#followed").await;
+            assert!(said.starts_with(l.bookmark), "{lang}: {said}");
+            assert_accessible(&c, &format!("a followed appeal ({lang})")).await;
+            c.refresh().await.unwrap();
+            assert!(
+                c.find(Locator::Id("followed")).await.is_ok(),
+                "{lang}: the bookmark opens again"
+            );
+        }
+    }
+    .await;
+    c.close().await.ok();
+    result
 }

@@ -940,7 +940,10 @@ async fn the_portal_asks_the_registers_once_and_says_where_values_came_from(app:
         .await;
     assert!(check.contains("What state registers told us"));
     assert!(check.contains("Karimova Dilnoza Rustamovna"));
-    assert!(check.contains("1990-05-15"));
+    assert!(
+        check.contains("15 May 1990"),
+        "the day as the page writes days"
+    );
 
     // Sent, the civil registry's officer sees the same facts with their source.
     let sent = citizen

@@ -102,6 +102,37 @@ async fn a_decided_application_is_rated_and_the_agency_reads_it(app: TestApp) {
     assert!(!not_theirs.contains(&reference));
     // Citizens do not read the agency's page.
     assert_ne!(citizen.get("/staff/ratings").await.status, StatusCode::OK);
+
+    // The figures count it, for anyone, without the comment: on the page and in the API.
+    let mut anyone = app.client();
+    anyone.accept_language = "en".into();
+    let figures = anyone.get("/appeals/figures").await;
+    assert_eq!(figures.status, StatusCode::OK);
+    let text = figures.text();
+    let table = &text[text
+        .find("How applicants rated the services")
+        .expect("the table")..];
+    let row = table
+        .split("<tr")
+        .find(|r| r.contains("Certificate of no tax debt"))
+        .unwrap_or_else(|| panic!("the service's row: {table}"));
+    assert!(row.contains(">1<") && row.contains("2.00"), "{row}");
+    assert!(row.contains("Tax Committee under the Ministry"), "{row}");
+    assert!(!figures.contains("Slow after all"));
+    let json = anyone.get("/api/v1/appeals/figures").await.json();
+    assert_eq!(
+        json["service_ratings"],
+        json!([{"service": "tax-debt-certificate", "agency": "tax", "ratings": 1, "average_rating": 2.0}])
+    );
+    // A period before the rating counts none; the boxes of GOV.UK's date input ask for it.
+    let before = anyone
+        .get("/appeals/figures?from-day=1&from-month=1&from-year=2020&to-day=31&to-month=1&to-year=2020")
+        .await;
+    assert_eq!(before.status, StatusCode::OK);
+    assert!(before.contains("Nobody rated a service in this period."));
+    assert!(before
+        .body
+        .contains("name=\"from-year\" type=\"text\" inputmode=\"numeric\" value=\"2020\""));
 }
 
 on_both_databases!(a_decided_application_is_rated_and_the_agency_reads_it);

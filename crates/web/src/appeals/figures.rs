@@ -1,48 +1,53 @@
-//! The single contact point's figures, for the e-Government Centre and the public.
+//! The figures, for the e-Government Centre and the public: the single contact point's
+//! appeals, and how applicants rated the services they used.
 
 use super::{agency_name, appeal_error, store, today};
 use crate::context::Ctx;
+use crate::period::{self, PeriodQuery};
 use crate::render::{page, page_with_status};
 use crate::view;
 use crate::Pages;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use serde::Deserialize;
 use serde_json::json;
 use std::sync::Arc;
 use yagona_contact::{Period, CENTRE};
 
-/// The period of the figures: dates in Tashkent, both included; default the last 30 days.
-#[derive(Deserialize, Default)]
-pub(super) struct PeriodQuery {
-    #[serde(default)]
-    from: String,
-    #[serde(default)]
-    to: String,
-}
-
+/// The figures over a period (Tashkent days, both included; the last 30 days by default): the
+/// appeals, and how applicants rated the services they used.
 pub(super) async fn figures_page(
     State(state): State<Arc<Pages>>,
     ctx: Ctx,
     Query(q): Query<PeriodQuery>,
 ) -> Response {
     let l = ctx.locale;
-    let Some(period) = Period::parse(&q.from, &q.to, today()) else {
-        let err =
-            json!([{"field": "from", "message": state.i18n.t(l, "appeal-period-invalid", None)}]);
+    let (from_typed, to_typed) = (period::typed(&q, "from"), period::typed(&q, "to"));
+    let Some(p) = Period::parse(&from_typed, &to_typed, today()) else {
+        let message = state.i18n.t(l, "appeal-period-invalid", None);
         return page_with_status(
             &state,
             &ctx,
             StatusCode::BAD_REQUEST,
             "appeal_figures.html",
-            json!({"errors": err, "from": q.from, "to": q.to, "agencies": [], "services": []}),
+            json!({
+                "errors": [{"field": "from", "message": message}],
+                "period": period::boxes(&from_typed, &to_typed, &[("from", message.clone())]),
+                "agencies": [], "services": [],
+            }),
         );
     };
-    let (from, to) = (period.from, period.to);
-    let f = match store(&state).figures(&period, today()).await {
+    let (from, to) = (p.from, p.to);
+    let f = match store(&state).figures(&p, today()).await {
         Ok(f) => f,
         Err(e) => return appeal_error(&state, &ctx, e),
+    };
+    let rated = match state.applications.service_ratings(from, to, None).await {
+        Ok(r) => r,
+        Err(e) => {
+            tracing::error!(error = %e, "service ratings unreadable");
+            return crate::render::error_page(&state, &ctx, crate::render::PageError::Internal);
+        }
     };
     let cat = state.catalogue.get().await;
     let row = |r: &yagona_contact::FiguresRow| {
@@ -66,16 +71,32 @@ pub(super) async fn figures_page(
             "ratings": r.ratings,
         })
     };
+    let (count, sum) = rated.iter().fold((0, 0.0), |(n, s), r| {
+        (n + r.count, s + r.average * r.count as f64)
+    });
+    let services_rated: Vec<_> = rated
+        .iter()
+        .map(|r| {
+            json!({
+                "name": cat.service(&r.service_code).map_or(r.service_code.clone(), |s| s.passport.name.get(l).to_owned()),
+                "agency": agency_name(&cat, l, Some(&r.agency_code)).unwrap_or_else(|| r.agency_code.clone()),
+                "ratings": r.count, "average": format!("{:.2}", r.average),
+            })
+        })
+        .collect();
     page(
         &state,
         &ctx,
         "appeal_figures.html",
         json!({
             "from": from.to_string(), "to": to.to_string(),
+            "period": period::boxes(&from.to_string(), &to.to_string(), &[]),
             "from_label": view::date(&state.i18n, l, from), "to_label": view::date(&state.i18n, l, to),
             "total": row(&f.total),
             "agencies": f.agencies.iter().map(row).collect::<Vec<_>>(),
             "services": f.services.iter().map(row).collect::<Vec<_>>(),
+            "services_rated": services_rated,
+            "rated_total": {"ratings": count, "average": (count > 0).then(|| format!("{:.2}", sum / count as f64))},
         }),
     )
 }
