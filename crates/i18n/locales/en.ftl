@@ -522,6 +522,7 @@ figures-rated-agency = Agency
 figures-rated-count = Ratings
 figures-rated-average = Average (1–5)
 figures-rated-none = Nobody rated a service in this period.
+figures-rated-total = All services
 figures-rated-notes = Once an application is decided, its applicant may rate the service from 1 (very dissatisfied) to 5 (very satisfied); a rating counts on the day it was last given. Comments are read by the agency only.
 appeal-holder-label = Who has it now
 appeal-due-label = Answer due by

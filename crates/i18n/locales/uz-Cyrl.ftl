@@ -516,6 +516,7 @@ figures-rated-agency = Идора
 figures-rated-count = Баҳолар
 figures-rated-average = Ўртача (1–5)
 figures-rated-none = Бу даврда ҳеч ким хизматни баҳоламаган.
+figures-rated-total = Барча хизматлар
 figures-rated-notes = Ариза бўйича қарор чиққач, аризачи хизматни 1 (умуман мамнун эмас) дан 5 (жуда мамнун) гача баҳолаши мумкин; баҳо охирги марта берилган куни ҳисобга олинади. Изоҳларни фақат идора ўқийди.
 appeal-holder-label = Ҳозир кимда
 appeal-due-label = Жавоб муддати

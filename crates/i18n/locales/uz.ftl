@@ -516,6 +516,7 @@ figures-rated-agency = Idora
 figures-rated-count = Baholar
 figures-rated-average = Oʻrtacha (1–5)
 figures-rated-none = Bu davrda hech kim xizmatni baholamagan.
+figures-rated-total = Barcha xizmatlar
 figures-rated-notes = Ariza boʻyicha qaror chiqqach, arizachi xizmatni 1 (umuman mamnun emas) dan 5 (juda mamnun) gacha baholashi mumkin; baho oxirgi marta berilgan kuni hisobga olinadi. Izohlarni faqat idora oʻqiydi.
 appeal-holder-label = Hozir kimda
 appeal-due-label = Javob muddati

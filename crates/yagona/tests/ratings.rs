@@ -119,6 +119,11 @@ async fn a_decided_application_is_rated_and_the_agency_reads_it(app: TestApp) {
     assert!(row.contains(">1<") && row.contains("2.00"), "{row}");
     assert!(row.contains("Tax Committee under the Ministry"), "{row}");
     assert!(!figures.contains("Slow after all"));
+    let total = table
+        .split("<tr")
+        .find(|r| r.contains("All services"))
+        .expect("the total of every service");
+    assert!(total.contains(">1<") && total.contains("2.00"), "{total}");
     let json = anyone.get("/api/v1/appeals/figures").await.json();
     assert_eq!(
         json["service_ratings"],
