@@ -128,7 +128,7 @@ error-max-length = { $Label } must be { $limit } characters or fewer
 error-minimum = { $Label } must be { $limit } or more
 error-maximum = { $Label } must be { $limit } or less
 error-pattern = Enter { $label } in the correct format
-error-date = { $Label } must be a real date, for example 2024-03-27
+error-date = { $Label } must be a real date, for example 27 3 2024
 error-email = Enter { $label } as an email address, like name@example.uz
 error-number = { $Label } must be a number, like 1990 or 25
 error-invalid = Check { $label }
@@ -274,6 +274,10 @@ error-conflict-title = Someone changed this meanwhile
 error-conflict-text = Go back, reload the page and try again.
 error-internal-title = Sorry, there is a problem with the service
 error-internal-text = Try again later. Your saved answers are kept.
+error-too-many-title = Too many forms are being sent from your connection
+error-too-many-text = Wait until the files you are sending have arrived, then go back and send this form again. Nothing from this form was saved.
+error-busy-title = The service is very busy just now
+error-busy-text = Wait a few seconds, then go back and send the form again. Nothing from this form was saved.
 
 ## Processes and tasks
 action-release = Given back to the queue

@@ -126,7 +126,7 @@ error-max-length = «{ $label }» koʻpi bilan { $limit } ta belgidan iborat bo�
 error-minimum = «{ $label }» kamida { $limit } boʻlishi kerak
 error-maximum = «{ $label }» koʻpi bilan { $limit } boʻlishi kerak
 error-pattern = «{ $label }» maydonini toʻgʻri formatda toʻldiring
-error-date = «{ $label }» mavjud sana boʻlishi kerak, masalan: 2024-03-27
+error-date = «{ $label }» mavjud sana boʻlishi kerak, masalan: 27 3 2024
 error-email = «{ $label }» maydoniga elektron pochta manzilini kiriting, masalan: name@example.uz
 error-number = «{ $label }» maydoniga son kiriting
 error-invalid = «{ $label }» maydonini tekshiring
@@ -272,6 +272,10 @@ error-conflict-title = Bu orada kimdir maʼlumotlarni oʻzgartirdi
 error-conflict-text = Orqaga qayting, sahifani yangilang va qaytadan urinib koʻring.
 error-internal-title = Kechirasiz, xizmatda nosozlik yuz berdi
 error-internal-text = Keyinroq qayta urinib koʻring. Saqlangan javoblaringiz oʻchib ketmaydi.
+error-too-many-title = Ulanishingizdan bir vaqtda juda koʻp shakl yuborilmoqda
+error-too-many-text = Yuborayotgan fayllaringiz yetib borguncha kuting, keyin orqaga qaytib, shaklni qayta yuboring. Bu shakldan hech narsa saqlanmadi.
+error-busy-title = Hozir xizmat juda band
+error-busy-text = Bir necha soniya kuting, keyin orqaga qaytib, shaklni qayta yuboring. Bu shakldan hech narsa saqlanmadi.
 
 ## Processes and tasks
 action-release = Navbatga qaytarildi

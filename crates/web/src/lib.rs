@@ -32,7 +32,7 @@ mod roles_admin;
 mod staff;
 mod view;
 
-pub use render::panic_page;
+pub use render::{panic_page, refusal_page};
 
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};

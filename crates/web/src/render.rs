@@ -4,7 +4,7 @@ use crate::context::Ctx;
 use crate::Pages;
 use axum::extract::{Path, State};
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
-use axum::http::{HeaderValue, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use minijinja::value::Kwargs;
 use minijinja::Environment;
@@ -246,6 +246,10 @@ pub enum PageError {
     TooLarge,
     Conflict,
     Internal,
+    /// The node turned the request away before reading it: this client sends too much at once.
+    TooMany,
+    /// The node turned the request away before reading it: it reads too much at once.
+    Busy,
 }
 
 impl PageError {
@@ -257,6 +261,8 @@ impl PageError {
             PageError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             PageError::Conflict => StatusCode::CONFLICT,
             PageError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+            PageError::TooMany => StatusCode::TOO_MANY_REQUESTS,
+            PageError::Busy => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
     fn key(self) -> &'static str {
@@ -268,6 +274,8 @@ impl PageError {
             PageError::TooLarge => "too-large",
             PageError::Conflict => "conflict",
             PageError::Internal => "internal",
+            PageError::TooMany => "too-many",
+            PageError::Busy => "busy",
         }
     }
 }
@@ -320,6 +328,34 @@ pub async fn not_found(State(state): State<Arc<Pages>>, ctx: Ctx) -> Response {
 }
 
 /// What a request whose handler panicked gets (the node keeps serving).
+/// The page a browser gets when the node turns its request away before reading its body (too
+/// many at once, `429` or `503`): the platform's page in the language the request asks for,
+/// signed out — the session is not looked up for a request the node will not read.
+pub fn refusal_page(state: &Pages, headers: &HeaderMap, uri: &Uri, status: StatusCode) -> Response {
+    let query = uri.query().unwrap_or("");
+    let locale = yagona_core::request::request_locale(
+        yagona_core::request::query_param(query, "lang").and_then(Locale::parse),
+        crate::context::cookie(headers, crate::context::LANG_COOKIE).and_then(Locale::parse),
+        headers
+            .get(axum::http::header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok()),
+    );
+    let ctx = Ctx {
+        sid: String::new(),
+        locale,
+        user: None,
+        path: uri.path().to_owned(),
+        query: query.to_owned(),
+        client: String::new(),
+    };
+    let e = if status == StatusCode::TOO_MANY_REQUESTS {
+        PageError::TooMany
+    } else {
+        PageError::Busy
+    };
+    error_page(state, &ctx, e)
+}
+
 pub fn panic_page(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
     tracing::error!("a request handler panicked");
     (StatusCode::INTERNAL_SERVER_ERROR, Html("<!doctype html><html lang=\"en\"><title>Error</title><h1>Something went wrong</h1><p>Please try again later.</p></html>")).into_response()

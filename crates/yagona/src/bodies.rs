@@ -50,6 +50,8 @@ pub struct Bodies {
     read_within: Duration,
     /// Each client's bodies being read: how many, and their largest sizes in KiB.
     clients: Arc<Mutex<HashMap<String, Held>>>,
+    /// The pages, for a browser turned away: it is shown a page, not a problem document.
+    pages: Option<Arc<yagona_web::Pages>>,
 }
 
 /// One client's body, counted until it is dropped.
@@ -120,7 +122,14 @@ impl Bodies {
             max_body_bytes,
             read_within,
             clients: Arc::default(),
+            pages: None,
         }
+    }
+
+    /// Browsers turned away are shown these pages' page for it.
+    pub fn with_pages(mut self, pages: Arc<yagona_web::Pages>) -> Bodies {
+        self.pages = Some(pages);
+        self
     }
 }
 
@@ -159,8 +168,8 @@ pub async fn guard(State(bodies): State<Arc<Bodies>>, req: Request, next: Next) 
             Some(c) => Some(c),
             None => {
                 tracing::warn!(%client, "too many request bodies from one client: turned away");
-                let mut resp = refusal(
-                    req.uri().path(),
+                let mut resp = bodies.refusal(
+                    &req,
                     StatusCode::TOO_MANY_REQUESTS,
                     "too many requests from this client are being read at once; finish those first",
                 );
@@ -178,8 +187,8 @@ pub async fn guard(State(bodies): State<Arc<Bodies>>, req: Request, next: Next) 
             Ok(Ok(p)) => p,
             _ => {
                 tracing::warn!("too many request bodies at once: turned away");
-                let mut resp = refusal(
-                    req.uri().path(),
+                let mut resp = bodies.refusal(
+                    &req,
                     StatusCode::SERVICE_UNAVAILABLE,
                     "the node is reading too many requests at once; try again shortly",
                 );
@@ -238,6 +247,25 @@ pub async fn refuse_declared_oversize(
         );
     }
     next.run(req).await
+}
+
+impl Bodies {
+    /// A request turned away unread: a page for a browser asking for one (a form sent from a
+    /// page), otherwise the refusal in its edge's format.
+    fn refusal(&self, req: &Request, status: StatusCode, detail: &str) -> Response {
+        let browser = req
+            .headers()
+            .get_all(header::ACCEPT)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .any(|v| v.contains("text/html"));
+        match &self.pages {
+            Some(pages) if browser && !req.uri().path().starts_with("/open311/") => {
+                yagona_web::refusal_page(pages, req.headers(), req.uri(), status)
+            }
+            _ => refusal(req.uri().path(), status, detail),
+        }
+    }
 }
 
 /// A refusal in the format of the edge that owns `path`: Open311's error list, else a

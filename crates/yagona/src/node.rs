@@ -174,18 +174,21 @@ impl Node {
             exchange,
             applications,
             issuer,
-            pages,
+            pages: pages.clone(),
             api,
             metrics,
             payme,
             click,
             senders,
             i18n: Arc::new(yagona_i18n::I18n::new()),
-            bodies: Arc::new(crate::bodies::Bodies::new(
-                config.pages.body_budget_bytes,
-                config.pages.max_body_bytes,
-                Duration::from_secs(config.pages.read_body_within_secs),
-            )),
+            bodies: Arc::new(
+                crate::bodies::Bodies::new(
+                    config.pages.body_budget_bytes,
+                    config.pages.max_body_bytes,
+                    Duration::from_secs(config.pages.read_body_within_secs),
+                )
+                .with_pages(pages.clone()),
+            ),
             config,
         }))
     }

@@ -568,6 +568,24 @@ async fn one_client_holds_only_a_few_bodies_at_once(app: TestApp) {
         answer.to_ascii_lowercase().contains("retry-after"),
         "{answer}"
     );
+    // A form sent from a page by the same client: a page in the page's language, not a
+    // problem document.
+    let (status, answer) = send_partly(
+        &app.address,
+        &format!(
+            "POST /appeals?lang=ru HTTP/1.1\r\nContent-Type: application/x-www-form-urlencoded\r\n\
+             Accept: text/html,application/xhtml+xml\r\nX-Forwarded-For: {GUESSER}"
+        ),
+        UPLOAD,
+        b"a=",
+    )
+    .await;
+    assert_eq!(status, 429, "{answer}");
+    assert!(answer.contains("text/html"), "{answer}");
+    assert!(
+        answer.contains("С вашего подключения отправляется слишком много форм сразу"),
+        "{answer}"
+    );
     // Someone else's body is read as ever (and answered: it is not a valid request).
     let whole = "api_key=x";
     let (status, answer) = send_partly(

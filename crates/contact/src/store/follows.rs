@@ -64,14 +64,14 @@ impl AppealStore<'_> {
         Ok(())
     }
 
-    /// The contact this browser session proved for the appeal, while its grant lasts and the
-    /// appeal is still filed with it: what to read and act on the appeal as
-    /// ([`Viewer::Contact`]).
+    /// The appeal as this browser session holds it, with the contact it proved — what to act
+    /// on the appeal as ([`Viewer::Contact`]) — while its grant lasts and the appeal is still
+    /// filed with that contact.
     pub async fn granted(
         &self,
         session: &str,
         id: &TrackingNumber,
-    ) -> Result<Option<String>, AppealError> {
+    ) -> Result<Option<(String, Appeal)>, AppealError> {
         let contact: Option<String> = sqlx::query_scalar(
             "SELECT contact FROM appeal_follows WHERE session_hash = $1 AND appeal_id = $2 AND expires_at > $3",
         )
@@ -86,6 +86,6 @@ impl AppealStore<'_> {
         Ok(self
             .get(id, Viewer::Contact(&contact))
             .await?
-            .map(|_| contact))
+            .map(|a| (contact, a)))
     }
 }

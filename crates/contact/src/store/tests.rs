@@ -531,18 +531,25 @@ async fn a_browser_that_proved_the_check_follows_that_appeal_only_while_its_gran
         .follow(&guesser, "session-one", a.id.as_str(), "+998 90 000 00 00")
         .await
         .is_err());
-    assert_eq!(s.granted("session-one", &a.id).await.unwrap(), None);
+    assert_eq!(
+        s.granted("session-one", &a.id).await.unwrap().map(|g| g.0),
+        None
+    );
     // The right one grants that appeal to that browser session: not the other appeal of the
     // same phone, not another session.
     s.follow(&guesser, "session-one", a.id.as_str(), "90 123 45 67")
         .await
         .unwrap();
+    let (contact, held) = s.granted("session-one", &a.id).await.unwrap().unwrap();
+    assert_eq!((contact.as_str(), &held.id), (PHONE, &a.id));
     assert_eq!(
-        s.granted("session-one", &a.id).await.unwrap().as_deref(),
-        Some(PHONE)
+        s.granted("session-one", &b.id).await.unwrap().map(|g| g.0),
+        None
     );
-    assert_eq!(s.granted("session-one", &b.id).await.unwrap(), None);
-    assert_eq!(s.granted("session-two", &a.id).await.unwrap(), None);
+    assert_eq!(
+        s.granted("session-two", &a.id).await.unwrap().map(|g| g.0),
+        None
+    );
     // Only a hash of the session is kept.
     let kept: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM appeal_follows WHERE session_hash = 'session-one'",
@@ -557,7 +564,10 @@ async fn a_browser_that_proved_the_check_follows_that_appeal_only_while_its_gran
         .execute(&desk.db.writer)
         .await
         .unwrap();
-    assert_eq!(s.granted("session-one", &a.id).await.unwrap(), None);
+    assert_eq!(
+        s.granted("session-one", &a.id).await.unwrap().map(|g| g.0),
+        None
+    );
     s.grant("session-two", &b.id, PHONE).await.unwrap();
     let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM appeal_follows")
         .fetch_one(&desk.db.pool)
@@ -568,5 +578,11 @@ async fn a_browser_that_proved_the_check_follows_that_appeal_only_while_its_gran
     s.grant("session-three", &a.id, "someone@example.uz")
         .await
         .unwrap();
-    assert_eq!(s.granted("session-three", &a.id).await.unwrap(), None);
+    assert_eq!(
+        s.granted("session-three", &a.id)
+            .await
+            .unwrap()
+            .map(|g| g.0),
+        None
+    );
 }

@@ -111,12 +111,9 @@ async fn held(
             return Ok(Some((Holder::Citizen(pinfl), a)));
         }
     }
-    let Some(contact) = s.granted(&ctx.sid, id).await? else {
-        return Ok(None);
-    };
-    Ok(s.get(id, Viewer::Contact(&contact))
+    Ok(s.granted(&ctx.sid, id)
         .await?
-        .map(|a| (Holder::Contact(contact), a)))
+        .map(|(contact, a)| (Holder::Contact(contact), a)))
 }
 
 async fn show_to_applicant(
