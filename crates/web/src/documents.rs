@@ -550,23 +550,12 @@ pub async fn change_result(
     let Some(officer) = ctx.officer_actor() else {
         return crate::staff::forbidden_or_sign_in(&state, &ctx);
     };
-    let limit = |name: &str| (name == "replacement").then_some(crate::form::RESULT_FILE_MAX);
-    let form = match upload.read(&state, &ctx, limit).await {
+    let held = (&user, agency.as_str(), &app);
+    let form = match crate::staff::read_with_result_file(&state, &ctx, upload, "replacement", held)
+        .await
+    {
         Ok(f) => f,
-        Err(FormRefused::TooLarge { limit, .. }) => {
-            let msg = crate::form::too_large_message(&state, &ctx, limit);
-            return crate::staff::show_application(
-                &state,
-                &ctx,
-                &user,
-                &agency,
-                &app,
-                Some(msg),
-                StatusCode::PAYLOAD_TOO_LARGE,
-            )
-            .await;
-        }
-        Err(FormRefused::Page(r)) => return r,
+        Err(r) => return r,
     };
     let Ok(number) = DocumentNumber::parse(&number) else {
         return error_page(&state, &ctx, PageError::NotFound);

@@ -175,6 +175,35 @@ async fn render_application(
     render_application_with(state, ctx, user, agency, app, error, status, None).await
 }
 
+/// An officer's form on an application whose file field `field` holds a result (a PDF up to
+/// `RESULT_FILE_MAX`); a file over it shows the application's page again with the error (413).
+pub(crate) async fn read_with_result_file(
+    state: &Pages,
+    ctx: &Ctx,
+    upload: crate::form::UploadForm,
+    field: &str,
+    (user, agency, app): (&User, &str, &Application),
+) -> Result<crate::form::VerifiedForm, Response> {
+    let limit = |name: &str| (name == field).then_some(crate::form::RESULT_FILE_MAX);
+    match upload.read(state, ctx, limit).await {
+        Ok(f) => Ok(f),
+        Err(FormRefused::TooLarge { limit, .. }) => {
+            let msg = crate::form::too_large_message(state, ctx, limit);
+            Err(render_application(
+                state,
+                ctx,
+                user,
+                agency,
+                app,
+                Some(msg),
+                StatusCode::PAYLOAD_TOO_LARGE,
+            )
+            .await)
+        }
+        Err(FormRefused::Page(r)) => Err(r),
+    }
+}
+
 /// The officer's page of an application, with a message (what was refused) and its status.
 pub(crate) async fn show_application(
     state: &Pages,
@@ -520,24 +549,11 @@ pub async fn decide(
     let Some(officer) = ctx.officer_actor() else {
         return forbidden_or_sign_in(&state, &ctx);
     };
-    let limit = |name: &str| (name == "result").then_some(crate::form::RESULT_FILE_MAX);
-    let form = match upload.read(&state, &ctx, limit).await {
-        Ok(f) => f,
-        Err(FormRefused::TooLarge { limit, .. }) => {
-            let msg = crate::form::too_large_message(&state, &ctx, limit);
-            return render_application(
-                &state,
-                &ctx,
-                &user,
-                &agency,
-                &app,
-                Some(msg),
-                StatusCode::PAYLOAD_TOO_LARGE,
-            )
-            .await;
-        }
-        Err(FormRefused::Page(r)) => return r,
-    };
+    let form =
+        match read_with_result_file(&state, &ctx, upload, "result", (&user, &agency, &app)).await {
+            Ok(f) => f,
+            Err(r) => return r,
+        };
     let l = ctx.locale;
     let not_allowed = || state.i18n.t(l, "decision-not-allowed", None);
     let task = match chosen_task(&state, &app, &agency, &form).await {
