@@ -393,6 +393,24 @@ async fn an_officer_of_the_issuing_agency_revokes_or_replaces_a_result(app: Test
         )
         .await;
     assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // A replacement over the result's limit (10 MB): the officer's page again, saying so.
+    let token = officer.get(&staff_page).await.csrf();
+    let mut big = pdf("signed paper copy");
+    big.resize(10 * 1024 * 1024 + 1, b' ');
+    let p = officer
+        .post_multipart(
+            &format!("{staff_page}/results/{number}"),
+            vec![
+                Part::Text("csrf_token", &token),
+                Part::Text("action", "supersede"),
+                Part::Text("reason", "Qogʻozdagi nusxa"),
+                Part::File("replacement", "scan.pdf", big),
+            ],
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", p.body);
+    assert!(p.body.contains(&reference), "the application's page again");
+    assert!(p.body.contains("govuk-error-summary"), "{}", p.body);
     assert!(app
         .client()
         .get(&format!("/verify/{number}"))
