@@ -40,6 +40,31 @@ mod tests {
     use super::*;
 
     #[test]
+    fn only_trusted_proxies_name_the_client() {
+        let ip = |s: &str| Some(s.parse::<std::net::IpAddr>().unwrap());
+        let lb: Vec<ipnet::IpNet> = vec!["10.20.0.0/16".parse().unwrap()];
+        let at = |peer: &str, xff: Option<&str>, trusted: &[ipnet::IpNet]| {
+            client_address(ip(peer), xff, trusted).0
+        };
+        // A client connecting directly is its own address, whatever it writes.
+        assert_eq!(at("203.0.113.7", Some("198.51.100.1"), &lb), "203.0.113.7");
+        // A proxy on this host is believed; so is a load balancer in a trusted network.
+        assert_eq!(at("127.0.0.1", Some("198.51.100.1"), &[]), "198.51.100.1");
+        assert_eq!(at("10.20.3.4", Some("198.51.100.1"), &lb), "198.51.100.1");
+        // The same balancer, not configured as trusted: it is the client.
+        assert_eq!(at("10.20.3.4", Some("198.51.100.1"), &[]), "10.20.3.4");
+        // Through two trusted hops (balancer, then a local proxy), the address the first one
+        // saw; what the client wrote before it is not believed.
+        assert_eq!(
+            at("127.0.0.1", Some("6.6.6.6, 198.51.100.1, 10.20.9.9"), &lb),
+            "198.51.100.1"
+        );
+        // Rubbish in the header stops the walk at the last trusted hop.
+        assert_eq!(at("10.20.3.4", Some("not-an-address"), &lb), "10.20.3.4");
+        assert_eq!(client_address(None, None, &lb).0, "unknown");
+    }
+
+    #[test]
     fn a_cookie_is_found_across_header_values() {
         let headers = ["a=1; yg_session=abc", "yg_lang=ru"];
         assert_eq!(cookie(headers, "yg_session"), Some("abc"));
@@ -178,23 +203,27 @@ mod form_tests {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClientAddress(pub String);
 
-/// The client's address: the connection's peer, or — when the peer is a proxy on this host
-/// (loopback) — the last address `X-Forwarded-For` names that is not one, since only what a
-/// trusted proxy added can be believed (a client writes anything before it).
+/// The client's address: the connection's peer, or — when the peer is a trusted proxy (on
+/// this host, or in one of the `trusted` networks: the deployment's load balancers) — the last
+/// address `X-Forwarded-For` names that is not a trusted proxy, since only what trusted proxies
+/// added can be believed (a client writes anything before it).
 pub fn client_address(
     peer: Option<std::net::IpAddr>,
     forwarded_for: Option<&str>,
+    trusted: &[ipnet::IpNet],
 ) -> ClientAddress {
     let Some(peer) = peer else {
         return ClientAddress("unknown".into());
     };
+    let is_proxy =
+        |ip: &std::net::IpAddr| ip.is_loopback() || trusted.iter().any(|n| n.contains(ip));
     let mut client = peer;
-    if peer.is_loopback() {
+    if is_proxy(&peer) {
         for hop in forwarded_for.unwrap_or("").rsplit(',') {
             match hop.trim().parse::<std::net::IpAddr>() {
                 Ok(ip) => {
                     client = ip;
-                    if !ip.is_loopback() {
+                    if !is_proxy(&ip) {
                         break;
                     }
                 }

@@ -40,6 +40,9 @@ pub struct NodeConfig {
     /// The demo's stand-ins for the SMS gateway and Telegram, and its mail catcher, served
     /// under `/sandbox` (never in production).
     pub notice_sandbox: Option<Arc<yagona_notice_sandbox::NoticeSandbox>>,
+    /// The networks of the proxies in front of the node (load balancers on other hosts) whose
+    /// `X-Forwarded-For` names the client; a proxy on the node's own host always may.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 /// The node's APIs, called in place by its gateway for services whose base URL is

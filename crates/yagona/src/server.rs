@@ -21,6 +21,7 @@ pub async fn serve(node: Arc<Node>, listener: tokio::net::TcpListener) -> anyhow
         router: node.router(),
         gateway: node.gateway.clone(),
         metrics: node.metrics.clone(),
+        trusted_proxies: Arc::from(node.config.trusted_proxies.clone()),
         peer: None,
     };
     let mut workers = Vec::with_capacity(threads);
@@ -75,6 +76,8 @@ struct Dispatch {
     router: Router,
     gateway: Arc<Gateway>,
     metrics: Arc<Metrics>,
+    /// The networks of the proxies that may name the client in `X-Forwarded-For`.
+    trusted_proxies: Arc<[ipnet::IpNet]>,
     /// The connection's peer, from which each request's client address is settled.
     peer: Option<std::net::SocketAddr>,
 }
@@ -98,7 +101,11 @@ impl hyper::service::Service<hyper::Request<hyper::body::Incoming>> for Dispatch
                 .headers()
                 .get("x-forwarded-for")
                 .and_then(|v| v.to_str().ok());
-            let client = yagona_core::request::client_address(self.peer.map(|p| p.ip()), forwarded);
+            let client = yagona_core::request::client_address(
+                self.peer.map(|p| p.ip()),
+                forwarded,
+                &self.trusted_proxies,
+            );
             req.extensions_mut().insert(client);
         }
         if req.uri().path().starts_with("/r1/") {

@@ -85,6 +85,7 @@ pub async fn demo(
         document_keys: None,
         channels,
         notice_sandbox: Some(notice_sandbox),
+        trusted_proxies: Vec::new(),
     };
     let node = Node::new(db.clone(), config).await?;
     let exchange_bound = match exchange_listener {
@@ -126,6 +127,11 @@ struct ServeConfig {
     /// Largest request accepted, in megabytes.
     #[serde(default = "default_body_mb")]
     max_body_mb: usize,
+    /// The networks of the load balancers in front of the node, e.g. `["10.20.0.0/16"]`: their
+    /// `X-Forwarded-For` names the client that limits count against (a proxy on this host
+    /// always may). Without them every client behind a balancer is one client.
+    #[serde(default)]
+    trusted_proxies: Vec<ipnet::IpNet>,
     /// The exchange gateway.
     #[serde(default)]
     exchange: ExchangeSettings,
@@ -318,6 +324,7 @@ pub async fn serve(config: &Path) -> anyhow::Result<ExitCode> {
         document_keys: cfg.documents.keys.clone(),
         channels: cfg.notices.clone(),
         notice_sandbox: None,
+        trusted_proxies: cfg.trusted_proxies.clone(),
     };
     let listener = tokio::net::TcpListener::bind(&cfg.listen)
         .await
