@@ -275,6 +275,7 @@ pub async fn traffic(
         .collect();
     let mut data = json!({
         "from": from.to_string(), "to": to.to_string(), "errors": listed, "flows": [],
+        "from_label": state.i18n.date(l, from), "to_label": state.i18n.date(l, to),
         "period": period::boxes(&from.to_string(), &to.to_string(), &[]),
     });
     if !errors.is_empty() {

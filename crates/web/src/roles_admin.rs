@@ -27,17 +27,22 @@ async fn view(state: &Pages, ctx: &Ctx) -> Result<Value, yagona_db::DbError> {
                 .unwrap_or(c.to_owned())
         })
     };
+    // A stored moment as the page's language writes it (as stored, should it not read).
+    let when = |at: &str| {
+        yagona_core::parse_timestamp(at)
+            .map_or_else(|| at.to_owned(), |t| state.i18n.date_time(ctx.locale, &t))
+    };
     let grants: Vec<Value> = store
         .role_grants()
         .await?
         .iter()
-        .map(|g| json!({"pinfl": g.pinfl, "role": g.role.code(), "agency": agency_name(&g.agency), "by": g.granted_by, "at": g.granted_at}))
+        .map(|g| json!({"pinfl": g.pinfl, "role": g.role.code(), "agency": agency_name(&g.agency), "by": g.granted_by, "at": when(&g.granted_at)}))
         .collect();
     let changes: Vec<Value> = store
         .role_changes(50)
         .await?
         .iter()
-        .map(|c| json!({"pinfl": c.pinfl, "change": c.change, "role": c.role.code(), "agency": agency_name(&c.agency), "by": c.changed_by, "at": c.changed_at}))
+        .map(|c| json!({"pinfl": c.pinfl, "change": c.change, "role": c.role.code(), "agency": agency_name(&c.agency), "by": c.changed_by, "at": when(&c.changed_at)}))
         .collect();
     let agencies: Vec<Value> = cat
         .agencies()

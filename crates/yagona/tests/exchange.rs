@@ -891,6 +891,13 @@ async fn administrators_grant_and_withdraw_rights_and_see_the_traffic(app: TestA
         .expect("a row for khokimiyat → civil registry");
     assert!(row.contains(">3<"), "three calls: {row}");
     assert!(row.contains("2 (66.7%)"), "two refused: {row}");
+    let november = admin
+        .get("/admin/exchange/traffic?from=2026-11-01&to=2026-11-30")
+        .await;
+    assert!(
+        november.contains("From 1 November 2026 to 30 November 2026"),
+        "the period as the page's language writes days"
+    );
     let bad = admin
         .get("/admin/exchange/traffic?from=2026-11-30&to=2026-11-01")
         .await;

@@ -54,6 +54,16 @@ async fn an_administrator_makes_a_citizen_an_officer_and_takes_it_back(app: Test
     let page = admin.get("/admin/roles?lang=en").await;
     assert!(page.contains(CITIZEN_B) && page.contains("Officer"));
     assert!(page.contains("Given: Officer"), "the change is audited");
+    let today = yagona_core::tashkent_date(&yagona_core::now());
+    let written = yagona_i18n::I18n::new().date(yagona_core::Locale::En, today);
+    assert!(
+        page.contains(&written),
+        "when, as English writes days: {written}"
+    );
+    assert!(
+        !page.body.contains(&format!("{today}T")),
+        "no stored timestamps"
+    );
     assert!(
         page.contains("Egov Markazi administratori"),
         "with who made it"
