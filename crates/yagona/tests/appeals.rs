@@ -285,6 +285,23 @@ async fn an_anonymous_appeal_is_routed_answered_followed_rated_and_reopened(app:
         .contains("The appeal is reopened and has a new deadline"));
     let again = appeal(&app, &id).await;
     assert_eq!(again.status.code(), "reopened");
+    // Leaving a shared computer: the browser forgets it, and its address asks for the check.
+    let page = citizen.get(&format!("/appeals/{id}")).await;
+    let forgot = citizen
+        .post(
+            &format!("/appeals/{id}/forget"),
+            &[("csrf_token", &page.csrf())],
+        )
+        .await;
+    assert_eq!(forgot.status, StatusCode::SEE_OTHER);
+    let asked = citizen.follow(forgot).await;
+    assert!(!asked.contains("The certificate has a spelling mistake"));
+    assert!(asked.contains("form method=\"post\" action=\"/appeals/track\""));
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM appeal_follows").await,
+        1,
+        "the filer's own browser still follows it"
+    );
     assert_eq!(again.agency.as_deref(), Some("civil-registry"));
     assert_eq!(again.rating, None);
     assert!(officer.get("/staff/appeals").await.contains(&id));

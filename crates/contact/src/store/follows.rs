@@ -64,6 +64,16 @@ impl AppealStore<'_> {
         Ok(())
     }
 
+    /// Ends the browser session's grant of the appeal (someone leaving a shared computer).
+    pub async fn forget(&self, session: &str, id: &TrackingNumber) -> Result<(), AppealError> {
+        sqlx::query("DELETE FROM appeal_follows WHERE session_hash = $1 AND appeal_id = $2")
+            .bind(session_key(session))
+            .bind(id.as_str())
+            .execute(&self.db.writer)
+            .await?;
+        Ok(())
+    }
+
     /// The appeal as this browser session holds it, with the contact it proved — what to act
     /// on the appeal as ([`Viewer::Contact`]) — while its grant lasts and the appeal is still
     /// filed with that contact.

@@ -301,3 +301,20 @@ pub(super) async fn reopen(
 ) -> Response {
     applicant_act(state, ctx, id, form, false).await
 }
+
+/// This browser stops following the appeal without the check (a shared computer): its address
+/// asks for the check again.
+pub(super) async fn forget(
+    State(state): State<Arc<Pages>>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    _form: VerifiedForm,
+) -> Response {
+    let Ok(number) = TrackingNumber::parse(&id) else {
+        return error_page(&state, &ctx, PageError::NotFound);
+    };
+    match store(&state).forget(&ctx.sid, &number).await {
+        Ok(()) => Redirect::to(&format!("/appeals/{number}")).into_response(),
+        Err(e) => appeal_error(&state, &ctx, e),
+    }
+}

@@ -41,6 +41,7 @@ pub fn routes() -> axum::Router<Arc<Pages>> {
         .route("/appeals/{id}", get(follow::citizen_appeal))
         .route("/appeals/{id}/rate", post(follow::rate))
         .route("/appeals/{id}/reopen", post(follow::reopen))
+        .route("/appeals/{id}/forget", post(follow::forget))
         .route("/desk", get(desk::desk))
         .route("/staff/appeals", get(desk::queue))
         .route(
