@@ -90,12 +90,7 @@ pub async fn gather(
     out
 }
 
-/// Whether a text is written in Cyrillic (its first letter decides), else Latin.
-pub fn is_cyrillic(text: &str) -> bool {
-    text.chars()
-        .find(|c| c.is_alphabetic())
-        .is_some_and(|c| matches!(c, '\u{0400}'..='\u{052F}'))
-}
+use yagona_core::text::is_cyrillic;
 
 /// The values a fact gives for a path: the value itself first (the original), then the same in
 /// the other script where the register gives it (`cyrillic.PATH`, `latin.PATH`: a person's

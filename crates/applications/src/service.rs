@@ -135,7 +135,7 @@ impl Applications {
         };
         let cyrillic = match page {
             Some(l) => matches!(l, Locale::UzCyrl | Locale::Ru),
-            None => facts::is_cyrillic(name),
+            None => yagona_core::text::is_cyrillic(name),
         };
         let cat = self.catalogue.get().await;
         let (Some(s), Some(version)) = (cat.service(service), cat.service_version(service)) else {

@@ -5,8 +5,15 @@
 //! *skeleton* and compared there. `Tugʻilish`, `Tug'ilish`, `tug‘ilish` and `Туғилиш` all become
 //! `tugilish`.
 
+/// Whether a text is written in Cyrillic (its first letter decides), else Latin.
+pub fn is_cyrillic(text: &str) -> bool {
+    text.chars()
+        .find(|c| c.is_alphabetic())
+        .is_some_and(|c| matches!(c, '\u{0400}'..='\u{052F}'))
+}
+
 /// Apostrophe-like characters people type for ʻ (oʻ, gʻ) and ʼ (the glottal stop).
-fn is_apostrophe(c: char) -> bool {
+pub fn is_apostrophe(c: char) -> bool {
     matches!(
         c,
         '\'' | '`'

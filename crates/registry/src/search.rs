@@ -23,7 +23,7 @@
 //! caller's, e.g. applications in the last 90 days); then the finer score; then registry order.
 
 use std::collections::{BTreeMap, HashMap};
-use yagona_core::text::tokens;
+use yagona_core::text::{is_apostrophe, is_cyrillic, tokens};
 
 /// Field weights: where a word occurs in a service's passport.
 pub(crate) const W_NAME: u8 = 10;
@@ -51,25 +51,6 @@ impl Popularity {
     pub fn of(&self, code: &str) -> u32 {
         self.counts.get(code).copied().unwrap_or(0)
     }
-}
-
-/// Apostrophe-like characters people type for ʻ (oʻ, gʻ) and ʼ (as `yagona_core::text`).
-fn is_apostrophe(c: char) -> bool {
-    matches!(
-        c,
-        '\'' | '`'
-            | '\u{2BB}'
-            | '\u{2BC}'
-            | '\u{2018}'
-            | '\u{2019}'
-            | '\u{B4}'
-            | '\u{2BD}'
-            | '\u{2032}'
-    )
-}
-
-fn is_cyrillic(word: &str) -> bool {
-    word.chars().any(|c| ('\u{400}'..='\u{4FF}').contains(&c))
 }
 
 /// A word as written and as the index knows it.
