@@ -587,12 +587,23 @@ pub async fn drafted(
     code: &str,
     answers: serde_json::Value,
 ) -> yagona_core::ReferenceNumber {
+    drafted_as(app, pinfl, "Applicant", code, answers).await
+}
+
+/// [`drafted`] by the applicant `name`.
+async fn drafted_as(
+    app: &TestApp,
+    pinfl: &str,
+    name: &str,
+    code: &str,
+    answers: serde_json::Value,
+) -> yagona_core::ReferenceNumber {
     use yagona_applications::{Actor, StepInput, Upload};
     let cat = app.node.catalogue.get().await;
     let service = cat.service(code).expect("the service is in the catalogue");
     let applicant = Actor::Applicant {
         pinfl: yagona_core::Pinfl::parse(pinfl).unwrap(),
-        name: "Applicant".into(),
+        name: name.into(),
     };
     let draft = app.node.applications.start(&applicant, code).await.unwrap();
     let serde_json::Value::Object(answers) = answers else {
@@ -771,51 +782,18 @@ pub async fn submitted(
     code: &str,
     answers: serde_json::Value,
 ) -> String {
-    use yagona_applications::{Actor, StepInput, Upload};
-    let cat = app.node.catalogue.get().await;
-    let service = cat.service(code).expect("the service is in the catalogue");
+    let reference = drafted_as(app, pinfl, "Dilnoza Karimova", code, answers).await;
     let applications = &app.node.applications;
-    let applicant = Actor::Applicant {
+    let applicant = yagona_applications::Actor::Applicant {
         pinfl: yagona_core::Pinfl::parse(pinfl).unwrap(),
         name: "Dilnoza Karimova".into(),
     };
-    let draft = applications.start(&applicant, code).await.unwrap();
-    let serde_json::Value::Object(answers) = answers else {
-        panic!("answers are an object")
-    };
-    for step in service.form.steps() {
-        let input = StepInput {
-            answers: step
-                .fields
-                .iter()
-                .filter_map(|f| Some((f.name.clone(), answers.get(&f.name)?.clone())))
-                .collect(),
-            uploads: step
-                .fields
-                .iter()
-                .filter(|f| f.widget == yagona_forms::Widget::File)
-                .map(|f| Upload {
-                    field: f.name.clone(),
-                    file_name: format!("{}.pdf", f.name),
-                    bytes: pdf(&f.name),
-                })
-                .collect(),
-            draft: true,
-        };
-        applications
-            .save_step(&applicant, &draft.reference, step.id.as_str(), input)
-            .await
-            .unwrap();
-    }
-    let done = applications
-        .submit(&applicant, &draft.reference)
-        .await
-        .unwrap();
+    let done = applications.submit(&applicant, &reference).await.unwrap();
     // A paid service's fee is paid as Payme pays it, so that its review starts.
     yagona::demo::pay_with_payme(&app.db, &app.node.catalogue, applications, &done)
         .await
         .expect("the fee is paid");
-    draft.reference.to_string()
+    reference.to_string()
 }
 
 /// Approval, then a gateway on `amount`, which nothing sets: an incident after the approval.
