@@ -1,6 +1,8 @@
 //! `yagona exchange keygen` and `yagona exchange verify-log` as an operator runs them: a key
 //! made by one command signs messages, the log verifies, and an edit is named by its entry.
 
+#[path = "support/attacker.rs"]
+mod attacker;
 use std::process::Command;
 use yagona_db::Db;
 use yagona_exchange::evidence::{body_digest, Entry};
@@ -257,17 +259,7 @@ async fn checkpoint_signs_the_head_and_checkpoints_prints_what_is_kept() {
         .await
         .unwrap();
     let entries = yagona_exchange::log::page(&db, 0, 100).await.unwrap();
-    sqlx::query("DELETE FROM exchange_log")
-        .execute(&db.writer)
-        .await
-        .unwrap();
-    sqlx::query("UPDATE exchange_log_head SET seq = 0, hash = '', link = '' WHERE id = 1")
-        .execute(&db.writer)
-        .await
-        .unwrap();
-    yagona_exchange::log::append_all(&db, entries.into_iter().take(2).collect())
-        .await
-        .unwrap();
+    attacker::rewrite_log(&db, entries.into_iter().take(2).collect()).await;
     let (ok, out, _) = yagona(&["exchange", "verify-log", "--data", data_arg]);
     assert!(ok, "without a witness, a cut tail is not seen: {out}");
     let (ok, out, _) = yagona(&[

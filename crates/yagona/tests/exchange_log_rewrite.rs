@@ -4,6 +4,8 @@
 //! witnessed outside the database still name what was rewritten. Also: the protocol's bounds
 //! on what goes into the log, and GovStack's metaservices.
 
+#[path = "support/attacker.rs"]
+mod attacker;
 mod common;
 
 use common::TestApp;
@@ -36,20 +38,9 @@ async fn entries(app: &TestApp) -> Vec<Entry> {
         .unwrap()
 }
 
-/// What someone with the database does: removes every entry, sets the head back, and appends
-/// the entries given again — renumbered and chained anew, with the seals they carried.
+/// What someone with the database does (`attacker::rewrite_log`).
 async fn rewrite_as_attacker(app: &TestApp, log: Vec<Entry>) {
-    sqlx::query("DELETE FROM exchange_log")
-        .execute(&app.db.writer)
-        .await
-        .unwrap();
-    sqlx::query("UPDATE exchange_log_head SET seq = 0, hash = '', link = '' WHERE id = 1")
-        .execute(&app.db.writer)
-        .await
-        .unwrap();
-    yagona_exchange::log::append_all(&app.db, log)
-        .await
-        .unwrap();
+    attacker::rewrite_log(&app.db, log).await;
 }
 
 async fn findings(app: &TestApp, witnessed: &[checkpoint::Checkpoint]) -> Vec<String> {
