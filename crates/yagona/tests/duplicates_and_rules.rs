@@ -79,18 +79,10 @@ async fn a_birth_registered_twice_is_stopped_and_only_the_own_reference_named(ap
     let mut father = app.signed_in(CITIZEN_B).await;
     father.mediator = Some(MEDIATOR.into());
     let staged = father
-        .post_multipart(
-            &format!("{GOVSTACK}/documents"),
-            vec![Part::File(
-                "file",
-                "certificate.pdf",
-                pdf("medical birth certificate"),
-            )],
-        )
+        .stage_govstack_file(pdf("medical birth certificate"))
         .await;
-    assert_eq!(staged.status, StatusCode::OK, "{}", staged.body);
     let mut data = the_same_birth_in_cyrillic();
-    data["medical_birth_certificate"] = staged.json()["url"].clone();
+    data["medical_birth_certificate"] = json!(staged);
     let before = app.count("SELECT COUNT(*) FROM applications").await;
     let p = father
         .call(

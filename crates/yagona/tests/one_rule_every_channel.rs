@@ -155,18 +155,9 @@ async fn a_filing_refused_late_leaves_nothing_behind(app: TestApp) {
     let mut citizen = app.signed_in(CITIZEN_A).await;
     citizen.mediator = Some(MEDIATOR.into());
     // A document that is not a PDF, JPG or PNG, uploaded before the application.
-    let staged = citizen
-        .post_multipart(
-            &format!("{GOVSTACK}/documents"),
-            vec![Part::File(
-                "file",
-                "certificate.pdf",
-                b"MZ\x90\x00 not a document".to_vec(),
-            )],
-        )
+    let url = citizen
+        .stage_govstack_file(b"MZ\x90\x00 not a document".to_vec())
         .await;
-    assert_eq!(staged.status, StatusCode::OK, "{}", staged.body);
-    let url = staged.json()["url"].as_str().unwrap().to_owned();
     let before = app.count("SELECT COUNT(*) FROM applications").await;
     let docs_before = app.count("SELECT COUNT(*) FROM documents").await;
     let mut data = json!({
@@ -272,18 +263,9 @@ async fn a_rule_of_the_form_says_the_same_on_the_page_and_through_govstack(app: 
 
     // GovStack, in Russian: the same rule, the same message, nothing filed.
     citizen.mediator = Some(MEDIATOR.into());
-    let staged = citizen
-        .post_multipart(
-            &format!("{GOVSTACK}/documents"),
-            vec![Part::File(
-                "file",
-                "certificate.pdf",
-                pdf("medical birth certificate"),
-            )],
-        )
+    let url = citizen
+        .stage_govstack_file(pdf("medical birth certificate"))
         .await;
-    assert_eq!(staged.status, StatusCode::OK, "{}", staged.body);
-    let url = staged.json()["url"].as_str().unwrap().to_owned();
     let applications = app.count("SELECT COUNT(*) FROM applications").await;
     let data = json!({
         "child_surname": "Karimov", "child_given_name": "Temur", "child_sex": "male",

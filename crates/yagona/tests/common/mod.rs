@@ -479,6 +479,22 @@ impl Browser {
         Ok(self.read(resp).await)
     }
 
+    /// Uploads a file ahead of a GovStack Registration application, as the mediator's system
+    /// does (`POST /govstack/registration/documents`); the staged file's `url`.
+    pub async fn stage_govstack_file(&mut self, bytes: Vec<u8>) -> String {
+        let staged = self
+            .post_multipart(
+                "/govstack/registration/documents",
+                vec![Part::File("file", "certificate.pdf", bytes)],
+            )
+            .await;
+        assert_eq!(staged.status, StatusCode::OK, "{}", staged.body);
+        staged.json()["url"]
+            .as_str()
+            .expect("the staged file's url")
+            .to_owned()
+    }
+
     /// Gets a page with a form and posts the fields with that page's CSRF token.
     pub async fn submit(&mut self, form_page: &str, action: &str, fields: &[(&str, &str)]) -> Page {
         let token = self.get(form_page).await.csrf();
