@@ -258,30 +258,8 @@ pub fn verify_files_against(
                     .map_err(|e| unreadable(n + 2, e.to_string()))?,
             );
         }
-        let keys: BTreeMap<String, Vec<VerifyingKey>> = header
-            .keys
-            .iter()
-            .map(|(s, ks)| {
-                (
-                    s.clone(),
-                    ks.iter()
-                        .filter_map(|k| evidence::public_key_from_text(k))
-                        .collect(),
-                )
-            })
-            .collect();
-        let sealers: HashMap<String, Vec<VerifyingKey>> = header
-            .sealers
-            .iter()
-            .map(|(s, ks)| {
-                (
-                    s.clone(),
-                    ks.iter()
-                        .filter_map(|k| evidence::public_key_from_text(k))
-                        .collect(),
-                )
-            })
-            .collect();
+        let keys: BTreeMap<String, Vec<VerifyingKey>> = verifying_keys(&header.keys);
+        let sealers: HashMap<String, Vec<VerifyingKey>> = verifying_keys(&header.sealers);
         let after = header
             .after
             .clone()
@@ -351,4 +329,21 @@ pub fn verify_files_against(
         entries: count,
         last: previous,
     })
+}
+
+/// The public keys an archive's header names, by whose they are, as keys to verify with.
+fn verifying_keys<M>(named: &BTreeMap<String, Vec<String>>) -> M
+where
+    M: FromIterator<(String, Vec<VerifyingKey>)>,
+{
+    named
+        .iter()
+        .map(|(whose, ks)| {
+            let keys = ks
+                .iter()
+                .filter_map(|k| evidence::public_key_from_text(k))
+                .collect();
+            (whose.clone(), keys)
+        })
+        .collect()
 }
